@@ -1,0 +1,216 @@
+//! Registration, per-device login, refresh-token rotation with reuse detection, logout, profiles.
+
+use std::sync::Arc;
+
+use tidings_domain::account::{DeviceSession, User};
+use tidings_domain::event::{Delivery, Event};
+use tidings_domain::ports::{
+    AccessClaims, Notifier, PasswordHasher, SessionRepository, TokenError, TokenService, UserRepository,
+};
+use tidings_domain::{DeviceId, SessionId, StoreError, UserId};
+
+use crate::clock::now_ms;
+use crate::error::AppError;
+
+/// Token lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthPolicy {
+    /// Access-token lifetime in seconds (short: revocation is checked at each use anyway).
+    pub access_ttl_secs: u64,
+    /// Refresh-token lifetime in seconds.
+    pub refresh_ttl_secs: u64,
+}
+
+/// A fresh token pair for one device session.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// Bearer token.
+    pub access_token: String,
+    /// `{session_id}.{secret}`; single use.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The user.
+    pub user_id: UserId,
+}
+
+/// Account and session use cases.
+pub struct AccountService {
+    users: Arc<dyn UserRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    tokens: Arc<dyn TokenService>,
+    notifier: Arc<dyn Notifier>,
+    policy: AuthPolicy,
+}
+
+impl AccountService {
+    /// Wires the service to its ports.
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        sessions: Arc<dyn SessionRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        tokens: Arc<dyn TokenService>,
+        notifier: Arc<dyn Notifier>,
+        policy: AuthPolicy,
+    ) -> Self {
+        Self { users, sessions, hasher, tokens, notifier, policy }
+    }
+
+    /// Creates an account (inputs already validated at the gate).
+    pub async fn register(&self, username: &str, password: &str, display_name: Option<&str>) -> Result<UserId, AppError> {
+        let hash = self.hasher.hash(password).await?;
+        let user = User {
+            id: UserId::generate(),
+            username: username.to_owned(),
+            display_name: display_name.map(str::trim).unwrap_or(username).to_owned(),
+            created_at: now_ms(),
+        };
+        match self.users.insert(&user, &hash).await {
+            Ok(()) => Ok(user.id),
+            Err(StoreError::Duplicate(_)) => Err(AppError::UsernameTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Logs one device in. A device has one live session: an older one is revoked and its sockets close.
+    pub async fn login(&self, username: &str, password: &str, device: DeviceId, platform: &str) -> Result<Tokens, AppError> {
+        let Some((user, hash)) = self.users.by_username(username).await? else {
+            return Err(AppError::InvalidCredentials);
+        };
+        if !self.hasher.verify(password, &hash).await? {
+            return Err(AppError::InvalidCredentials);
+        }
+        let now = now_ms();
+        for old in self.sessions.revoke_device(&user.id, &device, now).await? {
+            self.announce_revoked(&user.id, old).await;
+        }
+        let secret = self.tokens.new_secret();
+        let session = DeviceSession {
+            id: SessionId::generate(),
+            user_id: user.id.clone(),
+            device_id: device,
+            platform: platform.to_owned(),
+            refresh_hash: self.tokens.hash_secret(&secret),
+            prev_refresh_hash: None,
+            created_at: now,
+            expires_at: now + ttl_ms(self.policy.refresh_ttl_secs),
+            revoked_at: None,
+        };
+        self.sessions.insert(&session).await?;
+        self.token_pair(&session, &secret)
+    }
+
+    /// Exchanges a refresh token for a new pair. A token used twice revokes the whole session.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, AppError> {
+        let (sid, secret) = refresh_token.split_once('.').ok_or(AppError::Unauthorized)?;
+        let Some(session) = self.sessions.get(&SessionId::new(sid)).await? else {
+            return Err(AppError::Unauthorized);
+        };
+        let now = now_ms();
+        if !session.is_active(now) {
+            return Err(AppError::Unauthorized);
+        }
+        let presented = self.tokens.hash_secret(secret);
+        if constant_time_eq(presented.as_bytes(), session.refresh_hash.as_bytes()) {
+            let next_secret = self.tokens.new_secret();
+            let next_hash = self.tokens.hash_secret(&next_secret);
+            let expires_at = now + ttl_ms(self.policy.refresh_ttl_secs);
+            if self.sessions.rotate(&session.id, &presented, &next_hash, expires_at).await? {
+                return self.token_pair(&session, &next_secret);
+            }
+            // Another refresh with the same token won the race: that is a reuse.
+        } else if !session
+            .prev_refresh_hash
+            .as_deref()
+            .is_some_and(|prev| constant_time_eq(presented.as_bytes(), prev.as_bytes()))
+        {
+            return Err(AppError::Unauthorized);
+        }
+        tracing::warn!(user = %session.user_id, session = session.id.as_str(), "refresh token reused; revoking session");
+        self.sessions.revoke(&session.id, now).await?;
+        self.announce_revoked(&session.user_id, session.id).await;
+        Err(AppError::RefreshReused)
+    }
+
+    /// Revokes the caller's device session and closes its sockets.
+    pub async fn logout(&self, claims: &AccessClaims) -> Result<(), AppError> {
+        self.sessions.revoke(&claims.session_id, now_ms()).await?;
+        self.announce_revoked(&claims.user_id, claims.session_id.clone()).await;
+        Ok(())
+    }
+
+    /// Checks an access token and that its session is still live.
+    pub async fn authenticate(&self, token: &str) -> Result<AccessClaims, AppError> {
+        let claims = self.tokens.verify_access(token).map_err(|e| match e {
+            TokenError::Expired => AppError::TokenExpired,
+            TokenError::Invalid => AppError::Unauthorized,
+        })?;
+        match self.sessions.get(&claims.session_id).await? {
+            Some(s) if s.is_active(now_ms()) && s.user_id == claims.user_id => Ok(claims),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// A user's profile.
+    pub async fn user(&self, id: &UserId) -> Result<User, AppError> {
+        self.users.by_id(id).await?.ok_or(AppError::NotFound("user"))
+    }
+
+    /// Changes the caller's profile.
+    pub async fn update_me(&self, id: &UserId, display_name: Option<&str>) -> Result<User, AppError> {
+        match display_name {
+            Some(name) => self.users.set_display_name(id, name.trim()).await?.ok_or(AppError::NotFound("user")),
+            None => self.user(id).await,
+        }
+    }
+
+    fn token_pair(&self, session: &DeviceSession, secret: &str) -> Result<Tokens, AppError> {
+        let claims = AccessClaims {
+            user_id: session.user_id.clone(),
+            session_id: session.id.clone(),
+            device_id: session.device_id.clone(),
+            expires_at: now_ms() / 1000 + i64::try_from(self.policy.access_ttl_secs).unwrap_or(i64::MAX / 2),
+        };
+        Ok(Tokens {
+            access_token: self.tokens.issue_access(&claims)?,
+            refresh_token: format!("{}.{secret}", session.id.as_str()),
+            expires_in: self.policy.access_ttl_secs,
+            user_id: session.user_id.clone(),
+        })
+    }
+
+    async fn announce_revoked(&self, user: &UserId, session_id: SessionId) {
+        self.notifier
+            .notify(Delivery {
+                recipients: vec![user.clone()],
+                skip_device: None,
+                event: Arc::new(Event::SessionRevoked { user_id: user.clone(), session_id }),
+            })
+            .await;
+    }
+}
+
+fn ttl_ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2)
+}
+
+/// Compares secrets without an early exit, so timing does not reveal how much matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn constant_time_eq_compares_whole_strings() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

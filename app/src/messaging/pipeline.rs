@@ -1,0 +1,320 @@
+//! The commit pipeline: dedupe, seq allocation and group commit.
+//!
+//! Sends are sharded by conversation onto a few writer tasks. Each writer takes whatever has
+//! queued up while its previous transaction ran, and commits it as one batch: concurrent sends
+//! share one transaction, and each sender is acked only after that commit. One writer per
+//! conversation keeps seq allocation, commit and push in the same order, so pushes within a
+//! conversation leave in seq order. A full queue makes the send fail fast with `Busy`.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use tidings_domain::event::{Delivery, Event};
+use tidings_domain::message::{Ack, Message, generate_msg_id};
+use tidings_domain::ports::{MessageStore, Notifier, SeqAllocator};
+use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::now_ms;
+use crate::error::AppError;
+
+/// Sizing of the pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineConfig {
+    /// Writer tasks; conversations are spread over them by hash. SQLite wants 1.
+    pub shards: usize,
+    /// Sends that may wait per writer before new ones are refused with `Busy`.
+    pub queue_capacity: usize,
+    /// Most messages committed in one transaction.
+    pub max_batch: usize,
+}
+
+/// A validated message waiting for its seq.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Conversation.
+    pub conv: ConvId,
+    /// Author.
+    pub sender: UserId,
+    /// The author's device, which learns of the message through its ack, not a push.
+    pub device: DeviceId,
+    /// Dedupe key.
+    pub client_msg_id: String,
+    /// Kind.
+    pub kind: String,
+    /// Body as compact JSON.
+    pub body: String,
+    /// Users to push the message to once committed.
+    pub recipients: Vec<UserId>,
+}
+
+type Reply = oneshot::Sender<Result<Ack, AppError>>;
+
+struct Pending {
+    draft: Draft,
+    reply: Reply,
+}
+
+/// The ack of a queued send, to be awaited without holding up the caller's next frame.
+pub struct PendingAck(oneshot::Receiver<Result<Ack, AppError>>);
+
+impl PendingAck {
+    /// Waits until the message is durable (or has failed).
+    pub async fn wait(self) -> Result<Ack, AppError> {
+        self.0.await.unwrap_or_else(|_| Err(AppError::Internal("commit pipeline stopped".into())))
+    }
+}
+
+/// Handle to the writer tasks.
+#[derive(Clone)]
+pub struct CommitPipeline {
+    shards: Arc<Vec<mpsc::Sender<Pending>>>,
+}
+
+struct Writer {
+    store: Arc<dyn MessageStore>,
+    seqs: Arc<dyn SeqAllocator>,
+    pushes: mpsc::Sender<Delivery>,
+    max_batch: usize,
+}
+
+impl CommitPipeline {
+    /// Spawns the writers (and one pusher per writer) on the current tokio runtime.
+    pub fn start(
+        store: Arc<dyn MessageStore>,
+        seqs: Arc<dyn SeqAllocator>,
+        notifier: Arc<dyn Notifier>,
+        config: PipelineConfig,
+    ) -> Self {
+        let shards = (0..config.shards.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+                let (push_tx, push_rx) = mpsc::channel(config.queue_capacity.max(1));
+                let writer = Writer {
+                    store: store.clone(),
+                    seqs: seqs.clone(),
+                    pushes: push_tx,
+                    max_batch: config.max_batch.max(1),
+                };
+                tokio::spawn(writer.run(rx));
+                tokio::spawn(push_loop(push_rx, notifier.clone()));
+                tx
+            })
+            .collect();
+        Self { shards: Arc::new(shards) }
+    }
+
+    /// Queues a send. Queueing order is commit order within a conversation.
+    pub fn enqueue(&self, draft: Draft) -> Result<PendingAck, AppError> {
+        let mut h = DefaultHasher::new();
+        draft.conv.hash(&mut h);
+        let idx = usize::try_from(h.finish() % self.shards.len() as u64).unwrap_or(0);
+        let (reply, rx) = oneshot::channel();
+        self.shards[idx].try_send(Pending { draft, reply }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => AppError::Busy,
+            mpsc::error::TrySendError::Closed(_) => AppError::Internal("commit pipeline stopped".into()),
+        })?;
+        Ok(PendingAck(rx))
+    }
+}
+
+async fn push_loop(mut rx: mpsc::Receiver<Delivery>, notifier: Arc<dyn Notifier>) {
+    while let Some(delivery) = rx.recv().await {
+        notifier.notify(delivery).await;
+    }
+}
+
+/// A send that is first of its `(sender, client_msg_id)` in the batch, with any repeats.
+struct Leader {
+    draft: Draft,
+    replies: Vec<Reply>,
+}
+
+impl Writer {
+    async fn run(self, mut rx: mpsc::Receiver<Pending>) {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            self.process(batch).await;
+        }
+    }
+
+    async fn process(&self, batch: Vec<Pending>) {
+        let leaders = collapse_repeats(batch);
+        let leaders = match self.answer_stored(leaders).await {
+            Ok(rest) => rest,
+            Err(()) => return,
+        };
+        if leaders.is_empty() {
+            return;
+        }
+        let mut messages = Vec::with_capacity(leaders.len());
+        let mut next_seq: HashMap<ConvId, u64> = HashMap::new();
+        let ts = now_ms();
+        for (conv, count) in count_by_conv(&leaders) {
+            match self.seqs.allocate(&conv, count).await {
+                Ok(first) => {
+                    next_seq.insert(conv, first);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, conv = %conv, "seq allocation failed");
+                }
+            }
+        }
+        let mut committed = Vec::with_capacity(leaders.len());
+        for leader in leaders {
+            let Some(seq) = next_seq.get_mut(&leader.draft.conv) else {
+                reply_all(leader.replies, Err(AppError::Busy));
+                continue;
+            };
+            messages.push(build_message(&leader.draft, *seq, ts));
+            *seq += 1;
+            committed.push(leader);
+        }
+        match self.store.append(&messages).await {
+            Ok(()) => {
+                for (leader, message) in committed.into_iter().zip(messages) {
+                    self.finish(leader, message, false).await;
+                }
+            }
+            Err(StoreError::Duplicate(why)) => {
+                tracing::debug!(%why, "batch hit a unique key; committing one by one");
+                for (leader, message) in committed.into_iter().zip(messages) {
+                    match self.commit_single(message).await {
+                        Ok((message, duplicate)) => self.finish(leader, message, duplicate).await,
+                        Err(e) => reply_all(leader.replies, Err(e)),
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "batch commit failed");
+                for leader in committed {
+                    reply_all(leader.replies, Err(AppError::Busy));
+                }
+            }
+        }
+    }
+
+    /// Answers sends whose `(sender, client_msg_id)` is already stored; returns the others.
+    async fn answer_stored(&self, leaders: Vec<Leader>) -> Result<Vec<Leader>, ()> {
+        let keys: Vec<(UserId, String)> = leaders
+            .iter()
+            .map(|l| (l.draft.sender.clone(), l.draft.client_msg_id.clone()))
+            .collect();
+        let stored = match self.store.find_by_client_ids(&keys).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "dedupe lookup failed");
+                for leader in leaders {
+                    reply_all(leader.replies, Err(AppError::Busy));
+                }
+                return Err(());
+            }
+        };
+        if stored.is_empty() {
+            return Ok(leaders);
+        }
+        let mut by_key: HashMap<(UserId, String), Message> =
+            stored.into_iter().map(|m| ((m.sender.clone(), m.client_msg_id.clone()), m)).collect();
+        let mut rest = Vec::with_capacity(leaders.len());
+        for leader in leaders {
+            match by_key.remove(&(leader.draft.sender.clone(), leader.draft.client_msg_id.clone())) {
+                Some(original) => reply_all(leader.replies, Ok(original.ack(true))),
+                None => rest.push(leader),
+            }
+        }
+        Ok(rest)
+    }
+
+    /// Commits one message alone, telling a repeated client_msg_id from a stale seq counter.
+    async fn commit_single(&self, mut message: Message) -> Result<(Message, bool), AppError> {
+        for _ in 0..3 {
+            match self.store.append(std::slice::from_ref(&message)).await {
+                Ok(()) => return Ok((message, false)),
+                Err(StoreError::Duplicate(_)) => {
+                    let key = [(message.sender.clone(), message.client_msg_id.clone())];
+                    if let Some(original) = self.store.find_by_client_ids(&key).await?.into_iter().next() {
+                        return Ok((original, true));
+                    }
+                    let floor = self.store.max_seq(&message.conv).await?;
+                    tracing::warn!(conv = %message.conv, seq = message.seq, floor, "seq collision; re-seeding counter");
+                    self.seqs.reseed(&message.conv, floor).await?;
+                    message.seq = self.seqs.allocate(&message.conv, 1).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Internal("seq collision persisted after re-seeding".into()))
+    }
+
+    async fn finish(&self, leader: Leader, message: Message, duplicate: bool) {
+        let Leader { draft, replies } = leader;
+        let mut replies = replies.into_iter();
+        if let Some(first) = replies.next() {
+            let _ = first.send(Ok(message.ack(duplicate)));
+        }
+        for repeat in replies {
+            let _ = repeat.send(Ok(message.ack(true)));
+        }
+        if duplicate {
+            return;
+        }
+        let delivery = Delivery {
+            recipients: draft.recipients,
+            skip_device: Some((draft.sender, draft.device)),
+            event: Arc::new(Event::Message(message)),
+        };
+        if self.pushes.send(delivery).await.is_err() {
+            tracing::warn!("push loop stopped; delivery dropped (clients will sync)");
+        }
+    }
+}
+
+fn collapse_repeats(batch: Vec<Pending>) -> Vec<Leader> {
+    let mut index: HashMap<(UserId, String), usize> = HashMap::new();
+    let mut leaders: Vec<Leader> = Vec::with_capacity(batch.len());
+    for Pending { draft, reply } in batch {
+        let key = (draft.sender.clone(), draft.client_msg_id.clone());
+        match index.get(&key) {
+            Some(&i) => leaders[i].replies.push(reply),
+            None => {
+                index.insert(key, leaders.len());
+                leaders.push(Leader { draft, replies: vec![reply] });
+            }
+        }
+    }
+    leaders
+}
+
+fn count_by_conv(leaders: &[Leader]) -> HashMap<ConvId, u64> {
+    let mut counts: HashMap<ConvId, u64> = HashMap::new();
+    for leader in leaders {
+        *counts.entry(leader.draft.conv.clone()).or_default() += 1;
+    }
+    counts
+}
+
+fn build_message(draft: &Draft, seq: u64, ts: i64) -> Message {
+    Message {
+        conv: draft.conv.clone(),
+        seq,
+        msg_id: generate_msg_id(),
+        sender: draft.sender.clone(),
+        client_msg_id: draft.client_msg_id.clone(),
+        kind: draft.kind.clone(),
+        body: draft.body.clone(),
+        ts,
+    }
+}
+
+fn reply_all(replies: Vec<Reply>, result: Result<Ack, AppError>) {
+    for r in replies {
+        let _ = r.send(result.clone());
+    }
+}

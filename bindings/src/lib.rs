@@ -1,0 +1,1 @@
+//! The UniFFI face of the Tidings SDK; filled in by the SDK work.

@@ -1,0 +1,139 @@
+//! WebSocket frames: JSON text frames, each an object with a `type`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One message as the wire shows it, in pushes, sync results and REST history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireMessage {
+    /// Conversation id (`d:{lo}:{hi}` or `g:{group_id}`).
+    pub conv: String,
+    /// Position in the conversation, 1-based, gap-free except for settled holes.
+    pub seq: u64,
+    /// Server-wide unique message id (ULID).
+    pub msg_id: String,
+    /// The sending user.
+    pub sender: String,
+    /// The sender's own id for the message, used for dedupe.
+    pub client_msg_id: String,
+    /// `text`, `custom`, ... (see docs/protocol.md).
+    pub kind: String,
+    /// Kind-specific body, e.g. `{"text": "hi"}`.
+    pub body: Value,
+    /// Server time of persisting, milliseconds since the Unix epoch.
+    pub ts: i64,
+}
+
+/// A frame sent by a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Send a message; answered by `ack` (or `error`) with the same `id`.
+    Send {
+        /// Request id chosen by the client, echoed in the answer.
+        id: String,
+        /// Target conversation.
+        conv: String,
+        /// The client's own unique id for this message (retries reuse it).
+        client_msg_id: String,
+        /// Message kind.
+        kind: String,
+        /// Kind-specific body.
+        body: Value,
+    },
+    /// Fetch messages after a seq; answered by `sync_result`.
+    Sync {
+        /// Request id, echoed.
+        id: String,
+        /// Conversation to read.
+        conv: String,
+        /// Return messages with seq strictly greater than this.
+        after_seq: u64,
+        /// Page size; the server caps it.
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Mark everything up to `seq` as read.
+    Read {
+        /// Conversation.
+        conv: String,
+        /// Last read seq.
+        seq: u64,
+    },
+    /// Recall a message (implemented by the rich-messaging work; answered with an error until then).
+    Recall {
+        /// Request id, echoed.
+        id: String,
+        /// Conversation.
+        conv: String,
+        /// Seq of the message to recall.
+        seq: u64,
+    },
+    /// Application-level keepalive; answered by `pong`.
+    Ping {},
+}
+
+impl ClientFrame {
+    /// Every `type` a client may send, for error messages and docs.
+    pub const TYPES: &'static [&'static str] = &["send", "sync", "read", "recall", "ping"];
+}
+
+/// A frame sent by the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The message is persisted.
+    Ack {
+        /// The `send` frame's id.
+        id: String,
+        /// The client's message id.
+        client_msg_id: String,
+        /// Conversation.
+        conv: String,
+        /// Assigned seq.
+        seq: u64,
+        /// Assigned message id.
+        msg_id: String,
+        /// Server timestamp (ms).
+        ts: i64,
+        /// True when this client_msg_id was already stored; the ack is the original one.
+        duplicate: bool,
+    },
+    /// A new message in one of the user's conversations.
+    Msg {
+        /// The message.
+        message: WireMessage,
+    },
+    /// Answer to `sync`.
+    SyncResult {
+        /// The `sync` frame's id.
+        id: String,
+        /// Conversation.
+        conv: String,
+        /// Messages in seq order.
+        messages: Vec<WireMessage>,
+        /// More messages exist past the last one returned.
+        has_more: bool,
+    },
+    /// Someone's read position moved.
+    Read {
+        /// Conversation.
+        conv: String,
+        /// Whose read position.
+        user_id: String,
+        /// New read seq.
+        seq: u64,
+    },
+    /// A request failed, or the server could not understand a frame.
+    Error {
+        /// The failing frame's id, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// Stable code.
+        code: String,
+        /// Human-readable explanation.
+        message: String,
+    },
+    /// Answer to `ping`.
+    Pong {},
+}

@@ -1,0 +1,9 @@
+//! The Tidings wire contract (ARCHITECTURE.md §5), shared by the server and the client SDK
+//! so the two can never drift apart: WebSocket frames, REST bodies and stable error codes.
+
+pub mod codes;
+pub mod frames;
+pub mod rest;
+
+pub use codes::ErrorCode;
+pub use frames::{ClientFrame, ServerFrame, WireMessage};

@@ -1,0 +1,244 @@
+//! REST request and response bodies of `/api/v1`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::frames::WireMessage;
+
+#[cfg(feature = "validate")]
+use validator::Validate;
+
+/// Field rules shared by the request bodies (used through `validator` custom checks).
+pub mod rules {
+    /// Usernames: lowercase ASCII letters, digits, `_`, `.` and `-`, starting with a letter or digit.
+    pub fn username_chars_ok(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+    }
+
+    /// Device ids: printable ASCII without spaces, so they are safe in logs and keys.
+    pub fn device_id_chars_ok(id: &str) -> bool {
+        id.chars().all(|c| c.is_ascii_graphic())
+    }
+
+    /// The platforms a device may declare.
+    pub const PLATFORMS: &[&str] = &["android", "ios", "web", "desktop", "other"];
+
+    #[cfg(feature = "validate")]
+    pub(crate) fn username(name: &str) -> Result<(), validator::ValidationError> {
+        if username_chars_ok(name) {
+            Ok(())
+        } else {
+            Err(validator::ValidationError::new("username_chars")
+                .with_message("lowercase letters, digits, _ . - only, starting with a letter or digit".into()))
+        }
+    }
+
+    #[cfg(feature = "validate")]
+    pub(crate) fn device_id(id: &str) -> Result<(), validator::ValidationError> {
+        if device_id_chars_ok(id) {
+            Ok(())
+        } else {
+            Err(validator::ValidationError::new("device_id_chars")
+                .with_message("printable ASCII without spaces only".into()))
+        }
+    }
+
+    #[cfg(feature = "validate")]
+    pub(crate) fn platform(p: &str) -> Result<(), validator::ValidationError> {
+        if PLATFORMS.contains(&p) {
+            Ok(())
+        } else {
+            Err(validator::ValidationError::new("platform")
+                .with_message("one of android, ios, web, desktop, other".into()))
+        }
+    }
+
+    #[cfg(feature = "validate")]
+    pub(crate) fn not_blank(s: &str) -> Result<(), validator::ValidationError> {
+        if s.trim().is_empty() {
+            Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "validate", derive(Validate))]
+pub struct RegisterRequest {
+    /// 3–32 characters: lowercase letters, digits, `_`, `.`, `-`.
+    #[cfg_attr(feature = "validate", validate(length(min = 3, max = 32), custom(function = "rules::username")))]
+    pub username: String,
+    /// 8–128 characters.
+    #[cfg_attr(feature = "validate", validate(length(min = 8, max = 128)))]
+    pub password: String,
+    /// Optional name shown to others (1–64 characters); defaults to the username.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    pub display_name: Option<String>,
+}
+
+/// Answer to register.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// The new user's id.
+    pub user_id: String,
+}
+
+/// `POST /api/v1/auth/login`: one login per device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "validate", derive(Validate))]
+pub struct LoginRequest {
+    /// Account name.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 32)))]
+    pub username: String,
+    /// Password.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 128)))]
+    pub password: String,
+    /// The client's stable id for this device (1–64 characters).
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::device_id")))]
+    pub device_id: String,
+    /// `android`, `ios`, `web`, `desktop` or `other`.
+    #[cfg_attr(feature = "validate", validate(custom(function = "rules::platform")))]
+    pub platform: String,
+}
+
+/// Tokens for one device session (login and refresh).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// Short-lived bearer token for REST and `/ws`.
+    pub access_token: String,
+    /// Single-use token to get the next pair.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// The logged-in user.
+    pub user_id: String,
+}
+
+/// `POST /api/v1/auth/refresh`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "validate", derive(Validate))]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 512)))]
+    pub refresh_token: String,
+}
+
+/// A user's public profile.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserProfile {
+    /// User id.
+    pub user_id: String,
+    /// Account name.
+    pub username: String,
+    /// Shown name.
+    pub display_name: String,
+    /// Creation time (ms since epoch).
+    pub created_at: i64,
+}
+
+/// `PATCH /api/v1/me`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "validate", derive(Validate))]
+pub struct UpdateMeRequest {
+    /// New display name (1–64 characters).
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    pub display_name: Option<String>,
+}
+
+/// `POST /api/v1/conversations/{conv}/messages`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "validate", derive(Validate))]
+pub struct SendMessageRequest {
+    /// The client's unique id for this message.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::device_id")))]
+    pub client_msg_id: String,
+    /// Message kind.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 32)))]
+    pub kind: String,
+    /// Kind-specific body.
+    pub body: serde_json::Value,
+}
+
+/// Answer to a REST send: the same fields as the `ack` frame minus the request id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMessageResponse {
+    /// Conversation.
+    pub conv: String,
+    /// Assigned seq.
+    pub seq: u64,
+    /// Assigned message id.
+    pub msg_id: String,
+    /// The client's message id.
+    pub client_msg_id: String,
+    /// Server timestamp (ms).
+    pub ts: i64,
+    /// True when this was a repeat of a stored message.
+    pub duplicate: bool,
+}
+
+/// `GET /api/v1/conversations/{conv}/messages`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessagePage {
+    /// Messages in ascending seq order.
+    pub messages: Vec<WireMessage>,
+    /// More exist in the direction of paging.
+    pub has_more: bool,
+}
+
+/// `POST /api/v1/conversations/{conv}/read`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadRequest {
+    /// Last read seq.
+    pub seq: u64,
+}
+
+/// One row of `GET /api/v1/conversations`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConversationSummary {
+    /// Conversation id.
+    pub conv: String,
+    /// `direct` or `group`.
+    pub kind: String,
+    /// For direct chats, the other user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// Highest seq in the conversation.
+    pub max_seq: u64,
+    /// The caller's read position.
+    pub read_seq: u64,
+    /// Messages past `read_seq` not sent by the caller.
+    pub unread: u64,
+    /// The newest message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<WireMessage>,
+}
+
+/// `GET /api/v1/conversations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConversationList {
+    /// Most recently active first.
+    pub conversations: Vec<ConversationSummary>,
+}
+
+/// Error body of every failed REST call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Inside [`ErrorBody`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable code (see [`crate::ErrorCode`]).
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}

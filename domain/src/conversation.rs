@@ -1,0 +1,28 @@
+//! A user's view of one conversation.
+
+use crate::ids::ConvId;
+use crate::message::Message;
+
+/// Per-member state of a conversation, as listed to that member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberView {
+    /// Conversation.
+    pub conv: ConvId,
+    /// Highest committed seq.
+    pub max_seq: u64,
+    /// The member's read position.
+    pub read_seq: u64,
+    /// Last activity (ms), for ordering the list.
+    pub updated_at: i64,
+}
+
+/// A conversation as the list endpoint returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationSummary {
+    /// State.
+    pub view: MemberView,
+    /// Messages past `read_seq` not sent by the member.
+    pub unread: u64,
+    /// The newest message.
+    pub last_message: Option<Message>,
+}

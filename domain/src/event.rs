@@ -1,0 +1,41 @@
+//! Events pushed to connected devices. The log is the source of truth; a push is only a hint
+//! that saves the device a sync, so losing one loses nothing.
+
+use std::sync::Arc;
+
+use crate::ids::{ConvId, DeviceId, SessionId, UserId};
+use crate::message::Message;
+
+/// Something connected devices should learn now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A message was committed.
+    Message(Message),
+    /// A member's read position advanced.
+    Read {
+        /// Conversation.
+        conv: ConvId,
+        /// Whose position.
+        user_id: UserId,
+        /// New read seq.
+        seq: u64,
+    },
+    /// A device session was revoked: its sockets must close.
+    SessionRevoked {
+        /// Owner.
+        user_id: UserId,
+        /// Revoked session.
+        session_id: SessionId,
+    },
+}
+
+/// One event for a set of users, minus (optionally) the device that caused it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Users whose online devices get the event.
+    pub recipients: Vec<UserId>,
+    /// A device that already knows (the sender's own), skipped.
+    pub skip_device: Option<(UserId, DeviceId)>,
+    /// The event, shared so it is encoded once for all recipients.
+    pub event: Arc<Event>,
+}

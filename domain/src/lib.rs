@@ -1,0 +1,13 @@
+//! Tidings domain: the entities and rules of messaging, and the ports (traits) through which the
+//! use cases reach storage, routing and crypto. Nothing here performs I/O or names a framework.
+
+pub mod account;
+pub mod conversation;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod message;
+pub mod ports;
+
+pub use error::StoreError;
+pub use ids::{ConvId, DeviceId, SessionId, UserId};

@@ -1,0 +1,7 @@
+//! sea-orm entities, one per table. They mirror the migrations; domain types never see them.
+
+pub mod conversation_members;
+pub mod conversations;
+pub mod device_sessions;
+pub mod messages;
+pub mod users;

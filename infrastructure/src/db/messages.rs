@@ -1,0 +1,168 @@
+//! [`MessageStore`] on sea-orm: batched appends in one transaction, range reads by `(conv, seq)`.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use tidings_domain::message::Message;
+use tidings_domain::ports::MessageStore;
+use tidings_domain::{ConvId, StoreError, UserId};
+
+use super::entity::{conversations, messages};
+use super::{from_db, store_err, to_db};
+
+/// Message logs in the `messages` table; `conversations.max_seq` advances in the same transaction.
+#[derive(Clone)]
+pub struct SqlMessageStore {
+    db: DatabaseConnection,
+}
+
+impl SqlMessageStore {
+    /// Uses the given pool.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_message(m: messages::Model) -> Result<Message, StoreError> {
+    let conv = ConvId::parse(&m.conv_id).ok_or_else(|| StoreError::Other(format!("bad conv id in storage: {}", m.conv_id)))?;
+    let sender = UserId::parse(&m.sender_id).ok_or_else(|| StoreError::Other("bad sender id in storage".into()))?;
+    Ok(Message {
+        conv,
+        seq: from_db(m.seq),
+        msg_id: m.msg_id,
+        sender,
+        client_msg_id: m.client_msg_id,
+        kind: m.kind,
+        body: m.body,
+        ts: m.ts,
+    })
+}
+
+fn to_row(m: &Message) -> messages::ActiveModel {
+    messages::ActiveModel {
+        conv_id: Set(m.conv.to_string()),
+        seq: Set(to_db(m.seq)),
+        msg_id: Set(m.msg_id.clone()),
+        sender_id: Set(m.sender.to_string()),
+        client_msg_id: Set(m.client_msg_id.clone()),
+        kind: Set(m.kind.clone()),
+        body: Set(m.body.clone()),
+        ts: Set(m.ts),
+    }
+}
+
+fn rows(found: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
+    found.into_iter().map(to_message).collect()
+}
+
+#[async_trait]
+impl MessageStore for SqlMessageStore {
+    async fn append(&self, batch: &[Message]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Highest seq and newest timestamp per conversation, to advance its high-water mark once.
+        let mut marks: HashMap<String, (i64, i64)> = HashMap::new();
+        for m in batch {
+            let mark = marks.entry(m.conv.to_string()).or_insert((0, 0));
+            mark.0 = mark.0.max(to_db(m.seq));
+            mark.1 = mark.1.max(m.ts);
+        }
+        let txn = self.db.begin().await.map_err(store_err)?;
+        messages::Entity::insert_many(batch.iter().map(to_row))
+            .exec_without_returning(&txn)
+            .await
+            .map_err(store_err)?;
+        for (conv, (max_seq, ts)) in marks {
+            let raise = Expr::case(conversations::Column::MaxSeq.lt(max_seq), Expr::val(max_seq))
+                .finally(Expr::col(conversations::Column::MaxSeq));
+            conversations::Entity::update_many()
+                .col_expr(conversations::Column::MaxSeq, raise.into())
+                .col_expr(conversations::Column::UpdatedAt, Expr::val(ts).into())
+                .filter(conversations::Column::ConvId.eq(conv))
+                .exec(&txn)
+                .await
+                .map_err(store_err)?;
+        }
+        txn.commit().await.map_err(store_err)
+    }
+
+    async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut any = Condition::any();
+        for (sender, cmid) in keys {
+            any = any.add(
+                Condition::all()
+                    .add(messages::Column::SenderId.eq(sender.to_string()))
+                    .add(messages::Column::ClientMsgId.eq(cmid.clone())),
+            );
+        }
+        rows(messages::Entity::find().filter(any).all(&self.db).await.map_err(store_err)?)
+    }
+
+    async fn max_seq(&self, conv: &ConvId) -> Result<u64, StoreError> {
+        let max: Option<Option<i64>> = messages::Entity::find()
+            .select_only()
+            .expr(Func::max(Expr::col(messages::Column::Seq)))
+            .filter(messages::Column::ConvId.eq(conv.to_string()))
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(store_err)?;
+        Ok(max.flatten().map_or(0, from_db))
+    }
+
+    async fn after(&self, conv: &ConvId, after: u64, limit: u64) -> Result<Vec<Message>, StoreError> {
+        rows(
+            messages::Entity::find()
+                .filter(messages::Column::ConvId.eq(conv.to_string()))
+                .filter(messages::Column::Seq.gt(to_db(after)))
+                .order_by_asc(messages::Column::Seq)
+                .limit(limit)
+                .all(&self.db)
+                .await
+                .map_err(store_err)?,
+        )
+    }
+
+    async fn before(&self, conv: &ConvId, before: u64, limit: u64) -> Result<Vec<Message>, StoreError> {
+        let mut page = rows(
+            messages::Entity::find()
+                .filter(messages::Column::ConvId.eq(conv.to_string()))
+                .filter(messages::Column::Seq.lt(to_db(before)))
+                .order_by_desc(messages::Column::Seq)
+                .limit(limit)
+                .all(&self.db)
+                .await
+                .map_err(store_err)?,
+        )?;
+        page.reverse();
+        Ok(page)
+    }
+
+    async fn get(&self, conv: &ConvId, seq: u64) -> Result<Option<Message>, StoreError> {
+        messages::Entity::find_by_id((conv.to_string(), to_db(seq)))
+            .one(&self.db)
+            .await
+            .map_err(store_err)?
+            .map(to_message)
+            .transpose()
+    }
+
+    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64) -> Result<u64, StoreError> {
+        messages::Entity::find()
+            .filter(messages::Column::ConvId.eq(conv.to_string()))
+            .filter(messages::Column::Seq.gt(to_db(after)))
+            .filter(messages::Column::SenderId.ne(user.to_string()))
+            .count(&self.db)
+            .await
+            .map_err(store_err)
+    }
+}

@@ -1,0 +1,20 @@
+//! Versioned schema migrations. The same migrations run on SQLite and on MySQL-compatible
+//! servers: only backend-neutral column types and indexes, no engine-specific SQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_accounts;
+mod m20261122_000002_messages;
+
+/// Applies every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_accounts::Migration),
+            Box::new(m20261122_000002_messages::Migration),
+        ]
+    }
+}

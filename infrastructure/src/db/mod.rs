@@ -1,0 +1,79 @@
+//! Storage through sea-orm. One schema and one set of repositories serve SQLite (embedded mode)
+//! and MySQL-compatible servers (cluster mode); the URL picks the engine.
+
+pub mod conversations;
+pub mod entity;
+pub mod messages;
+pub mod migration;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+use tidings_domain::StoreError;
+
+pub use conversations::SqlConversationStore;
+pub use messages::SqlMessageStore;
+pub use sessions::SqlSessionRepository;
+pub use users::SqlUserRepository;
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connection URL: `sqlite://path?mode=rwc` or `mysql://user:pass@host/db`.
+    pub url: String,
+    /// Most pooled connections.
+    pub max_connections: u32,
+    /// How long to wait for a pooled connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+/// Opens the pool (tuning SQLite for a write-ahead log) and applies pending migrations.
+pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(opts.url.clone());
+    options
+        .max_connections(opts.max_connections)
+        .min_connections(1)
+        .acquire_timeout(opts.acquire_timeout)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                // FULL: an acked message survives power loss; group commit amortises the fsync.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .create_if_missing(true)
+        });
+    let db = Database::connect(options).await?;
+    migration::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Translates a sea-orm error into the domain's terms, once, for every repository.
+pub(crate) fn store_err(e: DbErr) -> StoreError {
+    if let Some(SqlErr::UniqueConstraintViolation(what)) = e.sql_err() {
+        return StoreError::Duplicate(what);
+    }
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(RuntimeErr::SqlxError(_)) => StoreError::Unavailable(e.to_string()),
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+/// Seq and counters are `u64` in the domain and `BIGINT` in storage.
+pub(crate) fn to_db(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The reverse of [`to_db`]; negative values cannot occur and read as 0.
+pub(crate) fn from_db(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Whether the database answers, for readiness checks.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
+    db.ping().await.map_err(store_err)
+}

@@ -1,0 +1,70 @@
+//! [`UserRepository`] on sea-orm.
+
+use async_trait::async_trait;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use tidings_domain::account::User;
+use tidings_domain::ports::UserRepository;
+use tidings_domain::{StoreError, UserId};
+
+use super::entity::users;
+use super::store_err;
+
+/// Accounts in the `users` table.
+#[derive(Clone)]
+pub struct SqlUserRepository {
+    db: DatabaseConnection,
+}
+
+impl SqlUserRepository {
+    /// Uses the given pool.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn to_user(m: users::Model) -> Result<(User, String), StoreError> {
+    let id = UserId::parse(&m.id).ok_or_else(|| StoreError::Other(format!("bad user id in storage: {}", m.id)))?;
+    Ok((User { id, username: m.username, display_name: m.display_name, created_at: m.created_at }, m.password_hash))
+}
+
+#[async_trait]
+impl UserRepository for SqlUserRepository {
+    async fn insert(&self, user: &User, password_hash: &str) -> Result<(), StoreError> {
+        let row = users::ActiveModel {
+            id: Set(user.id.to_string()),
+            username: Set(user.username.clone()),
+            display_name: Set(user.display_name.clone()),
+            password_hash: Set(password_hash.to_owned()),
+            created_at: Set(user.created_at),
+        };
+        users::Entity::insert(row).exec_without_returning(&self.db).await.map_err(store_err)?;
+        Ok(())
+    }
+
+    async fn by_username(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        let row = users::Entity::find()
+            .filter(users::Column::Username.eq(username))
+            .one(&self.db)
+            .await
+            .map_err(store_err)?;
+        row.map(to_user).transpose()
+    }
+
+    async fn by_id(&self, id: &UserId) -> Result<Option<User>, StoreError> {
+        let row = users::Entity::find_by_id(id.to_string()).one(&self.db).await.map_err(store_err)?;
+        Ok(row.map(to_user).transpose()?.map(|(u, _)| u))
+    }
+
+    async fn set_display_name(&self, id: &UserId, name: &str) -> Result<Option<User>, StoreError> {
+        let changed = users::Entity::update_many()
+            .col_expr(users::Column::DisplayName, sea_orm::sea_query::Expr::value(name.to_owned()))
+            .filter(users::Column::Id.eq(id.to_string()))
+            .exec(&self.db)
+            .await
+            .map_err(store_err)?;
+        if changed.rows_affected == 0 {
+            return Ok(None);
+        }
+        self.by_id(id).await
+    }
+}

@@ -1,0 +1,7 @@
+//! Tidings adapters: they implement the domain ports on real engines. `db` is sea-orm over
+//! SQLite or MySQL-compatible servers (one schema, one set of repositories), `memory` is the
+//! in-process routing and counters of embedded mode, `security` is password hashing and tokens.
+
+pub mod db;
+pub mod memory;
+pub mod security;

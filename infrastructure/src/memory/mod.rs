@@ -1,0 +1,8 @@
+//! Embedded mode's in-process routing and counters: what Redis and RabbitMQ do in a cluster,
+//! done in memory because there is only one instance.
+
+mod notifier;
+mod seq;
+
+pub use notifier::LocalNotifier;
+pub use seq::MemorySeqAllocator;

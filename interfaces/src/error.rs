@@ -1,0 +1,93 @@
+//! The one mapping from use-case errors to the wire: an HTTP status plus a stable code for REST,
+//! the same code in `error` frames. Internal details go to the log, never to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use tidings_app::AppError;
+use tidings_protocol::ErrorCode;
+use tidings_protocol::rest::{ErrorBody, ErrorDetail};
+
+/// An error as a client sees it.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// HTTP status for REST.
+    pub status: StatusCode,
+    /// Safe, human-readable message.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with an explicit code, status and message.
+    pub fn new(code: ErrorCode, status: StatusCode, message: impl Into<String>) -> Self {
+        Self { code, status, message: message.into() }
+    }
+
+    /// 400 `invalid_field`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidField, StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        use ErrorCode as C;
+        let (code, status) = match &e {
+            AppError::InvalidField(_) => (C::InvalidField, StatusCode::BAD_REQUEST),
+            AppError::UnsupportedKind(_) => (C::UnsupportedKind, StatusCode::BAD_REQUEST),
+            AppError::BodyTooLarge(_) => (C::BodyTooLarge, StatusCode::PAYLOAD_TOO_LARGE),
+            AppError::UnknownConversation => (C::UnknownConversation, StatusCode::NOT_FOUND),
+            AppError::NotMember => (C::NotMember, StatusCode::FORBIDDEN),
+            AppError::SeqOutOfRange { .. } => (C::SeqOutOfRange, StatusCode::BAD_REQUEST),
+            AppError::Unauthorized => (C::Unauthorized, StatusCode::UNAUTHORIZED),
+            AppError::TokenExpired => (C::TokenExpired, StatusCode::UNAUTHORIZED),
+            AppError::InvalidCredentials => (C::InvalidCredentials, StatusCode::UNAUTHORIZED),
+            AppError::RefreshReused => (C::RefreshReused, StatusCode::UNAUTHORIZED),
+            AppError::UsernameTaken => (C::UsernameTaken, StatusCode::CONFLICT),
+            AppError::NotFound(_) => (C::NotFound, StatusCode::NOT_FOUND),
+            AppError::Busy => (C::Busy, StatusCode::SERVICE_UNAVAILABLE),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                return Self::new(C::Internal, StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+            }
+        };
+        Self::new(code, status, e.to_string())
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(e: validator::ValidationErrors) -> Self {
+        let mut parts: Vec<String> = e
+            .field_errors()
+            .iter()
+            .map(|(field, errs)| {
+                let why: Vec<String> = errs
+                    .iter()
+                    .map(|err| err.message.as_ref().map_or_else(|| err.code.to_string(), ToString::to_string))
+                    .collect();
+                format!("{field}: {}", why.join(", "))
+            })
+            .collect();
+        parts.sort();
+        Self::invalid(parts.join("; "))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: ErrorDetail { code: self.code.as_str().to_owned(), message: self.message.clone() },
+        })
+    }
+}

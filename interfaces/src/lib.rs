@@ -1,0 +1,15 @@
+//! Tidings interfaces: the actix-web REST API, the actix-ws WebSocket gateway, the error
+//! mapping to the wire, settings, telemetry, and the composition root that wires the
+//! infrastructure adapters into the use cases.
+
+pub mod error;
+pub mod rest;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod wire;
+pub mod ws;
+
+pub use settings::Settings;
+pub use startup::{Application, BackgroundServer};

@@ -1,0 +1,80 @@
+//! The `tidings` binary: `tidings serve` (the default) runs the server.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use tidings_interfaces::startup::runtime_system;
+use tidings_interfaces::{Application, Settings, telemetry};
+
+const SETTINGS_HELP: &str = "\
+Settings (defaults < tidings.toml or --config < environment):
+  TIDINGS_HTTP_ADDR            listen address for REST and /ws      [127.0.0.1:8080]
+  TIDINGS_DATA_DIR             SQLite database and signing key      [./data]
+  TIDINGS_DATABASE_URL         mysql://user:pass@host:3306/db       [SQLite in the data dir]
+  TIDINGS_REDIS_URL            Redis (cluster mode; not in this build yet)
+  TIDINGS_AMQP_URL             RabbitMQ (cluster mode; not in this build yet)
+  TIDINGS_INSTANCE_ID          this instance's id (cluster mode)
+  TIDINGS_LOG                  log filter                           [info]
+  TIDINGS_LOG_FORMAT           pretty | json                        [pretty]
+  TIDINGS_SIGNING_KEY          base64 HS256 key (>= 32 bytes)       [generated into the data dir]
+  TIDINGS_WORKERS              HTTP worker threads                  [one per core]
+  TIDINGS_AUTH__ACCESS_TTL_SECS / TIDINGS_AUTH__REFRESH_TTL_SECS    [900 / 2592000]
+  TIDINGS_LIMITS__MAX_TEXT_CHARS [4000]   TIDINGS_LIMITS__MAX_BODY_BYTES [16384]
+  TIDINGS_LIMITS__MAX_FRAME_BYTES [65536] TIDINGS_LIMITS__MAX_HTTP_BODY_BYTES [65536]
+  TIDINGS_LIMITS__OUTBOUND_QUEUE [1024]   TIDINGS_LIMITS__MAX_INFLIGHT_SENDS [256]
+  TIDINGS_LIMITS__DEFAULT_PAGE [50]  TIDINGS_LIMITS__MAX_PAGE [200]  TIDINGS_LIMITS__MAX_CONVERSATIONS [200]
+  TIDINGS_WS__HEARTBEAT_SECS [20]         TIDINGS_WS__IDLE_TIMEOUT_SECS [60]
+  TIDINGS_DB__MAX_CONNECTIONS [8]         TIDINGS_DB__ACQUIRE_TIMEOUT_SECS [5]
+  TIDINGS_PIPELINE__SHARDS [1 on SQLite, else 4]  TIDINGS_PIPELINE__QUEUE_CAPACITY [8192]
+  TIDINGS_PIPELINE__MAX_BATCH [512]
+See docs/operations.md for what each one does.";
+
+#[derive(Parser)]
+#[command(name = "tidings", version, about = "Tidings instant-messaging server", after_help = SETTINGS_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (what `tidings` with no command does).
+    #[command(after_help = SETTINGS_HELP)]
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// TOML settings file (default: ./tidings.toml when present).
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Command::Serve(args) = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let settings = match Settings::load(args.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            #[allow(clippy::print_stderr)] // before logging exists, stderr is the only voice
+            {
+                eprintln!("tidings: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings);
+    let result = runtime_system().block_on(async move {
+        let app = Application::build(settings).await?;
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "tidings stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `/api/v1/me` and `/api/v1/users/{id}`.
+
+use actix_web::{HttpResponse, web};
+use tidings_app::AppError;
+use tidings_domain::UserId;
+use tidings_protocol::rest::UpdateMeRequest;
+use validator::Validate;
+
+use super::extract::Authed;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::wire;
+
+/// `GET /me`.
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
+pub async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(wire::profile(&state.accounts.user(&who.0.user_id).await?)))
+}
+
+/// `PATCH /me` {display_name?}.
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
+pub async fn update_me(state: web::Data<AppState>, who: Authed, body: web::Json<UpdateMeRequest>) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let user = state.accounts.update_me(&who.0.user_id, body.display_name.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(wire::profile(&user)))
+}
+
+/// `GET /users/{user_id}`.
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
+pub async fn get(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let _ = who;
+    let id = UserId::parse(&path).ok_or(AppError::NotFound("user"))?;
+    Ok(HttpResponse::Ok().json(wire::profile(&state.accounts.user(&id).await?)))
+}

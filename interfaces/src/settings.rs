@@ -1,0 +1,240 @@
+//! Settings, layered: built-in defaults < `tidings.toml` (or `--config`) < `TIDINGS_*` variables.
+//! Nested keys use a double underscore: `TIDINGS_LIMITS__MAX_TEXT_CHARS=2000`.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where REST and `/ws` listen (one port).
+    pub http_addr: String,
+    /// Holds the SQLite database and the signing key in embedded mode.
+    pub data_dir: PathBuf,
+    /// `mysql://…` for a MySQL-compatible server; unset means SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// Redis for routes, presence and counters (cluster mode).
+    pub redis_url: Option<String>,
+    /// RabbitMQ for pushes between instances (cluster mode).
+    pub amqp_url: Option<String>,
+    /// This instance's id (cluster mode); defaults to a random one.
+    pub instance_id: Option<String>,
+    /// Log filter, e.g. `info` or `tidings=debug,actix_web=info`.
+    pub log: String,
+    /// `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// Base64 token signing key; unset means `{data_dir}/signing.key`, created on first start.
+    pub signing_key: Option<String>,
+    /// HTTP worker threads; unset means one per core.
+    pub workers: Option<usize>,
+    /// Token lifetimes.
+    pub auth: AuthSettings,
+    /// Input bounds.
+    pub limits: LimitSettings,
+    /// WebSocket keepalive.
+    pub ws: WsSettings,
+    /// Database pool.
+    pub db: DbSettings,
+    /// Group commit.
+    pub pipeline: PipelineSettings,
+}
+
+/// `pretty` for people, `json` for log collectors.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Token lifetimes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Access-token lifetime (seconds).
+    pub access_ttl_secs: u64,
+    /// Refresh-token lifetime (seconds).
+    pub refresh_ttl_secs: u64,
+}
+
+/// Input bounds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Most characters in a text message.
+    pub max_text_chars: usize,
+    /// Most bytes of a message body's JSON.
+    pub max_body_bytes: usize,
+    /// Most bytes of one WebSocket frame; bigger frames close the socket with 1009.
+    pub max_frame_bytes: usize,
+    /// Most bytes of a REST request body.
+    pub max_http_body_bytes: usize,
+    /// Frames queued for one connection before it counts as a slow consumer and is closed.
+    pub outbound_queue: usize,
+    /// Sends one connection may have awaiting their ack; past this the server stops reading it.
+    pub max_inflight_sends: usize,
+    /// Page size when a request names none.
+    pub default_page: u32,
+    /// Largest page a request may ask for.
+    pub max_page: u32,
+    /// Largest conversation-list page.
+    pub max_conversations: u32,
+}
+
+/// WebSocket keepalive.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WsSettings {
+    /// Seconds between protocol pings from the server.
+    pub heartbeat_secs: u64,
+    /// A connection silent (no frame, no pong) this long is closed.
+    pub idle_timeout_secs: u64,
+}
+
+/// Database pool.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DbSettings {
+    /// Most pooled connections.
+    pub max_connections: u32,
+    /// Seconds to wait for a pooled connection.
+    pub acquire_timeout_secs: u64,
+}
+
+/// Group commit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineSettings {
+    /// Writer tasks; unset means 1 on SQLite (one writer at a time anyway), 4 otherwise.
+    pub shards: Option<usize>,
+    /// Sends waiting per writer before new ones fail fast with `busy`.
+    pub queue_capacity: usize,
+    /// Most messages in one transaction.
+    pub max_batch: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            http_addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            redis_url: None,
+            amqp_url: None,
+            instance_id: None,
+            log: "info".into(),
+            log_format: LogFormat::Pretty,
+            signing_key: None,
+            workers: None,
+            auth: AuthSettings::default(),
+            limits: LimitSettings::default(),
+            ws: WsSettings::default(),
+            db: DbSettings::default(),
+            pipeline: PipelineSettings::default(),
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { access_ttl_secs: 15 * 60, refresh_ttl_secs: 30 * 24 * 3600 }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_text_chars: 4000,
+            max_body_bytes: 16 * 1024,
+            max_frame_bytes: 64 * 1024,
+            max_http_body_bytes: 64 * 1024,
+            outbound_queue: 1024,
+            max_inflight_sends: 256,
+            default_page: 50,
+            max_page: 200,
+            max_conversations: 200,
+        }
+    }
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        Self { heartbeat_secs: 20, idle_timeout_secs: 60 }
+    }
+}
+
+impl Default for DbSettings {
+    fn default() -> Self {
+        Self { max_connections: 8, acquire_timeout_secs: 5 }
+    }
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        Self { shards: None, queue_capacity: 8192, max_batch: 512 }
+    }
+}
+
+/// Settings could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Defaults, then the TOML file (`tidings.toml` in the working dir unless `config` names
+    /// one; a named file must exist), then `TIDINGS_*` variables.
+    pub fn load(config: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config {
+            Some(path) if !path.exists() => {
+                return Err(SettingsError(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("tidings.toml")),
+        }
+        figment = figment.merge(Env::prefixed("TIDINGS_").split("__"));
+        let settings: Settings = figment.extract().map_err(|e| SettingsError(e.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The SQLite URL in the data dir, or the configured database.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("tidings.db").display()),
+        }
+    }
+
+    /// Whether storage is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.effective_database_url().starts_with("sqlite:")
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.redis_url.is_some() || self.amqp_url.is_some() {
+            return Err(SettingsError(
+                "TIDINGS_REDIS_URL / TIDINGS_AMQP_URL: cluster routing is not part of this build yet; \
+                 unset them to run a single instance (MySQL via TIDINGS_DATABASE_URL works)"
+                    .into(),
+            ));
+        }
+        let l = &self.limits;
+        if l.max_frame_bytes < 1024 || l.max_http_body_bytes < 1024 {
+            return Err(SettingsError("limits.max_frame_bytes and limits.max_http_body_bytes must be at least 1024".into()));
+        }
+        if l.outbound_queue == 0 || l.max_inflight_sends == 0 || l.default_page == 0 || l.max_page == 0 || l.max_conversations == 0 {
+            return Err(SettingsError("limits must be positive".into()));
+        }
+        if self.ws.heartbeat_secs == 0 || self.ws.idle_timeout_secs <= self.ws.heartbeat_secs {
+            return Err(SettingsError("ws.idle_timeout_secs must exceed ws.heartbeat_secs > 0".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! The composition root: opens storage, builds adapters and services, binds the listener.
+//! `Application::build` binds first (port 0 works) so tests learn the port before serving.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tidings_app::messaging::BodyLimits;
+use tidings_app::{AccountService, AuthPolicy, MessagingLimits, MessagingService, PipelineConfig};
+use tidings_domain::ports::Notifier;
+use tidings_infrastructure::db::{
+    self, DbOptions, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
+};
+use tidings_infrastructure::memory::{LocalNotifier, MemorySeqAllocator};
+use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
+use tracing::Instrument;
+
+use crate::rest;
+use crate::settings::Settings;
+use crate::state::{AppState, Readiness};
+use crate::ws;
+use crate::ws::hub::Hub;
+
+/// A built server, bound but not yet serving.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+struct DbReadiness(DatabaseConnection);
+
+#[async_trait::async_trait]
+impl Readiness for DbReadiness {
+    async fn check(&self) -> Result<(), String> {
+        db::ping(&self.0).await.map_err(|e| format!("database: {e}"))
+    }
+}
+
+impl Application {
+    /// Creates the data dir, loads or creates the signing key, migrates storage, wires the
+    /// services and binds `settings.http_addr`. Must run inside an actix system.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, true).await
+    }
+
+    async fn build_with(settings: Settings, handle_signals: bool) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
+        let key = load_or_create_signing_key(settings.signing_key.as_deref(), &settings.data_dir.join("signing.key"))?;
+        let db = db::connect_and_migrate(&DbOptions {
+            url: settings.effective_database_url(),
+            max_connections: settings.db.max_connections,
+            acquire_timeout: Duration::from_secs(settings.db.acquire_timeout_secs),
+        })
+        .await
+        .context("opening the database")?;
+
+        let hub = Arc::new(Hub::new(settings.limits.outbound_queue));
+        let notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier::new(hub.clone()));
+        let users = Arc::new(SqlUserRepository::new(db.clone()));
+        let messages = Arc::new(SqlMessageStore::new(db.clone()));
+        let accounts = AccountService::new(
+            users.clone(),
+            Arc::new(SqlSessionRepository::new(db.clone())),
+            Arc::new(Argon2Hasher),
+            Arc::new(JwtTokenService::new(&key)),
+            notifier.clone(),
+            AuthPolicy { access_ttl_secs: settings.auth.access_ttl_secs, refresh_ttl_secs: settings.auth.refresh_ttl_secs },
+        );
+        let l = &settings.limits;
+        let messaging = MessagingService::start(
+            users,
+            Arc::new(SqlConversationStore::new(db.clone())),
+            messages.clone(),
+            Arc::new(MemorySeqAllocator::new(messages)),
+            notifier,
+            MessagingLimits {
+                body: BodyLimits { max_text_chars: l.max_text_chars, max_body_bytes: l.max_body_bytes },
+                default_page: l.default_page,
+                max_page: l.max_page,
+                max_conversations: l.max_conversations,
+            },
+            PipelineConfig {
+                shards: settings.pipeline.shards.unwrap_or(if settings.is_sqlite() { 1 } else { 4 }),
+                queue_capacity: settings.pipeline.queue_capacity,
+                max_batch: settings.pipeline.max_batch,
+            },
+        );
+
+        let listener = TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
+        let addr = listener.local_addr()?;
+        let json = rest::extract::json_config(l.max_http_body_bytes);
+        let state = web::Data::new(AppState {
+            accounts: Arc::new(accounts),
+            messaging: Arc::new(messaging),
+            hub,
+            settings: Arc::new(settings.clone()),
+            readiness: Arc::new(DbReadiness(db)),
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json.clone())
+                .app_data(rest::extract::query_config())
+                .wrap_fn(|req, srv| {
+                    let span = tracing::info_span!(
+                        "http",
+                        rid = next_request_id(),
+                        method = %req.method(),
+                        path = %req.path(),
+                    );
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await;
+                        if let Ok(r) = &res {
+                            tracing::debug!(status = r.status().as_u16(), "response");
+                        }
+                        res
+                    }
+                    .instrument(span)
+                })
+                .configure(rest::routes)
+                .configure(ws::routes)
+                .default_service(web::to(rest::not_found))
+        })
+        .shutdown_timeout(10)
+        .listen(listener)?;
+        if let Some(n) = settings.workers {
+            server = server.workers(n);
+        }
+        if !handle_signals {
+            server = server.disable_signals();
+        }
+        let mode = if settings.is_sqlite() { "embedded (SQLite, in-process routing)" } else { "single instance (external database)" };
+        tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode, "tidings listening on http://{addr} (WebSocket at ws://{addr}/ws)");
+        Ok(Self { port: addr.port(), server: server.run() })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (signal or handle).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn next_request_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Builds the tokio runtime the actix system runs on: multi-threaded, so background work
+/// (commit pipeline, pushes) is not tied to one thread.
+pub fn runtime_system() -> actix_web::rt::SystemRunner {
+    actix_web::rt::System::with_tokio_rt(|| {
+        #[allow(clippy::expect_used)] // start-up: without a runtime there is nothing to do
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("tidings-bg")
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+    })
+}
+
+/// A server running on its own thread with its own actix system, for tests and tools that
+/// need a real server in-process on a real socket.
+pub struct BackgroundServer {
+    port: u16,
+    handle: ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundServer {
+    /// Starts a server with `settings` (use `http_addr = "127.0.0.1:0"`) and waits until it listens.
+    pub fn start(settings: Settings) -> anyhow::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new().name("tidings-server".into()).spawn(move || {
+            runtime_system().block_on(async move {
+                match Application::build_with(settings, false).await {
+                    Ok(app) => {
+                        let _ = tx.send(Ok((app.port(), app.handle())));
+                        if let Err(e) = app.run_until_stopped().await {
+                            tracing::error!(error = %e, "server stopped with an error");
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            });
+        })?;
+        let (port, handle) = rx.recv().context("server thread died during start-up")??;
+        Ok(Self { port, handle, thread: Some(thread) })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops accepting, closes connections and waits for the server thread to end, so the
+    /// data dir can be reopened by another server.
+    pub async fn stop(mut self) {
+        self.handle.stop(false).await;
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use tidings_app::{AccountService, MessagingService};
+
+use crate::settings::Settings;
+use crate::ws::hub::Hub;
+
+/// Services and settings, cloned into each worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts and sessions.
+    pub accounts: Arc<AccountService>,
+    /// Messaging.
+    pub messaging: Arc<MessagingService>,
+    /// Local WebSocket connections.
+    pub hub: Arc<Hub>,
+    /// Effective settings.
+    pub settings: Arc<Settings>,
+    /// Checks that storage answers, for `/readyz`.
+    pub readiness: Arc<dyn Readiness>,
+}
+
+/// A dependency check for `/readyz`.
+#[async_trait::async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Err` names what is not ready.
+    async fn check(&self) -> Result<(), String>;
+}

@@ -1,0 +1,56 @@
+//! Conversions from domain values to the shared wire types, used by REST and the gateway alike.
+
+use serde_json::Value;
+use tidings_domain::conversation::ConversationSummary;
+use tidings_domain::message::{Ack, Message};
+use tidings_protocol::WireMessage;
+use tidings_protocol::rest::{self, UserProfile};
+
+/// A stored message as the wire shows it. Bodies were validated JSON when stored.
+pub fn message(m: &Message) -> WireMessage {
+    WireMessage {
+        conv: m.conv.to_string(),
+        seq: m.seq,
+        msg_id: m.msg_id.clone(),
+        sender: m.sender.to_string(),
+        client_msg_id: m.client_msg_id.clone(),
+        kind: m.kind.clone(),
+        body: serde_json::from_str(&m.body).unwrap_or_else(|_| Value::String(m.body.clone())),
+        ts: m.ts,
+    }
+}
+
+/// The REST answer to a send.
+pub fn send_response(ack: &Ack) -> rest::SendMessageResponse {
+    rest::SendMessageResponse {
+        conv: ack.conv.to_string(),
+        seq: ack.seq,
+        msg_id: ack.msg_id.clone(),
+        client_msg_id: ack.client_msg_id.clone(),
+        ts: ack.ts,
+        duplicate: ack.duplicate,
+    }
+}
+
+/// A user's public profile.
+pub fn profile(u: &tidings_domain::account::User) -> UserProfile {
+    UserProfile {
+        user_id: u.id.to_string(),
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        created_at: u.created_at,
+    }
+}
+
+/// One row of the conversation list, from the caller's point of view.
+pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::ConversationSummary {
+    rest::ConversationSummary {
+        conv: s.view.conv.to_string(),
+        kind: s.view.conv.kind().to_owned(),
+        peer: s.view.conv.peer_of(me).map(ToString::to_string),
+        max_seq: s.view.max_seq,
+        read_seq: s.view.read_seq,
+        unread: s.unread,
+        last_message: s.last_message.as_ref().map(message),
+    }
+}

@@ -1,0 +1,251 @@
+//! One connection's loop: read frames, answer them, write queued pushes, keep the socket alive.
+//! Sends are queued in frame order and their acks awaited concurrently, so a client can pipeline.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, MessageStream, ProtocolError, Session};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tidings_app::AppError;
+use tidings_domain::ports::AccessClaims;
+use tidings_protocol::{ClientFrame, ServerFrame};
+use tracing::Instrument;
+
+use super::decode::{FrameError, decode};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::wire;
+
+type AckFuture = Pin<Box<dyn Future<Output = ServerFrame>>>;
+
+/// Why the loop ended, for the log.
+enum End {
+    Closed(Option<CloseReason>),
+    Gone,
+}
+
+/// Runs the connection until either side closes it.
+pub async fn run(state: Arc<AppState>, claims: AccessClaims, session: Session, stream: MessageStream) {
+    let span = tracing::info_span!("ws", user = %claims.user_id, device = %claims.device_id);
+    async move {
+        let reg = state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id);
+        let conn_id = reg.handle.id;
+        tracing::debug!(conn = conn_id, "connected");
+        let end = Connection { state: state.clone(), claims: claims.clone(), session: session.clone() }
+            .serve(stream, reg.outbound, reg.close)
+            .await;
+        state.hub.unregister(&claims.user_id, conn_id);
+        let reason = match end {
+            End::Closed(reason) => reason,
+            End::Gone => None,
+        };
+        tracing::debug!(conn = conn_id, ?reason, "disconnected");
+        let _ = session.close(reason).await;
+    }
+    .instrument(span)
+    .await;
+}
+
+struct Connection {
+    state: Arc<AppState>,
+    claims: AccessClaims,
+    session: Session,
+}
+
+fn is_oversize(e: &ProtocolError) -> bool {
+    match e {
+        ProtocolError::Overflow => true,
+        ProtocolError::Io(io) => io.to_string().contains("maximum continuation size"),
+        _ => false,
+    }
+}
+
+fn close(code: CloseCode, why: &str) -> End {
+    End::Closed(Some(CloseReason { code, description: Some(why.to_owned()) }))
+}
+
+impl Connection {
+    async fn serve(
+        mut self,
+        stream: MessageStream,
+        mut outbound: tokio::sync::mpsc::Receiver<bytestring::ByteString>,
+        mut close_rx: tokio::sync::watch::Receiver<Option<CloseReason>>,
+    ) -> End {
+        let limits = self.state.settings.limits.clone();
+        let ws = self.state.settings.ws.clone();
+        let mut stream = stream
+            .max_frame_size(limits.max_frame_bytes)
+            .aggregate_continuations()
+            .max_continuation_size(limits.max_frame_bytes);
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(ws.heartbeat_secs));
+        heartbeat.tick().await;
+        let idle_timeout = Duration::from_secs(ws.idle_timeout_secs);
+        let mut last_seen = Instant::now();
+        let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                biased;
+                changed = close_rx.changed() => {
+                    let reason = if changed.is_ok() { close_rx.borrow().clone() } else { None };
+                    return End::Closed(reason);
+                }
+                Some(frame) = outbound.recv() => {
+                    if self.session.text(frame).await.is_err() {
+                        return End::Gone;
+                    }
+                }
+                Some(frame) = acks.next(), if !acks.is_empty() => {
+                    if !self.write(&frame).await {
+                        return End::Gone;
+                    }
+                }
+                msg = stream.recv(), if acks.len() < limits.max_inflight_sends => {
+                    let msg = match msg {
+                        None => return End::Gone,
+                        Some(Err(e)) if is_oversize(&e) => return close(CloseCode::Size, "frame too large"),
+                        Some(Err(e)) => {
+                            tracing::debug!(error = %e, "protocol error");
+                            return close(CloseCode::Protocol, "protocol error");
+                        }
+                        Some(Ok(msg)) => msg,
+                    };
+                    last_seen = Instant::now();
+                    match msg {
+                        AggregatedMessage::Text(text) => {
+                            if let Some(pending) = self.handle(&text).await {
+                                acks.push(pending);
+                            }
+                        }
+                        AggregatedMessage::Binary(_) => {
+                            let frame = error_frame(None, tidings_protocol::ErrorCode::BadFrame, "binary frames are not accepted; send JSON text".into());
+                            if !self.write(&frame).await {
+                                return End::Gone;
+                            }
+                        }
+                        AggregatedMessage::Ping(bytes) => {
+                            if self.session.pong(&bytes).await.is_err() {
+                                return End::Gone;
+                            }
+                        }
+                        AggregatedMessage::Pong(_) => {}
+                        AggregatedMessage::Close(reason) => return End::Closed(reason),
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if last_seen.elapsed() > idle_timeout {
+                        return close(CloseCode::Normal, "idle timeout");
+                    }
+                    if self.session.ping(b"").await.is_err() {
+                        return End::Gone;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn write(&mut self, frame: &ServerFrame) -> bool {
+        match serde_json::to_string(frame) {
+            Ok(text) => self.session.text(text).await.is_ok(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not encode a frame");
+                true
+            }
+        }
+    }
+
+    /// Handles one text frame. A send returns the future of its ack; everything else is
+    /// answered right away.
+    async fn handle(&mut self, text: &str) -> Option<AckFuture> {
+        let frame = match decode(text) {
+            Ok(frame) => frame,
+            Err(FrameError { id, code, message }) => {
+                tracing::debug!(%code, "bad frame");
+                let reply = error_frame(id, code, message);
+                self.write(&reply).await;
+                return None;
+            }
+        };
+        let span = tracing::debug_span!("frame", kind = frame_kind(&frame));
+        let reply = self.dispatch(frame).instrument(span).await;
+        match reply {
+            Reply::Now(Some(frame)) => {
+                self.write(&frame).await;
+                None
+            }
+            Reply::Now(None) => None,
+            Reply::Later(fut) => Some(fut),
+        }
+    }
+
+    async fn dispatch(&self, frame: ClientFrame) -> Reply {
+        let c = &self.claims;
+        let m = &self.state.messaging;
+        match frame {
+            ClientFrame::Send { id, conv, client_msg_id, kind, body } => {
+                match m.send(&c.user_id, &c.device_id, &conv, &client_msg_id, &kind, &body).await {
+                    Ok(pending) => Reply::Later(Box::pin(async move {
+                        match pending.wait().await {
+                            Ok(ack) => ServerFrame::Ack {
+                                id,
+                                client_msg_id: ack.client_msg_id,
+                                conv: ack.conv.to_string(),
+                                seq: ack.seq,
+                                msg_id: ack.msg_id,
+                                ts: ack.ts,
+                                duplicate: ack.duplicate,
+                            },
+                            Err(e) => app_error(Some(id), e),
+                        }
+                    })),
+                    Err(e) => Reply::Now(Some(app_error(Some(id), e))),
+                }
+            }
+            ClientFrame::Sync { id, conv, after_seq, limit } => Reply::Now(Some(match m.sync(&c.user_id, &conv, after_seq, limit).await {
+                Ok((messages, has_more)) => ServerFrame::SyncResult {
+                    id,
+                    conv,
+                    messages: messages.iter().map(wire::message).collect(),
+                    has_more,
+                },
+                Err(e) => app_error(Some(id), e),
+            })),
+            ClientFrame::Read { conv, seq } => match m.read(&c.user_id, &c.device_id, &conv, seq).await {
+                Ok(_) => Reply::Now(None),
+                Err(e) => Reply::Now(Some(app_error(None, e))),
+            },
+            ClientFrame::Recall { id, .. } => Reply::Now(Some(error_frame(
+                Some(id),
+                tidings_protocol::ErrorCode::UnsupportedKind,
+                "recall is not available on this server yet".into(),
+            ))),
+            ClientFrame::Ping {} => Reply::Now(Some(ServerFrame::Pong {})),
+        }
+    }
+}
+
+enum Reply {
+    Now(Option<ServerFrame>),
+    Later(AckFuture),
+}
+
+fn frame_kind(f: &ClientFrame) -> &'static str {
+    match f {
+        ClientFrame::Send { .. } => "send",
+        ClientFrame::Sync { .. } => "sync",
+        ClientFrame::Read { .. } => "read",
+        ClientFrame::Recall { .. } => "recall",
+        ClientFrame::Ping {} => "ping",
+    }
+}
+
+fn error_frame(id: Option<String>, code: tidings_protocol::ErrorCode, message: String) -> ServerFrame {
+    ServerFrame::Error { id, code: code.as_str().to_owned(), message }
+}
+
+fn app_error(id: Option<String>, e: AppError) -> ServerFrame {
+    let api = ApiError::from(e);
+    error_frame(id, api.code, api.message)
+}

@@ -1,0 +1,142 @@
+//! The hub: this instance's live connections, by user. A delivery is encoded once and the same
+//! bytes are queued to every matching connection; a connection whose bounded queue is full is
+//! a slow consumer and is closed (it will reconnect and sync), so it never slows anyone else.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_ws::{CloseCode, CloseReason};
+use bytestring::ByteString;
+use dashmap::DashMap;
+use tidings_domain::event::{Delivery, Event};
+use tidings_domain::ports::LocalDelivery;
+use tidings_domain::{DeviceId, SessionId, UserId};
+use tidings_protocol::ServerFrame;
+use tokio::sync::{mpsc, watch};
+
+use crate::wire;
+
+/// One live connection as the hub sees it.
+#[derive(Clone)]
+pub struct ConnHandle {
+    /// Unique per process.
+    pub id: u64,
+    /// The device behind it.
+    pub device: DeviceId,
+    /// Its session, so a revoked session's sockets can be found.
+    pub session: SessionId,
+    /// Its bounded outbound queue.
+    tx: mpsc::Sender<ByteString>,
+    /// Tells the connection loop to close, and why.
+    close: watch::Sender<Option<CloseReason>>,
+}
+
+impl ConnHandle {
+    /// Asks the connection to close with `reason`.
+    pub fn close(&self, code: CloseCode, why: &str) {
+        self.close.send_replace(Some(CloseReason { code, description: Some(why.to_owned()) }));
+    }
+}
+
+/// What a new connection gets from the hub.
+pub struct Registration {
+    /// Its handle (also kept by the hub).
+    pub handle: ConnHandle,
+    /// Frames to write.
+    pub outbound: mpsc::Receiver<ByteString>,
+    /// Close requests.
+    pub close: watch::Receiver<Option<CloseReason>>,
+}
+
+/// Live connections of this instance.
+pub struct Hub {
+    conns: DashMap<UserId, Vec<ConnHandle>>,
+    next_id: AtomicU64,
+    queue: usize,
+}
+
+impl Hub {
+    /// A hub whose connections queue at most `queue` frames each.
+    pub fn new(queue: usize) -> Self {
+        Self { conns: DashMap::new(), next_id: AtomicU64::new(1), queue }
+    }
+
+    /// Adds a connection. A device has one live socket: an older one of the same device closes.
+    pub fn register(&self, user: &UserId, device: &DeviceId, session: &SessionId) -> Registration {
+        let (tx, outbound) = mpsc::channel(self.queue);
+        let (close_tx, close) = watch::channel(None);
+        let handle = ConnHandle {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            device: device.clone(),
+            session: session.clone(),
+            tx,
+            close: close_tx,
+        };
+        let mut entry = self.conns.entry(user.clone()).or_default();
+        entry.retain(|old| {
+            if old.device == *device {
+                old.close(CloseCode::Policy, "replaced by a newer connection of this device");
+                false
+            } else {
+                true
+            }
+        });
+        entry.push(handle.clone());
+        Registration { handle, outbound, close }
+    }
+
+    /// Removes a connection (only that one: a replacement may already be registered).
+    pub fn unregister(&self, user: &UserId, conn_id: u64) {
+        self.conns.remove_if_mut(user, |_, list| {
+            list.retain(|c| c.id != conn_id);
+            list.is_empty()
+        });
+    }
+
+    /// Connections right now (all users).
+    pub fn connection_count(&self) -> usize {
+        self.conns.iter().map(|e| e.value().len()).sum()
+    }
+
+    fn push(&self, delivery: &Delivery, frame: &ByteString) {
+        for user in &delivery.recipients {
+            let Some(list) = self.conns.get(user) else { continue };
+            for conn in list.iter() {
+                let skipped = delivery.skip_device.as_ref().is_some_and(|(u, d)| u == user && *d == conn.device);
+                if skipped {
+                    continue;
+                }
+                if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
+                    tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
+                    conn.close(CloseCode::Again, "slow consumer: reconnect and sync");
+                }
+            }
+        }
+    }
+}
+
+impl LocalDelivery for Hub {
+    fn deliver(&self, delivery: &Delivery) {
+        let frame = match delivery.event.as_ref() {
+            Event::Message(m) => ServerFrame::Msg { message: wire::message(m) },
+            Event::Read { conv, user_id, seq } => {
+                ServerFrame::Read { conv: conv.to_string(), user_id: user_id.to_string(), seq: *seq }
+            }
+            Event::SessionRevoked { user_id, session_id } => {
+                if let Some(list) = self.conns.get(user_id) {
+                    for conn in list.iter().filter(|c| c.session == *session_id) {
+                        conn.close(CloseCode::Policy, "session revoked");
+                    }
+                }
+                return;
+            }
+        };
+        match serde_json::to_string(&frame) {
+            Ok(text) => self.push(delivery, &ByteString::from(text)),
+            Err(e) => tracing::error!(error = %e, "could not encode a push"),
+        }
+    }
+}
+
+/// Shared handle type used by the composition root.
+pub type SharedHub = Arc<Hub>;

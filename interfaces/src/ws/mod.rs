@@ -1,0 +1,42 @@
+//! The WebSocket gateway `/ws`: authenticate at the handshake, then one task per connection.
+
+mod connection;
+pub mod decode;
+pub mod hub;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use tidings_protocol::ErrorCode;
+
+use crate::error::ApiError;
+use crate::rest::extract::bearer;
+use crate::state::AppState;
+
+/// `?token=` for clients that cannot set headers (browsers).
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `GET /ws`: checks the bearer token (header or `?token=`), upgrades, spawns the connection loop.
+#[tracing::instrument(skip_all)]
+pub async fn entry(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req).or_else(|| query.into_inner().token).ok_or_else(|| {
+        ApiError::new(ErrorCode::Unauthorized, actix_web::http::StatusCode::UNAUTHORIZED, "missing access token")
+    })?;
+    let claims = state.accounts.authenticate(&token).await?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| ApiError::new(ErrorCode::BadFrame, actix_web::http::StatusCode::BAD_REQUEST, e.to_string()))?;
+    actix_web::rt::spawn(connection::run(state.into_inner(), claims, session, stream));
+    Ok(response)
+}
+
+/// Routes of the gateway.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ws", web::get().to(entry));
+}

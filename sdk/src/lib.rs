@@ -1,0 +1,1 @@
+//! The Tidings client SDK; filled in by the SDK work.

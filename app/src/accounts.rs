@@ -58,7 +58,12 @@ impl AccountService {
     }
 
     /// Creates an account (inputs already validated at the gate).
-    pub async fn register(&self, username: &str, password: &str, display_name: Option<&str>) -> Result<UserId, AppError> {
+    pub async fn register(
+        &self,
+        username: &str,
+        password: &str,
+        display_name: Option<&str>,
+    ) -> Result<UserId, AppError> {
         let hash = self.hasher.hash(password).await?;
         let user = User {
             id: UserId::generate(),
@@ -74,7 +79,13 @@ impl AccountService {
     }
 
     /// Logs one device in. A device has one live session: an older one is revoked and its sockets close.
-    pub async fn login(&self, username: &str, password: &str, device: DeviceId, platform: &str) -> Result<Tokens, AppError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        device: DeviceId,
+        platform: &str,
+    ) -> Result<Tokens, AppError> {
         let Some((user, hash)) = self.users.by_username(username).await? else {
             return Err(AppError::InvalidCredentials);
         };

@@ -105,7 +105,8 @@ impl ConvId {
             let (lo, hi) = (UserId::parse(lo)?, UserId::parse(hi)?);
             (lo < hi).then_some(Self::Direct { lo, hi })
         } else if let Some(group) = raw.strip_prefix("g:") {
-            let ok = !group.is_empty() && group.len() <= 40 && group.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let ok =
+                !group.is_empty() && group.len() <= 40 && group.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             ok.then(|| Self::Group(group.to_owned()))
         } else {
             None

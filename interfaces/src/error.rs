@@ -70,7 +70,11 @@ impl From<validator::ValidationErrors> for ApiError {
             .map(|(field, errs)| {
                 let why: Vec<String> = errs
                     .iter()
-                    .map(|err| err.message.as_ref().map_or_else(|| err.code.to_string(), ToString::to_string))
+                    .map(|err| match (&err.message, err.params.get("min"), err.params.get("max")) {
+                        (Some(m), _, _) => m.to_string(),
+                        (None, Some(min), Some(max)) => format!("{} must be {min}..={max}", err.code),
+                        (None, _, _) => err.code.to_string(),
+                    })
                     .collect();
                 format!("{field}: {}", why.join(", "))
             })

@@ -227,9 +227,16 @@ impl Settings {
         }
         let l = &self.limits;
         if l.max_frame_bytes < 1024 || l.max_http_body_bytes < 1024 {
-            return Err(SettingsError("limits.max_frame_bytes and limits.max_http_body_bytes must be at least 1024".into()));
+            return Err(SettingsError(
+                "limits.max_frame_bytes and limits.max_http_body_bytes must be at least 1024".into(),
+            ));
         }
-        if l.outbound_queue == 0 || l.max_inflight_sends == 0 || l.default_page == 0 || l.max_page == 0 || l.max_conversations == 0 {
+        if l.outbound_queue == 0
+            || l.max_inflight_sends == 0
+            || l.default_page == 0
+            || l.max_page == 0
+            || l.max_conversations == 0
+        {
             return Err(SettingsError("limits must be positive".into()));
         }
         if self.ws.heartbeat_secs == 0 || self.ws.idle_timeout_secs <= self.ws.heartbeat_secs {

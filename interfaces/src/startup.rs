@@ -70,7 +70,10 @@ impl Application {
             Arc::new(Argon2Hasher),
             Arc::new(JwtTokenService::new(&key)),
             notifier.clone(),
-            AuthPolicy { access_ttl_secs: settings.auth.access_ttl_secs, refresh_ttl_secs: settings.auth.refresh_ttl_secs },
+            AuthPolicy {
+                access_ttl_secs: settings.auth.access_ttl_secs,
+                refresh_ttl_secs: settings.auth.refresh_ttl_secs,
+            },
         );
         let l = &settings.limits;
         let messaging = MessagingService::start(
@@ -92,7 +95,8 @@ impl Application {
             },
         );
 
-        let listener = TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
+        let listener =
+            TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
         let addr = listener.local_addr()?;
         let json = rest::extract::json_config(l.max_http_body_bytes);
         let state = web::Data::new(AppState {
@@ -136,7 +140,11 @@ impl Application {
         if !handle_signals {
             server = server.disable_signals();
         }
-        let mode = if settings.is_sqlite() { "embedded (SQLite, in-process routing)" } else { "single instance (external database)" };
+        let mode = if settings.is_sqlite() {
+            "embedded (SQLite, in-process routing)"
+        } else {
+            "single instance (external database)"
+        };
         tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode, "tidings listening on http://{addr} (WebSocket at ws://{addr}/ws)");
         Ok(Self { port: addr.port(), server: server.run() })
     }

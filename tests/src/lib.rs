@@ -1,1 +1,8 @@
-//! Shared helpers for the end-to-end suites.
+//! Helpers for the end-to-end suites: start a real Tidings server on a real socket (port 0,
+//! its own data dir), and talk to it the way an app does, over HTTP and WebSocket.
+
+pub mod client;
+pub mod server;
+
+pub use client::{Api, Login, WsClient};
+pub use server::{TestServer, spawn_server};

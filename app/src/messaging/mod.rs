@@ -94,7 +94,13 @@ impl MessagingService {
     }
 
     /// Messages after `after_seq`, ascending, and whether more follow.
-    pub async fn sync(&self, user: &UserId, conv: &str, after_seq: u64, limit: Option<u32>) -> Result<(Vec<Message>, bool), AppError> {
+    pub async fn sync(
+        &self,
+        user: &UserId,
+        conv: &str,
+        after_seq: u64,
+        limit: Option<u32>,
+    ) -> Result<(Vec<Message>, bool), AppError> {
         let conv = parse_conv(conv)?;
         let limit = self.page(limit)?;
         let max = self.access(user, &conv).await?.map_or(0, |v| v.max_seq);

@@ -203,10 +203,8 @@ impl Writer {
 
     /// Answers sends whose `(sender, client_msg_id)` is already stored; returns the others.
     async fn answer_stored(&self, leaders: Vec<Leader>) -> Result<Vec<Leader>, ()> {
-        let keys: Vec<(UserId, String)> = leaders
-            .iter()
-            .map(|l| (l.draft.sender.clone(), l.draft.client_msg_id.clone()))
-            .collect();
+        let keys: Vec<(UserId, String)> =
+            leaders.iter().map(|l| (l.draft.sender.clone(), l.draft.client_msg_id.clone())).collect();
         let stored = match self.store.find_by_client_ids(&keys).await {
             Ok(found) => found,
             Err(e) => {

@@ -12,9 +12,7 @@ pub mod rules {
     /// Usernames: lowercase ASCII letters, digits, `_`, `.` and `-`, starting with a letter or digit.
     pub fn username_chars_ok(name: &str) -> bool {
         let mut chars = name.chars();
-        chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
             && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
     }
 

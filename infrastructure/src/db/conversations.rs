@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 use tidings_domain::conversation::MemberView;
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{ConvId, StoreError, UserId};
@@ -50,9 +52,7 @@ impl ConversationStore for SqlConversationStore {
         };
         members::Entity::insert_many([member(lo), member(hi)])
             .on_conflict(
-                OnConflict::columns([members::Column::ConvId, members::Column::UserId])
-                    .do_nothing()
-                    .to_owned(),
+                OnConflict::columns([members::Column::ConvId, members::Column::UserId]).do_nothing().to_owned(),
             )
             .exec_without_returning(&txn)
             .await
@@ -61,14 +61,13 @@ impl ConversationStore for SqlConversationStore {
     }
 
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError> {
-        let Some(member) = members::Entity::find_by_id((conv.to_string(), user.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(store_err)?
+        let Some(member) =
+            members::Entity::find_by_id((conv.to_string(), user.to_string())).one(&self.db).await.map_err(store_err)?
         else {
             return Ok(None);
         };
-        let Some(c) = conversations::Entity::find_by_id(conv.to_string()).one(&self.db).await.map_err(store_err)? else {
+        let Some(c) = conversations::Entity::find_by_id(conv.to_string()).one(&self.db).await.map_err(store_err)?
+        else {
             return Ok(None);
         };
         Ok(Some(MemberView {
@@ -81,7 +80,8 @@ impl ConversationStore for SqlConversationStore {
 
     async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError> {
         let seq = to_db(seq);
-        let raise = Expr::case(members::Column::ReadSeq.lt(seq), Expr::val(seq)).finally(Expr::col(members::Column::ReadSeq));
+        let raise =
+            Expr::case(members::Column::ReadSeq.lt(seq), Expr::val(seq)).finally(Expr::col(members::Column::ReadSeq));
         members::Entity::update_many()
             .col_expr(members::Column::ReadSeq, raise.into())
             .filter(members::Column::ConvId.eq(conv.to_string()))
@@ -89,10 +89,8 @@ impl ConversationStore for SqlConversationStore {
             .exec(&self.db)
             .await
             .map_err(store_err)?;
-        let row = members::Entity::find_by_id((conv.to_string(), user.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(store_err)?;
+        let row =
+            members::Entity::find_by_id((conv.to_string(), user.to_string())).one(&self.db).await.map_err(store_err)?;
         Ok(row.map_or(0, |m| from_db(m.read_seq)))
     }
 

@@ -29,7 +29,8 @@ impl SqlMessageStore {
 }
 
 fn to_message(m: messages::Model) -> Result<Message, StoreError> {
-    let conv = ConvId::parse(&m.conv_id).ok_or_else(|| StoreError::Other(format!("bad conv id in storage: {}", m.conv_id)))?;
+    let conv =
+        ConvId::parse(&m.conv_id).ok_or_else(|| StoreError::Other(format!("bad conv id in storage: {}", m.conv_id)))?;
     let sender = UserId::parse(&m.sender_id).ok_or_else(|| StoreError::Other("bad sender id in storage".into()))?;
     Ok(Message {
         conv,
@@ -83,7 +84,7 @@ impl MessageStore for SqlMessageStore {
                 .finally(Expr::col(conversations::Column::MaxSeq));
             conversations::Entity::update_many()
                 .col_expr(conversations::Column::MaxSeq, raise.into())
-                .col_expr(conversations::Column::UpdatedAt, Expr::val(ts).into())
+                .col_expr(conversations::Column::UpdatedAt, Expr::val(ts))
                 .filter(conversations::Column::ConvId.eq(conv))
                 .exec(&txn)
                 .await

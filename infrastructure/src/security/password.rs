@@ -28,7 +28,8 @@ impl PasswordHasher for Argon2Hasher {
     async fn verify(&self, password: &str, hash: &str) -> Result<bool, StoreError> {
         let (password, hash) = (password.to_owned(), hash.to_owned());
         tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Other(format!("stored hash unreadable: {e}")))?;
+            let parsed =
+                PasswordHash::new(&hash).map_err(|e| StoreError::Other(format!("stored hash unreadable: {e}")))?;
             Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         })
         .await

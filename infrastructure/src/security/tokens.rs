@@ -31,7 +31,8 @@ impl JwtTokenService {
     /// Uses `key` (at least 32 random bytes) for HS256.
     pub fn new(key: &[u8]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        // One issuer, one verifier: no clock skew to forgive, so expiry is exact.
+        validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
         Self { encoding: EncodingKey::from_secret(key), decoding: DecodingKey::from_secret(key), validation }
     }
@@ -45,7 +46,8 @@ impl TokenService for JwtTokenService {
             dev: claims.device_id.as_str().to_owned(),
             exp: claims.expires_at,
         };
-        encode(&Header::new(Algorithm::HS256), &body, &self.encoding).map_err(|e| StoreError::Other(format!("signing failed: {e}")))
+        encode(&Header::new(Algorithm::HS256), &body, &self.encoding)
+            .map_err(|e| StoreError::Other(format!("signing failed: {e}")))
     }
 
     fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {

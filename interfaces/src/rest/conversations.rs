@@ -47,7 +47,8 @@ pub async fn history(
     path: web::Path<String>,
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (messages, has_more) = state.messaging.history(&who.0.user_id, &path, q.after_seq, q.before_seq, q.limit).await?;
+    let (messages, has_more) =
+        state.messaging.history(&who.0.user_id, &path, q.after_seq, q.before_seq, q.limit).await?;
     Ok(HttpResponse::Ok().json(MessagePage { messages: messages.iter().map(wire::message).collect(), has_more }))
 }
 
@@ -61,10 +62,8 @@ pub async fn send(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let c = &who.0;
-    let pending = state
-        .messaging
-        .send(&c.user_id, &c.device_id, &path, &body.client_msg_id, &body.kind, &body.body)
-        .await?;
+    let pending =
+        state.messaging.send(&c.user_id, &c.device_id, &path, &body.client_msg_id, &body.kind, &body.body).await?;
     let ack = pending.wait().await?;
     let mut resp = if ack.duplicate { HttpResponse::Ok() } else { HttpResponse::Created() };
     Ok(resp.json(wire::send_response(&ack)))

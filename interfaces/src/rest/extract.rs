@@ -28,8 +28,11 @@ impl FromRequest for Authed {
         let token = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::new(ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR, "no state"))?;
-            let token = token.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+            let state = state
+                .ok_or_else(|| ApiError::new(ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR, "no state"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::new(ErrorCode::Unauthorized, StatusCode::UNAUTHORIZED, "missing bearer token")
+            })?;
             Ok(Self(state.accounts.authenticate(&token).await?))
         })
     }

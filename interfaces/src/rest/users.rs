@@ -19,7 +19,11 @@ pub async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse,
 
 /// `PATCH /me` {display_name?}.
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn update_me(state: web::Data<AppState>, who: Authed, body: web::Json<UpdateMeRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn update_me(
+    state: web::Data<AppState>,
+    who: Authed,
+    body: web::Json<UpdateMeRequest>,
+) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let user = state.accounts.update_me(&who.0.user_id, body.display_name.as_deref()).await?;
     Ok(HttpResponse::Ok().json(wire::profile(&user)))

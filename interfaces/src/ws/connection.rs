@@ -203,15 +203,17 @@ impl Connection {
                     Err(e) => Reply::Now(Some(app_error(Some(id), e))),
                 }
             }
-            ClientFrame::Sync { id, conv, after_seq, limit } => Reply::Now(Some(match m.sync(&c.user_id, &conv, after_seq, limit).await {
-                Ok((messages, has_more)) => ServerFrame::SyncResult {
-                    id,
-                    conv,
-                    messages: messages.iter().map(wire::message).collect(),
-                    has_more,
-                },
-                Err(e) => app_error(Some(id), e),
-            })),
+            ClientFrame::Sync { id, conv, after_seq, limit } => {
+                Reply::Now(Some(match m.sync(&c.user_id, &conv, after_seq, limit).await {
+                    Ok((messages, has_more)) => ServerFrame::SyncResult {
+                        id,
+                        conv,
+                        messages: messages.iter().map(wire::message).collect(),
+                        has_more,
+                    },
+                    Err(e) => app_error(Some(id), e),
+                }))
+            }
             ClientFrame::Read { conv, seq } => match m.read(&c.user_id, &c.device_id, &conv, seq).await {
                 Ok(_) => Reply::Now(None),
                 Err(e) => Reply::Now(Some(app_error(None, e))),

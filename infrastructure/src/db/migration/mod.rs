@@ -12,9 +12,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261122_000001_accounts::Migration),
-            Box::new(m20261122_000002_messages::Migration),
-        ]
+        vec![Box::new(m20261122_000001_accounts::Migration), Box::new(m20261122_000002_messages::Migration)]
     }
 }

@@ -1,0 +1,79 @@
+//! A real server per test, in-process on its own thread and actix system.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tempfile::TempDir;
+use tidings_interfaces::{BackgroundServer, Settings};
+
+use crate::client::Api;
+
+/// A running server and the data dir it owns (removed when the last holder drops it).
+pub struct TestServer {
+    server: Option<BackgroundServer>,
+    data_dir: Arc<TempDir>,
+    configure: fn(&mut Settings),
+    /// HTTP client bound to this server.
+    pub api: Api,
+}
+
+fn settings_for(dir: PathBuf, configure: fn(&mut Settings)) -> Settings {
+    let mut s = Settings {
+        http_addr: "127.0.0.1:0".into(),
+        data_dir: dir,
+        workers: Some(1),
+        log: std::env::var("TIDINGS_TEST_LOG").unwrap_or_else(|_| "off".into()),
+        ..Settings::default()
+    };
+    configure(&mut s);
+    s
+}
+
+/// A fresh embedded server with default settings.
+pub async fn spawn_server() -> TestServer {
+    spawn_server_with(|_| {}).await
+}
+
+/// A fresh embedded server whose settings `configure` adjusts.
+pub async fn spawn_server_with(configure: fn(&mut Settings)) -> TestServer {
+    let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
+    start(dir, configure).await
+}
+
+async fn start(data_dir: Arc<TempDir>, configure: fn(&mut Settings)) -> TestServer {
+    let settings = settings_for(data_dir.path().to_path_buf(), configure);
+    tidings_interfaces::telemetry::init(&settings);
+    let server = tokio::task::spawn_blocking(move || BackgroundServer::start(settings))
+        .await
+        .unwrap_or_else(|e| panic!("start task: {e}"))
+        .unwrap_or_else(|e| panic!("server start: {e:#}"));
+    let api = Api::new(format!("http://127.0.0.1:{}", server.port()));
+    TestServer { server: Some(server), data_dir, configure, api }
+}
+
+impl TestServer {
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.server.as_ref().map_or(0, BackgroundServer::port)
+    }
+
+    /// `ws://…/ws` of this server.
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port())
+    }
+
+    /// Stops the server and starts a new one on the same data dir (and signing key).
+    pub async fn restart(mut self) -> TestServer {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+        start(self.data_dir.clone(), self.configure).await
+    }
+
+    /// Stops the server.
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Accounts and device sessions: register, login, refresh rotation, logout, token checks.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::json;
+use tidings_tests::client::{Closed, WsClient};
+use tidings_tests::server::spawn_server_with;
+use tidings_tests::spawn_server;
+
+#[tokio::test]
+async fn register_login_profile_refresh_logout() {
+    let srv = spawn_server().await;
+    let api = &srv.api;
+
+    let alice = api.register("alice").await;
+    assert!(alice.starts_with("u_"), "{alice}");
+    let (status, body) = api
+        .call("POST", "/api/v1/auth/register", None, Some(json!({"username": "alice", "password": "another-pass"})))
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("username_taken")));
+
+    let (status, body) = api
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "alice", "password": "wrong-horse", "device_id": "d1", "platform": "ios"})),
+        )
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_credentials")));
+
+    let login = api.login("alice", "d1").await;
+    assert_eq!(login.user_id, alice);
+
+    let (status, me) = api.call("GET", "/api/v1/me", Some(&login.access_token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (me["user_id"].as_str(), me["username"].as_str(), me["display_name"].as_str()),
+        (Some(alice.as_str()), Some("alice"), Some("alice"))
+    );
+
+    let (status, me) =
+        api.call("PATCH", "/api/v1/me", Some(&login.access_token), Some(json!({"display_name": "Alice L."}))).await;
+    assert_eq!((status, me["display_name"].as_str()), (200, Some("Alice L.")));
+
+    let bob = api.register("bob").await;
+    let (status, other) = api
+        .call("GET", &format!("/api/v1/users/{alice}"), Some(&api.login("bob", "b1").await.access_token), None)
+        .await;
+    assert_eq!((status, other["display_name"].as_str()), (200, Some("Alice L.")));
+    let (status, missing) = api.call("GET", "/api/v1/users/u_NOBODY", Some(&login.access_token), None).await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (404, Some("not_found")));
+    assert_ne!(alice, bob);
+
+    // Refresh rotates: the new pair works, the old refresh token is spent.
+    let (status, next) =
+        api.call("POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": login.refresh_token}))).await;
+    assert_eq!(status, 200, "{next}");
+    let next_access = next["access_token"].as_str().unwrap().to_owned();
+    let next_refresh = next["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(next_refresh, login.refresh_token);
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&next_access), None).await.0, 200);
+
+    // Replaying the spent token is theft: the whole device session is revoked.
+    let (status, body) =
+        api.call("POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": login.refresh_token}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("refresh_reused")));
+    let (status, body) =
+        api.call("POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": next_refresh}))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&next_access), None).await.0, 401);
+
+    // A fresh login, then logout: the token stops working at once.
+    let again = api.login("alice", "d1").await;
+    assert_eq!(api.call("POST", "/api/v1/auth/logout", Some(&again.access_token), None).await.0, 204);
+    let (status, body) = api.call("GET", "/api/v1/me", Some(&again.access_token), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    let (status, _) =
+        api.call("POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": again.refresh_token}))).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn logout_closes_the_devices_socket_only() {
+    let srv = spawn_server().await;
+    let phone = srv.api.user("carol", "phone").await;
+    let laptop = srv.api.login("carol", "laptop").await;
+    let mut phone_ws = WsClient::connect(&srv.ws_url(), &phone.access_token).await;
+    let mut laptop_ws = WsClient::connect(&srv.ws_url(), &laptop.access_token).await;
+
+    assert_eq!(srv.api.call("POST", "/api/v1/auth/logout", Some(&phone.access_token), None).await.0, 204);
+    assert_eq!(phone_ws.closed().await, Closed::Code(1008));
+    assert_eq!(WsClient::try_connect(&srv.ws_url(), &phone.access_token).await.err(), Some(401));
+
+    laptop_ws.send(json!({"type": "ping"})).await;
+    laptop_ws.expect("pong").await;
+}
+
+#[tokio::test]
+async fn a_new_login_of_the_same_device_replaces_the_old_session() {
+    let srv = spawn_server().await;
+    let first = srv.api.user("dave", "tablet").await;
+    let mut old_ws = WsClient::connect(&srv.ws_url(), &first.access_token).await;
+    let second = srv.api.login("dave", "tablet").await;
+    assert_eq!(old_ws.closed().await, Closed::Code(1008));
+    assert_eq!(srv.api.call("GET", "/api/v1/me", Some(&first.access_token), None).await.0, 401);
+    assert_eq!(srv.api.call("GET", "/api/v1/me", Some(&second.access_token), None).await.0, 200);
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_everywhere() {
+    let srv = spawn_server().await;
+    let erin = srv.api.user("erin", "d").await;
+    let (status, body) = srv.api.call("GET", "/api/v1/me", None, None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(srv.api.call("GET", "/api/v1/me", Some("not.a.jwt"), None).await.0, 401);
+
+    let mut parts: Vec<String> = erin.access_token.split('.').map(str::to_owned).collect();
+    let mut tampered = parts.clone();
+    tampered[2] = format!("{}A", &tampered[2][..tampered[2].len() - 1]);
+    assert_eq!(srv.api.call("GET", "/api/v1/me", Some(&tampered.join(".")), None).await.0, 401);
+
+    parts[0] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    parts[2] = String::new();
+    let none = parts.join(".");
+    assert_eq!(srv.api.call("GET", "/api/v1/me", Some(&none), None).await.0, 401);
+    assert_eq!(WsClient::try_connect(&srv.ws_url(), &none).await.err(), Some(401));
+    assert_eq!(WsClient::try_connect(&srv.ws_url(), "garbage").await.err(), Some(401));
+}
+
+#[tokio::test]
+async fn expired_access_tokens_say_so() {
+    let srv = spawn_server_with(|s| s.auth.access_ttl_secs = 1).await;
+    let frank = srv.api.user("frank", "d").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, body) = srv.api.call("GET", "/api/v1/me", Some(&frank.access_token), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("token_expired")));
+    let (status, fresh) =
+        srv.api.call("POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": frank.refresh_token}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(srv.api.call("GET", "/api/v1/me", fresh["access_token"].as_str(), None).await.0, 200);
+}

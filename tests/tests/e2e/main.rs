@@ -1,0 +1,9 @@
+//! End-to-end suites: each test starts a real server on a real socket and plays the story of
+//! the feature over HTTP and WebSocket.
+
+// Test code: a failed unwrap is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod bad_input;
+mod messaging;

@@ -3,8 +3,9 @@
 mod body;
 mod pipeline;
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use dashmap::DashSet;
 
 use serde_json::Value;
 use tidings_domain::conversation::{ConversationSummary, MemberView};
@@ -44,7 +45,7 @@ pub struct MessagingService {
     pipeline: CommitPipeline,
     limits: MessagingLimits,
     /// Conversations known to exist, so a send costs no existence query after the first.
-    known: RwLock<HashSet<ConvId>>,
+    known: DashSet<ConvId>,
 }
 
 impl MessagingService {
@@ -59,7 +60,7 @@ impl MessagingService {
         pipeline: PipelineConfig,
     ) -> Self {
         let pipeline = CommitPipeline::start(messages.clone(), seqs, notifier.clone(), pipeline);
-        Self { users, convs, messages, notifier, pipeline, limits, known: RwLock::new(HashSet::new()) }
+        Self { users, convs, messages, notifier, pipeline, limits, known: DashSet::new() }
     }
 
     /// The configured limits.
@@ -207,18 +208,15 @@ impl MessagingService {
         let Some(peer) = conv.peer_of(sender) else {
             return Err(AppError::NotMember);
         };
-        let known = self.known.read().map(|k| k.contains(conv)).unwrap_or(false);
-        if !known {
+        if !self.known.contains(conv) {
             if self.users.by_id(peer).await?.is_none() {
                 return Err(AppError::UnknownConversation);
             }
             self.convs.ensure_direct(conv, now_ms()).await?;
-            if let Ok(mut k) = self.known.write() {
-                if k.len() >= KNOWN_CONVS_CAP {
-                    k.clear();
-                }
-                k.insert(conv.clone());
+            if self.known.len() >= KNOWN_CONVS_CAP {
+                self.known.clear();
             }
+            self.known.insert(conv.clone());
         }
         Ok(vec![lo.clone(), hi.clone()])
     }

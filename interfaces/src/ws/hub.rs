@@ -106,6 +106,10 @@ impl Hub {
                 if skipped {
                     continue;
                 }
+                let closing = conn.close.borrow().is_some();
+                if closing {
+                    continue;
+                }
                 if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
                     tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
                     conn.close(CloseCode::Again, "slow consumer: reconnect and sync");

@@ -6,4 +6,6 @@
 
 mod accounts;
 mod bad_input;
+mod gateway;
+mod group_commit;
 mod messaging;

@@ -140,3 +140,15 @@ pub trait LocalDelivery: Send + Sync {
     /// Delivers to every matching local connection.
     fn deliver(&self, delivery: &Delivery);
 }
+
+/// Where each connected device is (cluster mode): written on connect, kept alive by periodic
+/// refreshes, removed on disconnect. Best effort: a lost route costs a push, never a message.
+#[async_trait]
+pub trait RouteRegistry: Send + Sync {
+    /// A device connected to this instance.
+    async fn connected(&self, user: &UserId, device: &DeviceId);
+    /// That device's connection to this instance ended.
+    async fn disconnected(&self, user: &UserId, device: &DeviceId);
+    /// Re-asserts the routes of devices connected here (after expiry or a cache flush).
+    async fn refresh(&self, devices: &[(UserId, DeviceId)]);
+}

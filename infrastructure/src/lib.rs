@@ -2,6 +2,7 @@
 //! SQLite or MySQL-compatible servers (one schema, one set of repositories), `memory` is the
 //! in-process routing and counters of embedded mode, `security` is password hashing and tokens.
 
+pub mod cluster;
 pub mod db;
 pub mod memory;
 pub mod security;

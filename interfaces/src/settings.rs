@@ -41,6 +41,39 @@ pub struct Settings {
     pub db: DbSettings,
     /// Group commit.
     pub pipeline: PipelineSettings,
+    /// Cluster mode (Redis and RabbitMQ).
+    pub cluster: ClusterSettings,
+}
+
+/// Cluster mode: several instances sharing a MySQL-compatible database, Redis and RabbitMQ.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// Prefix of every Redis key, so deployments can share a Redis.
+    pub redis_prefix: String,
+    /// Prefix of the RabbitMQ exchange and queue names (empty: `tidings.push`, `tidings.instance.{id}`).
+    pub amqp_prefix: String,
+    /// Seconds a device route lives in Redis without a refresh (refreshed every third of it).
+    pub route_ttl_secs: u64,
+    /// Redis connections per instance.
+    pub redis_pool_size: usize,
+    /// Pushes the broker may hand this instance before it acknowledges them.
+    pub amqp_prefetch: u16,
+    /// Seconds to wait for Redis and RabbitMQ at start before giving up.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        Self {
+            redis_prefix: "tidings:".into(),
+            amqp_prefix: String::new(),
+            route_ttl_secs: 60,
+            redis_pool_size: 16,
+            amqp_prefetch: 256,
+            connect_timeout_secs: 10,
+        }
+    }
 }
 
 /// `pretty` for people, `json` for log collectors.
@@ -137,6 +170,7 @@ impl Default for Settings {
             ws: WsSettings::default(),
             db: DbSettings::default(),
             pipeline: PipelineSettings::default(),
+            cluster: ClusterSettings::default(),
         }
     }
 }
@@ -217,13 +251,50 @@ impl Settings {
         self.effective_database_url().starts_with("sqlite:")
     }
 
+    /// Whether this instance is part of a cluster (Redis and RabbitMQ configured).
+    pub fn is_cluster(&self) -> bool {
+        self.redis_url.is_some() && self.amqp_url.is_some()
+    }
+
     fn check(&self) -> Result<(), SettingsError> {
-        if self.redis_url.is_some() || self.amqp_url.is_some() {
-            return Err(SettingsError(
-                "TIDINGS_REDIS_URL / TIDINGS_AMQP_URL: cluster routing is not part of this build yet; \
-                 unset them to run a single instance (MySQL via TIDINGS_DATABASE_URL works)"
-                    .into(),
-            ));
+        let fail = |m: &str| Err(SettingsError(m.to_owned()));
+        match (&self.redis_url, &self.amqp_url) {
+            (Some(_), None) | (None, Some(_)) => {
+                return fail(
+                    "cluster mode needs both TIDINGS_REDIS_URL and TIDINGS_AMQP_URL \
+                     (routes and counters live in Redis, pushes between instances go through RabbitMQ)",
+                );
+            }
+            (Some(_), Some(_)) if self.is_sqlite() => {
+                return fail(
+                    "cluster mode needs a shared MySQL-compatible database (TIDINGS_DATABASE_URL=mysql://…): \
+                     SQLite lives in one instance's data dir",
+                );
+            }
+            (Some(_), Some(_)) if self.signing_key.is_none() => {
+                return fail(
+                    "cluster mode needs TIDINGS_SIGNING_KEY (base64, >= 32 bytes) shared by every instance, \
+                     or tokens issued by one instance are refused by the others",
+                );
+            }
+            (None, None) if self.instance_id.is_some() => {
+                return fail(
+                    "TIDINGS_INSTANCE_ID names a member of a cluster, and several instances need \
+                     TIDINGS_REDIS_URL and TIDINGS_AMQP_URL; unset it to run a single instance",
+                );
+            }
+            _ => {}
+        }
+        if let Some(id) = &self.instance_id {
+            let ok = !id.is_empty()
+                && id.len() <= 64
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                return fail("TIDINGS_INSTANCE_ID must be 1-64 of A-Z a-z 0-9 - _");
+            }
+        }
+        if self.cluster.route_ttl_secs < 3 || self.cluster.redis_pool_size == 0 || self.cluster.amqp_prefetch == 0 {
+            return fail("cluster.route_ttl_secs must be >= 3, cluster.redis_pool_size and cluster.amqp_prefetch > 0");
         }
         let l = &self.limits;
         if l.max_frame_bytes < 1024 || l.max_http_body_bytes < 1024 {

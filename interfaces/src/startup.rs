@@ -12,7 +12,10 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{AccountService, AuthPolicy, MessagingLimits, MessagingService, PipelineConfig};
-use tidings_domain::ports::Notifier;
+use tidings_domain::ports::{LocalDelivery, MessageStore, Notifier, RouteRegistry, SeqAllocator};
+use tidings_infrastructure::cluster::{
+    AmqpBus, AmqpOptions, ClusterNotifier, RedisKeys, RedisRoutes, RedisSeqAllocator, connect_redis,
+};
 use tidings_infrastructure::db::{
     self, DbOptions, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
 };
@@ -32,13 +35,96 @@ pub struct Application {
     server: Server,
 }
 
-struct DbReadiness(DatabaseConnection);
+/// `/readyz`: the database, and in cluster mode Redis and the broker connection.
+struct DependencyReadiness {
+    db: DatabaseConnection,
+    redis: Option<deadpool_redis::Pool>,
+    bus: Option<AmqpBus>,
+}
 
 #[async_trait::async_trait]
-impl Readiness for DbReadiness {
+impl Readiness for DependencyReadiness {
     async fn check(&self) -> Result<(), String> {
-        db::ping(&self.0).await.map_err(|e| format!("database: {e}"))
+        db::ping(&self.db).await.map_err(|e| format!("database: {e}"))?;
+        if let Some(pool) = &self.redis {
+            let mut conn = pool.get().await.map_err(|e| format!("redis: {e}"))?;
+            deadpool_redis::redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .map_err(|e| format!("redis: {e}"))?;
+        }
+        if let Some(bus) = &self.bus {
+            if !bus.is_connected().await {
+                return Err("broker: not connected (reconnecting)".into());
+            }
+        }
+        Ok(())
     }
+}
+
+/// How deliveries, seqs and routes work in this mode.
+struct Routing {
+    notifier: Arc<dyn Notifier>,
+    seqs: Arc<dyn SeqAllocator>,
+    routes: Option<Arc<RedisRoutes>>,
+    redis: Option<deadpool_redis::Pool>,
+    bus: Option<AmqpBus>,
+}
+
+/// Embedded: everything in process. Cluster: Redis routes and counters, RabbitMQ pushes.
+async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageStore>) -> anyhow::Result<Routing> {
+    let (Some(redis_url), Some(amqp_url)) = (&settings.redis_url, &settings.amqp_url) else {
+        return Ok(Routing {
+            notifier: Arc::new(LocalNotifier::new(hub)),
+            seqs: Arc::new(MemorySeqAllocator::new(messages)),
+            routes: None,
+            redis: None,
+            bus: None,
+        });
+    };
+    let c = &settings.cluster;
+    let instance = settings.instance_id.clone().unwrap_or_else(|| format!("i{}", next_instance_suffix()));
+    let timeout = Duration::from_secs(c.connect_timeout_secs);
+    let pool = tokio::time::timeout(timeout, connect_redis(redis_url, c.redis_pool_size))
+        .await
+        .map_err(|_| anyhow::anyhow!("Redis did not answer within {timeout:?}"))?
+        .context("connecting to Redis")?;
+    let keys = RedisKeys::new(c.redis_prefix.clone());
+    let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl_secs));
+    let local: Arc<dyn LocalDelivery> = hub;
+    let opts = AmqpOptions {
+        url: amqp_url.clone(),
+        instance: instance.clone(),
+        prefix: c.amqp_prefix.clone(),
+        prefetch: c.amqp_prefetch,
+    };
+    let bus = AmqpBus::start(opts, local.clone(), timeout).await.context("connecting to RabbitMQ")?;
+    tracing::info!(instance, "cluster mode: routes and counters in Redis, pushes through RabbitMQ");
+    Ok(Routing {
+        notifier: Arc::new(ClusterNotifier::new(routes.clone(), bus.clone(), local)),
+        seqs: Arc::new(RedisSeqAllocator::new(pool.clone(), keys, messages)),
+        routes: Some(routes),
+        redis: Some(pool),
+        bus: Some(bus),
+    })
+}
+
+/// A random suffix for an instance that was not given an id.
+fn next_instance_suffix() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
+}
+
+/// Keeps this instance's routes alive: re-asserts them every third of their TTL (which also
+/// restores them after Redis lost its data).
+fn spawn_route_refresh(routes: Arc<RedisRoutes>, hub: Arc<Hub>, ttl_secs: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs((ttl_secs / 3).max(1)));
+        loop {
+            tick.tick().await;
+            routes.refresh(&hub.devices()).await;
+        }
+    });
 }
 
 impl Application {
@@ -61,9 +147,13 @@ impl Application {
         .context("opening the database")?;
 
         let hub = Arc::new(Hub::new(settings.limits.outbound_queue));
-        let notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier::new(hub.clone()));
         let users = Arc::new(SqlUserRepository::new(db.clone()));
         let messages = Arc::new(SqlMessageStore::new(db.clone()));
+        let routing = routing(&settings, hub.clone(), messages.clone()).await?;
+        let notifier = routing.notifier.clone();
+        if let Some(routes) = &routing.routes {
+            spawn_route_refresh(routes.clone(), hub.clone(), settings.cluster.route_ttl_secs);
+        }
         let accounts = AccountService::new(
             users.clone(),
             Arc::new(SqlSessionRepository::new(db.clone())),
@@ -79,8 +169,8 @@ impl Application {
         let messaging = MessagingService::start(
             users,
             Arc::new(SqlConversationStore::new(db.clone())),
-            messages.clone(),
-            Arc::new(MemorySeqAllocator::new(messages)),
+            messages,
+            routing.seqs.clone(),
             notifier,
             MessagingLimits {
                 body: BodyLimits { max_text_chars: l.max_text_chars, max_body_bytes: l.max_body_bytes },
@@ -104,7 +194,8 @@ impl Application {
             messaging: Arc::new(messaging),
             hub,
             settings: Arc::new(settings.clone()),
-            readiness: Arc::new(DbReadiness(db)),
+            readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
+            routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -20,6 +20,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Checks that storage answers, for `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// Device routes shared with other instances (cluster mode only; embedded mode routes
+    /// through the hub alone).
+    pub routes: Option<Arc<dyn tidings_domain::ports::RouteRegistry>>,
 }
 
 /// A dependency check for `/readyz`.

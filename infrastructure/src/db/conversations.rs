@@ -40,7 +40,12 @@ impl ConversationStore for SqlConversationStore {
             updated_at: Set(now_ms),
         };
         conversations::Entity::insert(row)
-            .on_conflict(OnConflict::column(conversations::Column::ConvId).do_nothing().to_owned())
+            // `do_nothing_on` names the key, which MySQL needs (`ON DUPLICATE KEY UPDATE k = k`).
+            .on_conflict(
+                OnConflict::column(conversations::Column::ConvId)
+                    .do_nothing_on([conversations::Column::ConvId])
+                    .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await
             .map_err(store_err)?;
@@ -52,7 +57,9 @@ impl ConversationStore for SqlConversationStore {
         };
         members::Entity::insert_many([member(lo), member(hi)])
             .on_conflict(
-                OnConflict::columns([members::Column::ConvId, members::Column::UserId]).do_nothing().to_owned(),
+                OnConflict::columns([members::Column::ConvId, members::Column::UserId])
+                    .do_nothing_on([members::Column::ConvId, members::Column::UserId])
+                    .to_owned(),
             )
             .exec_without_returning(&txn)
             .await

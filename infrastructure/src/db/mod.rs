@@ -11,7 +11,10 @@ pub mod users;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlErr, Statement,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use tidings_domain::StoreError;
 
@@ -35,7 +38,8 @@ pub struct DbOptions {
 pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(opts.url.clone());
     options
-        .max_connections(opts.max_connections)
+        // The migration lock holds one connection while the migrations use another.
+        .max_connections(opts.max_connections.max(2))
         .min_connections(1)
         .acquire_timeout(opts.acquire_timeout)
         .connect_timeout(Duration::from_secs(10))
@@ -48,8 +52,29 @@ pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection,
                 .create_if_missing(true)
         });
     let db = Database::connect(options).await?;
-    migration::Migrator::up(&db, None).await?;
+    if db.get_database_backend() == DbBackend::MySql {
+        migrate_under_lock(&db).await?;
+    } else {
+        migration::Migrator::up(&db, None).await?;
+    }
     Ok(db)
+}
+
+/// Instances of a cluster may start together: a named lock (MySQL, MariaDB and TiDB all have
+/// `GET_LOCK`) lets one migrate while the others wait, then find nothing left to do.
+async fn migrate_under_lock(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let lock = db.begin().await?;
+    let got = lock
+        .query_one_raw(Statement::from_string(DbBackend::MySql, "SELECT GET_LOCK('tidings_migrations', 120) AS got"))
+        .await?
+        .and_then(|row| row.try_get::<Option<i64>>("", "got").ok().flatten());
+    if got != Some(1) {
+        return Err(DbErr::Migration("timed out waiting for another instance's migrations".into()));
+    }
+    let result = migration::Migrator::up(db, None).await;
+    let _ = lock.execute_unprepared("DO RELEASE_LOCK('tidings_migrations')").await;
+    lock.commit().await?;
+    result
 }
 
 /// Translates a sea-orm error into the domain's terms, once, for every repository.

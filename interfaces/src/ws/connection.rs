@@ -33,11 +33,20 @@ pub async fn run(state: Arc<AppState>, claims: AccessClaims, session: Session, s
     async move {
         let reg = state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id);
         let conn_id = reg.handle.id;
+        if let Some(routes) = &state.routes {
+            routes.connected(&claims.user_id, &claims.device_id).await;
+        }
         tracing::debug!(conn = conn_id, "connected");
         let end = Connection { state: state.clone(), claims: claims.clone(), session: session.clone() }
             .serve(stream, reg.outbound, reg.close)
             .await;
         state.hub.unregister(&claims.user_id, conn_id);
+        // Only the route of a device that is gone: a newer connection of the same device may
+        // have replaced this one here already.
+        let replaced = state.hub.devices().iter().any(|(u, d)| *u == claims.user_id && *d == claims.device_id);
+        if let (Some(routes), false) = (&state.routes, replaced) {
+            routes.disconnected(&claims.user_id, &claims.device_id).await;
+        }
         let reason = match end {
             End::Closed(reason) => reason,
             End::Gone => None,

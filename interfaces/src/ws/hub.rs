@@ -93,6 +93,14 @@ impl Hub {
         });
     }
 
+    /// Every connected `(user, device)`, for refreshing routes.
+    pub fn devices(&self) -> Vec<(UserId, DeviceId)> {
+        self.conns
+            .iter()
+            .flat_map(|e| e.value().iter().map(|c| (e.key().clone(), c.device.clone())).collect::<Vec<_>>())
+            .collect()
+    }
+
     /// Connections right now (all users).
     pub fn connection_count(&self) -> usize {
         self.conns.iter().map(|e| e.value().len()).sum()

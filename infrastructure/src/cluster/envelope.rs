@@ -1,0 +1,128 @@
+//! The body of a push between instances: the recipients on the target instance, the device to
+//! skip, and the event. JSON, so a mixed-version cluster can read what it understands.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tidings_domain::event::{Delivery, Event};
+use tidings_domain::message::Message;
+use tidings_domain::{ConvId, DeviceId, SessionId, UserId};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Envelope {
+    recipients: Vec<String>,
+    skip: Option<(String, String)>,
+    event: WireEvent,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+enum WireEvent {
+    Message {
+        conv: String,
+        seq: u64,
+        msg_id: String,
+        sender: String,
+        client_msg_id: String,
+        kind: String,
+        body: String,
+        ts: i64,
+    },
+    Read {
+        conv: String,
+        user_id: String,
+        seq: u64,
+    },
+    SessionRevoked {
+        user_id: String,
+        session_id: String,
+    },
+}
+
+/// Encodes the part of `delivery` meant for `recipients`.
+pub(crate) fn encode(delivery: &Delivery, recipients: &[UserId]) -> Result<Vec<u8>, serde_json::Error> {
+    let event = match delivery.event.as_ref() {
+        Event::Message(m) => WireEvent::Message {
+            conv: m.conv.to_string(),
+            seq: m.seq,
+            msg_id: m.msg_id.clone(),
+            sender: m.sender.to_string(),
+            client_msg_id: m.client_msg_id.clone(),
+            kind: m.kind.clone(),
+            body: m.body.clone(),
+            ts: m.ts,
+        },
+        Event::Read { conv, user_id, seq } => {
+            WireEvent::Read { conv: conv.to_string(), user_id: user_id.to_string(), seq: *seq }
+        }
+        Event::SessionRevoked { user_id, session_id } => {
+            WireEvent::SessionRevoked { user_id: user_id.to_string(), session_id: session_id.as_str().to_owned() }
+        }
+    };
+    serde_json::to_vec(&Envelope {
+        recipients: recipients.iter().map(ToString::to_string).collect(),
+        skip: delivery.skip_device.as_ref().map(|(u, d)| (u.to_string(), d.as_str().to_owned())),
+        event,
+    })
+}
+
+/// Decodes an envelope; `None` for anything malformed (logged by the caller).
+pub(crate) fn decode(bytes: &[u8]) -> Option<Delivery> {
+    let env: Envelope = serde_json::from_slice(bytes).ok()?;
+    let user = |s: &str| UserId::parse(s);
+    let event = match env.event {
+        WireEvent::Message { conv, seq, msg_id, sender, client_msg_id, kind, body, ts } => Event::Message(Message {
+            conv: ConvId::parse(&conv)?,
+            seq,
+            msg_id,
+            sender: user(&sender)?,
+            client_msg_id,
+            kind,
+            body,
+            ts,
+        }),
+        WireEvent::Read { conv, user_id, seq } => {
+            Event::Read { conv: ConvId::parse(&conv)?, user_id: user(&user_id)?, seq }
+        }
+        WireEvent::SessionRevoked { user_id, session_id } => {
+            Event::SessionRevoked { user_id: user(&user_id)?, session_id: SessionId::new(session_id) }
+        }
+    };
+    let recipients = env.recipients.iter().map(|r| user(r)).collect::<Option<Vec<_>>>()?;
+    let skip_device = match env.skip {
+        Some((u, d)) => Some((user(&u)?, DeviceId::new(d))),
+        None => None,
+    };
+    Some(Delivery { recipients, skip_device, event: Arc::new(event) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let a = UserId::parse("u_a").unwrap();
+        let b = UserId::parse("u_b").unwrap();
+        let msg = Message {
+            conv: ConvId::direct(&a, &b).unwrap(),
+            seq: 7,
+            msg_id: "m_1".into(),
+            sender: a.clone(),
+            client_msg_id: "c".into(),
+            kind: "text".into(),
+            body: r#"{"text":"hi"}"#.into(),
+            ts: 5,
+        };
+        let d = Delivery {
+            recipients: vec![a.clone(), b.clone()],
+            skip_device: Some((a.clone(), DeviceId::new("d1"))),
+            event: Arc::new(Event::Message(msg)),
+        };
+        let back = decode(&encode(&d, &[b.clone()]).unwrap()).unwrap();
+        assert_eq!(back.recipients, vec![b]);
+        assert_eq!(back.skip_device, d.skip_device);
+        assert_eq!(back.event, d.event);
+        assert!(decode(b"{\"nonsense\":1}").is_none());
+    }
+}

@@ -1,0 +1,16 @@
+//! Cluster mode: Redis holds device routes and seq counters, RabbitMQ carries pushes between
+//! instances (one queue per instance). Everything here is a hint or a cache: the message log in
+//! the database stays the only source of truth, so losing Redis or the broker loses no message.
+
+mod bus;
+mod envelope;
+mod notifier;
+mod redis;
+mod routes;
+mod seq;
+
+pub use bus::{AmqpBus, AmqpOptions};
+pub use notifier::ClusterNotifier;
+pub use redis::{RedisKeys, connect_redis};
+pub use routes::RedisRoutes;
+pub use seq::RedisSeqAllocator;

@@ -1,0 +1,83 @@
+//! Seq counters in Redis (`INCRBY`), shared by all instances. Redis keeps nothing on disk, so a
+//! missing counter is seeded from the log's `MAX(seq)`; a counter that fell behind (flush, restore)
+//! shows up as a unique-key collision on insert, and the pipeline re-seeds it through `reseed`.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use deadpool_redis::Pool;
+use deadpool_redis::redis::Script;
+use tidings_domain::ports::{MessageStore, SeqAllocator};
+use tidings_domain::{ConvId, StoreError};
+
+use super::redis::{RedisKeys, redis_err};
+
+/// `INCRBY` only when the counter exists; -1 tells the caller to seed it first. Each use
+/// extends the counter's life; an idle conversation's counter expires and is re-seeded later.
+const INCR_IF_SEEDED: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return v";
+
+/// How long an unused counter stays in Redis.
+const COUNTER_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// Raises the counter to at least ARGV[1] (creating it if missing).
+const RAISE_TO: &str = r"
+local cur = redis.call('GET', KEYS[1])
+if (not cur) or tonumber(cur) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return 1";
+
+/// Cluster-wide seq allocation.
+pub struct RedisSeqAllocator {
+    pool: Pool,
+    keys: RedisKeys,
+    store: Arc<dyn MessageStore>,
+    incr: Script,
+    raise: Script,
+}
+
+impl RedisSeqAllocator {
+    /// Counters in Redis, seeded from `store` when missing.
+    pub fn new(pool: Pool, keys: RedisKeys, store: Arc<dyn MessageStore>) -> Self {
+        Self { pool, keys, store, incr: Script::new(INCR_IF_SEEDED), raise: Script::new(RAISE_TO) }
+    }
+
+    async fn raise_to(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        self.raise
+            .key(self.keys.seq(conv))
+            .arg(floor)
+            .arg(COUNTER_TTL_SECS)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SeqAllocator for RedisSeqAllocator {
+    async fn allocate(&self, conv: &ConvId, n: u64) -> Result<u64, StoreError> {
+        let key = self.keys.seq(conv);
+        for _ in 0..3 {
+            let last: i64 = {
+                let mut conn = self.pool.get().await.map_err(redis_err)?;
+                self.incr.key(&key).arg(n).arg(COUNTER_TTL_SECS).invoke_async(&mut conn).await.map_err(redis_err)?
+            };
+            if last >= 0 {
+                let last = u64::try_from(last).unwrap_or(0);
+                return Ok(last + 1 - n);
+            }
+            let floor = self.store.max_seq(conv).await?;
+            tracing::debug!(conv = %conv, floor, "seeding seq counter from the log");
+            self.raise_to(conv, floor).await?;
+        }
+        Err(StoreError::Unavailable("seq counter keeps disappearing".into()))
+    }
+
+    async fn reseed(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
+        self.raise_to(conv, floor).await
+    }
+}

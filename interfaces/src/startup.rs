@@ -53,10 +53,10 @@ impl Readiness for DependencyReadiness {
                 .await
                 .map_err(|e| format!("redis: {e}"))?;
         }
-        if let Some(bus) = &self.bus {
-            if !bus.is_connected().await {
-                return Err("broker: not connected (reconnecting)".into());
-            }
+        if let Some(bus) = &self.bus
+            && !bus.is_connected().await
+        {
+            return Err("broker: not connected (reconnecting)".into());
         }
         Ok(())
     }

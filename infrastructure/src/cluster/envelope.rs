@@ -119,7 +119,7 @@ mod tests {
             skip_device: Some((a.clone(), DeviceId::new("d1"))),
             event: Arc::new(Event::Message(msg)),
         };
-        let back = decode(&encode(&d, &[b.clone()]).unwrap()).unwrap();
+        let back = decode(&encode(&d, std::slice::from_ref(&b)).unwrap()).unwrap();
         assert_eq!(back.recipients, vec![b]);
         assert_eq!(back.skip_device, d.skip_device);
         assert_eq!(back.event, d.event);

@@ -1,8 +1,10 @@
 //! Helpers for the end-to-end suites: start a real Tidings server on a real socket (port 0,
 //! its own data dir), and talk to it the way an app does, over HTTP and WebSocket.
 
+pub mod backend;
 pub mod client;
 pub mod server;
 
+pub use backend::Backend;
 pub use client::{Api, Login, WsClient};
-pub use server::{TestServer, spawn_server};
+pub use server::{TestServer, spawn_server, spawn_server_on, spawn_server_on_with};

@@ -1,4 +1,4 @@
-//! A real server per test, in-process on its own thread and actix system.
+//! A real server per test, in-process on its own thread and actix system, in either mode.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -6,12 +6,15 @@ use std::sync::Arc;
 use tempfile::TempDir;
 use tidings_interfaces::{BackgroundServer, Settings};
 
+use crate::backend::{Backend, ClusterResources};
 use crate::client::Api;
 
-/// A running server and the data dir it owns (removed when the last holder drops it).
+/// A running server and what it owns: its data dir and, in cluster mode, its database and
+/// prefixes (removed when the last holder drops them).
 pub struct TestServer {
     server: Option<BackgroundServer>,
     data_dir: Arc<TempDir>,
+    cluster: Option<Arc<ClusterResources>>,
     configure: fn(&mut Settings),
     /// HTTP client bound to this server.
     pub api: Api,
@@ -36,19 +39,40 @@ pub async fn spawn_server() -> TestServer {
 
 /// A fresh embedded server whose settings `configure` adjusts.
 pub async fn spawn_server_with(configure: fn(&mut Settings)) -> TestServer {
-    let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
-    start(dir, configure).await
+    spawn_server_on_with(Backend::Embedded, configure).await
 }
 
-async fn start(data_dir: Arc<TempDir>, configure: fn(&mut Settings)) -> TestServer {
-    let settings = settings_for(data_dir.path().to_path_buf(), configure);
+/// A fresh server in the given mode.
+pub async fn spawn_server_on(backend: Backend) -> TestServer {
+    spawn_server_on_with(backend, |_| {}).await
+}
+
+/// A fresh server in the given mode, settings adjusted by `configure`.
+pub async fn spawn_server_on_with(backend: Backend, configure: fn(&mut Settings)) -> TestServer {
+    let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
+    let cluster = match backend {
+        Backend::Embedded => None,
+        Backend::Cluster => Some(Arc::new(ClusterResources::create().await)),
+    };
+    start(dir, cluster, configure).await
+}
+
+async fn start(
+    data_dir: Arc<TempDir>,
+    cluster: Option<Arc<ClusterResources>>,
+    configure: fn(&mut Settings),
+) -> TestServer {
+    let mut settings = settings_for(data_dir.path().to_path_buf(), configure);
+    if let Some(res) = &cluster {
+        res.apply(&mut settings, "i1");
+    }
     tidings_interfaces::telemetry::init(&settings);
     let server = tokio::task::spawn_blocking(move || BackgroundServer::start(settings))
         .await
         .unwrap_or_else(|e| panic!("start task: {e}"))
         .unwrap_or_else(|e| panic!("server start: {e:#}"));
     let api = Api::new(format!("http://127.0.0.1:{}", server.port()));
-    TestServer { server: Some(server), data_dir, configure, api }
+    TestServer { server: Some(server), data_dir, cluster, configure, api }
 }
 
 impl TestServer {
@@ -62,12 +86,17 @@ impl TestServer {
         format!("ws://127.0.0.1:{}/ws", self.port())
     }
 
-    /// Stops the server and starts a new one on the same data dir (and signing key).
+    /// The cluster resources, in cluster mode.
+    pub fn cluster(&self) -> Option<&Arc<ClusterResources>> {
+        self.cluster.as_ref()
+    }
+
+    /// Stops the server and starts a new one on the same data dir, database and prefixes.
     pub async fn restart(mut self) -> TestServer {
         if let Some(server) = self.server.take() {
             server.stop().await;
         }
-        start(self.data_dir.clone(), self.configure).await
+        start(self.data_dir.clone(), self.cluster.clone(), self.configure).await
     }
 
     /// Stops the server.

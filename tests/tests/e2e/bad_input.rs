@@ -2,12 +2,13 @@
 //! (and every other client) usable.
 
 use serde_json::{Value, json};
+use tidings_tests::TestServer;
 use tidings_tests::client::{Closed, Login, WsClient, direct};
-use tidings_tests::server::{TestServer, spawn_server_with};
+use tidings_tests::{Backend, spawn_server_on_with};
 
 /// Small limits so the over-limit cases are cheap to build.
-async fn server() -> TestServer {
-    spawn_server_with(|s| {
+async fn server(backend: Backend) -> TestServer {
+    spawn_server_on_with(backend, |s| {
         s.limits.max_text_chars = 100;
         s.limits.max_frame_bytes = 4096;
         s.limits.max_http_body_bytes = 4096;
@@ -24,9 +25,8 @@ async fn snapshot(srv: &TestServer, a: &Login, b: &Login, conv: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn bad_frames_get_codes_and_change_nothing() {
-    let srv = server().await;
+async fn bad_frames_get_codes_and_change_nothing(backend: Backend) {
+    let srv = server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let c = srv.api.user("carol", "c1").await;
@@ -135,9 +135,8 @@ async fn bad_frames_get_codes_and_change_nothing() {
     assert_eq!(ws.expect("ack").await["seq"], 2);
 }
 
-#[tokio::test]
-async fn an_oversize_frame_closes_only_that_socket_with_1009() {
-    let srv = server().await;
+async fn an_oversize_frame_closes_only_that_socket_with_1009(backend: Backend) {
+    let srv = server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -162,9 +161,8 @@ async fn an_oversize_frame_closes_only_that_socket_with_1009() {
     assert_eq!(bystander.expect("msg").await["message"]["client_msg_id"], "small");
 }
 
-#[tokio::test]
-async fn bad_rest_requests_get_codes_and_change_nothing() {
-    let srv = server().await;
+async fn bad_rest_requests_get_codes_and_change_nothing(backend: Backend) {
+    let srv = server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -242,3 +240,9 @@ async fn bad_rest_requests_get_codes_and_change_nothing() {
         .await;
     assert_eq!(s, 201, "the rejected usernames were not stored");
 }
+
+tidings_tests::both_modes!(
+    bad_frames_get_codes_and_change_nothing,
+    an_oversize_frame_closes_only_that_socket_with_1009,
+    bad_rest_requests_get_codes_and_change_nothing,
+);

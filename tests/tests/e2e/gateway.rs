@@ -4,12 +4,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use tidings_tests::client::{Closed, WsClient};
-use tidings_tests::server::spawn_server_with;
-use tidings_tests::spawn_server;
+use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
 
-#[tokio::test]
-async fn silent_clients_are_closed_and_live_ones_kept() {
-    let srv = spawn_server_with(|s| {
+async fn silent_clients_are_closed_and_live_ones_kept(backend: Backend) {
+    let srv = spawn_server_on_with(backend, |s| {
         s.ws.heartbeat_secs = 1;
         s.ws.idle_timeout_secs = 2;
     })
@@ -27,9 +25,10 @@ async fn silent_clients_are_closed_and_live_ones_kept() {
     live.expect("pong").await;
 }
 
-#[tokio::test]
-async fn health_and_readiness() {
-    let srv = spawn_server().await;
+async fn health_and_readiness(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     assert_eq!(srv.api.call("GET", "/healthz", None, None).await, (200, json!({"status": "ok"})));
     assert_eq!(srv.api.call("GET", "/readyz", None, None).await, (200, json!({"status": "ready"})));
 }
+
+tidings_tests::both_modes!(silent_clients_are_closed_and_live_ones_kept, health_and_readiness,);

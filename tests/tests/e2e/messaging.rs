@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::spawn_server;
+use tidings_tests::{Backend, spawn_server_on};
 
 const QUIET: Duration = Duration::from_millis(300);
 
@@ -13,9 +13,8 @@ fn seqs(messages: &[Value]) -> Vec<u64> {
     messages.iter().map(|m| m["seq"].as_u64().unwrap()).collect()
 }
 
-#[tokio::test]
-async fn a_message_reaches_the_online_peer() {
-    let srv = spawn_server().await;
+async fn a_message_reaches_the_online_peer(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -45,9 +44,8 @@ async fn a_message_reaches_the_online_peer() {
     b_ws.expect_silence(QUIET).await;
 }
 
-#[tokio::test]
-async fn an_offline_peer_syncs_everything_in_order_once() {
-    let srv = spawn_server().await;
+async fn an_offline_peer_syncs_everything_in_order_once(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -67,10 +65,17 @@ async fn an_offline_peer_syncs_everything_in_order_once() {
     assert_eq!(acked, expected, "seqs follow send order");
 
     let mut b_ws = WsClient::connect(&srv.ws_url(), &b.access_token).await;
+    // Pushes of the last sends may still be on their way and arrive alongside the sync pages
+    // (at-least-once): an app dedupes them by seq. The sync pages alone must be complete.
     let mut got: Vec<Value> = Vec::new();
+    let mut pushed: Vec<Value> = Vec::new();
     let mut cursor = 0;
     loop {
-        let page = b_ws.sync(&conv, cursor, 64).await;
+        let id = b_ws.next_id();
+        b_ws.send(json!({"type": "sync", "id": id, "conv": conv, "after_seq": cursor, "limit": 64})).await;
+        let (page, before) = b_ws.wait_for("sync_result").await;
+        assert_eq!(page["id"], id.as_str());
+        pushed.extend(before.into_iter().map(|f| f["message"].clone()));
         let messages = page["messages"].as_array().unwrap().clone();
         if let Some(last) = messages.last() {
             cursor = last["seq"].as_u64().unwrap();
@@ -84,12 +89,17 @@ async fn an_offline_peer_syncs_everything_in_order_once() {
     let texts: Vec<&str> = got.iter().map(|m| m["body"]["text"].as_str().unwrap()).collect();
     let want: Vec<String> = (0..200).map(|i| format!("message {i}")).collect();
     assert_eq!(texts, want);
-    b_ws.expect_silence(QUIET).await;
+    while let Some(Some(frame)) = b_ws.next_within(QUIET).await {
+        assert_eq!(frame["type"], "msg", "{frame}");
+        pushed.push(frame["message"].clone());
+    }
+    let late = seqs(&pushed);
+    assert!(late.windows(2).all(|w| w[0] < w[1]), "late pushes still in order: {late:?}");
+    assert!(late.iter().all(|s| (1..=200).contains(s)), "only known messages: {late:?}");
 }
 
-#[tokio::test]
-async fn the_same_client_msg_id_is_stored_once() {
-    let srv = spawn_server().await;
+async fn the_same_client_msg_id_is_stored_once(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let a2 = srv.api.login("alice", "a2").await;
     let b = srv.api.user("bob", "b1").await;
@@ -141,9 +151,8 @@ async fn the_same_client_msg_id_is_stored_once() {
     b_ws.expect_silence(QUIET).await;
 }
 
-#[tokio::test]
-async fn every_device_gets_each_message_once_and_sees_its_users_own_sends() {
-    let srv = spawn_server().await;
+async fn every_device_gets_each_message_once_and_sees_its_users_own_sends(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a-phone").await;
     let a_laptop = srv.api.login("alice", "a-laptop").await;
     let b = srv.api.user("bob", "b-phone").await;
@@ -175,9 +184,8 @@ async fn every_device_gets_each_message_once_and_sees_its_users_own_sends() {
     }
 }
 
-#[tokio::test]
-async fn reads_move_unread_counts_and_reach_the_peer_and_other_devices() {
-    let srv = spawn_server().await;
+async fn reads_move_unread_counts_and_reach_the_peer_and_other_devices(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let b2 = srv.api.login("bob", "b2").await;
@@ -238,9 +246,8 @@ async fn reads_move_unread_counts_and_reach_the_peer_and_other_devices() {
     assert_eq!(a_ws.expect("read").await["seq"], 4);
 }
 
-#[tokio::test]
-async fn history_survives_a_restart_and_seq_continues() {
-    let srv = spawn_server().await;
+async fn history_survives_a_restart_and_seq_continues(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -267,9 +274,8 @@ async fn history_survives_a_restart_and_seq_continues() {
     assert_eq!(ids.len(), 6);
 }
 
-#[tokio::test]
-async fn rest_send_pushes_and_history_pages_both_ways() {
-    let srv = spawn_server().await;
+async fn rest_send_pushes_and_history_pages_both_ways(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -309,3 +315,13 @@ async fn rest_send_pushes_and_history_pages_both_ways() {
         .await;
     assert_eq!((status, page["messages"].as_array().map(Vec::len)), (200, Some(0)));
 }
+
+tidings_tests::both_modes!(
+    a_message_reaches_the_online_peer,
+    an_offline_peer_syncs_everything_in_order_once,
+    the_same_client_msg_id_is_stored_once,
+    every_device_gets_each_message_once_and_sees_its_users_own_sends,
+    reads_move_unread_counts_and_reach_the_peer_and_other_devices,
+    history_survives_a_restart_and_seq_continues,
+    rest_send_pushes_and_history_pages_both_ways,
+);

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod processes;
 pub mod server;
 
 pub use backend::Backend;

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod bad_input;
+mod cluster;
 mod gateway;
 mod group_commit;
 mod messaging;

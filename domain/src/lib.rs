@@ -8,6 +8,7 @@ pub mod event;
 pub mod ids;
 pub mod message;
 pub mod ports;
+pub mod presence;
 
 pub use error::StoreError;
 pub use ids::{ConvId, DeviceId, SessionId, UserId};

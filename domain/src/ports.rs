@@ -9,6 +9,7 @@ use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::ids::{ConvId, DeviceId, SessionId, UserId};
 use crate::message::Message;
+use crate::presence::PresenceStatus;
 
 /// Accounts.
 #[async_trait]
@@ -151,4 +152,11 @@ pub trait RouteRegistry: Send + Sync {
     async fn disconnected(&self, user: &UserId, device: &DeviceId);
     /// Re-asserts the routes of devices connected here (after expiry or a cache flush).
     async fn refresh(&self, devices: &[(UserId, DeviceId)]);
+}
+
+/// Reads presence (the hub in embedded mode, Redis in cluster mode).
+#[async_trait]
+pub trait PresenceReader: Send + Sync {
+    /// Presence of each user, in the order asked.
+    async fn presence(&self, users: &[UserId], now_ms: i64) -> Result<Vec<PresenceStatus>, StoreError>;
 }

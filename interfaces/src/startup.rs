@@ -12,7 +12,7 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{AccountService, AuthPolicy, MessagingLimits, MessagingService, PipelineConfig};
-use tidings_domain::ports::{LocalDelivery, MessageStore, Notifier, RouteRegistry, SeqAllocator};
+use tidings_domain::ports::{LocalDelivery, MessageStore, Notifier, PresenceReader, RouteRegistry, SeqAllocator};
 use tidings_infrastructure::cluster::{
     AmqpBus, AmqpOptions, ClusterNotifier, RedisKeys, RedisRoutes, RedisSeqAllocator, connect_redis,
 };
@@ -67,6 +67,7 @@ struct Routing {
     notifier: Arc<dyn Notifier>,
     seqs: Arc<dyn SeqAllocator>,
     routes: Option<Arc<RedisRoutes>>,
+    presence: Arc<dyn PresenceReader>,
     redis: Option<deadpool_redis::Pool>,
     bus: Option<AmqpBus>,
 }
@@ -75,9 +76,10 @@ struct Routing {
 async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageStore>) -> anyhow::Result<Routing> {
     let (Some(redis_url), Some(amqp_url)) = (&settings.redis_url, &settings.amqp_url) else {
         return Ok(Routing {
-            notifier: Arc::new(LocalNotifier::new(hub)),
+            notifier: Arc::new(LocalNotifier::new(hub.clone())),
             seqs: Arc::new(MemorySeqAllocator::new(messages)),
             routes: None,
+            presence: hub,
             redis: None,
             bus: None,
         });
@@ -103,6 +105,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
     Ok(Routing {
         notifier: Arc::new(ClusterNotifier::new(routes.clone(), bus.clone(), local)),
         seqs: Arc::new(RedisSeqAllocator::new(pool.clone(), keys, messages)),
+        presence: routes.clone(),
         routes: Some(routes),
         redis: Some(pool),
         bus: Some(bus),
@@ -196,6 +199,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
             routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
+            presence: routing.presence.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -23,6 +23,8 @@ pub struct AppState {
     /// Device routes shared with other instances (cluster mode only; embedded mode routes
     /// through the hub alone).
     pub routes: Option<Arc<dyn tidings_domain::ports::RouteRegistry>>,
+    /// Who is online (the hub in embedded mode, Redis in cluster mode).
+    pub presence: Arc<dyn tidings_domain::ports::PresenceReader>,
 }
 
 /// A dependency check for `/readyz`.

@@ -39,6 +39,7 @@ pub fn profile(u: &tidings_domain::account::User) -> UserProfile {
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         created_at: u.created_at,
+        presence: None,
     }
 }
 

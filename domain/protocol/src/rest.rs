@@ -138,6 +138,19 @@ pub struct UserProfile {
     pub display_name: String,
     /// Creation time (ms since epoch).
     pub created_at: i64,
+    /// Online state, on `GET /users/{id}` (not on `/me`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<Presence>,
+}
+
+/// Whether a user is online now, and when they were last active.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Presence {
+    /// At least one device is connected.
+    pub online: bool,
+    /// Last time a device was connected (ms); now while online; absent if never seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_active_at: Option<i64>,
 }
 
 /// `PATCH /api/v1/me`.

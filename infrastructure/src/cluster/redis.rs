@@ -35,6 +35,11 @@ impl RedisKeys {
         format!("{}route:{user}", self.prefix)
     }
 
+    /// When a user was last active (ms).
+    pub fn last_active(&self, user: &UserId) -> String {
+        format!("{}last_active:{user}", self.prefix)
+    }
+
     /// A conversation's last allocated seq.
     pub fn seq(&self, conv: &ConvId) -> String {
         format!("{}seq:{conv}", self.prefix)

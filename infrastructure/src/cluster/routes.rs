@@ -6,10 +6,20 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use deadpool_redis::Pool;
 use deadpool_redis::redis::{self, Script};
-use tidings_domain::ports::RouteRegistry;
+use tidings_domain::ports::{PresenceReader, RouteRegistry};
+use tidings_domain::presence::PresenceStatus;
 use tidings_domain::{DeviceId, StoreError, UserId};
 
 use super::redis::{RedisKeys, redis_err};
+
+/// How long a user's last-activity time is kept.
+const LAST_ACTIVE_TTL_SECS: u64 = 90 * 24 * 3600;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
 
 /// Removes a device's route only if it still points at this instance (the device may already
 /// have reconnected elsewhere).
@@ -61,13 +71,44 @@ impl RedisRoutes {
 
     async fn write(&self, devices: &[(UserId, DeviceId)]) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
+        let now = now_ms();
         for (user, device) in devices {
             let key = self.keys.route(user);
             pipe.cmd("HSET").arg(&key).arg(device.as_str()).arg(&self.instance).ignore();
             pipe.cmd("EXPIRE").arg(&key).arg(self.ttl_secs).ignore();
+            pipe.cmd("SET").arg(self.keys.last_active(user)).arg(now).arg("EX").arg(LAST_ACTIVE_TTL_SECS).ignore();
         }
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
+    }
+}
+
+#[async_trait]
+impl PresenceReader for RedisRoutes {
+    async fn presence(&self, users: &[UserId], now_ms: i64) -> Result<Vec<PresenceStatus>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for user in users {
+            pipe.cmd("HLEN").arg(self.keys.route(user));
+            pipe.cmd("GET").arg(self.keys.last_active(user));
+        }
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let answers: Vec<redis::Value> = pipe.query_async(&mut conn).await.map_err(redis_err)?;
+        Ok(answers
+            .chunks(2)
+            .map(|pair| {
+                let online = matches!(pair.first(), Some(redis::Value::Int(n)) if *n > 0);
+                let seen = match pair.get(1) {
+                    Some(redis::Value::BulkString(b)) => {
+                        std::str::from_utf8(b).ok().and_then(|s| s.parse::<i64>().ok())
+                    }
+                    _ => None,
+                };
+                PresenceStatus { online, last_active_at: if online { Some(now_ms) } else { seen } }
+            })
+            .collect())
     }
 }
 
@@ -93,6 +134,18 @@ impl RouteRegistry for RedisRoutes {
         .await;
         if let Err(e) = result {
             tracing::warn!(error = %e, %user, "could not remove route; it expires by itself");
+        }
+        if let Ok(mut conn) = self.pool.get().await {
+            let set: Result<(), _> = redis::cmd("SET")
+                .arg(self.keys.last_active(user))
+                .arg(now_ms())
+                .arg("EX")
+                .arg(LAST_ACTIVE_TTL_SECS)
+                .query_async(&mut conn)
+                .await;
+            if let Err(e) = set {
+                tracing::debug!(error = %e, "could not record last activity");
+            }
         }
     }
 

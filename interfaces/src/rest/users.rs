@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use tidings_app::AppError;
 use tidings_domain::UserId;
-use tidings_protocol::rest::UpdateMeRequest;
+use tidings_protocol::rest::{Presence, UpdateMeRequest};
 use validator::Validate;
 
 use super::extract::Authed;
@@ -34,5 +34,12 @@ pub async fn update_me(
 pub async fn get(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let _ = who;
     let id = UserId::parse(&path).ok_or(AppError::NotFound("user"))?;
-    Ok(HttpResponse::Ok().json(wire::profile(&state.accounts.user(&id).await?)))
+    let mut profile = wire::profile(&state.accounts.user(&id).await?);
+    let status = state.presence.presence(std::slice::from_ref(&id), tidings_app::clock::now_ms()).await;
+    // Presence is a hint: if Redis is down the profile still answers, without it.
+    profile.presence = status
+        .ok()
+        .and_then(|s| s.first().copied())
+        .map(|p| Presence { online: p.online, last_active_at: p.last_active_at });
+    Ok(HttpResponse::Ok().json(profile))
 }

@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_ws::{CloseCode, CloseReason};
 use bytestring::ByteString;
 use dashmap::DashMap;
+use tidings_domain::StoreError;
 use tidings_domain::event::{Delivery, Event};
-use tidings_domain::ports::LocalDelivery;
+use tidings_domain::ports::{LocalDelivery, PresenceReader};
+use tidings_domain::presence::PresenceStatus;
 use tidings_domain::{DeviceId, SessionId, UserId};
 use tidings_protocol::ServerFrame;
 use tokio::sync::{mpsc, watch};
@@ -51,6 +53,8 @@ pub struct Registration {
 /// Live connections of this instance.
 pub struct Hub {
     conns: DashMap<UserId, Vec<ConnHandle>>,
+    /// When each user's last connection ended (embedded presence; kept in memory only).
+    last_seen: DashMap<UserId, i64>,
     next_id: AtomicU64,
     queue: usize,
 }
@@ -58,7 +62,7 @@ pub struct Hub {
 impl Hub {
     /// A hub whose connections queue at most `queue` frames each.
     pub fn new(queue: usize) -> Self {
-        Self { conns: DashMap::new(), next_id: AtomicU64::new(1), queue }
+        Self { conns: DashMap::new(), last_seen: DashMap::new(), next_id: AtomicU64::new(1), queue }
     }
 
     /// Adds a connection. A device has one live socket: an older one of the same device closes.
@@ -87,6 +91,7 @@ impl Hub {
 
     /// Removes a connection (only that one: a replacement may already be registered).
     pub fn unregister(&self, user: &UserId, conn_id: u64) {
+        self.last_seen.insert(user.clone(), tidings_app::clock::now_ms());
         self.conns.remove_if_mut(user, |_, list| {
             list.retain(|c| c.id != conn_id);
             list.is_empty()
@@ -124,6 +129,20 @@ impl Hub {
                 }
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl PresenceReader for Hub {
+    async fn presence(&self, users: &[UserId], now_ms: i64) -> Result<Vec<PresenceStatus>, StoreError> {
+        Ok(users
+            .iter()
+            .map(|u| {
+                let online = self.conns.get(u).is_some_and(|l| !l.is_empty());
+                let last_active_at = if online { Some(now_ms) } else { self.last_seen.get(u).map(|t| *t) };
+                PresenceStatus { online, last_active_at }
+            })
+            .collect())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tidings_tests::client::{Closed, WsClient};
 use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
 
@@ -31,4 +31,38 @@ async fn health_and_readiness(backend: Backend) {
     assert_eq!(srv.api.call("GET", "/readyz", None, None).await, (200, json!({"status": "ready"})));
 }
 
-tidings_tests::both_modes!(silent_clients_are_closed_and_live_ones_kept, health_and_readiness,);
+async fn presence_follows_connections(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let bob = |srv: &tidings_tests::TestServer| {
+        let api = srv.api.clone();
+        let (token, id) = (a.access_token.clone(), b.user_id.clone());
+        async move { api.call("GET", &format!("/api/v1/users/{id}"), Some(&token), None).await.1["presence"].clone() }
+    };
+    assert_eq!(bob(&srv).await, json!({"online": false}), "never seen");
+
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let ws = WsClient::connect(&srv.ws_url(), &b.access_token).await;
+    let online = bob(&srv).await;
+    assert_eq!(online["online"], true, "{online}");
+    assert!(online["last_active_at"].as_i64().unwrap() >= before);
+
+    ws.close().await;
+    let mut offline = Value::Null;
+    for _ in 0..50 {
+        offline = bob(&srv).await;
+        if offline["online"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(offline["online"], false, "{offline}");
+    assert!(offline["last_active_at"].as_i64().unwrap() >= before, "{offline}");
+}
+
+tidings_tests::both_modes!(
+    presence_follows_connections,
+    silent_clients_are_closed_and_live_ones_kept,
+    health_and_readiness,
+);

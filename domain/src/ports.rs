@@ -8,7 +8,7 @@ use crate::conversation::MemberView;
 use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::ids::{ConvId, DeviceId, SessionId, UserId};
-use crate::message::Message;
+use crate::message::{Ack, Message};
 use crate::presence::PresenceStatus;
 
 /// Accounts.
@@ -159,4 +159,15 @@ pub trait RouteRegistry: Send + Sync {
 pub trait PresenceReader: Send + Sync {
     /// Presence of each user, in the order asked.
     async fn presence(&self, users: &[UserId], now_ms: i64) -> Result<Vec<PresenceStatus>, StoreError>;
+}
+
+/// Recently committed `(sender, client_msg_id)` keys with their acks, so a retry is answered
+/// without a database lookup. Best effort: a miss proves nothing (the unique index in the
+/// database stays the authority), and a failing cache just misses.
+#[async_trait]
+pub trait DedupeCache: Send + Sync {
+    /// The stored ack of each key, if remembered.
+    async fn get_many(&self, keys: &[(UserId, String)]) -> Vec<Option<Ack>>;
+    /// Remembers freshly committed messages.
+    async fn put_many(&self, messages: &[Message]);
 }

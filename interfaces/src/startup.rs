@@ -12,14 +12,16 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{AccountService, AuthPolicy, MessagingLimits, MessagingService, PipelineConfig};
-use tidings_domain::ports::{LocalDelivery, MessageStore, Notifier, PresenceReader, RouteRegistry, SeqAllocator};
+use tidings_domain::ports::{
+    DedupeCache, LocalDelivery, MessageStore, Notifier, PresenceReader, RouteRegistry, SeqAllocator,
+};
 use tidings_infrastructure::cluster::{
-    AmqpBus, AmqpOptions, ClusterNotifier, RedisKeys, RedisRoutes, RedisSeqAllocator, connect_redis,
+    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisKeys, RedisRoutes, RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
     self, DbOptions, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
 };
-use tidings_infrastructure::memory::{LocalNotifier, MemorySeqAllocator};
+use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemorySeqAllocator};
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
 use tracing::Instrument;
 
@@ -62,10 +64,14 @@ impl Readiness for DependencyReadiness {
     }
 }
 
+/// Recent commits remembered in memory for answering retries (embedded mode).
+const DEDUPE_CACHE_ENTRIES: usize = 100_000;
+
 /// How deliveries, seqs and routes work in this mode.
 struct Routing {
     notifier: Arc<dyn Notifier>,
     seqs: Arc<dyn SeqAllocator>,
+    dedupe: Arc<dyn DedupeCache>,
     routes: Option<Arc<RedisRoutes>>,
     presence: Arc<dyn PresenceReader>,
     redis: Option<deadpool_redis::Pool>,
@@ -78,6 +84,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         return Ok(Routing {
             notifier: Arc::new(LocalNotifier::new(hub.clone())),
             seqs: Arc::new(MemorySeqAllocator::new(messages)),
+            dedupe: Arc::new(MemoryDedupeCache::new(DEDUPE_CACHE_ENTRIES)),
             routes: None,
             presence: hub,
             redis: None,
@@ -104,7 +111,8 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
     tracing::info!(instance, "cluster mode: routes and counters in Redis, pushes through RabbitMQ");
     Ok(Routing {
         notifier: Arc::new(ClusterNotifier::new(routes.clone(), bus.clone(), local)),
-        seqs: Arc::new(RedisSeqAllocator::new(pool.clone(), keys, messages)),
+        seqs: Arc::new(RedisSeqAllocator::new(pool.clone(), keys.clone(), messages)),
+        dedupe: Arc::new(RedisDedupeCache::new(pool.clone(), keys)),
         presence: routes.clone(),
         routes: Some(routes),
         redis: Some(pool),
@@ -173,6 +181,7 @@ impl Application {
             users,
             Arc::new(SqlConversationStore::new(db.clone())),
             messages,
+            routing.dedupe.clone(),
             routing.seqs.clone(),
             notifier,
             MessagingLimits {

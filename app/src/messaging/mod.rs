@@ -11,7 +11,7 @@ use serde_json::Value;
 use tidings_domain::conversation::{ConversationSummary, MemberView};
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::Message;
-use tidings_domain::ports::{ConversationStore, MessageStore, Notifier, SeqAllocator, UserRepository};
+use tidings_domain::ports::{ConversationStore, DedupeCache, MessageStore, Notifier, SeqAllocator, UserRepository};
 use tidings_domain::{ConvId, DeviceId, UserId};
 
 pub use body::BodyLimits;
@@ -50,16 +50,18 @@ pub struct MessagingService {
 
 impl MessagingService {
     /// Wires the service and starts its commit pipeline on the current tokio runtime.
+    #[allow(clippy::too_many_arguments)] // one port each; a builder would only rename them
     pub fn start(
         users: Arc<dyn UserRepository>,
         convs: Arc<dyn ConversationStore>,
         messages: Arc<dyn MessageStore>,
+        dedupe: Arc<dyn DedupeCache>,
         seqs: Arc<dyn SeqAllocator>,
         notifier: Arc<dyn Notifier>,
         limits: MessagingLimits,
         pipeline: PipelineConfig,
     ) -> Self {
-        let pipeline = CommitPipeline::start(messages.clone(), seqs, notifier.clone(), pipeline);
+        let pipeline = CommitPipeline::start(messages.clone(), dedupe, seqs, notifier.clone(), pipeline);
         Self { users, convs, messages, notifier, pipeline, limits, known: DashSet::new() }
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::{Ack, Message, generate_msg_id};
-use tidings_domain::ports::{MessageStore, Notifier, SeqAllocator};
+use tidings_domain::ports::{DedupeCache, MessageStore, Notifier, SeqAllocator};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
@@ -74,6 +74,7 @@ pub struct CommitPipeline {
 
 struct Writer {
     store: Arc<dyn MessageStore>,
+    dedupe: Arc<dyn DedupeCache>,
     seqs: Arc<dyn SeqAllocator>,
     pushes: mpsc::Sender<Delivery>,
     max_batch: usize,
@@ -83,6 +84,7 @@ impl CommitPipeline {
     /// Spawns the writers (and one pusher per writer) on the current tokio runtime.
     pub fn start(
         store: Arc<dyn MessageStore>,
+        dedupe: Arc<dyn DedupeCache>,
         seqs: Arc<dyn SeqAllocator>,
         notifier: Arc<dyn Notifier>,
         config: PipelineConfig,
@@ -93,6 +95,7 @@ impl CommitPipeline {
                 let (push_tx, push_rx) = mpsc::channel(config.queue_capacity.max(1));
                 let writer = Writer {
                     store: store.clone(),
+                    dedupe: dedupe.clone(),
                     seqs: seqs.clone(),
                     pushes: push_tx,
                     max_batch: config.max_batch.max(1),
@@ -179,6 +182,7 @@ impl Writer {
         }
         match self.store.append(&messages).await {
             Ok(()) => {
+                self.dedupe.put_many(&messages).await;
                 for (leader, message) in committed.into_iter().zip(messages) {
                     self.finish(leader, message, false).await;
                 }
@@ -187,7 +191,12 @@ impl Writer {
                 tracing::debug!(%why, "batch hit a unique key; committing one by one");
                 for (leader, message) in committed.into_iter().zip(messages) {
                     match self.commit_single(message).await {
-                        Ok((message, duplicate)) => self.finish(leader, message, duplicate).await,
+                        Ok((message, duplicate)) => {
+                            if !duplicate {
+                                self.dedupe.put_many(std::slice::from_ref(&message)).await;
+                            }
+                            self.finish(leader, message, duplicate).await;
+                        }
                         Err(e) => reply_all(leader.replies, Err(e)),
                     }
                 }

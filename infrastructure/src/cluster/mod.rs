@@ -3,6 +3,7 @@
 //! the database stays the only source of truth, so losing Redis or the broker loses no message.
 
 mod bus;
+mod dedupe;
 mod envelope;
 mod notifier;
 mod redis;
@@ -10,6 +11,7 @@ mod routes;
 mod seq;
 
 pub use bus::{AmqpBus, AmqpOptions};
+pub use dedupe::RedisDedupeCache;
 pub use notifier::ClusterNotifier;
 pub use redis::{RedisKeys, connect_redis};
 pub use routes::RedisRoutes;

@@ -40,6 +40,11 @@ impl RedisKeys {
         format!("{}last_active:{user}", self.prefix)
     }
 
+    /// A recent commit of `(sender, client_msg_id)`.
+    pub fn dedupe(&self, sender: &UserId, client_msg_id: &str) -> String {
+        format!("{}dedupe:{sender}:{client_msg_id}", self.prefix)
+    }
+
     /// A conversation's last allocated seq.
     pub fn seq(&self, conv: &ConvId) -> String {
         format!("{}seq:{conv}", self.prefix)

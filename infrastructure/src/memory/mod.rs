@@ -1,8 +1,10 @@
 //! Embedded mode's in-process routing and counters: what Redis and RabbitMQ do in a cluster,
 //! done in memory because there is only one instance.
 
+mod dedupe;
 mod notifier;
 mod seq;
 
+pub use dedupe::MemoryDedupeCache;
 pub use notifier::LocalNotifier;
 pub use seq::MemorySeqAllocator;

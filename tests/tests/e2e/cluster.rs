@@ -82,6 +82,14 @@ async fn users_on_different_instances_chat_and_each_device_gets_each_message_onc
     b_ws.expect_silence(QUIET).await;
     b2_ws.expect_silence(QUIET).await;
 
+    // A retry of an acked send through another instance gets the original ack.
+    let a2 = c.at(2).api.login("alice", "a2").await;
+    let mut a2_ws = WsClient::connect(&c.at(2).ws_url(), &a2.access_token).await;
+    a2_ws.send_text(&conv, "x-7", "x 7").await;
+    let (retry, _) = a2_ws.wait_for("ack").await;
+    assert_eq!((retry["seq"].as_u64(), retry["duplicate"].as_bool()), (Some(acked["x-7"]), Some(true)));
+    b_ws.expect_silence(QUIET).await;
+
     b2_ws.send_text(&conv, "reply", "from instance 3").await;
     assert_eq!(b2_ws.expect("ack").await["seq"], 21);
     assert_eq!(a_ws.expect("msg").await["message"]["seq"], 21);

@@ -13,7 +13,7 @@ use tidings_domain::message::Message;
 use tidings_domain::ports::{MessageStore, Notifier};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
 use tidings_infrastructure::db::{DbOptions, SqlMessageStore, connect_and_migrate};
-use tidings_infrastructure::memory::{LocalNotifier, MemorySeqAllocator};
+use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemorySeqAllocator};
 use tidings_interfaces::ws::hub::Hub;
 
 /// The real store, with a count of the transactions (`append` calls) it ran.
@@ -80,6 +80,7 @@ async fn a_burst_of_sends_shares_few_transactions() {
     let notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier::new(Arc::new(Hub::new(16))));
     let pipeline = CommitPipeline::start(
         store.clone(),
+        Arc::new(MemoryDedupeCache::new(10_000)),
         Arc::new(MemorySeqAllocator::new(store.clone())),
         notifier,
         PipelineConfig { shards: 1, queue_capacity: 4096, max_batch: 512 },

@@ -316,3 +316,83 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut Settings)) -> Result<(), SettingsError> {
+        let mut s = Settings::default();
+        f(&mut s);
+        s.check()
+    }
+
+    const MYSQL: &str = "mysql://root@127.0.0.1/x";
+
+    #[test]
+    fn mixes_that_make_sense_are_accepted() {
+        assert!(with(|_| {}).is_ok(), "embedded");
+        assert!(with(|s| s.database_url = Some(MYSQL.into())).is_ok(), "MySQL with in-process routing");
+        assert!(
+            with(|s| {
+                s.database_url = Some(MYSQL.into());
+                s.redis_url = Some("redis://r".into());
+                s.amqp_url = Some("amqp://a".into());
+                s.signing_key = Some("k".into());
+                s.instance_id = Some("node-1".into());
+            })
+            .is_ok(),
+            "full cluster"
+        );
+    }
+
+    #[test]
+    fn mixes_that_cannot_work_are_refused_with_a_reason() {
+        let reason = |f: fn(&mut Settings)| with(f).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(reason(|s| s.redis_url = Some("redis://r".into())).contains("needs both"));
+        assert!(reason(|s| s.amqp_url = Some("amqp://a".into())).contains("needs both"));
+        assert!(
+            reason(|s| {
+                s.redis_url = Some("redis://r".into());
+                s.amqp_url = Some("amqp://a".into());
+                s.signing_key = Some("k".into());
+            })
+            .contains("shared MySQL-compatible database")
+        );
+        assert!(
+            reason(|s| {
+                s.database_url = Some(MYSQL.into());
+                s.redis_url = Some("redis://r".into());
+                s.amqp_url = Some("amqp://a".into());
+            })
+            .contains("TIDINGS_SIGNING_KEY")
+        );
+        assert!(reason(|s| s.instance_id = Some("n1".into())).contains("several instances need"));
+        assert!(
+            reason(|s| {
+                s.database_url = Some(MYSQL.into());
+                s.redis_url = Some("redis://r".into());
+                s.amqp_url = Some("amqp://a".into());
+                s.signing_key = Some("k".into());
+                s.instance_id = Some("bad id!".into());
+            })
+            .contains("TIDINGS_INSTANCE_ID")
+        );
+        assert!(reason(|s| s.ws.idle_timeout_secs = s.ws.heartbeat_secs).contains("idle_timeout"));
+    }
+
+    #[test]
+    fn environment_overrides_with_nested_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TIDINGS_HTTP_ADDR", "127.0.0.1:9999");
+            jail.set_env("TIDINGS_LIMITS__MAX_TEXT_CHARS", "77");
+            jail.create_file("tidings.toml", "log = \"debug\"\n[ws]\nheartbeat_secs = 5\n")?;
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!((s.http_addr.as_str(), s.limits.max_text_chars), ("127.0.0.1:9999", 77));
+            assert_eq!((s.log.as_str(), s.ws.heartbeat_secs), ("debug", 5));
+            jail.set_env("TIDINGS_NOT_A_SETTING", "1");
+            assert!(Settings::load(None).is_err(), "unknown keys fail loudly");
+            Ok(())
+        });
+    }
+}

@@ -171,3 +171,20 @@ pub trait DedupeCache: Send + Sync {
     /// Remembers freshly committed messages.
     async fn put_many(&self, messages: &[Message]);
 }
+
+/// A rate: `burst` requests at once, refilling at `per_sec` a second (GCRA).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Requests a second, sustained.
+    pub per_sec: f64,
+    /// Requests allowed back to back.
+    pub burst: u32,
+}
+
+/// Rate limiting keyed by caller (user, IP, API key). Embedded mode counts in process; cluster
+/// mode counts in Redis so the limit holds across instances.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// `Ok` if one more request under `key` fits `rate`, else how long until one would.
+    async fn check(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
+}

@@ -382,6 +382,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
     fn environment_overrides_with_nested_keys() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("TIDINGS_HTTP_ADDR", "127.0.0.1:9999");

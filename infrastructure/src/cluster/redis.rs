@@ -45,6 +45,11 @@ impl RedisKeys {
         format!("{}dedupe:{sender}:{client_msg_id}", self.prefix)
     }
 
+    /// A rate limiter's state for one caller.
+    pub fn rate(&self, key: &str) -> String {
+        format!("{}rate:{key}", self.prefix)
+    }
+
     /// A conversation's last allocated seq.
     pub fn seq(&self, conv: &ConvId) -> String {
         format!("{}seq:{conv}", self.prefix)

@@ -3,8 +3,10 @@
 
 mod dedupe;
 mod notifier;
+mod rate;
 mod seq;
 
 pub use dedupe::MemoryDedupeCache;
 pub use notifier::LocalNotifier;
+pub use rate::MemoryRateLimiter;
 pub use seq::MemorySeqAllocator;

@@ -16,12 +16,27 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Safe, human-readable message.
     pub message: String,
+    /// With `rate_limited`: when a retry would be accepted.
+    pub retry_after_ms: Option<u64>,
 }
 
 impl ApiError {
     /// An error with an explicit code, status and message.
     pub fn new(code: ErrorCode, status: StatusCode, message: impl Into<String>) -> Self {
-        Self { code, status, message: message.into() }
+        Self { code, status, message: message.into(), retry_after_ms: None }
+    }
+
+    /// 429 `rate_limited`, retry after `wait`.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+        Self {
+            retry_after_ms: Some(ms),
+            ..Self::new(
+                ErrorCode::RateLimited,
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests; retry in {ms} ms"),
+            )
+        }
     }
 
     /// 400 `invalid_field`.
@@ -90,8 +105,16 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
-            error: ErrorDetail { code: self.code.as_str().to_owned(), message: self.message.clone() },
+        let mut resp = HttpResponse::build(self.status);
+        if let Some(ms) = self.retry_after_ms {
+            resp.insert_header((actix_web::http::header::RETRY_AFTER, ms.div_ceil(1000).max(1).to_string()));
+        }
+        resp.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str().to_owned(),
+                message: self.message.clone(),
+                retry_after_ms: self.retry_after_ms,
+            },
         })
     }
 }

@@ -118,6 +118,10 @@ pub struct LimitSettings {
     pub max_page: u32,
     /// Largest conversation-list page.
     pub max_conversations: u32,
+    /// Messages a user may send per second, sustained, over all their devices and instances.
+    pub send_per_sec: f64,
+    /// Messages a user may send back to back before the sustained rate applies.
+    pub send_burst: u32,
 }
 
 /// WebSocket keepalive.
@@ -193,6 +197,8 @@ impl Default for LimitSettings {
             default_page: 50,
             max_page: 200,
             max_conversations: 200,
+            send_per_sec: 3.0,
+            send_burst: 30,
         }
     }
 }

@@ -13,15 +13,16 @@ use sea_orm::DatabaseConnection;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{AccountService, AuthPolicy, MessagingLimits, MessagingService, PipelineConfig};
 use tidings_domain::ports::{
-    DedupeCache, LocalDelivery, MessageStore, Notifier, PresenceReader, RouteRegistry, SeqAllocator,
+    DedupeCache, LocalDelivery, MessageStore, Notifier, PresenceReader, RateLimiter, RouteRegistry, SeqAllocator,
 };
 use tidings_infrastructure::cluster::{
-    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisKeys, RedisRoutes, RedisSeqAllocator, connect_redis,
+    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisKeys, RedisRateLimiter, RedisRoutes,
+    RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
     self, DbOptions, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
 };
-use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemorySeqAllocator};
+use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemoryRateLimiter, MemorySeqAllocator};
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
 use tracing::Instrument;
 
@@ -72,6 +73,7 @@ struct Routing {
     notifier: Arc<dyn Notifier>,
     seqs: Arc<dyn SeqAllocator>,
     dedupe: Arc<dyn DedupeCache>,
+    limiter: Arc<dyn RateLimiter>,
     routes: Option<Arc<RedisRoutes>>,
     presence: Arc<dyn PresenceReader>,
     redis: Option<deadpool_redis::Pool>,
@@ -85,6 +87,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
             notifier: Arc::new(LocalNotifier::new(hub.clone())),
             seqs: Arc::new(MemorySeqAllocator::new(messages)),
             dedupe: Arc::new(MemoryDedupeCache::new(DEDUPE_CACHE_ENTRIES)),
+            limiter: Arc::new(MemoryRateLimiter::default()),
             routes: None,
             presence: hub,
             redis: None,
@@ -112,7 +115,8 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
     Ok(Routing {
         notifier: Arc::new(ClusterNotifier::new(routes.clone(), bus.clone(), local)),
         seqs: Arc::new(RedisSeqAllocator::new(pool.clone(), keys.clone(), messages)),
-        dedupe: Arc::new(RedisDedupeCache::new(pool.clone(), keys)),
+        dedupe: Arc::new(RedisDedupeCache::new(pool.clone(), keys.clone())),
+        limiter: Arc::new(RedisRateLimiter::new(pool.clone(), keys)),
         presence: routes.clone(),
         routes: Some(routes),
         redis: Some(pool),
@@ -209,6 +213,7 @@ impl Application {
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
             routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
             presence: routing.presence.clone(),
+            limiter: routing.limiter.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -23,6 +23,8 @@ pub struct AppState {
     /// Device routes shared with other instances (cluster mode only; embedded mode routes
     /// through the hub alone).
     pub routes: Option<Arc<dyn tidings_domain::ports::RouteRegistry>>,
+    /// Rate limits (in process, or in Redis across the cluster).
+    pub limiter: Arc<dyn tidings_domain::ports::RateLimiter>,
     /// Who is online (the hub in embedded mode, Redis in cluster mode).
     pub presence: Arc<dyn tidings_domain::ports::PresenceReader>,
 }
@@ -32,4 +34,13 @@ pub struct AppState {
 pub trait Readiness: Send + Sync {
     /// `Err` names what is not ready.
     async fn check(&self) -> Result<(), String>;
+}
+
+impl AppState {
+    /// Checks the per-user send rate; `Err` is the error every send path answers with.
+    pub async fn check_send_rate(&self, user: &tidings_domain::UserId) -> Result<(), crate::error::ApiError> {
+        let l = &self.settings.limits;
+        let rate = tidings_domain::ports::Rate { per_sec: l.send_per_sec, burst: l.send_burst };
+        self.limiter.check(&format!("send:{user}"), rate).await.map_err(crate::error::ApiError::rate_limited)
+    }
 }

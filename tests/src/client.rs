@@ -260,6 +260,18 @@ impl WsClient {
         }
     }
 
+    /// Waits for the next frame whose type is one of `types`, returning it and the frames before it.
+    pub async fn wait_for_any(&mut self, types: &[&str]) -> (Value, Vec<Value>) {
+        let mut before = Vec::new();
+        loop {
+            let frame = self.next().await.unwrap_or_else(|| panic!("closed while waiting for {types:?}"));
+            if types.iter().any(|t| frame["type"] == *t) {
+                return (frame, before);
+            }
+            before.push(frame);
+        }
+    }
+
     /// Waits for the error frame answering a request, and returns its code.
     pub async fn expect_error(&mut self) -> String {
         let frame = self.expect("error").await;

@@ -97,6 +97,8 @@ fn spawn(bin: &str, res: &ClusterResources, dir: &std::path::Path, id: &str, ext
         .env("TIDINGS_LOG", std::env::var("TIDINGS_TEST_LOG").unwrap_or_else(|_| "info".into()))
         .env("TIDINGS_LOG_FORMAT", "json")
         .env("TIDINGS_WORKERS", "1")
+        .env("TIDINGS_LIMITS__SEND_PER_SEC", "1000000")
+        .env("TIDINGS_LIMITS__SEND_BURST", "1000000")
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);

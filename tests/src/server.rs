@@ -28,6 +28,9 @@ fn settings_for(dir: PathBuf, configure: fn(&mut Settings)) -> Settings {
         log: std::env::var("TIDINGS_TEST_LOG").unwrap_or_else(|_| "off".into()),
         ..Settings::default()
     };
+    // Tests that are not about rate limits send as fast as they like.
+    s.limits.send_per_sec = 1e6;
+    s.limits.send_burst = 1_000_000;
     configure(&mut s);
     s
 }

@@ -133,6 +133,9 @@ pub enum ServerFrame {
         code: String,
         /// Human-readable explanation.
         message: String,
+        /// With `rate_limited`: when a retry would be accepted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// Answer to `ping`.
     Pong {},

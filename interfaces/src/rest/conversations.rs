@@ -62,6 +62,7 @@ pub async fn send(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let c = &who.0;
+    state.check_send_rate(&c.user_id).await?;
     let pending =
         state.messaging.send(&c.user_id, &c.device_id, &path, &body.client_msg_id, &body.kind, &body.body).await?;
     let ack = pending.wait().await?;

@@ -194,6 +194,9 @@ impl Connection {
         let m = &self.state.messaging;
         match frame {
             ClientFrame::Send { id, conv, client_msg_id, kind, body } => {
+                if let Err(limited) = self.state.check_send_rate(&c.user_id).await {
+                    return Reply::Now(Some(api_error(Some(id), limited)));
+                }
                 match m.send(&c.user_id, &c.device_id, &conv, &client_msg_id, &kind, &body).await {
                     Ok(pending) => Reply::Later(Box::pin(async move {
                         match pending.wait().await {
@@ -253,10 +256,18 @@ fn frame_kind(f: &ClientFrame) -> &'static str {
 }
 
 fn error_frame(id: Option<String>, code: tidings_protocol::ErrorCode, message: String) -> ServerFrame {
-    ServerFrame::Error { id, code: code.as_str().to_owned(), message }
+    ServerFrame::Error { id, code: code.as_str().to_owned(), message, retry_after_ms: None }
+}
+
+fn api_error(id: Option<String>, api: ApiError) -> ServerFrame {
+    ServerFrame::Error {
+        id,
+        code: api.code.as_str().to_owned(),
+        message: api.message,
+        retry_after_ms: api.retry_after_ms,
+    }
 }
 
 fn app_error(id: Option<String>, e: AppError) -> ServerFrame {
-    let api = ApiError::from(e);
-    error_frame(id, api.code, api.message)
+    api_error(id, ApiError::from(e))
 }

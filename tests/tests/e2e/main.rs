@@ -9,4 +9,5 @@ mod bad_input;
 mod cluster;
 mod gateway;
 mod group_commit;
+mod limits;
 mod messaging;

@@ -94,6 +94,10 @@ pub struct AuthSettings {
     pub access_ttl_secs: u64,
     /// Refresh-token lifetime (seconds).
     pub refresh_ttl_secs: u64,
+    /// Argon2id memory for new password hashes (KiB).
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes for new password hashes.
+    pub argon2_iterations: u32,
 }
 
 /// Input bounds.
@@ -181,7 +185,12 @@ impl Default for Settings {
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { access_ttl_secs: 15 * 60, refresh_ttl_secs: 30 * 24 * 3600 }
+        Self {
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+        }
     }
 }
 

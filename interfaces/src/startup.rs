@@ -172,7 +172,7 @@ impl Application {
         let accounts = AccountService::new(
             users.clone(),
             Arc::new(SqlSessionRepository::new(db.clone())),
-            Arc::new(Argon2Hasher),
+            Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?),
             Arc::new(JwtTokenService::new(&key)),
             notifier.clone(),
             AuthPolicy {

@@ -1,0 +1,130 @@
+//! The `tidings-bench` command: run one workload against running servers and print one JSON
+//! line of results, then a readable summary.
+
+// A command-line tool: printing results is its job.
+#![allow(clippy::print_stdout)]
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tidings_bench::{w1, w2};
+
+#[derive(Parser)]
+#[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
+struct Cli {
+    /// Server base URLs, comma-separated (http://127.0.0.1:8080,...).
+    #[arg(long, default_value = "http://127.0.0.1:8080", value_delimiter = ',', global = true)]
+    servers: Vec<String>,
+    /// Hard time limit for the run, seconds.
+    #[arg(long, default_value_t = 120, global = true)]
+    timeout: u64,
+    #[command(subcommand)]
+    workload: Workload,
+}
+
+#[derive(Subcommand)]
+enum Workload {
+    /// Idle authenticated connections; server memory per connection.
+    W1 {
+        /// Connections to open.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Devices per user.
+        #[arg(long, default_value_t = 10)]
+        devices_per_user: usize,
+        /// Server pids for memory readings, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        server_pids: Vec<u32>,
+        /// Seconds to hold the connections.
+        #[arg(long, default_value_t = 10)]
+        hold: u64,
+        /// Connections opened at once.
+        #[arg(long, default_value_t = 256)]
+        parallel: usize,
+    },
+    /// One-to-one throughput and latency, with loss/duplicate/order checks.
+    W2 {
+        /// Sender/receiver pairs.
+        #[arg(long, default_value_t = 50)]
+        pairs: usize,
+        /// Messages per sender.
+        #[arg(long, default_value_t = 1000)]
+        messages: usize,
+        /// Unacknowledged sends per sender (windowed mode).
+        #[arg(long, default_value_t = 32)]
+        window: usize,
+        /// Total messages per second; 0 = windowed, as fast as acks allow.
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let prefix =
+        format!("bench{}x", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 1_000_000);
+    let timeout = Duration::from_secs(cli.timeout);
+    let run = async {
+        match cli.workload {
+            Workload::W1 { connections, devices_per_user, server_pids, hold, parallel } => {
+                let r = w1::run(w1::W1Params {
+                    servers: cli.servers.clone(),
+                    server_pids,
+                    connections,
+                    devices_per_user,
+                    hold: Duration::from_secs(hold),
+                    parallel,
+                    prefix,
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W1: {}/{} connections open ({} failed), {:.0} connects/s, server RSS {} -> {} KiB = {:.0} bytes/connection; load generator CPU {:.0}%",
+                    r.open,
+                    r.connections,
+                    r.failed,
+                    r.connects_per_s,
+                    r.rss_before_kib,
+                    r.rss_after_kib,
+                    r.rss_per_conn_bytes,
+                    r.client_cpu_pct
+                );
+            }
+            Workload::W2 { pairs, messages, window, rate } => {
+                let r = w2::run(w2::W2Params {
+                    servers: cli.servers.clone(),
+                    pairs,
+                    messages,
+                    window,
+                    rate,
+                    timeout,
+                    prefix,
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W2: {} pairs, {} sent, {} acked, {} delivered in {:.2}s = {:.0} msgs/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%",
+                    r.pairs,
+                    r.sent,
+                    r.acked,
+                    r.delivered,
+                    r.elapsed_s,
+                    r.delivered_per_s,
+                    r.latency.p50_us as f64 / 1000.0,
+                    r.latency.p99_us as f64 / 1000.0,
+                    r.latency.p999_us as f64 / 1000.0,
+                    r.latency.max_us as f64 / 1000.0,
+                    r.lost,
+                    r.duplicated,
+                    r.reordered,
+                    r.client_cpu_pct
+                );
+            }
+        }
+        anyhow::Ok(())
+    };
+    tokio::time::timeout(timeout + Duration::from_secs(30), run)
+        .await
+        .map_err(|_| anyhow::anyhow!("run exceeded its time limit"))?
+}

@@ -1,0 +1,129 @@
+//! W1, connections: N authenticated idle connections that answer the server's pings. Measures
+//! the connect rate and the server's resident memory per connection (from /proc of its pid).
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use crate::client;
+use crate::stats;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct W1Params {
+    /// Servers; connections are spread over them round-robin.
+    pub servers: Vec<String>,
+    /// Server process ids, for memory readings (one per server, same order), if known.
+    pub server_pids: Vec<u32>,
+    /// Connections to open.
+    pub connections: usize,
+    /// Devices per user (each connection is one device login).
+    pub devices_per_user: usize,
+    /// How long to hold the connections open after the last one connected.
+    pub hold: Duration,
+    /// Connections opened at once.
+    pub parallel: usize,
+    /// Usernames start with this.
+    pub prefix: String,
+}
+
+/// Results.
+#[derive(Debug, Clone, Serialize)]
+pub struct W1Report {
+    /// Always "w1".
+    pub workload: &'static str,
+    /// Connections asked for.
+    pub connections: usize,
+    /// Connections open at the end of the hold.
+    pub open: usize,
+    /// Connections that failed to open.
+    pub failed: usize,
+    /// Time to open them all.
+    pub connect_s: f64,
+    /// Connections opened per second.
+    pub connects_per_s: f64,
+    /// Servers' resident memory before connecting (KiB, summed).
+    pub rss_before_kib: u64,
+    /// Servers' resident memory after the hold (KiB, summed).
+    pub rss_after_kib: u64,
+    /// `(after - before) / open`, in bytes.
+    pub rss_per_conn_bytes: f64,
+    /// The load generator's CPU use while connecting (100 = one core).
+    pub client_cpu_pct: f64,
+}
+
+fn total_rss(pids: &[u32]) -> u64 {
+    pids.iter().filter_map(|p| stats::rss_kib(*p)).sum()
+}
+
+/// Runs W1.
+pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
+    for s in &p.servers {
+        crate::check_loopback(s)?;
+    }
+    anyhow::ensure!(!p.servers.is_empty() && p.connections > 0, "need servers and connections");
+    let devices = client::devices(&p.servers[0], &p.prefix, p.connections, p.devices_per_user, 64).await?;
+    let rss_before = total_rss(&p.server_pids);
+    let cpu_start = stats::own_cpu_secs();
+    let start = Instant::now();
+    let servers = p.servers.clone();
+    let opened: Vec<_> = futures_util::stream::iter(devices.into_iter().enumerate())
+        .map(|(i, d)| {
+            let server = servers[i % servers.len()].clone();
+            async move { client::connect(&server, &d.token, u8::try_from(1 + i % 200).unwrap_or(1)).await }
+        })
+        .buffer_unordered(p.parallel.max(1))
+        .collect()
+        .await;
+    let connect_s = start.elapsed().as_secs_f64().max(1e-9);
+    let cpu = stats::own_cpu_secs() - cpu_start;
+    let failed = opened.iter().filter(|r| r.is_err()).count();
+    if let Some(Err(e)) = opened.iter().find(|r| r.is_err()) {
+        // The library has no logger: failures are counted in the report, and the first cause
+        // goes to stderr for the person running the benchmark.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "first connection failure: {e:#}");
+    }
+    // Hold: keep reading so pings are answered; count who is still open at the end.
+    let until = tokio::time::Instant::now() + p.hold;
+    let holders: Vec<_> = opened
+        .into_iter()
+        .flatten()
+        .map(|mut ws| {
+            tokio::spawn(async move {
+                loop {
+                    match tokio::time::timeout_at(until, ws.next()).await {
+                        Err(_) => return true,
+                        Ok(Some(Ok(_))) => continue,
+                        Ok(_) => return false,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep_until(until).await;
+    let rss_after = total_rss(&p.server_pids);
+    let mut open = 0;
+    for h in holders {
+        if h.await.unwrap_or(false) {
+            open += 1;
+        }
+    }
+    Ok(W1Report {
+        workload: "w1",
+        connections: p.connections,
+        open,
+        failed,
+        connect_s,
+        connects_per_s: (p.connections - failed) as f64 / connect_s,
+        rss_before_kib: rss_before,
+        rss_after_kib: rss_after,
+        rss_per_conn_bytes: if open > 0 {
+            (rss_after.saturating_sub(rss_before) * 1024) as f64 / open as f64
+        } else {
+            0.0
+        },
+        client_cpu_pct: 100.0 * cpu / connect_s,
+    })
+}

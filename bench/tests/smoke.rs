@@ -1,0 +1,66 @@
+//! A few seconds of each workload against a real embedded server, so the tool never rots.
+//! The real figures come from release builds (docs/benchmarks.md).
+
+use std::time::Duration;
+
+use tidings_bench::{w1, w2};
+use tidings_tests::{Backend, spawn_server_on};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w2_delivers_everything_once_in_order() {
+    let srv = spawn_server_on(Backend::Embedded).await;
+    let base = format!("http://127.0.0.1:{}", srv.port());
+    let r = w2::run(w2::W2Params {
+        servers: vec![base.clone()],
+        pairs: 4,
+        messages: 50,
+        window: 8,
+        rate: 0,
+        timeout: Duration::from_secs(30),
+        prefix: "smoke".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!((r.sent, r.acked, r.delivered), (200, 200, 200), "{r:?}");
+    assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{r:?}");
+    assert!(r.delivered_per_s > 0.0 && r.latency.max_us >= r.latency.p50_us);
+
+    let paced = w2::run(w2::W2Params {
+        servers: vec![base],
+        pairs: 2,
+        messages: 20,
+        window: 1,
+        rate: 200,
+        timeout: Duration::from_secs(30),
+        prefix: "paced".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!((paced.delivered, paced.lost), (40, 0), "{paced:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w1_holds_connections_and_reads_memory() {
+    let srv = spawn_server_on(Backend::Embedded).await;
+    let r = w1::run(w1::W1Params {
+        servers: vec![format!("http://127.0.0.1:{}", srv.port())],
+        server_pids: vec![std::process::id()],
+        connections: 40,
+        devices_per_user: 5,
+        hold: Duration::from_millis(500),
+        parallel: 16,
+        prefix: "smokew1".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!((r.open, r.failed), (40, 0), "{r:?}");
+    assert!(r.rss_after_kib > 0, "memory was read from /proc");
+}
+
+#[test]
+fn refuses_non_loopback_targets() {
+    assert!(tidings_bench::check_loopback("http://127.0.0.1:8080").is_ok());
+    assert!(tidings_bench::check_loopback("http://localhost:8080").is_ok());
+    assert!(tidings_bench::check_loopback("http://10.0.0.1:8080").is_err());
+    assert!(tidings_bench::check_loopback("http://example.com").is_err());
+}

@@ -149,11 +149,9 @@ impl Writer {
     }
 
     async fn process(&self, batch: Vec<Pending>) {
-        let leaders = collapse_repeats(batch);
-        let leaders = match self.answer_stored(leaders).await {
-            Ok(rest) => rest,
-            Err(()) => return,
-        };
+        let started = std::time::Instant::now();
+        let size = batch.len();
+        let leaders = self.answer_cached(collapse_repeats(batch)).await;
         if leaders.is_empty() {
             return;
         }
@@ -180,7 +178,15 @@ impl Writer {
             *seq += 1;
             committed.push(leader);
         }
-        match self.store.append(&messages).await {
+        let checked = started.elapsed();
+        let appended = self.store.append(&messages).await;
+        tracing::debug!(
+            size,
+            dedupe_and_seq_us = checked.as_micros() as u64,
+            commit_us = (started.elapsed() - checked).as_micros() as u64,
+            "batch committed"
+        );
+        match appended {
             Ok(()) => {
                 self.dedupe.put_many(&messages).await;
                 for (leader, message) in committed.into_iter().zip(messages) {
@@ -188,18 +194,8 @@ impl Writer {
                 }
             }
             Err(StoreError::Duplicate(why)) => {
-                tracing::debug!(%why, "batch hit a unique key; committing one by one");
-                for (leader, message) in committed.into_iter().zip(messages) {
-                    match self.commit_single(message).await {
-                        Ok((message, duplicate)) => {
-                            if !duplicate {
-                                self.dedupe.put_many(std::slice::from_ref(&message)).await;
-                            }
-                            self.finish(leader, message, duplicate).await;
-                        }
-                        Err(e) => reply_all(leader.replies, Err(e)),
-                    }
-                }
+                tracing::debug!(%why, "batch hit a unique key; separating repeats");
+                self.recover_duplicates(committed, messages).await;
             }
             Err(e) => {
                 tracing::error!(error = %e, "batch commit failed");
@@ -210,33 +206,71 @@ impl Writer {
         }
     }
 
-    /// Answers sends whose `(sender, client_msg_id)` is already stored; returns the others.
-    async fn answer_stored(&self, leaders: Vec<Leader>) -> Result<Vec<Leader>, ()> {
+    /// Answers retries of recent commits from the dedupe cache; returns the other sends. Older
+    /// repeats are caught by the database's unique key at commit (see `recover_duplicates`).
+    async fn answer_cached(&self, leaders: Vec<Leader>) -> Vec<Leader> {
         let keys: Vec<(UserId, String)> =
             leaders.iter().map(|l| (l.draft.sender.clone(), l.draft.client_msg_id.clone())).collect();
+        let cached = self.dedupe.get_many(&keys).await;
+        let mut rest = Vec::with_capacity(leaders.len());
+        for (leader, hit) in leaders.into_iter().zip(cached) {
+            match hit {
+                Some(ack) => reply_all(leader.replies, Ok(ack)),
+                None => rest.push(leader),
+            }
+        }
+        rest
+    }
+
+    /// A batch hit a unique key: answer the sends that were already stored (one lookup), then
+    /// commit the others as a batch again, one by one only if that fails too. A stored repeat
+    /// leaves its freshly allocated seq unused: a hole, which clients treat as settled.
+    async fn recover_duplicates(&self, committed: Vec<Leader>, messages: Vec<Message>) {
+        let keys: Vec<(UserId, String)> =
+            messages.iter().map(|m| (m.sender.clone(), m.client_msg_id.clone())).collect();
         let stored = match self.store.find_by_client_ids(&keys).await {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "dedupe lookup failed");
-                for leader in leaders {
+                for leader in committed {
                     reply_all(leader.replies, Err(AppError::Busy));
                 }
-                return Err(());
+                return;
             }
         };
-        if stored.is_empty() {
-            return Ok(leaders);
-        }
-        let mut by_key: HashMap<(UserId, String), Message> =
+        let mut originals: HashMap<(UserId, String), Message> =
             stored.into_iter().map(|m| ((m.sender.clone(), m.client_msg_id.clone()), m)).collect();
-        let mut rest = Vec::with_capacity(leaders.len());
-        for leader in leaders {
-            match by_key.remove(&(leader.draft.sender.clone(), leader.draft.client_msg_id.clone())) {
-                Some(original) => reply_all(leader.replies, Ok(original.ack(true))),
-                None => rest.push(leader),
+        let (mut rest, mut rest_messages) = (Vec::new(), Vec::new());
+        for (leader, message) in committed.into_iter().zip(messages) {
+            match originals.remove(&(message.sender.clone(), message.client_msg_id.clone())) {
+                Some(original) => self.finish(leader, original, true).await,
+                None => {
+                    rest.push(leader);
+                    rest_messages.push(message);
+                }
             }
         }
-        Ok(rest)
+        if rest.is_empty() {
+            return;
+        }
+        if self.store.append(&rest_messages).await.is_ok() {
+            self.dedupe.put_many(&rest_messages).await;
+            for (leader, message) in rest.into_iter().zip(rest_messages) {
+                self.finish(leader, message, false).await;
+            }
+            return;
+        }
+        for (leader, message) in rest.into_iter().zip(rest_messages) {
+            match self.commit_single(message).await {
+                Ok((message, duplicate)) => {
+                    if !duplicate {
+                        self.dedupe.put_many(std::slice::from_ref(&message)).await;
+                    }
+                    self.finish(leader, message, duplicate).await;
+                }
+                Err(e) => reply_all(leader.replies, Err(e)),
+            }
+        }
     }
 
     /// Commits one message alone, telling a repeated client_msg_id from a stale seq counter.

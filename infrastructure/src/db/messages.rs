@@ -15,6 +15,12 @@ use tidings_domain::{ConvId, StoreError, UserId};
 use super::entity::{conversations, messages};
 use super::{from_db, store_err, to_db};
 
+/// Conversations whose high-water marks one UPDATE raises.
+const MARK_CHUNK: usize = 32;
+
+/// Rows per INSERT statement in a batch.
+const INSERT_CHUNK: usize = 64;
+
 /// Message logs in the `messages` table; `conversations.max_seq` advances in the same transaction.
 #[derive(Clone)]
 pub struct SqlMessageStore {
@@ -74,23 +80,58 @@ impl MessageStore for SqlMessageStore {
             mark.0 = mark.0.max(to_db(m.seq));
             mark.1 = mark.1.max(m.ts);
         }
+        let t0 = std::time::Instant::now();
         let txn = self.db.begin().await.map_err(store_err)?;
-        messages::Entity::insert_many(batch.iter().map(to_row))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(store_err)?;
-        for (conv, (max_seq, ts)) in marks {
-            let raise = Expr::case(conversations::Column::MaxSeq.lt(max_seq), Expr::val(max_seq))
-                .finally(Expr::col(conversations::Column::MaxSeq));
+        let t_begin = t0.elapsed();
+        // Fixed-size chunks: the same statement text recurs, so the driver reuses prepared
+        // statements instead of parsing a new multi-thousand-parameter one per batch.
+        for chunk in batch.chunks(INSERT_CHUNK) {
+            messages::Entity::insert_many(chunk.iter().map(to_row))
+                .exec_without_returning(&txn)
+                .await
+                .map_err(store_err)?;
+        }
+        let t_insert = t0.elapsed();
+        // One UPDATE per group of conversations (never lowering a high-water mark), instead of
+        // one round trip per conversation.
+        let marks: Vec<(String, (i64, i64))> = marks.into_iter().collect();
+        for group in marks.chunks(MARK_CHUNK) {
+            let (first, rest) = group.split_first().ok_or_else(|| StoreError::Other("empty group".into()))?;
+            let raise = |max_seq: i64| {
+                Expr::case(conversations::Column::MaxSeq.lt(max_seq), Expr::val(max_seq))
+                    .finally(Expr::col(conversations::Column::MaxSeq))
+            };
+            let mut max_case = Expr::case(conversations::Column::ConvId.eq(first.0.clone()), raise(first.1.0));
+            let mut ts_case = Expr::case(conversations::Column::ConvId.eq(first.0.clone()), Expr::val(first.1.1));
+            for (conv, (max_seq, ts)) in rest {
+                max_case = max_case.case(conversations::Column::ConvId.eq(conv.clone()), raise(*max_seq));
+                ts_case = ts_case.case(conversations::Column::ConvId.eq(conv.clone()), Expr::val(*ts));
+            }
             conversations::Entity::update_many()
-                .col_expr(conversations::Column::MaxSeq, raise.into())
-                .col_expr(conversations::Column::UpdatedAt, Expr::val(ts))
-                .filter(conversations::Column::ConvId.eq(conv))
+                .col_expr(
+                    conversations::Column::MaxSeq,
+                    max_case.finally(Expr::col(conversations::Column::MaxSeq)).into(),
+                )
+                .col_expr(
+                    conversations::Column::UpdatedAt,
+                    ts_case.finally(Expr::col(conversations::Column::UpdatedAt)).into(),
+                )
+                .filter(conversations::Column::ConvId.is_in(group.iter().map(|(c, _)| c.clone())))
                 .exec(&txn)
                 .await
                 .map_err(store_err)?;
         }
-        txn.commit().await.map_err(store_err)
+        let t_update = t0.elapsed();
+        let done = txn.commit().await.map_err(store_err);
+        tracing::debug!(
+            rows = batch.len(),
+            begin_us = t_begin.as_micros() as u64,
+            insert_us = (t_insert - t_begin).as_micros() as u64,
+            update_us = (t_update - t_insert).as_micros() as u64,
+            commit_us = (t0.elapsed() - t_update).as_micros() as u64,
+            "append"
+        );
+        done
     }
 
     async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError> {

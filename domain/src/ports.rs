@@ -79,6 +79,15 @@ pub trait ConversationStore: Send + Sync {
 pub trait SeqAllocator: Send + Sync {
     /// Reserves `n` consecutive seqs and returns the first.
     async fn allocate(&self, conv: &ConvId, n: u64) -> Result<u64, StoreError>;
+    /// Reserves seqs for several conversations at once (one round trip where the backend
+    /// allows); returns the first seq of each, in order.
+    async fn allocate_many(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<u64>, StoreError> {
+        let mut firsts = Vec::with_capacity(wanted.len());
+        for (conv, n) in wanted {
+            firsts.push(self.allocate(conv, *n).await?);
+        }
+        Ok(firsts)
+    }
     /// Moves the counter to at least `floor` after a collision showed it was behind.
     async fn reseed(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError>;
 }
@@ -88,6 +97,12 @@ pub trait SeqAllocator: Send + Sync {
 pub trait Notifier: Send + Sync {
     /// Best effort: a lost delivery is repaired by the client's next sync.
     async fn notify(&self, delivery: Delivery);
+    /// Several deliveries, in order (batched where the transport allows).
+    async fn notify_many(&self, deliveries: Vec<Delivery>) {
+        for d in deliveries {
+            self.notify(d).await;
+        }
+    }
 }
 
 /// Password hashing (slow by design; implementations keep it off the async workers).

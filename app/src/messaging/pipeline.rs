@@ -122,9 +122,19 @@ impl CommitPipeline {
     }
 }
 
+/// Most deliveries handed to the notifier at once.
+const PUSH_BATCH: usize = 512;
+
 async fn push_loop(mut rx: mpsc::Receiver<Delivery>, notifier: Arc<dyn Notifier>) {
-    while let Some(delivery) = rx.recv().await {
-        notifier.notify(delivery).await;
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < PUSH_BATCH {
+            match rx.try_recv() {
+                Ok(d) => batch.push(d),
+                Err(_) => break,
+            }
+        }
+        notifier.notify_many(batch).await;
     }
 }
 
@@ -158,15 +168,10 @@ impl Writer {
         let mut messages = Vec::with_capacity(leaders.len());
         let mut next_seq: HashMap<ConvId, u64> = HashMap::new();
         let ts = now_ms();
-        for (conv, count) in count_by_conv(&leaders) {
-            match self.seqs.allocate(&conv, count).await {
-                Ok(first) => {
-                    next_seq.insert(conv, first);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, conv = %conv, "seq allocation failed");
-                }
-            }
+        let wanted: Vec<(ConvId, u64)> = count_by_conv(&leaders).into_iter().collect();
+        match self.seqs.allocate_many(&wanted).await {
+            Ok(firsts) => next_seq.extend(wanted.into_iter().map(|(conv, _)| conv).zip(firsts)),
+            Err(e) => tracing::error!(error = %e, "seq allocation failed"),
         }
         let mut committed = Vec::with_capacity(leaders.len());
         for leader in leaders {

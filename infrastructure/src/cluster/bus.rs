@@ -212,9 +212,9 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
     tracing::info!(queue = %opts.queue(), "connected to the broker");
     while let Some(delivery) = consumer.next().await {
         let delivery = delivery?;
-        match envelope::decode(&delivery.data) {
-            Some(d) => shared.hub.deliver(&d),
-            None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelope dropped"),
+        match envelope::decode_many(&delivery.data) {
+            Some(list) => list.iter().for_each(|d| shared.hub.deliver(d)),
+            None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelopes dropped"),
         }
         delivery.ack(BasicAckOptions::default()).await?;
     }

@@ -39,8 +39,25 @@ enum WireEvent {
     },
 }
 
+/// Encodes several deliveries (each with the recipients on the target instance) as one body.
+pub(crate) fn encode_many(parts: &[(&Delivery, Vec<UserId>)]) -> Result<Vec<u8>, serde_json::Error> {
+    let envelopes: Vec<Envelope> = parts.iter().map(|(d, users)| envelope(d, users)).collect();
+    serde_json::to_vec(&envelopes)
+}
+
+/// Decodes a body of several envelopes, skipping unreadable ones; `None` if it is no list.
+pub(crate) fn decode_many(bytes: &[u8]) -> Option<Vec<Delivery>> {
+    let raw: Vec<serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+    Some(raw.into_iter().filter_map(|v| serde_json::to_vec(&v).ok().and_then(|b| decode(&b))).collect())
+}
+
 /// Encodes the part of `delivery` meant for `recipients`.
+#[cfg(test)]
 pub(crate) fn encode(delivery: &Delivery, recipients: &[UserId]) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&envelope(delivery, recipients))
+}
+
+fn envelope(delivery: &Delivery, recipients: &[UserId]) -> Envelope {
     let event = match delivery.event.as_ref() {
         Event::Message(m) => WireEvent::Message {
             conv: m.conv.to_string(),
@@ -59,11 +76,11 @@ pub(crate) fn encode(delivery: &Delivery, recipients: &[UserId]) -> Result<Vec<u
             WireEvent::SessionRevoked { user_id: user_id.to_string(), session_id: session_id.as_str().to_owned() }
         }
     };
-    serde_json::to_vec(&Envelope {
+    Envelope {
         recipients: recipients.iter().map(ToString::to_string).collect(),
         skip: delivery.skip_device.as_ref().map(|(u, d)| (u.to_string(), d.as_str().to_owned())),
         event,
-    })
+    }
 }
 
 /// Decodes an envelope; `None` for anything malformed (logged by the caller).
@@ -120,9 +137,11 @@ mod tests {
             event: Arc::new(Event::Message(msg)),
         };
         let back = decode(&encode(&d, std::slice::from_ref(&b)).unwrap()).unwrap();
-        assert_eq!(back.recipients, vec![b]);
+        assert_eq!(back.recipients, vec![b.clone()]);
         assert_eq!(back.skip_device, d.skip_device);
         assert_eq!(back.event, d.event);
         assert!(decode(b"{\"nonsense\":1}").is_none());
+        let many = decode_many(&encode_many(&[(&d, vec![a.clone()]), (&d, vec![b.clone()])]).unwrap()).unwrap();
+        assert_eq!(many.iter().map(|d| d.recipients.clone()).collect::<Vec<_>>(), vec![vec![a], vec![b]]);
     }
 }

@@ -32,30 +32,52 @@ impl ClusterNotifier {
 #[async_trait]
 impl Notifier for ClusterNotifier {
     async fn notify(&self, delivery: Delivery) {
-        let found = match self.routes.lookup(&delivery.recipients).await {
+        self.notify_many(vec![delivery]).await;
+    }
+
+    /// One route lookup for every recipient of every delivery, then per instance: local
+    /// deliveries straight to the hub, and one AMQP message carrying all of that instance's
+    /// envelopes, in order.
+    async fn notify_many(&self, deliveries: Vec<Delivery>) {
+        let mut users: Vec<UserId> = deliveries.iter().flat_map(|d| d.recipients.iter().cloned()).collect();
+        users.sort();
+        users.dedup();
+        let found = match self.routes.lookup(&users).await {
             Ok(found) => found,
             Err(e) => {
-                // Without routes, at least this instance's own devices get the push.
+                // Without routes, at least this instance's own devices get the pushes.
                 tracing::warn!(error = %e, "route lookup failed; delivering locally only");
-                self.hub.deliver(&delivery);
+                deliveries.iter().for_each(|d| self.hub.deliver(d));
                 return;
             }
         };
-        let mut by_instance: HashMap<String, Vec<UserId>> = HashMap::new();
+        let mut instances_of: HashMap<UserId, Vec<String>> = HashMap::new();
         for (user, _device, instance) in found {
-            let users = by_instance.entry(instance).or_default();
-            if !users.contains(&user) {
-                users.push(user);
+            let list = instances_of.entry(user).or_default();
+            if !list.contains(&instance) {
+                list.push(instance);
             }
         }
-        for (instance, users) in by_instance {
-            if instance == self.routes.instance() {
-                self.hub.deliver(&Delivery { recipients: users, ..delivery.clone() });
-                continue;
+        let mut remote: HashMap<String, Vec<(&Delivery, Vec<UserId>)>> = HashMap::new();
+        for delivery in &deliveries {
+            let mut per_instance: HashMap<&str, Vec<UserId>> = HashMap::new();
+            for user in &delivery.recipients {
+                for instance in instances_of.get(user).into_iter().flatten() {
+                    per_instance.entry(instance.as_str()).or_default().push(user.clone());
+                }
             }
-            match envelope::encode(&delivery, &users) {
+            for (instance, users) in per_instance {
+                if instance == self.routes.instance() {
+                    self.hub.deliver(&Delivery { recipients: users, ..delivery.clone() });
+                } else {
+                    remote.entry(instance.to_owned()).or_default().push((delivery, users));
+                }
+            }
+        }
+        for (instance, parts) in remote {
+            match envelope::encode_many(&parts) {
                 Ok(body) => self.bus.publish(&instance, body).await,
-                Err(e) => tracing::error!(error = %e, "could not encode a push envelope"),
+                Err(e) => tracing::error!(error = %e, "could not encode push envelopes"),
             }
         }
     }

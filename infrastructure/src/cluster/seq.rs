@@ -23,6 +23,20 @@ return v";
 /// How long an unused counter stays in Redis.
 const COUNTER_TTL_SECS: u64 = 7 * 24 * 3600;
 
+/// `INCR_IF_SEEDED` for many counters at once: KEYS are the counters, ARGV[1] the TTL and
+/// ARGV[2..] the increments; returns one value per key (-1 where a counter is missing).
+const INCR_MANY: &str = r"
+local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 0 then
+    out[i] = -1
+  else
+    out[i] = redis.call('INCRBY', key, ARGV[i + 1])
+    redis.call('EXPIRE', key, ARGV[1])
+  end
+end
+return out";
+
 /// Raises the counter to at least ARGV[1] (creating it if missing).
 const RAISE_TO: &str = r"
 local cur = redis.call('GET', KEYS[1])
@@ -35,13 +49,21 @@ pub struct RedisSeqAllocator {
     keys: RedisKeys,
     store: Arc<dyn MessageStore>,
     incr: Script,
+    incr_many: Script,
     raise: Script,
 }
 
 impl RedisSeqAllocator {
     /// Counters in Redis, seeded from `store` when missing.
     pub fn new(pool: Pool, keys: RedisKeys, store: Arc<dyn MessageStore>) -> Self {
-        Self { pool, keys, store, incr: Script::new(INCR_IF_SEEDED), raise: Script::new(RAISE_TO) }
+        Self {
+            pool,
+            keys,
+            store,
+            incr: Script::new(INCR_IF_SEEDED),
+            incr_many: Script::new(INCR_MANY),
+            raise: Script::new(RAISE_TO),
+        }
     }
 
     async fn raise_to(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
@@ -75,6 +97,31 @@ impl SeqAllocator for RedisSeqAllocator {
             self.raise_to(conv, floor).await?;
         }
         Err(StoreError::Unavailable("seq counter keeps disappearing".into()))
+    }
+
+    async fn allocate_many(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<u64>, StoreError> {
+        let lasts: Vec<i64> = {
+            let mut call = self.incr_many.prepare_invoke();
+            for (conv, _) in wanted {
+                call.key(self.keys.seq(conv));
+            }
+            call.arg(COUNTER_TTL_SECS);
+            for (_, n) in wanted {
+                call.arg(*n);
+            }
+            let mut conn = self.pool.get().await.map_err(redis_err)?;
+            call.invoke_async(&mut conn).await.map_err(redis_err)?
+        };
+        let mut firsts = Vec::with_capacity(wanted.len());
+        for ((conv, n), last) in wanted.iter().zip(lasts) {
+            // Missing counters (new or lost conversations) are seeded from the log, one by one.
+            let first = match u64::try_from(last) {
+                Ok(last) => last + 1 - n,
+                Err(_) => self.allocate(conv, *n).await?,
+            };
+            firsts.push(first);
+        }
+        Ok(firsts)
     }
 
     async fn reseed(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {

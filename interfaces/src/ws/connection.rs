@@ -43,8 +43,9 @@ pub async fn run(state: Arc<AppState>, claims: AccessClaims, session: Session, s
         state.hub.unregister(&claims.user_id, conn_id);
         // Only the route of a device that is gone: a newer connection of the same device may
         // have replaced this one here already.
-        let replaced = state.hub.devices().iter().any(|(u, d)| *u == claims.user_id && *d == claims.device_id);
-        if let (Some(routes), false) = (&state.routes, replaced) {
+        if let Some(routes) = &state.routes
+            && !state.hub.has_device(&claims.user_id, &claims.device_id)
+        {
             routes.disconnected(&claims.user_id, &claims.device_id).await;
         }
         let reason = match end {

@@ -98,6 +98,11 @@ impl Hub {
         });
     }
 
+    /// Whether `device` of `user` has a live connection here (one user's entry, not a scan).
+    pub fn has_device(&self, user: &UserId, device: &DeviceId) -> bool {
+        self.conns.get(user).is_some_and(|list| list.iter().any(|c| c.device == *device))
+    }
+
     /// Every connected `(user, device)`, for refreshing routes.
     pub fn devices(&self) -> Vec<(UserId, DeviceId)> {
         self.conns

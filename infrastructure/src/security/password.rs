@@ -10,9 +10,26 @@ use tidings_domain::ports::PasswordHasher;
 /// Argon2id with configurable cost (OWASP's recommendation by default: 19 MiB, 2 passes).
 /// Verification always uses the parameters stored in the hash, so changing them only affects
 /// new passwords.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Argon2Hasher {
     params: Params,
+    /// Hashes running at once. Each needs megabytes, and every blocking thread that ever
+    /// hashed keeps its own malloc arena: unbounded, a login storm leaves hundreds of MB behind.
+    running: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Argon2Hasher {
+    fn default() -> Self {
+        Self {
+            params: Params::default(),
+            running: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent_hashes())),
+        }
+    }
+}
+
+/// One hash per core at a time: more only queues on the CPU anyway.
+fn concurrent_hashes() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
 
 impl Argon2Hasher {
@@ -20,7 +37,7 @@ impl Argon2Hasher {
     pub fn new(memory_kib: u32, iterations: u32) -> Result<Self, StoreError> {
         let params = Params::new(memory_kib, iterations, 1, None)
             .map_err(|e| StoreError::Other(format!("argon2 parameters: {e}")))?;
-        Ok(Self { params })
+        Ok(Self { params, ..Self::default() })
     }
 
     fn hasher(&self) -> Argon2<'static> {
@@ -33,6 +50,7 @@ impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &str) -> Result<String, StoreError> {
         let password = password.to_owned();
         let hasher = self.hasher();
+        let _slot = self.running.acquire().await.map_err(|e| StoreError::Other(format!("hash queue: {e}")))?;
         tokio::task::spawn_blocking(move || {
             hasher
                 .hash_password(password.as_bytes())
@@ -45,6 +63,7 @@ impl PasswordHasher for Argon2Hasher {
 
     async fn verify(&self, password: &str, hash: &str) -> Result<bool, StoreError> {
         let (password, hash) = (password.to_owned(), hash.to_owned());
+        let _slot = self.running.acquire().await.map_err(|e| StoreError::Other(format!("hash queue: {e}")))?;
         tokio::task::spawn_blocking(move || {
             let parsed =
                 PasswordHash::new(&hash).map_err(|e| StoreError::Other(format!("stored hash unreadable: {e}")))?;

@@ -1,12 +1,13 @@
 //! [`MessageStore`] on sea-orm: batched appends in one transaction, range reads by `(conv, seq)`.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use tidings_domain::message::Message;
 use tidings_domain::ports::MessageStore;
@@ -50,17 +51,65 @@ fn to_message(m: messages::Model) -> Result<Message, StoreError> {
     })
 }
 
-fn to_row(m: &Message) -> messages::ActiveModel {
-    messages::ActiveModel {
-        conv_id: Set(m.conv.to_string()),
-        seq: Set(to_db(m.seq)),
-        msg_id: Set(m.msg_id.clone()),
-        sender_id: Set(m.sender.to_string()),
-        client_msg_id: Set(m.client_msg_id.clone()),
-        kind: Set(m.kind.clone()),
-        body: Set(m.body.clone()),
-        ts: Set(m.ts),
+/// Built INSERT statements by (backend name, row count).
+type InsertSqlCache = HashMap<(&'static str, usize), Arc<str>>;
+
+/// `INSERT INTO messages (...) VALUES (...), ...` for `rows` rows, in the backend's dialect.
+/// Built once per (backend, size) through sea-query (so quoting stays backend-correct) and kept,
+/// so the hot path neither builds an AST per row nor makes the driver parse a new statement.
+fn insert_sql(backend: DbBackend, rows: usize) -> Arc<str> {
+    static CACHE: OnceLock<Mutex<InsertSqlCache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (backend.as_str(), rows);
+    if let Some(sql) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return sql;
     }
+    let mut insert = Query::insert();
+    insert.into_table(messages::Entity).columns([
+        messages::Column::ConvId,
+        messages::Column::Seq,
+        messages::Column::MsgId,
+        messages::Column::SenderId,
+        messages::Column::ClientMsgId,
+        messages::Column::Kind,
+        messages::Column::Body,
+        messages::Column::Ts,
+    ]);
+    for _ in 0..rows {
+        insert.values_panic([
+            Expr::val(""),
+            Expr::val(0i64),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(0i64),
+        ]);
+    }
+    let sql: Arc<str> = backend.build(&insert).sql.into();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, sql.clone());
+    }
+    sql
+}
+
+/// The values of `chunk`, row by row, in `insert_sql`'s column order.
+fn insert_values(chunk: &[Message]) -> Vec<sea_orm::Value> {
+    let mut values = Vec::with_capacity(chunk.len() * 8);
+    for m in chunk {
+        values.extend([
+            m.conv.to_string().into(),
+            to_db(m.seq).into(),
+            m.msg_id.clone().into(),
+            m.sender.to_string().into(),
+            m.client_msg_id.clone().into(),
+            m.kind.clone().into(),
+            m.body.clone().into(),
+            m.ts.into(),
+        ]);
+    }
+    values
 }
 
 fn rows(found: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
@@ -80,14 +129,15 @@ impl MessageStore for SqlMessageStore {
             mark.0 = mark.0.max(to_db(m.seq));
             mark.1 = mark.1.max(m.ts);
         }
+        let backend = self.db.get_database_backend();
         let t0 = std::time::Instant::now();
         let txn = self.db.begin().await.map_err(store_err)?;
         let t_begin = t0.elapsed();
         // Fixed-size chunks: the same statement text recurs, so the driver reuses prepared
         // statements instead of parsing a new multi-thousand-parameter one per batch.
         for chunk in batch.chunks(INSERT_CHUNK) {
-            messages::Entity::insert_many(chunk.iter().map(to_row))
-                .exec_without_returning(&txn)
+            let sql = insert_sql(backend, chunk.len());
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_ref(), insert_values(chunk)))
                 .await
                 .map_err(store_err)?;
         }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use tidings_bench::{w1, w2};
+use tidings_bench::{w1, w2, w4};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -57,6 +57,21 @@ enum Workload {
         #[arg(long, default_value_t = 0)]
         rate: u64,
     },
+    /// Reconnect storm: offline clients with waiting messages all reconnect and sync.
+    W4 {
+        /// Offline clients.
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        /// Messages waiting for each.
+        #[arg(long, default_value_t = 50)]
+        messages: usize,
+        /// Users sending the waiting messages.
+        #[arg(long, default_value_t = 50)]
+        senders: usize,
+        /// Clients reconnecting at once.
+        #[arg(long, default_value_t = 512)]
+        parallel: usize,
+    },
 }
 
 #[tokio::main]
@@ -89,6 +104,23 @@ async fn main() -> anyhow::Result<()> {
                     r.rss_after_kib,
                     r.rss_per_conn_bytes,
                     r.client_cpu_pct
+                );
+            }
+            Workload::W4 { clients, messages, senders, parallel } => {
+                let r = w4::run(w4::W4Params {
+                    servers: cli.servers.clone(),
+                    clients,
+                    messages,
+                    senders,
+                    parallel,
+                    timeout,
+                    prefix,
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W4: {} clients x {} waiting messages (filled in {:.1}s); all reconnected and caught up in {:.2}s: {} complete, {} incomplete; load generator CPU {:.0}%",
+                    r.clients, r.messages_each, r.fill_s, r.catch_up_s, r.caught_up, r.incomplete, r.client_cpu_pct
                 );
             }
             Workload::W2 { pairs, messages, window, rate } => {

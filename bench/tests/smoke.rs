@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tidings_bench::{w1, w2};
+use tidings_bench::{w1, w2, w4};
 use tidings_tests::{Backend, spawn_server_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,6 +55,23 @@ async fn w1_holds_connections_and_reads_memory() {
     .unwrap();
     assert_eq!((r.open, r.failed), (40, 0), "{r:?}");
     assert!(r.rss_after_kib > 0, "memory was read from /proc");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w4_everyone_catches_up_after_a_storm() {
+    let srv = spawn_server_on(Backend::Embedded).await;
+    let r = w4::run(w4::W4Params {
+        servers: vec![format!("http://127.0.0.1:{}", srv.port())],
+        clients: 30,
+        messages: 7,
+        senders: 4,
+        parallel: 16,
+        timeout: Duration::from_secs(60),
+        prefix: "smokew4".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!((r.caught_up, r.incomplete), (30, 0), "{r:?}");
 }
 
 #[test]

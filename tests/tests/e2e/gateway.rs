@@ -61,7 +61,49 @@ async fn presence_follows_connections(backend: Backend) {
     assert!(offline["last_active_at"].as_i64().unwrap() >= before, "{offline}");
 }
 
+/// A client that stops reading is closed with 1013 once its bounded queue is full; the sender
+/// and other clients are not slowed, and nothing is lost (the log has it all).
+async fn a_slow_consumer_is_closed_and_nobody_else_waits(backend: Backend) {
+    let srv = spawn_server_on_with(backend, |s| {
+        s.limits.outbound_queue = 16;
+        s.limits.max_body_bytes = 64 * 1024;
+        s.limits.max_frame_bytes = 128 * 1024;
+    })
+    .await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b-stuck").await;
+    let c = srv.api.user("carol", "c1").await;
+    let conv = tidings_tests::client::direct(&a.user_id, &b.user_id);
+    let to_carol = tidings_tests::client::direct(&a.user_id, &c.user_id);
+    let mut stuck = WsClient::connect(&srv.ws_url(), &b.access_token).await;
+    let mut bystander = WsClient::connect(&srv.ws_url(), &c.access_token).await;
+    let mut sender = WsClient::connect(&srv.ws_url(), &a.access_token).await;
+
+    // 600 messages of 48 KiB to a device that never reads: ~29 MB, far more than the loopback
+    // socket buffers and the 16-frame queue hold.
+    let filler = "x".repeat(48 * 1024);
+    for i in 0..600 {
+        let id = sender.next_id();
+        sender
+            .send(json!({"type": "send", "id": id, "conv": conv, "client_msg_id": format!("big{i}"), "kind": "custom", "body": {"pad": filler}}))
+            .await;
+    }
+    for _ in 0..600 {
+        sender.wait_for("ack").await;
+    }
+    assert_eq!(stuck.closed().await, Closed::Code(1013), "the stuck device was cut off");
+
+    // Everyone else is unaffected: the bystander answers at once and gets new messages.
+    bystander.send(json!({"type": "ping"})).await;
+    bystander.expect("pong").await;
+    sender.send_text(&to_carol, "hello-carol", "still flowing").await;
+    sender.wait_for("ack").await;
+    assert_eq!(bystander.expect("msg").await["message"]["client_msg_id"], "hello-carol");
+    assert_eq!(srv.api.all_messages(&b, &conv).await.len(), 600, "everything is in the log for bob's next sync");
+}
+
 tidings_tests::both_modes!(
+    a_slow_consumer_is_closed_and_nobody_else_waits,
     presence_follows_connections,
     silent_clients_are_closed_and_live_ones_kept,
     health_and_readiness,

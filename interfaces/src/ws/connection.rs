@@ -15,6 +15,7 @@ use tidings_protocol::{ClientFrame, ServerFrame};
 use tracing::Instrument;
 
 use super::decode::{FrameError, decode};
+use super::hub::Registration;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
@@ -28,14 +29,16 @@ enum End {
 }
 
 /// Runs the connection until either side closes it.
-pub async fn run(state: Arc<AppState>, claims: AccessClaims, session: Session, stream: MessageStream) {
+pub async fn run(
+    state: Arc<AppState>,
+    claims: AccessClaims,
+    session: Session,
+    stream: MessageStream,
+    reg: Registration,
+) {
     let span = tracing::info_span!("ws", user = %claims.user_id, device = %claims.device_id);
     async move {
-        let reg = state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id);
         let conn_id = reg.handle.id;
-        if let Some(routes) = &state.routes {
-            routes.connected(&claims.user_id, &claims.device_id).await;
-        }
         tracing::debug!(conn = conn_id, "connected");
         let end = Connection { state: state.clone(), claims: claims.clone(), session: session.clone() }
             .serve(stream, reg.outbound, reg.close)

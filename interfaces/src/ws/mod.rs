@@ -32,7 +32,13 @@ pub async fn entry(
     let claims = state.accounts.authenticate(&token).await?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::new(ErrorCode::BadFrame, actix_web::http::StatusCode::BAD_REQUEST, e.to_string()))?;
-    actix_web::rt::spawn(connection::run(state.into_inner(), claims, session, stream));
+    // Register (and, in a cluster, publish the route) before answering the upgrade: once the
+    // client sees its socket open, every push for it finds it.
+    let registration = state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id);
+    if let Some(routes) = &state.routes {
+        routes.connected(&claims.user_id, &claims.device_id).await;
+    }
+    actix_web::rt::spawn(connection::run(state.into_inner(), claims, session, stream, registration));
     Ok(response)
 }
 

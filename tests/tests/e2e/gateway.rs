@@ -44,7 +44,15 @@ async fn presence_follows_connections(backend: Backend) {
 
     let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let ws = WsClient::connect(&srv.ws_url(), &b.access_token).await;
-    let online = bob(&srv).await;
+    // The route is written by the connection's task right after the upgrade: poll briefly.
+    let mut online = Value::Null;
+    for _ in 0..50 {
+        online = bob(&srv).await;
+        if online["online"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(online["online"], true, "{online}");
     assert!(online["last_active_at"].as_i64().unwrap() >= before);
 

@@ -51,7 +51,8 @@ pub struct ClusterProcesses {
     pub instances: Vec<Instance>,
     /// Shared database and prefixes.
     pub resources: Arc<ClusterResources>,
-    dir: tempfile::TempDir,
+    /// Holds the instances' data dirs and logs; removed when the cluster is dropped.
+    _dir: tempfile::TempDir,
 }
 
 impl ClusterProcesses {
@@ -69,17 +70,12 @@ impl ClusterProcesses {
             inst.port = wait_listening(inst);
             inst.api = Api::new(format!("http://127.0.0.1:{}", inst.port));
         }
-        Self { instances, resources, dir }
+        Self { instances, resources, _dir: dir }
     }
 
     /// Instance `i` (0-based).
     pub fn at(&self, i: usize) -> &Instance {
         &self.instances[i]
-    }
-
-    /// Temp dir of the run (logs).
-    pub fn dir(&self) -> &std::path::Path {
-        self.dir.path()
     }
 }
 

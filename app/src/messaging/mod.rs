@@ -65,11 +65,6 @@ impl MessagingService {
         Self { users, convs, messages, notifier, pipeline, limits, known: DashSet::new() }
     }
 
-    /// The configured limits.
-    pub fn limits(&self) -> MessagingLimits {
-        self.limits
-    }
-
     /// Validates a send and queues it for commit. Returns once queued (so the caller's next
     /// send queues behind it); await the [`PendingAck`] for durability.
     pub async fn send(

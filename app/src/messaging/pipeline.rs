@@ -192,12 +192,7 @@ impl Writer {
             "batch committed"
         );
         match appended {
-            Ok(()) => {
-                self.dedupe.put_many(&messages).await;
-                for (leader, message) in committed.into_iter().zip(messages) {
-                    self.finish(leader, message, false).await;
-                }
-            }
+            Ok(()) => self.finish_committed(committed, messages).await,
             Err(StoreError::Duplicate(why)) => {
                 tracing::debug!(%why, "batch hit a unique key; separating repeats");
                 self.recover_duplicates(committed, messages).await;
@@ -259,10 +254,7 @@ impl Writer {
             return;
         }
         if self.store.append(&rest_messages).await.is_ok() {
-            self.dedupe.put_many(&rest_messages).await;
-            for (leader, message) in rest.into_iter().zip(rest_messages) {
-                self.finish(leader, message, false).await;
-            }
+            self.finish_committed(rest, rest_messages).await;
             return;
         }
         for (leader, message) in rest.into_iter().zip(rest_messages) {
@@ -297,6 +289,14 @@ impl Writer {
             }
         }
         Err(AppError::Internal("seq collision persisted after re-seeding".into()))
+    }
+
+    /// Remembers freshly committed messages for retries, then acks and pushes each.
+    async fn finish_committed(&self, leaders: Vec<Leader>, messages: Vec<Message>) {
+        self.dedupe.put_many(&messages).await;
+        for (leader, message) in leaders.into_iter().zip(messages) {
+            self.finish(leader, message, false).await;
+        }
     }
 
     async fn finish(&self, leader: Leader, message: Message, duplicate: bool) {

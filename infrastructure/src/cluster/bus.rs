@@ -8,7 +8,6 @@
 //! publishes are dropped: the message log already holds every message and clients sync.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -54,8 +53,6 @@ struct Shared {
     channel: RwLock<Option<Channel>>,
     /// Confirms to check, in publish order.
     confirms: mpsc::Sender<lapin::PublisherConfirm>,
-    /// Publishes dropped because the broker was unreachable or refused them.
-    dropped: AtomicU64,
 }
 
 /// Handle to the instance's broker connection.
@@ -73,14 +70,8 @@ impl AmqpBus {
         first_connect: Duration,
     ) -> Result<Self, StoreError> {
         let (confirm_tx, confirm_rx) = mpsc::channel(4096);
-        let shared = Arc::new(Shared {
-            opts,
-            hub,
-            channel: RwLock::new(None),
-            confirms: confirm_tx,
-            dropped: AtomicU64::new(0),
-        });
-        tokio::spawn(check_confirms(confirm_rx, shared.clone()));
+        let shared = Arc::new(Shared { opts, hub, channel: RwLock::new(None), confirms: confirm_tx });
+        tokio::spawn(check_confirms(confirm_rx));
         let (ready_tx, mut ready_rx) = watch::channel(false);
         tokio::spawn(supervise(shared.clone(), ready_tx));
         let became_ready = tokio::time::timeout(first_connect, ready_rx.wait_for(|ready| *ready)).await;
@@ -95,7 +86,6 @@ impl AmqpBus {
     pub async fn publish(&self, instance: &str, body: Vec<u8>) {
         let channel = self.shared.channel.read().await.clone();
         let Some(channel) = channel else {
-            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(instance, "broker unavailable; push dropped");
             return;
         };
@@ -115,7 +105,6 @@ impl AmqpBus {
                 }
             }
             Err(e) => {
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, instance, "publish failed; push dropped");
             }
         }
@@ -125,23 +114,16 @@ impl AmqpBus {
     pub async fn is_connected(&self) -> bool {
         self.shared.channel.read().await.is_some()
     }
-
-    /// Pushes dropped so far (broker down or nack).
-    pub fn dropped(&self) -> u64 {
-        self.shared.dropped.load(Ordering::Relaxed)
-    }
 }
 
-async fn check_confirms(mut rx: mpsc::Receiver<lapin::PublisherConfirm>, shared: Arc<Shared>) {
+async fn check_confirms(mut rx: mpsc::Receiver<lapin::PublisherConfirm>) {
     while let Some(confirm) = rx.recv().await {
         match confirm.await {
             Ok(c) if c.is_nack() => {
-                shared.dropped.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!("broker nacked a push");
             }
             Ok(_) => {}
             Err(e) => {
-                shared.dropped.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(error = %e, "push confirm lost with the connection");
             }
         }

@@ -48,7 +48,7 @@ pub(crate) fn encode_many(parts: &[(&Delivery, Vec<UserId>)]) -> Result<Vec<u8>,
 /// Decodes a body of several envelopes, skipping unreadable ones; `None` if it is no list.
 pub(crate) fn decode_many(bytes: &[u8]) -> Option<Vec<Delivery>> {
     let raw: Vec<serde_json::Value> = serde_json::from_slice(bytes).ok()?;
-    Some(raw.into_iter().filter_map(|v| serde_json::to_vec(&v).ok().and_then(|b| decode(&b))).collect())
+    Some(raw.into_iter().filter_map(|v| serde_json::from_value(v).ok().and_then(from_envelope)).collect())
 }
 
 /// Encodes the part of `delivery` meant for `recipients`.
@@ -83,9 +83,14 @@ fn envelope(delivery: &Delivery, recipients: &[UserId]) -> Envelope {
     }
 }
 
-/// Decodes an envelope; `None` for anything malformed (logged by the caller).
+/// Decodes one envelope; `None` for anything malformed.
+#[cfg(test)]
 pub(crate) fn decode(bytes: &[u8]) -> Option<Delivery> {
-    let env: Envelope = serde_json::from_slice(bytes).ok()?;
+    from_envelope(serde_json::from_slice(bytes).ok()?)
+}
+
+/// The domain delivery an envelope describes; `None` if an id in it is malformed.
+fn from_envelope(env: Envelope) -> Option<Delivery> {
     let user = |s: &str| UserId::parse(s);
     let event = match env.event {
         WireEvent::Message { conv, seq, msg_id, sender, client_msg_id, kind, body, ts } => Event::Message(Message {

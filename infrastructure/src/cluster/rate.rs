@@ -40,8 +40,7 @@ impl RedisRateLimiter {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn check(&self, key: &str, rate: Rate) -> Result<(), Duration> {
-        let interval = 1000.0 / rate.per_sec.max(f64::MIN_POSITIVE);
-        let tolerance = interval * f64::from(rate.burst.max(1) - 1);
+        let (interval, tolerance) = crate::memory::rate::gcra_params(rate);
         let wait: Result<i64, String> = async {
             let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
             self.script

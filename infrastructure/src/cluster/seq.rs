@@ -12,19 +12,13 @@ use tidings_domain::{ConvId, StoreError};
 
 use super::redis::{RedisKeys, redis_err};
 
-/// `INCRBY` only when the counter exists; -1 tells the caller to seed it first. Each use
-/// extends the counter's life; an idle conversation's counter expires and is re-seeded later.
-const INCR_IF_SEEDED: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local v = redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return v";
-
 /// How long an unused counter stays in Redis.
 const COUNTER_TTL_SECS: u64 = 7 * 24 * 3600;
 
-/// `INCR_IF_SEEDED` for many counters at once: KEYS are the counters, ARGV[1] the TTL and
-/// ARGV[2..] the increments; returns one value per key (-1 where a counter is missing).
+/// `INCRBY` on counters that exist, for many at once: KEYS are the counters, ARGV[1] the TTL and
+/// ARGV[2..] the increments; returns one value per key, -1 where a counter is missing (the
+/// caller seeds it from the log first). Each use extends a counter's life; an idle
+/// conversation's counter expires and is re-seeded later.
 const INCR_MANY: &str = r"
 local out = {}
 for i, key in ipairs(KEYS) do
@@ -48,7 +42,6 @@ pub struct RedisSeqAllocator {
     pool: Pool,
     keys: RedisKeys,
     store: Arc<dyn MessageStore>,
-    incr: Script,
     incr_many: Script,
     raise: Script,
 }
@@ -56,14 +49,21 @@ pub struct RedisSeqAllocator {
 impl RedisSeqAllocator {
     /// Counters in Redis, seeded from `store` when missing.
     pub fn new(pool: Pool, keys: RedisKeys, store: Arc<dyn MessageStore>) -> Self {
-        Self {
-            pool,
-            keys,
-            store,
-            incr: Script::new(INCR_IF_SEEDED),
-            incr_many: Script::new(INCR_MANY),
-            raise: Script::new(RAISE_TO),
+        Self { pool, keys, store, incr_many: Script::new(INCR_MANY), raise: Script::new(RAISE_TO) }
+    }
+
+    /// Runs `INCR_MANY`: the last seq of each counter, or -1 where it is missing.
+    async fn incr(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<i64>, StoreError> {
+        let mut call = self.incr_many.prepare_invoke();
+        for (conv, _) in wanted {
+            call.key(self.keys.seq(conv));
         }
+        call.arg(COUNTER_TTL_SECS);
+        for (_, n) in wanted {
+            call.arg(*n);
+        }
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        call.invoke_async(&mut conn).await.map_err(redis_err)
     }
 
     async fn raise_to(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
@@ -82,14 +82,9 @@ impl RedisSeqAllocator {
 #[async_trait]
 impl SeqAllocator for RedisSeqAllocator {
     async fn allocate(&self, conv: &ConvId, n: u64) -> Result<u64, StoreError> {
-        let key = self.keys.seq(conv);
+        let wanted = [(conv.clone(), n)];
         for _ in 0..3 {
-            let last: i64 = {
-                let mut conn = self.pool.get().await.map_err(redis_err)?;
-                self.incr.key(&key).arg(n).arg(COUNTER_TTL_SECS).invoke_async(&mut conn).await.map_err(redis_err)?
-            };
-            if last >= 0 {
-                let last = u64::try_from(last).unwrap_or(0);
+            if let Some(last) = self.incr(&wanted).await?.first().and_then(|l| u64::try_from(*l).ok()) {
                 return Ok(last + 1 - n);
             }
             let floor = self.store.max_seq(conv).await?;
@@ -100,18 +95,7 @@ impl SeqAllocator for RedisSeqAllocator {
     }
 
     async fn allocate_many(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<u64>, StoreError> {
-        let lasts: Vec<i64> = {
-            let mut call = self.incr_many.prepare_invoke();
-            for (conv, _) in wanted {
-                call.key(self.keys.seq(conv));
-            }
-            call.arg(COUNTER_TTL_SECS);
-            for (_, n) in wanted {
-                call.arg(*n);
-            }
-            let mut conn = self.pool.get().await.map_err(redis_err)?;
-            call.invoke_async(&mut conn).await.map_err(redis_err)?
-        };
+        let lasts = self.incr(wanted).await?;
         let mut firsts = Vec::with_capacity(wanted.len());
         for ((conv, n), last) in wanted.iter().zip(lasts) {
             // Missing counters (new or lost conversations) are seeded from the log, one by one.

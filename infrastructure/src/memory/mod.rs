@@ -3,7 +3,7 @@
 
 mod dedupe;
 mod notifier;
-mod rate;
+pub(crate) mod rate;
 mod seq;
 
 pub use dedupe::MemoryDedupeCache;

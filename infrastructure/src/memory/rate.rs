@@ -28,11 +28,16 @@ impl MemoryRateLimiter {
     }
 }
 
-/// The GCRA step shared by both limiters' tests: given the stored arrival time, either the new
+/// GCRA's emission interval and burst tolerance for `rate`, in ms (shared with the Redis limiter).
+pub(crate) fn gcra_params(rate: Rate) -> (f64, f64) {
+    let interval = 1000.0 / rate.per_sec.max(f64::MIN_POSITIVE);
+    (interval, interval * f64::from(rate.burst.max(1) - 1))
+}
+
+/// The GCRA step: given the stored arrival time, either the new
 /// one or the wait.
 pub(crate) fn gcra(tat: f64, now: f64, rate: Rate) -> Result<f64, Duration> {
-    let interval = 1000.0 / rate.per_sec.max(f64::MIN_POSITIVE);
-    let tolerance = interval * f64::from(rate.burst.max(1) - 1);
+    let (interval, tolerance) = gcra_params(rate);
     let tat = tat.max(now);
     if tat - now > tolerance {
         return Err(Duration::from_millis((tat - now - tolerance).ceil() as u64));

@@ -32,7 +32,6 @@ pub async fn update_me(
 /// `GET /users/{user_id}`.
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub async fn get(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let _ = who;
     let id = UserId::parse(&path).ok_or(AppError::NotFound("user"))?;
     let mut profile = wire::profile(&state.accounts.user(&id).await?);
     let status = state.presence.presence(std::slice::from_ref(&id), tidings_app::clock::now_ms()).await;

@@ -2,7 +2,6 @@
 //! bytes are queued to every matching connection; a connection whose bounded queue is full is
 //! a slow consumer and is closed (it will reconnect and sync), so it never slows anyone else.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_ws::{CloseCode, CloseReason};
@@ -111,11 +110,6 @@ impl Hub {
             .collect()
     }
 
-    /// Connections right now (all users).
-    pub fn connection_count(&self) -> usize {
-        self.conns.iter().map(|e| e.value().len()).sum()
-    }
-
     fn push(&self, delivery: &Delivery, frame: &ByteString) {
         for user in &delivery.recipients {
             let Some(list) = self.conns.get(user) else { continue };
@@ -173,6 +167,3 @@ impl LocalDelivery for Hub {
         }
     }
 }
-
-/// Shared handle type used by the composition root.
-pub type SharedHub = Arc<Hub>;

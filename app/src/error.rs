@@ -47,6 +47,30 @@ pub enum AppError {
     /// Not found.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The caller may not do this (role, scope or policy), with the reason.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The state does not allow it (already friends, already a member, ...), with the reason.
+    #[error("{0}")]
+    Conflict(String),
+    /// The other user has blocked the caller.
+    #[error("blocked by this user")]
+    Blocked,
+    /// The other user accepts direct messages from friends only.
+    #[error("this user accepts messages from friends only")]
+    NotFriends,
+    /// The group is at its member cap.
+    #[error("the group is full ({0} members at most)")]
+    GroupFull(u32),
+    /// The caller is muted in the group.
+    #[error("muted in this group")]
+    Muted,
+    /// The group was dissolved.
+    #[error("the group has been dissolved")]
+    GroupDissolved,
+    /// The account is disabled.
+    #[error("account disabled")]
+    AccountDisabled,
     /// Overloaded: the caller should retry later.
     #[error("server busy, retry later")]
     Busy,

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+/// Id of the built-in system account (the zero ULID, so it sorts before every real user).
+pub const SYSTEM_USER_ID: &str = "u_00000000000000000000000000";
+
 /// A user's id (`u_01J…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(String);
@@ -11,6 +14,17 @@ impl UserId {
     /// A fresh id for a new user.
     pub fn generate() -> Self {
         Self(format!("u_{}", ulid::Ulid::new()))
+    }
+
+    /// The built-in system account: the author of messages that business systems send "as the
+    /// system". It exists in every database (created by a migration) and cannot log in.
+    pub fn system() -> Self {
+        Self(SYSTEM_USER_ID.to_owned())
+    }
+
+    /// Whether this is the built-in system account.
+    pub fn is_system(&self) -> bool {
+        self.0 == SYSTEM_USER_ID
     }
 
     /// Wraps an id read from storage or a token; rejects strings that could break a conversation id.

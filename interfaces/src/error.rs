@@ -67,6 +67,14 @@ impl From<AppError> for ApiError {
             AppError::RefreshReused => (C::RefreshReused, StatusCode::UNAUTHORIZED),
             AppError::UsernameTaken => (C::UsernameTaken, StatusCode::CONFLICT),
             AppError::NotFound(_) => (C::NotFound, StatusCode::NOT_FOUND),
+            AppError::Forbidden(_) => (C::Forbidden, StatusCode::FORBIDDEN),
+            AppError::Conflict(_) => (C::Conflict, StatusCode::CONFLICT),
+            AppError::Blocked => (C::Blocked, StatusCode::FORBIDDEN),
+            AppError::NotFriends => (C::NotFriends, StatusCode::FORBIDDEN),
+            AppError::GroupFull(_) => (C::GroupFull, StatusCode::CONFLICT),
+            AppError::Muted => (C::Muted, StatusCode::FORBIDDEN),
+            AppError::GroupDissolved => (C::GroupDissolved, StatusCode::GONE),
+            AppError::AccountDisabled => (C::AccountDisabled, StatusCode::FORBIDDEN),
             AppError::Busy => (C::Busy, StatusCode::SERVICE_UNAVAILABLE),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -47,6 +47,20 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// Something broke on the server; details are in its log, not in the response.
     Internal,
+    /// The other user has blocked the caller (messages and friend requests are refused).
+    Blocked,
+    /// The other user accepts direct messages from friends only.
+    NotFriends,
+    /// The group has reached its member cap.
+    GroupFull,
+    /// The caller is muted in this group (alone, or the whole group is muted).
+    Muted,
+    /// The group has been dissolved: it can be read, not changed or posted to.
+    GroupDissolved,
+    /// The request conflicts with the current state (already friends, already a member, ...).
+    Conflict,
+    /// The account is disabled by an administrator.
+    AccountDisabled,
 }
 
 impl ErrorCode {
@@ -73,6 +87,13 @@ impl ErrorCode {
             Self::Busy => "busy",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Internal => "internal",
+            Self::Blocked => "blocked",
+            Self::NotFriends => "not_friends",
+            Self::GroupFull => "group_full",
+            Self::Muted => "muted",
+            Self::GroupDissolved => "group_dissolved",
+            Self::Conflict => "conflict",
+            Self::AccountDisabled => "account_disabled",
         }
     }
 }
@@ -89,7 +110,7 @@ mod tests {
 
     #[test]
     fn serde_name_matches_as_str() {
-        for code in [ErrorCode::BadJson, ErrorCode::SeqOutOfRange, ErrorCode::RefreshReused] {
+        for code in [ErrorCode::BadJson, ErrorCode::SeqOutOfRange, ErrorCode::RefreshReused, ErrorCode::NotFriends, ErrorCode::GroupDissolved] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tidings_domain::account::{DeviceSession, User};
+use tidings_domain::account::{DeviceSession, NO_PASSWORD, Role, User};
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{
     AccessClaims, Notifier, PasswordHasher, SessionRepository, TokenError, TokenService, UserRepository,
@@ -70,6 +70,8 @@ impl AccountService {
             username: username.to_owned(),
             display_name: display_name.map(str::trim).unwrap_or(username).to_owned(),
             created_at: now_ms(),
+            role: Role::User,
+            disabled_at: None,
         };
         match self.users.insert(&user, &hash).await {
             Ok(()) => Ok(user.id),
@@ -89,8 +91,16 @@ impl AccountService {
         let Some((user, hash)) = self.users.by_username(username).await? else {
             return Err(AppError::InvalidCredentials);
         };
+        // Bots and the system account have no password to log in with.
+        if !user.can_log_in() || hash == NO_PASSWORD {
+            return Err(AppError::InvalidCredentials);
+        }
         if !self.hasher.verify(password, &hash).await? {
             return Err(AppError::InvalidCredentials);
+        }
+        // Only someone who knows the password learns that the account is disabled.
+        if user.is_disabled() {
+            return Err(AppError::AccountDisabled);
         }
         let now = now_ms();
         for old in self.sessions.revoke_device(&user.id, &device, now).await? {
@@ -120,7 +130,7 @@ impl AccountService {
         };
         let now = now_ms();
         if !session.is_active(now) {
-            return Err(AppError::Unauthorized);
+            return Err(self.refusal(&session.user_id).await);
         }
         let presented = self.tokens.hash_secret(secret);
         if constant_time_eq(presented.as_bytes(), session.refresh_hash.as_bytes()) {
@@ -159,7 +169,18 @@ impl AccountService {
         })?;
         match self.sessions.get(&claims.session_id).await? {
             Some(s) if s.is_active(now_ms()) && s.user_id == claims.user_id => Ok(claims),
+            Some(s) if s.user_id == claims.user_id && s.revoked_at.is_some() => Err(self.refusal(&s.user_id).await),
             _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// Why a revoked session is refused: disabling an account revokes its sessions, and its
+    /// tokens then say `account_disabled` rather than a bare `unauthorized`. Only paid for
+    /// refused requests.
+    async fn refusal(&self, user: &UserId) -> AppError {
+        match self.users.by_id(user).await {
+            Ok(Some(u)) if u.is_disabled() => AppError::AccountDisabled,
+            _ => AppError::Unauthorized,
         }
     }
 

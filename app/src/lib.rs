@@ -2,10 +2,16 @@
 //! runs on SQLite with in-process routing and on MySQL + Redis + RabbitMQ.
 
 pub mod accounts;
+pub mod admin;
 pub mod clock;
 pub mod error;
+pub mod integration;
 pub mod messaging;
+pub mod webhooks;
 
 pub use accounts::{AccountService, AuthPolicy, Tokens};
+pub use admin::AdminService;
 pub use error::AppError;
+pub use integration::IntegrationService;
 pub use messaging::{MessagingLimits, MessagingService, PendingAck, PipelineConfig};
+pub use webhooks::{WebhookConfig, WebhookNotifier, WebhookService};

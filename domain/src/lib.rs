@@ -2,6 +2,7 @@
 //! use cases reach storage, routing and crypto. Nothing here performs I/O or names a framework.
 
 pub mod account;
+pub mod admin;
 pub mod conversation;
 pub mod error;
 pub mod event;
@@ -9,6 +10,7 @@ pub mod ids;
 pub mod message;
 pub mod ports;
 pub mod presence;
+pub mod webhook;
 
 pub use error::StoreError;
 pub use ids::{ConvId, DeviceId, SessionId, UserId};

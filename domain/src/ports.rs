@@ -161,10 +161,12 @@ pub trait LocalDelivery: Send + Sync {
 /// refreshes, removed on disconnect. Best effort: a lost route costs a push, never a message.
 #[async_trait]
 pub trait RouteRegistry: Send + Sync {
-    /// A device connected to this instance.
-    async fn connected(&self, user: &UserId, device: &DeviceId);
-    /// That device's connection to this instance ended.
-    async fn disconnected(&self, user: &UserId, device: &DeviceId);
+    /// A device connected to this instance. Returns whether it is now the user's only
+    /// connected device anywhere (the user came online).
+    async fn connected(&self, user: &UserId, device: &DeviceId) -> bool;
+    /// That device's connection to this instance ended. Returns whether the user has no
+    /// connected device left anywhere (the user went offline).
+    async fn disconnected(&self, user: &UserId, device: &DeviceId) -> bool;
     /// Re-asserts the routes of devices connected here (after expiry or a cache flush).
     async fn refresh(&self, devices: &[(UserId, DeviceId)]);
 }

@@ -6,3 +6,4 @@ pub mod cluster;
 pub mod db;
 pub mod memory;
 pub mod security;
+pub mod webhook;

@@ -1,8 +1,11 @@
 //! The command line of the `tidings` binary: `tidings serve` (the default) runs the server.
 //! It lives in the library so every binary that serves Tidings runs exactly this code.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use tidings_app::admin::AdminOutcome;
 
 use crate::startup::runtime_system;
 use crate::{Application, Settings, telemetry};
@@ -34,6 +37,11 @@ Settings (defaults < tidings.toml or --config < environment):
   TIDINGS_CLUSTER__REDIS_PREFIX [tidings:]   TIDINGS_CLUSTER__AMQP_PREFIX []
   TIDINGS_CLUSTER__ROUTE_TTL_SECS [60]       TIDINGS_CLUSTER__REDIS_POOL_SIZE [16]
   TIDINGS_CLUSTER__AMQP_PREFETCH [256]       TIDINGS_CLUSTER__CONNECT_TIMEOUT_SECS [10]
+  TIDINGS_ADMIN__INITIAL_USERNAME / TIDINGS_ADMIN__INITIAL_PASSWORD  (first admin, created at start)
+  TIDINGS_INTEGRATION__REQUESTS_PER_SEC [20]  TIDINGS_INTEGRATION__BURST [100]   (per API key)
+  TIDINGS_WEBHOOKS__MAX_ATTEMPTS [6]  TIDINGS_WEBHOOKS__RETRY_BASE_MS [1000]  TIDINGS_WEBHOOKS__RETRY_CAP_MS [300000]
+  TIDINGS_WEBHOOKS__TIMEOUT_MS [10000]  TIDINGS_WEBHOOKS__QUEUE_CAPACITY [10000]
+  TIDINGS_WEBHOOKS__MAX_IN_FLIGHT [64]  TIDINGS_WEBHOOKS__RETENTION_DAYS [7]
 Cluster mode = TIDINGS_DATABASE_URL (MySQL-compatible) + TIDINGS_REDIS_URL + TIDINGS_AMQP_URL
 + TIDINGS_SIGNING_KEY shared by all instances.
 See docs/operations.md for what each one does.";
@@ -50,6 +58,33 @@ enum Command {
     /// Run the server (what `tidings` with no command does).
     #[command(after_help = SETTINGS_HELP)]
     Serve(ServeArgs),
+    /// Administration on the database the settings name, without a running server.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin, or make an existing user an admin; either way the account ends up an
+    /// enabled admin with this password.
+    #[command(after_help = SETTINGS_HELP)]
+    Create(AdminCreateArgs),
+}
+
+#[derive(Args)]
+struct AdminCreateArgs {
+    /// Login name (3-32 of a-z 0-9 _ . -).
+    #[arg(long)]
+    username: String,
+    /// Password (8-128 characters).
+    #[arg(long)]
+    password: String,
+    /// Name shown to others (for a new account; defaults to the username).
+    #[arg(long)]
+    display_name: Option<String>,
+    /// TOML settings file (default: ./tidings.toml when present).
+    #[arg(long, short)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args, Default)]
@@ -59,20 +94,81 @@ struct ServeArgs {
     config: Option<PathBuf>,
 }
 
-/// Parses the command line and runs the server; the `tidings` binary is just this.
+/// Writes one line for the person at the terminal (stdout, or stderr for errors).
+fn say(to_stderr: bool, line: &str) {
+    let _ = if to_stderr {
+        writeln!(std::io::stderr().lock(), "tidings: {line}")
+    } else {
+        writeln!(std::io::stdout().lock(), "{line}")
+    };
+}
+
+fn load(config: Option<&Path>) -> Result<Settings, ExitCode> {
+    Settings::load(config).map_err(|e| {
+        // Before logging exists, stderr is the only voice.
+        say(true, &e.to_string());
+        ExitCode::from(2)
+    })
+}
+
+/// Parses the command line and runs the server or a tool; the `tidings` binary is just this.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
-    let settings = match Settings::load(args.config.as_deref()) {
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => match load(args.config.as_deref()) {
+            Ok(settings) => serve(settings),
+            Err(code) => code,
+        },
+        Command::Admin(AdminCommand::Create(args)) => admin_create(args),
+    }
+}
+
+fn admin_create(args: AdminCreateArgs) -> ExitCode {
+    let settings = match load(args.config.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
-            #[allow(clippy::print_stderr)] // before logging exists, stderr is the only voice
-            {
-                eprintln!("tidings: {e}");
-            }
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
+    let name_ok =
+        (3..=32).contains(&args.username.len()) && tidings_protocol::rest::rules::username_chars_ok(&args.username);
+    if !name_ok {
+        say(true, "--username must be 3-32 of a-z 0-9 _ . -, starting with a letter or digit");
+        return ExitCode::from(2);
+    }
+    if !(8..=128).contains(&args.password.chars().count()) {
+        say(true, "--password must be 8-128 characters");
+        return ExitCode::from(2);
+    }
+    if args.display_name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 64) {
+        say(true, "--display-name must be 1-64 characters, not blank");
+        return ExitCode::from(2);
+    }
+    // Quiet logs: the command's own lines are its output.
+    let quiet = Settings { log: "warn".into(), ..settings.clone() };
+    telemetry::init(&quiet);
+    let result = runtime_system().block_on(crate::startup::admin_create(
+        &settings,
+        &args.username,
+        &args.password,
+        args.display_name.as_deref(),
+    ));
+    match result {
+        Ok((user, outcome)) => {
+            let what = match outcome {
+                AdminOutcome::Created => "created admin",
+                AdminOutcome::Promoted => "promoted existing user to admin (password set)",
+                AdminOutcome::AlreadyAdmin => "already an admin (password set)",
+            };
+            say(false, &format!("{what}: {} ({})", user.username, user.id));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            say(true, &format!("admin create failed: {e:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> ExitCode {
     telemetry::init(&settings);
     let result = runtime_system().block_on(async move {
         let app = Application::build(settings).await?;

@@ -43,6 +43,72 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     /// Cluster mode (Redis and RabbitMQ).
     pub cluster: ClusterSettings,
+    /// The first administrator.
+    pub admin: AdminSettings,
+    /// The integration API (`/integration/v1`).
+    pub integration: IntegrationSettings,
+    /// Outgoing webhooks.
+    pub webhooks: WebhookSettings,
+}
+
+/// The first administrator: created at start-up if the username does not exist yet.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Username of the admin to create (with `initial_password`).
+    pub initial_username: Option<String>,
+    /// Their password (8–128 characters).
+    pub initial_password: Option<String>,
+}
+
+/// The integration API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntegrationSettings {
+    /// Requests one API key may make per second, sustained (across instances in a cluster).
+    pub requests_per_sec: f64,
+    /// Requests one API key may make back to back.
+    pub burst: u32,
+}
+
+impl Default for IntegrationSettings {
+    fn default() -> Self {
+        Self { requests_per_sec: 20.0, burst: 100 }
+    }
+}
+
+/// Outgoing webhooks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Attempts per delivery before it is marked failed.
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt (ms); doubled after each further one.
+    pub retry_base_ms: u64,
+    /// Longest wait between two attempts (ms).
+    pub retry_cap_ms: u64,
+    /// Timeout of one attempt (ms).
+    pub timeout_ms: u64,
+    /// Events waiting for the dispatcher in memory; past it they are written to storage directly.
+    pub queue_capacity: usize,
+    /// Attempts in flight at once per instance.
+    pub max_in_flight: usize,
+    /// Days a finished delivery stays in the log.
+    pub retention_days: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            retry_base_ms: 1000,
+            retry_cap_ms: 300_000,
+            timeout_ms: 10_000,
+            queue_capacity: 10_000,
+            max_in_flight: 64,
+            retention_days: 7,
+        }
+    }
 }
 
 /// Cluster mode: several instances sharing a MySQL-compatible database, Redis and RabbitMQ.
@@ -179,6 +245,9 @@ impl Default for Settings {
             db: DbSettings::default(),
             pipeline: PipelineSettings::default(),
             cluster: ClusterSettings::default(),
+            admin: AdminSettings::default(),
+            integration: IntegrationSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -328,6 +397,43 @@ impl Settings {
         if self.ws.heartbeat_secs == 0 || self.ws.idle_timeout_secs <= self.ws.heartbeat_secs {
             return Err(SettingsError("ws.idle_timeout_secs must exceed ws.heartbeat_secs > 0".into()));
         }
+        self.check_admin()
+    }
+
+    fn check_admin(&self) -> Result<(), SettingsError> {
+        let fail = |m: &str| Err(SettingsError(m.to_owned()));
+        match (&self.admin.initial_username, &self.admin.initial_password) {
+            (None, None) => {}
+            (Some(name), Some(password)) => {
+                let name_ok = (3..=32).contains(&name.len()) && tidings_protocol::rest::rules::username_chars_ok(name);
+                if !name_ok {
+                    return fail(
+                        "admin.initial_username must be 3-32 of a-z 0-9 _ . -, starting with a letter or digit",
+                    );
+                }
+                if !(8..=128).contains(&password.chars().count()) {
+                    return fail("admin.initial_password must be 8-128 characters");
+                }
+            }
+            _ => return fail("admin.initial_username and admin.initial_password go together: give both or neither"),
+        }
+        let rate_ok = self.integration.requests_per_sec.is_finite() && self.integration.requests_per_sec > 0.0;
+        if !rate_ok || self.integration.burst == 0 {
+            return fail("integration.requests_per_sec and integration.burst must be positive");
+        }
+        let w = &self.webhooks;
+        if w.max_attempts == 0
+            || w.retry_base_ms == 0
+            || w.retry_cap_ms < w.retry_base_ms
+            || w.timeout_ms == 0
+            || w.queue_capacity == 0
+            || w.max_in_flight == 0
+        {
+            return fail(
+                "webhooks.max_attempts, retry_base_ms, timeout_ms, queue_capacity and max_in_flight must be \
+                 positive, and webhooks.retry_cap_ms at least retry_base_ms",
+            );
+        }
         Ok(())
     }
 }
@@ -394,6 +500,23 @@ mod tests {
             .contains("TIDINGS_INSTANCE_ID")
         );
         assert!(reason(|s| s.ws.idle_timeout_secs = s.ws.heartbeat_secs).contains("idle_timeout"));
+        assert!(reason(|s| s.admin.initial_username = Some("root".into())).contains("give both or neither"));
+        assert!(reason(|s| s.admin.initial_password = Some("long-enough".into())).contains("give both or neither"));
+        assert!(
+            reason(|s| {
+                s.admin.initial_username = Some("Root!".into());
+                s.admin.initial_password = Some("long-enough".into());
+            })
+            .contains("initial_username")
+        );
+        assert!(
+            reason(|s| {
+                s.admin.initial_username = Some("root".into());
+                s.admin.initial_password = Some("short".into());
+            })
+            .contains("initial_password")
+        );
+        assert!(reason(|s| s.webhooks.retry_cap_ms = 1).contains("retry_cap_ms"));
     }
 
     #[test]

@@ -10,20 +10,30 @@ use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
+use tidings_app::admin::AdminOutcome;
 use tidings_app::messaging::BodyLimits;
-use tidings_app::{AccountService, AuthPolicy, MessagingLimits, MessagingService, PipelineConfig};
+use tidings_app::{
+    AccountService, AdminService, AuthPolicy, IntegrationService, MessagingLimits, MessagingService, PipelineConfig,
+    WebhookConfig, WebhookNotifier, WebhookService,
+};
+use tidings_domain::StoreError;
+use tidings_domain::account::User;
+use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{
-    DedupeCache, LocalDelivery, MessageStore, Notifier, PresenceReader, RateLimiter, RouteRegistry, SeqAllocator,
+    DedupeCache, LocalDelivery, MessageStore, Notifier, PasswordHasher, PresenceReader, RateLimiter, RouteRegistry,
+    SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
     AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisKeys, RedisRateLimiter, RedisRoutes,
     RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
-    self, DbOptions, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
+    self, DbOptions, SqlAdminStore, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
+    SqlWebhookStore,
 };
 use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemoryRateLimiter, MemorySeqAllocator};
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
+use tidings_infrastructure::webhook::HttpWebhookSender;
 use tracing::Instrument;
 
 use crate::rest;
@@ -131,15 +141,84 @@ fn next_instance_suffix() -> String {
 }
 
 /// Keeps this instance's routes alive: re-asserts them every third of their TTL (which also
-/// restores them after Redis lost its data).
+/// restores them after Redis lost its data), and reports its device count for the admin stats.
 fn spawn_route_refresh(routes: Arc<RedisRoutes>, hub: Arc<Hub>, ttl_secs: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs((ttl_secs / 3).max(1)));
         loop {
             tick.tick().await;
-            routes.refresh(&hub.devices()).await;
+            let devices = hub.devices();
+            routes.refresh(&devices).await;
+            if let Err(e) = routes.report_devices(devices.len()).await {
+                tracing::debug!(error = %e, "could not report the device count");
+            }
         }
     });
+}
+
+/// Connected devices of a cluster: this instance reports its fresh count first, so the figure
+/// is exact for this instance and at most a route refresh old for the others.
+struct ClusterOnline {
+    routes: Arc<RedisRoutes>,
+    hub: Arc<Hub>,
+}
+
+#[async_trait::async_trait]
+impl OnlineCounter for ClusterOnline {
+    async fn online_devices(&self) -> Result<u64, StoreError> {
+        self.routes.report_devices(self.hub.device_count()).await?;
+        self.routes.cluster_devices().await
+    }
+}
+
+fn webhook_config(settings: &Settings) -> WebhookConfig {
+    let w = &settings.webhooks;
+    WebhookConfig {
+        max_attempts: w.max_attempts,
+        retry_base_ms: w.retry_base_ms,
+        retry_cap_ms: w.retry_cap_ms,
+        timeout_ms: w.timeout_ms,
+        queue_capacity: w.queue_capacity,
+        max_in_flight: w.max_in_flight,
+        retention_ms: i64::from(w.retention_days) * 86_400_000,
+    }
+}
+
+async fn open_db(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    db::connect_and_migrate(&DbOptions {
+        url: settings.effective_database_url(),
+        max_connections: settings.db.max_connections,
+        acquire_timeout: Duration::from_secs(settings.db.acquire_timeout_secs),
+    })
+    .await
+    .context("opening the database")
+}
+
+/// `tidings admin create`: on the database the settings name (migrated first), creates the
+/// admin or makes an existing account an admin with this password.
+pub async fn admin_create(
+    settings: &Settings,
+    username: &str,
+    password: &str,
+    display_name: Option<&str>,
+) -> anyhow::Result<(User, AdminOutcome)> {
+    let db = open_db(settings).await?;
+    let key = load_or_create_signing_key(settings.signing_key.as_deref(), &settings.data_dir.join("signing.key"))?;
+    // No server runs here: nobody is connected, so notifications go nowhere.
+    let idle = Arc::new(Hub::new(1));
+    let store = Arc::new(SqlAdminStore::new(db.clone()));
+    let admin = AdminService::new(
+        Arc::new(SqlUserRepository::new(db.clone())),
+        store.clone(),
+        store,
+        Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?),
+        Arc::new(JwtTokenService::new(&key)),
+        Arc::new(LocalNotifier::new(idle.clone())),
+        idle,
+    );
+    let result = admin.create_or_promote_admin(username, password, display_name).await;
+    db.close().await.ok();
+    result.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 impl Application {
@@ -153,27 +232,57 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
         let key = load_or_create_signing_key(settings.signing_key.as_deref(), &settings.data_dir.join("signing.key"))?;
-        let db = db::connect_and_migrate(&DbOptions {
-            url: settings.effective_database_url(),
-            max_connections: settings.db.max_connections,
-            acquire_timeout: Duration::from_secs(settings.db.acquire_timeout_secs),
-        })
-        .await
-        .context("opening the database")?;
+        let db = open_db(&settings).await?;
 
         let hub = Arc::new(Hub::new(settings.limits.outbound_queue));
         let users = Arc::new(SqlUserRepository::new(db.clone()));
         let messages = Arc::new(SqlMessageStore::new(db.clone()));
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
-        let notifier = routing.notifier.clone();
         if let Some(routes) = &routing.routes {
             spawn_route_refresh(routes.clone(), hub.clone(), settings.cluster.route_ttl_secs);
+        }
+        let tokens: Arc<dyn TokenService> = Arc::new(JwtTokenService::new(&key));
+        let hasher: Arc<dyn PasswordHasher> =
+            Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?);
+        let webhooks = WebhookService::start(
+            Arc::new(SqlWebhookStore::new(db.clone())),
+            Arc::new(
+                HttpWebhookSender::new(Duration::from_millis(settings.webhooks.timeout_ms))
+                    .context("building the webhook HTTP client")?,
+            ),
+            tokens.clone(),
+            webhook_config(&settings),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("starting the webhook dispatcher: {e}"))?;
+        // Every delivery passes through unchanged; committed messages also reach the webhooks.
+        let notifier: Arc<dyn Notifier> = Arc::new(WebhookNotifier::new(routing.notifier.clone(), webhooks.clone()));
+        let online: Arc<dyn OnlineCounter> = match &routing.routes {
+            Some(routes) => Arc::new(ClusterOnline { routes: routes.clone(), hub: hub.clone() }),
+            None => hub.clone(),
+        };
+        let admin_store = Arc::new(SqlAdminStore::new(db.clone()));
+        let admin = Arc::new(AdminService::new(
+            users.clone(),
+            admin_store.clone(),
+            admin_store.clone(),
+            hasher.clone(),
+            tokens.clone(),
+            notifier.clone(),
+            online,
+        ));
+        if let (Some(username), Some(password)) = (&settings.admin.initial_username, &settings.admin.initial_password) {
+            match admin.ensure_initial_admin(username, password).await {
+                Ok(Some(user)) => tracing::info!(username, user = %user.id, "created the initial admin"),
+                Ok(None) => tracing::debug!(username, "initial admin exists already"),
+                Err(e) => anyhow::bail!("creating the initial admin {username}: {e}"),
+            }
         }
         let accounts = AccountService::new(
             users.clone(),
             Arc::new(SqlSessionRepository::new(db.clone())),
-            Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?),
-            Arc::new(JwtTokenService::new(&key)),
+            hasher,
+            tokens,
             notifier.clone(),
             AuthPolicy {
                 access_ttl_secs: settings.auth.access_ttl_secs,
@@ -181,8 +290,8 @@ impl Application {
             },
         );
         let l = &settings.limits;
-        let messaging = MessagingService::start(
-            users,
+        let messaging = Arc::new(MessagingService::start(
+            users.clone(),
             Arc::new(SqlConversationStore::new(db.clone())),
             messages,
             routing.dedupe.clone(),
@@ -199,7 +308,8 @@ impl Application {
                 queue_capacity: settings.pipeline.queue_capacity,
                 max_batch: settings.pipeline.max_batch,
             },
-        );
+        ));
+        let integration = Arc::new(IntegrationService::new(users, admin_store, admin.clone(), messaging.clone()));
 
         let listener =
             TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
@@ -207,13 +317,16 @@ impl Application {
         let json = rest::extract::json_config(l.max_http_body_bytes);
         let state = web::Data::new(AppState {
             accounts: Arc::new(accounts),
-            messaging: Arc::new(messaging),
+            messaging,
             hub,
             settings: Arc::new(settings.clone()),
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
             routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
             presence: routing.presence.clone(),
             limiter: routing.limiter.clone(),
+            admin,
+            integration,
+            webhooks,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tidings_app::{AccountService, MessagingService};
+use tidings_app::{AccountService, AdminService, IntegrationService, MessagingService, WebhookService};
 
 use crate::settings::Settings;
 use crate::ws::hub::Hub;
@@ -27,6 +27,12 @@ pub struct AppState {
     pub limiter: Arc<dyn tidings_domain::ports::RateLimiter>,
     /// Who is online (the hub in embedded mode, Redis in cluster mode).
     pub presence: Arc<dyn tidings_domain::ports::PresenceReader>,
+    /// Administration and API keys.
+    pub admin: Arc<AdminService>,
+    /// The integration API.
+    pub integration: Arc<IntegrationService>,
+    /// Webhooks and their dispatcher.
+    pub webhooks: WebhookService,
 }
 
 /// A dependency check for `/readyz`.
@@ -42,5 +48,12 @@ impl AppState {
         let l = &self.settings.limits;
         let rate = tidings_domain::ports::Rate { per_sec: l.send_per_sec, burst: l.send_burst };
         self.limiter.check(&format!("send:{user}"), rate).await.map_err(crate::error::ApiError::rate_limited)
+    }
+
+    /// Checks one API key's request rate (`integration.*` settings).
+    pub async fn check_api_key_rate(&self, key_id: &str) -> Result<(), crate::error::ApiError> {
+        let i = &self.settings.integration;
+        let rate = tidings_domain::ports::Rate { per_sec: i.requests_per_sec, burst: i.burst };
+        self.limiter.check(&format!("apikey:{key_id}"), rate).await.map_err(crate::error::ApiError::rate_limited)
     }
 }

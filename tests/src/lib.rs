@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod client;
 pub mod processes;
+pub mod receiver;
 pub mod server;
 
 pub use backend::Backend;

@@ -92,6 +92,11 @@ impl TestServer {
         format!("ws://127.0.0.1:{}/ws", self.port())
     }
 
+    /// The server's data dir.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
     /// The cluster resources, in cluster mode.
     pub fn cluster(&self) -> Option<&Arc<ClusterResources>> {
         self.cluster.as_ref()

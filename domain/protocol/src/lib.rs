@@ -1,8 +1,10 @@
 //! The Tidings wire contract (ARCHITECTURE.md §5), shared by the server and the client SDK
 //! so the two can never drift apart: WebSocket frames, REST bodies and stable error codes.
 
+pub mod admin;
 pub mod codes;
 pub mod frames;
+pub mod integration;
 pub mod rest;
 
 pub use codes::ErrorCode;

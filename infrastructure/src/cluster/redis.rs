@@ -50,6 +50,16 @@ impl RedisKeys {
         format!("{}rate:{key}", self.prefix)
     }
 
+    /// Sorted set of instances by when they last reported their device count (ms).
+    pub fn instances(&self) -> String {
+        format!("{}instances", self.prefix)
+    }
+
+    /// How many devices one instance holds (with a TTL, refreshed with its routes).
+    pub fn instance_devices(&self, instance: &str) -> String {
+        format!("{}devices:{instance}", self.prefix)
+    }
+
     /// A conversation's last allocated seq.
     pub fn seq(&self, conv: &ConvId) -> String {
         format!("{}seq:{conv}", self.prefix)

@@ -22,12 +22,21 @@ fn now_ms() -> i64 {
 }
 
 /// Removes a device's route only if it still points at this instance (the device may already
-/// have reconnected elsewhere).
+/// have reconnected elsewhere). Returns the user's remaining devices, or -1 if nothing was removed.
 const REMOVE_IF_OURS: &str = r"
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-  return redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return redis.call('HLEN', KEYS[1])
 end
-return 0";
+return -1";
+
+/// Writes a device's route; returns whether the device is new and the user's device count
+/// (in one script, so two devices connecting at once cannot both see themselves as first).
+const ADD_ROUTE: &str = r"
+local new = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+return {new, redis.call('HLEN', KEYS[1])}";
 
 /// Routes of this instance's devices, and lookups of everyone's.
 pub struct RedisRoutes {
@@ -36,12 +45,20 @@ pub struct RedisRoutes {
     instance: String,
     ttl_secs: u64,
     remove_if_ours: Script,
+    add_route: Script,
 }
 
 impl RedisRoutes {
     /// Routes written as `instance`, expiring after `ttl_secs` without a refresh.
     pub fn new(pool: Pool, keys: RedisKeys, instance: String, ttl_secs: u64) -> Self {
-        Self { pool, keys, instance, ttl_secs: ttl_secs.max(1), remove_if_ours: Script::new(REMOVE_IF_OURS) }
+        Self {
+            pool,
+            keys,
+            instance,
+            ttl_secs: ttl_secs.max(1),
+            remove_if_ours: Script::new(REMOVE_IF_OURS),
+            add_route: Script::new(ADD_ROUTE),
+        }
     }
 
     /// The instance this registry writes as.
@@ -67,6 +84,47 @@ impl RedisRoutes {
                 devices.into_iter().map(move |(device, instance)| (user.clone(), device, instance))
             })
             .collect())
+    }
+
+    /// Records how many devices this instance holds (kept for one route TTL).
+    pub async fn report_devices(&self, count: usize) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("SET")
+            .arg(self.keys.instance_devices(&self.instance))
+            .arg(count)
+            .arg("EX")
+            .arg(self.ttl_secs)
+            .ignore();
+        pipe.cmd("ZADD").arg(self.keys.instances()).arg(now_ms()).arg(&self.instance).ignore();
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
+    }
+
+    /// Devices connected to the cluster: the sum of the counts instances reported within one
+    /// route TTL (an instance that stopped reporting drops out once its count expires).
+    pub async fn cluster_devices(&self) -> Result<u64, StoreError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let stale_before = now_ms() - i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+        let instances: Vec<String> = redis::pipe()
+            .cmd("ZREMRANGEBYSCORE")
+            .arg(self.keys.instances())
+            .arg("-inf")
+            .arg(stale_before)
+            .ignore()
+            .cmd("ZRANGE")
+            .arg(self.keys.instances())
+            .arg(0)
+            .arg(-1)
+            .query_async::<(Vec<String>,)>(&mut conn)
+            .await
+            .map_err(redis_err)?
+            .0;
+        if instances.is_empty() {
+            return Ok(0);
+        }
+        let keys: Vec<String> = instances.iter().map(|i| self.keys.instance_devices(i)).collect();
+        let counts: Vec<Option<u64>> = redis::cmd("MGET").arg(keys).query_async(&mut conn).await.map_err(redis_err)?;
+        Ok(counts.into_iter().flatten().sum())
     }
 
     async fn write(&self, devices: &[(UserId, DeviceId)]) -> Result<(), StoreError> {
@@ -114,13 +172,32 @@ impl PresenceReader for RedisRoutes {
 
 #[async_trait]
 impl RouteRegistry for RedisRoutes {
-    async fn connected(&self, user: &UserId, device: &DeviceId) {
-        if let Err(e) = self.write(&[(user.clone(), device.clone())]).await {
-            tracing::warn!(error = %e, %user, "could not write route; pushes to this device wait for the next refresh");
+    async fn connected(&self, user: &UserId, device: &DeviceId) -> bool {
+        let result: Result<(i64, i64), StoreError> = async {
+            let mut conn = self.pool.get().await.map_err(redis_err)?;
+            self.add_route
+                .key(self.keys.route(user))
+                .key(self.keys.last_active(user))
+                .arg(device.as_str())
+                .arg(&self.instance)
+                .arg(self.ttl_secs)
+                .arg(now_ms())
+                .arg(LAST_ACTIVE_TTL_SECS)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(redis_err)
+        }
+        .await;
+        match result {
+            Ok((new, devices)) => new == 1 && devices == 1,
+            Err(e) => {
+                tracing::warn!(error = %e, %user, "could not write route; pushes to this device wait for the next refresh");
+                false
+            }
         }
     }
 
-    async fn disconnected(&self, user: &UserId, device: &DeviceId) {
+    async fn disconnected(&self, user: &UserId, device: &DeviceId) -> bool {
         let result: Result<i64, StoreError> = async {
             let mut conn = self.pool.get().await.map_err(redis_err)?;
             self.remove_if_ours
@@ -132,9 +209,13 @@ impl RouteRegistry for RedisRoutes {
                 .map_err(redis_err)
         }
         .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, %user, "could not remove route; it expires by itself");
-        }
+        let offline = match result {
+            Ok(left) => left == 0,
+            Err(e) => {
+                tracing::warn!(error = %e, %user, "could not remove route; it expires by itself");
+                false
+            }
+        };
         if let Ok(mut conn) = self.pool.get().await {
             let set: Result<(), _> = redis::cmd("SET")
                 .arg(self.keys.last_active(user))
@@ -147,6 +228,7 @@ impl RouteRegistry for RedisRoutes {
                 tracing::debug!(error = %e, "could not record last activity");
             }
         }
+        offline
     }
 
     async fn refresh(&self, devices: &[(UserId, DeviceId)]) {

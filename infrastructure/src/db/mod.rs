@@ -1,12 +1,14 @@
 //! Storage through sea-orm. One schema and one set of repositories serve SQLite (embedded mode)
 //! and MySQL-compatible servers (cluster mode); the URL picks the engine.
 
+pub mod admin;
 pub mod conversations;
 pub mod entity;
 pub mod messages;
 pub mod migration;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -18,10 +20,12 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use tidings_domain::StoreError;
 
+pub use admin::SqlAdminStore;
 pub use conversations::SqlConversationStore;
 pub use messages::SqlMessageStore;
 pub use sessions::SqlSessionRepository;
 pub use users::SqlUserRepository;
+pub use webhooks::SqlWebhookStore;
 
 /// Pool settings.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use tidings_domain::account::User;
+use tidings_domain::account::{Role, User};
 use tidings_domain::ports::UserRepository;
 use tidings_domain::{StoreError, UserId};
 
@@ -22,9 +22,19 @@ impl SqlUserRepository {
     }
 }
 
-fn to_user(m: users::Model) -> Result<(User, String), StoreError> {
+/// A stored row as a domain user and its password hash.
+pub(crate) fn to_user(m: users::Model) -> Result<(User, String), StoreError> {
     let id = UserId::parse(&m.id).ok_or_else(|| StoreError::Other(format!("bad user id in storage: {}", m.id)))?;
-    Ok((User { id, username: m.username, display_name: m.display_name, created_at: m.created_at }, m.password_hash))
+    let role = Role::parse(&m.role).ok_or_else(|| StoreError::Other(format!("bad role in storage: {}", m.role)))?;
+    let user = User {
+        id,
+        username: m.username,
+        display_name: m.display_name,
+        created_at: m.created_at,
+        role,
+        disabled_at: m.disabled_at,
+    };
+    Ok((user, m.password_hash))
 }
 
 #[async_trait]
@@ -36,6 +46,8 @@ impl UserRepository for SqlUserRepository {
             display_name: Set(user.display_name.clone()),
             password_hash: Set(password_hash.to_owned()),
             created_at: Set(user.created_at),
+            role: Set(user.role.as_str().to_owned()),
+            disabled_at: Set(user.disabled_at),
         };
         users::Entity::insert(row).exec_without_returning(&self.db).await.map_err(store_err)?;
         Ok(())

@@ -43,13 +43,18 @@ pub async fn run(
         let end = Connection { state: state.clone(), claims: claims.clone(), session: session.clone() }
             .serve(stream, reg.outbound, reg.close)
             .await;
-        state.hub.unregister(&claims.user_id, conn_id);
+        let last_here = state.hub.unregister(&claims.user_id, conn_id);
         // Only the route of a device that is gone: a newer connection of the same device may
         // have replaced this one here already.
-        if let Some(routes) = &state.routes
-            && !state.hub.has_device(&claims.user_id, &claims.device_id)
-        {
-            routes.disconnected(&claims.user_id, &claims.device_id).await;
+        let went_offline = match &state.routes {
+            Some(routes) if !state.hub.has_device(&claims.user_id, &claims.device_id) => {
+                routes.disconnected(&claims.user_id, &claims.device_id).await
+            }
+            Some(_) => false,
+            None => last_here,
+        };
+        if went_offline {
+            state.webhooks.presence_changed(&claims.user_id, false);
         }
         let reason = match end {
             End::Closed(reason) => reason,

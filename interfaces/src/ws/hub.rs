@@ -47,6 +47,8 @@ pub struct Registration {
     pub outbound: mpsc::Receiver<ByteString>,
     /// Close requests.
     pub close: watch::Receiver<Option<CloseReason>>,
+    /// This is the user's only connection here (the user came online, as far as this hub knows).
+    pub first: bool,
 }
 
 /// Live connections of this instance.
@@ -84,17 +86,26 @@ impl Hub {
                 true
             }
         });
+        let first = entry.is_empty();
         entry.push(handle.clone());
-        Registration { handle, outbound, close }
+        Registration { handle, outbound, close, first }
     }
 
     /// Removes a connection (only that one: a replacement may already be registered).
-    pub fn unregister(&self, user: &UserId, conn_id: u64) {
+    /// Returns whether the user has no connection left here.
+    pub fn unregister(&self, user: &UserId, conn_id: u64) -> bool {
         self.last_seen.insert(user.clone(), tidings_app::clock::now_ms());
-        self.conns.remove_if_mut(user, |_, list| {
-            list.retain(|c| c.id != conn_id);
-            list.is_empty()
-        });
+        self.conns
+            .remove_if_mut(user, |_, list| {
+                list.retain(|c| c.id != conn_id);
+                list.is_empty()
+            })
+            .is_some()
+    }
+
+    /// Connections of this instance.
+    pub fn device_count(&self) -> usize {
+        self.conns.iter().map(|e| e.value().len()).sum()
     }
 
     /// Whether `device` of `user` has a live connection here (one user's entry, not a scan).
@@ -142,6 +153,13 @@ impl PresenceReader for Hub {
                 PresenceStatus { online, last_active_at }
             })
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl tidings_domain::admin::OnlineCounter for Hub {
+    async fn online_devices(&self) -> Result<u64, StoreError> {
+        Ok(self.device_count() as u64)
     }
 }
 

@@ -35,8 +35,14 @@ pub async fn entry(
     // Register (and, in a cluster, publish the route) before answering the upgrade: once the
     // client sees its socket open, every push for it finds it.
     let registration = state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id);
-    if let Some(routes) = &state.routes {
-        routes.connected(&claims.user_id, &claims.device_id).await;
+    // Whether this is the user's first device: the hub knows for one instance, the routes in
+    // Redis for a cluster.
+    let came_online = match &state.routes {
+        Some(routes) => routes.connected(&claims.user_id, &claims.device_id).await,
+        None => registration.first,
+    };
+    if came_online {
+        state.webhooks.presence_changed(&claims.user_id, true);
     }
     actix_web::rt::spawn(connection::run(state.into_inner(), claims, session, stream, registration));
     Ok(response)

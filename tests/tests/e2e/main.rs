@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod cluster;
 mod gateway;
 mod group_commit;
+mod integration;
 mod limits;
 mod messaging;

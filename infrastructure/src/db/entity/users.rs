@@ -13,6 +13,8 @@ pub struct Model {
     pub display_name: String,
     pub password_hash: String,
     pub created_at: i64,
+    pub role: String,
+    pub disabled_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

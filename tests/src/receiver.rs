@@ -1,0 +1,144 @@
+//! A tiny HTTP receiver on loopback for webhook tests: answers each request with the next
+//! status of a script (then 200), and hands every request it got to the test.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use crate::client::WAIT;
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Request line, e.g. `POST /hook HTTP/1.1`.
+    pub request_line: String,
+    /// Headers, names in lowercase.
+    pub headers: HashMap<String, String>,
+    /// Body as text.
+    pub body: String,
+    /// The status it was answered with.
+    pub answered: u16,
+}
+
+impl Received {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("webhook body is not JSON ({e}): {}", self.body))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
+}
+
+/// A running receiver.
+pub struct Receiver {
+    /// `http://127.0.0.1:{port}/hook`.
+    pub url: String,
+    rx: mpsc::UnboundedReceiver<Received>,
+}
+
+impl Receiver {
+    /// Starts a receiver that answers with `script` in order, then 200 forever.
+    pub async fn start(script: Vec<u16>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind receiver: {e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("receiver addr: {e}"));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let script = Arc::new(script);
+        let served = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (tx, script, served) = (tx.clone(), script.clone(), served.clone());
+                tokio::spawn(async move {
+                    let _ = serve(stream, tx, script, served).await;
+                });
+            }
+        });
+        Self { url: format!("http://127.0.0.1:{port}/hook"), rx }
+    }
+
+    /// The next request; panics after [`WAIT`].
+    pub async fn next(&mut self) -> Received {
+        self.next_within(WAIT).await.unwrap_or_else(|| panic!("no webhook request within {WAIT:?}"))
+    }
+
+    /// The next request within `wait`, if any.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Received> {
+        tokio::time::timeout(wait, self.rx.recv()).await.ok().flatten()
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    tx: mpsc::UnboundedSender<Received>,
+    script: Arc<Vec<u16>>,
+    served: Arc<AtomicUsize>,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default().to_owned();
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < len {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    let i = served.fetch_add(1, Ordering::SeqCst);
+    let status = script.get(i).copied().unwrap_or(200);
+    let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    stream.write_all(reply.as_bytes()).await?;
+    let _ = stream.shutdown().await;
+    let _ = tx.send(Received {
+        request_line,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        answered: status,
+    });
+    Ok(())
+}
+
+/// Checks `X-Tidings-Signature` (`t={ms},v1={hex hmac}`) the way a receiver should: recompute
+/// HMAC-SHA256(secret, "{t}.{body}") and compare.
+pub fn signature_ok(secret: &str, header: &str, body: &str) -> bool {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = Some(value),
+            Some(("v1", value)) => v1 = Some(value),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else { return false };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
+    mac.update(format!("{t}.{body}").as_bytes());
+    let Ok(given) = hex::decode(v1) else { return false };
+    mac.verify_slice(&given).is_ok()
+}

@@ -4,8 +4,12 @@
 pub mod accounts;
 pub mod clock;
 pub mod error;
+pub mod groups;
 pub mod messaging;
+pub mod social;
 
 pub use accounts::{AccountService, AuthPolicy, Tokens};
 pub use error::AppError;
-pub use messaging::{MessagingLimits, MessagingService, PendingAck, PipelineConfig};
+pub use groups::{GroupLimits, GroupService};
+pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig};
+pub use social::SocialService;

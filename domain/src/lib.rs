@@ -5,10 +5,12 @@ pub mod account;
 pub mod conversation;
 pub mod error;
 pub mod event;
+pub mod group;
 pub mod ids;
 pub mod message;
 pub mod ports;
 pub mod presence;
+pub mod social;
 
 pub use error::StoreError;
 pub use ids::{ConvId, DeviceId, SessionId, UserId};

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tidings_app::{AccountService, MessagingService};
+use tidings_app::{AccountService, GroupService, MessagingService, SocialService};
 
 use crate::settings::Settings;
 use crate::ws::hub::Hub;
@@ -14,6 +14,10 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Messaging.
     pub messaging: Arc<MessagingService>,
+    /// Friends, blocks and direct-message policies.
+    pub social: Arc<SocialService>,
+    /// Groups.
+    pub groups: Arc<GroupService>,
     /// Local WebSocket connections.
     pub hub: Arc<Hub>,
     /// Effective settings.

@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod frames;
 pub mod rest;
+pub mod social;
 
 pub use codes::ErrorCode;
 pub use frames::{ClientFrame, ServerFrame, WireMessage};

@@ -3,9 +3,11 @@
 
 pub mod conversations;
 pub mod entity;
+pub mod groups;
 pub mod messages;
 pub mod migration;
 pub mod sessions;
+pub mod social;
 pub mod users;
 
 use std::time::Duration;
@@ -19,8 +21,10 @@ use sea_orm_migration::MigratorTrait;
 use tidings_domain::StoreError;
 
 pub use conversations::SqlConversationStore;
+pub use groups::SqlGroupStore;
 pub use messages::SqlMessageStore;
 pub use sessions::SqlSessionRepository;
+pub use social::SqlSocialStore;
 pub use users::SqlUserRepository;
 
 /// Pool settings.

@@ -3,6 +3,8 @@
 mod auth;
 mod conversations;
 pub mod extract;
+mod friends;
+mod groups;
 mod health;
 mod users;
 
@@ -25,7 +27,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/conversations", web::get().to(conversations::list))
             .route("/conversations/{conv}/messages", web::get().to(conversations::history))
             .route("/conversations/{conv}/messages", web::post().to(conversations::send))
-            .route("/conversations/{conv}/read", web::post().to(conversations::read)),
+            .route("/conversations/{conv}/read", web::post().to(conversations::read))
+            .route("/me/privacy", web::get().to(friends::privacy))
+            .route("/me/privacy", web::put().to(friends::set_privacy))
+            .route("/friends", web::get().to(friends::list))
+            .route("/friends/requests", web::get().to(friends::list_requests))
+            .route("/friends/requests", web::post().to(friends::send_request))
+            .route("/friends/requests/{request_id}/accept", web::post().to(friends::accept))
+            .route("/friends/requests/{request_id}/reject", web::post().to(friends::reject))
+            .route("/friends/{user_id}", web::patch().to(friends::update))
+            .route("/friends/{user_id}", web::delete().to(friends::remove))
+            .route("/blocks", web::get().to(friends::list_blocks))
+            .route("/blocks/{user_id}", web::put().to(friends::block))
+            .route("/blocks/{user_id}", web::delete().to(friends::unblock))
+            .route("/groups", web::post().to(groups::create))
+            .route("/groups", web::get().to(groups::mine))
+            .route("/groups/{group_id}", web::get().to(groups::get))
+            .route("/groups/{group_id}", web::patch().to(groups::update))
+            .route("/groups/{group_id}", web::delete().to(groups::dissolve))
+            .route("/groups/{group_id}/members", web::get().to(groups::members))
+            .route("/groups/{group_id}/members", web::post().to(groups::invite))
+            .route("/groups/{group_id}/members/{user_id}", web::patch().to(groups::update_member))
+            .route("/groups/{group_id}/members/{user_id}", web::delete().to(groups::kick))
+            .route("/groups/{group_id}/me", web::patch().to(groups::update_me))
+            .route("/groups/{group_id}/transfer", web::post().to(groups::transfer))
+            .route("/groups/{group_id}/join", web::post().to(groups::join))
+            .route("/groups/{group_id}/leave", web::post().to(groups::leave))
+            .route("/groups/{group_id}/requests", web::get().to(groups::join_requests))
+            .route("/groups/{group_id}/requests/{request_id}/approve", web::post().to(groups::approve))
+            .route("/groups/{group_id}/requests/{request_id}/reject", web::post().to(groups::reject)),
     );
 }
 

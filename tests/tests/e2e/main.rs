@@ -7,7 +7,9 @@
 mod accounts;
 mod bad_input;
 mod cluster;
+mod friends;
 mod gateway;
 mod group_commit;
+mod groups;
 mod limits;
 mod messaging;

@@ -110,7 +110,13 @@ mod tests {
 
     #[test]
     fn serde_name_matches_as_str() {
-        for code in [ErrorCode::BadJson, ErrorCode::SeqOutOfRange, ErrorCode::RefreshReused, ErrorCode::NotFriends, ErrorCode::GroupDissolved] {
+        for code in [
+            ErrorCode::BadJson,
+            ErrorCode::SeqOutOfRange,
+            ErrorCode::RefreshReused,
+            ErrorCode::NotFriends,
+            ErrorCode::GroupDissolved,
+        ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }

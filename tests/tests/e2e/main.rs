@@ -11,3 +11,4 @@ mod gateway;
 mod group_commit;
 mod limits;
 mod messaging;
+mod openapi;

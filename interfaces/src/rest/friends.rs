@@ -12,10 +12,27 @@ use tidings_protocol::social::{
 };
 use validator::Validate;
 
+use super::RouteTable;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
+
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.get("/api/v1/me/privacy", privacy)
+        .put("/api/v1/me/privacy", set_privacy)
+        .get("/api/v1/friends", list)
+        .get("/api/v1/friends/requests", list_requests)
+        .post("/api/v1/friends/requests", send_request)
+        .post("/api/v1/friends/requests/{request_id}/accept", accept)
+        .post("/api/v1/friends/requests/{request_id}/reject", reject)
+        .patch("/api/v1/friends/{user_id}", update)
+        .delete("/api/v1/friends/{user_id}", remove)
+        .get("/api/v1/blocks", list_blocks)
+        .put("/api/v1/blocks/{user_id}", block)
+        .delete("/api/v1/blocks/{user_id}", unblock);
+}
 
 /// `?after=&limit=` of id-ordered lists.
 #[derive(Debug, Deserialize)]

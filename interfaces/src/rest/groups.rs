@@ -14,10 +14,31 @@ use tidings_protocol::social::{
 };
 use validator::Validate;
 
+use super::RouteTable;
 use super::extract::Authed;
 use super::friends::{next_after, user_param};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.post("/api/v1/groups", create)
+        .get("/api/v1/groups", mine)
+        .get("/api/v1/groups/{group_id}", get)
+        .patch("/api/v1/groups/{group_id}", update)
+        .delete("/api/v1/groups/{group_id}", dissolve)
+        .get("/api/v1/groups/{group_id}/members", members)
+        .post("/api/v1/groups/{group_id}/members", invite)
+        .patch("/api/v1/groups/{group_id}/members/{user_id}", update_member)
+        .delete("/api/v1/groups/{group_id}/members/{user_id}", kick)
+        .patch("/api/v1/groups/{group_id}/me", update_me)
+        .post("/api/v1/groups/{group_id}/transfer", transfer)
+        .post("/api/v1/groups/{group_id}/join", join)
+        .post("/api/v1/groups/{group_id}/leave", leave)
+        .get("/api/v1/groups/{group_id}/requests", join_requests)
+        .post("/api/v1/groups/{group_id}/requests/{request_id}/approve", approve)
+        .post("/api/v1/groups/{group_id}/requests/{request_id}/reject", reject);
+}
 
 /// `?after=&limit=` of id-ordered lists.
 #[derive(Debug, Deserialize)]

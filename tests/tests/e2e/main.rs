@@ -13,3 +13,4 @@ mod group_commit;
 mod groups;
 mod limits;
 mod messaging;
+mod openapi;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod authz;
 mod bad_input;
 mod cluster;
 mod friends;

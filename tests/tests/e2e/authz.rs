@@ -29,6 +29,10 @@ async fn snapshot(api: &Api, owner: &Login, member: &Login, gid: &str) -> Value 
     })
 }
 
+/// One refused call: label, caller, method (`NOAUTH` for a GET without a token), path, body,
+/// and the expected status and code.
+type Case<'a> = (&'a str, &'a Login, &'a str, String, Option<Value>, (u16, &'a str));
+
 fn assert_refusal(label: &str, status: u16, body: &Value, want: (u16, &str)) {
     assert_eq!((status, body["error"]["code"].as_str()), (want.0, Some(want.1)), "{label}: {body}");
     let keys: Vec<&String> = body.as_object().map(|o| o.keys().collect()).unwrap_or_default();
@@ -104,7 +108,7 @@ async fn authorization_matrix(backend: Backend) {
     let before = snapshot(api, &owner, &member, &gid).await;
 
     let send = |cmid: &str| json!({"client_msg_id": cmid, "kind": "text", "body": {"text": "nope"}});
-    let cases: Vec<(&str, &Login, &str, String, Option<Value>, (u16, &str))> = vec![
+    let cases: Vec<Case> = vec![
         ("outsider lists members", &outsider, "GET", format!("{base}/members"), None, (403, "not_member")),
         ("removed lists members", &removed, "GET", format!("{base}/members"), None, (403, "not_member")),
         ("member edits group", &member, "PATCH", base.clone(), Some(json!({"name": "x"})), (403, "forbidden")),

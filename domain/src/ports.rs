@@ -288,6 +288,9 @@ pub trait GroupStore: Send + Sync {
     async fn members(&self, id: &str, after: Option<&UserId>, limit: u64) -> Result<Vec<GroupMember>, StoreError>;
     /// Every member's id (for fan-out).
     async fn member_ids(&self, id: &str) -> Result<Vec<UserId>, StoreError>;
+    /// All groups (for enterprise admins), ordered by id, after `after`; `query` filters on a
+    /// case-insensitive part of the name, or an exact group id.
+    async fn search(&self, query: Option<&str>, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
     /// The groups the user is a member of, ordered by id, after `after`.
     async fn groups_of(&self, user: &UserId, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
     /// Adds members who are not members yet, unless that would pass `cap`. Each newcomer sees

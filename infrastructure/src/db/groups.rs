@@ -2,7 +2,7 @@
 //! conversation change in the same transaction, so access checks never see one without the other.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -241,6 +241,25 @@ impl GroupStore for SqlGroupStore {
             .await
             .map_err(store_err)?;
         ids.iter().map(|raw| user_id(raw)).collect()
+    }
+
+    async fn search(&self, query: Option<&str>, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError> {
+        let mut q = groups::Entity::find();
+        if let Some(text) = query.map(str::trim).filter(|t| !t.is_empty()) {
+            let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(groups::Column::GroupId.eq(text))
+                    .add(Expr::expr(Func::lower(Expr::col(groups::Column::Name))).like(
+                        LikeExpr::new(format!("%{escaped}%")).escape('\\'),
+                    )),
+            );
+        }
+        if let Some(after) = after {
+            q = q.filter(groups::Column::GroupId.gt(after));
+        }
+        let rows = q.order_by_asc(groups::Column::GroupId).limit(limit).all(&self.db).await.map_err(store_err)?;
+        rows.into_iter().map(to_group).collect()
     }
 
     async fn groups_of(&self, user: &UserId, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError> {

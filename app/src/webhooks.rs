@@ -28,8 +28,8 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::clock::now_ms;
 use crate::error::AppError;
 
-/// Message kind whose commits also raise `group.changed`.
-pub const GROUP_NOTICE_KIND: &str = "group_notice";
+/// Message kind whose commits also raise `group.changed` (the groups' notices).
+pub use tidings_domain::group::NOTICE_KIND as GROUP_NOTICE_KIND;
 
 /// Prefix of webhook secrets.
 pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";

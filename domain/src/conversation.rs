@@ -14,6 +14,18 @@ pub struct MemberView {
     pub read_seq: u64,
     /// Last activity (ms), for ordering the list.
     pub updated_at: i64,
+    /// The member sees messages with seq above this (0: all); set when they joined a group
+    /// whose earlier history is hidden from newcomers.
+    pub visible_from: u64,
+    /// The member sees messages up to this seq only; set when they left or were removed.
+    pub visible_until: Option<u64>,
+}
+
+impl MemberView {
+    /// The highest seq this member may see.
+    pub fn visible_max(&self) -> u64 {
+        self.visible_until.map_or(self.max_seq, |until| until.min(self.max_seq))
+    }
 }
 
 /// A conversation as the list endpoint returns it.

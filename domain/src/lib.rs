@@ -6,10 +6,12 @@ pub mod admin;
 pub mod conversation;
 pub mod error;
 pub mod event;
+pub mod group;
 pub mod ids;
 pub mod message;
 pub mod ports;
 pub mod presence;
+pub mod social;
 pub mod webhook;
 
 pub use error::StoreError;

@@ -7,9 +7,11 @@ use crate::account::{DeviceSession, User};
 use crate::conversation::MemberView;
 use crate::error::StoreError;
 use crate::event::Delivery;
+use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
 use crate::ids::{ConvId, DeviceId, SessionId, UserId};
 use crate::message::{Ack, Message};
 use crate::presence::PresenceStatus;
+use crate::social::{DirectGate, DmPolicy, Friend, FriendRequest, RequestStatus};
 
 /// Accounts.
 #[async_trait]
@@ -57,8 +59,8 @@ pub trait MessageStore: Send + Sync {
     async fn before(&self, conv: &ConvId, before: u64, limit: u64) -> Result<Vec<Message>, StoreError>;
     /// One message.
     async fn get(&self, conv: &ConvId, seq: u64) -> Result<Option<Message>, StoreError>;
-    /// Messages with seq > `after` not sent by `user`.
-    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64) -> Result<u64, StoreError>;
+    /// Messages with `after < seq <= upto` not sent by `user`.
+    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64, upto: u64) -> Result<u64, StoreError>;
 }
 
 /// Conversations, their members and members' read positions.
@@ -204,4 +206,140 @@ pub struct Rate {
 pub trait RateLimiter: Send + Sync {
     /// `Ok` if one more request under `key` fits `rate`, else how long until one would.
     async fn check(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
+}
+
+/// Friends, friend requests, blocks and direct-message policies.
+#[async_trait]
+pub trait SocialStore: Send + Sync {
+    /// Stores a new friend request.
+    async fn insert_request(&self, request: &FriendRequest) -> Result<(), StoreError>;
+    /// One request by id.
+    async fn request(&self, id: &str) -> Result<Option<FriendRequest>, StoreError>;
+    /// The pending request from `from` to `to`, if any.
+    async fn pending_request(&self, from: &UserId, to: &UserId) -> Result<Option<FriendRequest>, StoreError>;
+    /// Requests to (`incoming`) or from the user, newest first, with ids below `before`.
+    async fn requests(
+        &self,
+        user: &UserId,
+        incoming: bool,
+        status: Option<RequestStatus>,
+        before: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<FriendRequest>, StoreError>;
+    /// Moves a pending request to `status` and, when accepted, makes the two friends, all in
+    /// one transaction. `false` if it was no longer pending (someone answered first).
+    async fn answer_request(&self, id: &str, status: RequestStatus, now_ms: i64) -> Result<bool, StoreError>;
+    /// Whether the two are friends.
+    async fn are_friends(&self, a: &UserId, b: &UserId) -> Result<bool, StoreError>;
+    /// The user's friends ordered by id, after `after`.
+    async fn friends(&self, user: &UserId, after: Option<&UserId>, limit: u64) -> Result<Vec<Friend>, StoreError>;
+    /// One friend of the user.
+    async fn friend(&self, user: &UserId, friend: &UserId) -> Result<Option<Friend>, StoreError>;
+    /// Ends a friendship (both sides). `false` if they were not friends.
+    async fn remove_friend(&self, a: &UserId, b: &UserId) -> Result<bool, StoreError>;
+    /// Sets the user's private remark on a friend (no-op if they are not friends).
+    async fn set_remark(&self, user: &UserId, friend: &UserId, remark: Option<&str>) -> Result<(), StoreError>;
+    /// `user` blocks `target` (idempotent).
+    async fn block(&self, user: &UserId, target: &UserId, now_ms: i64) -> Result<(), StoreError>;
+    /// Lifts a block. `false` if there was none.
+    async fn unblock(&self, user: &UserId, target: &UserId) -> Result<bool, StoreError>;
+    /// Whom the user blocks, ordered by id, after `after`, with when.
+    async fn blocks(&self, user: &UserId, after: Option<&UserId>, limit: u64)
+    -> Result<Vec<(UserId, i64)>, StoreError>;
+    /// Whether `by` blocks `whom`.
+    async fn is_blocked(&self, by: &UserId, whom: &UserId) -> Result<bool, StoreError>;
+    /// The user's own direct-message policy, if set.
+    async fn dm_policy(&self, user: &UserId) -> Result<Option<DmPolicy>, StoreError>;
+    /// Sets the user's direct-message policy.
+    async fn set_dm_policy(&self, user: &UserId, policy: DmPolicy) -> Result<(), StoreError>;
+    /// Blocks, friendship and policy between a sender and a peer, in one round trip.
+    async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError>;
+}
+
+/// Why adding members failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AddMembersError {
+    /// The cap would be exceeded.
+    #[error("the group would exceed {0} members")]
+    Full(u32),
+    /// The group does not exist or was dissolved.
+    #[error("group gone")]
+    Gone,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Groups, their members (with each member's visible range in the group conversation) and join
+/// requests.
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// Creates the group, its conversation and its first members in one transaction.
+    async fn create(&self, group: &Group, members: &[GroupMember]) -> Result<(), StoreError>;
+    /// A group by id.
+    async fn get(&self, id: &str) -> Result<Option<Group>, StoreError>;
+    /// A group and the user's membership of it (if any), in one round trip.
+    async fn gate(&self, id: &str, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError>;
+    /// Applies a settings change; the group after it, `None` if it does not exist.
+    async fn update(&self, id: &str, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError>;
+    /// Marks the group dissolved. `false` if it was already.
+    async fn dissolve(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
+    /// One member.
+    async fn member(&self, id: &str, user: &UserId) -> Result<Option<GroupMember>, StoreError>;
+    /// Members ordered by user id, after `after`.
+    async fn members(&self, id: &str, after: Option<&UserId>, limit: u64) -> Result<Vec<GroupMember>, StoreError>;
+    /// Every member's id (for fan-out).
+    async fn member_ids(&self, id: &str) -> Result<Vec<UserId>, StoreError>;
+    /// All groups (for enterprise admins), ordered by id, after `after`; `query` filters on a
+    /// case-insensitive part of the name, or an exact group id.
+    async fn search(&self, query: Option<&str>, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
+    /// The groups the user is a member of, ordered by id, after `after`.
+    async fn groups_of(&self, user: &UserId, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
+    /// Adds members who are not members yet, unless that would pass `cap`. Each newcomer sees
+    /// the conversation from `visible_from` on and has read up to `read_from`. Returns who was
+    /// actually added.
+    async fn add_members(
+        &self,
+        id: &str,
+        members: &[GroupMember],
+        cap: u32,
+        visible_from: u64,
+        read_from: u64,
+    ) -> Result<Vec<UserId>, AddMembersError>;
+    /// Removes a member; they keep read access to the log up to the seq the log had reached.
+    /// `false` if they were not a member.
+    async fn remove_member(&self, id: &str, user: &UserId) -> Result<bool, StoreError>;
+    /// Extends a removed member's visible range to `seq` (the notice of their removal), unless
+    /// they have rejoined since.
+    async fn extend_visible_until(&self, id: &str, user: &UserId, seq: u64) -> Result<(), StoreError>;
+    /// Changes a member's role (no-op for a non-member; callers check membership first).
+    async fn set_role(&self, id: &str, user: &UserId, role: Role) -> Result<(), StoreError>;
+    /// Hands ownership from `from` (who becomes an admin) to `to`, in one transaction.
+    async fn transfer_owner(&self, id: &str, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError>;
+    /// Mutes a member until a time, or unmutes (`None`).
+    async fn set_muted_until(&self, id: &str, user: &UserId, until: Option<i64>) -> Result<(), StoreError>;
+    /// Changes a member's own settings.
+    async fn update_member(&self, id: &str, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError>;
+    /// Stores a join request.
+    async fn insert_join_request(&self, request: &JoinRequest) -> Result<(), StoreError>;
+    /// One join request.
+    async fn join_request(&self, id: &str) -> Result<Option<JoinRequest>, StoreError>;
+    /// The user's pending request to join the group, if any.
+    async fn pending_join_request(&self, group: &str, user: &UserId) -> Result<Option<JoinRequest>, StoreError>;
+    /// A group's join requests, newest first, with ids below `before`.
+    async fn join_requests(
+        &self,
+        group: &str,
+        status: Option<RequestStatus>,
+        before: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<JoinRequest>, StoreError>;
+    /// Moves a pending join request to `status`. `false` if it was no longer pending.
+    async fn answer_join_request(
+        &self,
+        id: &str,
+        status: RequestStatus,
+        by: &UserId,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod openapi;
 pub mod rest;
 pub mod settings;
 pub mod startup;

@@ -43,12 +43,46 @@ pub struct Settings {
     pub pipeline: PipelineSettings,
     /// Cluster mode (Redis and RabbitMQ).
     pub cluster: ClusterSettings,
+    /// Friends and direct messages.
+    pub social: SocialSettings,
+    /// Groups.
+    pub groups: GroupSettings,
     /// The first administrator.
     pub admin: AdminSettings,
     /// The integration API (`/integration/v1`).
     pub integration: IntegrationSettings,
     /// Outgoing webhooks.
     pub webhooks: WebhookSettings,
+}
+
+/// Friends and direct messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialSettings {
+    /// Who may message a user who has not chosen: `anyone` or `friends`.
+    pub default_dm_policy: String,
+}
+
+/// Groups.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupSettings {
+    /// Most members a group may have.
+    pub max_members: u32,
+    /// Longest mute an owner or admin may set, in seconds.
+    pub max_mute_secs: u64,
+}
+
+impl Default for SocialSettings {
+    fn default() -> Self {
+        Self { default_dm_policy: "anyone".into() }
+    }
+}
+
+impl Default for GroupSettings {
+    fn default() -> Self {
+        Self { max_members: 500, max_mute_secs: 30 * 24 * 3600 }
+    }
 }
 
 /// The first administrator: created at start-up if the username does not exist yet.
@@ -245,6 +279,8 @@ impl Default for Settings {
             db: DbSettings::default(),
             pipeline: PipelineSettings::default(),
             cluster: ClusterSettings::default(),
+            social: SocialSettings::default(),
+            groups: GroupSettings::default(),
             admin: AdminSettings::default(),
             integration: IntegrationSettings::default(),
             webhooks: WebhookSettings::default(),
@@ -397,6 +433,12 @@ impl Settings {
         if self.ws.heartbeat_secs == 0 || self.ws.idle_timeout_secs <= self.ws.heartbeat_secs {
             return Err(SettingsError("ws.idle_timeout_secs must exceed ws.heartbeat_secs > 0".into()));
         }
+        if self.dm_policy().is_none() {
+            return Err(SettingsError("social.default_dm_policy must be `anyone` or `friends`".into()));
+        }
+        if self.groups.max_members < 2 {
+            return Err(SettingsError("groups.max_members must be at least 2".into()));
+        }
         self.check_admin()
     }
 
@@ -435,6 +477,11 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// The server-wide default direct-message policy, if the setting names one.
+    pub fn dm_policy(&self) -> Option<tidings_domain::social::DmPolicy> {
+        tidings_domain::social::DmPolicy::parse(&self.social.default_dm_policy)
     }
 }
 

@@ -13,8 +13,8 @@ use sea_orm::DatabaseConnection;
 use tidings_app::admin::AdminOutcome;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{
-    AccountService, AdminService, AuthPolicy, IntegrationService, MessagingLimits, MessagingService, PipelineConfig,
-    WebhookConfig, WebhookNotifier, WebhookService,
+    AccountService, AdminService, AuthPolicy, GroupLimits, GroupService, IntegrationService, MessagingLimits,
+    MessagingPorts, MessagingService, PipelineConfig, SocialService, WebhookConfig, WebhookNotifier, WebhookService,
 };
 use tidings_domain::StoreError;
 use tidings_domain::account::User;
@@ -28,8 +28,8 @@ use tidings_infrastructure::cluster::{
     RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
-    self, DbOptions, SqlAdminStore, SqlConversationStore, SqlMessageStore, SqlSessionRepository, SqlUserRepository,
-    SqlWebhookStore,
+    self, DbOptions, SqlAdminStore, SqlConversationStore, SqlGroupStore, SqlMessageStore, SqlSessionRepository,
+    SqlSocialStore, SqlUserRepository, SqlWebhookStore,
 };
 use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemoryRateLimiter, MemorySeqAllocator};
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
@@ -290,25 +290,46 @@ impl Application {
             },
         );
         let l = &settings.limits;
-        let messaging = Arc::new(MessagingService::start(
-            users.clone(),
-            Arc::new(SqlConversationStore::new(db.clone())),
-            messages,
-            routing.dedupe.clone(),
-            routing.seqs.clone(),
-            notifier,
+        let social_store = Arc::new(SqlSocialStore::new(db.clone()));
+        let group_store = Arc::new(SqlGroupStore::new(db.clone()));
+        let dm_policy = settings.dm_policy().unwrap_or_default();
+        let messaging = MessagingService::start(
+            MessagingPorts {
+                users: users.clone(),
+                convs: Arc::new(SqlConversationStore::new(db.clone())),
+                messages,
+                dedupe: routing.dedupe.clone(),
+                seqs: routing.seqs.clone(),
+                notifier,
+                social: social_store.clone(),
+                groups: group_store.clone(),
+            },
             MessagingLimits {
                 body: BodyLimits { max_text_chars: l.max_text_chars, max_body_bytes: l.max_body_bytes },
                 default_page: l.default_page,
                 max_page: l.max_page,
                 max_conversations: l.max_conversations,
             },
+            dm_policy,
             PipelineConfig {
                 shards: settings.pipeline.shards.unwrap_or(if settings.is_sqlite() { 1 } else { 4 }),
                 queue_capacity: settings.pipeline.queue_capacity,
                 max_batch: settings.pipeline.max_batch,
             },
-        ));
+        );
+        let messaging = Arc::new(messaging);
+        let social = SocialService::new(users.clone(), social_store.clone(), dm_policy, l.max_page);
+        let groups = GroupService::new(
+            users.clone(),
+            group_store,
+            social_store,
+            messaging.clone(),
+            GroupLimits {
+                max_members: settings.groups.max_members,
+                max_page: l.max_page,
+                max_mute_secs: settings.groups.max_mute_secs,
+            },
+        );
         let integration = Arc::new(IntegrationService::new(users, admin_store, admin.clone(), messaging.clone()));
 
         let listener =
@@ -318,6 +339,8 @@ impl Application {
         let state = web::Data::new(AppState {
             accounts: Arc::new(accounts),
             messaging,
+            social: Arc::new(social),
+            groups: Arc::new(groups),
             hub,
             settings: Arc::new(settings.clone()),
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use tidings_app::{AccountService, AdminService, IntegrationService, MessagingService, WebhookService};
+use tidings_app::{
+    AccountService, AdminService, GroupService, IntegrationService, MessagingService, SocialService, WebhookService,
+};
 
 use crate::settings::Settings;
 use crate::ws::hub::Hub;
@@ -14,6 +16,10 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Messaging.
     pub messaging: Arc<MessagingService>,
+    /// Friends, blocks and direct-message policies.
+    pub social: Arc<SocialService>,
+    /// Groups.
+    pub groups: Arc<GroupService>,
     /// Local WebSocket connections.
     pub hub: Arc<Hub>,
     /// Effective settings.

@@ -49,7 +49,7 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
         conv: s.view.conv.to_string(),
         kind: s.view.conv.kind().to_owned(),
         peer: s.view.conv.peer_of(me).map(ToString::to_string),
-        max_seq: s.view.max_seq,
+        max_seq: s.view.visible_max(),
         read_seq: s.view.read_seq,
         unread: s.unread,
         last_message: s.last_message.as_ref().map(message),

@@ -7,11 +7,16 @@ use std::sync::Arc;
 
 use dashmap::DashSet;
 
+use dashmap::DashMap;
 use serde_json::Value;
 use tidings_domain::conversation::{ConversationSummary, MemberView};
 use tidings_domain::event::{Delivery, Event};
-use tidings_domain::message::Message;
-use tidings_domain::ports::{ConversationStore, DedupeCache, MessageStore, Notifier, SeqAllocator, UserRepository};
+use tidings_domain::group::NOTICE_KIND;
+use tidings_domain::message::{Ack, Message};
+use tidings_domain::ports::{
+    ConversationStore, DedupeCache, GroupStore, MessageStore, Notifier, SeqAllocator, SocialStore, UserRepository,
+};
+use tidings_domain::social::DmPolicy;
 use tidings_domain::{ConvId, DeviceId, UserId};
 
 pub use body::BodyLimits;
@@ -33,8 +38,29 @@ pub struct MessagingLimits {
     pub max_conversations: u32,
 }
 
-/// How many known conversation ids are remembered before the cache starts over.
+/// How many known conversation ids (and cached group member lists) are remembered before the
+/// cache starts over.
 const KNOWN_CONVS_CAP: usize = 100_000;
+
+/// The ports messaging works through.
+pub struct MessagingPorts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Conversations and members' read positions.
+    pub convs: Arc<dyn ConversationStore>,
+    /// Message logs.
+    pub messages: Arc<dyn MessageStore>,
+    /// Recent commits, for retries.
+    pub dedupe: Arc<dyn DedupeCache>,
+    /// Seq counters.
+    pub seqs: Arc<dyn SeqAllocator>,
+    /// Pushes to online devices.
+    pub notifier: Arc<dyn Notifier>,
+    /// Blocks, friendships and direct-message policies.
+    pub social: Arc<dyn SocialStore>,
+    /// Groups and their members.
+    pub groups: Arc<dyn GroupStore>,
+}
 
 /// Messaging use cases.
 pub struct MessagingService {
@@ -42,27 +68,41 @@ pub struct MessagingService {
     convs: Arc<dyn ConversationStore>,
     messages: Arc<dyn MessageStore>,
     notifier: Arc<dyn Notifier>,
+    social: Arc<dyn SocialStore>,
+    groups: Arc<dyn GroupStore>,
     pipeline: CommitPipeline,
     limits: MessagingLimits,
-    /// Conversations known to exist, so a send costs no existence query after the first.
+    default_dm_policy: DmPolicy,
+    /// Direct conversations known to exist, so a send costs no existence query after the first.
     known: DashSet<ConvId>,
+    /// Each group's member list at a membership version; a send re-reads it only when the
+    /// group's version (read with the permission check) has moved on.
+    group_members: DashMap<String, (i64, Arc<Vec<UserId>>)>,
 }
 
 impl MessagingService {
     /// Wires the service and starts its commit pipeline on the current tokio runtime.
-    #[allow(clippy::too_many_arguments)] // one port each; a builder would only rename them
     pub fn start(
-        users: Arc<dyn UserRepository>,
-        convs: Arc<dyn ConversationStore>,
-        messages: Arc<dyn MessageStore>,
-        dedupe: Arc<dyn DedupeCache>,
-        seqs: Arc<dyn SeqAllocator>,
-        notifier: Arc<dyn Notifier>,
+        ports: MessagingPorts,
         limits: MessagingLimits,
+        default_dm_policy: DmPolicy,
         pipeline: PipelineConfig,
     ) -> Self {
-        let pipeline = CommitPipeline::start(messages.clone(), dedupe, seqs, notifier.clone(), pipeline);
-        Self { users, convs, messages, notifier, pipeline, limits, known: DashSet::new() }
+        let pipeline =
+            CommitPipeline::start(ports.messages.clone(), ports.dedupe, ports.seqs, ports.notifier.clone(), pipeline);
+        Self {
+            users: ports.users,
+            convs: ports.convs,
+            messages: ports.messages,
+            notifier: ports.notifier,
+            social: ports.social,
+            groups: ports.groups,
+            pipeline,
+            limits,
+            default_dm_policy,
+            known: DashSet::new(),
+            group_members: DashMap::new(),
+        }
     }
 
     /// Validates a send and queues it for commit. Returns once queued (so the caller's next
@@ -83,7 +123,7 @@ impl MessagingService {
         self.pipeline.enqueue(Draft {
             conv,
             sender: sender.clone(),
-            device: device.clone(),
+            device: Some(device.clone()),
             client_msg_id: client_msg_id.to_owned(),
             kind: kind.to_owned(),
             body,
@@ -101,11 +141,12 @@ impl MessagingService {
     ) -> Result<(Vec<Message>, bool), AppError> {
         let conv = parse_conv(conv)?;
         let limit = self.page(limit)?;
-        let max = self.access(user, &conv).await?.map_or(0, |v| v.max_seq);
+        let (from, max) = visible_range(self.access(user, &conv).await?.as_ref());
         if after_seq > max {
             return Err(AppError::SeqOutOfRange { seq: after_seq, max });
         }
-        let mut page = self.messages.after(&conv, after_seq, limit + 1).await?;
+        let mut page = self.messages.after(&conv, after_seq.max(from), limit + 1).await?;
+        page.retain(|m| m.seq <= max);
         let has_more = page.len() as u64 > limit;
         page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok((page, has_more))
@@ -126,8 +167,9 @@ impl MessagingService {
             (None, Some(before)) => {
                 let conv = parse_conv(conv)?;
                 let limit = self.page(limit)?;
-                self.access(user, &conv).await?;
-                let mut page = self.messages.before(&conv, before, limit + 1).await?;
+                let (from, max) = visible_range(self.access(user, &conv).await?.as_ref());
+                let mut page = self.messages.before(&conv, before.min(max.saturating_add(1)), limit + 1).await?;
+                page.retain(|m| m.seq > from);
                 let has_more = page.len() as u64 > limit;
                 if has_more {
                     page.remove(0);
@@ -141,7 +183,8 @@ impl MessagingService {
     pub async fn read(&self, user: &UserId, device: &DeviceId, conv: &str, seq: u64) -> Result<u64, AppError> {
         let conv = parse_conv(conv)?;
         let view = self.access(user, &conv).await?;
-        let (max, before) = view.map_or((0, 0), |v| (v.max_seq, v.read_seq));
+        let (_, max) = visible_range(view.as_ref());
+        let before = view.map_or(0, |v| v.read_seq);
         if seq == 0 || seq > max {
             return Err(AppError::SeqOutOfRange { seq, max });
         }
@@ -166,12 +209,13 @@ impl MessagingService {
         let views = self.convs.list_for_user(user, limit).await?;
         let mut out = Vec::with_capacity(views.len());
         for view in views {
-            let unread = if view.max_seq > view.read_seq {
-                self.messages.count_unread(&view.conv, user, view.read_seq).await?
+            let max = view.visible_max();
+            let unread = if max > view.read_seq {
+                self.messages.count_unread(&view.conv, user, view.read_seq, max).await?
             } else {
                 0
             };
-            let last_message = if view.max_seq > 0 { self.messages.get(&view.conv, view.max_seq).await? } else { None };
+            let last_message = if max > view.visible_from { self.messages.get(&view.conv, max).await? } else { None };
             out.push(ConversationSummary { view, unread, last_message });
         }
         Ok(out)
@@ -193,29 +237,127 @@ impl MessagingService {
                     None => Err(AppError::UnknownConversation),
                 }
             }
-            ConvId::Group(_) => Err(AppError::UnknownConversation),
+            ConvId::Group(id) => {
+                // Members, and former members within the range they could see, read the log.
+                if let Some(view) = self.convs.member_view(conv, user).await? {
+                    return Ok(Some(view));
+                }
+                match self.groups.get(id).await? {
+                    Some(_) => Err(AppError::NotMember),
+                    None => Err(AppError::UnknownConversation),
+                }
+            }
         }
     }
 
     /// Makes sure the conversation exists and the sender may post; returns who gets the push.
     async fn ensure_started(&self, sender: &UserId, conv: &ConvId) -> Result<Vec<UserId>, AppError> {
-        let ConvId::Direct { lo, hi } = conv else {
+        match conv {
+            ConvId::Direct { lo, hi } => {
+                let Some(peer) = conv.peer_of(sender) else {
+                    return Err(AppError::NotMember);
+                };
+                self.check_direct(sender, peer).await?;
+                if !self.known.contains(conv) {
+                    if self.users.by_id(peer).await?.is_none() {
+                        return Err(AppError::UnknownConversation);
+                    }
+                    self.convs.ensure_direct(conv, now_ms()).await?;
+                    if self.known.len() >= KNOWN_CONVS_CAP {
+                        self.known.clear();
+                    }
+                    self.known.insert(conv.clone());
+                }
+                Ok(vec![lo.clone(), hi.clone()])
+            }
+            ConvId::Group(id) => self.check_group_post(sender, id).await,
+        }
+    }
+
+    /// Blocks and the peer's direct-message policy. The system account is exempt.
+    async fn check_direct(&self, sender: &UserId, peer: &UserId) -> Result<(), AppError> {
+        if sender.is_system() {
+            return Ok(());
+        }
+        if peer.is_system() {
+            return Err(AppError::Forbidden("the system account does not take messages".into()));
+        }
+        let gate = self.social.direct_gate(sender, peer).await?;
+        if gate.blocked {
+            return Err(AppError::Blocked);
+        }
+        if gate.policy.unwrap_or(self.default_dm_policy) == DmPolicy::Friends && !gate.friends {
+            return Err(AppError::NotFriends);
+        }
+        Ok(())
+    }
+
+    /// Membership, dissolution and mutes; returns the members to push to.
+    async fn check_group_post(&self, sender: &UserId, id: &str) -> Result<Vec<UserId>, AppError> {
+        let Some((group, member)) = self.groups.gate(id, sender).await? else {
             return Err(AppError::UnknownConversation);
         };
-        let Some(peer) = conv.peer_of(sender) else {
-            return Err(AppError::NotMember);
-        };
-        if !self.known.contains(conv) {
-            if self.users.by_id(peer).await?.is_none() {
-                return Err(AppError::UnknownConversation);
+        if !sender.is_system() {
+            let Some(member) = member else {
+                return Err(AppError::NotMember);
+            };
+            if group.dissolved_at.is_none() && (member.is_muted(now_ms()) || (group.mute_all && !member.role.manages()))
+            {
+                return Err(AppError::Muted);
             }
-            self.convs.ensure_direct(conv, now_ms()).await?;
-            if self.known.len() >= KNOWN_CONVS_CAP {
-                self.known.clear();
-            }
-            self.known.insert(conv.clone());
         }
-        Ok(vec![lo.clone(), hi.clone()])
+        if group.dissolved_at.is_some() {
+            return Err(AppError::GroupDissolved);
+        }
+        Ok(self.members_at(id, group.version).await?.as_ref().clone())
+    }
+
+    /// The group's member ids at `version`, from the cache when it is that fresh.
+    async fn members_at(&self, id: &str, version: i64) -> Result<Arc<Vec<UserId>>, AppError> {
+        if let Some(entry) = self.group_members.get(id)
+            && entry.0 == version
+        {
+            return Ok(entry.1.clone());
+        }
+        let ids = Arc::new(self.groups.member_ids(id).await?);
+        if self.group_members.len() >= KNOWN_CONVS_CAP {
+            self.group_members.clear();
+        }
+        self.group_members.insert(id.to_owned(), (version, ids.clone()));
+        Ok(ids)
+    }
+
+    /// Writes a group notice (a system message recording a group event) to the group's log and
+    /// pushes it to the current members plus `also` (e.g. someone who was just removed).
+    /// Returns once it is durable, with its seq.
+    pub async fn post_notice(
+        &self,
+        group: &str,
+        actor: &UserId,
+        body: &Value,
+        also: &[UserId],
+    ) -> Result<Ack, AppError> {
+        let mut recipients = self.groups.member_ids(group).await?;
+        for user in also {
+            if !recipients.contains(user) {
+                recipients.push(user.clone());
+            }
+        }
+        let pending = self.pipeline.enqueue(Draft {
+            conv: ConvId::Group(group.to_owned()),
+            sender: actor.clone(),
+            device: None,
+            client_msg_id: format!("notice_{}", ulid_like_id()),
+            kind: NOTICE_KIND.to_owned(),
+            body: body.to_string(),
+            recipients,
+        })?;
+        pending.wait().await
+    }
+
+    /// The highest committed seq of a conversation.
+    pub async fn max_seq(&self, conv: &ConvId) -> Result<u64, AppError> {
+        Ok(self.messages.max_seq(conv).await?)
     }
 
     fn page(&self, limit: Option<u32>) -> Result<u64, AppError> {
@@ -224,6 +366,16 @@ impl MessagingService {
             n => Ok(u64::from(n.min(self.limits.max_page))),
         }
     }
+}
+
+/// The `(from, max)` seqs a member may see: above `from`, up to `max`.
+fn visible_range(view: Option<&MemberView>) -> (u64, u64) {
+    view.map_or((0, 0), |v| (v.visible_from, v.visible_max()))
+}
+
+/// A unique, time-ordered id for messages the server writes itself.
+fn ulid_like_id() -> String {
+    tidings_domain::message::generate_msg_id()
 }
 
 fn parse_conv(raw: &str) -> Result<ConvId, AppError> {

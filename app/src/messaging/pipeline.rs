@@ -37,8 +37,9 @@ pub struct Draft {
     pub conv: ConvId,
     /// Author.
     pub sender: UserId,
-    /// The author's device, which learns of the message through its ack, not a push.
-    pub device: DeviceId,
+    /// The author's device, which learns of the message through its ack, not a push (`None`
+    /// for messages the server writes, such as group notices).
+    pub device: Option<DeviceId>,
     /// Dedupe key.
     pub client_msg_id: String,
     /// Kind.
@@ -313,7 +314,7 @@ impl Writer {
         }
         let delivery = Delivery {
             recipients: draft.recipients,
-            skip_device: Some((draft.sender, draft.device)),
+            skip_device: draft.device.map(|d| (draft.sender, d)),
             event: Arc::new(Event::Message(message)),
         };
         if self.pushes.send(delivery).await.is_err() {

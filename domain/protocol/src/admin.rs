@@ -34,6 +34,7 @@ fn scopes(list: &[String]) -> Result<(), validator::ValidationError> {
 
 /// An account as administrators see it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminUser {
     /// User id.
     pub user_id: String,
@@ -54,6 +55,8 @@ pub struct AdminUser {
 
 /// `GET /admin/v1/users?q=&cursor=&limit=`.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct UserSearchQuery {
@@ -73,6 +76,7 @@ pub struct UserSearchQuery {
 
 /// A page of users.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPage {
     /// Users, ascending by id.
     pub users: Vec<AdminUser>,
@@ -83,6 +87,7 @@ pub struct UserPage {
 
 /// `POST /admin/v1/users`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
@@ -105,6 +110,7 @@ pub struct CreateUserRequest {
 
 /// `POST /admin/v1/users/{user_id}/password`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
@@ -115,6 +121,7 @@ pub struct ResetPasswordRequest {
 
 /// `PUT /admin/v1/users/{user_id}/role`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct SetRoleRequest {
@@ -125,6 +132,7 @@ pub struct SetRoleRequest {
 
 /// `GET /admin/v1/stats`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatsResponse {
     /// Accounts, the system account excluded.
     pub users: u64,
@@ -136,6 +144,7 @@ pub struct StatsResponse {
 
 /// `POST /admin/v1/api-keys`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
@@ -149,6 +158,7 @@ pub struct CreateApiKeyRequest {
 
 /// An API key without its secret.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyView {
     /// Id (the middle part of the key).
     pub key_id: String,
@@ -167,6 +177,7 @@ pub struct ApiKeyView {
 
 /// Answer to creating a key: the only time the full key is shown.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
     /// `tk_{key_id}_{secret}`: the bearer token of `/integration/v1`.
     pub key: String,
@@ -177,6 +188,7 @@ pub struct CreatedApiKey {
 
 /// `GET /admin/v1/api-keys`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyList {
     /// Newest first.
     pub api_keys: Vec<ApiKeyView>,

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 /// One message as the wire shows it, in pushes, sync results and REST history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WireMessage {
     /// Conversation id (`d:{lo}:{hi}` or `g:{group_id}`).
     pub conv: String,
@@ -19,6 +20,7 @@ pub struct WireMessage {
     /// `text`, `custom`, ... (see docs/protocol.md).
     pub kind: String,
     /// Kind-specific body, e.g. `{"text": "hi"}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: Value,
     /// Server time of persisting, milliseconds since the Unix epoch.
     pub ts: i64,

@@ -49,6 +49,7 @@ fn webhook_url(url: &str) -> Result<(), validator::ValidationError> {
 
 /// One user of `POST /integration/v1/users/bulk`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct ProvisionUser {
@@ -71,6 +72,7 @@ pub struct ProvisionUser {
 
 /// `POST /integration/v1/users/bulk`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct BulkUsersRequest {
@@ -81,6 +83,7 @@ pub struct BulkUsersRequest {
 
 /// Why one item failed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemError {
     /// Stable code.
     pub code: String,
@@ -90,6 +93,7 @@ pub struct ItemError {
 
 /// The answer for one item, in request order.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkUserResult {
     /// The item's username.
     pub username: String,
@@ -109,6 +113,7 @@ pub struct BulkUserResult {
 
 /// Answer to a bulk call.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkUsersResponse {
     /// One result per item, in request order.
     pub results: Vec<BulkUserResult>,
@@ -116,6 +121,7 @@ pub struct BulkUsersResponse {
 
 /// `POST /integration/v1/messages`: exactly one of `conv` and `to_user`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct IntegrationSendRequest {
@@ -138,11 +144,13 @@ pub struct IntegrationSendRequest {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 32)))]
     pub kind: String,
     /// Kind-specific body.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: serde_json::Value,
 }
 
 /// `POST /integration/v1/webhooks`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
@@ -156,6 +164,7 @@ pub struct CreateWebhookRequest {
 
 /// A webhook without its secret.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookView {
     /// Id.
     pub webhook_id: String,
@@ -169,6 +178,7 @@ pub struct WebhookView {
 
 /// Answer to registering a webhook: the only time the secret is shown.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedWebhook {
     /// The HMAC-SHA256 key of `X-Tidings-Signature`.
     pub secret: String,
@@ -179,6 +189,7 @@ pub struct CreatedWebhook {
 
 /// `GET /integration/v1/webhooks`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookList {
     /// Oldest first.
     pub webhooks: Vec<WebhookView>,
@@ -186,6 +197,8 @@ pub struct WebhookList {
 
 /// `GET /integration/v1/webhooks/{id}/deliveries?cursor=&limit=`.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
@@ -201,6 +214,7 @@ pub struct DeliveriesQuery {
 
 /// One delivery of the log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryView {
     /// Id (the payload's `id`, the `X-Tidings-Delivery` header).
     pub delivery_id: String,
@@ -227,6 +241,7 @@ pub struct DeliveryView {
 
 /// A page of the delivery log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryPage {
     /// Newest first.
     pub deliveries: Vec<DeliveryView>,
@@ -237,6 +252,7 @@ pub struct DeliveryPage {
 
 /// The JSON body of every webhook POST.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookPayload {
     /// Delivery id (same as `X-Tidings-Delivery`): receivers dedupe on it.
     pub id: String,
@@ -245,5 +261,6 @@ pub struct WebhookPayload {
     /// When the event happened (ms).
     pub ts: i64,
     /// `message.sent`, `group.changed`: the message; `user.online`, `user.offline`: `{user_id}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: serde_json::Value,
 }

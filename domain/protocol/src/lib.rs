@@ -6,6 +6,7 @@ pub mod codes;
 pub mod frames;
 pub mod integration;
 pub mod rest;
+pub mod social;
 
 pub use codes::ErrorCode;
 pub use frames::{ClientFrame, ServerFrame, WireMessage};

@@ -66,6 +66,7 @@ pub mod rules {
 
 /// `POST /api/v1/auth/register`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 pub struct RegisterRequest {
     /// 3–32 characters: lowercase letters, digits, `_`, `.`, `-`.
@@ -82,6 +83,7 @@ pub struct RegisterRequest {
 
 /// Answer to register.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterResponse {
     /// The new user's id.
     pub user_id: String,
@@ -89,6 +91,7 @@ pub struct RegisterResponse {
 
 /// `POST /api/v1/auth/login`: one login per device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 pub struct LoginRequest {
     /// Account name.
@@ -107,6 +110,7 @@ pub struct LoginRequest {
 
 /// Tokens for one device session (login and refresh).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     /// Short-lived bearer token for REST and `/ws`.
     pub access_token: String,
@@ -120,6 +124,7 @@ pub struct TokenResponse {
 
 /// `POST /api/v1/auth/refresh`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
@@ -129,6 +134,7 @@ pub struct RefreshRequest {
 
 /// A user's public profile.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     /// User id.
     pub user_id: String,
@@ -145,6 +151,7 @@ pub struct UserProfile {
 
 /// Whether a user is online now, and when they were last active.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Presence {
     /// At least one device is connected.
     pub online: bool,
@@ -155,6 +162,7 @@ pub struct Presence {
 
 /// `PATCH /api/v1/me`.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 pub struct UpdateMeRequest {
     /// New display name (1–64 characters).
@@ -165,6 +173,7 @@ pub struct UpdateMeRequest {
 
 /// `POST /api/v1/conversations/{conv}/messages`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 pub struct SendMessageRequest {
     /// The client's unique id for this message.
@@ -173,12 +182,14 @@ pub struct SendMessageRequest {
     /// Message kind.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 32)))]
     pub kind: String,
-    /// Kind-specific body.
+    /// Kind-specific body, e.g. `{"text": "hi"}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub body: serde_json::Value,
 }
 
 /// Answer to a REST send: the same fields as the `ack` frame minus the request id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessageResponse {
     /// Conversation.
     pub conv: String,
@@ -196,6 +207,7 @@ pub struct SendMessageResponse {
 
 /// `GET /api/v1/conversations/{conv}/messages`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage {
     /// Messages in ascending seq order.
     pub messages: Vec<WireMessage>,
@@ -205,6 +217,7 @@ pub struct MessagePage {
 
 /// `POST /api/v1/conversations/{conv}/read`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReadRequest {
     /// Last read seq.
     pub seq: u64,
@@ -212,6 +225,7 @@ pub struct ReadRequest {
 
 /// One row of `GET /api/v1/conversations`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationSummary {
     /// Conversation id.
     pub conv: String,
@@ -233,6 +247,7 @@ pub struct ConversationSummary {
 
 /// `GET /api/v1/conversations`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationList {
     /// Most recently active first.
     pub conversations: Vec<ConversationSummary>,
@@ -240,6 +255,7 @@ pub struct ConversationList {
 
 /// Error body of every failed REST call.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
@@ -247,8 +263,10 @@ pub struct ErrorBody {
 
 /// Inside [`ErrorBody`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable code (see [`crate::ErrorCode`]).
+    #[cfg_attr(feature = "openapi", schema(example = "not_member"))]
     pub code: String,
     /// Human-readable explanation.
     pub message: String,

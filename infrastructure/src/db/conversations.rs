@@ -54,6 +54,8 @@ impl ConversationStore for SqlConversationStore {
             user_id: Set(user.to_string()),
             read_seq: Set(0),
             joined_at: Set(now_ms),
+            visible_from: Set(0),
+            visible_until: Set(None),
         };
         members::Entity::insert_many([member(lo), member(hi)])
             .on_conflict(
@@ -82,6 +84,8 @@ impl ConversationStore for SqlConversationStore {
             max_seq: from_db(c.max_seq),
             read_seq: from_db(member.read_seq),
             updated_at: c.updated_at,
+            visible_from: from_db(member.visible_from),
+            visible_until: member.visible_until.map(from_db),
         }))
     }
 
@@ -107,6 +111,8 @@ impl ConversationStore for SqlConversationStore {
             .column((conversations::Entity, conversations::Column::MaxSeq))
             .column((conversations::Entity, conversations::Column::UpdatedAt))
             .column((members::Entity, members::Column::ReadSeq))
+            .column((members::Entity, members::Column::VisibleFrom))
+            .column((members::Entity, members::Column::VisibleUntil))
             .from(members::Entity)
             .inner_join(
                 conversations::Entity,
@@ -131,6 +137,8 @@ impl ConversationStore for SqlConversationStore {
                 max_seq: from_db(row.try_get("", "max_seq").map_err(store_err)?),
                 read_seq: from_db(row.try_get("", "read_seq").map_err(store_err)?),
                 updated_at: row.try_get("", "updated_at").map_err(store_err)?,
+                visible_from: from_db(row.try_get("", "visible_from").map_err(store_err)?),
+                visible_until: row.try_get::<Option<i64>>("", "visible_until").map_err(store_err)?.map(from_db),
             });
         }
         Ok(out)

@@ -248,10 +248,11 @@ impl MessageStore for SqlMessageStore {
             .transpose()
     }
 
-    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64) -> Result<u64, StoreError> {
+    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64, upto: u64) -> Result<u64, StoreError> {
         messages::Entity::find()
             .filter(messages::Column::ConvId.eq(conv.to_string()))
             .filter(messages::Column::Seq.gt(to_db(after)))
+            .filter(messages::Column::Seq.lte(to_db(upto)))
             .filter(messages::Column::SenderId.ne(user.to_string()))
             .count(&self.db)
             .await

@@ -4,9 +4,11 @@
 pub mod admin;
 pub mod conversations;
 pub mod entity;
+pub mod groups;
 pub mod messages;
 pub mod migration;
 pub mod sessions;
+pub mod social;
 pub mod users;
 pub mod webhooks;
 
@@ -22,8 +24,10 @@ use tidings_domain::StoreError;
 
 pub use admin::SqlAdminStore;
 pub use conversations::SqlConversationStore;
+pub use groups::SqlGroupStore;
 pub use messages::SqlMessageStore;
 pub use sessions::SqlSessionRepository;
+pub use social::SqlSocialStore;
 pub use users::SqlUserRepository;
 pub use webhooks::SqlWebhookStore;
 

@@ -7,12 +7,16 @@ use tidings_app::AppError;
 use tidings_app::admin::NewUser;
 use tidings_domain::account::{Role, User};
 use tidings_domain::admin::{ApiKey, Scope};
+use tidings_protocol::ErrorCode as C;
 use tidings_protocol::admin::{
     AdminUser, ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreateUserRequest, CreatedApiKey, ResetPasswordRequest,
     SetRoleRequest, StatsResponse, UserPage, UserSearchQuery,
 };
+use tidings_protocol::rest::ErrorBody;
 use validator::Validate;
 
+use super::RouteTable;
+use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -63,7 +67,22 @@ fn role(raw: &str) -> Result<Role, ApiError> {
     Role::parse(raw).ok_or_else(|| ApiError::invalid("role: one of user, admin, bot"))
 }
 
-/// `GET /admin/v1/users?q=&cursor=&limit=` -> a page of users, ascending by id.
+/// Search users by username or display name, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/users",
+    operation_id = "admin_list_users",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(UserSearchQuery),
+    responses(
+        (status = 200, description = "A page of users, ascending by id; `next_cursor` when more follow.", body = UserPage),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn list_users(
     state: web::Data<AppState>,
@@ -77,7 +96,25 @@ pub async fn list_users(
         .json(UserPage { users: page.users.iter().map(admin_user).collect(), next_cursor: page.next_cursor }))
 }
 
-/// `POST /admin/v1/users` -> 201 the new account.
+/// Create an account (user, admin, or bot without a password).
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users",
+    operation_id = "admin_create_user",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "The new account.", body = AdminUser),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::UsernameTaken]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, username = %body.username))]
 pub async fn create_user(
     state: web::Data<AppState>,
@@ -100,7 +137,22 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(admin_user(&user)))
 }
 
-/// `GET /admin/v1/users/{user_id}`.
+/// One account, as admins see it.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/users/{user_id}",
+    operation_id = "admin_get_user",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER_ID)),
+    responses(
+        (status = 200, description = "The account.", body = AdminUser),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn get_user(
     state: web::Data<AppState>,
@@ -110,8 +162,26 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(admin_user(&state.admin.user(&path).await?)))
 }
 
-/// `POST /admin/v1/users/{user_id}/disable` -> the account; its sessions are revoked and its
-/// sockets closed.
+/// Disable an account.
+///
+/// It can no longer log in; every session is revoked and its open sockets close (1008). Its
+/// tokens answer `account_disabled`.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users/{user_id}/disable",
+    operation_id = "admin_disable_user",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER_ID)),
+    responses(
+        (status = 200, description = "The account, disabled.", body = AdminUser),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin_or_protected(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn disable_user(
     state: web::Data<AppState>,
@@ -121,7 +191,23 @@ pub async fn disable_user(
     Ok(HttpResponse::Ok().json(admin_user(&state.admin.disable(&who.0.id, &path).await?)))
 }
 
-/// `POST /admin/v1/users/{user_id}/enable` -> the account.
+/// Enable a disabled account (its old sessions stay revoked).
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users/{user_id}/enable",
+    operation_id = "admin_enable_user",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER_ID)),
+    responses(
+        (status = 200, description = "The account, enabled.", body = AdminUser),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin_or_protected(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn enable_user(
     state: web::Data<AppState>,
@@ -131,7 +217,26 @@ pub async fn enable_user(
     Ok(HttpResponse::Ok().json(admin_user(&state.admin.enable(&who.0.id, &path).await?)))
 }
 
-/// `POST /admin/v1/users/{user_id}/password` {password} -> 204; every session is revoked.
+/// Set a new password for an account; every session is revoked.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/users/{user_id}/password",
+    operation_id = "admin_reset_password",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER_ID)),
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 204, description = "The password is set and every session of the account revoked."),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn reset_password(
     state: web::Data<AppState>,
@@ -144,7 +249,27 @@ pub async fn reset_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `PUT /admin/v1/users/{user_id}/role` {role} -> the account.
+/// Change an account's role (user, admin or bot); becoming a bot revokes every session.
+#[utoipa::path(
+    put,
+    path = "/admin/v1/users/{user_id}/role",
+    operation_id = "admin_set_role",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER_ID)),
+    request_body = SetRoleRequest,
+    responses(
+        (status = 200, description = "The account with its new role.", body = AdminUser),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin_or_protected(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn set_role(
     state: web::Data<AppState>,
@@ -157,7 +282,20 @@ pub async fn set_role(
     Ok(HttpResponse::Ok().json(admin_user(&user)))
 }
 
-/// `GET /admin/v1/stats` -> {users, online_devices, messages_today}.
+/// Figures: accounts, connected devices, messages since midnight UTC.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/stats",
+    operation_id = "admin_stats",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Accounts, connected devices and today's messages.", body = StatsResponse),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn stats(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpResponse, ApiError> {
     let s = state.admin.stats().await?;
@@ -168,7 +306,24 @@ pub async fn stats(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpR
     }))
 }
 
-/// `POST /admin/v1/api-keys` {name, scopes} -> 201 with the full key (shown only here).
+/// Create an API key for a business system; the full key is shown only in this answer.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/api-keys",
+    operation_id = "admin_create_api_key",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateApiKeyRequest,
+    responses(
+        (status = 201, description = "The key; `key` is shown only in this answer.", body = CreatedApiKey),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn create_api_key(
     state: web::Data<AppState>,
@@ -181,14 +336,42 @@ pub async fn create_api_key(
     Ok(HttpResponse::Created().json(CreatedApiKey { key: full, info: key_view(&key) }))
 }
 
-/// `GET /admin/v1/api-keys` -> every key, without secrets.
+/// Every API key, without secrets.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/api-keys",
+    operation_id = "admin_list_api_keys",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every key, newest first, without secrets.", body = ApiKeyList),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn list_api_keys(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpResponse, ApiError> {
     let keys = state.admin.api_keys().await?;
     Ok(HttpResponse::Ok().json(ApiKeyList { api_keys: keys.iter().map(key_view).collect() }))
 }
 
-/// `DELETE /admin/v1/api-keys/{key_id}` -> 204; the key is refused from now on.
+/// Revoke an API key.
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/api-keys/{key_id}",
+    operation_id = "admin_revoke_api_key",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("key_id" = String, Path, description = "The key's id (the part between `tk_` and the secret).")),
+    responses(
+        (status = 204, description = "Revoked: the key is refused from the next request on."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = not_admin(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, key = %path))]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
@@ -199,17 +382,61 @@ pub async fn revoke_api_key(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Routes under `/admin/v1`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list_users))
-        .route("/users", web::post().to(create_user))
-        .route("/users/{user_id}", web::get().to(get_user))
-        .route("/users/{user_id}/disable", web::post().to(disable_user))
-        .route("/users/{user_id}/enable", web::post().to(enable_user))
-        .route("/users/{user_id}/password", web::post().to(reset_password))
-        .route("/users/{user_id}/role", web::put().to(set_role))
-        .route("/stats", web::get().to(stats))
-        .route("/api-keys", web::post().to(create_api_key))
-        .route("/api-keys", web::get().to(list_api_keys))
-        .route("/api-keys/{key_id}", web::delete().to(revoke_api_key));
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.get("/admin/v1/users", list_users)
+        .post("/admin/v1/users", create_user)
+        .get("/admin/v1/users/{user_id}", get_user)
+        .post("/admin/v1/users/{user_id}/disable", disable_user)
+        .post("/admin/v1/users/{user_id}/enable", enable_user)
+        .post("/admin/v1/users/{user_id}/password", reset_password)
+        .put("/admin/v1/users/{user_id}/role", set_role)
+        .get("/admin/v1/stats", stats)
+        .post("/admin/v1/api-keys", create_api_key)
+        .get("/admin/v1/api-keys", list_api_keys)
+        .delete("/admin/v1/api-keys/{key_id}", revoke_api_key);
 }
+
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_users,
+        create_user,
+        get_user,
+        disable_user,
+        enable_user,
+        reset_password,
+        set_role,
+        stats,
+        create_api_key,
+        list_api_keys,
+        revoke_api_key
+    ),
+    components(schemas(
+        AdminUser,
+        UserPage,
+        CreateUserRequest,
+        ResetPasswordRequest,
+        SetRoleRequest,
+        StatsResponse,
+        CreateApiKeyRequest,
+        ApiKeyView,
+        CreatedApiKey,
+        ApiKeyList,
+        ErrorBody
+    ))
+)]
+pub(super) struct Api;
+
+/// The 403 of every admin route.
+fn not_admin() -> String {
+    doc::codes(&[C::Forbidden, C::AccountDisabled])
+}
+
+/// The 403 of admin routes that change an account.
+fn not_admin_or_protected() -> String {
+    format!("{}\n- the system account cannot be changed", not_admin())
+}
+
+const USER_ID: &str = "The account's id (`u_` + ULID).";

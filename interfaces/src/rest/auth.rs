@@ -2,12 +2,33 @@
 
 use actix_web::{HttpResponse, web};
 use tidings_domain::DeviceId;
-use tidings_protocol::rest::{LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse};
+use tidings_protocol::ErrorCode as C;
+use tidings_protocol::rest::{
+    ErrorBody, LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse,
+};
 use validator::Validate;
 
+use super::RouteTable;
+use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.post("/api/v1/auth/register", register)
+        .post("/api/v1/auth/login", login)
+        .post("/api/v1/auth/refresh", refresh)
+        .post("/api/v1/auth/logout", logout);
+}
+
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(register, login, refresh, logout),
+    components(schemas(RegisterRequest, RegisterResponse, LoginRequest, TokenResponse, RefreshRequest, ErrorBody))
+)]
+pub(super) struct Api;
 
 fn tokens(t: tidings_app::Tokens) -> TokenResponse {
     TokenResponse {
@@ -18,17 +39,57 @@ fn tokens(t: tidings_app::Tokens) -> TokenResponse {
     }
 }
 
-/// `POST /auth/register` -> 201 {user_id}; 409 `username_taken`.
+/// Create an account.
+///
+/// Username: 3–32 of `a-z 0-9 _ . -`, starting with a letter or digit; password: 8–128
+/// characters; display name: 1–64 characters, not blank (defaults to the username).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    operation_id = "register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The account is created.", body = RegisterResponse),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::UsernameTaken]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(username = %body.username))]
-pub async fn register(state: web::Data<AppState>, body: web::Json<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let id = state.accounts.register(&body.username, &body.password, body.display_name.as_deref()).await?;
     Ok(HttpResponse::Created().json(RegisterResponse { user_id: id.to_string() }))
 }
 
-/// `POST /auth/login` -> a token pair for this device.
+/// Log a device in and get its token pair.
+///
+/// A device has one live session: logging the same `device_id` in again revokes its previous
+/// session and closes that session's sockets.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A token pair for this device; its previous session is revoked.", body = TokenResponse),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::codes(&[C::InvalidCredentials]), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::AccountDisabled]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(username = %body.username, device = %body.device_id))]
-pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let t = state
         .accounts
@@ -37,16 +98,51 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) ->
     Ok(HttpResponse::Ok().json(tokens(t)))
 }
 
-/// `POST /auth/refresh` -> the next token pair; the old refresh token stops working.
+/// Trade a refresh token for the next token pair.
+///
+/// Refresh tokens are single-use; presenting a spent one again revokes the whole device session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    operation_id = "refresh",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "The next token pair; the refresh token sent is spent.", body = TokenResponse),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::codes(&[C::Unauthorized, C::RefreshReused]), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::AccountDisabled]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all)]
-pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     Ok(HttpResponse::Ok().json(tokens(state.accounts.refresh(&body.refresh_token).await?)))
 }
 
-/// `POST /auth/logout` -> 204; revokes this device's session and closes its sockets.
+/// Log this device out.
+///
+/// Revokes the device session: its tokens stop working at once and its sockets close.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The device session is revoked and its sockets closed (1008)."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn logout(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
+pub(super) async fn logout(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     state.accounts.logout(&who.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

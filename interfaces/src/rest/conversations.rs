@@ -2,46 +2,125 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use tidings_protocol::rest::{ConversationList, MessagePage, ReadRequest, SendMessageRequest};
+use tidings_protocol::rest::{
+    ConversationList, ConversationSummary, ErrorBody, MessagePage, ReadRequest, SendMessageRequest, SendMessageResponse,
+};
+use tidings_protocol::{ErrorCode as C, WireMessage};
 use validator::Validate;
 
+use super::RouteTable;
+use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.get("/api/v1/conversations", list)
+        .get("/api/v1/conversations/{conv}/messages", history)
+        .post("/api/v1/conversations/{conv}/messages", send)
+        .post("/api/v1/conversations/{conv}/read", read);
+}
+
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, history, send, read),
+    components(schemas(
+        ConversationList,
+        ConversationSummary,
+        WireMessage,
+        MessagePage,
+        SendMessageRequest,
+        SendMessageResponse,
+        ReadRequest,
+        ReadResponse,
+        ErrorBody
+    ))
+)]
+pub(super) struct Api;
+
 /// `?limit=` of the list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Most rows to return (at least 1; capped at `limits.max_conversations`).
     limit: Option<u32>,
 }
 
 /// `?after_seq=&before_seq=&limit=` of the history.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// The first `limit` messages with a seq above this (default 0). Not with `before_seq`.
     after_seq: Option<u64>,
+    /// The newest `limit` messages with a seq below this, for scrolling back. Not with `after_seq`.
     before_seq: Option<u64>,
+    /// Page size (at least 1; default `limits.default_page`, capped at `limits.max_page`).
     limit: Option<u32>,
 }
 
 /// Answer to a read.
-#[derive(Debug, Serialize)]
-struct ReadResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ReadResponse {
+    /// Conversation.
     conv: String,
+    /// The caller's read position now (it never moves back).
     read_seq: u64,
 }
 
-/// `GET /conversations`.
+/// The path parameter of every conversation route.
+const CONV: &str = "Conversation id: `d:{lo}:{hi}` (the two user ids in ascending order) or `g:{group_id}`.";
+
+/// List the caller's conversations with unread counts and last messages.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations",
+    operation_id = "list_conversations",
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The caller's conversations, most recently active first.", body = ConversationList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn list(state: web::Data<AppState>, who: Authed, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    who: Authed,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let me = &who.0.user_id;
     let rows = state.messaging.conversations(me, q.limit).await?;
     Ok(HttpResponse::Ok().json(ConversationList { conversations: rows.iter().map(|s| wire::summary(s, me)).collect() }))
 }
 
-/// `GET /conversations/{conv}/messages`.
+/// Read a conversation's history, a page at a time.
+///
+/// With `after_seq`: the first `limit` messages after it; with `before_seq`: the newest `limit`
+/// below it. Not both. A direct conversation with no messages yet answers an empty page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{conv}/messages",
+    operation_id = "list_messages",
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("conv" = String, Path, description = CONV), HistoryQuery),
+    responses(
+        (status = 200, description = "A page of messages, ascending by seq.", body = MessagePage),
+        (status = 400, description = doc::codes(&[C::InvalidField, C::SeqOutOfRange]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
-pub async fn history(
+pub(super) async fn history(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -52,9 +131,35 @@ pub async fn history(
     Ok(HttpResponse::Ok().json(MessagePage { messages: messages.iter().map(wire::message).collect(), has_more }))
 }
 
-/// `POST /conversations/{conv}/messages` -> 201 with the ack (200 when it was a duplicate).
+/// Send a message over HTTP.
+///
+/// 201 once the message is committed, or 200 with the original ack when the `client_msg_id` was
+/// already stored. The message is pushed like a WebSocket send. Limited per user like every send.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{conv}/messages",
+    operation_id = "send_message",
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("conv" = String, Path, description = CONV)),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "The message is committed and pushed (`duplicate: false`).", body = SendMessageResponse),
+        (status = 200, description = "A repeat of a stored `client_msg_id`: the original ack, `duplicate: true`.", body = SendMessageResponse),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField, C::UnsupportedKind]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
+        (status = 413, description = doc::codes(&[C::BodyTooLarge, C::PayloadTooLarge]), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a send would be accepted."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
-pub async fn send(
+pub(super) async fn send(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -70,9 +175,31 @@ pub async fn send(
     Ok(resp.json(wire::send_response(&ack)))
 }
 
-/// `POST /conversations/{conv}/read` {seq}.
+/// Mark the conversation read up to `seq`.
+///
+/// The read position only moves forward; the move is pushed to the caller's other devices and,
+/// in a direct chat, to the peer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{conv}/read",
+    operation_id = "mark_read",
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("conv" = String, Path, description = CONV)),
+    request_body = ReadRequest,
+    responses(
+        (status = 200, description = "The caller's read position, moved forward and pushed.", body = ReadResponse),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField, C::SeqOutOfRange]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
-pub async fn read(
+pub(super) async fn read(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,

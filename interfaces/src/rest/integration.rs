@@ -10,13 +10,19 @@ use tidings_domain::account::Role;
 use tidings_domain::admin::{ApiKey, Scope};
 use tidings_domain::webhook::{WebhookDelivery, WebhookEvent};
 use tidings_protocol::ErrorCode;
+use tidings_protocol::ErrorCode as C;
+use tidings_protocol::admin::AdminUser;
 use tidings_protocol::integration::{
     BulkUserResult, BulkUsersRequest, BulkUsersResponse, CreateWebhookRequest, CreatedWebhook, DeliveriesQuery,
-    DeliveryPage, DeliveryView, IntegrationSendRequest, ItemError, WebhookList, WebhookView,
+    DeliveryPage, DeliveryView, IntegrationSendRequest, ItemError, ProvisionUser, WebhookList, WebhookPayload,
+    WebhookView,
 };
+use tidings_protocol::rest::{ErrorBody, SendMessageResponse};
 use validator::Validate;
 
+use super::RouteTable;
 use super::admin::admin_user;
+use super::doc;
 use super::extract::bearer;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -60,8 +66,30 @@ fn item_error(e: AppError) -> ItemError {
     ItemError { code: api.code.as_str().to_owned(), message: api.message }
 }
 
-/// `POST /integration/v1/users/bulk` (`users:write`) -> one result per item, in order.
-/// Idempotent by username: repeating a call changes nothing.
+/// Create or update up to 500 users, idempotently by username (scope `users:write`).
+///
+/// One result per item, in order. Repeating a call changes nothing. Passwords apply only when an
+/// account is created; admin and system accounts are refused per item (`forbidden`).
+#[utoipa::path(
+    post,
+    path = "/integration/v1/users/bulk",
+    operation_id = "integration_bulk_users",
+    tag = "integration",
+    security(("api_key" = [])),
+    request_body = BulkUsersRequest,
+    responses(
+        (status = 200, description = "One result per item, in request order.", body = BulkUsersResponse),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = out_of_scope(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, n = body.users.len()))]
 pub async fn bulk_users(
     state: web::Data<AppState>,
@@ -101,7 +129,24 @@ pub async fn bulk_users(
     Ok(HttpResponse::Ok().json(BulkUsersResponse { results }))
 }
 
-/// `GET /integration/v1/users/{user_id}` (`users:read`).
+/// One user (scope `users:read`).
+#[utoipa::path(
+    get,
+    path = "/integration/v1/users/{user_id}",
+    operation_id = "integration_get_user",
+    tag = "integration",
+    security(("api_key" = [])),
+    params(("user_id" = String, Path, description = "The user's id (`u_` + ULID).")),
+    responses(
+        (status = 200, description = "The user.", body = AdminUser),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = out_of_scope(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, user = %path))]
 pub async fn get_user(
     state: web::Data<AppState>,
@@ -112,7 +157,32 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(admin_user(&state.integration.user(&path).await?)))
 }
 
-/// `POST /integration/v1/messages` (`messages:send`) -> 201 with the ack (200 for a repeat).
+/// Send a message as a bot or the system account (scope `messages:send`).
+///
+/// 201 once committed, 200 with the original ack for a repeated `client_msg_id`.
+#[utoipa::path(
+    post,
+    path = "/integration/v1/messages",
+    operation_id = "integration_send",
+    tag = "integration",
+    security(("api_key" = [])),
+    request_body = IntegrationSendRequest,
+    responses(
+        (status = 201, description = "Committed and pushed (`duplicate: false`).", body = SendMessageResponse),
+        (status = 200, description = "A repeat of a stored `client_msg_id`: the original ack, `duplicate: true`.", body = SendMessageResponse),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField, C::UnsupportedKind]), body = ErrorBody),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled, C::NotMember, C::Blocked, C::NotFriends, C::Muted]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::codes(&[C::BodyTooLarge, C::PayloadTooLarge]), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id))]
 pub async fn send(
     state: web::Data<AppState>,
@@ -157,7 +227,26 @@ fn delivery_view(d: &WebhookDelivery) -> DeliveryView {
     }
 }
 
-/// `POST /integration/v1/webhooks` (`webhooks:manage`) -> 201 with the secret (shown only here).
+/// Register a webhook (scope `webhooks:manage`); its secret is shown only in this answer.
+#[utoipa::path(
+    post,
+    path = "/integration/v1/webhooks",
+    operation_id = "integration_create_webhook",
+    tag = "integration",
+    security(("api_key" = [])),
+    request_body = CreateWebhookRequest,
+    responses(
+        (status = 201, description = "The webhook and its signing secret (shown only here).", body = CreatedWebhook),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = out_of_scope(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id))]
 pub async fn create_webhook(
     state: web::Data<AppState>,
@@ -171,7 +260,22 @@ pub async fn create_webhook(
     Ok(HttpResponse::Created().json(CreatedWebhook { secret: hook.secret.clone(), info: webhook_view(&hook) }))
 }
 
-/// `GET /integration/v1/webhooks` (`webhooks:manage`).
+/// Every webhook, without secrets (scope `webhooks:manage`).
+#[utoipa::path(
+    get,
+    path = "/integration/v1/webhooks",
+    operation_id = "integration_list_webhooks",
+    tag = "integration",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every webhook, oldest first.", body = WebhookList),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = out_of_scope(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id))]
 pub async fn list_webhooks(state: web::Data<AppState>, who: KeyAuthed) -> Result<HttpResponse, ApiError> {
     who.require(Scope::WebhooksManage)?;
@@ -179,7 +283,24 @@ pub async fn list_webhooks(state: web::Data<AppState>, who: KeyAuthed) -> Result
     Ok(HttpResponse::Ok().json(WebhookList { webhooks: hooks.iter().map(webhook_view).collect() }))
 }
 
-/// `DELETE /integration/v1/webhooks/{webhook_id}` (`webhooks:manage`) -> 204.
+/// Delete a webhook: nothing more is sent to it (scope `webhooks:manage`).
+#[utoipa::path(
+    delete,
+    path = "/integration/v1/webhooks/{webhook_id}",
+    operation_id = "integration_delete_webhook",
+    tag = "integration",
+    security(("api_key" = [])),
+    params(("webhook_id" = String, Path, description = WEBHOOK_ID)),
+    responses(
+        (status = 204, description = "Deleted; pending deliveries are given up."),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = out_of_scope(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, webhook = %path))]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
@@ -191,8 +312,25 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /integration/v1/webhooks/{webhook_id}/deliveries?cursor=&limit=` (`webhooks:manage`)
-/// -> the delivery log, newest first.
+/// A webhook's delivery log, newest first (scope `webhooks:manage`).
+#[utoipa::path(
+    get,
+    path = "/integration/v1/webhooks/{webhook_id}/deliveries",
+    operation_id = "integration_webhook_deliveries",
+    tag = "integration",
+    security(("api_key" = [])),
+    params(("webhook_id" = String, Path, description = WEBHOOK_ID), DeliveriesQuery),
+    responses(
+        (status = 200, description = "A page of the delivery log, newest first; `next_cursor` when more follow.", body = DeliveryPage),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = no_key(), body = ErrorBody),
+        (status = 403, description = out_of_scope(), body = ErrorBody),
+        (status = 429, description = over_rate(), body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, webhook = %path))]
 pub async fn deliveries(
     state: web::Data<AppState>,
@@ -207,13 +345,55 @@ pub async fn deliveries(
     Ok(HttpResponse::Ok().json(DeliveryPage { deliveries: page.iter().map(delivery_view).collect(), next_cursor }))
 }
 
-/// Routes under `/integration/v1`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/bulk", web::post().to(bulk_users))
-        .route("/users/{user_id}", web::get().to(get_user))
-        .route("/messages", web::post().to(send))
-        .route("/webhooks", web::post().to(create_webhook))
-        .route("/webhooks", web::get().to(list_webhooks))
-        .route("/webhooks/{webhook_id}", web::delete().to(delete_webhook))
-        .route("/webhooks/{webhook_id}/deliveries", web::get().to(deliveries));
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.post("/integration/v1/users/bulk", bulk_users)
+        .get("/integration/v1/users/{user_id}", get_user)
+        .post("/integration/v1/messages", send)
+        .post("/integration/v1/webhooks", create_webhook)
+        .get("/integration/v1/webhooks", list_webhooks)
+        .delete("/integration/v1/webhooks/{webhook_id}", delete_webhook)
+        .get("/integration/v1/webhooks/{webhook_id}/deliveries", deliveries);
 }
+
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(bulk_users, get_user, send, create_webhook, list_webhooks, delete_webhook, deliveries),
+    components(schemas(
+        BulkUsersRequest,
+        ProvisionUser,
+        BulkUsersResponse,
+        BulkUserResult,
+        ItemError,
+        IntegrationSendRequest,
+        SendMessageResponse,
+        CreateWebhookRequest,
+        WebhookView,
+        CreatedWebhook,
+        WebhookList,
+        DeliveryView,
+        DeliveryPage,
+        WebhookPayload,
+        AdminUser,
+        ErrorBody
+    ))
+)]
+pub(super) struct Api;
+
+/// The 401 of every integration route.
+fn no_key() -> String {
+    doc::codes(&[C::Unauthorized])
+}
+
+/// The 403 of a key without the route's scope.
+fn out_of_scope() -> String {
+    doc::codes(&[C::Forbidden])
+}
+
+/// The 429 of a key over its rate.
+fn over_rate() -> String {
+    doc::codes(&[C::RateLimited])
+}
+
+const WEBHOOK_ID: &str = "The webhook's id (`wh_…`).";

@@ -1,38 +1,62 @@
-//! REST API `/api/v1`: one module per resource, routes registered here.
+//! REST API: one module per resource. Each module registers its routes in `routes(t)` and
+//! documents them in its `Api`; the two lists below name every module once.
 
 pub mod admin;
 mod auth;
 mod conversations;
+pub(crate) mod doc;
 pub mod extract;
+mod friends;
+mod groups;
 mod health;
 pub mod integration;
+pub mod routes;
+mod spec;
 mod users;
 
 use actix_web::{HttpResponse, web};
 use tidings_protocol::ErrorCode;
+use utoipa::OpenApi as _;
 
+pub use self::routes::RouteTable;
 use crate::error::ApiError;
+
+/// Every REST route, one line per module.
+fn register(t: &mut RouteTable) {
+    health::routes(t);
+    spec::routes(t);
+    auth::routes(t);
+    users::routes(t);
+    conversations::routes(t);
+    friends::routes(t);
+    groups::routes(t);
+    admin::routes(t);
+    integration::routes(t);
+}
+
+/// The OpenAPI part of every module, one line per module (merged by [`crate::openapi::document`]).
+pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        health::Api::openapi(),
+        spec::Api::openapi(),
+        auth::Api::openapi(),
+        users::Api::openapi(),
+        conversations::Api::openapi(),
+        admin::Api::openapi(),
+        integration::Api::openapi(),
+    ]
+}
 
 /// Registers every REST route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .service(
-            web::scope("/api/v1")
-                .route("/auth/register", web::post().to(auth::register))
-                .route("/auth/login", web::post().to(auth::login))
-                .route("/auth/refresh", web::post().to(auth::refresh))
-                .route("/auth/logout", web::post().to(auth::logout))
-                .route("/me", web::get().to(users::me))
-                .route("/me", web::patch().to(users::update_me))
-                .route("/users/{user_id}", web::get().to(users::get))
-                .route("/conversations", web::get().to(conversations::list))
-                .route("/conversations/{conv}/messages", web::get().to(conversations::history))
-                .route("/conversations/{conv}/messages", web::post().to(conversations::send))
-                .route("/conversations/{conv}/read", web::post().to(conversations::read)),
-        )
-        .service(web::scope("/admin/v1").configure(admin::routes))
-        .service(web::scope("/integration/v1").configure(integration::routes));
+    register(&mut RouteTable::serving(cfg));
+}
+
+/// Every REST route as `(METHOD, full path)`, from the same registration code as [`routes`].
+pub fn route_list() -> Vec<(String, String)> {
+    let mut t = RouteTable::listing();
+    register(&mut t);
+    t.into_list()
 }
 
 /// JSON 404 for unknown routes.

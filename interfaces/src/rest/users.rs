@@ -3,23 +3,66 @@
 use actix_web::{HttpResponse, web};
 use tidings_app::AppError;
 use tidings_domain::UserId;
-use tidings_protocol::rest::{Presence, UpdateMeRequest};
+use tidings_protocol::ErrorCode as C;
+use tidings_protocol::rest::{ErrorBody, Presence, UpdateMeRequest, UserProfile};
 use validator::Validate;
 
+use super::RouteTable;
+use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
-/// `GET /me`.
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.get("/api/v1/me", me).patch("/api/v1/me", update_me).get("/api/v1/users/{user_id}", get);
+}
+
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(me, update_me, get), components(schemas(UserProfile, Presence, UpdateMeRequest, ErrorBody)))]
+pub(super) struct Api;
+
+/// The caller's profile.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "get_me",
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's profile (without presence).", body = UserProfile),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
+pub(super) async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(wire::profile(&state.accounts.user(&who.0.user_id).await?)))
 }
 
-/// `PATCH /me` {display_name?}.
+/// Change the caller's profile (`display_name`).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/me",
+    operation_id = "update_me",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "The updated profile.", body = UserProfile),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn update_me(
+pub(super) async fn update_me(
     state: web::Data<AppState>,
     who: Authed,
     body: web::Json<UpdateMeRequest>,
@@ -29,9 +72,29 @@ pub async fn update_me(
     Ok(HttpResponse::Ok().json(wire::profile(&user)))
 }
 
-/// `GET /users/{user_id}`.
+/// Another user's profile, with presence.
+///
+/// Presence is a hint: when it cannot be read the profile answers without it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{user_id}",
+    operation_id = "get_user",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id (`u_` + ULID).")),
+    responses(
+        (status = 200, description = "The user's profile with presence.", body = UserProfile),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn get(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    who: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = UserId::parse(&path).ok_or(AppError::NotFound("user"))?;
     let mut profile = wire::profile(&state.accounts.user(&id).await?);
     let status = state.presence.presence(std::slice::from_ref(&id), tidings_app::clock::now_ms()).await;

@@ -45,8 +45,8 @@ impl MessageStore for CountingStore {
     async fn get(&self, conv: &ConvId, seq: u64) -> Result<Option<Message>, StoreError> {
         self.inner.get(conv, seq).await
     }
-    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64) -> Result<u64, StoreError> {
-        self.inner.count_unread(conv, user, after).await
+    async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64, upto: u64) -> Result<u64, StoreError> {
+        self.inner.count_unread(conv, user, after, upto).await
     }
 }
 
@@ -54,7 +54,7 @@ fn draft(conv: &ConvId, sender: &UserId, cmid: String) -> Draft {
     Draft {
         conv: conv.clone(),
         sender: sender.clone(),
-        device: DeviceId::new("d1"),
+        device: Some(DeviceId::new("d1")),
         client_msg_id: cmid,
         kind: "text".into(),
         body: r#"{"text":"burst"}"#.into(),

@@ -434,7 +434,79 @@ async fn a_failing_receiver_is_given_up_after_max_attempts(backend: Backend) {
     assert!(d["last_error"].as_str().is_some_and(|e| e.contains("503")), "{log}");
 }
 
+async fn group_notices_and_bot_posts_reach_webhooks(backend: Backend) {
+    let (srv, root) = server(backend).await;
+    let api = &srv.api;
+    let k = key(api, &root, &["users:write", "messages:send", "webhooks:manage"]).await;
+    let (_, made) = bulk(api, &k, json!([{"username": "standup-bot", "role": "bot"}])).await;
+    let bot = made["results"][0]["user_id"].as_str().unwrap().to_owned();
+    let mut hooks = Receiver::start(vec![]).await;
+    let (status, hook) = api
+        .call(
+            "POST",
+            "/integration/v1/webhooks",
+            Some(&k),
+            Some(json!({"url": hooks.url, "events": ["group.changed"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+
+    // A person makes a group with a colleague and the bot: the group's notice is a `group.changed`.
+    let alice = api.user("alice", "phone").await;
+    let bob = api.user("bob", "laptop").await;
+    let (status, group) = api
+        .call(
+            "POST",
+            "/api/v1/groups",
+            Some(&alice.access_token),
+            Some(json!({"name": "Standup", "members": [bob.user_id, bot]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let conv = group["conv"].as_str().unwrap().to_owned();
+    let notice = hooks.next().await;
+    assert_eq!(notice.header("x-tidings-event"), "group.changed");
+    assert!(signature_ok(&secret, notice.header("x-tidings-signature"), &notice.body));
+    let data = notice.json()["data"].clone();
+    assert_eq!((data["conv"].as_str(), data["kind"].as_str()), (Some(conv.as_str()), Some("group_notice")), "{data}");
+
+    // The bot posts to the group through the same send call; members get it, ordinary messages
+    // raise no `group.changed`.
+    let mut bob_ws = WsClient::connect(&srv.ws_url(), &bob.access_token).await;
+    let (status, ack) = api
+        .call(
+            "POST",
+            "/integration/v1/messages",
+            Some(&k),
+            Some(json!({"sender": bot, "conv": conv, "client_msg_id": "standup-1", "kind": "text",
+                        "body": {"text": "Standup in 5 minutes"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{ack}");
+    let (msg, _) = bob_ws.wait_for("msg").await;
+    assert_eq!(
+        (msg["message"]["sender"].as_str(), msg["message"]["conv"].as_str()),
+        (Some(bot.as_str()), Some(conv.as_str()))
+    );
+    assert!(hooks.next_within(Duration::from_millis(500)).await.is_none(), "a text message is not a group change");
+
+    // An announcement is a change.
+    let (status, _) = api
+        .call(
+            "PATCH",
+            &format!("/api/v1/groups/{}", group["group_id"].as_str().unwrap()),
+            Some(&alice.access_token),
+            Some(json!({"announcement": "Standups move to 9:30"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let changed = hooks.next().await;
+    assert_eq!(changed.json()["data"]["conv"], conv.as_str());
+}
+
 tidings_tests::both_modes!(
+    group_notices_and_bot_posts_reach_webhooks,
     provisioning_is_idempotent,
     bots_and_the_system_message_users,
     keys_are_held_to_their_scopes,

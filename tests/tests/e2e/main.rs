@@ -6,10 +6,14 @@
 
 mod accounts;
 mod admin;
+mod authz;
 mod bad_input;
 mod cluster;
+mod friends;
 mod gateway;
 mod group_commit;
+mod groups;
 mod integration;
 mod limits;
 mod messaging;
+mod openapi;

@@ -12,6 +12,8 @@ pub struct Model {
     pub user_id: String,
     pub read_seq: i64,
     pub joined_at: i64,
+    pub visible_from: i64,
+    pub visible_until: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

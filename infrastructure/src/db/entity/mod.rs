@@ -1,10 +1,17 @@
 //! sea-orm entities, one per table. They mirror the migrations; domain types never see them.
 
 pub mod api_keys;
+pub mod blocks;
+pub mod chat_groups;
 pub mod conversation_members;
 pub mod conversations;
 pub mod device_sessions;
+pub mod friend_requests;
+pub mod friendships;
+pub mod group_join_requests;
+pub mod group_members;
 pub mod messages;
+pub mod user_settings;
 pub mod users;
 pub mod webhook_deliveries;
 pub mod webhooks;

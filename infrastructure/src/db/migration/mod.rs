@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_accounts;
 mod m20261122_000002_messages;
+mod m20261122_000003_social;
 mod m20261122_000004_admin;
 
 /// Applies every migration in order.
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_accounts::Migration),
             Box::new(m20261122_000002_messages::Migration),
+            Box::new(m20261122_000003_social::Migration),
             Box::new(m20261122_000004_admin::Migration),
         ]
     }

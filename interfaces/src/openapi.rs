@@ -1,0 +1,105 @@
+//! The OpenAPI 3 document of the REST API, served at `GET /api/openapi.json`.
+//!
+//! Each REST module documents its own routes (`#[utoipa::path]` on the handlers, listed in the
+//! module's `Api` derive); [`crate::rest::api_docs`] collects them and this module adds what is
+//! global: info, servers, security schemes and tags. `tests/tests/e2e/openapi.rs` fails when a
+//! registered route is not documented, or a documented one is not registered.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{Components, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder, Paths, Server};
+
+use crate::rest::doc;
+
+/// Name of the security scheme of user routes: an access token from `/api/v1/auth/login`.
+pub const BEARER: &str = "bearer";
+
+/// Name of the security scheme of `/integration/v1` routes: an API key sent as a bearer token.
+pub const API_KEY: &str = "api_key";
+
+/// Tags, in the order a reader meets them: `(name, description)`.
+const TAGS: &[(&str, &str)] = &[
+    ("auth", "Accounts and device sessions: register, login, token refresh, logout."),
+    ("users", "The caller's profile and other users' profiles."),
+    ("conversations", "Conversations, message history, sending over HTTP, read positions."),
+    ("admin", "Enterprise administration (`/admin/v1`): accounts, API keys, figures. Needs the admin role."),
+    (
+        "integration",
+        "Business systems (`/integration/v1`), authenticated by API key: provisioning, sends, webhooks. See docs/admin.md.",
+    ),
+    ("health", "Liveness and readiness probes."),
+    ("meta", "This document."),
+];
+
+/// The whole document: every module's paths and schemas, plus info, servers, security and tags.
+pub fn document() -> OpenApi {
+    let mut doc = base();
+    for part in crate::rest::api_docs() {
+        doc.merge(part);
+    }
+    doc
+}
+
+/// The document as JSON, built on first use and kept; `None` if it could not be serialized.
+pub fn json() -> Option<&'static [u8]> {
+    static JSON: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    JSON.get_or_init(|| {
+        serde_json::to_vec(&document())
+            .inspect_err(|e| tracing::error!(error = %e, "serializing the OpenAPI document"))
+            .ok()
+    })
+    .as_deref()
+}
+
+fn base() -> OpenApi {
+    let mut components = Components::new();
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("Access token from `POST /api/v1/auth/login` or `/api/v1/auth/refresh`."))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        API_KEY,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("API key")
+                .description(Some("An integration API key (`/integration/v1`), as `Authorization: Bearer <key>`."))
+                .build(),
+        ),
+    );
+    let tags: Vec<_> =
+        TAGS.iter().map(|(name, what)| TagBuilder::new().name(*name).description(Some(*what)).build()).collect();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Tidings")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(description()))
+                .license(Some(LicenseBuilder::new().name("Apache-2.0").identifier(Some("Apache-2.0")).build())),
+        )
+        .servers(Some(vec![Server::new("/")]))
+        .paths(Paths::new())
+        .components(Some(components))
+        .tags(Some(tags))
+        .build()
+}
+
+/// The document's introduction: the error envelope and every stable code.
+fn description() -> String {
+    let codes: Vec<String> = doc::ALL_CODES.iter().map(|&c| format!("| `{c}` | {} |", doc::meaning(c))).collect();
+    format!(
+        "The Tidings REST API. The wire contract, WebSocket included, is `docs/protocol.md`.\n\n\
+         Every failed call answers `{{\"error\": {{\"code\": \"...\", \"message\": \"...\"}}}}` (`ErrorBody`) \
+         with a fitting HTTP status. Codes are stable; messages are for people. Each operation lists \
+         the codes it can answer.\n\n| code | meaning |\n|---|---|\n{}",
+        codes.join("\n")
+    )
+}

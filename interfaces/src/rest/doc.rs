@@ -1,0 +1,102 @@
+//! Helpers for the `#[utoipa::path]` annotations: error responses described by their stable codes.
+
+use tidings_protocol::ErrorCode;
+
+/// Every code, in the order of the error table of `docs/protocol.md` (for the catalogue in the
+/// document's description; the OpenAPI test checks that table against the document).
+pub(crate) const ALL_CODES: &[ErrorCode] = {
+    use ErrorCode as C;
+    &[
+        C::BadJson,
+        C::BadFrame,
+        C::UnknownType,
+        C::InvalidField,
+        C::UnsupportedKind,
+        C::BodyTooLarge,
+        C::PayloadTooLarge,
+        C::UnknownConversation,
+        C::NotMember,
+        C::SeqOutOfRange,
+        C::Unauthorized,
+        C::TokenExpired,
+        C::InvalidCredentials,
+        C::RefreshReused,
+        C::UsernameTaken,
+        C::NotFound,
+        C::RateLimited,
+        C::Busy,
+        C::Internal,
+        C::Forbidden,
+        C::Conflict,
+        C::Blocked,
+        C::NotFriends,
+        C::GroupFull,
+        C::Muted,
+        C::GroupDissolved,
+        C::AccountDisabled,
+    ]
+};
+
+/// What a code means to a client, in one short clause.
+pub(crate) fn meaning(code: ErrorCode) -> &'static str {
+    use ErrorCode as C;
+    match code {
+        C::BadJson => "the body is not valid JSON, or not sent as `application/json` (415)",
+        C::BadFrame => "(WebSocket only) the frame is not a JSON object with a string `type`",
+        C::UnknownType => "(WebSocket only) the frame `type` is not one the server knows",
+        C::InvalidField => "a field or query parameter is missing, has the wrong type, or breaks a rule",
+        C::UnsupportedKind => "the message `kind` may not be sent by clients",
+        C::BodyTooLarge => "the message body is over its limit",
+        C::PayloadTooLarge => "the request body is over `limits.max_http_body_bytes`",
+        C::UnknownConversation => "the conversation id is malformed or names a user who does not exist",
+        C::NotMember => "the caller is not part of the conversation",
+        C::SeqOutOfRange => "the seq is 0 or past the conversation's last message",
+        C::Unauthorized => "no token, or a malformed, tampered or revoked one",
+        C::TokenExpired => "the access token has expired: refresh it",
+        C::InvalidCredentials => "wrong username or password",
+        C::RefreshReused => "a spent refresh token was presented again: the device session is revoked",
+        C::UsernameTaken => "the username is taken",
+        C::NotFound => "the thing asked for does not exist",
+        C::RateLimited => "the caller's budget is spent; `retry_after_ms` and `Retry-After` say when to retry",
+        C::Busy => "the server is overloaded: retry with backoff",
+        C::Internal => "a server fault; details are only in the server log",
+        C::Forbidden => "the caller's role, API-key scope or a policy does not allow this",
+        C::Conflict => "the current state does not allow it (already friends, already a member, ...)",
+        C::Blocked => "the other user has blocked the caller",
+        C::NotFriends => "the other user accepts direct messages from friends only",
+        C::GroupFull => "the group is at its member cap",
+        C::Muted => "the caller is muted in the group",
+        C::GroupDissolved => "the group was dissolved: it can be read, not changed or posted to",
+        C::AccountDisabled => "an administrator disabled the account",
+    }
+}
+
+/// The description of an error response: one Markdown line per code, "`code`: meaning".
+pub(crate) fn codes(codes: &[ErrorCode]) -> String {
+    codes.iter().map(|&c| format!("- `{c}`: {}", meaning(c))).collect::<Vec<_>>().join("\n")
+}
+
+/// The 401 of every route that takes an access token.
+pub(crate) fn unauthorized() -> String {
+    codes(&[ErrorCode::Unauthorized, ErrorCode::TokenExpired])
+}
+
+/// The 500 every route that touches storage can answer.
+pub(crate) fn internal() -> String {
+    codes(&[ErrorCode::Internal])
+}
+
+/// The 400 of a JSON body that is malformed or breaks a field rule.
+pub(crate) fn bad_body() -> String {
+    codes(&[ErrorCode::BadJson, ErrorCode::InvalidField])
+}
+
+/// The 413 of a JSON body over the size limit.
+pub(crate) fn too_large() -> String {
+    codes(&[ErrorCode::PayloadTooLarge])
+}
+
+/// The 415 of a body not sent as `application/json`.
+pub(crate) fn not_json() -> String {
+    codes(&[ErrorCode::BadJson])
+}

@@ -400,6 +400,12 @@ impl GroupService {
         Ok(self.groups.members(id, after, limit).await?)
     }
 
+    /// One member of any group, for enterprise admins.
+    pub async fn admin_member(&self, id: &str, user: &UserId) -> Result<GroupMember, AppError> {
+        self.admin_get(id).await?;
+        self.target(id, user).await
+    }
+
     /// Creates a group on behalf of `owner` (an enterprise admin provisioning a team).
     pub async fn admin_create(&self, owner: &UserId, new: NewGroup) -> Result<Group, AppError> {
         if owner.is_system() || self.users.by_id(owner).await?.is_none() {

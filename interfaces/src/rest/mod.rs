@@ -38,6 +38,8 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         auth::Api::openapi(),
         users::Api::openapi(),
         conversations::Api::openapi(),
+        friends::Api::openapi(),
+        groups::Api::openapi(),
     ]
 }
 

@@ -248,11 +248,10 @@ impl GroupStore for SqlGroupStore {
         if let Some(text) = query.map(str::trim).filter(|t| !t.is_empty()) {
             let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             q = q.filter(
-                sea_orm::Condition::any()
-                    .add(groups::Column::GroupId.eq(text))
-                    .add(Expr::expr(Func::lower(Expr::col(groups::Column::Name))).like(
-                        LikeExpr::new(format!("%{escaped}%")).escape('\\'),
-                    )),
+                sea_orm::Condition::any().add(groups::Column::GroupId.eq(text)).add(
+                    Expr::expr(Func::lower(Expr::col(groups::Column::Name)))
+                        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+                ),
             );
         }
         if let Some(after) = after {

@@ -180,6 +180,28 @@ fn user_ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
     raw.iter().map(|id| user_param(id)).collect()
 }
 
+/// A body that may be left out entirely (empty means defaults), but when given must be valid
+/// JSON of the right shape, like every other body.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(raw: &[u8], limit: usize) -> Result<T, ApiError> {
+    if raw.len() > limit {
+        return Err(ApiError::new(
+            tidings_protocol::ErrorCode::PayloadTooLarge,
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ));
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(raw).map_err(|e| {
+        if e.is_data() {
+            ApiError::invalid(e.to_string())
+        } else {
+            ApiError::new(tidings_protocol::ErrorCode::BadJson, actix_web::http::StatusCode::BAD_REQUEST, e.to_string())
+        }
+    })
+}
+
 /// An empty string clears an optional text field.
 fn clearable(value: Option<&String>) -> Option<Option<String>> {
     value.map(|v| Some(v.clone()).filter(|v| !v.trim().is_empty()))
@@ -486,6 +508,9 @@ pub(super) async fn update_member(
     if body.role.is_none() && body.mute_secs.is_none() {
         return Err(ApiError::invalid("give role or mute_secs"));
     }
+    if body.mute_secs.is_some_and(|secs| secs > state.settings.groups.max_mute_secs) {
+        return Err(ApiError::invalid(format!("mute_secs must be at most {}", state.settings.groups.max_mute_secs)));
+    }
     let me = &who.0.user_id;
     if let Some(role) = &body.role {
         let role = Role::parse(role).ok_or_else(|| ApiError::invalid("role: admin or member"))?;
@@ -619,12 +644,13 @@ pub(super) async fn transfer(
     responses(
         (status = 200, description = "The caller is a member now (`status: joined`).", body = JoinResult),
         (status = 202, description = "A join request waits for an owner or admin (`status: pending`, with the request).", body = JoinResult),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField]), body = ErrorBody),
         (status = 401, description = doc::unauthorized(), body = ErrorBody),
         (status = 403, description = doc::codes(&[C::Forbidden]), body = ErrorBody),
         (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
         (status = 409, description = doc::codes(&[C::Conflict, C::GroupFull]), body = ErrorBody),
         (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::codes(&[C::PayloadTooLarge]), body = ErrorBody),
         (status = 500, description = doc::internal(), body = ErrorBody),
         (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
     )
@@ -634,9 +660,9 @@ pub(super) async fn join(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: Option<web::Json<JoinGroupRequest>>,
+    raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = optional_json::<JoinGroupRequest>(&raw, state.settings.limits.max_http_body_bytes)?;
     body.validate()?;
     let message = body.message.filter(|m| !m.trim().is_empty());
     Ok(match state.groups.join(&who.0.user_id, &path, message).await? {

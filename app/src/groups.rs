@@ -274,7 +274,12 @@ impl GroupService {
 
     /// Leaves the group. The owner must hand over ownership (or dissolve) first.
     pub async fn leave(&self, user: &UserId, id: &str) -> Result<(), AppError> {
-        let (_, me) = self.active_member(user, id).await?;
+        let (group, me) = self.member_of(user, id).await?;
+        if group.dissolved_at.is_some() {
+            // Nothing more can be posted, so no notice: the group just leaves the member's list.
+            self.groups.remove_member(id, user).await?;
+            return Ok(());
+        }
         if me.role == Role::Owner {
             return Err(AppError::Forbidden("the owner must transfer ownership or dissolve the group".into()));
         }
@@ -398,6 +403,12 @@ impl GroupService {
         self.admin_get(id).await?;
         let limit = page_size(limit, self.limits.max_page)?;
         Ok(self.groups.members(id, after, limit).await?)
+    }
+
+    /// One member of any group, for enterprise admins.
+    pub async fn admin_member(&self, id: &str, user: &UserId) -> Result<GroupMember, AppError> {
+        self.admin_get(id).await?;
+        self.target(id, user).await
     }
 
     /// Creates a group on behalf of `owner` (an enterprise admin provisioning a team).

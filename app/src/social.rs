@@ -54,6 +54,9 @@ impl SocialService {
         if self.social.is_blocked(to, from).await? {
             return Err(AppError::Blocked);
         }
+        if self.social.is_blocked(from, to).await? {
+            return Err(AppError::Forbidden("you have blocked this user; unblock them first".into()));
+        }
         if self.social.are_friends(from, to).await? {
             return Err(AppError::Conflict("already friends".into()));
         }
@@ -99,6 +102,10 @@ impl SocialService {
             self.social.request(id).await?.filter(|r| &r.to == user).ok_or(AppError::NotFound("friend request"))?;
         if request.status != RequestStatus::Pending {
             return Err(AppError::Conflict(format!("the request was already {}", request.status.as_str())));
+        }
+        if accept && self.social.is_blocked(&request.from, user).await? {
+            // The asker has blocked the recipient since asking: the request no longer stands.
+            return Err(AppError::Blocked);
         }
         let status = if accept { RequestStatus::Accepted } else { RequestStatus::Rejected };
         if !self.social.answer_request(id, status, now_ms()).await? {

@@ -63,6 +63,7 @@ use crate::rest::rules::not_blank;
 
 /// `POST /api/v1/friends/requests`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct FriendRequestBody {
@@ -77,6 +78,7 @@ pub struct FriendRequestBody {
 
 /// A friend request.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FriendRequestView {
     /// Id.
     pub request_id: String,
@@ -98,6 +100,7 @@ pub struct FriendRequestView {
 /// Answer to a friend request: 201 when a new request was sent; 200 when the same request was
 /// pending already (`friends: false`) or the other user had asked first (`friends: true`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FriendRequestResult {
     /// The request.
     pub request: FriendRequestView,
@@ -107,6 +110,7 @@ pub struct FriendRequestResult {
 
 /// `GET /api/v1/friends/requests`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FriendRequestList {
     /// Newest first.
     pub requests: Vec<FriendRequestView>,
@@ -117,6 +121,7 @@ pub struct FriendRequestList {
 
 /// One friend.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FriendView {
     /// Their profile.
     pub user: UserProfile,
@@ -129,6 +134,7 @@ pub struct FriendView {
 
 /// `GET /api/v1/friends`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FriendList {
     /// Ordered by user id.
     pub friends: Vec<FriendView>,
@@ -139,6 +145,7 @@ pub struct FriendList {
 
 /// `PATCH /api/v1/friends/{user_id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFriendRequest {
@@ -150,6 +157,7 @@ pub struct UpdateFriendRequest {
 
 /// One blocked user.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockView {
     /// The blocked user.
     pub user_id: String,
@@ -159,6 +167,7 @@ pub struct BlockView {
 
 /// `GET /api/v1/blocks`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockList {
     /// Ordered by user id.
     pub blocks: Vec<BlockView>,
@@ -169,6 +178,7 @@ pub struct BlockList {
 
 /// `GET|PUT /api/v1/me/privacy`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct PrivacySettings {
@@ -179,6 +189,7 @@ pub struct PrivacySettings {
 
 /// `POST /api/v1/groups`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
@@ -209,6 +220,7 @@ pub struct CreateGroupRequest {
 /// `PATCH /api/v1/groups/{group_id}` (owners and admins). Absent fields stay; an empty string
 /// clears `avatar`, `introduction` or `announcement`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroupRequest {
@@ -242,6 +254,7 @@ pub struct UpdateGroupRequest {
 
 /// The caller's own membership, inside [`GroupInfo`].
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MyMembership {
     /// `owner`, `admin` or `member`.
     pub role: String,
@@ -261,6 +274,7 @@ pub struct MyMembership {
 /// A group. Outsiders see the public card only: id, name, avatar, introduction, join policy,
 /// member count and whether it is dissolved.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupInfo {
     /// Id.
     pub group_id: String,
@@ -302,6 +316,7 @@ pub struct GroupInfo {
 
 /// `GET /api/v1/groups`: the caller's groups.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupList {
     /// Ordered by group id.
     pub groups: Vec<GroupInfo>,
@@ -312,6 +327,7 @@ pub struct GroupList {
 
 /// One member as other members see them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupMemberView {
     /// The member.
     pub user_id: String,
@@ -329,6 +345,7 @@ pub struct GroupMemberView {
 
 /// `GET /api/v1/groups/{group_id}/members`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupMemberList {
     /// Ordered by user id.
     pub members: Vec<GroupMemberView>,
@@ -339,6 +356,7 @@ pub struct GroupMemberList {
 
 /// `POST /api/v1/groups/{group_id}/members`: invite.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
@@ -349,6 +367,7 @@ pub struct InviteRequest {
 
 /// Answer to an invitation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteResult {
     /// Who became a member (people who were members already are left out).
     pub added: Vec<String>,
@@ -356,6 +375,7 @@ pub struct InviteResult {
 
 /// `PATCH /api/v1/groups/{group_id}/members/{user_id}` (owners and admins).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMemberRequest {
@@ -370,6 +390,7 @@ pub struct UpdateMemberRequest {
 
 /// `PATCH /api/v1/groups/{group_id}/me`: the caller's own settings. An empty string clears.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMyMembershipRequest {
@@ -385,6 +406,7 @@ pub struct UpdateMyMembershipRequest {
 
 /// `POST /api/v1/groups/{group_id}/transfer`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
@@ -395,6 +417,7 @@ pub struct TransferRequest {
 
 /// `POST /api/v1/groups/{group_id}/join`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "validate", derive(Validate))]
 #[serde(deny_unknown_fields)]
 pub struct JoinGroupRequest {
@@ -406,6 +429,7 @@ pub struct JoinGroupRequest {
 
 /// A request to join a group.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinRequestView {
     /// Id.
     pub request_id: String,
@@ -429,6 +453,7 @@ pub struct JoinRequestView {
 
 /// Answer to a join: `joined` (200) or `pending` with the request (202).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinResult {
     /// `joined` or `pending`.
     pub status: String,
@@ -439,6 +464,7 @@ pub struct JoinResult {
 
 /// `GET /api/v1/groups/{group_id}/requests`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinRequestList {
     /// Newest first.
     pub requests: Vec<JoinRequestView>,

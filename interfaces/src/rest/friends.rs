@@ -6,6 +6,8 @@ use tidings_app::AppError;
 use tidings_app::social::RequestOutcome;
 use tidings_domain::UserId;
 use tidings_domain::social::{DmPolicy, Friend, FriendRequest, RequestStatus};
+use tidings_protocol::ErrorCode as C;
+use tidings_protocol::rest::{ErrorBody, Presence, UserProfile};
 use tidings_protocol::social::{
     BlockList, BlockView, FriendList, FriendRequestBody, FriendRequestList, FriendRequestResult, FriendRequestView,
     FriendView, PrivacySettings, UpdateFriendRequest,
@@ -13,6 +15,7 @@ use tidings_protocol::social::{
 use validator::Validate;
 
 use super::RouteTable;
+use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -34,23 +37,72 @@ pub(super) fn routes(t: &mut RouteTable) {
         .delete("/api/v1/blocks/{user_id}", unblock);
 }
 
-/// `?after=&limit=` of id-ordered lists.
-#[derive(Debug, Deserialize)]
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        privacy,
+        set_privacy,
+        list,
+        list_requests,
+        send_request,
+        accept,
+        reject,
+        update,
+        remove,
+        list_blocks,
+        block,
+        unblock
+    ),
+    components(schemas(
+        PrivacySettings,
+        FriendList,
+        FriendView,
+        UserProfile,
+        Presence,
+        UpdateFriendRequest,
+        FriendRequestBody,
+        FriendRequestResult,
+        FriendRequestList,
+        FriendRequestView,
+        BlockList,
+        BlockView,
+        ErrorBody
+    ))
+)]
+pub(super) struct Api;
+
+/// `?after=&limit=` of the friend and block lists (ordered by user id).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AfterPage {
+    /// Cursor: the `next_after` of the previous page (a user id). Omit for the first page.
     after: Option<String>,
+    /// Page size (at least 1; default and cap `limits.max_page`).
     limit: Option<u32>,
 }
 
 /// `?direction=incoming|outgoing&status=&before=&limit=` of the request list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
+    /// `incoming` (requests to the caller, the default) or `outgoing` (requests the caller sent).
     direction: Option<String>,
+    /// Only requests in this state: `pending`, `accepted` or `rejected`. Omit for all.
     status: Option<String>,
+    /// Cursor: the `next_before` of the previous page (a request id). Omit for the first page.
     before: Option<String>,
+    /// Page size (at least 1; default and cap `limits.max_page`).
     limit: Option<u32>,
 }
+
+/// The `{user_id}` path parameter.
+const USER: &str = "The other user's id (`u_` + ULID).";
+
+/// The `{request_id}` path parameter.
+const REQUEST: &str = "The friend request's id (`fr_` + ULID).";
 
 fn request_view(r: &FriendRequest) -> FriendRequestView {
     FriendRequestView {
@@ -74,9 +126,34 @@ fn after_user(raw: Option<&str>) -> Result<Option<UserId>, ApiError> {
     raw.map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id"))).transpose()
 }
 
-/// `POST /friends/requests` {user_id, message?}.
+/// Ask another user to be friends.
+///
+/// 201 with a new pending request; 200 with the existing request when the same one is already
+/// pending (`friends: false`), or when the other user had already asked the caller: that request
+/// is accepted and the two are friends now (`friends: true`). An empty `message` is dropped.
+#[utoipa::path(
+    post,
+    path = "/api/v1/friends/requests",
+    operation_id = "send_friend_request",
+    tag = "friends",
+    security(("bearer" = [])),
+    request_body = FriendRequestBody,
+    responses(
+        (status = 201, description = "A new request, pending the other user's answer.", body = FriendRequestResult),
+        (status = 200, description = "The same request was already pending (`friends: false`), or the other user's \
+            own request was accepted and the two are friends now (`friends: true`).", body = FriendRequestResult),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Blocked]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn send_request(
+pub(super) async fn send_request(
     state: web::Data<AppState>,
     who: Authed,
     body: web::Json<FriendRequestBody>,
@@ -98,9 +175,25 @@ pub async fn send_request(
     })
 }
 
-/// `GET /friends/requests`.
+/// List friend requests to or from the caller, newest first.
+///
+/// Incoming requests by default; `direction=outgoing` for the ones the caller sent.
+#[utoipa::path(
+    get,
+    path = "/api/v1/friends/requests",
+    operation_id = "list_friend_requests",
+    tag = "friends",
+    security(("bearer" = [])),
+    params(RequestQuery),
+    responses(
+        (status = 200, description = "A page of requests, newest first.", body = FriendRequestList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn list_requests(
+pub(super) async fn list_requests(
     state: web::Data<AppState>,
     who: Authed,
     q: web::Query<RequestQuery>,
@@ -122,9 +215,26 @@ pub async fn list_requests(
     Ok(HttpResponse::Ok().json(FriendRequestList { requests: rows.iter().map(request_view).collect(), next_before }))
 }
 
-/// `POST /friends/requests/{request_id}/accept`.
+/// Accept a friend request: the two become friends.
+///
+/// Only the request's recipient may answer it; to anyone else it does not exist (404).
+#[utoipa::path(
+    post,
+    path = "/api/v1/friends/requests/{request_id}/accept",
+    operation_id = "accept_friend_request",
+    tag = "friends",
+    security(("bearer" = [])),
+    params(("request_id" = String, Path, description = REQUEST)),
+    responses(
+        (status = 200, description = "The request, now `accepted`.", body = FriendRequestView),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn accept(
+pub(super) async fn accept(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -133,9 +243,26 @@ pub async fn accept(
     Ok(HttpResponse::Ok().json(request_view(&r)))
 }
 
-/// `POST /friends/requests/{request_id}/reject`.
+/// Reject a friend request.
+///
+/// Only the request's recipient may answer it; to anyone else it does not exist (404).
+#[utoipa::path(
+    post,
+    path = "/api/v1/friends/requests/{request_id}/reject",
+    operation_id = "reject_friend_request",
+    tag = "friends",
+    security(("bearer" = [])),
+    params(("request_id" = String, Path, description = REQUEST)),
+    responses(
+        (status = 200, description = "The request, now `rejected`.", body = FriendRequestView),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn reject(
+pub(super) async fn reject(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -149,9 +276,27 @@ async fn friend_view(state: &AppState, f: &Friend) -> Result<FriendView, ApiErro
     Ok(FriendView { user, remark: f.remark.clone(), since: f.since })
 }
 
-/// `GET /friends`.
+/// List the caller's friends, ordered by user id, with their profiles and the caller's remarks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/friends",
+    operation_id = "list_friends",
+    tag = "friends",
+    security(("bearer" = [])),
+    params(AfterPage),
+    responses(
+        (status = 200, description = "A page of friends, ordered by user id.", body = FriendList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn list(state: web::Data<AppState>, who: Authed, q: web::Query<AfterPage>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    who: Authed,
+    q: web::Query<AfterPage>,
+) -> Result<HttpResponse, ApiError> {
     let after = after_user(q.after.as_deref())?;
     let rows = state.social.friends(&who.0.user_id, after.as_ref(), q.limit).await?;
     let mut friends = Vec::with_capacity(rows.len());
@@ -162,9 +307,29 @@ pub async fn list(state: web::Data<AppState>, who: Authed, q: web::Query<AfterPa
     Ok(HttpResponse::Ok().json(FriendList { friends, next_after }))
 }
 
-/// `PATCH /friends/{user_id}` {remark}.
+/// Set or clear the caller's private remark about a friend.
+///
+/// A null, absent or blank `remark` clears it. The other user never sees it.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/friends/{user_id}",
+    operation_id = "update_friend",
+    tag = "friends",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER)),
+    request_body = UpdateFriendRequest,
+    responses(
+        (status = 200, description = "The friend, with the new remark.", body = FriendView),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn update(
+pub(super) async fn update(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -177,9 +342,23 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(friend_view(&state, &f).await?))
 }
 
-/// `DELETE /friends/{user_id}`.
+/// End a friendship, for both sides.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/friends/{user_id}",
+    operation_id = "remove_friend",
+    tag = "friends",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER)),
+    responses(
+        (status = 204, description = "The two are no longer friends."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn remove(
+pub(super) async fn remove(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -189,9 +368,23 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /blocks`.
+/// List the users the caller blocks, ordered by user id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/blocks",
+    operation_id = "list_blocks",
+    tag = "blocks",
+    security(("bearer" = [])),
+    params(AfterPage),
+    responses(
+        (status = 200, description = "A page of blocked users, ordered by user id.", body = BlockList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn list_blocks(
+pub(super) async fn list_blocks(
     state: web::Data<AppState>,
     who: Authed,
     q: web::Query<AfterPage>,
@@ -203,17 +396,52 @@ pub async fn list_blocks(
     Ok(HttpResponse::Ok().json(BlockList { blocks, next_after }))
 }
 
-/// `PUT /blocks/{user_id}`.
+/// Block a user: they can no longer message the caller directly or send them friend requests.
+///
+/// Blocking someone already blocked changes nothing.
+#[utoipa::path(
+    put,
+    path = "/api/v1/blocks/{user_id}",
+    operation_id = "block_user",
+    tag = "blocks",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER)),
+    responses(
+        (status = 204, description = "The user is blocked."),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn block(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn block(
+    state: web::Data<AppState>,
+    who: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let target = user_param(&path)?;
     state.social.block(&who.0.user_id, &target).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `DELETE /blocks/{user_id}`.
+/// Lift a block.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/blocks/{user_id}",
+    operation_id = "unblock_user",
+    tag = "blocks",
+    security(("bearer" = [])),
+    params(("user_id" = String, Path, description = USER)),
+    responses(
+        (status = 204, description = "The block is lifted."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn unblock(
+pub(super) async fn unblock(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -223,16 +451,48 @@ pub async fn unblock(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /me/privacy`.
+/// Who may message the caller directly.
+///
+/// The caller's own choice, or the server default if they never made one.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/privacy",
+    operation_id = "get_privacy",
+    tag = "privacy",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's direct-message policy.", body = PrivacySettings),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn privacy(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
+pub(super) async fn privacy(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     let policy = state.social.dm_policy(&who.0.user_id).await?;
     Ok(HttpResponse::Ok().json(PrivacySettings { dm_policy: policy.as_str().to_owned() }))
 }
 
-/// `PUT /me/privacy` {dm_policy}.
+/// Choose who may message the caller directly: `anyone` or `friends`.
+///
+/// With `friends`, direct sends from non-friends fail with `not_friends`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/privacy",
+    operation_id = "set_privacy",
+    tag = "privacy",
+    security(("bearer" = [])),
+    request_body = PrivacySettings,
+    responses(
+        (status = 200, description = "The caller's direct-message policy now.", body = PrivacySettings),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn set_privacy(
+pub(super) async fn set_privacy(
     state: web::Data<AppState>,
     who: Authed,
     body: web::Json<PrivacySettings>,

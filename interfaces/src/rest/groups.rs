@@ -7,6 +7,8 @@ use tidings_app::groups::{GroupView, JoinOutcome, NewGroup};
 use tidings_domain::UserId;
 use tidings_domain::group::{GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
 use tidings_domain::social::RequestStatus;
+use tidings_protocol::ErrorCode as C;
+use tidings_protocol::rest::ErrorBody;
 use tidings_protocol::social::{
     CreateGroupRequest, GroupInfo, GroupList, GroupMemberList, GroupMemberView, InviteRequest, InviteResult,
     JoinGroupRequest, JoinRequestList, JoinRequestView, JoinResult, MyMembership, TransferRequest, UpdateGroupRequest,
@@ -15,6 +17,7 @@ use tidings_protocol::social::{
 use validator::Validate;
 
 use super::RouteTable;
+use super::doc;
 use super::extract::Authed;
 use super::friends::{next_after, user_param};
 use crate::error::ApiError;
@@ -40,22 +43,81 @@ pub(super) fn routes(t: &mut RouteTable) {
         .post("/api/v1/groups/{group_id}/requests/{request_id}/reject", reject);
 }
 
-/// `?after=&limit=` of id-ordered lists.
-#[derive(Debug, Deserialize)]
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        create,
+        mine,
+        get,
+        update,
+        dissolve,
+        members,
+        invite,
+        update_member,
+        kick,
+        update_me,
+        transfer,
+        join,
+        leave,
+        join_requests,
+        approve,
+        reject
+    ),
+    components(schemas(
+        CreateGroupRequest,
+        UpdateGroupRequest,
+        GroupInfo,
+        MyMembership,
+        GroupList,
+        GroupMemberList,
+        GroupMemberView,
+        InviteRequest,
+        InviteResult,
+        UpdateMemberRequest,
+        UpdateMyMembershipRequest,
+        TransferRequest,
+        JoinGroupRequest,
+        JoinResult,
+        JoinRequestView,
+        JoinRequestList,
+        ErrorBody
+    ))
+)]
+pub(super) struct Api;
+
+/// `?after=&limit=` of id-ordered lists (the caller's groups, a group's members).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AfterPage {
+    /// Cursor: the `next_after` of the previous page. Omit for the first page.
     after: Option<String>,
+    /// Page size (at least 1; default and cap `limits.max_page`).
     limit: Option<u32>,
 }
 
 /// `?status=&before=&limit=` of the join-request list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
+    /// Only requests in this state: `pending`, `accepted` or `rejected`. Omit for all.
     status: Option<String>,
+    /// Cursor: the `next_before` of the previous page (a request id). Omit for the first page.
     before: Option<String>,
+    /// Page size (at least 1; default and cap `limits.max_page`).
     limit: Option<u32>,
 }
+
+/// The `{group_id}` path parameter.
+const GROUP: &str = "Group id (`g_` + ULID); its conversation is `g:{group_id}`.";
+
+/// The `{user_id}` path parameter of member routes.
+const MEMBER: &str = "The member's user id (`u_` + ULID).";
+
+/// The `{request_id}` path parameter of join-request routes.
+const REQUEST: &str = "The join request's id (`jr_` + ULID).";
 
 /// The full view for members, the public card for outsiders.
 fn info(view: &GroupView) -> GroupInfo {
@@ -118,6 +180,28 @@ fn user_ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
     raw.iter().map(|id| user_param(id)).collect()
 }
 
+/// A body that may be left out entirely (empty means defaults), but when given must be valid
+/// JSON of the right shape, like every other body.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(raw: &[u8], limit: usize) -> Result<T, ApiError> {
+    if raw.len() > limit {
+        return Err(ApiError::new(
+            tidings_protocol::ErrorCode::PayloadTooLarge,
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        ));
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(raw).map_err(|e| {
+        if e.is_data() {
+            ApiError::invalid(e.to_string())
+        } else {
+            ApiError::new(tidings_protocol::ErrorCode::BadJson, actix_web::http::StatusCode::BAD_REQUEST, e.to_string())
+        }
+    })
+}
+
 /// An empty string clears an optional text field.
 fn clearable(value: Option<&String>) -> Option<Option<String>> {
     value.map(|v| Some(v.clone()).filter(|v| !v.trim().is_empty()))
@@ -128,9 +212,32 @@ async fn reply_view(state: &AppState, user: &UserId, id: &str) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(info(&view)))
 }
 
-/// `POST /groups`.
+/// Create a group owned by the caller, with first members.
+///
+/// The first members must exist and must not have blocked the caller; the creator counts
+/// toward the member cap. A `created` notice opens the group's log.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups",
+    operation_id = "create_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    request_body = CreateGroupRequest,
+    responses(
+        (status = 201, description = "The new group, as its owner sees it.", body = GroupInfo),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Blocked]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::GroupFull]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn create(
+pub(super) async fn create(
     state: web::Data<AppState>,
     who: Authed,
     body: web::Json<CreateGroupRequest>,
@@ -150,9 +257,29 @@ pub async fn create(
     Ok(HttpResponse::Created().json(info(&view)))
 }
 
-/// `GET /groups`: the caller's groups.
+/// List the caller's groups, ordered by group id.
+///
+/// Dissolved groups stay in the list (their members keep read access).
+#[utoipa::path(
+    get,
+    path = "/api/v1/groups",
+    operation_id = "list_groups",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(AfterPage),
+    responses(
+        (status = 200, description = "A page of the caller's groups, ordered by group id.", body = GroupList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn mine(state: web::Data<AppState>, who: Authed, q: web::Query<AfterPage>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn mine(
+    state: web::Data<AppState>,
+    who: Authed,
+    q: web::Query<AfterPage>,
+) -> Result<HttpResponse, ApiError> {
     let me = &who.0.user_id;
     let rows = state.groups.mine(me, q.after.as_deref(), q.limit).await?;
     let mut groups = Vec::with_capacity(rows.len());
@@ -163,15 +290,61 @@ pub async fn mine(state: web::Data<AppState>, who: Authed, q: web::Query<AfterPa
     Ok(HttpResponse::Ok().json(GroupList { groups, next_after }))
 }
 
-/// `GET /groups/{group_id}`.
+/// Get a group.
+///
+/// Members get the full view with their own membership (`me`); anyone else gets the public
+/// card (id, name, avatar, introduction, join policy, member count, `dissolved_at`), to decide
+/// whether to join.
+#[utoipa::path(
+    get,
+    path = "/api/v1/groups/{group_id}",
+    operation_id = "get_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    responses(
+        (status = 200, description = "The group: the full view for members, the public card for others.", body = GroupInfo),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn get(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    who: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     reply_view(&state, &who.0.user_id, &path).await
 }
 
-/// `PATCH /groups/{group_id}` (owners and admins).
+/// Change a group's settings. Owners and admins only.
+///
+/// Absent fields stay as they are; an empty string clears `avatar`, `introduction` or
+/// `announcement`. Each kind of change is announced to the members by a notice.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/groups/{group_id}",
+    operation_id = "update_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    request_body = UpdateGroupRequest,
+    responses(
+        (status = 200, description = "The group after the change.", body = GroupInfo),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn update(
+pub(super) async fn update(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -191,9 +364,29 @@ pub async fn update(
     reply_view(&state, &who.0.user_id, &path).await
 }
 
-/// `DELETE /groups/{group_id}`: dissolve (owner).
+/// Dissolve a group. The owner only.
+///
+/// The group stays readable by its members (history, member list) but nothing can be changed
+/// or posted any more. A `dissolved` notice is its last message.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/groups/{group_id}",
+    operation_id = "dissolve_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    responses(
+        (status = 204, description = "The group is dissolved."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn dissolve(
+pub(super) async fn dissolve(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -202,9 +395,27 @@ pub async fn dissolve(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /groups/{group_id}/members` (members).
+/// List a group's members, ordered by user id. Members only.
+///
+/// Dissolved groups can still be listed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/groups/{group_id}/members",
+    operation_id = "list_group_members",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP), AfterPage),
+    responses(
+        (status = 200, description = "A page of members, ordered by user id.", body = GroupMemberList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn members(
+pub(super) async fn members(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -220,9 +431,34 @@ pub async fn members(
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
 }
 
-/// `POST /groups/{group_id}/members` {user_ids}: invite.
+/// Add people to a group. Any member may invite, whatever the join policy.
+///
+/// Each invitee must exist and must not have blocked the caller; people who are members already
+/// are skipped. The newcomers are announced by a `joined` notice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups/{group_id}/members",
+    operation_id = "invite_group_members",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    request_body = InviteRequest,
+    responses(
+        (status = 200, description = "Who became a member.", body = InviteResult),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember, C::Blocked]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::GroupFull]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn invite(
+pub(super) async fn invite(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -233,9 +469,34 @@ pub async fn invite(
     Ok(HttpResponse::Ok().json(InviteResult { added: added.iter().map(ToString::to_string).collect() }))
 }
 
-/// `PATCH /groups/{group_id}/members/{user_id}` {role?, mute_secs?} (owners and admins).
+/// Change a member's role or mute them. Owners and admins only.
+///
+/// Give `role`, `mute_secs` or both. Only the owner changes roles (`admin` or `member`; the
+/// owner's own role changes only by transfer). Owners and admins mute members below their role,
+/// for at most `limits.max_mute_secs` seconds; 0 unmutes.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/groups/{group_id}/members/{user_id}",
+    operation_id = "update_group_member",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP), ("user_id" = String, Path, description = MEMBER)),
+    request_body = UpdateMemberRequest,
+    responses(
+        (status = 200, description = "The member after the change.", body = GroupMemberView),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn update_member(
+pub(super) async fn update_member(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<(String, String)>,
@@ -246,6 +507,9 @@ pub async fn update_member(
     let target = user_param(&target)?;
     if body.role.is_none() && body.mute_secs.is_none() {
         return Err(ApiError::invalid("give role or mute_secs"));
+    }
+    if body.mute_secs.is_some_and(|secs| secs > state.settings.groups.max_mute_secs) {
+        return Err(ApiError::invalid(format!("mute_secs must be at most {}", state.settings.groups.max_mute_secs)));
     }
     let me = &who.0.user_id;
     if let Some(role) = &body.role {
@@ -259,9 +523,30 @@ pub async fn update_member(
     Ok(HttpResponse::Ok().json(member_view(&member)))
 }
 
-/// `DELETE /groups/{group_id}/members/{user_id}`: remove a member (owners and admins).
+/// Remove a member from a group. Owners and admins only.
+///
+/// The owner removes anyone, admins remove ordinary members. The removed member keeps read
+/// access up to the `kicked` notice, which they receive too. To leave, use `leave`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/groups/{group_id}/members/{user_id}",
+    operation_id = "kick_group_member",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP), ("user_id" = String, Path, description = MEMBER)),
+    responses(
+        (status = 204, description = "The member is removed."),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn kick(
+pub(super) async fn kick(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<(String, String)>,
@@ -271,9 +556,31 @@ pub async fn kick(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `PATCH /groups/{group_id}/me` {nickname?, remark?}.
+/// Change the caller's own nickname or private remark in a group. Members only.
+///
+/// Absent fields stay; an empty string clears. The remark is seen by the caller only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/groups/{group_id}/me",
+    operation_id = "update_my_group_membership",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    request_body = UpdateMyMembershipRequest,
+    responses(
+        (status = 200, description = "The group, with the caller's membership as changed.", body = GroupInfo),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn update_me(
+pub(super) async fn update_me(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -285,9 +592,32 @@ pub async fn update_me(
     reply_view(&state, &who.0.user_id, &path).await
 }
 
-/// `POST /groups/{group_id}/transfer` {user_id} (owner).
+/// Hand a group's ownership to another member. The owner only.
+///
+/// The old owner becomes an admin. Announced by an `owner_transferred` notice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups/{group_id}/transfer",
+    operation_id = "transfer_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, description = "The group under its new owner, as the caller (now an admin) sees it.", body = GroupInfo),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn transfer(
+pub(super) async fn transfer(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -298,15 +628,41 @@ pub async fn transfer(
     reply_view(&state, &who.0.user_id, &path).await
 }
 
-/// `POST /groups/{group_id}/join` {message?}.
+/// Join a group, or ask to, as its join policy allows.
+///
+/// `open` groups: the caller is a member at once (200, `joined`). `approval` groups: a join
+/// request waits for an owner or admin (202, `pending`; asking again answers the same pending
+/// request). `invite_only` groups: 403. The body (a note for the approvers) is optional.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups/{group_id}/join",
+    operation_id = "join_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    request_body(content = Option<JoinGroupRequest>, description = "Optional: a note for the approvers."),
+    responses(
+        (status = 200, description = "The caller is a member now (`status: joined`).", body = JoinResult),
+        (status = 202, description = "A join request waits for an owner or admin (`status: pending`, with the request).", body = JoinResult),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict, C::GroupFull]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::codes(&[C::PayloadTooLarge]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn join(
+pub(super) async fn join(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: Option<web::Json<JoinGroupRequest>>,
+    raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = optional_json::<JoinGroupRequest>(&raw, state.settings.limits.max_http_body_bytes)?;
     body.validate()?;
     let message = body.message.filter(|m| !m.trim().is_empty());
     Ok(match state.groups.join(&who.0.user_id, &path, message).await? {
@@ -317,16 +673,57 @@ pub async fn join(
     })
 }
 
-/// `POST /groups/{group_id}/leave`.
+/// Leave a group.
+///
+/// The owner cannot leave: they must transfer ownership or dissolve the group first. The caller
+/// keeps read access up to the `left` notice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups/{group_id}/leave",
+    operation_id = "leave_group",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP)),
+    responses(
+        (status = 204, description = "The caller is no longer a member."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn leave(state: web::Data<AppState>, who: Authed, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn leave(
+    state: web::Data<AppState>,
+    who: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     state.groups.leave(&who.0.user_id, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /groups/{group_id}/requests` (owners and admins).
+/// List a group's join requests, newest first. Owners and admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/groups/{group_id}/requests",
+    operation_id = "list_join_requests",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP), RequestQuery),
+    responses(
+        (status = 200, description = "A page of join requests, newest first.", body = JoinRequestList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]
-pub async fn join_requests(
+pub(super) async fn join_requests(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
@@ -344,9 +741,29 @@ pub async fn join_requests(
     Ok(HttpResponse::Ok().json(JoinRequestList { requests: rows.iter().map(join_request_view).collect(), next_before }))
 }
 
-/// `POST /groups/{group_id}/requests/{request_id}/approve`.
+/// Approve a join request: the requester becomes a member. Owners and admins only.
+///
+/// Announced by a `joined` notice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups/{group_id}/requests/{request_id}/approve",
+    operation_id = "approve_join_request",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP), ("request_id" = String, Path, description = REQUEST)),
+    responses(
+        (status = 200, description = "The request, now `accepted`.", body = JoinRequestView),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict, C::GroupFull]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn approve(
+pub(super) async fn approve(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<(String, String)>,
@@ -356,9 +773,26 @@ pub async fn approve(
     Ok(HttpResponse::Ok().json(join_request_view(&r)))
 }
 
-/// `POST /groups/{group_id}/requests/{request_id}/reject`.
+/// Reject a join request. Owners and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/groups/{group_id}/requests/{request_id}/reject",
+    operation_id = "reject_join_request",
+    tag = "groups",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = GROUP), ("request_id" = String, Path, description = REQUEST)),
+    responses(
+        (status = 200, description = "The request, now `rejected`.", body = JoinRequestView),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
-pub async fn reject(
+pub(super) async fn reject(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<(String, String)>,

@@ -42,6 +42,8 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         auth::Api::openapi(),
         users::Api::openapi(),
         conversations::Api::openapi(),
+        friends::Api::openapi(),
+        groups::Api::openapi(),
         admin::Api::openapi(),
         integration::Api::openapi(),
     ]

@@ -210,6 +210,25 @@ async fn blocks_and_dm_policy(backend: Backend) {
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(api.all_messages(&carol, &direct(&dave.user_id, &carol.user_id)).await.len(), 1);
+
+    // Asking someone you block is refused; a request whose asker has since blocked you cannot be
+    // accepted.
+    let (_, req) = api
+        .call("POST", "/api/v1/friends/requests", Some(&dave.access_token), Some(json!({"user_id": alice.user_id})))
+        .await;
+    let rid = req["request"]["request_id"].as_str().unwrap().to_owned();
+    let (status, _) =
+        api.call("PUT", &format!("/api/v1/blocks/{}", alice.user_id), Some(&dave.access_token), None).await;
+    assert_eq!(status, 204);
+    let (status, body) =
+        api.call("POST", &format!("/api/v1/friends/requests/{rid}/accept"), Some(&alice.access_token), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("blocked")));
+    let (status, body) = api
+        .call("POST", "/api/v1/friends/requests", Some(&dave.access_token), Some(json!({"user_id": alice.user_id})))
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (_, friends) = api.call("GET", "/api/v1/friends", Some(&alice.access_token), None).await;
+    assert!(friends["friends"].as_array().unwrap().iter().all(|f| f["user"]["user_id"] != dave.user_id.as_str()));
 }
 
 tidings_tests::both_modes!(friend_lifecycle, blocks_and_dm_policy);

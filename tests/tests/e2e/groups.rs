@@ -234,6 +234,11 @@ async fn group_lifecycle(backend: Backend) {
         .await;
     assert_eq!((status, code(&body)), (410, Some("group_dissolved")));
     assert!(!api.all_messages(&xena, &conv).await.is_empty());
+    // Leaving a dissolved group takes it off the member's list.
+    let (status, _) = api.call("POST", &format!("{base}/leave"), Some(&xena.access_token), None).await;
+    assert_eq!(status, 204);
+    let (_, mine) = api.call("GET", "/api/v1/groups", Some(&xena.access_token), None).await;
+    assert!(mine["groups"].as_array().unwrap().iter().all(|g| g["group_id"] != gid.as_str()), "{mine}");
 }
 
 async fn member_cap_and_bad_input(backend: Backend) {
@@ -260,6 +265,13 @@ async fn member_cap_and_bad_input(backend: Backend) {
     assert_eq!((status, code(&body)), (409, Some("group_full")));
     let (status, body) = api.call("POST", &format!("{base}/join"), Some(&c.access_token), None).await;
     assert_eq!((status, code(&body)), (409, Some("group_full")));
+    let (status, body) =
+        api.call_raw(&format!("{base}/join"), Some(&c.access_token), "application/json", b"{not json".to_vec()).await;
+    assert_eq!((status, code(&body)), (400, Some("bad_json")));
+    let (status, body) = api
+        .call_raw(&format!("{base}/join"), Some(&c.access_token), "application/json", br#"{"message": 5}"#.to_vec())
+        .await;
+    assert_eq!((status, code(&body)), (400, Some("invalid_field")));
     let (_, info) = api.call("GET", &base, Some(&owner.access_token), None).await;
     assert_eq!(info["member_count"].as_u64(), Some(3));
 

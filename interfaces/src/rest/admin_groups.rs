@@ -1,0 +1,426 @@
+//! `/admin/v1/groups`: group administration for enterprise admins — search, create for an owner,
+//! dissolve, members and roles, announcements. Every change is recorded in the group's log as a
+//! notice whose actor is the admin.
+
+use actix_web::{HttpResponse, web};
+use tidings_app::groups::NewGroup;
+use tidings_domain::UserId;
+use tidings_domain::group::{Group, GroupMember, JoinPolicy, Role};
+use tidings_protocol::ErrorCode as C;
+use tidings_protocol::admin_groups::{
+    AdminAnnouncementRequest, AdminCreateGroupRequest, AdminGroupQuery, AdminSetMemberRoleRequest,
+};
+use tidings_protocol::rest::ErrorBody;
+use tidings_protocol::social::{GroupInfo, GroupList, GroupMemberList, GroupMemberView, InviteRequest, InviteResult};
+use validator::Validate;
+
+use super::RouteTable;
+use super::admin::AdminAuthed;
+use super::doc;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Registers the routes of this module.
+pub(super) fn routes(t: &mut RouteTable) {
+    t.get("/admin/v1/groups", list)
+        .post("/admin/v1/groups", create)
+        .get("/admin/v1/groups/{group_id}", get)
+        .delete("/admin/v1/groups/{group_id}", dissolve)
+        .get("/admin/v1/groups/{group_id}/members", members)
+        .post("/admin/v1/groups/{group_id}/members", add_members)
+        .delete("/admin/v1/groups/{group_id}/members/{user_id}", remove_member)
+        .put("/admin/v1/groups/{group_id}/members/{user_id}/role", set_role)
+        .put("/admin/v1/groups/{group_id}/announcement", announce);
+}
+
+/// The OpenAPI part of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, create, get, dissolve, members, add_members, remove_member, set_role, announce),
+    components(schemas(
+        AdminCreateGroupRequest,
+        AdminSetMemberRoleRequest,
+        AdminAnnouncementRequest,
+        GroupInfo,
+        GroupList,
+        GroupMemberList,
+        GroupMemberView,
+        InviteRequest,
+        InviteResult,
+        ErrorBody
+    ))
+)]
+pub(super) struct Api;
+
+/// A group with every field (admins see what members see, without a membership of their own).
+fn full_info(g: &Group) -> GroupInfo {
+    GroupInfo {
+        group_id: g.id.clone(),
+        conv: format!("g:{}", g.id),
+        name: g.name.clone(),
+        avatar: g.avatar.clone(),
+        introduction: g.introduction.clone(),
+        join_policy: g.join_policy.as_str().to_owned(),
+        member_count: g.member_count,
+        dissolved_at: g.dissolved_at,
+        announcement: g.announcement.clone(),
+        owner: Some(g.owner.to_string()),
+        mute_all: Some(g.mute_all),
+        history_visible: Some(g.history_visible),
+        created_at: g.created_at,
+        me: None,
+    }
+}
+
+fn member_view(m: &GroupMember) -> GroupMemberView {
+    let now = tidings_app::clock::now_ms();
+    GroupMemberView {
+        user_id: m.user.to_string(),
+        role: m.role.as_str().to_owned(),
+        nickname: m.nickname.clone(),
+        muted_until: m.muted_until.filter(|&until| until > now),
+        joined_at: m.joined_at,
+    }
+}
+
+fn user(raw: &str) -> Result<UserId, ApiError> {
+    UserId::parse(raw).ok_or_else(|| tidings_app::AppError::NotFound("user").into())
+}
+
+/// Whether a page of `got` rows was full, so another may follow.
+fn full_page(state: &AppState, limit: Option<u32>, got: usize) -> bool {
+    let max = u64::from(state.settings.limits.max_page);
+    got > 0 && got as u64 >= limit.map_or(max, |l| u64::from(l).min(max))
+}
+
+/// List and search all groups.
+///
+/// Admins only. `q` matches a part of the name (case-insensitive) or an exact group id; pages
+/// follow `next_after`.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/groups",
+    operation_id = "admin_list_groups",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(AdminGroupQuery),
+    responses(
+        (status = 200, description = "A page of groups, ordered by id.", body = GroupList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id))]
+pub(super) async fn list(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    q: web::Query<AdminGroupQuery>,
+) -> Result<HttpResponse, ApiError> {
+    q.validate()?;
+    let rows = state.groups.admin_search(q.q.as_deref(), q.after.as_deref(), q.limit).await?;
+    let next_after = full_page(&state, q.limit, rows.len()).then(|| rows.last().map(|g| g.id.clone())).flatten();
+    Ok(HttpResponse::Ok().json(GroupList { groups: rows.iter().map(full_info).collect(), next_after }))
+}
+
+/// Create a group for an owner.
+///
+/// Admins only. The owner and the members must exist; the member cap applies.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/groups",
+    operation_id = "admin_create_group",
+    tag = "admin",
+    security(("bearer" = [])),
+    request_body = AdminCreateGroupRequest,
+    responses(
+        (status = 201, description = "The new group.", body = GroupInfo),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::GroupFull]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id))]
+pub(super) async fn create(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    body: web::Json<AdminCreateGroupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    if body.name.trim().is_empty() {
+        return Err(ApiError::invalid("name: must not be blank"));
+    }
+    let owner = user(&body.owner)?;
+    let members = body.members.iter().map(|m| user(m)).collect::<Result<Vec<_>, _>>()?;
+    let join_policy = match body.join_policy.as_deref() {
+        Some(p) => JoinPolicy::parse(p).ok_or_else(|| ApiError::invalid("join_policy: open, approval or invite_only"))?,
+        None => JoinPolicy::default(),
+    };
+    let new = NewGroup {
+        name: body.name.trim().to_owned(),
+        avatar: body.avatar.clone().filter(|a| !a.trim().is_empty()),
+        introduction: body.introduction.clone().filter(|i| !i.trim().is_empty()),
+        members,
+        join_policy,
+        history_visible: body.history_visible,
+    };
+    let group = state.groups.admin_create(&owner, new).await?;
+    Ok(HttpResponse::Created().json(full_info(&group)))
+}
+
+/// One group, with every field.
+///
+/// Admins only; no membership needed.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/groups/{group_id}",
+    operation_id = "admin_get_group",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = "The group's id.")),
+    responses(
+        (status = 200, description = "The group.", body = GroupInfo),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
+pub(super) async fn get(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(full_info(&state.groups.admin_get(&path).await?)))
+}
+
+/// Dissolve a group.
+///
+/// Admins only. Members keep read access to the history; a `dissolved` notice records it.
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/groups/{group_id}",
+    operation_id = "admin_dissolve_group",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = "The group's id.")),
+    responses(
+        (status = 204, description = "Dissolved."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
+pub(super) async fn dissolve(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state.groups.admin_dissolve(&who.0.id, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A group's members.
+///
+/// Admins only. Ordered by user id; pages follow `next_after`.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/groups/{group_id}/members",
+    operation_id = "admin_list_group_members",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("group_id" = String, Path, description = "The group's id."),
+        ("after" = Option<String>, Query, description = "The last user id of the previous page."),
+        ("limit" = Option<u32>, Query, description = "Page size (1 to `limits.max_page`)."),
+    ),
+    responses(
+        (status = 200, description = "A page of members.", body = GroupMemberList),
+        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
+pub(super) async fn members(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<String>,
+    q: web::Query<MemberPage>,
+) -> Result<HttpResponse, ApiError> {
+    let after = q.after.as_deref().map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")));
+    let after = after.transpose()?;
+    let rows = state.groups.admin_members(&path, after.as_ref(), q.limit).await?;
+    let next_after = full_page(&state, q.limit, rows.len()).then(|| rows.last().map(|m| m.user.to_string())).flatten();
+    Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
+}
+
+/// `?after=&limit=` of the member list.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MemberPage {
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+/// Add members to a group.
+///
+/// Admins only. People who are members already are skipped; the member cap applies.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/groups/{group_id}/members",
+    operation_id = "admin_add_group_members",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = "The group's id.")),
+    request_body = InviteRequest,
+    responses(
+        (status = 200, description = "Who was added.", body = InviteResult),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 409, description = doc::codes(&[C::GroupFull]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
+pub(super) async fn add_members(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<String>,
+    body: web::Json<InviteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let users = body.user_ids.iter().map(|u| user(u)).collect::<Result<Vec<_>, _>>()?;
+    let added = state.groups.admin_add_members(&who.0.id, &path, &users).await?;
+    Ok(HttpResponse::Ok().json(InviteResult { added: added.iter().map(ToString::to_string).collect() }))
+}
+
+/// Remove a member from a group.
+///
+/// Admins only. Not the owner (make another member owner first). The member keeps read access
+/// up to the notice of their removal.
+#[utoipa::path(
+    delete,
+    path = "/admin/v1/groups/{group_id}/members/{user_id}",
+    operation_id = "admin_remove_group_member",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("group_id" = String, Path, description = "The group's id."),
+        ("user_id" = String, Path, description = "The member to remove."),
+    ),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id))]
+pub(super) async fn remove_member(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, target) = path.into_inner();
+    state.groups.admin_remove_member(&who.0.id, &group, &user(&target)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Set a member's role.
+///
+/// Admins only. `owner` hands the ownership over (the old owner becomes an admin); the owner's
+/// own role changes only that way.
+#[utoipa::path(
+    put,
+    path = "/admin/v1/groups/{group_id}/members/{user_id}/role",
+    operation_id = "admin_set_group_member_role",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("group_id" = String, Path, description = "The group's id."),
+        ("user_id" = String, Path, description = "The member."),
+    ),
+    request_body = AdminSetMemberRoleRequest,
+    responses(
+        (status = 200, description = "The member after the change.", body = GroupMemberView),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id))]
+pub(super) async fn set_role(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<(String, String)>,
+    body: web::Json<AdminSetMemberRoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let (group, target) = path.into_inner();
+    let target = user(&target)?;
+    let role = Role::parse(&body.role).ok_or_else(|| ApiError::invalid("role: owner, admin or member"))?;
+    state.groups.admin_set_role(&who.0.id, &group, &target, role).await?;
+    let member = state.groups.admin_member(&group, &target).await?;
+    Ok(HttpResponse::Ok().json(member_view(&member)))
+}
+
+/// Post or clear a group's announcement.
+///
+/// Admins only. Members get an `announcement` notice.
+#[utoipa::path(
+    put,
+    path = "/admin/v1/groups/{group_id}/announcement",
+    operation_id = "admin_announce",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("group_id" = String, Path, description = "The group's id.")),
+    request_body = AdminAnnouncementRequest,
+    responses(
+        (status = 200, description = "The group after the change.", body = GroupInfo),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
+        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
+pub(super) async fn announce(
+    state: web::Data<AppState>,
+    who: AdminAuthed,
+    path: web::Path<String>,
+    body: web::Json<AdminAnnouncementRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let text = body.announcement.clone().filter(|a| !a.trim().is_empty());
+    let group = state.groups.admin_announce(&who.0.id, &path, text).await?;
+    Ok(HttpResponse::Ok().json(full_info(&group)))
+}

@@ -28,7 +28,7 @@ const TAGS: &[(&str, &str)] = &[
     ("blocks", "Blocked users: they can neither message the caller directly nor send friend requests."),
     ("privacy", "Who may message the caller directly: anyone, or friends only."),
     ("groups", "Groups: lifecycle, members, roles, mutes, invitations, join requests, ownership transfer."),
-    ("admin", "Enterprise administration (`/admin/v1`): accounts, API keys, figures. Needs the admin role."),
+    ("admin", "Enterprise administration (`/admin/v1`): accounts, groups, API keys, figures. Needs the admin role."),
     (
         "integration",
         "Business systems (`/integration/v1`), authenticated by API key: provisioning, sends, webhooks. See docs/admin.md.",

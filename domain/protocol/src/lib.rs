@@ -2,6 +2,7 @@
 //! so the two can never drift apart: WebSocket frames, REST bodies and stable error codes.
 
 pub mod admin;
+pub mod admin_groups;
 pub mod codes;
 pub mod frames;
 pub mod integration;

@@ -159,7 +159,9 @@ pub(super) async fn create(
     let owner = user(&body.owner)?;
     let members = body.members.iter().map(|m| user(m)).collect::<Result<Vec<_>, _>>()?;
     let join_policy = match body.join_policy.as_deref() {
-        Some(p) => JoinPolicy::parse(p).ok_or_else(|| ApiError::invalid("join_policy: open, approval or invite_only"))?,
+        Some(p) => {
+            JoinPolicy::parse(p).ok_or_else(|| ApiError::invalid("join_policy: open, approval or invite_only"))?
+        }
         None => JoinPolicy::default(),
     };
     let new = NewGroup {
@@ -260,7 +262,8 @@ pub(super) async fn members(
     path: web::Path<String>,
     q: web::Query<MemberPage>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = q.after.as_deref().map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")));
+    let after =
+        q.after.as_deref().map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")));
     let after = after.transpose()?;
     let rows = state.groups.admin_members(&path, after.as_ref(), q.limit).await?;
     let next_after = full_page(&state, q.limit, rows.len()).then(|| rows.last().map(|m| m.user.to_string())).flatten();

@@ -2,6 +2,7 @@
 //! documents them in its `Api`; the two lists below name every module once.
 
 pub mod admin;
+mod admin_groups;
 mod auth;
 mod conversations;
 pub(crate) mod doc;
@@ -31,6 +32,7 @@ fn register(t: &mut RouteTable) {
     friends::routes(t);
     groups::routes(t);
     admin::routes(t);
+    admin_groups::routes(t);
     integration::routes(t);
 }
 
@@ -45,6 +47,7 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         friends::Api::openapi(),
         groups::Api::openapi(),
         admin::Api::openapi(),
+        admin_groups::Api::openapi(),
         integration::Api::openapi(),
     ]
 }

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod admin;
+mod admin_groups;
 mod authz;
 mod bad_input;
 mod cluster;

@@ -491,6 +491,30 @@ async fn group_notices_and_bot_posts_reach_webhooks(backend: Backend) {
     );
     assert!(hooks.next_within(Duration::from_millis(500)).await.is_none(), "a text message is not a group change");
 
+    // The system account may post to any group; a bot that is not a member may not.
+    let (status, ack) = api
+        .call(
+            "POST",
+            "/integration/v1/messages",
+            Some(&k),
+            Some(json!({"conv": conv, "client_msg_id": "sys-1", "kind": "text", "body": {"text": "Maintenance tonight"}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{ack}");
+    let (msg, _) = bob_ws.wait_for("msg").await;
+    assert_eq!(msg["message"]["sender"], "u_00000000000000000000000000");
+    let (_, made) = bulk(api, &k, json!([{"username": "outside-bot", "role": "bot"}])).await;
+    let outsider = made["results"][0]["user_id"].as_str().unwrap().to_owned();
+    let (status, body) = api
+        .call(
+            "POST",
+            "/integration/v1/messages",
+            Some(&k),
+            Some(json!({"sender": outsider, "conv": conv, "client_msg_id": "ob-1", "kind": "text", "body": {"text": "hi"}})),
+        )
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_member")), "{body}");
+
     // An announcement is a change.
     let (status, _) = api
         .call(

@@ -11,6 +11,7 @@ mod friends;
 mod groups;
 mod health;
 pub mod integration;
+mod paging;
 pub mod routes;
 mod spec;
 mod users;

@@ -40,6 +40,8 @@ pub trait SessionRepository: Send + Sync {
     async fn revoke(&self, id: &SessionId, now_ms: i64) -> Result<(), StoreError>;
     /// Revokes every active session of one device; returns their ids.
     async fn revoke_device(&self, user: &UserId, device: &DeviceId, now_ms: i64) -> Result<Vec<SessionId>, StoreError>;
+    /// The user's sessions still usable at `now_ms`, oldest first.
+    async fn active_for_user(&self, user: &UserId, now_ms: i64) -> Result<Vec<DeviceSession>, StoreError>;
 }
 
 /// The message logs of all conversations.
@@ -178,6 +180,8 @@ pub trait RouteRegistry: Send + Sync {
 pub trait PresenceReader: Send + Sync {
     /// Presence of each user, in the order asked.
     async fn presence(&self, users: &[UserId], now_ms: i64) -> Result<Vec<PresenceStatus>, StoreError>;
+    /// The user's devices connected now (anywhere in the cluster).
+    async fn online_devices(&self, user: &UserId) -> Result<Vec<DeviceId>, StoreError>;
 }
 
 /// Recently committed `(sender, client_msg_id)` keys with their acks, so a retry is answered

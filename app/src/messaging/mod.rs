@@ -2,6 +2,7 @@
 
 mod body;
 mod pipeline;
+mod typing;
 
 use std::sync::Arc;
 

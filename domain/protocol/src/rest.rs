@@ -253,6 +253,30 @@ pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
 }
 
+/// One device session of the caller, in `GET /api/v1/me/devices`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceInfo {
+    /// The device id given at login.
+    pub device_id: String,
+    /// The platform given at login.
+    pub platform: String,
+    /// When the session began (ms).
+    pub created_at: i64,
+    /// A socket of this device is connected now.
+    pub online: bool,
+    /// This is the device making the request.
+    pub current: bool,
+}
+
+/// `GET /api/v1/me/devices`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceList {
+    /// Logged-in devices, oldest session first.
+    pub devices: Vec<DeviceInfo>,
+}
+
 /// Error body of every failed REST call.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

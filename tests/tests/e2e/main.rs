@@ -10,6 +10,7 @@ mod admin_groups;
 mod authz;
 mod bad_input;
 mod cluster;
+mod conversation_list;
 mod devices;
 mod friends;
 mod gateway;

@@ -5,6 +5,7 @@ pub mod admin;
 mod admin_groups;
 mod auth;
 mod conversations;
+mod devices;
 pub(crate) mod doc;
 pub mod extract;
 mod friends;
@@ -29,6 +30,7 @@ fn register(t: &mut RouteTable) {
     spec::routes(t);
     auth::routes(t);
     users::routes(t);
+    devices::routes(t);
     conversations::routes(t);
     friends::routes(t);
     groups::routes(t);
@@ -44,6 +46,7 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         spec::Api::openapi(),
         auth::Api::openapi(),
         users::Api::openapi(),
+        devices::Api::openapi(),
         conversations::Api::openapi(),
         friends::Api::openapi(),
         groups::Api::openapi(),

@@ -477,3 +477,14 @@ impl BackgroundServer {
         }
     }
 }
+
+impl Drop for BackgroundServer {
+    /// A server dropped without [`BackgroundServer::stop`] is told to stop (the command is sent
+    /// at once; nobody waits for it), so its runtime, background tasks and database pool end with
+    /// it instead of living until the process exits.
+    fn drop(&mut self) {
+        if self.thread.take().is_some() {
+            drop(self.handle.stop(false));
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! A user's view of one conversation.
 
-use crate::ids::ConvId;
+use crate::ids::{ConvId, UserId};
 use crate::message::Message;
 
 /// Per-member state of a conversation, as listed to that member.
@@ -26,6 +26,17 @@ impl MemberView {
     pub fn visible_max(&self) -> u64 {
         self.visible_until.map_or(self.max_seq, |until| until.min(self.max_seq))
     }
+}
+
+/// A current member's read position, for read lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadPosition {
+    /// Member.
+    pub user: UserId,
+    /// Read position.
+    pub read_seq: u64,
+    /// The member sees messages with seq above this.
+    pub visible_from: u64,
 }
 
 /// A conversation as the list endpoint returns it.

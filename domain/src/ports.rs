@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::account::{DeviceSession, User};
-use crate::conversation::MemberView;
+use crate::conversation::{MemberView, ReadPosition};
 use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
@@ -59,8 +59,12 @@ pub trait MessageStore: Send + Sync {
     async fn before(&self, conv: &ConvId, before: u64, limit: u64) -> Result<Vec<Message>, StoreError>;
     /// One message.
     async fn get(&self, conv: &ConvId, seq: u64) -> Result<Option<Message>, StoreError>;
-    /// Messages with `after < seq <= upto` not sent by `user`.
+    /// Messages with `after < seq <= upto` not sent by `user`, not counting recall notices and
+    /// recalled messages ([`crate::message::NOT_UNREAD_KINDS`]).
     async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64, upto: u64) -> Result<u64, StoreError>;
+    /// Erases a message's body and marks it recalled (kind `recalled`, body `{}`), if it is a
+    /// user message not recalled yet. Returns whether this call recalled it.
+    async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError>;
 }
 
 /// Conversations, their members and members' read positions.
@@ -74,6 +78,8 @@ pub trait ConversationStore: Send + Sync {
     async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError>;
     /// The member's conversations, most recently active first.
     async fn list_for_user(&self, user: &UserId, limit: u64) -> Result<Vec<MemberView>, StoreError>;
+    /// Read positions of the conversation's current members (not of former ones).
+    async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError>;
 }
 
 /// Hands out per-conversation sequence numbers.

@@ -5,7 +5,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
-use tidings_domain::conversation::MemberView;
+use tidings_domain::conversation::{MemberView, ReadPosition};
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -140,6 +140,24 @@ impl ConversationStore for SqlConversationStore {
                 visible_from: from_db(row.try_get("", "visible_from").map_err(store_err)?),
                 visible_until: row.try_get::<Option<i64>>("", "visible_until").map_err(store_err)?.map(from_db),
             });
+        }
+        Ok(out)
+    }
+
+    async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError> {
+        let found = members::Entity::find()
+            .filter(members::Column::ConvId.eq(conv.to_string()))
+            .filter(members::Column::VisibleUntil.is_null())
+            .all(&self.db)
+            .await
+            .map_err(store_err)?;
+        let mut out = Vec::with_capacity(found.len());
+        for m in found {
+            let Some(user) = UserId::parse(&m.user_id) else {
+                tracing::warn!(user_id = m.user_id, "skipping malformed member id in storage");
+                continue;
+            };
+            out.push(ReadPosition { user, read_seq: from_db(m.read_seq), visible_from: from_db(m.visible_from) });
         }
         Ok(out)
     }

@@ -11,6 +11,8 @@ mod friends;
 mod groups;
 mod health;
 pub mod integration;
+mod recall;
+mod receipts;
 pub mod routes;
 mod spec;
 mod users;
@@ -29,6 +31,8 @@ fn register(t: &mut RouteTable) {
     auth::routes(t);
     users::routes(t);
     conversations::routes(t);
+    recall::routes(t);
+    receipts::routes(t);
     friends::routes(t);
     groups::routes(t);
     admin::routes(t);
@@ -44,6 +48,8 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         auth::Api::openapi(),
         users::Api::openapi(),
         conversations::Api::openapi(),
+        recall::Api::openapi(),
+        receipts::Api::openapi(),
         friends::Api::openapi(),
         groups::Api::openapi(),
         admin::Api::openapi(),

@@ -18,3 +18,4 @@ mod integration;
 mod limits;
 mod messaging;
 mod openapi;
+mod rich;

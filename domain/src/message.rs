@@ -69,8 +69,8 @@ pub const RECALLED_BODY: &str = "{}";
 /// Kinds that never count as unread: a recall notice and the recalled message itself.
 pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND];
 
-/// Whether a client may recall a message of this kind (system messages and already recalled
-/// ones cannot be).
+/// Whether clients may send this kind, and so whether a message of it may be recalled (system
+/// messages and already recalled ones may not).
 pub fn is_user_kind(kind: &str) -> bool {
     USER_KINDS.contains(&kind)
 }

@@ -208,8 +208,6 @@ pub struct LimitSettings {
     pub max_text_chars: usize,
     /// Most bytes of a message body's JSON.
     pub max_body_bytes: usize,
-    /// Most bytes of a `custom` body's JSON.
-    pub max_custom_bytes: usize,
     /// Most user ids in a text's `mentions`.
     pub max_mentions: usize,
     /// Most characters of a file name in a `file` message.
@@ -323,7 +321,6 @@ impl Default for LimitSettings {
         Self {
             max_text_chars: 4000,
             max_body_bytes: 16 * 1024,
-            max_custom_bytes: 16 * 1024,
             max_mentions: 50,
             max_file_name_chars: 255,
             max_file_bytes: 2 * 1024 * 1024 * 1024,
@@ -455,7 +452,6 @@ impl Settings {
             || l.default_page == 0
             || l.max_page == 0
             || l.max_conversations == 0
-            || l.max_custom_bytes == 0
             || l.max_file_name_chars == 0
             || l.max_media_side == 0
             || l.max_voice_ms == 0

@@ -308,7 +308,6 @@ impl Application {
                 body: BodyLimits {
                     max_text_chars: l.max_text_chars,
                     max_body_bytes: l.max_body_bytes,
-                    max_custom_bytes: l.max_custom_bytes,
                     max_mentions: l.max_mentions,
                     max_file_name_chars: l.max_file_name_chars,
                     max_file_bytes: l.max_file_bytes,

@@ -16,10 +16,8 @@ use crate::error::AppError;
 pub struct BodyLimits {
     /// Max characters of a `text` message.
     pub max_text_chars: usize,
-    /// Max bytes of any body's JSON text.
+    /// Max bytes of any body's JSON text (the one size limit of `custom` bodies).
     pub max_body_bytes: usize,
-    /// Max bytes of a `custom` body's JSON text.
-    pub max_custom_bytes: usize,
     /// Max user ids in a text's `mentions`.
     pub max_mentions: usize,
     /// Max characters of a file name.
@@ -63,7 +61,7 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedB
         return Err(AppError::InvalidField("body must be a JSON object".into()));
     };
     let json = body.to_string();
-    let max = if kind == "custom" { limits.max_custom_bytes } else { limits.max_body_bytes };
+    let max = limits.max_body_bytes;
     if json.len() > max {
         return Err(too_large(format!("body has {} bytes; the limit is {max}", json.len())));
     }
@@ -187,7 +185,6 @@ mod tests {
     const LIMITS: BodyLimits = BodyLimits {
         max_text_chars: 5,
         max_body_bytes: 128,
-        max_custom_bytes: 64,
         max_mentions: 2,
         max_file_name_chars: 8,
         max_file_bytes: 1000,
@@ -262,7 +259,7 @@ mod tests {
         assert_eq!(code(validate("recalled", &json!({}), LIMITS)), "unsupported_kind");
         assert_eq!(code(validate("custom", &json!({"a": 1}), LIMITS)), "ok");
         assert_eq!(code(validate("custom", &json!({"a": 1, "reply_to": {"seq": "x"}}), LIMITS)), "invalid_field");
-        let big = json!({"a": "x".repeat(100)});
+        let big = json!({"a": "x".repeat(130)});
         assert_eq!(code(validate("custom", &big, LIMITS)), "body_too_large");
     }
 }

@@ -86,10 +86,10 @@ impl MessagingService {
         }
         let window = self.limits.recall_window_ms;
         if now_ms().saturating_sub(message.ts) > window {
-            let secs = window / 1000;
+            let span = if window % 1000 == 0 { format!("{} s", window / 1000) } else { format!("{window} ms") };
             let tail = if group { "; a group owner or admin still can" } else { "" };
             return Err(AppError::Forbidden(format!(
-                "the recall window has passed: a message can be recalled within {secs} s of sending{tail}"
+                "the recall window has passed: a message can be recalled within {span} of sending{tail}"
             )));
         }
         Ok(())

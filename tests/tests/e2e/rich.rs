@@ -18,7 +18,7 @@ fn small_limits(s: &mut Settings) {
     s.limits.send_burst = 10_000;
     s.limits.send_per_sec = 10_000.0;
     s.limits.max_text_chars = 20;
-    s.limits.max_custom_bytes = 200;
+    s.limits.max_body_bytes = 200;
     s.limits.max_mentions = 2;
     s.limits.max_file_name_chars = 16;
     s.limits.max_file_bytes = 1_000;
@@ -199,9 +199,16 @@ async fn recall_by_the_sender(backend: Backend) {
 
     // Over WebSocket: answered with the ack of the notice; every device of both learns it.
     a1.send(json!({"type": "recall", "id": "rc1", "conv": conv, "seq": 1})).await;
-    let (ack, _) = a1.wait_for("ack").await;
+    let (ack, before) = a1.wait_for("ack").await;
     assert_eq!((ack["id"].as_str(), ack["seq"].as_u64()), (Some("rc1"), Some(4)), "{ack}");
-    for ws in [&mut a1, &mut a2, &mut b1] {
+    // The asking device gets the notice too, before or after its ack.
+    let early = before.into_iter().find(|f| f["message"]["kind"] == "recall").map(|f| f["message"].clone());
+    let a1_notice = match early {
+        Some(notice) => notice,
+        None => next_of_kind(&mut a1, "recall").await,
+    };
+    assert_eq!(a1_notice["seq"], 4);
+    for ws in [&mut a2, &mut b1] {
         let notice = next_of_kind(ws, "recall").await;
         assert_eq!((notice["seq"].as_u64(), notice["sender"].as_str()), (Some(4), Some(alice.user_id.as_str())));
         assert_eq!(notice["body"], json!({"seq": 1, "by": alice.user_id}));

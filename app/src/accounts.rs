@@ -10,6 +10,7 @@ use tidings_domain::ports::{
 use tidings_domain::{DeviceId, SessionId, StoreError, UserId};
 
 use crate::clock::now_ms;
+use crate::devices::DeviceLimits;
 use crate::error::AppError;
 
 /// Token lifetimes.
@@ -37,11 +38,12 @@ pub struct Tokens {
 /// Account and session use cases.
 pub struct AccountService {
     users: Arc<dyn UserRepository>,
-    sessions: Arc<dyn SessionRepository>,
+    pub(crate) sessions: Arc<dyn SessionRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenService>,
-    notifier: Arc<dyn Notifier>,
+    pub(crate) notifier: Arc<dyn Notifier>,
     policy: AuthPolicy,
+    pub(crate) device_limits: DeviceLimits,
 }
 
 impl AccountService {
@@ -54,7 +56,13 @@ impl AccountService {
         notifier: Arc<dyn Notifier>,
         policy: AuthPolicy,
     ) -> Self {
-        Self { users, sessions, hasher, tokens, notifier, policy }
+        Self { users, sessions, hasher, tokens, notifier, policy, device_limits: DeviceLimits::default() }
+    }
+
+    /// Uses `limits` for how many devices per platform may be logged in at once.
+    pub fn with_device_limits(mut self, limits: DeviceLimits) -> Self {
+        self.device_limits = limits;
+        self
     }
 
     /// Creates an account (inputs already validated at the gate).
@@ -106,6 +114,7 @@ impl AccountService {
         for old in self.sessions.revoke_device(&user.id, &device, now).await? {
             self.announce_revoked(&user.id, old).await;
         }
+        self.enforce_device_limit(&user.id, &device, platform).await?;
         let secret = self.tokens.new_secret();
         let session = DeviceSession {
             id: SessionId::generate(),

@@ -4,18 +4,22 @@
 pub mod accounts;
 pub mod admin;
 pub mod clock;
+pub mod devices;
 pub mod error;
 pub mod groups;
 pub mod integration;
 pub mod messaging;
+pub mod presence;
 pub mod social;
 pub mod webhooks;
 
 pub use accounts::{AccountService, AuthPolicy, Tokens};
 pub use admin::AdminService;
+pub use devices::DeviceLimits;
 pub use error::AppError;
 pub use groups::{GroupLimits, GroupService};
 pub use integration::IntegrationService;
 pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig};
+pub use presence::PresenceService;
 pub use social::SocialService;
 pub use webhooks::{WebhookConfig, WebhookNotifier, WebhookService};

@@ -6,6 +6,7 @@ pub mod client;
 pub mod stats;
 pub mod w1;
 pub mod w2;
+pub mod w3;
 pub mod w4;
 
 /// Refuses any server address outside 127.0.0.0/8 (and `localhost`).

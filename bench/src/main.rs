@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use tidings_bench::{w1, w2, w4};
+use tidings_bench::{w1, w2, w3, w4};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -56,6 +56,21 @@ enum Workload {
         /// Total messages per second; 0 = windowed, as fast as acks allow.
         #[arg(long, default_value_t = 0)]
         rate: u64,
+    },
+    /// Group fan-out: one group, all members online, some of them sending.
+    W3 {
+        /// Group members (the server's `groups.max_members` must allow them).
+        #[arg(long, default_value_t = 1000)]
+        members: usize,
+        /// Members who send.
+        #[arg(long, default_value_t = 10)]
+        senders: usize,
+        /// Messages per sender.
+        #[arg(long, default_value_t = 100)]
+        messages: usize,
+        /// Unacknowledged sends per sender.
+        #[arg(long, default_value_t = 8)]
+        window: usize,
     },
     /// Reconnect storm: offline clients with waiting messages all reconnect and sync.
     W4 {
@@ -121,6 +136,37 @@ async fn main() -> anyhow::Result<()> {
                 println!(
                     "W4: {} clients x {} waiting messages (filled in {:.1}s); all reconnected and caught up in {:.2}s: {} complete, {} incomplete; load generator CPU {:.0}%",
                     r.clients, r.messages_each, r.fill_s, r.catch_up_s, r.caught_up, r.incomplete, r.client_cpu_pct
+                );
+            }
+            Workload::W3 { members, senders, messages, window } => {
+                let r = w3::run(w3::W3Params {
+                    servers: cli.servers.clone(),
+                    members,
+                    senders,
+                    messages,
+                    window,
+                    timeout,
+                    prefix,
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W3: group of {}, {} senders, {} acked; {} of {} deliveries in {:.2}s = {:.0} deliveries/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%",
+                    r.members,
+                    r.senders,
+                    r.acked,
+                    r.delivered,
+                    r.expected,
+                    r.elapsed_s,
+                    r.deliveries_per_s,
+                    r.latency.p50_us as f64 / 1000.0,
+                    r.latency.p99_us as f64 / 1000.0,
+                    r.latency.p999_us as f64 / 1000.0,
+                    r.latency.max_us as f64 / 1000.0,
+                    r.lost,
+                    r.duplicated,
+                    r.reordered,
+                    r.client_cpu_pct
                 );
             }
             Workload::W2 { pairs, messages, window, rate } => {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tidings_bench::{w1, w2, w4};
+use tidings_bench::{w1, w2, w3, w4};
 use tidings_tests::{Backend, spawn_server_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,6 +37,24 @@ async fn w2_delivers_everything_once_in_order() {
     .await
     .unwrap();
     assert_eq!((paced.delivered, paced.lost), (40, 0), "{paced:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w3_fans_out_to_every_member_once_in_order() {
+    let srv = spawn_server_on(Backend::Embedded).await;
+    let r = w3::run(w3::W3Params {
+        servers: vec![format!("http://127.0.0.1:{}", srv.port())],
+        members: 30,
+        senders: 3,
+        messages: 20,
+        window: 4,
+        timeout: Duration::from_secs(60),
+        prefix: "smokew3".into(),
+    })
+    .await
+    .unwrap();
+    assert_eq!((r.acked, r.expected, r.delivered), (60, 60 * 29, 60 * 29), "{r:?}");
+    assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{r:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,32 @@ pub struct MemberView {
     pub visible_from: u64,
     /// The member sees messages up to this seq only; set when they left or were removed.
     pub visible_until: Option<u64>,
+    /// The member's own preferences for this conversation.
+    pub prefs: MemberPrefs,
+    /// When the member's row last changed (read, preferences), ms; 0 if never.
+    pub changed_at: i64,
+}
+
+/// A member's own settings for one conversation, shared by all their devices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberPrefs {
+    /// No notifications wanted (clients decide what that means).
+    pub muted: bool,
+    /// Listed before the others.
+    pub pinned: bool,
+    /// Unsent text.
+    pub draft: Option<String>,
+}
+
+/// A change of [`MemberPrefs`]; `None` keeps a field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrefsPatch {
+    /// New mute flag.
+    pub muted: Option<bool>,
+    /// New pin flag.
+    pub pinned: Option<bool>,
+    /// New draft; `Some(None)` clears it.
+    pub draft: Option<Option<String>>,
 }
 
 impl MemberView {
@@ -26,6 +52,32 @@ impl MemberView {
     pub fn visible_max(&self) -> u64 {
         self.visible_until.map_or(self.max_seq, |until| until.min(self.max_seq))
     }
+
+    /// The row's version: when anything it shows last changed (a message, a read, a preference).
+    pub fn version(&self) -> i64 {
+        self.updated_at.max(self.changed_at)
+    }
+}
+
+/// Who or what a conversation is with, for the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversationProfile {
+    /// The other user of a direct chat.
+    Peer {
+        /// Their id.
+        user_id: crate::ids::UserId,
+        /// Their display name.
+        display_name: String,
+    },
+    /// A group.
+    Group {
+        /// Group id.
+        group_id: String,
+        /// Its name.
+        name: String,
+        /// Its avatar.
+        avatar: Option<String>,
+    },
 }
 
 /// A current member's read position, for read lists.
@@ -48,4 +100,8 @@ pub struct ConversationSummary {
     pub unread: u64,
     /// The newest message.
     pub last_message: Option<Message>,
+    /// An unread message mentions the member (by id or `mention_all`).
+    pub mentioned: bool,
+    /// The peer or the group, when known.
+    pub profile: Option<ConversationProfile>,
 }

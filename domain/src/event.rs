@@ -27,6 +27,40 @@ pub enum Event {
         /// Revoked session.
         session_id: SessionId,
     },
+    /// A device session was ended by the server (device policy, remote logout): its sockets get
+    /// a `kicked` frame with the reason, then close.
+    Kicked {
+        /// Owner.
+        user_id: UserId,
+        /// Ended session.
+        session_id: SessionId,
+        /// Why, e.g. `device_limit` or `remote_logout`.
+        reason: String,
+    },
+    /// A user's first device connected or last device disconnected. Goes to every connection
+    /// subscribed to that user, on every instance (the delivery's recipients are ignored).
+    Presence {
+        /// Whose presence changed.
+        user_id: UserId,
+        /// Now online.
+        online: bool,
+        /// Last activity (ms).
+        last_active_at: Option<i64>,
+    },
+    /// A member is typing in a conversation (never stored).
+    Typing {
+        /// Conversation.
+        conv: ConvId,
+        /// Who types.
+        user_id: UserId,
+    },
+}
+
+impl Event {
+    /// Whether the event goes to subscribers on every instance rather than to recipients.
+    pub fn is_broadcast(&self) -> bool {
+        matches!(self, Event::Presence { .. })
+    }
 }
 
 /// One event for a set of users, minus (optionally) the device that caused it.

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::account::{DeviceSession, User};
-use crate::conversation::{MemberView, ReadPosition};
+use crate::conversation::{MemberView, PrefsPatch, ReadPosition};
 use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
@@ -22,6 +22,14 @@ pub trait UserRepository: Send + Sync {
     async fn by_username(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
     /// A user by id.
     async fn by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
+    /// Several users by id (unknown ids are left out).
+    async fn by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.by_id(id).await?);
+        }
+        Ok(out)
+    }
     /// Changes the display name; `None` when the user does not exist.
     async fn set_display_name(&self, id: &UserId, name: &str) -> Result<Option<User>, StoreError>;
 }
@@ -40,6 +48,8 @@ pub trait SessionRepository: Send + Sync {
     async fn revoke(&self, id: &SessionId, now_ms: i64) -> Result<(), StoreError>;
     /// Revokes every active session of one device; returns their ids.
     async fn revoke_device(&self, user: &UserId, device: &DeviceId, now_ms: i64) -> Result<Vec<SessionId>, StoreError>;
+    /// The user's sessions still usable at `now_ms`, oldest first.
+    async fn active_for_user(&self, user: &UserId, now_ms: i64) -> Result<Vec<DeviceSession>, StoreError>;
 }
 
 /// The message logs of all conversations.
@@ -65,6 +75,39 @@ pub trait MessageStore: Send + Sync {
     /// Erases a message's body and marks it recalled (kind `recalled`, body `{}`), if it is a
     /// user message not recalled yet. Returns whether this call recalled it.
     async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError>;
+    /// [`count_unread`](Self::count_unread) of several `(conv, after, upto)` ranges at once, in order.
+    async fn count_unread_many(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<u64>, StoreError> {
+        let mut out = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            out.push(self.count_unread(&r.conv, user, r.after, r.upto).await?);
+        }
+        Ok(out)
+    }
+    /// Several messages by `(conv, seq)`; missing ones are left out.
+    async fn get_many(&self, keys: &[(ConvId, u64)]) -> Result<Vec<Message>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for (conv, seq) in keys {
+            out.extend(self.get(conv, *seq).await?);
+        }
+        Ok(out)
+    }
+    /// Messages in the ranges not sent by `user` whose body may mention someone (a cheap
+    /// prefilter: callers parse the bodies to decide).
+    async fn mention_candidates(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<Message>, StoreError> {
+        let _ = (user, ranges);
+        Ok(Vec::new())
+    }
+}
+
+/// Messages of one conversation with `after < seq <= upto`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadRange {
+    /// Conversation.
+    pub conv: ConvId,
+    /// Exclusive lower bound.
+    pub after: u64,
+    /// Inclusive upper bound.
+    pub upto: u64,
 }
 
 /// Conversations, their members and members' read positions.
@@ -76,10 +119,20 @@ pub trait ConversationStore: Send + Sync {
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError>;
     /// Raises the member's read_seq to `seq` (never lowers it); returns the resulting read_seq.
     async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError>;
-    /// The member's conversations, most recently active first.
-    async fn list_for_user(&self, user: &UserId, limit: u64) -> Result<Vec<MemberView>, StoreError>;
     /// Read positions of the conversation's current members (not of former ones).
     async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError>;
+    /// The member's conversations, pinned first, then most recently active first; with
+    /// `since`, only rows whose version is above it.
+    async fn list_for_user(&self, user: &UserId, since: Option<i64>, limit: u64)
+    -> Result<Vec<MemberView>, StoreError>;
+    /// Changes the member's preferences; `false` if there is no member row.
+    async fn set_prefs(
+        &self,
+        conv: &ConvId,
+        user: &UserId,
+        patch: &PrefsPatch,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Hands out per-conversation sequence numbers.
@@ -184,6 +237,8 @@ pub trait RouteRegistry: Send + Sync {
 pub trait PresenceReader: Send + Sync {
     /// Presence of each user, in the order asked.
     async fn presence(&self, users: &[UserId], now_ms: i64) -> Result<Vec<PresenceStatus>, StoreError>;
+    /// The user's devices connected now (anywhere in the cluster).
+    async fn online_devices(&self, user: &UserId) -> Result<Vec<DeviceId>, StoreError>;
 }
 
 /// Recently committed `(sender, client_msg_id)` keys with their acks, so a retry is answered
@@ -284,6 +339,14 @@ pub trait GroupStore: Send + Sync {
     async fn create(&self, group: &Group, members: &[GroupMember]) -> Result<(), StoreError>;
     /// A group by id.
     async fn get(&self, id: &str) -> Result<Option<Group>, StoreError>;
+    /// Several groups by id (unknown ids are left out).
+    async fn get_many(&self, ids: &[String]) -> Result<Vec<Group>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.get(id).await?);
+        }
+        Ok(out)
+    }
     /// A group and the user's membership of it (if any), in one round trip.
     async fn gate(&self, id: &str, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError>;
     /// Applies a settings change; the group after it, `None` if it does not exist.

@@ -33,6 +33,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Token lifetimes.
     pub auth: AuthSettings,
+    /// Devices per platform.
+    pub devices: DeviceSettings,
     /// Input bounds.
     pub limits: LimitSettings,
     /// WebSocket keepalive.
@@ -253,6 +255,47 @@ pub struct WsSettings {
     pub heartbeat_secs: u64,
     /// A connection silent (no frame, no pong) this long is closed.
     pub idle_timeout_secs: u64,
+    /// Least time between two `typing` frames of one connection; faster ones get `rate_limited`.
+    pub typing_interval_ms: u64,
+    /// Most users one connection may watch with `presence_sub`.
+    pub max_presence_subs: usize,
+}
+
+/// Multi-device policy: most devices logged in at once per platform (0: no limit). A login
+/// beyond the limit logs the platform's oldest device out (`kicked`, close 4001).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceSettings {
+    /// `android` devices.
+    pub android: u32,
+    /// `ios` devices.
+    pub ios: u32,
+    /// `desktop` devices.
+    pub desktop: u32,
+    /// `web` devices (browser tabs log in as devices of their own).
+    pub web: u32,
+    /// `other` devices.
+    pub other: u32,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        let d = tidings_app::DeviceLimits::default();
+        Self { android: d.android, ios: d.ios, desktop: d.desktop, web: d.web, other: d.other }
+    }
+}
+
+impl DeviceSettings {
+    /// The limits as the account service takes them.
+    pub fn limits(&self) -> tidings_app::DeviceLimits {
+        tidings_app::DeviceLimits {
+            android: self.android,
+            ios: self.ios,
+            desktop: self.desktop,
+            web: self.web,
+            other: self.other,
+        }
+    }
 }
 
 /// Database pool.
@@ -291,6 +334,7 @@ impl Default for Settings {
             signing_key: None,
             workers: None,
             auth: AuthSettings::default(),
+            devices: DeviceSettings::default(),
             limits: LimitSettings::default(),
             ws: WsSettings::default(),
             db: DbSettings::default(),
@@ -344,7 +388,7 @@ impl Default for LimitSettings {
 
 impl Default for WsSettings {
     fn default() -> Self {
-        Self { heartbeat_secs: 20, idle_timeout_secs: 60 }
+        Self { heartbeat_secs: 20, idle_timeout_secs: 60, typing_interval_ms: 1000, max_presence_subs: 500 }
     }
 }
 

@@ -14,7 +14,8 @@ use tidings_app::admin::AdminOutcome;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{
     AccountService, AdminService, AuthPolicy, GroupLimits, GroupService, IntegrationService, MessagingLimits,
-    MessagingPorts, MessagingService, PipelineConfig, SocialService, WebhookConfig, WebhookNotifier, WebhookService,
+    MessagingPorts, MessagingService, PipelineConfig, PresenceService, SocialService, WebhookConfig, WebhookNotifier,
+    WebhookService,
 };
 use tidings_domain::StoreError;
 use tidings_domain::account::User;
@@ -288,7 +289,8 @@ impl Application {
                 access_ttl_secs: settings.auth.access_ttl_secs,
                 refresh_ttl_secs: settings.auth.refresh_ttl_secs,
             },
-        );
+        )
+        .with_device_limits(settings.devices.limits());
         let l = &settings.limits;
         let social_store = Arc::new(SqlSocialStore::new(db.clone()));
         let group_store = Arc::new(SqlGroupStore::new(db.clone()));
@@ -300,7 +302,7 @@ impl Application {
                 messages,
                 dedupe: routing.dedupe.clone(),
                 seqs: routing.seqs.clone(),
-                notifier,
+                notifier: notifier.clone(),
                 social: social_store.clone(),
                 groups: group_store.clone(),
             },
@@ -357,6 +359,7 @@ impl Application {
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
             routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
             presence: routing.presence.clone(),
+            presence_events: Arc::new(PresenceService::new(routing.presence.clone(), notifier.clone())),
             limiter: routing.limiter.clone(),
             admin,
             integration,

@@ -33,6 +33,8 @@ pub struct AppState {
     pub limiter: Arc<dyn tidings_domain::ports::RateLimiter>,
     /// Who is online (the hub in embedded mode, Redis in cluster mode).
     pub presence: Arc<dyn tidings_domain::ports::PresenceReader>,
+    /// Presence pushes to subscribers (first device on, last device off).
+    pub presence_events: Arc<tidings_app::PresenceService>,
     /// Administration and API keys.
     pub admin: Arc<AdminService>,
     /// The integration API.

@@ -1,7 +1,7 @@
 //! Conversions from domain values to the shared wire types, used by REST and the gateway alike.
 
 use serde_json::Value;
-use tidings_domain::conversation::ConversationSummary;
+use tidings_domain::conversation::{ConversationProfile, ConversationSummary};
 use tidings_domain::message::{Ack, Message};
 use tidings_protocol::WireMessage;
 use tidings_protocol::rest::{self, UserProfile};
@@ -53,5 +53,22 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
         read_seq: s.view.read_seq,
         unread: s.unread,
         last_message: s.last_message.as_ref().map(message),
+        peer_profile: match &s.profile {
+            Some(ConversationProfile::Peer { user_id, display_name }) => {
+                Some(rest::PeerProfile { user_id: user_id.to_string(), display_name: display_name.clone() })
+            }
+            _ => None,
+        },
+        group: match &s.profile {
+            Some(ConversationProfile::Group { group_id, name, avatar }) => {
+                Some(rest::GroupCard { group_id: group_id.clone(), name: name.clone(), avatar: avatar.clone() })
+            }
+            _ => None,
+        },
+        mentioned: s.mentioned,
+        muted: s.view.prefs.muted,
+        pinned: s.view.prefs.pinned,
+        draft: s.view.prefs.draft.clone(),
+        version: s.view.version(),
     }
 }

@@ -85,12 +85,17 @@ impl Api {
 
     /// Logs `username` in on `device`.
     pub async fn login(&self, username: &str, device: &str) -> Login {
+        self.login_on(username, device, "desktop").await
+    }
+
+    /// Logs in as a device of the given platform.
+    pub async fn login_on(&self, username: &str, device: &str, platform: &str) -> Login {
         let (status, body) = self
             .call(
                 "POST",
                 "/api/v1/auth/login",
                 None,
-                Some(json!({"username": username, "password": "correct-horse", "device_id": device, "platform": "desktop"})),
+                Some(json!({"username": username, "password": "correct-horse", "device_id": device, "platform": platform})),
             )
             .await;
         assert_eq!(status, 200, "login {username}: {body}");

@@ -68,9 +68,18 @@ async fn start(
     cluster: Option<Arc<ClusterResources>>,
     configure: fn(&mut Settings),
 ) -> TestServer {
+    start_as(data_dir, cluster, configure, "i1").await
+}
+
+async fn start_as(
+    data_dir: Arc<TempDir>,
+    cluster: Option<Arc<ClusterResources>>,
+    configure: fn(&mut Settings),
+    instance: &str,
+) -> TestServer {
     let mut settings = settings_for(data_dir.path().to_path_buf(), configure);
     if let Some(res) = &cluster {
-        res.apply(&mut settings, "i1");
+        res.apply(&mut settings, instance);
     }
     tidings_interfaces::telemetry::init(&settings);
     let server = tokio::task::spawn_blocking(move || BackgroundServer::start(settings))
@@ -100,6 +109,14 @@ impl TestServer {
     /// The cluster resources, in cluster mode.
     pub fn cluster(&self) -> Option<&Arc<ClusterResources>> {
         self.cluster.as_ref()
+    }
+
+    /// In cluster mode, a second in-process instance (`i2`) on the same database, Redis and
+    /// RabbitMQ; `None` in embedded mode (one process is the whole system there).
+    pub async fn peer(&self) -> Option<TestServer> {
+        let cluster = self.cluster.clone()?;
+        let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
+        Some(start_as(dir, Some(cluster), self.configure, "i2").await)
     }
 
     /// Stops the server and starts a new one on the same data dir, database and prefixes.

@@ -1,11 +1,13 @@
 //! Messaging use cases: send, sync, history, read, and the conversation list.
 
 mod body;
+mod list;
 mod media;
 mod pipeline;
 mod recall;
 mod receipts;
 mod refs;
+mod typing;
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use dashmap::DashSet;
 
 use dashmap::DashMap;
 use serde_json::Value;
-use tidings_domain::conversation::{ConversationSummary, MemberView};
+use tidings_domain::conversation::MemberView;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::message::{Ack, Message};
@@ -24,6 +26,7 @@ use tidings_domain::social::DmPolicy;
 use tidings_domain::{ConvId, DeviceId, UserId};
 
 pub use body::{BodyLimits, CheckedBody, References};
+pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
 pub use pipeline::{CommitPipeline, Draft, PendingAck, PipelineConfig};
 pub use receipts::ReadList;
@@ -220,24 +223,6 @@ impl MessagingService {
                 .await;
         }
         Ok(now)
-    }
-
-    /// The user's conversations with unread counts and last messages, most active first.
-    pub async fn conversations(&self, user: &UserId, limit: Option<u32>) -> Result<Vec<ConversationSummary>, AppError> {
-        let limit = u64::from(limit.unwrap_or(self.limits.max_conversations).clamp(1, self.limits.max_conversations));
-        let views = self.convs.list_for_user(user, limit).await?;
-        let mut out = Vec::with_capacity(views.len());
-        for view in views {
-            let max = view.visible_max();
-            let unread = if max > view.read_seq {
-                self.messages.count_unread(&view.conv, user, view.read_seq, max).await?
-            } else {
-                0
-            };
-            let last_message = if max > view.visible_from { self.messages.get(&view.conv, max).await? } else { None };
-            out.push(ConversationSummary { view, unread, last_message });
-        }
-        Ok(out)
     }
 
     /// The member's view of a conversation, `None` if it has no messages yet; errors when the

@@ -73,11 +73,24 @@ pub enum ClientFrame {
     },
     /// Application-level keepalive; answered by `pong`.
     Ping {},
+    /// Replace this connection's presence subscriptions; answered by one `presence` frame per
+    /// user with the current state, then a `presence` frame whenever one comes online or goes offline.
+    PresenceSub {
+        /// Request id, echoed in an `error` if the request is refused.
+        id: String,
+        /// Users to watch (bounded by `ws.max_presence_subs`; empty clears the set).
+        users: Vec<String>,
+    },
+    /// The user is typing in a conversation; forwarded to the other members' online devices.
+    Typing {
+        /// Conversation.
+        conv: String,
+    },
 }
 
 impl ClientFrame {
     /// Every `type` a client may send, for error messages and docs.
-    pub const TYPES: &'static [&'static str] = &["send", "sync", "read", "recall", "ping"];
+    pub const TYPES: &'static [&'static str] = &["send", "sync", "read", "recall", "ping", "presence_sub", "typing"];
 }
 
 /// A frame sent by the server.
@@ -141,4 +154,27 @@ pub enum ServerFrame {
     },
     /// Answer to `ping`.
     Pong {},
+    /// A watched user's presence: the current state after `presence_sub`, then each change.
+    Presence {
+        /// Whose presence.
+        user_id: String,
+        /// At least one device is connected.
+        online: bool,
+        /// Last time a device was connected (ms); now while online; absent if never seen.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_active_at: Option<i64>,
+    },
+    /// Another member is typing in a conversation.
+    Typing {
+        /// Conversation.
+        conv: String,
+        /// Who is typing.
+        user_id: String,
+    },
+    /// This device was logged out by the server (another login on the same platform beyond the
+    /// limit, or a remote logout); the socket closes right after with code 4001.
+    Kicked {
+        /// `device_limit` or `remote_logout`.
+        reason: String,
+    },
 }

@@ -243,14 +243,115 @@ pub struct ConversationSummary {
     /// The newest message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<WireMessage>,
+    /// For direct chats, the other user's profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_profile: Option<PeerProfile>,
+    /// For group chats, the group's card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupCard>,
+    /// An unread message mentions the caller (by id, or `mention_all`).
+    #[serde(default)]
+    pub mentioned: bool,
+    /// The caller muted this conversation.
+    #[serde(default)]
+    pub muted: bool,
+    /// The caller pinned this conversation (pinned rows come first).
+    #[serde(default)]
+    pub pinned: bool,
+    /// The caller's unsent text, shared by their devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
+    /// When this row last changed (ms): a message, a read, a preference.
+    #[serde(default)]
+    pub version: i64,
+}
+
+/// The other user of a direct chat, in the conversation list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PeerProfile {
+    /// User id.
+    pub user_id: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+/// A group as the conversation list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupCard {
+    /// Group id.
+    pub group_id: String,
+    /// Name.
+    pub name: String,
+    /// Avatar (a media id or URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 /// `GET /api/v1/conversations`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationList {
-    /// Most recently active first.
+    /// Pinned first, then most recently active first. With `since_version`: only rows changed since.
     pub conversations: Vec<ConversationSummary>,
+    /// Pass as `since_version` next time to get only the rows changed after this answer.
+    #[serde(default)]
+    pub version: i64,
+}
+
+/// `PATCH /api/v1/conversations/{conv}`: the caller's own settings; absent fields are kept.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConversationPrefsRequest {
+    /// Mute the conversation.
+    #[serde(default)]
+    pub muted: Option<bool>,
+    /// Pin the conversation.
+    #[serde(default)]
+    pub pinned: Option<bool>,
+    /// Unsent text (at most 4000 characters); `""` or `null` clears it.
+    #[serde(default, deserialize_with = "some_or_null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub draft: Option<Option<String>>,
+}
+
+/// Tells a present `null` (`Some(None)`) from an absent field (`None`).
+fn some_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// `POST /api/v1/conversations/read-all`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadAllResponse {
+    /// How many conversations had unread messages and are now read.
+    pub conversations: u64,
+}
+
+/// One device session of the caller, in `GET /api/v1/me/devices`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceInfo {
+    /// The device id given at login.
+    pub device_id: String,
+    /// The platform given at login.
+    pub platform: String,
+    /// When the session began (ms).
+    pub created_at: i64,
+    /// A socket of this device is connected now.
+    pub online: bool,
+    /// This is the device making the request.
+    pub current: bool,
+}
+
+/// `GET /api/v1/me/devices`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceList {
+    /// Logged-in devices, oldest session first.
+    pub devices: Vec<DeviceInfo>,
 }
 
 /// Error body of every failed REST call.

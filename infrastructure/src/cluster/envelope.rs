@@ -37,6 +37,20 @@ enum WireEvent {
         user_id: String,
         session_id: String,
     },
+    Kicked {
+        user_id: String,
+        session_id: String,
+        reason: String,
+    },
+    Presence {
+        user_id: String,
+        online: bool,
+        last_active_at: Option<i64>,
+    },
+    Typing {
+        conv: String,
+        user_id: String,
+    },
 }
 
 /// Encodes several deliveries (each with the recipients on the target instance) as one body.
@@ -75,6 +89,15 @@ fn envelope(delivery: &Delivery, recipients: &[UserId]) -> Envelope {
         Event::SessionRevoked { user_id, session_id } => {
             WireEvent::SessionRevoked { user_id: user_id.to_string(), session_id: session_id.as_str().to_owned() }
         }
+        Event::Kicked { user_id, session_id, reason } => WireEvent::Kicked {
+            user_id: user_id.to_string(),
+            session_id: session_id.as_str().to_owned(),
+            reason: reason.clone(),
+        },
+        Event::Presence { user_id, online, last_active_at } => {
+            WireEvent::Presence { user_id: user_id.to_string(), online: *online, last_active_at: *last_active_at }
+        }
+        Event::Typing { conv, user_id } => WireEvent::Typing { conv: conv.to_string(), user_id: user_id.to_string() },
     };
     Envelope {
         recipients: recipients.iter().map(ToString::to_string).collect(),
@@ -109,6 +132,13 @@ fn from_envelope(env: Envelope) -> Option<Delivery> {
         WireEvent::SessionRevoked { user_id, session_id } => {
             Event::SessionRevoked { user_id: user(&user_id)?, session_id: SessionId::new(session_id) }
         }
+        WireEvent::Kicked { user_id, session_id, reason } => {
+            Event::Kicked { user_id: user(&user_id)?, session_id: SessionId::new(session_id), reason }
+        }
+        WireEvent::Presence { user_id, online, last_active_at } => {
+            Event::Presence { user_id: user(&user_id)?, online, last_active_at }
+        }
+        WireEvent::Typing { conv, user_id } => Event::Typing { conv: ConvId::parse(&conv)?, user_id: user(&user_id)? },
     };
     let recipients = env.recipients.iter().map(|r| user(r)).collect::<Option<Vec<_>>>()?;
     let skip_device = match env.skip {

@@ -29,6 +29,32 @@ impl ClusterNotifier {
     }
 }
 
+impl ClusterNotifier {
+    /// Events for subscribers anywhere (presence): to this instance's hub and one publish to
+    /// every other live instance.
+    async fn broadcast(&self, deliveries: &[Delivery]) {
+        deliveries.iter().for_each(|d| self.hub.deliver(d));
+        let instances = match self.routes.live_instances().await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "instance lookup failed; broadcast delivered locally only");
+                return;
+            }
+        };
+        let parts: Vec<(&Delivery, Vec<UserId>)> = deliveries.iter().map(|d| (d, Vec::new())).collect();
+        let body = match envelope::encode_many(&parts) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::error!(error = %e, "could not encode broadcast envelopes");
+                return;
+            }
+        };
+        for instance in instances.iter().filter(|i| i.as_str() != self.routes.instance()) {
+            self.bus.publish(instance, body.clone()).await;
+        }
+    }
+}
+
 #[async_trait]
 impl Notifier for ClusterNotifier {
     async fn notify(&self, delivery: Delivery) {
@@ -39,6 +65,14 @@ impl Notifier for ClusterNotifier {
     /// deliveries straight to the hub, and one AMQP message carrying all of that instance's
     /// envelopes, in order.
     async fn notify_many(&self, deliveries: Vec<Delivery>) {
+        let (broadcasts, deliveries): (Vec<Delivery>, Vec<Delivery>) =
+            deliveries.into_iter().partition(|d| d.event.is_broadcast());
+        if !broadcasts.is_empty() {
+            self.broadcast(&broadcasts).await;
+        }
+        if deliveries.is_empty() {
+            return;
+        }
         let mut users: Vec<UserId> = deliveries.iter().flat_map(|d| d.recipients.iter().cloned()).collect();
         users.sort();
         users.dedup();

@@ -100,6 +100,19 @@ impl RedisRoutes {
         pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
     }
 
+    /// Instances that reported within one route TTL (for broadcasts such as presence changes).
+    pub async fn live_instances(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let fresh_after = now_ms() - i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+        redis::cmd("ZRANGEBYSCORE")
+            .arg(self.keys.instances())
+            .arg(fresh_after)
+            .arg("+inf")
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)
+    }
+
     /// Devices connected to the cluster: the sum of the counts instances reported within one
     /// route TTL (an instance that stopped reporting drops out once its count expires).
     pub async fn cluster_devices(&self) -> Result<u64, StoreError> {
@@ -167,6 +180,10 @@ impl PresenceReader for RedisRoutes {
                 PresenceStatus { online, last_active_at: if online { Some(now_ms) } else { seen } }
             })
             .collect())
+    }
+
+    async fn online_devices(&self, user: &UserId) -> Result<Vec<DeviceId>, StoreError> {
+        Ok(self.lookup(std::slice::from_ref(user)).await?.into_iter().map(|(_, d, _)| DeviceId::new(d)).collect())
     }
 }
 

@@ -1,11 +1,12 @@
 //! [`ConversationStore`] on sea-orm.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryResult,
+    TransactionTrait,
 };
-use tidings_domain::conversation::{MemberView, ReadPosition};
+use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadPosition};
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -70,30 +71,21 @@ impl ConversationStore for SqlConversationStore {
     }
 
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError> {
-        let Some(member) =
-            members::Entity::find_by_id((conv.to_string(), user.to_string())).one(&self.db).await.map_err(store_err)?
-        else {
-            return Ok(None);
-        };
-        let Some(c) = conversations::Entity::find_by_id(conv.to_string()).one(&self.db).await.map_err(store_err)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(MemberView {
-            conv: conv.clone(),
-            max_seq: from_db(c.max_seq),
-            read_seq: from_db(member.read_seq),
-            updated_at: c.updated_at,
-            visible_from: from_db(member.visible_from),
-            visible_until: member.visible_until.map(from_db),
-        }))
+        let stmt = select_views(user)
+            .and_where(Expr::col((members::Entity, members::Column::ConvId)).eq(conv.to_string()))
+            .to_owned();
+        let row = self.db.query_one(&stmt).await.map_err(store_err)?;
+        row.map(|r| to_view(&r)).transpose().map(Option::flatten)
     }
 
     async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError> {
         let seq = to_db(seq);
         let raise =
             Expr::case(members::Column::ReadSeq.lt(seq), Expr::val(seq)).finally(Expr::col(members::Column::ReadSeq));
+        let touch = Expr::case(members::Column::ReadSeq.lt(seq), Expr::val(now_ms())).finally(Expr::col(CHANGED_AT));
         members::Entity::update_many()
+            // MySQL applies assignments left to right, each seeing the ones before: touch first.
+            .col_expr(CHANGED_AT, touch.into())
             .col_expr(members::Column::ReadSeq, raise.into())
             .filter(members::Column::ConvId.eq(conv.to_string()))
             .filter(members::Column::UserId.eq(user.to_string()))
@@ -105,21 +97,22 @@ impl ConversationStore for SqlConversationStore {
         Ok(row.map_or(0, |m| from_db(m.read_seq)))
     }
 
-    async fn list_for_user(&self, user: &UserId, limit: u64) -> Result<Vec<MemberView>, StoreError> {
-        let stmt = Query::select()
-            .column((conversations::Entity, conversations::Column::ConvId))
-            .column((conversations::Entity, conversations::Column::MaxSeq))
-            .column((conversations::Entity, conversations::Column::UpdatedAt))
-            .column((members::Entity, members::Column::ReadSeq))
-            .column((members::Entity, members::Column::VisibleFrom))
-            .column((members::Entity, members::Column::VisibleUntil))
-            .from(members::Entity)
-            .inner_join(
-                conversations::Entity,
-                Expr::col((conversations::Entity, conversations::Column::ConvId))
-                    .equals((members::Entity, members::Column::ConvId)),
-            )
-            .and_where(Expr::col((members::Entity, members::Column::UserId)).eq(user.to_string()))
+    async fn list_for_user(
+        &self,
+        user: &UserId,
+        since: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<MemberView>, StoreError> {
+        let mut stmt = select_views(user);
+        if let Some(since) = since {
+            stmt.cond_where(
+                Condition::any()
+                    .add(Expr::col((conversations::Entity, conversations::Column::UpdatedAt)).gt(since))
+                    .add(Expr::col((members::Entity, CHANGED_AT)).gt(since)),
+            );
+        }
+        let stmt = stmt
+            .order_by((members::Entity, PINNED), Order::Desc)
             .order_by((conversations::Entity, conversations::Column::UpdatedAt), Order::Desc)
             .order_by((conversations::Entity, conversations::Column::ConvId), Order::Asc)
             .limit(limit)
@@ -127,19 +120,7 @@ impl ConversationStore for SqlConversationStore {
         let found = self.db.query_all(&stmt).await.map_err(store_err)?;
         let mut out = Vec::with_capacity(found.len());
         for row in found {
-            let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
-            let Some(conv) = ConvId::parse(&conv_id) else {
-                tracing::warn!(conv_id, "skipping malformed conversation id in storage");
-                continue;
-            };
-            out.push(MemberView {
-                conv,
-                max_seq: from_db(row.try_get("", "max_seq").map_err(store_err)?),
-                read_seq: from_db(row.try_get("", "read_seq").map_err(store_err)?),
-                updated_at: row.try_get("", "updated_at").map_err(store_err)?,
-                visible_from: from_db(row.try_get("", "visible_from").map_err(store_err)?),
-                visible_until: row.try_get::<Option<i64>>("", "visible_until").map_err(store_err)?.map(from_db),
-            });
+            out.extend(to_view(&row)?);
         }
         Ok(out)
     }
@@ -161,4 +142,102 @@ impl ConversationStore for SqlConversationStore {
         }
         Ok(out)
     }
+    async fn set_prefs(
+        &self,
+        conv: &ConvId,
+        user: &UserId,
+        patch: &PrefsPatch,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut update = Query::update();
+        update.table(members::Entity).value(CHANGED_AT, now_ms);
+        if let Some(muted) = patch.muted {
+            update.value(MUTED, muted);
+        }
+        if let Some(pinned) = patch.pinned {
+            update.value(PINNED, pinned);
+        }
+        if let Some(draft) = &patch.draft {
+            update.value(DRAFT, draft.clone());
+        }
+        update
+            .and_where(Expr::col(members::Column::ConvId).eq(conv.to_string()))
+            .and_where(Expr::col(members::Column::UserId).eq(user.to_string()));
+        let done = self.db.execute(&update).await.map_err(store_err)?;
+        if done.rows_affected() > 0 {
+            return Ok(true);
+        }
+        // MySQL counts only rows whose values changed; a same-millisecond repeat is still a hit.
+        Ok(members::Entity::find_by_id((conv.to_string(), user.to_string()))
+            .one(&self.db)
+            .await
+            .map_err(store_err)?
+            .is_some())
+    }
+}
+
+/// Columns added by the member-preferences migration (not in the entity, so older code that
+/// writes member rows keeps working with the columns' defaults).
+#[derive(Clone, Copy, sea_orm::DeriveIden)]
+enum Prefs {
+    Muted,
+    Pinned,
+    Draft,
+    ChangedAt,
+}
+const MUTED: Prefs = Prefs::Muted;
+const PINNED: Prefs = Prefs::Pinned;
+const DRAFT: Prefs = Prefs::Draft;
+const CHANGED_AT: Prefs = Prefs::ChangedAt;
+
+/// The member rows of `user` joined with their conversations.
+fn select_views(user: &UserId) -> SelectStatement {
+    Query::select()
+        .column((conversations::Entity, conversations::Column::ConvId))
+        .column((conversations::Entity, conversations::Column::MaxSeq))
+        .column((conversations::Entity, conversations::Column::UpdatedAt))
+        .column((members::Entity, members::Column::ReadSeq))
+        .column((members::Entity, members::Column::VisibleFrom))
+        .column((members::Entity, members::Column::VisibleUntil))
+        .column((members::Entity, MUTED))
+        .column((members::Entity, PINNED))
+        .column((members::Entity, DRAFT))
+        .column((members::Entity, CHANGED_AT))
+        .from(members::Entity)
+        .inner_join(
+            conversations::Entity,
+            Expr::col((conversations::Entity, conversations::Column::ConvId))
+                .equals((members::Entity, members::Column::ConvId)),
+        )
+        .and_where(Expr::col((members::Entity, members::Column::UserId)).eq(user.to_string()))
+        .to_owned()
+}
+
+/// One row of [`select_views`]; `None` for a malformed conversation id.
+fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreError> {
+    let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
+    let Some(conv) = ConvId::parse(&conv_id) else {
+        tracing::warn!(conv_id, "skipping malformed conversation id in storage");
+        return Ok(None);
+    };
+    Ok(Some(MemberView {
+        conv,
+        max_seq: from_db(row.try_get("", "max_seq").map_err(store_err)?),
+        read_seq: from_db(row.try_get("", "read_seq").map_err(store_err)?),
+        updated_at: row.try_get("", "updated_at").map_err(store_err)?,
+        visible_from: from_db(row.try_get("", "visible_from").map_err(store_err)?),
+        visible_until: row.try_get::<Option<i64>>("", "visible_until").map_err(store_err)?.map(from_db),
+        prefs: MemberPrefs {
+            muted: row.try_get("", "muted").map_err(store_err)?,
+            pinned: row.try_get("", "pinned").map_err(store_err)?,
+            draft: row.try_get("", "draft").map_err(store_err)?,
+        },
+        changed_at: row.try_get("", "changed_at").map_err(store_err)?,
+    }))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

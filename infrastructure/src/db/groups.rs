@@ -162,6 +162,18 @@ impl GroupStore for SqlGroupStore {
         groups::Entity::find_by_id(id.to_owned()).one(&self.db).await.map_err(store_err)?.map(to_group).transpose()
     }
 
+    async fn get_many(&self, ids: &[String]) -> Result<Vec<Group>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = groups::Entity::find()
+            .filter(groups::Column::GroupId.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await
+            .map_err(store_err)?;
+        rows.into_iter().map(to_group).collect()
+    }
+
     async fn gate(&self, id: &str, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError> {
         let Some(group) = self.get(id).await? else {
             return Ok(None);

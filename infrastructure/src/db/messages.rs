@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use tidings_domain::message::{Message, NOT_UNREAD_KINDS, RECALLED_BODY, RECALLED_KIND, USER_KINDS};
-use tidings_domain::ports::MessageStore;
+use tidings_domain::ports::{MessageStore, UnreadRange};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 use super::entity::{conversations, messages};
@@ -272,4 +272,76 @@ impl MessageStore for SqlMessageStore {
             .map_err(store_err)?;
         Ok(done.rows_affected == 1)
     }
+    async fn count_unread_many(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<u64>, StoreError> {
+        let wanted: Vec<&UnreadRange> = ranges.iter().filter(|r| r.upto > r.after).collect();
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for chunk in wanted.chunks(RANGE_CHUNK) {
+            let rows: Vec<(String, i64)> = messages::Entity::find()
+                .select_only()
+                .column(messages::Column::ConvId)
+                .column_as(messages::Column::Seq.count(), "n")
+                .filter(in_ranges(chunk))
+                .filter(messages::Column::SenderId.ne(user.to_string()))
+                .filter(messages::Column::Kind.is_not_in(NOT_UNREAD_KINDS.iter().copied()))
+                .group_by(messages::Column::ConvId)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(store_err)?;
+            counts.extend(rows.into_iter().map(|(c, n)| (c, u64::try_from(n).unwrap_or(0))));
+        }
+        Ok(ranges.iter().map(|r| counts.get(&r.conv.to_string()).copied().unwrap_or(0)).collect())
+    }
+
+    async fn get_many(&self, keys: &[(ConvId, u64)]) -> Result<Vec<Message>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(RANGE_CHUNK) {
+            let mut any = Condition::any();
+            for (conv, seq) in chunk {
+                any = any.add(
+                    Condition::all()
+                        .add(messages::Column::ConvId.eq(conv.to_string()))
+                        .add(messages::Column::Seq.eq(to_db(*seq))),
+                );
+            }
+            let rows = messages::Entity::find().filter(any).all(&self.db).await.map_err(store_err)?;
+            for row in rows {
+                out.push(to_message(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mention_candidates(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<Message>, StoreError> {
+        let wanted: Vec<&UnreadRange> = ranges.iter().filter(|r| r.upto > r.after).collect();
+        let mut out = Vec::new();
+        for chunk in wanted.chunks(RANGE_CHUNK) {
+            let rows = messages::Entity::find()
+                .filter(in_ranges(chunk))
+                .filter(messages::Column::SenderId.ne(user.to_string()))
+                .filter(messages::Column::Body.like("%\"mention%"))
+                .all(&self.db)
+                .await
+                .map_err(store_err)?;
+            for row in rows {
+                out.push(to_message(row)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Conversations per batched range query (keeps statements a sane size).
+const RANGE_CHUNK: usize = 200;
+
+/// Messages inside any of the ranges.
+fn in_ranges(ranges: &[&UnreadRange]) -> Condition {
+    ranges.iter().fold(Condition::any(), |any, r| {
+        any.add(
+            Condition::all()
+                .add(messages::Column::ConvId.eq(r.conv.to_string()))
+                .add(messages::Column::Seq.gt(to_db(r.after)))
+                .add(messages::Column::Seq.lte(to_db(r.upto))),
+        )
+    })
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tidings_domain::account::DeviceSession;
 use tidings_domain::ports::SessionRepository;
 use tidings_domain::{DeviceId, SessionId, StoreError, UserId};
@@ -45,18 +45,7 @@ impl SessionRepository for SqlSessionRepository {
         let Some(m) = ds::Entity::find_by_id(id.as_str()).one(&self.db).await.map_err(store_err)? else {
             return Ok(None);
         };
-        let user_id = UserId::parse(&m.user_id).ok_or_else(|| StoreError::Other("bad user id in session".into()))?;
-        Ok(Some(DeviceSession {
-            id: SessionId::new(m.id),
-            user_id,
-            device_id: DeviceId::new(m.device_id),
-            platform: m.platform,
-            refresh_hash: m.refresh_hash,
-            prev_refresh_hash: m.prev_refresh_hash,
-            created_at: m.created_at,
-            expires_at: m.expires_at,
-            revoked_at: m.revoked_at,
-        }))
+        to_session(m).map(Some)
     }
 
     async fn rotate(&self, id: &SessionId, current: &str, next: &str, expires_at: i64) -> Result<bool, StoreError> {
@@ -107,4 +96,34 @@ impl SessionRepository for SqlSessionRepository {
             .map_err(store_err)?;
         Ok(ids.into_iter().map(SessionId::new).collect())
     }
+
+    async fn active_for_user(&self, user: &UserId, now_ms: i64) -> Result<Vec<DeviceSession>, StoreError> {
+        ds::Entity::find()
+            .filter(ds::Column::UserId.eq(user.to_string()))
+            .filter(ds::Column::RevokedAt.is_null())
+            .filter(ds::Column::ExpiresAt.gt(now_ms))
+            .order_by_asc(ds::Column::CreatedAt)
+            .order_by_asc(ds::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(to_session)
+            .collect()
+    }
+}
+
+fn to_session(m: ds::Model) -> Result<DeviceSession, StoreError> {
+    let user_id = UserId::parse(&m.user_id).ok_or_else(|| StoreError::Other("bad user id in session".into()))?;
+    Ok(DeviceSession {
+        id: SessionId::new(m.id),
+        user_id,
+        device_id: DeviceId::new(m.device_id),
+        platform: m.platform,
+        refresh_hash: m.refresh_hash,
+        prev_refresh_hash: m.prev_refresh_hash,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        revoked_at: m.revoked_at,
+    })
 }

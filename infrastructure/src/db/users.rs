@@ -67,6 +67,18 @@ impl UserRepository for SqlUserRepository {
         Ok(row.map(to_user).transpose()?.map(|(u, _)| u))
     }
 
+    async fn by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = users::Entity::find()
+            .filter(users::Column::Id.is_in(ids.iter().map(ToString::to_string)))
+            .all(&self.db)
+            .await
+            .map_err(store_err)?;
+        rows.into_iter().map(|r| to_user(r).map(|(u, _)| u)).collect()
+    }
+
     async fn set_display_name(&self, id: &UserId, name: &str) -> Result<Option<User>, StoreError> {
         let changed = users::Entity::update_many()
             .col_expr(users::Column::DisplayName, sea_orm::sea_query::Expr::value(name.to_owned()))

@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use tidings_app::groups::NewGroup;
 use tidings_domain::UserId;
-use tidings_domain::group::{Group, GroupMember, JoinPolicy, Role};
+use tidings_domain::group::{Group, JoinPolicy, Role};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::admin_groups::{
     AdminAnnouncementRequest, AdminCreateGroupRequest, AdminGroupQuery, AdminSetMemberRoleRequest,
@@ -17,6 +17,8 @@ use validator::Validate;
 use super::RouteTable;
 use super::admin::AdminAuthed;
 use super::doc;
+use super::groups::{group_info, member_view};
+use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -54,43 +56,11 @@ pub(super) struct Api;
 
 /// A group with every field (admins see what members see, without a membership of their own).
 fn full_info(g: &Group) -> GroupInfo {
-    GroupInfo {
-        group_id: g.id.clone(),
-        conv: format!("g:{}", g.id),
-        name: g.name.clone(),
-        avatar: g.avatar.clone(),
-        introduction: g.introduction.clone(),
-        join_policy: g.join_policy.as_str().to_owned(),
-        member_count: g.member_count,
-        dissolved_at: g.dissolved_at,
-        announcement: g.announcement.clone(),
-        owner: Some(g.owner.to_string()),
-        mute_all: Some(g.mute_all),
-        history_visible: Some(g.history_visible),
-        created_at: g.created_at,
-        me: None,
-    }
-}
-
-fn member_view(m: &GroupMember) -> GroupMemberView {
-    let now = tidings_app::clock::now_ms();
-    GroupMemberView {
-        user_id: m.user.to_string(),
-        role: m.role.as_str().to_owned(),
-        nickname: m.nickname.clone(),
-        muted_until: m.muted_until.filter(|&until| until > now),
-        joined_at: m.joined_at,
-    }
+    group_info(g, None, true)
 }
 
 fn user(raw: &str) -> Result<UserId, ApiError> {
     UserId::parse(raw).ok_or_else(|| tidings_app::AppError::NotFound("user").into())
-}
-
-/// Whether a page of `got` rows was full, so another may follow.
-fn full_page(state: &AppState, limit: Option<u32>, got: usize) -> bool {
-    let max = u64::from(state.settings.limits.max_page);
-    got > 0 && got as u64 >= limit.map_or(max, |l| u64::from(l).min(max))
 }
 
 /// List and search all groups.
@@ -120,7 +90,7 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     q.validate()?;
     let rows = state.groups.admin_search(q.q.as_deref(), q.after.as_deref(), q.limit).await?;
-    let next_after = full_page(&state, q.limit, rows.len()).then(|| rows.last().map(|g| g.id.clone())).flatten();
+    let next_after = next_cursor(&state, q.limit, &rows, |g| g.id.clone());
     Ok(HttpResponse::Ok().json(GroupList { groups: rows.iter().map(full_info).collect(), next_after }))
 }
 
@@ -260,22 +230,14 @@ pub(super) async fn members(
     state: web::Data<AppState>,
     who: AdminAuthed,
     path: web::Path<String>,
-    q: web::Query<MemberPage>,
+    q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
     let after =
         q.after.as_deref().map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")));
     let after = after.transpose()?;
     let rows = state.groups.admin_members(&path, after.as_ref(), q.limit).await?;
-    let next_after = full_page(&state, q.limit, rows.len()).then(|| rows.last().map(|m| m.user.to_string())).flatten();
+    let next_after = next_cursor(&state, q.limit, &rows, |m| m.user.to_string());
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
-}
-
-/// `?after=&limit=` of the member list.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct MemberPage {
-    after: Option<String>,
-    limit: Option<u32>,
 }
 
 /// Add members to a group.

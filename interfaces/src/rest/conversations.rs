@@ -2,8 +2,10 @@
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use tidings_domain::conversation::PrefsPatch;
 use tidings_protocol::rest::{
-    ConversationList, ConversationSummary, ErrorBody, MessagePage, ReadRequest, SendMessageRequest, SendMessageResponse,
+    ConversationList, ConversationPrefsRequest, ConversationSummary, ErrorBody, GroupCard, MessagePage, PeerProfile,
+    ReadAllResponse, ReadRequest, SendMessageRequest, SendMessageResponse,
 };
 use tidings_protocol::{ErrorCode as C, WireMessage};
 use validator::Validate;
@@ -18,6 +20,8 @@ use crate::wire;
 /// Registers the routes of this module.
 pub(super) fn routes(t: &mut RouteTable) {
     t.get("/api/v1/conversations", list)
+        .post("/api/v1/conversations/read-all", read_all)
+        .patch("/api/v1/conversations/{conv}", set_prefs)
         .get("/api/v1/conversations/{conv}/messages", history)
         .post("/api/v1/conversations/{conv}/messages", send)
         .post("/api/v1/conversations/{conv}/read", read);
@@ -26,10 +30,15 @@ pub(super) fn routes(t: &mut RouteTable) {
 /// The OpenAPI part of this module.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list, history, send, read),
+    paths(list, history, send, read, read_all, set_prefs),
     components(schemas(
         ConversationList,
         ConversationSummary,
+        PeerProfile,
+        GroupCard,
+        ConversationPrefsRequest,
+        PrefsResponse,
+        ReadAllResponse,
         WireMessage,
         MessagePage,
         SendMessageRequest,
@@ -41,12 +50,31 @@ pub(super) fn routes(t: &mut RouteTable) {
 )]
 pub(super) struct Api;
 
-/// `?limit=` of the list.
+/// `?limit=&since_version=` of the list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Most rows to return (at least 1; capped at `limits.max_conversations`).
     limit: Option<u32>,
+    /// Only rows changed after this `version` of an earlier answer (rows changed within a second
+    /// before it may come again).
+    since_version: Option<i64>,
+}
+
+/// The caller's settings of a conversation after a change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct PrefsResponse {
+    /// Conversation.
+    conv: String,
+    /// Muted.
+    muted: bool,
+    /// Pinned.
+    pinned: bool,
+    /// Unsent text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draft: Option<String>,
+    /// The row's new version.
+    version: i64,
 }
 
 /// `?after_seq=&before_seq=&limit=` of the history.
@@ -73,7 +101,10 @@ pub(super) struct ReadResponse {
 /// The path parameter of every conversation route.
 const CONV: &str = "Conversation id: `d:{lo}:{hi}` (the two user ids in ascending order) or `g:{group_id}`.";
 
-/// List the caller's conversations with unread counts and last messages.
+/// List the caller's conversations: profiles, unread counts, mentions, last messages, preferences.
+///
+/// Pinned rows first, then the most recently active. With `since_version`, only the rows that
+/// changed since (a message, a read, a preference change).
 #[utoipa::path(
     get,
     path = "/api/v1/conversations",
@@ -82,7 +113,7 @@ const CONV: &str = "Conversation id: `d:{lo}:{hi}` (the two user ids in ascendin
     security(("bearer" = [])),
     params(ListQuery),
     responses(
-        (status = 200, description = "The caller's conversations, most recently active first.", body = ConversationList),
+        (status = 200, description = "The caller's conversations, pinned first, then most recently active.", body = ConversationList),
         (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
         (status = 401, description = doc::unauthorized(), body = ErrorBody),
         (status = 500, description = doc::internal(), body = ErrorBody),
@@ -95,8 +126,78 @@ pub(super) async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let me = &who.0.user_id;
-    let rows = state.messaging.conversations(me, q.limit).await?;
-    Ok(HttpResponse::Ok().json(ConversationList { conversations: rows.iter().map(|s| wire::summary(s, me)).collect() }))
+    let page = state.messaging.conversations(me, q.since_version, q.limit).await?;
+    Ok(HttpResponse::Ok().json(ConversationList {
+        conversations: page.rows.iter().map(|s| wire::summary(s, me)).collect(),
+        version: page.version,
+    }))
+}
+
+/// Mark every conversation read.
+///
+/// Each conversation's read position moves to the newest message the caller may see; each move
+/// is pushed as a `read` frame to the caller's other devices (and, in direct chats, to the peer).
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/read-all",
+    operation_id = "mark_all_read",
+    tag = "conversations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "How many conversations were marked read.", body = ReadAllResponse),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
+pub(super) async fn read_all(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
+    let moved = state.messaging.read_all(&who.0.user_id, &who.0.device_id).await?;
+    Ok(HttpResponse::Ok().json(ReadAllResponse { conversations: moved as u64 }))
+}
+
+/// Change the caller's own settings of a conversation: mute, pin, draft.
+///
+/// Shared by all the caller's devices (they see the change in the list, whose row version moves).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/conversations/{conv}",
+    operation_id = "set_conversation_prefs",
+    tag = "conversations",
+    security(("bearer" = [])),
+    params(("conv" = String, Path, description = CONV)),
+    request_body = ConversationPrefsRequest,
+    responses(
+        (status = 200, description = "The caller's settings now.", body = PrefsResponse),
+        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField]), body = ErrorBody),
+        (status = 401, description = doc::unauthorized(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
+        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
+pub(super) async fn set_prefs(
+    state: web::Data<AppState>,
+    who: Authed,
+    path: web::Path<String>,
+    body: web::Json<ConversationPrefsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let patch = PrefsPatch {
+        muted: body.muted,
+        pinned: body.pinned,
+        draft: body.draft.map(|d| d.filter(|text| !text.is_empty())),
+    };
+    let view = state.messaging.set_prefs(&who.0.user_id, &path, &patch).await?;
+    Ok(HttpResponse::Ok().json(PrefsResponse {
+        conv: path.into_inner(),
+        muted: view.prefs.muted,
+        pinned: view.prefs.pinned,
+        draft: view.prefs.draft.clone(),
+        version: view.version(),
+    }))
 }
 
 /// Read a conversation's history, a page at a time.

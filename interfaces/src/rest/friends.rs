@@ -17,6 +17,7 @@ use validator::Validate;
 use super::RouteTable;
 use super::doc;
 use super::extract::Authed;
+use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
@@ -71,17 +72,6 @@ pub(super) fn routes(t: &mut RouteTable) {
     ))
 )]
 pub(super) struct Api;
-
-/// `?after=&limit=` of the friend and block lists (ordered by user id).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AfterPage {
-    /// Cursor: the `next_after` of the previous page (a user id). Omit for the first page.
-    after: Option<String>,
-    /// Page size (at least 1; default and cap `limits.max_page`).
-    limit: Option<u32>,
-}
 
 /// `?direction=incoming|outgoing&status=&before=&limit=` of the request list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -211,7 +201,7 @@ pub(super) async fn list_requests(
         })
         .transpose()?;
     let rows = state.social.requests(&who.0.user_id, incoming, status, q.before.as_deref(), q.limit).await?;
-    let next_before = next_after(&state, q.limit, rows.len()).then(|| rows.last().map(|r| r.id.clone())).flatten();
+    let next_before = next_cursor(&state, q.limit, &rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(FriendRequestList { requests: rows.iter().map(request_view).collect(), next_before }))
 }
 
@@ -303,7 +293,7 @@ pub(super) async fn list(
     for f in &rows {
         friends.push(friend_view(&state, f).await?);
     }
-    let next_after = next_after(&state, q.limit, rows.len()).then(|| rows.last().map(|f| f.user.to_string())).flatten();
+    let next_after = next_cursor(&state, q.limit, &rows, |f| f.user.to_string());
     Ok(HttpResponse::Ok().json(FriendList { friends, next_after }))
 }
 
@@ -391,7 +381,7 @@ pub(super) async fn list_blocks(
 ) -> Result<HttpResponse, ApiError> {
     let after = after_user(q.after.as_deref())?;
     let rows = state.social.blocks(&who.0.user_id, after.as_ref(), q.limit).await?;
-    let next_after = next_after(&state, q.limit, rows.len()).then(|| rows.last().map(|b| b.0.to_string())).flatten();
+    let next_after = next_cursor(&state, q.limit, &rows, |b| b.0.to_string());
     let blocks = rows.into_iter().map(|(user, at)| BlockView { user_id: user.to_string(), blocked_at: at }).collect();
     Ok(HttpResponse::Ok().json(BlockList { blocks, next_after }))
 }
@@ -501,15 +491,4 @@ pub(super) async fn set_privacy(
     let policy = DmPolicy::parse(&body.dm_policy).ok_or_else(|| ApiError::invalid("dm_policy: anyone or friends"))?;
     let policy = state.social.set_dm_policy(&who.0.user_id, policy).await?;
     Ok(HttpResponse::Ok().json(PrivacySettings { dm_policy: policy.as_str().to_owned() }))
-}
-
-/// The largest page the server hands out.
-pub(super) fn max_page(state: &AppState) -> u64 {
-    u64::from(state.settings.limits.max_page)
-}
-
-/// Whether a page of `got` rows was full, so another may follow.
-pub(super) fn next_after(state: &AppState, limit: Option<u32>, got: usize) -> bool {
-    let size = limit.map_or(max_page(state), |l| u64::from(l).min(max_page(state)));
-    got as u64 >= size && got > 0
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use tidings_app::AppError;
 use tidings_app::groups::{GroupView, JoinOutcome, NewGroup};
 use tidings_domain::UserId;
-use tidings_domain::group::{GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
+use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
 use tidings_domain::social::RequestStatus;
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::ErrorBody;
@@ -19,7 +19,8 @@ use validator::Validate;
 use super::RouteTable;
 use super::doc;
 use super::extract::Authed;
-use super::friends::{next_after, user_param};
+use super::friends::user_param;
+use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -86,17 +87,6 @@ pub(super) fn routes(t: &mut RouteTable) {
 )]
 pub(super) struct Api;
 
-/// `?after=&limit=` of id-ordered lists (the caller's groups, a group's members).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AfterPage {
-    /// Cursor: the `next_after` of the previous page. Omit for the first page.
-    after: Option<String>,
-    /// Page size (at least 1; default and cap `limits.max_page`).
-    limit: Option<u32>,
-}
-
 /// `?status=&before=&limit=` of the join-request list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -121,8 +111,12 @@ const REQUEST: &str = "The join request's id (`jr_` + ULID).";
 
 /// The full view for members, the public card for outsiders.
 fn info(view: &GroupView) -> GroupInfo {
-    let g = &view.group;
-    let member = view.me.is_some();
+    group_info(&view.group, view.me.as_ref(), view.me.is_some())
+}
+
+/// A group as the wire shows it: everything for `insiders` (members, enterprise admins), the
+/// public card otherwise; `me` is the caller's own membership, if any.
+pub(super) fn group_info(g: &Group, me: Option<&GroupMember>, insider: bool) -> GroupInfo {
     GroupInfo {
         group_id: g.id.clone(),
         conv: format!("g:{}", g.id),
@@ -132,12 +126,12 @@ fn info(view: &GroupView) -> GroupInfo {
         join_policy: g.join_policy.as_str().to_owned(),
         member_count: g.member_count,
         dissolved_at: g.dissolved_at,
-        announcement: g.announcement.clone().filter(|_| member),
-        owner: member.then(|| g.owner.to_string()),
-        mute_all: member.then_some(g.mute_all),
-        history_visible: member.then_some(g.history_visible),
+        announcement: g.announcement.clone().filter(|_| insider),
+        owner: insider.then(|| g.owner.to_string()),
+        mute_all: insider.then_some(g.mute_all),
+        history_visible: insider.then_some(g.history_visible),
         created_at: g.created_at,
-        me: view.me.as_ref().map(|m| MyMembership {
+        me: me.map(|m| MyMembership {
             role: m.role.as_str().to_owned(),
             nickname: m.nickname.clone(),
             remark: m.remark.clone(),
@@ -147,7 +141,8 @@ fn info(view: &GroupView) -> GroupInfo {
     }
 }
 
-fn member_view(m: &GroupMember) -> GroupMemberView {
+/// A member as other members (and admins) see them.
+pub(super) fn member_view(m: &GroupMember) -> GroupMemberView {
     let now = tidings_app::clock::now_ms();
     GroupMemberView {
         user_id: m.user.to_string(),
@@ -286,7 +281,7 @@ pub(super) async fn mine(
     for g in &rows {
         groups.push(info(&state.groups.view(me, &g.id).await?));
     }
-    let next_after = next_after(&state, q.limit, rows.len()).then(|| rows.last().map(|g| g.id.clone())).flatten();
+    let next_after = next_cursor(&state, q.limit, &rows, |g| g.id.clone());
     Ok(HttpResponse::Ok().json(GroupList { groups, next_after }))
 }
 
@@ -427,7 +422,7 @@ pub(super) async fn members(
         .map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")))
         .transpose()?;
     let rows = state.groups.members(&who.0.user_id, &path, after.as_ref(), q.limit).await?;
-    let next_after = next_after(&state, q.limit, rows.len()).then(|| rows.last().map(|m| m.user.to_string())).flatten();
+    let next_after = next_cursor(&state, q.limit, &rows, |m| m.user.to_string());
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
 }
 
@@ -737,7 +732,7 @@ pub(super) async fn join_requests(
         })
         .transpose()?;
     let rows = state.groups.join_requests(&who.0.user_id, &path, status, q.before.as_deref(), q.limit).await?;
-    let next_before = next_after(&state, q.limit, rows.len()).then(|| rows.last().map(|r| r.id.clone())).flatten();
+    let next_before = next_cursor(&state, q.limit, &rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(JoinRequestList { requests: rows.iter().map(join_request_view).collect(), next_before }))
 }
 

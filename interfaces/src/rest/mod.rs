@@ -5,12 +5,14 @@ pub mod admin;
 mod admin_groups;
 mod auth;
 mod conversations;
+mod devices;
 pub(crate) mod doc;
 pub mod extract;
 mod friends;
 mod groups;
 mod health;
 pub mod integration;
+mod paging;
 mod recall;
 mod receipts;
 pub mod routes;
@@ -30,6 +32,7 @@ fn register(t: &mut RouteTable) {
     spec::routes(t);
     auth::routes(t);
     users::routes(t);
+    devices::routes(t);
     conversations::routes(t);
     recall::routes(t);
     receipts::routes(t);
@@ -47,6 +50,7 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         spec::Api::openapi(),
         auth::Api::openapi(),
         users::Api::openapi(),
+        devices::Api::openapi(),
         conversations::Api::openapi(),
         recall::Api::openapi(),
         receipts::Api::openapi(),

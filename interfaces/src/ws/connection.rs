@@ -10,12 +10,13 @@ use actix_ws::{AggregatedMessage, CloseCode, CloseReason, MessageStream, Protoco
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tidings_app::AppError;
+use tidings_domain::UserId;
 use tidings_domain::ports::AccessClaims;
 use tidings_protocol::{ClientFrame, ServerFrame};
 use tracing::Instrument;
 
 use super::decode::{FrameError, decode};
-use super::hub::Registration;
+use super::hub::{ConnHandle, Registration};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
@@ -40,9 +41,15 @@ pub async fn run(
     async move {
         let conn_id = reg.handle.id;
         tracing::debug!(conn = conn_id, "connected");
-        let end = Connection { state: state.clone(), claims: claims.clone(), session: session.clone() }
-            .serve(stream, reg.outbound, reg.close)
-            .await;
+        let end = Connection {
+            state: state.clone(),
+            claims: claims.clone(),
+            session: session.clone(),
+            handle: reg.handle.clone(),
+            last_typing: None,
+        }
+        .serve(stream, reg.outbound, reg.close)
+        .await;
         let last_here = state.hub.unregister(&claims.user_id, conn_id);
         // Only the route of a device that is gone: a newer connection of the same device may
         // have replaced this one here already.
@@ -55,6 +62,7 @@ pub async fn run(
         };
         if went_offline {
             state.webhooks.presence_changed(&claims.user_id, false);
+            state.presence_events.changed(&claims.user_id, false).await;
         }
         let reason = match end {
             End::Closed(reason) => reason,
@@ -71,6 +79,10 @@ struct Connection {
     state: Arc<AppState>,
     claims: AccessClaims,
     session: Session,
+    /// This connection in the hub (for presence subscriptions).
+    handle: ConnHandle,
+    /// When the last `typing` frame was forwarded (per-connection rate limit).
+    last_typing: Option<Instant>,
 }
 
 fn is_oversize(e: &ProtocolError) -> bool {
@@ -108,6 +120,12 @@ impl Connection {
                 biased;
                 changed = close_rx.changed() => {
                     let reason = if changed.is_ok() { close_rx.borrow().clone() } else { None };
+                    // Frames queued before the close (e.g. `kicked`) still go out first.
+                    while let Ok(frame) = outbound.try_recv() {
+                        if self.session.text(frame).await.is_err() {
+                            return End::Gone;
+                        }
+                    }
                     return End::Closed(reason);
                 }
                 Some(frame) = outbound.recv() => {
@@ -198,7 +216,7 @@ impl Connection {
         }
     }
 
-    async fn dispatch(&self, frame: ClientFrame) -> Reply {
+    async fn dispatch(&mut self, frame: ClientFrame) -> Reply {
         let c = &self.claims;
         let m = &self.state.messaging;
         match frame {
@@ -259,6 +277,67 @@ impl Connection {
                 }))
             }
             ClientFrame::Ping {} => Reply::Now(Some(ServerFrame::Pong {})),
+            ClientFrame::PresenceSub { id, users } => self.presence_sub(id, users).await,
+            ClientFrame::Typing { conv } => self.typing(conv).await,
+        }
+    }
+
+    /// Replaces the presence subscriptions and answers with everyone's current state.
+    async fn presence_sub(&mut self, id: String, users: Vec<String>) -> Reply {
+        let max = self.state.settings.ws.max_presence_subs;
+        if users.len() > max {
+            let why = format!("at most {max} users per presence_sub");
+            return Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::InvalidField, why)));
+        }
+        let mut ids: Vec<UserId> = Vec::with_capacity(users.len());
+        for raw in &users {
+            let Some(user) = UserId::parse(raw) else {
+                let why = format!("not a user id: {raw}");
+                return Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::InvalidField, why)));
+            };
+            if !ids.contains(&user) {
+                ids.push(user);
+            }
+        }
+        self.state.hub.subscribe(Some(&self.handle), self.handle.id, &ids);
+        match self.state.presence_events.current(&ids).await {
+            Ok(states) => {
+                for (user, st) in ids.iter().zip(states) {
+                    let frame = ServerFrame::Presence {
+                        user_id: user.to_string(),
+                        online: st.online,
+                        last_active_at: st.last_active_at,
+                    };
+                    if !self.write(&frame).await {
+                        break;
+                    }
+                }
+                Reply::Now(None)
+            }
+            Err(e) => Reply::Now(Some(app_error(Some(id), e))),
+        }
+    }
+
+    /// Forwards a typing indicator, at most one per `ws.typing_interval_ms` per connection.
+    async fn typing(&mut self, conv: String) -> Reply {
+        let interval = Duration::from_millis(self.state.settings.ws.typing_interval_ms);
+        if let Some(last) = self.last_typing
+            && last.elapsed() < interval
+        {
+            let wait = interval.saturating_sub(last.elapsed());
+            return Reply::Now(Some(ServerFrame::Error {
+                id: None,
+                code: tidings_protocol::ErrorCode::RateLimited.as_str().to_owned(),
+                message: "typing too often".into(),
+                retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)),
+            }));
+        }
+        match self.state.messaging.typing(&self.claims.user_id, &conv).await {
+            Ok(()) => {
+                self.last_typing = Some(Instant::now());
+                Reply::Now(None)
+            }
+            Err(e) => Reply::Now(Some(app_error(None, e))),
         }
     }
 }
@@ -275,6 +354,8 @@ fn frame_kind(f: &ClientFrame) -> &'static str {
         ClientFrame::Read { .. } => "read",
         ClientFrame::Recall { .. } => "recall",
         ClientFrame::Ping {} => "ping",
+        ClientFrame::PresenceSub { .. } => "presence_sub",
+        ClientFrame::Typing { .. } => "typing",
     }
 }
 

@@ -51,9 +51,16 @@ pub struct Registration {
     pub first: bool,
 }
 
+/// Close code of a connection whose session the server ended (`kicked`).
+pub const CLOSE_KICKED: u16 = 4001;
+
 /// Live connections of this instance.
 pub struct Hub {
     conns: DashMap<UserId, Vec<ConnHandle>>,
+    /// Presence subscriptions: watched user -> the connections watching.
+    watchers: DashMap<UserId, Vec<ConnHandle>>,
+    /// Each connection's watched users, to replace or drop its subscriptions.
+    watching: DashMap<u64, Vec<UserId>>,
     /// When each user's last connection ended (embedded presence; kept in memory only).
     last_seen: DashMap<UserId, i64>,
     next_id: AtomicU64,
@@ -63,7 +70,14 @@ pub struct Hub {
 impl Hub {
     /// A hub whose connections queue at most `queue` frames each.
     pub fn new(queue: usize) -> Self {
-        Self { conns: DashMap::new(), last_seen: DashMap::new(), next_id: AtomicU64::new(1), queue }
+        Self {
+            conns: DashMap::new(),
+            watchers: DashMap::new(),
+            watching: DashMap::new(),
+            last_seen: DashMap::new(),
+            next_id: AtomicU64::new(1),
+            queue,
+        }
     }
 
     /// Adds a connection. A device has one live socket: an older one of the same device closes.
@@ -94,6 +108,7 @@ impl Hub {
     /// Removes a connection (only that one: a replacement may already be registered).
     /// Returns whether the user has no connection left here.
     pub fn unregister(&self, user: &UserId, conn_id: u64) -> bool {
+        self.subscribe(None, conn_id, &[]);
         self.last_seen.insert(user.clone(), tidings_app::clock::now_ms());
         self.conns
             .remove_if_mut(user, |_, list| {
@@ -101,6 +116,27 @@ impl Hub {
                 list.is_empty()
             })
             .is_some()
+    }
+
+    /// Replaces the presence subscriptions of connection `conn_id` with `users` (`handle` is the
+    /// connection; `None` only drops its subscriptions).
+    pub fn subscribe(&self, handle: Option<&ConnHandle>, conn_id: u64, users: &[UserId]) {
+        if let Some((_, old)) = self.watching.remove(&conn_id) {
+            for user in old {
+                self.watchers.remove_if_mut(&user, |_, list| {
+                    list.retain(|c| c.id != conn_id);
+                    list.is_empty()
+                });
+            }
+        }
+        let Some(handle) = handle else { return };
+        if users.is_empty() {
+            return;
+        }
+        for user in users {
+            self.watchers.entry(user.clone()).or_default().push(handle.clone());
+        }
+        self.watching.insert(conn_id, users.to_vec());
     }
 
     /// Connections of this instance.
@@ -122,6 +158,12 @@ impl Hub {
     }
 
     fn push(&self, delivery: &Delivery, frame: &ByteString) {
+        if let Event::Presence { user_id, .. } = delivery.event.as_ref() {
+            if let Some(list) = self.watchers.get(user_id) {
+                list.iter().for_each(|conn| offer(conn, user_id, frame));
+            }
+            return;
+        }
         for user in &delivery.recipients {
             let Some(list) = self.conns.get(user) else { continue };
             for conn in list.iter() {
@@ -129,16 +171,34 @@ impl Hub {
                 if skipped {
                     continue;
                 }
-                let closing = conn.close.borrow().is_some();
-                if closing {
-                    continue;
-                }
-                if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
-                    tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
-                    conn.close(CloseCode::Again, "slow consumer: reconnect and sync");
-                }
+                offer(conn, user, frame);
             }
         }
+    }
+
+    /// Sends a `kicked` frame to the connections of a session the server ended, then closes them.
+    fn kick(&self, user: &UserId, session: &SessionId, reason: &str) {
+        let Some(list) = self.conns.get(user) else { return };
+        let frame = ServerFrame::Kicked { reason: reason.to_owned() };
+        let text = serde_json::to_string(&frame).map(ByteString::from).ok();
+        for conn in list.iter().filter(|c| c.session == *session) {
+            if let Some(text) = &text {
+                offer(conn, user, text);
+            }
+            conn.close(CloseCode::Other(CLOSE_KICKED), reason);
+        }
+    }
+}
+
+/// Queues a frame to one connection unless it is closing; a full queue closes it (slow consumer).
+fn offer(conn: &ConnHandle, user: &UserId, frame: &ByteString) {
+    let closing = conn.close.borrow().is_some();
+    if closing {
+        return;
+    }
+    if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
+        tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
+        conn.close(CloseCode::Again, "slow consumer: reconnect and sync");
     }
 }
 
@@ -153,6 +213,10 @@ impl PresenceReader for Hub {
                 PresenceStatus { online, last_active_at }
             })
             .collect())
+    }
+
+    async fn online_devices(&self, user: &UserId) -> Result<Vec<DeviceId>, StoreError> {
+        Ok(self.conns.get(user).map(|l| l.iter().map(|c| c.device.clone()).collect()).unwrap_or_default())
     }
 }
 
@@ -177,6 +241,16 @@ impl LocalDelivery for Hub {
                     }
                 }
                 return;
+            }
+            Event::Kicked { user_id, session_id, reason } => {
+                self.kick(user_id, session_id, reason);
+                return;
+            }
+            Event::Presence { user_id, online, last_active_at } => {
+                ServerFrame::Presence { user_id: user_id.to_string(), online: *online, last_active_at: *last_active_at }
+            }
+            Event::Typing { conv, user_id } => {
+                ServerFrame::Typing { conv: conv.to_string(), user_id: user_id.to_string() }
             }
         };
         match serde_json::to_string(&frame) {

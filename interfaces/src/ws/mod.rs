@@ -43,6 +43,7 @@ pub async fn entry(
     };
     if came_online {
         state.webhooks.presence_changed(&claims.user_id, true);
+        state.presence_events.changed(&claims.user_id, true).await;
     }
     actix_web::rt::spawn(connection::run(state.into_inner(), claims, session, stream, registration));
     Ok(response)

@@ -7,6 +7,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_messages;
 mod m20261122_000003_social;
 mod m20261122_000004_admin;
+mod m20261122_000006_member_prefs;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_messages::Migration),
             Box::new(m20261122_000003_social::Migration),
             Box::new(m20261122_000004_admin::Migration),
+            Box::new(m20261122_000006_member_prefs::Migration),
         ]
     }
 }

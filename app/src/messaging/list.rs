@@ -1,0 +1,170 @@
+//! The conversation list (profiles, unread counts, mentions, previews, preferences, incremental
+//! by version), per-member preferences and mark-all-read. A page costs a fixed number of
+//! queries whatever its length: the rows, the unread counts, the previews, the mention
+//! candidates, the peers' and the groups' profiles.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tidings_domain::conversation::{ConversationProfile, ConversationSummary, MemberView, PrefsPatch};
+use tidings_domain::event::{Delivery, Event};
+use tidings_domain::message::Message;
+use tidings_domain::ports::UnreadRange;
+use tidings_domain::{ConvId, DeviceId, UserId};
+
+use super::{MessagingService, parse_conv};
+use crate::clock::now_ms;
+use crate::error::AppError;
+
+/// How far behind the clock a list's `version` stays, so a change committed while the list was
+/// read (or stamped by a slightly slower clock) is answered by the next incremental list.
+pub const LIST_SETTLE_MS: i64 = 1000;
+
+/// Longest draft, in characters.
+const MAX_DRAFT_CHARS: usize = 4000;
+
+/// One page of the conversation list.
+#[derive(Debug, Clone)]
+pub struct ConversationPage {
+    /// Rows, pinned first, then most recently active first.
+    pub rows: Vec<ConversationSummary>,
+    /// Pass as `since_version` to get only rows changed after this list.
+    pub version: i64,
+}
+
+impl MessagingService {
+    /// The user's conversations; with `since`, only the rows changed after that version.
+    pub async fn conversations(
+        &self,
+        user: &UserId,
+        since: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<ConversationPage, AppError> {
+        let limit = u64::from(limit.unwrap_or(self.limits.max_conversations).clamp(1, self.limits.max_conversations));
+        let version = (now_ms() - LIST_SETTLE_MS).max(since.unwrap_or(0));
+        let views = self.convs.list_for_user(user, since, limit).await?;
+        let ranges: Vec<UnreadRange> = views
+            .iter()
+            .map(|v| UnreadRange { conv: v.conv.clone(), after: v.read_seq.max(v.visible_from), upto: v.visible_max() })
+            .collect();
+        let unread = self.messages.count_unread_many(user, &ranges).await?;
+        let mentioned: HashSet<ConvId> = self
+            .messages
+            .mention_candidates(user, &ranges)
+            .await?
+            .into_iter()
+            .filter(|m| mentions(m, user))
+            .map(|m| m.conv)
+            .collect();
+        let keys: Vec<(ConvId, u64)> = views
+            .iter()
+            .filter(|v| v.visible_max() > v.visible_from)
+            .map(|v| (v.conv.clone(), v.visible_max()))
+            .collect();
+        let mut last: HashMap<ConvId, Message> =
+            self.messages.get_many(&keys).await?.into_iter().map(|m| (m.conv.clone(), m)).collect();
+        let mut profiles = self.profiles(user, &views).await?;
+        let rows = views
+            .into_iter()
+            .zip(unread)
+            .map(|(view, unread)| ConversationSummary {
+                unread,
+                mentioned: unread > 0 && mentioned.contains(&view.conv),
+                last_message: last.remove(&view.conv),
+                profile: profiles.remove(&view.conv),
+                view,
+            })
+            .collect();
+        Ok(ConversationPage { rows, version })
+    }
+
+    /// The peer of each direct row and the group of each group row, in two queries.
+    async fn profiles(
+        &self,
+        user: &UserId,
+        views: &[MemberView],
+    ) -> Result<HashMap<ConvId, ConversationProfile>, AppError> {
+        let peers: Vec<UserId> = views.iter().filter_map(|v| v.conv.peer_of(user).cloned()).collect();
+        let group_ids: Vec<String> = views
+            .iter()
+            .filter_map(|v| match &v.conv {
+                ConvId::Group(id) => Some(id.clone()),
+                ConvId::Direct { .. } => None,
+            })
+            .collect();
+        let users: HashMap<UserId, String> =
+            self.users.by_ids(&peers).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+        let groups: HashMap<String, (String, Option<String>)> =
+            self.groups.get_many(&group_ids).await?.into_iter().map(|g| (g.id, (g.name, g.avatar))).collect();
+        let mut out = HashMap::with_capacity(views.len());
+        for v in views {
+            let profile = match &v.conv {
+                ConvId::Direct { .. } => v.conv.peer_of(user).and_then(|peer| {
+                    users
+                        .get(peer)
+                        .map(|name| ConversationProfile::Peer { user_id: peer.clone(), display_name: name.clone() })
+                }),
+                ConvId::Group(id) => groups.get(id).map(|(name, avatar)| ConversationProfile::Group {
+                    group_id: id.clone(),
+                    name: name.clone(),
+                    avatar: avatar.clone(),
+                }),
+            };
+            if let Some(profile) = profile {
+                out.insert(v.conv.clone(), profile);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Changes the caller's own settings of a conversation (mute, pin, draft). A direct chat
+    /// with no message yet is created, so a draft can be kept before the first send.
+    pub async fn set_prefs(&self, user: &UserId, conv: &str, patch: &PrefsPatch) -> Result<MemberView, AppError> {
+        let conv = parse_conv(conv)?;
+        if let Some(Some(draft)) = &patch.draft
+            && draft.chars().count() > MAX_DRAFT_CHARS
+        {
+            return Err(AppError::InvalidField(format!("draft: at most {MAX_DRAFT_CHARS} characters")));
+        }
+        if self.access(user, &conv).await?.is_none() {
+            self.convs.ensure_direct(&conv, now_ms()).await?;
+        }
+        self.convs.set_prefs(&conv, user, patch, now_ms()).await?;
+        self.convs.member_view(&conv, user).await?.ok_or(AppError::NotMember)
+    }
+
+    /// Marks every conversation read up to what the user may see, and pushes each move to the
+    /// user's other devices and, in direct chats, to the peer. Returns how many moved.
+    pub async fn read_all(&self, user: &UserId, device: &DeviceId) -> Result<usize, AppError> {
+        let views = self.convs.list_for_user(user, None, u64::MAX / 2).await?;
+        let mut pushes = Vec::new();
+        for view in views.into_iter().filter(|v| v.visible_max() > v.read_seq) {
+            let now = self.convs.mark_read(&view.conv, user, view.visible_max()).await?;
+            if now > view.read_seq {
+                let mut recipients = vec![user.clone()];
+                recipients.extend(view.conv.peer_of(user).cloned());
+                pushes.push(Delivery {
+                    recipients,
+                    skip_device: Some((user.clone(), device.clone())),
+                    event: Arc::new(Event::Read { conv: view.conv, user_id: user.clone(), seq: now }),
+                });
+            }
+        }
+        let moved = pushes.len();
+        self.notifier.notify_many(pushes).await;
+        Ok(moved)
+    }
+}
+
+/// Whether a message body names `user` in `mentions`, or says `mention_all: true`.
+fn mentions(m: &Message, user: &UserId) -> bool {
+    let Ok(body) = serde_json::from_str::<Value>(&m.body) else {
+        return false;
+    };
+    if body.get("mention_all").and_then(Value::as_bool) == Some(true) {
+        return true;
+    }
+    let me = user.to_string();
+    body.get("mentions").and_then(Value::as_array).is_some_and(|ids| ids.iter().any(|id| id.as_str() == Some(&me)))
+}

@@ -1,6 +1,6 @@
 //! A user's view of one conversation.
 
-use crate::ids::ConvId;
+use crate::ids::{ConvId, UserId};
 use crate::message::Message;
 
 /// Per-member state of a conversation, as listed to that member.
@@ -78,6 +78,17 @@ pub enum ConversationProfile {
         /// Its avatar.
         avatar: Option<String>,
     },
+}
+
+/// A current member's read position, for read lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadPosition {
+    /// Member.
+    pub user: UserId,
+    /// Read position.
+    pub read_seq: u64,
+    /// The member sees messages with seq above this.
+    pub visible_from: u64,
 }
 
 /// A conversation as the list endpoint returns it.

@@ -55,7 +55,25 @@ pub struct Ack {
 }
 
 /// Message kinds a client may send.
-pub const USER_KINDS: &[&str] = &["text", "custom"];
+pub const USER_KINDS: &[&str] = &["text", "image", "file", "voice", "video", "custom"];
+
+/// Kind of a recall notice: a system message recording that a message was recalled.
+pub const RECALL_KIND: &str = "recall";
+
+/// Kind a recalled message takes in the log; its body is then `{}`.
+pub const RECALLED_KIND: &str = "recalled";
+
+/// Recalled body: the original is erased.
+pub const RECALLED_BODY: &str = "{}";
+
+/// Kinds that never count as unread: a recall notice and the recalled message itself.
+pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND];
+
+/// Whether clients may send this kind, and so whether a message of it may be recalled (system
+/// messages and already recalled ones may not).
+pub fn is_user_kind(kind: &str) -> bool {
+    USER_KINDS.contains(&kind)
+}
 
 /// A fresh message id (`m_` + ULID, so ids sort by creation time).
 pub fn generate_msg_id() -> String {

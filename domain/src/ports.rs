@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::account::{DeviceSession, User};
-use crate::conversation::{MemberView, PrefsPatch};
+use crate::conversation::{MemberView, PrefsPatch, ReadPosition};
 use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
@@ -69,8 +69,12 @@ pub trait MessageStore: Send + Sync {
     async fn before(&self, conv: &ConvId, before: u64, limit: u64) -> Result<Vec<Message>, StoreError>;
     /// One message.
     async fn get(&self, conv: &ConvId, seq: u64) -> Result<Option<Message>, StoreError>;
-    /// Messages with `after < seq <= upto` not sent by `user`.
+    /// Messages with `after < seq <= upto` not sent by `user`, not counting recall notices and
+    /// recalled messages ([`crate::message::NOT_UNREAD_KINDS`]).
     async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64, upto: u64) -> Result<u64, StoreError>;
+    /// Erases a message's body and marks it recalled (kind `recalled`, body `{}`), if it is a
+    /// user message not recalled yet. Returns whether this call recalled it.
+    async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError>;
     /// [`count_unread`](Self::count_unread) of several `(conv, after, upto)` ranges at once, in order.
     async fn count_unread_many(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<u64>, StoreError> {
         let mut out = Vec::with_capacity(ranges.len());
@@ -115,6 +119,8 @@ pub trait ConversationStore: Send + Sync {
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError>;
     /// Raises the member's read_seq to `seq` (never lowers it); returns the resulting read_seq.
     async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError>;
+    /// Read positions of the conversation's current members (not of former ones).
+    async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError>;
     /// The member's conversations, pinned first, then most recently active first; with
     /// `since`, only rows whose version is above it.
     async fn list_for_user(&self, user: &UserId, since: Option<i64>, limit: u64)

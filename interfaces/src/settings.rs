@@ -210,6 +210,23 @@ pub struct LimitSettings {
     pub max_text_chars: usize,
     /// Most bytes of a message body's JSON.
     pub max_body_bytes: usize,
+    /// Most user ids in a text's `mentions`.
+    pub max_mentions: usize,
+    /// Most characters of a file name in a `file` message.
+    pub max_file_name_chars: usize,
+    /// Largest file size a `file` message may declare (bytes).
+    pub max_file_bytes: u64,
+    /// Largest width or height of an `image` or `video` (pixels).
+    pub max_media_side: u32,
+    /// Longest `voice` clip (ms).
+    pub max_voice_ms: u64,
+    /// Longest `video` (ms).
+    pub max_video_ms: u64,
+    /// How long after sending the sender may recall a message (ms); group owners and admins
+    /// recall at any time.
+    pub recall_window_ms: u64,
+    /// Largest group (members) whose per-message read lists are served.
+    pub receipts_max_members: usize,
     /// Most bytes of one WebSocket frame; bigger frames close the socket with 1009.
     pub max_frame_bytes: usize,
     /// Most bytes of a REST request body.
@@ -348,6 +365,14 @@ impl Default for LimitSettings {
         Self {
             max_text_chars: 4000,
             max_body_bytes: 16 * 1024,
+            max_mentions: 50,
+            max_file_name_chars: 255,
+            max_file_bytes: 2 * 1024 * 1024 * 1024,
+            max_media_side: 16_384,
+            max_voice_ms: 5 * 60 * 1000,
+            max_video_ms: 60 * 60 * 1000,
+            recall_window_ms: 2 * 60 * 1000,
+            receipts_max_members: 200,
             max_frame_bytes: 64 * 1024,
             max_http_body_bytes: 64 * 1024,
             outbound_queue: 1024,
@@ -471,6 +496,10 @@ impl Settings {
             || l.default_page == 0
             || l.max_page == 0
             || l.max_conversations == 0
+            || l.max_file_name_chars == 0
+            || l.max_media_side == 0
+            || l.max_voice_ms == 0
+            || l.max_video_ms == 0
         {
             return Err(SettingsError("limits must be positive".into()));
         }

@@ -307,10 +307,21 @@ impl Application {
                 groups: group_store.clone(),
             },
             MessagingLimits {
-                body: BodyLimits { max_text_chars: l.max_text_chars, max_body_bytes: l.max_body_bytes },
+                body: BodyLimits {
+                    max_text_chars: l.max_text_chars,
+                    max_body_bytes: l.max_body_bytes,
+                    max_mentions: l.max_mentions,
+                    max_file_name_chars: l.max_file_name_chars,
+                    max_file_bytes: l.max_file_bytes,
+                    max_media_side: l.max_media_side,
+                    max_voice_ms: l.max_voice_ms,
+                    max_video_ms: l.max_video_ms,
+                },
                 default_page: l.default_page,
                 max_page: l.max_page,
                 max_conversations: l.max_conversations,
+                recall_window_ms: i64::try_from(l.recall_window_ms).unwrap_or(i64::MAX),
+                receipts_max_members: l.receipts_max_members,
             },
             dm_policy,
             PipelineConfig {

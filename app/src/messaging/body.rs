@@ -1,9 +1,14 @@
 //! Per-kind validation of message bodies. A body is checked before anything is stored, and its
-//! compact JSON text is what gets persisted.
+//! compact JSON text is what gets persisted. What a body refers to (mentions, a quoted message)
+//! is returned for the send to check against the conversation.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tidings_domain::message::USER_KINDS;
+use tidings_domain::UserId;
+use tidings_domain::message::is_user_kind;
+use tidings_protocol::bodies::{FileBody, ImageBody, ReplyTo, TextBody, VideoBody, VoiceBody};
 
+use super::media::check_media_id;
 use crate::error::AppError;
 
 /// Size rules for message bodies.
@@ -11,46 +16,161 @@ use crate::error::AppError;
 pub struct BodyLimits {
     /// Max characters of a `text` message.
     pub max_text_chars: usize,
-    /// Max bytes of any body's JSON text.
+    /// Max bytes of any body's JSON text (the one size limit of `custom` bodies).
     pub max_body_bytes: usize,
+    /// Max user ids in a text's `mentions`.
+    pub max_mentions: usize,
+    /// Max characters of a file name.
+    pub max_file_name_chars: usize,
+    /// Max declared size of a file (bytes).
+    pub max_file_bytes: u64,
+    /// Max width or height of an image or video (pixels).
+    pub max_media_side: u32,
+    /// Max length of a voice clip (ms).
+    pub max_voice_ms: u64,
+    /// Max length of a video (ms).
+    pub max_video_ms: u64,
 }
 
-/// Checks `kind` and `body`, returning the body's compact JSON text for storage.
-pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<String, AppError> {
-    if !USER_KINDS.contains(&kind) {
-        return Err(AppError::UnsupportedKind(kind.chars().take(32).collect()));
+/// What a valid body refers to, for checks against the conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct References {
+    /// Mentioned users.
+    pub mentions: Vec<UserId>,
+    /// `mention_all: true`.
+    pub mention_all: bool,
+    /// The quoted message.
+    pub reply_to: Option<ReplyTo>,
+}
+
+/// A body that passed its kind's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedBody {
+    /// Compact JSON text to store.
+    pub json: String,
+    /// What it refers to.
+    pub refs: References,
+}
+
+/// Checks `kind` and `body`, returning the body's compact JSON text and its references.
+pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedBody, AppError> {
+    if !is_user_kind(kind) {
+        return Err(AppError::UnsupportedKind(trim(kind)));
     }
     let Value::Object(fields) = body else {
         return Err(AppError::InvalidField("body must be a JSON object".into()));
     };
-    if kind == "text" {
-        let text = match fields.get("text") {
-            Some(Value::String(t)) => t,
-            _ => return Err(AppError::InvalidField("text body needs a string `text`".into())),
-        };
-        if let Some(extra) = fields.keys().find(|k| k.as_str() != "text") {
-            return Err(AppError::InvalidField(format!("unknown text body field `{}`", trim(extra))));
+    let json = body.to_string();
+    let max = limits.max_body_bytes;
+    if json.len() > max {
+        return Err(too_large(format!("body has {} bytes; the limit is {max}", json.len())));
+    }
+    let refs = match kind {
+        "text" => text(parse(kind, body)?, limits)?,
+        "image" => {
+            let b: ImageBody = parse(kind, body)?;
+            check_media_id(&b.media_id)?;
+            sides(b.width, b.height, limits)?;
+            refs_of(b.reply_to)
         }
-        if text.trim().is_empty() {
-            return Err(AppError::InvalidField("text must not be blank".into()));
+        "file" => {
+            let b: FileBody = parse(kind, body)?;
+            check_media_id(&b.media_id)?;
+            let chars = b.name.chars().count();
+            if b.name.trim().is_empty() || b.name.chars().any(char::is_control) {
+                return Err(AppError::InvalidField("file name must be non-blank, without control characters".into()));
+            }
+            if chars > limits.max_file_name_chars {
+                return Err(too_large(format!(
+                    "file name has {chars} characters; the limit is {}",
+                    limits.max_file_name_chars
+                )));
+            }
+            if b.size > limits.max_file_bytes {
+                return Err(too_large(format!("file size {} is over the limit of {}", b.size, limits.max_file_bytes)));
+            }
+            refs_of(b.reply_to)
         }
-        let chars = text.chars().count();
-        if chars > limits.max_text_chars {
-            return Err(AppError::BodyTooLarge(format!(
-                "text has {chars} characters; the limit is {}",
-                limits.max_text_chars
-            )));
+        "voice" => {
+            let b: VoiceBody = parse(kind, body)?;
+            check_media_id(&b.media_id)?;
+            duration(b.duration_ms, limits.max_voice_ms)?;
+            refs_of(b.reply_to)
+        }
+        "video" => {
+            let b: VideoBody = parse(kind, body)?;
+            check_media_id(&b.media_id)?;
+            duration(b.duration_ms, limits.max_video_ms)?;
+            sides(b.width, b.height, limits)?;
+            refs_of(b.reply_to)
+        }
+        _ => match fields.get("reply_to") {
+            Some(r) => refs_of(Some(
+                serde_json::from_value(r.clone())
+                    .map_err(|e| AppError::InvalidField(format!("custom body reply_to: {e}")))?,
+            )),
+            None => References::default(),
+        },
+    };
+    Ok(CheckedBody { json, refs })
+}
+
+fn parse<T: DeserializeOwned>(kind: &str, body: &Value) -> Result<T, AppError> {
+    serde_json::from_value(body.clone()).map_err(|e| AppError::InvalidField(format!("{kind} body: {e}")))
+}
+
+fn text(b: TextBody, limits: BodyLimits) -> Result<References, AppError> {
+    if b.text.trim().is_empty() {
+        return Err(AppError::InvalidField("text must not be blank".into()));
+    }
+    let chars = b.text.chars().count();
+    if chars > limits.max_text_chars {
+        return Err(too_large(format!("text has {chars} characters; the limit is {}", limits.max_text_chars)));
+    }
+    let raw = b.mentions.unwrap_or_default();
+    if raw.len() > limits.max_mentions {
+        return Err(too_large(format!("{} mentions; the limit is {}", raw.len(), limits.max_mentions)));
+    }
+    let mut mentions: Vec<UserId> = Vec::with_capacity(raw.len());
+    for id in &raw {
+        let user = UserId::parse(id)
+            .ok_or_else(|| AppError::InvalidField(format!("mentions: `{}` is not a user id", trim(id))))?;
+        if !mentions.contains(&user) {
+            mentions.push(user);
         }
     }
-    let encoded = body.to_string();
-    if encoded.len() > limits.max_body_bytes {
-        return Err(AppError::BodyTooLarge(format!(
-            "body has {} bytes; the limit is {}",
-            encoded.len(),
-            limits.max_body_bytes
+    Ok(References { mentions, mention_all: b.mention_all.unwrap_or(false), reply_to: b.reply_to })
+}
+
+fn refs_of(reply_to: Option<ReplyTo>) -> References {
+    References { reply_to, ..References::default() }
+}
+
+fn sides(width: u32, height: u32, limits: BodyLimits) -> Result<(), AppError> {
+    if width == 0 || height == 0 {
+        return Err(AppError::InvalidField("width and height must be at least 1".into()));
+    }
+    if width.max(height) > limits.max_media_side {
+        return Err(too_large(format!(
+            "{width}x{height} is over the limit of {} pixels a side",
+            limits.max_media_side
         )));
     }
-    Ok(encoded)
+    Ok(())
+}
+
+fn duration(ms: u64, max: u64) -> Result<(), AppError> {
+    if ms == 0 {
+        return Err(AppError::InvalidField("duration_ms must be at least 1".into()));
+    }
+    if ms > max {
+        return Err(too_large(format!("duration {ms} ms is over the limit of {max} ms")));
+    }
+    Ok(())
+}
+
+fn too_large(why: String) -> AppError {
+    AppError::BodyTooLarge(why)
 }
 
 fn trim(s: &str) -> String {
@@ -62,23 +182,84 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const LIMITS: BodyLimits = BodyLimits { max_text_chars: 5, max_body_bytes: 64 };
+    const LIMITS: BodyLimits = BodyLimits {
+        max_text_chars: 5,
+        max_body_bytes: 128,
+        max_mentions: 2,
+        max_file_name_chars: 8,
+        max_file_bytes: 1000,
+        max_media_side: 100,
+        max_voice_ms: 1000,
+        max_video_ms: 2000,
+    };
+
+    fn code(r: Result<CheckedBody, AppError>) -> &'static str {
+        match r {
+            Ok(_) => "ok",
+            Err(AppError::InvalidField(_)) => "invalid_field",
+            Err(AppError::BodyTooLarge(_)) => "body_too_large",
+            Err(AppError::UnsupportedKind(_)) => "unsupported_kind",
+            Err(_) => "other",
+        }
+    }
 
     #[test]
     fn text_rules() {
-        assert_eq!(validate("text", &json!({"text": "héllo"}), LIMITS).ok(), Some(r#"{"text":"héllo"}"#.to_owned()));
-        assert!(matches!(validate("text", &json!({"text": "toolong"}), LIMITS), Err(AppError::BodyTooLarge(_))));
-        assert!(matches!(validate("text", &json!({"text": "  "}), LIMITS), Err(AppError::InvalidField(_))));
-        assert!(matches!(validate("text", &json!({"text": 5}), LIMITS), Err(AppError::InvalidField(_))));
-        assert!(matches!(validate("text", &json!("hi"), LIMITS), Err(AppError::InvalidField(_))));
-        assert!(matches!(validate("text", &json!({"text": "a", "x": 1}), LIMITS), Err(AppError::InvalidField(_))));
+        assert_eq!(
+            validate("text", &json!({"text": "héllo"}), LIMITS).ok().map(|c| c.json),
+            Some(r#"{"text":"héllo"}"#.to_owned())
+        );
+        assert_eq!(code(validate("text", &json!({"text": "toolong"}), LIMITS)), "body_too_large");
+        assert_eq!(code(validate("text", &json!({"text": "  "}), LIMITS)), "invalid_field");
+        assert_eq!(code(validate("text", &json!({"text": 5}), LIMITS)), "invalid_field");
+        assert_eq!(code(validate("text", &json!("hi"), LIMITS)), "invalid_field");
+        assert_eq!(code(validate("text", &json!({"text": "a", "x": 1}), LIMITS)), "invalid_field");
+        assert_eq!(
+            code(validate("text", &json!({"text": "a", "mentions": ["u_1", "u_2", "u_3"]}), LIMITS)),
+            "body_too_large"
+        );
+        assert_eq!(code(validate("text", &json!({"text": "a", "mentions": ["no way"]}), LIMITS)), "invalid_field");
+        let ok = validate(
+            "text",
+            &json!({"text": "a", "mentions": ["u_1", "u_1"], "mention_all": true, "reply_to": {"seq": 3}}),
+            LIMITS,
+        );
+        let refs = ok.map(|c| c.refs).unwrap_or_default();
+        assert_eq!((refs.mentions.len(), refs.mention_all, refs.reply_to.map(|r| r.seq)), (1, true, Some(3)));
+    }
+
+    #[test]
+    fn media_rules() {
+        assert_eq!(code(validate("image", &json!({"media_id": "m1", "width": 10, "height": 20}), LIMITS)), "ok");
+        assert_eq!(code(validate("image", &json!({"media_id": "m1", "width": 10}), LIMITS)), "invalid_field");
+        assert_eq!(
+            code(validate("image", &json!({"media_id": "m1", "width": 101, "height": 1}), LIMITS)),
+            "body_too_large"
+        );
+        assert_eq!(code(validate("file", &json!({"media_id": "m1", "name": "a.txt", "size": 3}), LIMITS)), "ok");
+        assert_eq!(
+            code(validate("file", &json!({"media_id": "m1", "name": "a.txt", "size": 1001}), LIMITS)),
+            "body_too_large"
+        );
+        assert_eq!(code(validate("voice", &json!({"media_id": "m 1", "duration_ms": 3}), LIMITS)), "invalid_field");
+        assert_eq!(code(validate("voice", &json!({"media_id": "m1", "duration_ms": 1001}), LIMITS)), "body_too_large");
+        assert_eq!(
+            code(validate("video", &json!({"media_id": "m1", "duration_ms": 5, "width": 1, "height": 1}), LIMITS)),
+            "ok"
+        );
+        assert_eq!(
+            code(validate("video", &json!({"media_id": "m1", "duration_ms": "5", "width": 1, "height": 1}), LIMITS)),
+            "invalid_field"
+        );
     }
 
     #[test]
     fn kinds_and_sizes() {
-        assert!(matches!(validate("recall", &json!({}), LIMITS), Err(AppError::UnsupportedKind(_))));
-        assert!(validate("custom", &json!({"a": 1}), LIMITS).is_ok());
-        let big = json!({"a": "x".repeat(100)});
-        assert!(matches!(validate("custom", &big, LIMITS), Err(AppError::BodyTooLarge(_))));
+        assert_eq!(code(validate("recall", &json!({}), LIMITS)), "unsupported_kind");
+        assert_eq!(code(validate("recalled", &json!({}), LIMITS)), "unsupported_kind");
+        assert_eq!(code(validate("custom", &json!({"a": 1}), LIMITS)), "ok");
+        assert_eq!(code(validate("custom", &json!({"a": 1, "reply_to": {"seq": "x"}}), LIMITS)), "invalid_field");
+        let big = json!({"a": "x".repeat(130)});
+        assert_eq!(code(validate("custom", &big, LIMITS)), "body_too_large");
     }
 }

@@ -2,7 +2,11 @@
 
 mod body;
 mod list;
+mod media;
 mod pipeline;
+mod recall;
+mod receipts;
+mod refs;
 mod typing;
 
 use std::sync::Arc;
@@ -21,9 +25,11 @@ use tidings_domain::ports::{
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ConvId, DeviceId, UserId};
 
-pub use body::BodyLimits;
+pub use body::{BodyLimits, CheckedBody, References};
 pub use list::{ConversationPage, LIST_SETTLE_MS};
+pub use media::check_media_id;
 pub use pipeline::{CommitPipeline, Draft, PendingAck, PipelineConfig};
+pub use receipts::ReadList;
 
 use crate::clock::now_ms;
 use crate::error::AppError;
@@ -39,6 +45,18 @@ pub struct MessagingLimits {
     pub max_page: u32,
     /// Largest conversation list page.
     pub max_conversations: u32,
+    /// How long after sending the sender may recall a message (ms).
+    pub recall_window_ms: i64,
+    /// Largest group whose read lists are served.
+    pub receipts_max_members: usize,
+}
+
+/// Who a send reaches and whether its author manages the conversation.
+struct Audience {
+    /// Users to push to (every participant).
+    recipients: Vec<UserId>,
+    /// The sender is a group owner or admin (or the system account).
+    manager: bool,
 }
 
 /// How many known conversation ids (and cached group member lists) are remembered before the
@@ -122,15 +140,16 @@ impl MessagingService {
         let conv = parse_conv(conv)?;
         check_client_msg_id(client_msg_id)?;
         let body = body::validate(kind, body, self.limits.body)?;
-        let recipients = self.ensure_started(sender, &conv).await?;
+        let audience = self.ensure_started(sender, &conv).await?;
+        self.check_references(sender, &conv, &audience, &body.refs).await?;
         self.pipeline.enqueue(Draft {
             conv,
             sender: sender.clone(),
             device: Some(device.clone()),
             client_msg_id: client_msg_id.to_owned(),
             kind: kind.to_owned(),
-            body,
-            recipients,
+            body: body.json,
+            recipients: audience.recipients,
         })
     }
 
@@ -236,7 +255,7 @@ impl MessagingService {
     }
 
     /// Makes sure the conversation exists and the sender may post; returns who gets the push.
-    async fn ensure_started(&self, sender: &UserId, conv: &ConvId) -> Result<Vec<UserId>, AppError> {
+    async fn ensure_started(&self, sender: &UserId, conv: &ConvId) -> Result<Audience, AppError> {
         match conv {
             ConvId::Direct { lo, hi } => {
                 let Some(peer) = conv.peer_of(sender) else {
@@ -253,7 +272,7 @@ impl MessagingService {
                     }
                     self.known.insert(conv.clone());
                 }
-                Ok(vec![lo.clone(), hi.clone()])
+                Ok(Audience { recipients: vec![lo.clone(), hi.clone()], manager: false })
             }
             ConvId::Group(id) => self.check_group_post(sender, id).await,
         }
@@ -278,10 +297,11 @@ impl MessagingService {
     }
 
     /// Membership, dissolution and mutes; returns the members to push to.
-    async fn check_group_post(&self, sender: &UserId, id: &str) -> Result<Vec<UserId>, AppError> {
+    async fn check_group_post(&self, sender: &UserId, id: &str) -> Result<Audience, AppError> {
         let Some((group, member)) = self.groups.gate(id, sender).await? else {
             return Err(AppError::UnknownConversation);
         };
+        let manager = sender.is_system() || member.as_ref().is_some_and(|m| m.role.manages());
         if !sender.is_system() {
             let Some(member) = member else {
                 return Err(AppError::NotMember);
@@ -294,7 +314,8 @@ impl MessagingService {
         if group.dissolved_at.is_some() {
             return Err(AppError::GroupDissolved);
         }
-        Ok(self.members_at(id, group.version).await?.as_ref().clone())
+        let recipients = self.members_at(id, group.version).await?.as_ref().clone();
+        Ok(Audience { recipients, manager })
     }
 
     /// The group's member ids at `version`, from the cache when it is that fresh.

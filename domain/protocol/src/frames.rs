@@ -62,7 +62,7 @@ pub enum ClientFrame {
         /// Last read seq.
         seq: u64,
     },
-    /// Recall a message (implemented by the rich-messaging work; answered with an error until then).
+    /// Recall a message; answered by `ack` (of the `recall` notice written to the log) or `error`.
     Recall {
         /// Request id, echoed.
         id: String,

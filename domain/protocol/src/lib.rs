@@ -3,9 +3,11 @@
 
 pub mod admin;
 pub mod admin_groups;
+pub mod bodies;
 pub mod codes;
 pub mod frames;
 pub mod integration;
+pub mod receipts;
 pub mod rest;
 pub mod social;
 

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryResult,
     TransactionTrait,
 };
-use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch};
+use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadPosition};
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -125,6 +125,23 @@ impl ConversationStore for SqlConversationStore {
         Ok(out)
     }
 
+    async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError> {
+        let found = members::Entity::find()
+            .filter(members::Column::ConvId.eq(conv.to_string()))
+            .filter(members::Column::VisibleUntil.is_null())
+            .all(&self.db)
+            .await
+            .map_err(store_err)?;
+        let mut out = Vec::with_capacity(found.len());
+        for m in found {
+            let Some(user) = UserId::parse(&m.user_id) else {
+                tracing::warn!(user_id = m.user_id, "skipping malformed member id in storage");
+                continue;
+            };
+            out.push(ReadPosition { user, read_seq: from_db(m.read_seq), visible_from: from_db(m.visible_from) });
+        }
+        Ok(out)
+    }
     async fn set_prefs(
         &self,
         conv: &ConvId,

@@ -9,7 +9,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
-use tidings_domain::message::Message;
+use tidings_domain::message::{Message, NOT_UNREAD_KINDS, RECALLED_BODY, RECALLED_KIND, USER_KINDS};
 use tidings_domain::ports::{MessageStore, UnreadRange};
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -254,11 +254,24 @@ impl MessageStore for SqlMessageStore {
             .filter(messages::Column::Seq.gt(to_db(after)))
             .filter(messages::Column::Seq.lte(to_db(upto)))
             .filter(messages::Column::SenderId.ne(user.to_string()))
+            .filter(messages::Column::Kind.is_not_in(NOT_UNREAD_KINDS.iter().copied()))
             .count(&self.db)
             .await
             .map_err(store_err)
     }
 
+    async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError> {
+        let done = messages::Entity::update_many()
+            .col_expr(messages::Column::Kind, Expr::val(RECALLED_KIND))
+            .col_expr(messages::Column::Body, Expr::val(RECALLED_BODY))
+            .filter(messages::Column::ConvId.eq(conv.to_string()))
+            .filter(messages::Column::Seq.eq(to_db(seq)))
+            .filter(messages::Column::Kind.is_in(USER_KINDS.iter().copied()))
+            .exec(&self.db)
+            .await
+            .map_err(store_err)?;
+        Ok(done.rows_affected == 1)
+    }
     async fn count_unread_many(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<u64>, StoreError> {
         let wanted: Vec<&UnreadRange> = ranges.iter().filter(|r| r.upto > r.after).collect();
         let mut counts: HashMap<String, u64> = HashMap::new();
@@ -269,6 +282,7 @@ impl MessageStore for SqlMessageStore {
                 .column_as(messages::Column::Seq.count(), "n")
                 .filter(in_ranges(chunk))
                 .filter(messages::Column::SenderId.ne(user.to_string()))
+                .filter(messages::Column::Kind.is_not_in(NOT_UNREAD_KINDS.iter().copied()))
                 .group_by(messages::Column::ConvId)
                 .into_tuple()
                 .all(&self.db)

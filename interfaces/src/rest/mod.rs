@@ -13,6 +13,8 @@ mod groups;
 mod health;
 pub mod integration;
 mod paging;
+mod recall;
+mod receipts;
 pub mod routes;
 mod spec;
 mod users;
@@ -32,6 +34,8 @@ fn register(t: &mut RouteTable) {
     users::routes(t);
     devices::routes(t);
     conversations::routes(t);
+    recall::routes(t);
+    receipts::routes(t);
     friends::routes(t);
     groups::routes(t);
     admin::routes(t);
@@ -48,6 +52,8 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         users::Api::openapi(),
         devices::Api::openapi(),
         conversations::Api::openapi(),
+        recall::Api::openapi(),
+        receipts::Api::openapi(),
         friends::Api::openapi(),
         groups::Api::openapi(),
         admin::Api::openapi(),

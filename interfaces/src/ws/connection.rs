@@ -257,11 +257,25 @@ impl Connection {
                 Ok(_) => Reply::Now(None),
                 Err(e) => Reply::Now(Some(app_error(None, e))),
             },
-            ClientFrame::Recall { id, .. } => Reply::Now(Some(error_frame(
-                Some(id),
-                tidings_protocol::ErrorCode::UnsupportedKind,
-                "recall is not available on this server yet".into(),
-            ))),
+            ClientFrame::Recall { id, conv, seq } => {
+                let m = self.state.messaging.clone();
+                let user = c.user_id.clone();
+                // Answered like a send: `ack` of the recall notice, once it is durable.
+                Reply::Later(Box::pin(async move {
+                    match m.recall(&user, &conv, seq).await {
+                        Ok(ack) => ServerFrame::Ack {
+                            id,
+                            client_msg_id: ack.client_msg_id,
+                            conv: ack.conv.to_string(),
+                            seq: ack.seq,
+                            msg_id: ack.msg_id,
+                            ts: ack.ts,
+                            duplicate: ack.duplicate,
+                        },
+                        Err(e) => app_error(Some(id), e),
+                    }
+                }))
+            }
             ClientFrame::Ping {} => Reply::Now(Some(ServerFrame::Pong {})),
             ClientFrame::PresenceSub { id, users } => self.presence_sub(id, users).await,
             ClientFrame::Typing { conv } => self.typing(conv).await,

@@ -48,6 +48,9 @@ impl MessageStore for CountingStore {
     async fn count_unread(&self, conv: &ConvId, user: &UserId, after: u64, upto: u64) -> Result<u64, StoreError> {
         self.inner.count_unread(conv, user, after, upto).await
     }
+    async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError> {
+        self.inner.mark_recalled(conv, seq).await
+    }
 }
 
 fn draft(conv: &ConvId, sender: &UserId, cmid: String) -> Draft {

@@ -21,3 +21,4 @@ mod limits;
 mod messaging;
 mod openapi;
 mod presence;
+mod rich;

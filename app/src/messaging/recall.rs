@@ -1,0 +1,97 @@
+//! Recall: the sender takes a message back within a window; group owners and admins take back
+//! any message at any time. The original body is erased from storage (the row stays, of kind
+//! `recalled`), then a `recall` notice is written through the commit pipeline so every device
+//! learns it by push or sync.
+
+use serde_json::json;
+use tidings_domain::message::{Ack, Message, RECALL_KIND, RECALLED_KIND, generate_msg_id, is_user_kind};
+use tidings_domain::{ConvId, UserId};
+
+use super::pipeline::Draft;
+use super::{MessagingService, parse_conv, visible_range};
+use crate::clock::now_ms;
+use crate::error::AppError;
+
+impl MessagingService {
+    /// Recalls message `seq` of `conv`; returns the ack of the `recall` notice once durable.
+    ///
+    /// If the process dies between the erasure and the notice, the message stays recalled
+    /// (sync shows it as `recalled`) without a notice: the body is never kept by mistake.
+    pub async fn recall(&self, user: &UserId, conv: &str, seq: u64) -> Result<Ack, AppError> {
+        let conv = parse_conv(conv)?;
+        let view = self.access(user, &conv).await?;
+        if view.as_ref().is_some_and(|v| v.visible_until.is_some()) {
+            return Err(AppError::NotMember);
+        }
+        let (from, max) = visible_range(view.as_ref());
+        if seq <= from || seq > max {
+            return Err(AppError::SeqOutOfRange { seq, max });
+        }
+        let Some(message) = self.messages.get(&conv, seq).await? else {
+            return Err(AppError::SeqOutOfRange { seq, max });
+        };
+        if message.kind == RECALLED_KIND {
+            return Err(AppError::Conflict("this message was already recalled".into()));
+        }
+        if !is_user_kind(&message.kind) {
+            return Err(AppError::Forbidden("system messages cannot be recalled".into()));
+        }
+        let recipients = self.recall_audience(user, &conv, &message).await?;
+        if !self.messages.mark_recalled(&conv, seq).await? {
+            return Err(AppError::Conflict("this message was already recalled".into()));
+        }
+        let pending = self.pipeline.enqueue(Draft {
+            conv,
+            sender: user.clone(),
+            // Every device of the recaller gets the notice too, the one that asked included.
+            device: None,
+            client_msg_id: format!("recall_{}", generate_msg_id()),
+            kind: RECALL_KIND.to_owned(),
+            body: json!({"seq": seq, "by": user.as_str()}).to_string(),
+            recipients,
+        })?;
+        pending.wait().await
+    }
+
+    /// Checks the user may recall `message`; returns who gets the notice.
+    async fn recall_audience(&self, user: &UserId, conv: &ConvId, message: &Message) -> Result<Vec<UserId>, AppError> {
+        match conv {
+            ConvId::Direct { lo, hi } => {
+                self.check_own_recent(user, message, false)?;
+                Ok(vec![lo.clone(), hi.clone()])
+            }
+            ConvId::Group(id) => {
+                let Some((group, member)) = self.groups.gate(id, user).await? else {
+                    return Err(AppError::UnknownConversation);
+                };
+                let Some(member) = member else {
+                    return Err(AppError::NotMember);
+                };
+                if group.dissolved_at.is_some() {
+                    return Err(AppError::GroupDissolved);
+                }
+                if !member.role.manages() {
+                    self.check_own_recent(user, message, true)?;
+                }
+                Ok(self.members_at(id, group.version).await?.as_ref().clone())
+            }
+        }
+    }
+
+    /// The sender's own message, inside the recall window.
+    fn check_own_recent(&self, user: &UserId, message: &Message, group: bool) -> Result<(), AppError> {
+        let who = if group { "the sender or a group owner or admin" } else { "the sender" };
+        if &message.sender != user {
+            return Err(AppError::Forbidden(format!("only {who} may recall this message")));
+        }
+        let window = self.limits.recall_window_ms;
+        if now_ms().saturating_sub(message.ts) > window {
+            let span = if window % 1000 == 0 { format!("{} s", window / 1000) } else { format!("{window} ms") };
+            let tail = if group { "; a group owner or admin still can" } else { "" };
+            return Err(AppError::Forbidden(format!(
+                "the recall window has passed: a message can be recalled within {span} of sending{tail}"
+            )));
+        }
+        Ok(())
+    }
+}

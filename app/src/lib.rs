@@ -6,6 +6,7 @@ pub mod admin;
 pub mod clock;
 pub mod devices;
 pub mod error;
+pub mod gate_cache;
 pub mod groups;
 pub mod integration;
 pub mod messaging;

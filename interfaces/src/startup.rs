@@ -292,7 +292,13 @@ impl Application {
         )
         .with_device_limits(settings.devices.limits());
         let l = &settings.limits;
-        let social_store = Arc::new(SqlSocialStore::new(db.clone()));
+        // One process holds every write in embedded mode, so direct-message gates can be
+        // remembered; instances of a cluster must see each other's blocks at once.
+        let social_store: Arc<dyn tidings_domain::ports::SocialStore> = if settings.is_sqlite() {
+            Arc::new(tidings_app::gate_cache::CachedGateStore::new(Arc::new(SqlSocialStore::new(db.clone()))))
+        } else {
+            Arc::new(SqlSocialStore::new(db.clone()))
+        };
         let group_store = Arc::new(SqlGroupStore::new(db.clone()));
         let dm_policy = settings.dm_policy().unwrap_or_default();
         let messaging = MessagingService::start(

@@ -2,6 +2,7 @@
 //! members should learn of is also written to the group's log as a notice (a system message),
 //! so every device learns it through the normal push and sync path.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -127,10 +128,16 @@ impl GroupService {
         Ok(GroupView { group, me })
     }
 
-    /// The caller's groups, ordered by id.
-    pub async fn mine(&self, user: &UserId, after: Option<&str>, limit: Option<u32>) -> Result<Vec<Group>, AppError> {
+    /// The caller's groups with their membership of each, ordered by group id.
+    pub async fn mine(
+        &self,
+        user: &UserId,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Vec<GroupView>, AppError> {
         let limit = page_size(limit, self.limits.max_page)?;
-        Ok(self.groups.groups_of(user, after, limit).await?)
+        let rows = self.groups.groups_of(user, after, limit).await?;
+        Ok(rows.into_iter().map(|(group, me)| GroupView { group, me: Some(me) }).collect())
     }
 
     /// Changes settings (owners and admins). Each kind of change is announced in the log.
@@ -432,10 +439,9 @@ impl GroupService {
     /// Adds members to any group, within the member cap; returns who was added.
     pub async fn admin_add_members(&self, admin: &UserId, id: &str, users: &[UserId]) -> Result<Vec<UserId>, AppError> {
         let group = self.alive(id).await?;
-        for user in users {
-            if user.is_system() || self.users.by_id(user).await?.is_none() {
-                return Err(AppError::NotFound("user"));
-            }
+        let people = self.people(users).await?;
+        if users.iter().any(|u| !people.contains(u)) {
+            return Err(AppError::NotFound("user"));
         }
         let added = self.add(&group, users).await?;
         if !added.is_empty() {
@@ -525,8 +531,9 @@ impl GroupService {
 
     /// Invitees must exist, and must not have blocked the inviter.
     async fn check_invitees(&self, inviter: &UserId, invitees: &[UserId]) -> Result<(), AppError> {
+        let people = self.people(invitees).await?;
         for user in invitees {
-            if user.is_system() || self.users.by_id(user).await?.is_none() {
+            if !people.contains(user) {
                 return Err(AppError::NotFound("user"));
             }
             if self.social.is_blocked(user, inviter).await? {
@@ -534,6 +541,13 @@ impl GroupService {
             }
         }
         Ok(())
+    }
+
+    /// Which of `users` are real people (existing accounts, not the system account), read in
+    /// one query.
+    async fn people(&self, users: &[UserId]) -> Result<HashSet<UserId>, AppError> {
+        let found = self.users.by_ids(users).await?;
+        Ok(found.into_iter().map(|u| u.id).filter(|id| !id.is_system()).collect())
     }
 
     /// Adds members under the cap; newcomers see history from now on unless the group shows it.

@@ -1,8 +1,10 @@
 //! Friends, friend requests, blocks and who may message a user directly.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tidings_domain::UserId;
+use tidings_domain::account::User;
 use tidings_domain::ports::{SocialStore, UserRepository};
 use tidings_domain::social::{DmPolicy, Friend, FriendRequest, RequestStatus};
 
@@ -114,15 +116,19 @@ impl SocialService {
         Ok(self.social.request(id).await?.unwrap_or(request))
     }
 
-    /// The user's friends, ordered by id.
+    /// The user's friends, ordered by id, each with their account (read in one batch).
     pub async fn friends(
         &self,
         user: &UserId,
         after: Option<&UserId>,
         limit: Option<u32>,
-    ) -> Result<Vec<Friend>, AppError> {
+    ) -> Result<Vec<(Friend, User)>, AppError> {
         let limit = self.page(limit)?;
-        Ok(self.social.friends(user, after, limit).await?)
+        let friends = self.social.friends(user, after, limit).await?;
+        let ids: Vec<UserId> = friends.iter().map(|f| f.user.clone()).collect();
+        let mut accounts: HashMap<UserId, User> =
+            self.users.by_ids(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        Ok(friends.into_iter().filter_map(|f| accounts.remove(&f.user).map(|u| (f, u))).collect())
     }
 
     /// One friend, or `not_found` if the two are not friends.

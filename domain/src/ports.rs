@@ -363,7 +363,12 @@ pub trait GroupStore: Send + Sync {
     /// case-insensitive part of the name, or an exact group id.
     async fn search(&self, query: Option<&str>, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
     /// The groups the user is a member of, ordered by id, after `after`.
-    async fn groups_of(&self, user: &UserId, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
+    async fn groups_of(
+        &self,
+        user: &UserId,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<(Group, GroupMember)>, StoreError>;
     /// Adds members who are not members yet, unless that would pass `cap`. Each newcomer sees
     /// the conversation from `visible_from` on and has read up to `read_from`. Returns who was
     /// actually added.

@@ -11,9 +11,7 @@ mod typing;
 
 use std::sync::Arc;
 
-use dashmap::DashSet;
-
-use dashmap::DashMap;
+use dashmap::{DashMap, DashSet};
 use serde_json::Value;
 use tidings_domain::conversation::MemberView;
 use tidings_domain::event::{Delivery, Event};
@@ -301,18 +299,18 @@ impl MessagingService {
         let Some((group, member)) = self.groups.gate(id, sender).await? else {
             return Err(AppError::UnknownConversation);
         };
-        let manager = sender.is_system() || member.as_ref().is_some_and(|m| m.role.manages());
-        if !sender.is_system() {
-            let Some(member) = member else {
-                return Err(AppError::NotMember);
-            };
-            if group.dissolved_at.is_none() && (member.is_muted(now_ms()) || (group.mute_all && !member.role.manages()))
-            {
-                return Err(AppError::Muted);
-            }
-        }
+        // Membership first (outsiders learn nothing more), then dissolution, then mutes.
+        let member = match member {
+            Some(m) => Some(m),
+            None if sender.is_system() => None,
+            None => return Err(AppError::NotMember),
+        };
         if group.dissolved_at.is_some() {
             return Err(AppError::GroupDissolved);
+        }
+        let manager = sender.is_system() || member.as_ref().is_some_and(|m| m.role.manages());
+        if member.is_some_and(|m| m.is_muted(now_ms()) || (group.mute_all && !m.role.manages())) {
+            return Err(AppError::Muted);
         }
         let recipients = self.members_at(id, group.version).await?.as_ref().clone();
         Ok(Audience { recipients, manager })
@@ -353,7 +351,7 @@ impl MessagingService {
             conv: ConvId::Group(group.to_owned()),
             sender: actor.clone(),
             device: None,
-            client_msg_id: format!("notice_{}", ulid_like_id()),
+            client_msg_id: format!("notice_{}", tidings_domain::message::generate_msg_id()),
             kind: NOTICE_KIND.to_owned(),
             body: body.to_string(),
             recipients,
@@ -377,11 +375,6 @@ impl MessagingService {
 /// The `(from, max)` seqs a member may see: above `from`, up to `max`.
 fn visible_range(view: Option<&MemberView>) -> (u64, u64) {
     view.map_or((0, 0), |v| (v.visible_from, v.visible_max()))
-}
-
-/// A unique, time-ordered id for messages the server writes itself.
-fn ulid_like_id() -> String {
-    tidings_domain::message::generate_msg_id()
 }
 
 fn parse_conv(raw: &str) -> Result<ConvId, AppError> {

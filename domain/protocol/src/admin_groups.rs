@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 #[cfg(feature = "validate")]
+use crate::rest::rules::not_blank;
+#[cfg(feature = "validate")]
 use crate::social::rules;
 
 /// `POST /admin/v1/groups`: a group created for an owner.
@@ -17,8 +19,8 @@ pub struct AdminCreateGroupRequest {
     /// The owner (an existing user).
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::user_id")))]
     pub owner: String,
-    /// 1–64 characters.
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64)))]
+    /// 1–64 characters, not blank.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "not_blank")))]
     pub name: String,
     /// Avatar URL or media id (at most 512 characters).
     #[serde(default)]

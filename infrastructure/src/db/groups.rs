@@ -273,31 +273,37 @@ impl GroupStore for SqlGroupStore {
         rows.into_iter().map(to_group).collect()
     }
 
-    async fn groups_of(&self, user: &UserId, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError> {
-        let mut q = members::Entity::find()
-            .select_only()
-            .column(members::Column::GroupId)
-            .filter(members::Column::UserId.eq(user.to_string()));
+    async fn groups_of(
+        &self,
+        user: &UserId,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<(Group, GroupMember)>, StoreError> {
+        let mut q = members::Entity::find().filter(members::Column::UserId.eq(user.to_string()));
         if let Some(after) = after {
             q = q.filter(members::Column::GroupId.gt(after));
         }
-        let ids: Vec<String> = q
-            .order_by_asc(members::Column::GroupId)
-            .limit(limit)
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(store_err)?;
-        if ids.is_empty() {
+        let memberships =
+            q.order_by_asc(members::Column::GroupId).limit(limit).all(&self.db).await.map_err(store_err)?;
+        if memberships.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = groups::Entity::find()
+        let ids: Vec<String> = memberships.iter().map(|m| m.group_id.clone()).collect();
+        let mut by_id: std::collections::HashMap<String, groups::Model> = groups::Entity::find()
             .filter(groups::Column::GroupId.is_in(ids))
-            .order_by_asc(groups::Column::GroupId)
             .all(&self.db)
             .await
-            .map_err(store_err)?;
-        rows.into_iter().map(to_group).collect()
+            .map_err(store_err)?
+            .into_iter()
+            .map(|g| (g.group_id.clone(), g))
+            .collect();
+        let mut out = Vec::with_capacity(memberships.len());
+        for m in memberships {
+            if let Some(g) = by_id.remove(&m.group_id) {
+                out.push((to_group(g)?, to_member(m)?));
+            }
+        }
+        Ok(out)
     }
 
     async fn add_members(

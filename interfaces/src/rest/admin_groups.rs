@@ -3,9 +3,7 @@
 //! notice whose actor is the admin.
 
 use actix_web::{HttpResponse, web};
-use tidings_app::groups::NewGroup;
-use tidings_domain::UserId;
-use tidings_domain::group::{Group, JoinPolicy, Role};
+use tidings_domain::group::{Group, Role};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::admin_groups::{
     AdminAnnouncementRequest, AdminCreateGroupRequest, AdminGroupQuery, AdminSetMemberRoleRequest,
@@ -17,7 +15,8 @@ use validator::Validate;
 use super::RouteTable;
 use super::admin::AdminAuthed;
 use super::doc;
-use super::groups::{group_info, member_view};
+use super::friends::user_param;
+use super::groups::{group_info, member_view, new_group};
 use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -57,10 +56,6 @@ pub(super) struct Api;
 /// A group with every field (admins see what members see, without a membership of their own).
 fn full_info(g: &Group) -> GroupInfo {
     group_info(g, None, true)
-}
-
-fn user(raw: &str) -> Result<UserId, ApiError> {
-    UserId::parse(raw).ok_or_else(|| tidings_app::AppError::NotFound("user").into())
 }
 
 /// List and search all groups.
@@ -123,25 +118,16 @@ pub(super) async fn create(
     body: web::Json<AdminCreateGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    if body.name.trim().is_empty() {
-        return Err(ApiError::invalid("name: must not be blank"));
-    }
-    let owner = user(&body.owner)?;
-    let members = body.members.iter().map(|m| user(m)).collect::<Result<Vec<_>, _>>()?;
-    let join_policy = match body.join_policy.as_deref() {
-        Some(p) => {
-            JoinPolicy::parse(p).ok_or_else(|| ApiError::invalid("join_policy: open, approval or invite_only"))?
-        }
-        None => JoinPolicy::default(),
-    };
-    let new = NewGroup {
-        name: body.name.trim().to_owned(),
-        avatar: body.avatar.clone().filter(|a| !a.trim().is_empty()),
-        introduction: body.introduction.clone().filter(|i| !i.trim().is_empty()),
-        members,
-        join_policy,
-        history_visible: body.history_visible,
-    };
+    let owner = user_param(&body.owner)?;
+    let b = &*body;
+    let new = new_group(
+        &b.name,
+        b.avatar.as_ref(),
+        b.introduction.as_ref(),
+        &b.members,
+        b.join_policy.as_deref(),
+        b.history_visible,
+    )?;
     let group = state.groups.admin_create(&owner, new).await?;
     Ok(HttpResponse::Created().json(full_info(&group)))
 }
@@ -232,9 +218,7 @@ pub(super) async fn members(
     path: web::Path<String>,
     q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
-    let after =
-        q.after.as_deref().map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")));
-    let after = after.transpose()?;
+    let after = q.after_user()?;
     let rows = state.groups.admin_members(&path, after.as_ref(), q.limit).await?;
     let next_after = next_cursor(&state, q.limit, &rows, |m| m.user.to_string());
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
@@ -272,7 +256,7 @@ pub(super) async fn add_members(
     body: web::Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let users = body.user_ids.iter().map(|u| user(u)).collect::<Result<Vec<_>, _>>()?;
+    let users = body.user_ids.iter().map(|u| user_param(u)).collect::<Result<Vec<_>, _>>()?;
     let added = state.groups.admin_add_members(&who.0.id, &path, &users).await?;
     Ok(HttpResponse::Ok().json(InviteResult { added: added.iter().map(ToString::to_string).collect() }))
 }
@@ -307,7 +291,7 @@ pub(super) async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, target) = path.into_inner();
-    state.groups.admin_remove_member(&who.0.id, &group, &user(&target)?).await?;
+    state.groups.admin_remove_member(&who.0.id, &group, &user_param(&target)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -347,7 +331,7 @@ pub(super) async fn set_role(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let (group, target) = path.into_inner();
-    let target = user(&target)?;
+    let target = user_param(&target)?;
     let role = Role::parse(&body.role).ok_or_else(|| ApiError::invalid("role: owner, admin or member"))?;
     state.groups.admin_set_role(&who.0.id, &group, &target, role).await?;
     let member = state.groups.admin_member(&group, &target).await?;

@@ -5,7 +5,8 @@ use serde::Deserialize;
 use tidings_app::AppError;
 use tidings_app::social::RequestOutcome;
 use tidings_domain::UserId;
-use tidings_domain::social::{DmPolicy, Friend, FriendRequest, RequestStatus};
+use tidings_domain::account::User;
+use tidings_domain::social::{DmPolicy, Friend, FriendRequest};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::{ErrorBody, Presence, UserProfile};
 use tidings_protocol::social::{
@@ -17,7 +18,7 @@ use validator::Validate;
 use super::RouteTable;
 use super::doc;
 use super::extract::Authed;
-use super::paging::{AfterPage, next_cursor};
+use super::paging::{AfterPage, next_cursor, request_status};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
@@ -111,11 +112,6 @@ pub(super) fn user_param(raw: &str) -> Result<UserId, ApiError> {
     UserId::parse(raw).ok_or_else(|| AppError::NotFound("user").into())
 }
 
-/// An optional `after` cursor that must be a user id.
-fn after_user(raw: Option<&str>) -> Result<Option<UserId>, ApiError> {
-    raw.map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id"))).transpose()
-}
-
 /// Ask another user to be friends.
 ///
 /// 201 with a new pending request; 200 with the existing request when the same one is already
@@ -193,13 +189,7 @@ pub(super) async fn list_requests(
         Some("outgoing") => false,
         Some(_) => return Err(ApiError::invalid("direction must be incoming or outgoing")),
     };
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            RequestStatus::parse(s).ok_or_else(|| ApiError::invalid("status must be pending, accepted or rejected"))
-        })
-        .transpose()?;
+    let status = request_status(q.status.as_deref())?;
     let rows = state.social.requests(&who.0.user_id, incoming, status, q.before.as_deref(), q.limit).await?;
     let next_before = next_cursor(&state, q.limit, &rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(FriendRequestList { requests: rows.iter().map(request_view).collect(), next_before }))
@@ -261,9 +251,8 @@ pub(super) async fn reject(
     Ok(HttpResponse::Ok().json(request_view(&r)))
 }
 
-async fn friend_view(state: &AppState, f: &Friend) -> Result<FriendView, ApiError> {
-    let user = wire::profile(&state.accounts.user(&f.user).await?);
-    Ok(FriendView { user, remark: f.remark.clone(), since: f.since })
+fn friend_view(f: &Friend, account: &User) -> FriendView {
+    FriendView { user: wire::profile(account), remark: f.remark.clone(), since: f.since }
 }
 
 /// List the caller's friends, ordered by user id, with their profiles and the caller's remarks.
@@ -287,13 +276,10 @@ pub(super) async fn list(
     who: Authed,
     q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = after_user(q.after.as_deref())?;
+    let after = q.after_user()?;
     let rows = state.social.friends(&who.0.user_id, after.as_ref(), q.limit).await?;
-    let mut friends = Vec::with_capacity(rows.len());
-    for f in &rows {
-        friends.push(friend_view(&state, f).await?);
-    }
-    let next_after = next_cursor(&state, q.limit, &rows, |f| f.user.to_string());
+    let friends = rows.iter().map(|(f, account)| friend_view(f, account)).collect();
+    let next_after = next_cursor(&state, q.limit, &rows, |(f, _)| f.user.to_string());
     Ok(HttpResponse::Ok().json(FriendList { friends, next_after }))
 }
 
@@ -329,7 +315,8 @@ pub(super) async fn update(
     let other = user_param(&path)?;
     let remark = body.remark.as_deref().filter(|r| !r.trim().is_empty());
     let f = state.social.set_remark(&who.0.user_id, &other, remark).await?;
-    Ok(HttpResponse::Ok().json(friend_view(&state, &f).await?))
+    let account = state.accounts.user(&f.user).await?;
+    Ok(HttpResponse::Ok().json(friend_view(&f, &account)))
 }
 
 /// End a friendship, for both sides.
@@ -379,7 +366,7 @@ pub(super) async fn list_blocks(
     who: Authed,
     q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = after_user(q.after.as_deref())?;
+    let after = q.after_user()?;
     let rows = state.social.blocks(&who.0.user_id, after.as_ref(), q.limit).await?;
     let next_after = next_cursor(&state, q.limit, &rows, |b| b.0.to_string());
     let blocks = rows.into_iter().map(|(user, at)| BlockView { user_id: user.to_string(), blocked_at: at }).collect();

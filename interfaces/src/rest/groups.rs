@@ -6,7 +6,6 @@ use tidings_app::AppError;
 use tidings_app::groups::{GroupView, JoinOutcome, NewGroup};
 use tidings_domain::UserId;
 use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
-use tidings_domain::social::RequestStatus;
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::ErrorBody;
 use tidings_protocol::social::{
@@ -20,7 +19,7 @@ use super::RouteTable;
 use super::doc;
 use super::extract::Authed;
 use super::friends::user_param;
-use super::paging::{AfterPage, next_cursor};
+use super::paging::{AfterPage, next_cursor, request_status};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -175,6 +174,27 @@ fn user_ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
     raw.iter().map(|id| user_param(id)).collect()
 }
 
+/// What a new group starts with, from the fields a creation body carries (members and admins
+/// create groups from the same fields): text trimmed, empty optional text dropped.
+pub(super) fn new_group(
+    name: &str,
+    avatar: Option<&String>,
+    introduction: Option<&String>,
+    members: &[String],
+    policy: Option<&str>,
+    history_visible: bool,
+) -> Result<NewGroup, ApiError> {
+    let given = |text: Option<&String>| text.filter(|t| !t.trim().is_empty()).cloned();
+    Ok(NewGroup {
+        name: name.trim().to_owned(),
+        avatar: given(avatar),
+        introduction: given(introduction),
+        members: user_ids(members)?,
+        join_policy: join_policy(policy)?.unwrap_or_default(),
+        history_visible,
+    })
+}
+
 /// A body that may be left out entirely (empty means defaults), but when given must be valid
 /// JSON of the right shape, like every other body.
 fn optional_json<T: serde::de::DeserializeOwned + Default>(raw: &[u8], limit: usize) -> Result<T, ApiError> {
@@ -239,14 +259,15 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let me = &who.0.user_id;
-    let new = NewGroup {
-        name: body.name.trim().to_owned(),
-        avatar: body.avatar.clone().filter(|a| !a.trim().is_empty()),
-        introduction: body.introduction.clone().filter(|i| !i.trim().is_empty()),
-        members: user_ids(&body.members)?,
-        join_policy: join_policy(body.join_policy.as_deref())?.unwrap_or_default(),
-        history_visible: body.history_visible,
-    };
+    let b = &*body;
+    let new = new_group(
+        &b.name,
+        b.avatar.as_ref(),
+        b.introduction.as_ref(),
+        &b.members,
+        b.join_policy.as_deref(),
+        b.history_visible,
+    )?;
     let group = state.groups.create(me, new).await?;
     let view = state.groups.view(me, &group.id).await?;
     Ok(HttpResponse::Created().json(info(&view)))
@@ -277,11 +298,8 @@ pub(super) async fn mine(
 ) -> Result<HttpResponse, ApiError> {
     let me = &who.0.user_id;
     let rows = state.groups.mine(me, q.after.as_deref(), q.limit).await?;
-    let mut groups = Vec::with_capacity(rows.len());
-    for g in &rows {
-        groups.push(info(&state.groups.view(me, &g.id).await?));
-    }
-    let next_after = next_cursor(&state, q.limit, &rows, |g| g.id.clone());
+    let groups = rows.iter().map(info).collect();
+    let next_after = next_cursor(&state, q.limit, &rows, |v| v.group.id.clone());
     Ok(HttpResponse::Ok().json(GroupList { groups, next_after }))
 }
 
@@ -416,11 +434,7 @@ pub(super) async fn members(
     path: web::Path<String>,
     q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = q
-        .after
-        .as_deref()
-        .map(|a| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id")))
-        .transpose()?;
+    let after = q.after_user()?;
     let rows = state.groups.members(&who.0.user_id, &path, after.as_ref(), q.limit).await?;
     let next_after = next_cursor(&state, q.limit, &rows, |m| m.user.to_string());
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
@@ -724,13 +738,7 @@ pub(super) async fn join_requests(
     path: web::Path<String>,
     q: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            RequestStatus::parse(s).ok_or_else(|| ApiError::invalid("status must be pending, accepted or rejected"))
-        })
-        .transpose()?;
+    let status = request_status(q.status.as_deref())?;
     let rows = state.groups.join_requests(&who.0.user_id, &path, status, q.before.as_deref(), q.limit).await?;
     let next_before = next_cursor(&state, q.limit, &rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(JoinRequestList { requests: rows.iter().map(join_request_view).collect(), next_before }))

@@ -1,6 +1,10 @@
 //! Cursor paging shared by the list routes: the `?after=&limit=` query and the next cursor.
 
 use serde::Deserialize;
+use tidings_domain::UserId;
+use tidings_domain::social::RequestStatus;
+
+use crate::error::ApiError;
 
 use crate::state::AppState;
 
@@ -13,6 +17,22 @@ pub struct AfterPage {
     pub after: Option<String>,
     /// Page size (at least 1; default and cap `limits.max_page`).
     pub limit: Option<u32>,
+}
+
+impl AfterPage {
+    /// The `after` cursor of lists ordered by user id: absent, or a user id.
+    pub(crate) fn after_user(&self) -> Result<Option<UserId>, ApiError> {
+        let parse = |a: &str| UserId::parse(a).ok_or_else(|| ApiError::invalid("after must be a user id"));
+        self.after.as_deref().map(parse).transpose()
+    }
+}
+
+/// The `?status=` filter of request lists (friend and join requests).
+pub(crate) fn request_status(raw: Option<&str>) -> Result<Option<RequestStatus>, ApiError> {
+    let parse = |s: &str| {
+        RequestStatus::parse(s).ok_or_else(|| ApiError::invalid("status must be pending, accepted or rejected"))
+    };
+    raw.map(parse).transpose()
 }
 
 /// The cursor of the next page: the last row's key when the page came back full (another may

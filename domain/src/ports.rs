@@ -267,6 +267,9 @@ pub struct Rate {
 pub trait RateLimiter: Send + Sync {
     /// `Ok` if one more request under `key` fits `rate`, else how long until one would.
     async fn check(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
+    /// Like `check`, but records nothing: whether one more would fit now. For budgets spent
+    /// only by some outcomes (failed logins) but enforced on every attempt.
+    async fn peek(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
 }
 
 /// Friends, friend requests, blocks and direct-message policies.

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod gateway;
 pub mod openapi;
 pub mod rest;
 pub mod settings;

@@ -55,6 +55,49 @@ pub struct Settings {
     pub integration: IntegrationSettings,
     /// Outgoing webhooks.
     pub webhooks: WebhookSettings,
+    /// Who may connect, and how hard: IP lists, auth rate limits, connection caps.
+    pub gateway: GatewaySettings,
+}
+
+/// Protection at the door: IP allow/deny lists, proxies trusted for `X-Forwarded-For`, auth rate
+/// limits per IP and per account, and connection caps.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySettings {
+    /// Addresses or CIDR blocks allowed in; empty lets everyone in (but the deny list).
+    pub allow: Vec<String>,
+    /// Addresses or CIDR blocks refused (wins over `allow`).
+    pub deny: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; the client is the nearest untrusted hop.
+    pub trusted_proxies: Vec<String>,
+    /// Register, login and refresh requests one IP may make per second, sustained.
+    pub auth_per_sec: f64,
+    /// Register, login and refresh requests one IP may make back to back.
+    pub auth_burst: u32,
+    /// Failed logins an account takes back to back before further attempts are refused.
+    pub login_failures: u32,
+    /// Seconds after which one failed login is forgiven.
+    pub login_failure_secs: u64,
+    /// WebSocket connections this instance accepts; 0 = no cap (the OS file limit still holds).
+    pub max_connections: u32,
+    /// WebSocket connections one user may hold on this instance; 0 = no cap.
+    pub max_connections_per_user: u32,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            allow: Vec::new(),
+            deny: Vec::new(),
+            trusted_proxies: Vec::new(),
+            auth_per_sec: 2.0,
+            auth_burst: 20,
+            login_failures: 5,
+            login_failure_secs: 60,
+            max_connections: 0,
+            max_connections_per_user: 16,
+        }
+    }
 }
 
 /// Friends and direct messages.
@@ -345,6 +388,7 @@ impl Default for Settings {
             admin: AdminSettings::default(),
             integration: IntegrationSettings::default(),
             webhooks: WebhookSettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -509,6 +553,20 @@ impl Settings {
         if self.dm_policy().is_none() {
             return Err(SettingsError("social.default_dm_policy must be `anyone` or `friends`".into()));
         }
+        if let Err(e) = crate::gateway::IpPolicy::from_settings(&self.gateway) {
+            return Err(SettingsError(e.to_string()));
+        }
+        let g = &self.gateway;
+        if g.auth_per_sec.is_nan()
+            || g.auth_per_sec <= 0.0
+            || g.auth_burst == 0
+            || g.login_failures == 0
+            || g.login_failure_secs == 0
+        {
+            return Err(SettingsError(
+                "gateway.auth_per_sec, auth_burst, login_failures and login_failure_secs must be positive".into(),
+            ));
+        }
         if self.groups.max_members < 2 {
             return Err(SettingsError("groups.max_members must be at least 2".into()));
         }
@@ -649,6 +707,12 @@ mod tests {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!((s.http_addr.as_str(), s.limits.max_text_chars), ("127.0.0.1:9999", 77));
             assert_eq!((s.log.as_str(), s.ws.heartbeat_secs), ("debug", 5));
+            jail.set_env("TIDINGS_GATEWAY__DENY", "[\"10.0.0.0/8\", \"192.0.2.1\"]");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.gateway.deny, vec!["10.0.0.0/8".to_owned(), "192.0.2.1".to_owned()]);
+            jail.set_env("TIDINGS_GATEWAY__DENY", "[\"10.0.0.0/40\"]");
+            assert!(Settings::load(None).is_err(), "a bad CIDR block fails at start");
+            jail.set_env("TIDINGS_GATEWAY__DENY", "[]");
             jail.set_env("TIDINGS_NOT_A_SETTING", "1");
             assert!(Settings::load(None).is_err(), "unknown keys fail loudly");
             Ok(())

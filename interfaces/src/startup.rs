@@ -235,7 +235,11 @@ impl Application {
         let key = load_or_create_signing_key(settings.signing_key.as_deref(), &settings.data_dir.join("signing.key"))?;
         let db = open_db(&settings).await?;
 
-        let hub = Arc::new(Hub::new(settings.limits.outbound_queue));
+        let caps = crate::ws::hub::ConnectionCaps {
+            per_instance: settings.gateway.max_connections as usize,
+            per_user: settings.gateway.max_connections_per_user as usize,
+        };
+        let hub = Arc::new(Hub::with_caps(settings.limits.outbound_queue, caps));
         let users = Arc::new(SqlUserRepository::new(db.clone()));
         let messages = Arc::new(SqlMessageStore::new(db.clone()));
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
@@ -371,11 +375,14 @@ impl Application {
             integration,
             webhooks,
         });
+        let ip_policy = Arc::new(crate::gateway::IpPolicy::from_settings(&settings.gateway)?);
         let mut server = HttpServer::new(move || {
+            let ip_policy = ip_policy.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(json.clone())
                 .app_data(rest::extract::query_config())
+                .wrap_fn(move |req, srv| crate::gateway::admit(&ip_policy, req, srv))
                 .wrap_fn(|req, srv| {
                     let span = tracing::info_span!(
                         "http",

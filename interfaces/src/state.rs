@@ -58,6 +58,41 @@ impl AppState {
         self.limiter.check(&format!("send:{user}"), rate).await.map_err(crate::error::ApiError::rate_limited)
     }
 
+    /// Checks one client address's budget on register, login and refresh (`gateway.auth_*`).
+    /// IPv6 clients are counted per /64, the block one subscriber usually holds.
+    pub async fn check_auth_rate(&self, ip: crate::gateway::ClientIp) -> Result<(), crate::error::ApiError> {
+        let g = &self.settings.gateway;
+        let rate = tidings_domain::ports::Rate { per_sec: g.auth_per_sec, burst: g.auth_burst };
+        let key = match ip.0 {
+            std::net::IpAddr::V4(v4) => format!("auth-ip:{v4}"),
+            std::net::IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("auth-ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        };
+        self.limiter.check(&key, rate).await.map_err(crate::error::ApiError::rate_limited)
+    }
+
+    /// Refuses a login attempt while the account's failed-login budget is spent
+    /// (`gateway.login_failures`, one forgiven every `gateway.login_failure_secs`).
+    pub async fn check_login_allowed(&self, username: &str) -> Result<(), crate::error::ApiError> {
+        let key = format!("login-fail:{username}");
+        self.limiter.peek(&key, self.login_failure_rate()).await.map_err(crate::error::ApiError::rate_limited)
+    }
+
+    /// Spends one failed login of the account's budget.
+    pub async fn login_failed(&self, username: &str) {
+        let key = format!("login-fail:{username}");
+        if self.limiter.check(&key, self.login_failure_rate()).await.is_err() {
+            tracing::warn!(username, "failed-login budget spent; further logins refused for a while");
+        }
+    }
+
+    fn login_failure_rate(&self) -> tidings_domain::ports::Rate {
+        let g = &self.settings.gateway;
+        tidings_domain::ports::Rate { per_sec: 1.0 / g.login_failure_secs as f64, burst: g.login_failures }
+    }
+
     /// Checks one API key's request rate (`integration.*` settings).
     pub async fn check_api_key_rate(&self, key_id: &str) -> Result<(), crate::error::ApiError> {
         let i = &self.settings.integration;

@@ -31,6 +31,9 @@ fn settings_for(dir: PathBuf, configure: fn(&mut Settings)) -> Settings {
     // Tests that are not about rate limits send as fast as they like.
     s.limits.send_per_sec = 1e6;
     s.limits.send_burst = 1_000_000;
+    // All test clients share 127.0.0.1: the per-IP auth budget would throttle the suites.
+    s.gateway.auth_per_sec = 1e6;
+    s.gateway.auth_burst = 1_000_000;
     // Cheap password hashes: tests register many users (the default cost is tested on its own).
     s.auth.argon2_memory_kib = 1024;
     s.auth.argon2_iterations = 1;

@@ -61,6 +61,10 @@ pub enum ErrorCode {
     Conflict,
     /// The account is disabled by an administrator.
     AccountDisabled,
+    /// The client's address is refused by the gateway's allow/deny lists.
+    IpDenied,
+    /// The instance, or the user on it, holds as many WebSocket connections as allowed.
+    TooManyConnections,
 }
 
 impl ErrorCode {
@@ -94,6 +98,8 @@ impl ErrorCode {
             Self::GroupDissolved => "group_dissolved",
             Self::Conflict => "conflict",
             Self::AccountDisabled => "account_disabled",
+            Self::IpDenied => "ip_denied",
+            Self::TooManyConnections => "too_many_connections",
         }
     }
 }

@@ -56,6 +56,12 @@ impl RateLimiter for MemoryRateLimiter {
         *entry = gcra(*entry, now, rate)?;
         Ok(())
     }
+
+    async fn peek(&self, key: &str, rate: Rate) -> Result<(), Duration> {
+        let now = self.now_ms();
+        let tat = self.tat.get(key).map_or(now, |t| *t);
+        gcra(tat, now, rate).map(|_| ())
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +78,19 @@ mod tests {
         let wait = gcra(tat, 0.0, rate).unwrap_err();
         assert_eq!(wait, Duration::from_millis(500));
         assert!(gcra(tat, 500.0, rate).is_ok(), "one more fits after the wait");
+    }
+
+    #[tokio::test]
+    async fn peek_tells_without_spending() {
+        let limiter = MemoryRateLimiter::default();
+        let rate = Rate { per_sec: 0.001, burst: 2 };
+        for _ in 0..5 {
+            assert!(limiter.peek("k", rate).await.is_ok());
+        }
+        assert!(limiter.check("k", rate).await.is_ok());
+        assert!(limiter.peek("k", rate).await.is_ok(), "one of two spent");
+        assert!(limiter.check("k", rate).await.is_ok());
+        assert!(limiter.peek("k", rate).await.is_err(), "both spent");
+        assert!(limiter.peek("other", rate).await.is_ok(), "keys are separate");
     }
 }

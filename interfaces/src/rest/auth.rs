@@ -12,6 +12,7 @@ use super::RouteTable;
 use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
+use crate::gateway::ClientIp;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
@@ -52,17 +53,21 @@ fn tokens(t: tidings_app::Tokens) -> TokenResponse {
     responses(
         (status = 201, description = "The account is created.", body = RegisterResponse),
         (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::IpDenied]), body = ErrorBody),
         (status = 409, description = doc::codes(&[C::UsernameTaken]), body = ErrorBody),
         (status = 413, description = doc::too_large(), body = ErrorBody),
         (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
         (status = 500, description = doc::internal(), body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(username = %body.username))]
 pub(super) async fn register(
     state: web::Data<AppState>,
+    ip: ClientIp,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.check_auth_rate(ip).await?;
     body.validate()?;
     let id = state.accounts.register(&body.username, &body.password, body.display_name.as_deref()).await?;
     Ok(HttpResponse::Created().json(RegisterResponse { user_id: id.to_string() }))
@@ -82,20 +87,30 @@ pub(super) async fn register(
         (status = 200, description = "A token pair for this device; its previous session is revoked.", body = TokenResponse),
         (status = 400, description = doc::bad_body(), body = ErrorBody),
         (status = 401, description = doc::codes(&[C::InvalidCredentials]), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::AccountDisabled]), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::AccountDisabled, C::IpDenied]), body = ErrorBody),
         (status = 413, description = doc::too_large(), body = ErrorBody),
         (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
         (status = 500, description = doc::internal(), body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all, fields(username = %body.username, device = %body.device_id))]
-pub(super) async fn login(state: web::Data<AppState>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub(super) async fn login(
+    state: web::Data<AppState>,
+    ip: ClientIp,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state.check_auth_rate(ip).await?;
     body.validate()?;
-    let t = state
+    state.check_login_allowed(&body.username).await?;
+    let outcome = state
         .accounts
         .login(&body.username, &body.password, DeviceId::new(body.device_id.clone()), &body.platform)
-        .await?;
-    Ok(HttpResponse::Ok().json(tokens(t)))
+        .await;
+    if matches!(outcome, Err(tidings_app::AppError::InvalidCredentials)) {
+        state.login_failed(&body.username).await;
+    }
+    Ok(HttpResponse::Ok().json(tokens(outcome?)))
 }
 
 /// Trade a refresh token for the next token pair.
@@ -111,17 +126,20 @@ pub(super) async fn login(state: web::Data<AppState>, body: web::Json<LoginReque
         (status = 200, description = "The next token pair; the refresh token sent is spent.", body = TokenResponse),
         (status = 400, description = doc::bad_body(), body = ErrorBody),
         (status = 401, description = doc::codes(&[C::Unauthorized, C::RefreshReused]), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::AccountDisabled]), body = ErrorBody),
+        (status = 403, description = doc::codes(&[C::AccountDisabled, C::IpDenied]), body = ErrorBody),
         (status = 413, description = doc::too_large(), body = ErrorBody),
         (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
         (status = 500, description = doc::internal(), body = ErrorBody),
     )
 )]
 #[tracing::instrument(skip_all)]
 pub(super) async fn refresh(
     state: web::Data<AppState>,
+    ip: ClientIp,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.check_auth_rate(ip).await?;
     body.validate()?;
     Ok(HttpResponse::Ok().json(tokens(state.accounts.refresh(&body.refresh_token).await?)))
 }

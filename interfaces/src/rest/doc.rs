@@ -34,6 +34,8 @@ pub(crate) const ALL_CODES: &[ErrorCode] = {
         C::Muted,
         C::GroupDissolved,
         C::AccountDisabled,
+        C::IpDenied,
+        C::TooManyConnections,
     ]
 };
 
@@ -68,6 +70,8 @@ pub(crate) fn meaning(code: ErrorCode) -> &'static str {
         C::Muted => "the caller is muted in the group",
         C::GroupDissolved => "the group was dissolved: it can be read, not changed or posted to",
         C::AccountDisabled => "an administrator disabled the account",
+        C::IpDenied => "the client's address is refused by the server's allow/deny lists",
+        C::TooManyConnections => "the instance, or this user on it, has as many WebSocket connections as allowed",
     }
 }
 

@@ -2,7 +2,7 @@
 //! bytes are queued to every matching connection; a connection whose bounded queue is full is
 //! a slow consumer and is closed (it will reconnect and sync), so it never slows anyone else.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use actix_ws::{CloseCode, CloseReason};
 use bytestring::ByteString;
@@ -51,6 +51,24 @@ pub struct Registration {
     pub first: bool,
 }
 
+/// Why the hub refused a new connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The instance holds `gateway.max_connections`.
+    InstanceFull,
+    /// The user holds `gateway.max_connections_per_user` here.
+    UserFull,
+}
+
+/// Connection caps of one instance (0 = none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConnectionCaps {
+    /// Connections of the whole instance.
+    pub per_instance: usize,
+    /// Connections of one user on this instance.
+    pub per_user: usize,
+}
+
 /// Close code of a connection whose session the server ended (`kicked`).
 pub const CLOSE_KICKED: u16 = 4001;
 
@@ -65,11 +83,19 @@ pub struct Hub {
     last_seen: DashMap<UserId, i64>,
     next_id: AtomicU64,
     queue: usize,
+    caps: ConnectionCaps,
+    /// Connections held, for the instance cap without a scan.
+    live: AtomicUsize,
 }
 
 impl Hub {
-    /// A hub whose connections queue at most `queue` frames each.
+    /// A hub whose connections queue at most `queue` frames each, without caps.
     pub fn new(queue: usize) -> Self {
+        Self::with_caps(queue, ConnectionCaps::default())
+    }
+
+    /// A hub whose connections queue at most `queue` frames each, holding at most `caps`.
+    pub fn with_caps(queue: usize, caps: ConnectionCaps) -> Self {
         Self {
             conns: DashMap::new(),
             watchers: DashMap::new(),
@@ -77,11 +103,25 @@ impl Hub {
             last_seen: DashMap::new(),
             next_id: AtomicU64::new(1),
             queue,
+            caps,
+            live: AtomicUsize::new(0),
         }
     }
 
-    /// Adds a connection. A device has one live socket: an older one of the same device closes.
-    pub fn register(&self, user: &UserId, device: &DeviceId, session: &SessionId) -> Registration {
+    /// Adds a connection, unless a cap is reached. A device has one live socket: an older one
+    /// of the same device closes (and does not count against the caps).
+    pub fn register(&self, user: &UserId, device: &DeviceId, session: &SessionId) -> Result<Registration, Refused> {
+        let mut entry = self.conns.entry(user.clone()).or_default();
+        let replaced = entry.iter().filter(|old| old.device == *device).count();
+        if self.caps.per_user > 0 && entry.len() - replaced >= self.caps.per_user {
+            return Err(Refused::UserFull);
+        }
+        let held = self.live.fetch_add(1, Ordering::AcqRel) + 1 - replaced;
+        if self.caps.per_instance > 0 && held > self.caps.per_instance {
+            self.live.fetch_sub(1, Ordering::AcqRel);
+            return Err(Refused::InstanceFull);
+        }
+        self.live.fetch_sub(replaced, Ordering::AcqRel);
         let (tx, outbound) = mpsc::channel(self.queue);
         let (close_tx, close) = watch::channel(None);
         let handle = ConnHandle {
@@ -91,7 +131,6 @@ impl Hub {
             tx,
             close: close_tx,
         };
-        let mut entry = self.conns.entry(user.clone()).or_default();
         entry.retain(|old| {
             if old.device == *device {
                 old.close(CloseCode::Policy, "replaced by a newer connection of this device");
@@ -102,7 +141,7 @@ impl Hub {
         });
         let first = entry.is_empty();
         entry.push(handle.clone());
-        Registration { handle, outbound, close, first }
+        Ok(Registration { handle, outbound, close, first })
     }
 
     /// Removes a connection (only that one: a replacement may already be registered).
@@ -110,12 +149,20 @@ impl Hub {
     pub fn unregister(&self, user: &UserId, conn_id: u64) -> bool {
         self.subscribe(None, conn_id, &[]);
         self.last_seen.insert(user.clone(), tidings_app::clock::now_ms());
-        self.conns
+        let mut found = false;
+        let gone = self
+            .conns
             .remove_if_mut(user, |_, list| {
+                let before = list.len();
                 list.retain(|c| c.id != conn_id);
+                found = list.len() < before;
                 list.is_empty()
             })
-            .is_some()
+            .is_some();
+        if found {
+            self.live.fetch_sub(1, Ordering::AcqRel);
+        }
+        gone
     }
 
     /// Replaces the presence subscriptions of connection `conn_id` with `users` (`handle` is the
@@ -141,7 +188,7 @@ impl Hub {
 
     /// Connections of this instance.
     pub fn device_count(&self) -> usize {
-        self.conns.iter().map(|e| e.value().len()).sum()
+        self.live.load(Ordering::Acquire)
     }
 
     /// Whether `device` of `user` has a live connection here (one user's entry, not a scan).

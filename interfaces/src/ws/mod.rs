@@ -4,7 +4,9 @@ mod connection;
 pub mod decode;
 pub mod hub;
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use hub::Refused;
 use serde::Deserialize;
 use tidings_protocol::ErrorCode;
 
@@ -34,7 +36,15 @@ pub async fn entry(
         .map_err(|e| ApiError::new(ErrorCode::BadFrame, actix_web::http::StatusCode::BAD_REQUEST, e.to_string()))?;
     // Register (and, in a cluster, publish the route) before answering the upgrade: once the
     // client sees its socket open, every push for it finds it.
-    let registration = state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id);
+    let registration =
+        state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id).map_err(|refused| {
+            tracing::info!(?refused, user = %claims.user_id, "connection refused: cap reached");
+            let status = match refused {
+                Refused::InstanceFull => StatusCode::SERVICE_UNAVAILABLE,
+                Refused::UserFull => StatusCode::TOO_MANY_REQUESTS,
+            };
+            ApiError::new(ErrorCode::TooManyConnections, status, "too many connections; try again later")
+        })?;
     // Whether this is the user's first device: the hub knows for one instance, the routes in
     // Redis for a cluster.
     let came_online = match &state.routes {

@@ -21,4 +21,5 @@ mod limits;
 mod messaging;
 mod openapi;
 mod presence;
+mod protection;
 mod rich;

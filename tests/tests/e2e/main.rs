@@ -21,4 +21,6 @@ mod limits;
 mod messaging;
 mod openapi;
 mod presence;
+mod push;
+mod retention;
 mod rich;

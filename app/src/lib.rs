@@ -11,6 +11,8 @@ pub mod groups;
 pub mod integration;
 pub mod messaging;
 pub mod presence;
+pub mod push;
+pub mod retention;
 pub mod social;
 pub mod webhooks;
 
@@ -22,5 +24,7 @@ pub use groups::{GroupLimits, GroupService};
 pub use integration::IntegrationService;
 pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig};
 pub use presence::PresenceService;
+pub use push::{PushConfig, PushNotifier, PushService};
+pub use retention::{RetentionConfig, RetentionJob};
 pub use social::SocialService;
 pub use webhooks::{WebhookConfig, WebhookNotifier, WebhookService};

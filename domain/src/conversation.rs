@@ -23,6 +23,8 @@ pub struct MemberView {
     pub prefs: MemberPrefs,
     /// When the member's row last changed (read, preferences), ms; 0 if never.
     pub changed_at: i64,
+    /// The conversation's retention floor: messages below this seq were purged (0 or 1: none).
+    pub min_seq: u64,
 }
 
 /// A member's own settings for one conversation, shared by all their devices.
@@ -51,6 +53,11 @@ impl MemberView {
     /// The highest seq this member may see.
     pub fn visible_max(&self) -> u64 {
         self.visible_until.map_or(self.max_seq, |until| until.min(self.max_seq))
+    }
+
+    /// The retention floor when history was trimmed (messages below it are gone), else `None`.
+    pub fn trimmed_below(&self) -> Option<u64> {
+        (self.min_seq > 1).then_some(self.min_seq)
     }
 
     /// The row's version: when anything it shows last changed (a message, a read, a preference).

@@ -11,6 +11,8 @@ pub mod ids;
 pub mod message;
 pub mod ports;
 pub mod presence;
+pub mod push;
+pub mod retention;
 pub mod social;
 pub mod webhook;
 

@@ -133,6 +133,17 @@ pub trait ConversationStore: Send + Sync {
         patch: &PrefsPatch,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
+    /// Of the given `(conversation, member)` pairs, those whose member muted the conversation
+    /// (one query for a whole batch, for offline push).
+    async fn muted_among(&self, pairs: &[(ConvId, UserId)]) -> Result<Vec<(ConvId, UserId)>, StoreError> {
+        let mut out = Vec::new();
+        for (conv, user) in pairs {
+            if self.member_view(conv, user).await?.is_some_and(|v| v.prefs.muted) {
+                out.push((conv.clone(), user.clone()));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Hands out per-conversation sequence numbers.

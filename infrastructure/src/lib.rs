@@ -5,5 +5,6 @@
 pub mod cluster;
 pub mod db;
 pub mod memory;
+pub mod push;
 pub mod security;
 pub mod webhook;

@@ -2,6 +2,7 @@
 //! mapping to the wire, settings, telemetry, and the composition root that wires the
 //! infrastructure adapters into the use cases.
 
+pub mod background;
 pub mod cli;
 pub mod error;
 pub mod gateway;

@@ -57,6 +57,10 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Who may connect, and how hard: IP lists, auth rate limits, connection caps.
     pub gateway: GatewaySettings,
+    /// Offline push notifications.
+    pub push: PushSettings,
+    /// How long messages are kept.
+    pub retention: RetentionSettings,
 }
 
 /// Protection at the door: IP allow/deny lists, proxies trusted for `X-Forwarded-For`, auth rate
@@ -97,6 +101,64 @@ impl Default for GatewaySettings {
             max_connections: 0,
             max_connections_per_user: 16,
         }
+    }
+}
+
+/// Offline push: recipients with no connected device get a notice through a provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushSettings {
+    /// `none` (off, costs nothing) or `webhook` (signed JSON POST to `url`).
+    pub provider: String,
+    /// The push gateway's URL (`webhook`).
+    pub url: Option<String>,
+    /// HMAC-SHA256 key of the `X-Tidings-Signature` header (`webhook`).
+    pub secret: Option<String>,
+    /// Notices carry the first characters of a text message (off: only ids and kind).
+    pub preview: bool,
+    /// Committed messages waiting for the push worker; past it, pushes are dropped (never sends).
+    pub queue_capacity: usize,
+    /// Attempts per batch before it is given up.
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt (ms); doubled after each further one.
+    pub retry_base_ms: u64,
+    /// Timeout of one attempt (ms).
+    pub timeout_ms: u64,
+    /// Provider calls in flight at once per instance.
+    pub max_in_flight: usize,
+}
+
+impl Default for PushSettings {
+    fn default() -> Self {
+        Self {
+            provider: "none".into(),
+            url: None,
+            secret: None,
+            preview: false,
+            queue_capacity: 10_000,
+            max_attempts: 3,
+            retry_base_ms: 500,
+            timeout_ms: 5_000,
+            max_in_flight: 8,
+        }
+    }
+}
+
+/// Retention: a background job purges messages older than `max_age_secs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Messages older than this many seconds are purged; 0 keeps everything (no job runs).
+    pub max_age_secs: u64,
+    /// Seconds between purge passes.
+    pub interval_secs: u64,
+    /// Rows per delete statement.
+    pub batch_size: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self { max_age_secs: 0, interval_secs: 3600, batch_size: 1000 }
     }
 }
 
@@ -389,6 +451,8 @@ impl Default for Settings {
             integration: IntegrationSettings::default(),
             webhooks: WebhookSettings::default(),
             gateway: GatewaySettings::default(),
+            push: PushSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -607,6 +671,32 @@ impl Settings {
                  positive, and webhooks.retry_cap_ms at least retry_base_ms",
             );
         }
+        self.check_push()
+    }
+
+    fn check_push(&self) -> Result<(), SettingsError> {
+        let fail = |m: &str| Err(SettingsError(m.to_owned()));
+        let p = &self.push;
+        match p.provider.as_str() {
+            "none" => {}
+            "webhook" => {
+                let url_ok = p.url.as_deref().is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"));
+                if !url_ok {
+                    return fail("push.provider = webhook needs push.url (http:// or https://)");
+                }
+                if p.secret.as_deref().is_none_or(str::is_empty) {
+                    return fail("push.provider = webhook needs push.secret (the HMAC key receivers verify)");
+                }
+            }
+            _ => return fail("push.provider must be `none` or `webhook`"),
+        }
+        if p.queue_capacity == 0 || p.max_attempts == 0 || p.timeout_ms == 0 || p.max_in_flight == 0 {
+            return fail("push.queue_capacity, max_attempts, timeout_ms and max_in_flight must be positive");
+        }
+        let r = &self.retention;
+        if r.max_age_secs > 0 && (r.interval_secs == 0 || r.batch_size == 0) {
+            return fail("retention.interval_secs and retention.batch_size must be positive");
+        }
         Ok(())
     }
 
@@ -695,6 +785,22 @@ mod tests {
             .contains("initial_password")
         );
         assert!(reason(|s| s.webhooks.retry_cap_ms = 1).contains("retry_cap_ms"));
+        assert!(reason(|s| s.push.provider = "fcm".into()).contains("push.provider"));
+        assert!(reason(|s| s.push.provider = "webhook".into()).contains("push.url"));
+        assert!(
+            reason(|s| {
+                s.push.provider = "webhook".into();
+                s.push.url = Some("http://127.0.0.1:9/push".into());
+            })
+            .contains("push.secret")
+        );
+        assert!(
+            reason(|s| {
+                s.retention.max_age_secs = 60;
+                s.retention.interval_secs = 0;
+            })
+            .contains("retention.interval_secs")
+        );
     }
 
     #[test]

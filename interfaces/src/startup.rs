@@ -21,8 +21,8 @@ use tidings_domain::StoreError;
 use tidings_domain::account::User;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{
-    DedupeCache, LocalDelivery, MessageStore, Notifier, PasswordHasher, PresenceReader, RateLimiter, RouteRegistry,
-    SeqAllocator, TokenService,
+    ConversationStore, DedupeCache, LocalDelivery, MessageStore, Notifier, PasswordHasher, PresenceReader, RateLimiter,
+    RouteRegistry, SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
     AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisKeys, RedisRateLimiter, RedisRoutes,
@@ -37,11 +37,11 @@ use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_cr
 use tidings_infrastructure::webhook::HttpWebhookSender;
 use tracing::Instrument;
 
-use crate::rest;
 use crate::settings::Settings;
 use crate::state::{AppState, Readiness};
 use crate::ws;
 use crate::ws::hub::Hub;
+use crate::{background, rest};
 
 /// A built server, bound but not yet serving.
 pub struct Application {
@@ -262,6 +262,11 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("starting the webhook dispatcher: {e}"))?;
         // Every delivery passes through unchanged; committed messages also reach the webhooks.
         let notifier: Arc<dyn Notifier> = Arc::new(WebhookNotifier::new(routing.notifier.clone(), webhooks.clone()));
+        let convs: Arc<dyn ConversationStore> = Arc::new(SqlConversationStore::new(db.clone()));
+        // Offline push, when configured, sees committed messages after the webhooks do.
+        let notifier = background::with_push(&settings, notifier, routing.presence.clone(), convs.clone())?;
+        // Media registers its purger here once it exists.
+        background::start_retention(&settings, &db, Vec::new());
         let online: Arc<dyn OnlineCounter> = match &routing.routes {
             Some(routes) => Arc::new(ClusterOnline { routes: routes.clone(), hub: hub.clone() }),
             None => hub.clone(),
@@ -308,7 +313,7 @@ impl Application {
         let messaging = MessagingService::start(
             MessagingPorts {
                 users: users.clone(),
-                convs: Arc::new(SqlConversationStore::new(db.clone())),
+                convs,
                 messages,
                 dedupe: routing.dedupe.clone(),
                 seqs: routing.seqs.clone(),

@@ -70,5 +70,6 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
         pinned: s.view.prefs.pinned,
         draft: s.view.prefs.draft.clone(),
         version: s.view.version(),
+        min_seq: s.view.trimmed_below(),
     }
 }

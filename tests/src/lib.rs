@@ -9,4 +9,4 @@ pub mod server;
 
 pub use backend::Backend;
 pub use client::{Api, Login, WsClient};
-pub use server::{TestServer, spawn_server, spawn_server_on, spawn_server_on_with};
+pub use server::{TestServer, spawn_server, spawn_server_on, spawn_server_on_configured, spawn_server_on_with};

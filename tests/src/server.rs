@@ -15,12 +15,15 @@ pub struct TestServer {
     server: Option<BackgroundServer>,
     data_dir: Arc<TempDir>,
     cluster: Option<Arc<ClusterResources>>,
-    configure: fn(&mut Settings),
+    configure: Configure,
     /// HTTP client bound to this server.
     pub api: Api,
 }
 
-fn settings_for(dir: PathBuf, configure: fn(&mut Settings)) -> Settings {
+/// Adjusts a test server's settings; may capture values (a receiver's URL, say).
+pub type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
+
+fn settings_for(dir: PathBuf, configure: &Configure) -> Settings {
     let mut s = Settings {
         http_addr: "127.0.0.1:0".into(),
         data_dir: dir,
@@ -58,6 +61,11 @@ pub async fn spawn_server_on(backend: Backend) -> TestServer {
 
 /// A fresh server in the given mode, settings adjusted by `configure`.
 pub async fn spawn_server_on_with(backend: Backend, configure: fn(&mut Settings)) -> TestServer {
+    spawn_server_on_configured(backend, Arc::new(configure)).await
+}
+
+/// A fresh server in the given mode, settings adjusted by a closure (which may capture).
+pub async fn spawn_server_on_configured(backend: Backend, configure: Configure) -> TestServer {
     let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
     let cluster = match backend {
         Backend::Embedded => None,
@@ -66,21 +74,17 @@ pub async fn spawn_server_on_with(backend: Backend, configure: fn(&mut Settings)
     start(dir, cluster, configure).await
 }
 
-async fn start(
-    data_dir: Arc<TempDir>,
-    cluster: Option<Arc<ClusterResources>>,
-    configure: fn(&mut Settings),
-) -> TestServer {
+async fn start(data_dir: Arc<TempDir>, cluster: Option<Arc<ClusterResources>>, configure: Configure) -> TestServer {
     start_as(data_dir, cluster, configure, "i1").await
 }
 
 async fn start_as(
     data_dir: Arc<TempDir>,
     cluster: Option<Arc<ClusterResources>>,
-    configure: fn(&mut Settings),
+    configure: Configure,
     instance: &str,
 ) -> TestServer {
-    let mut settings = settings_for(data_dir.path().to_path_buf(), configure);
+    let mut settings = settings_for(data_dir.path().to_path_buf(), &configure);
     if let Some(res) = &cluster {
         res.apply(&mut settings, instance);
     }
@@ -119,7 +123,7 @@ impl TestServer {
     pub async fn peer(&self) -> Option<TestServer> {
         let cluster = self.cluster.clone()?;
         let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
-        Some(start_as(dir, Some(cluster), self.configure, "i2").await)
+        Some(start_as(dir, Some(cluster), self.configure.clone(), "i2").await)
     }
 
     /// Stops the server and starts a new one on the same data dir, database and prefixes.
@@ -127,7 +131,7 @@ impl TestServer {
         if let Some(server) = self.server.take() {
             server.stop().await;
         }
-        start(self.data_dir.clone(), self.cluster.clone(), self.configure).await
+        start(self.data_dir.clone(), self.cluster.clone(), self.configure.clone()).await
     }
 
     /// Stops the server.

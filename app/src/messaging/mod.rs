@@ -49,6 +49,17 @@ pub struct MessagingLimits {
     pub receipts_max_members: usize,
 }
 
+/// A page of a conversation's log.
+#[derive(Debug, Clone)]
+pub struct MessageSlice {
+    /// Messages in ascending seq order.
+    pub messages: Vec<Message>,
+    /// More exist in the direction of paging.
+    pub has_more: bool,
+    /// The retention floor when older history was purged: messages below it are gone for good.
+    pub min_seq: Option<u64>,
+}
+
 /// Who a send reaches and whether its author manages the conversation.
 struct Audience {
     /// Users to push to (every participant).
@@ -151,17 +162,19 @@ impl MessagingService {
         })
     }
 
-    /// Messages after `after_seq`, ascending, and whether more follow.
+    /// Messages after `after_seq`, ascending, whether more follow, and the retention floor.
+    /// Asking below the floor gets what is kept from the floor on.
     pub async fn sync(
         &self,
         user: &UserId,
         conv: &str,
         after_seq: u64,
         limit: Option<u32>,
-    ) -> Result<(Vec<Message>, bool), AppError> {
+    ) -> Result<MessageSlice, AppError> {
         let conv = parse_conv(conv)?;
         let limit = self.page(limit)?;
-        let (from, max) = visible_range(self.access(user, &conv).await?.as_ref());
+        let view = self.access(user, &conv).await?;
+        let (from, max) = visible_range(view.as_ref());
         if after_seq > max {
             return Err(AppError::SeqOutOfRange { seq: after_seq, max });
         }
@@ -169,7 +182,7 @@ impl MessagingService {
         page.retain(|m| m.seq <= max);
         let has_more = page.len() as u64 > limit;
         page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok((page, has_more))
+        Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()) })
     }
 
     /// History for REST: after a seq (ascending from it) or before one (the newest page below it).
@@ -180,21 +193,22 @@ impl MessagingService {
         after_seq: Option<u64>,
         before_seq: Option<u64>,
         limit: Option<u32>,
-    ) -> Result<(Vec<Message>, bool), AppError> {
+    ) -> Result<MessageSlice, AppError> {
         match (after_seq, before_seq) {
             (Some(_), Some(_)) => Err(AppError::InvalidField("give after_seq or before_seq, not both".into())),
             (after, None) => self.sync(user, conv, after.unwrap_or(0), limit).await,
             (None, Some(before)) => {
                 let conv = parse_conv(conv)?;
                 let limit = self.page(limit)?;
-                let (from, max) = visible_range(self.access(user, &conv).await?.as_ref());
+                let view = self.access(user, &conv).await?;
+                let (from, max) = visible_range(view.as_ref());
                 let mut page = self.messages.before(&conv, before.min(max.saturating_add(1)), limit + 1).await?;
                 page.retain(|m| m.seq > from);
                 let has_more = page.len() as u64 > limit;
                 if has_more {
                     page.remove(0);
                 }
-                Ok((page, has_more))
+                Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()) })
             }
         }
     }

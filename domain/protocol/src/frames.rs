@@ -129,6 +129,9 @@ pub enum ServerFrame {
         messages: Vec<WireMessage>,
         /// More messages exist past the last one returned.
         has_more: bool,
+        /// Set when retention purged the history below this seq: nothing older can be synced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_seq: Option<u64>,
     },
     /// Someone's read position moved.
     Read {

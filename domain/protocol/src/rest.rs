@@ -213,6 +213,9 @@ pub struct MessagePage {
     pub messages: Vec<WireMessage>,
     /// More exist in the direction of paging.
     pub has_more: bool,
+    /// Set when retention purged the history below this seq: nothing older can be fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_seq: Option<u64>,
 }
 
 /// `POST /api/v1/conversations/{conv}/read`.
@@ -264,6 +267,9 @@ pub struct ConversationSummary {
     /// When this row last changed (ms): a message, a read, a preference.
     #[serde(default)]
     pub version: i64,
+    /// Set when retention purged the history below this seq (the lowest seq still kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_seq: Option<u64>,
 }
 
 /// The other user of a direct chat, in the conversation list.

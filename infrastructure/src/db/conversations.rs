@@ -1,5 +1,7 @@
 //! [`ConversationStore`] on sea-orm.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
@@ -174,6 +176,35 @@ impl ConversationStore for SqlConversationStore {
             .map_err(store_err)?
             .is_some())
     }
+
+    async fn muted_among(&self, pairs: &[(ConvId, UserId)]) -> Result<Vec<(ConvId, UserId)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in pairs.chunks(MUTED_CHUNK) {
+            let convs: HashSet<String> = chunk.iter().map(|(c, _)| c.to_string()).collect();
+            let users: HashSet<String> = chunk.iter().map(|(_, u)| u.to_string()).collect();
+            let wanted: HashSet<(String, String)> = chunk.iter().map(|(c, u)| (c.to_string(), u.to_string())).collect();
+            // Conversations x users covers the pairs; the few extra rows are dropped below.
+            let stmt = Query::select()
+                .column(members::Column::ConvId)
+                .column(members::Column::UserId)
+                .from(members::Entity)
+                .and_where(Expr::col(members::Column::ConvId).is_in(convs))
+                .and_where(Expr::col(members::Column::UserId).is_in(users))
+                .and_where(Expr::col(MUTED).eq(true))
+                .to_owned();
+            for row in self.db.query_all(&stmt).await.map_err(store_err)? {
+                let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
+                let user_id: String = row.try_get("", "user_id").map_err(store_err)?;
+                if !wanted.contains(&(conv_id.clone(), user_id.clone())) {
+                    continue;
+                }
+                if let (Some(conv), Some(user)) = (ConvId::parse(&conv_id), UserId::parse(&user_id)) {
+                    out.push((conv, user));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Columns added by the member-preferences migration (not in the entity, so older code that
@@ -190,12 +221,23 @@ const PINNED: Prefs = Prefs::Pinned;
 const DRAFT: Prefs = Prefs::Draft;
 const CHANGED_AT: Prefs = Prefs::ChangedAt;
 
+/// The retention floor, added by the retention migration (not in the entity, like [`Prefs`]).
+#[derive(Clone, Copy, sea_orm::DeriveIden)]
+pub(crate) enum Floor {
+    MinSeq,
+}
+pub(crate) const MIN_SEQ: Floor = Floor::MinSeq;
+
+/// Pairs per muted-members query.
+const MUTED_CHUNK: usize = 500;
+
 /// The member rows of `user` joined with their conversations.
 fn select_views(user: &UserId) -> SelectStatement {
     Query::select()
         .column((conversations::Entity, conversations::Column::ConvId))
         .column((conversations::Entity, conversations::Column::MaxSeq))
         .column((conversations::Entity, conversations::Column::UpdatedAt))
+        .column((conversations::Entity, MIN_SEQ))
         .column((members::Entity, members::Column::ReadSeq))
         .column((members::Entity, members::Column::VisibleFrom))
         .column((members::Entity, members::Column::VisibleUntil))
@@ -233,6 +275,7 @@ fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreError> {
             draft: row.try_get("", "draft").map_err(store_err)?,
         },
         changed_at: row.try_get("", "changed_at").map_err(store_err)?,
+        min_seq: from_db(row.try_get("", "min_seq").map_err(store_err)?),
     }))
 }
 

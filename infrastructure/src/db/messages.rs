@@ -208,7 +208,16 @@ impl MessageStore for SqlMessageStore {
             .one(&self.db)
             .await
             .map_err(store_err)?;
-        Ok(max.flatten().map_or(0, from_db))
+        // The conversation row's high-water mark survives retention purges that emptied the
+        // log, so counters seeded from here never hand out a purged seq again.
+        let mark: Option<i64> = conversations::Entity::find_by_id(conv.to_string())
+            .select_only()
+            .column(conversations::Column::MaxSeq)
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(store_err)?;
+        Ok(max.flatten().map_or(0, from_db).max(mark.map_or(0, from_db)))
     }
 
     async fn after(&self, conv: &ConvId, after: u64, limit: u64) -> Result<Vec<Message>, StoreError> {

@@ -227,9 +227,12 @@ pub(super) async fn history(
     path: web::Path<String>,
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (messages, has_more) =
-        state.messaging.history(&who.0.user_id, &path, q.after_seq, q.before_seq, q.limit).await?;
-    Ok(HttpResponse::Ok().json(MessagePage { messages: messages.iter().map(wire::message).collect(), has_more }))
+    let slice = state.messaging.history(&who.0.user_id, &path, q.after_seq, q.before_seq, q.limit).await?;
+    Ok(HttpResponse::Ok().json(MessagePage {
+        messages: slice.messages.iter().map(wire::message).collect(),
+        has_more: slice.has_more,
+        min_seq: slice.min_seq,
+    }))
 }
 
 /// Send a message over HTTP.

@@ -244,11 +244,12 @@ impl Connection {
             }
             ClientFrame::Sync { id, conv, after_seq, limit } => {
                 Reply::Now(Some(match m.sync(&c.user_id, &conv, after_seq, limit).await {
-                    Ok((messages, has_more)) => ServerFrame::SyncResult {
+                    Ok(slice) => ServerFrame::SyncResult {
                         id,
                         conv,
-                        messages: messages.iter().map(wire::message).collect(),
-                        has_more,
+                        messages: slice.messages.iter().map(wire::message).collect(),
+                        has_more: slice.has_more,
+                        min_seq: slice.min_seq,
                     },
                     Err(e) => app_error(Some(id), e),
                 }))

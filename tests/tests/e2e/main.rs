@@ -22,4 +22,6 @@ mod messaging;
 mod openapi;
 mod presence;
 mod protection;
+mod push;
+mod retention;
 mod rich;

@@ -1,0 +1,65 @@
+//! Composition of the optional background features: offline push (a decorator of the notifier,
+//! installed only when a provider is configured) and the retention job (started only when a
+//! maximum age is set). Both cost nothing when off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tidings_app::{PushConfig, PushNotifier, PushService, RetentionConfig, RetentionJob};
+use tidings_domain::ports::{ConversationStore, Notifier, PresenceReader};
+use tidings_domain::retention::Purger;
+use tidings_infrastructure::db::SqlRetentionStore;
+use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
+
+use crate::settings::Settings;
+
+/// `notifier` wrapped by the push dispatcher when `push.provider` names one; unchanged for
+/// `none`.
+pub fn with_push(
+    settings: &Settings,
+    notifier: Arc<dyn Notifier>,
+    presence: Arc<dyn PresenceReader>,
+    convs: Arc<dyn ConversationStore>,
+) -> anyhow::Result<Arc<dyn Notifier>> {
+    let p = &settings.push;
+    let (Some(url), Some(secret)) = (&p.url, &p.secret) else {
+        return Ok(notifier);
+    };
+    if p.provider != "webhook" {
+        return Ok(notifier);
+    }
+    let provider = WebhookPushProvider::new(WebhookPushConfig {
+        url: url.clone(),
+        secret: secret.clone(),
+        max_attempts: p.max_attempts,
+        retry_base: Duration::from_millis(p.retry_base_ms),
+        timeout: Duration::from_millis(p.timeout_ms),
+    })
+    .context("building the push HTTP client")?;
+    let push = PushService::start(
+        Arc::new(provider),
+        presence,
+        convs,
+        PushConfig { queue_capacity: p.queue_capacity, preview: p.preview, max_in_flight: p.max_in_flight },
+    );
+    tracing::info!(url, preview = p.preview, "offline push through a webhook");
+    Ok(Arc::new(PushNotifier::new(notifier, push)))
+}
+
+/// Starts the retention job when `retention.max_age_secs` is set. `purgers` trim what else
+/// ages with the messages (media, once its service registers one).
+pub fn start_retention(settings: &Settings, db: &DatabaseConnection, purgers: Vec<Arc<dyn Purger>>) {
+    let r = &settings.retention;
+    if r.max_age_secs == 0 {
+        return;
+    }
+    let config = RetentionConfig {
+        max_age: Duration::from_secs(r.max_age_secs),
+        interval: Duration::from_secs(r.interval_secs),
+        batch: r.batch_size,
+    };
+    tracing::info!(max_age_secs = r.max_age_secs, interval_secs = r.interval_secs, "retention job started");
+    RetentionJob::new(Arc::new(SqlRetentionStore::new(db.clone())), purgers, config).spawn();
+}

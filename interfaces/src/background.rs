@@ -15,20 +15,20 @@ use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
 
 use crate::settings::Settings;
 
-/// `notifier` wrapped by the push dispatcher when `push.provider` names one; unchanged for
-/// `none`.
+/// `notifier` wrapped by the push dispatcher when `push.provider` names one (with the
+/// dispatcher, for its counters); unchanged for `none`.
 pub fn with_push(
     settings: &Settings,
     notifier: Arc<dyn Notifier>,
     presence: Arc<dyn PresenceReader>,
     convs: Arc<dyn ConversationStore>,
-) -> anyhow::Result<Arc<dyn Notifier>> {
+) -> anyhow::Result<(Arc<dyn Notifier>, Option<PushService>)> {
     let p = &settings.push;
     let (Some(url), Some(secret)) = (&p.url, &p.secret) else {
-        return Ok(notifier);
+        return Ok((notifier, None));
     };
     if p.provider != "webhook" {
-        return Ok(notifier);
+        return Ok((notifier, None));
     }
     let provider = WebhookPushProvider::new(WebhookPushConfig {
         url: url.clone(),
@@ -45,7 +45,7 @@ pub fn with_push(
         PushConfig { queue_capacity: p.queue_capacity, preview: p.preview, max_in_flight: p.max_in_flight },
     );
     tracing::info!(url, preview = p.preview, "offline push through a webhook");
-    Ok(Arc::new(PushNotifier::new(notifier, push)))
+    Ok((Arc::new(PushNotifier::new(notifier, push.clone())), Some(push)))
 }
 
 /// Starts the retention job when `retention.max_age_secs` is set. `purgers` trim what else

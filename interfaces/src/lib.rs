@@ -6,6 +6,7 @@ pub mod background;
 pub mod cli;
 pub mod error;
 pub mod gateway;
+pub mod metrics;
 pub mod openapi;
 pub mod rest;
 pub mod settings;

@@ -240,6 +240,7 @@ impl Application {
             per_user: settings.gateway.max_connections_per_user as usize,
         };
         let hub = Arc::new(Hub::with_caps(settings.limits.outbound_queue, caps));
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         let users = Arc::new(SqlUserRepository::new(db.clone()));
         let messages = Arc::new(SqlMessageStore::new(db.clone()));
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
@@ -264,7 +265,8 @@ impl Application {
         let notifier: Arc<dyn Notifier> = Arc::new(WebhookNotifier::new(routing.notifier.clone(), webhooks.clone()));
         let convs: Arc<dyn ConversationStore> = Arc::new(SqlConversationStore::new(db.clone()));
         // Offline push, when configured, sees committed messages after the webhooks do.
-        let notifier = background::with_push(&settings, notifier, routing.presence.clone(), convs.clone())?;
+        let (notifier, offline_push) =
+            background::with_push(&settings, notifier, routing.presence.clone(), convs.clone())?;
         // Media registers its purger here once it exists.
         background::start_retention(&settings, &db, Vec::new());
         let online: Arc<dyn OnlineCounter> = match &routing.routes {
@@ -379,16 +381,21 @@ impl Application {
             admin,
             integration,
             webhooks,
+            offline_push,
+            metrics: metrics.clone(),
         });
         let ip_policy = Arc::new(crate::gateway::IpPolicy::from_settings(&settings.gateway)?);
         let mut server = HttpServer::new(move || {
             let ip_policy = ip_policy.clone();
+            let metrics = metrics.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(json.clone())
                 .app_data(rest::extract::query_config())
                 .wrap_fn(move |req, srv| crate::gateway::admit(&ip_policy, req, srv))
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
+                    let started = std::time::Instant::now();
+                    let metrics = metrics.clone();
                     let span = tracing::info_span!(
                         "http",
                         rid = next_request_id(),
@@ -400,6 +407,9 @@ impl Application {
                         let res = fut.await;
                         if let Ok(r) = &res {
                             tracing::debug!(status = r.status().as_u16(), "response");
+                            if r.request().path() != "/ws" {
+                                metrics.http_done(r.status().as_u16(), started.elapsed());
+                            }
                         }
                         res
                     }

@@ -41,6 +41,10 @@ pub struct AppState {
     pub integration: Arc<IntegrationService>,
     /// Webhooks and their dispatcher.
     pub webhooks: WebhookService,
+    /// The offline-push dispatcher, when `push.provider` names one.
+    pub offline_push: Option<tidings_app::PushService>,
+    /// This instance's Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// A dependency check for `/readyz`.

@@ -4,16 +4,17 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::RouteTable;
+use crate::metrics::Observed;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
 pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/healthz", healthz).get("/readyz", readyz);
+    t.get("/healthz", healthz).get("/readyz", readyz).get("/metrics", metrics);
 }
 
 /// The OpenAPI part of this module.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(healthz, readyz), components(schemas(Status)))]
+#[openapi(paths(healthz, readyz, metrics), components(schemas(Status)))]
 pub(super) struct Api;
 
 /// Answer of the health probes.
@@ -54,4 +55,36 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(Status { status: "ready", reason: None }),
         Err(why) => HttpResponse::ServiceUnavailable().json(Status { status: "not_ready", reason: Some(why) }),
     }
+}
+
+/// Prometheus metrics of this instance (OpenMetrics text).
+///
+/// Connections, frames in and out by type, sends by outcome, the ack latency histogram, pushes
+/// and slow-consumer closes, offline-push outcomes, REST requests by status class (429 counts
+/// rate-limit refusals) and latency, error frames by code, and readiness. The list is in
+/// `docs/operations.md`; restrict who may scrape with `gateway.allow` or at the proxy.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "health",
+    responses((status = 200, description = "The exposition, `application/openmetrics-text`.", content_type = "application/openmetrics-text", body = String))
+)]
+pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (pushes, slow_consumers) = state.hub.counts().read();
+    let offline_push = state.offline_push.as_ref().map_or([0; 3], |p| {
+        let s = p.stats();
+        let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        [read(&s.delivered), read(&s.failed), read(&s.dropped)]
+    });
+    let observed = Observed {
+        connections: state.hub.device_count() as u64,
+        ready: state.readiness.check().await.is_ok(),
+        pushes,
+        slow_consumers,
+        offline_push,
+    };
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render(observed))
 }

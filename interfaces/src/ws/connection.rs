@@ -183,6 +183,7 @@ impl Connection {
     }
 
     async fn write(&mut self, frame: &ServerFrame) -> bool {
+        self.state.metrics.frame_out(frame);
         match serde_json::to_string(frame) {
             Ok(text) => self.session.text(text).await.is_ok(),
             Err(e) => {
@@ -198,12 +199,14 @@ impl Connection {
         let frame = match decode(text) {
             Ok(frame) => frame,
             Err(FrameError { id, code, message }) => {
+                self.state.metrics.frame_in(None);
                 tracing::debug!(%code, "bad frame");
                 let reply = error_frame(id, code, message);
                 self.write(&reply).await;
                 return None;
             }
         };
+        self.state.metrics.frame_in(Some(&frame));
         let span = tracing::debug_span!("frame", kind = frame_kind(&frame));
         let reply = self.dispatch(frame).instrument(span).await;
         match reply {
@@ -224,9 +227,13 @@ impl Connection {
                 if let Err(limited) = self.state.check_send_rate(&c.user_id).await {
                     return Reply::Now(Some(api_error(Some(id), limited)));
                 }
+                let arrived = Instant::now();
+                let metrics = self.state.metrics.clone();
                 match m.send(&c.user_id, &c.device_id, &conv, &client_msg_id, &kind, &body).await {
                     Ok(pending) => Reply::Later(Box::pin(async move {
-                        match pending.wait().await {
+                        let outcome = pending.wait().await;
+                        metrics.send_done(outcome.as_ref().map(|a| a.duplicate).map_err(|_| ()), arrived.elapsed());
+                        match outcome {
                             Ok(ack) => ServerFrame::Ack {
                                 id,
                                 client_msg_id: ack.client_msg_id,
@@ -239,7 +246,10 @@ impl Connection {
                             Err(e) => app_error(Some(id), e),
                         }
                     })),
-                    Err(e) => Reply::Now(Some(app_error(Some(id), e))),
+                    Err(e) => {
+                        metrics.send_done(Err(()), arrived.elapsed());
+                        Reply::Now(Some(app_error(Some(id), e)))
+                    }
                 }
             }
             ClientFrame::Sync { id, conv, after_seq, limit } => {

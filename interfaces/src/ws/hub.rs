@@ -15,6 +15,7 @@ use tidings_domain::{DeviceId, SessionId, UserId};
 use tidings_protocol::ServerFrame;
 use tokio::sync::{mpsc, watch};
 
+use crate::metrics::HubCounts;
 use crate::wire;
 
 /// One live connection as the hub sees it.
@@ -86,6 +87,8 @@ pub struct Hub {
     caps: ConnectionCaps,
     /// Connections held, for the instance cap without a scan.
     live: AtomicUsize,
+    /// Pushes queued and slow consumers closed, for `/metrics`.
+    counts: HubCounts,
 }
 
 impl Hub {
@@ -105,6 +108,7 @@ impl Hub {
             queue,
             caps,
             live: AtomicUsize::new(0),
+            counts: HubCounts::default(),
         }
     }
 
@@ -186,6 +190,11 @@ impl Hub {
         self.watching.insert(conn_id, users.to_vec());
     }
 
+    /// Pushes queued and slow consumers closed since start.
+    pub fn counts(&self) -> &HubCounts {
+        &self.counts
+    }
+
     /// Connections of this instance.
     pub fn device_count(&self) -> usize {
         self.live.load(Ordering::Acquire)
@@ -207,7 +216,7 @@ impl Hub {
     fn push(&self, delivery: &Delivery, frame: &ByteString) {
         if let Event::Presence { user_id, .. } = delivery.event.as_ref() {
             if let Some(list) = self.watchers.get(user_id) {
-                list.iter().for_each(|conn| offer(conn, user_id, frame));
+                list.iter().for_each(|conn| self.offer(conn, user_id, frame));
             }
             return;
         }
@@ -218,8 +227,28 @@ impl Hub {
                 if skipped {
                     continue;
                 }
-                offer(conn, user, frame);
+                self.offer(conn, user, frame);
             }
+        }
+    }
+
+    /// Queues a frame to one connection unless it is closing; a full queue closes it (slow
+    /// consumer).
+    fn offer(&self, conn: &ConnHandle, user: &UserId, frame: &ByteString) {
+        let closing = conn.close.borrow().is_some();
+        if closing {
+            return;
+        }
+        match conn.tx.try_send(frame.clone()) {
+            Ok(()) => {
+                self.counts.pushes.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
+                self.counts.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                conn.close(CloseCode::Again, "slow consumer: reconnect and sync");
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
 
@@ -230,22 +259,10 @@ impl Hub {
         let text = serde_json::to_string(&frame).map(ByteString::from).ok();
         for conn in list.iter().filter(|c| c.session == *session) {
             if let Some(text) = &text {
-                offer(conn, user, text);
+                self.offer(conn, user, text);
             }
             conn.close(CloseCode::Other(CLOSE_KICKED), reason);
         }
-    }
-}
-
-/// Queues a frame to one connection unless it is closing; a full queue closes it (slow consumer).
-fn offer(conn: &ConnHandle, user: &UserId, frame: &ByteString) {
-    let closing = conn.close.borrow().is_some();
-    if closing {
-        return;
-    }
-    if let Err(mpsc::error::TrySendError::Full(_)) = conn.tx.try_send(frame.clone()) {
-        tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
-        conn.close(CloseCode::Again, "slow consumer: reconnect and sync");
     }
 }
 

@@ -19,6 +19,7 @@ mod groups;
 mod integration;
 mod limits;
 mod messaging;
+mod metrics;
 mod openapi;
 mod presence;
 mod protection;

@@ -167,8 +167,13 @@ impl Client {
     pub async fn connect(&self) -> Result<(), SdkError> {
         self.inner.me()?;
         let Ok(mut running) = self.running.lock() else { return Err(SdkError::Shutdown) };
-        if running.as_ref().is_some_and(|r| r.tasks.iter().any(|t| !t.is_finished())) {
+        // The connection task (first) ends by itself after a kick or an expired session; then
+        // the workers are stopped and everything starts afresh.
+        if running.as_ref().is_some_and(|r| r.tasks.first().is_some_and(|t| !t.is_finished())) {
             return Ok(());
+        }
+        if let Some(old) = running.take() {
+            let _ = old.stop.send(true);
         }
         let (stop, stopped) = watch::channel(false);
         let inner = &self.inner;

@@ -10,7 +10,7 @@ use tidings_protocol::rest::{RefreshRequest, TokenResponse};
 use crate::SdkError;
 use crate::store::Store;
 
-/// Refresh this long before the access token expires.
+/// Refresh this long before the access token expires (at most a quarter of its life).
 const REFRESH_MARGIN_MS: i64 = 60_000;
 /// Store key of the saved session.
 const KEY: &str = "session";
@@ -24,24 +24,25 @@ pub(crate) struct Session {
     pub access_token: String,
     /// Single-use token for the next pair.
     pub refresh_token: String,
-    /// When the access token expires (ms since the epoch, local clock).
-    pub expires_at_ms: i64,
+    /// When to refresh it: a minute early, or a quarter of its life for short-lived tokens.
+    pub refresh_at_ms: i64,
 }
 
 impl Session {
     /// A session from a login or refresh answer.
     pub(crate) fn from_tokens(t: TokenResponse) -> Self {
         let ttl = i64::try_from(t.expires_in.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let now = now_ms();
         Self {
             user_id: t.user_id,
             access_token: t.access_token,
             refresh_token: t.refresh_token,
-            expires_at_ms: now_ms().saturating_add(ttl),
+            refresh_at_ms: now.saturating_add(ttl - REFRESH_MARGIN_MS.min(ttl / 4)),
         }
     }
 
     fn expiring(&self) -> bool {
-        now_ms() + REFRESH_MARGIN_MS >= self.expires_at_ms
+        now_ms() >= self.refresh_at_ms
     }
 }
 

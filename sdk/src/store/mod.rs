@@ -6,6 +6,8 @@ mod conversations;
 mod messages;
 mod outbox;
 mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 use serde_json::json;
 use tidings_sdk::{ClientEvent, ConnectionState, MessageStatus};
 use tidings_tests::client::direct;
-use tidings_tests::{Backend, both_modes, spawn_server_on};
+use tidings_tests::{Backend, both_modes, spawn_server_on, spawn_server_on_with};
 
 use crate::proxy::Proxy;
 use crate::support::{App, post_text, sdk_texts, sdk_unread, server_texts, server_unread, stored_count, until};
@@ -266,4 +266,42 @@ async fn unread_counts_match_the_server(backend: Backend) {
     let offline = App::new(vec!["http://127.0.0.1:9".into()], dir.path(), "a-phone").await;
     assert_eq!(sdk_unread(&offline.client).await, server);
     offline.client.shutdown().await;
+}
+
+both_modes!(short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client);
+async fn short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client(backend: Backend) {
+    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl_secs = 2).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+
+    // Well past the first token's life: REST calls and a new handshake still work.
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    assert_eq!(app.client.friends().await.unwrap(), vec![]);
+    proxy.sever();
+    app.connected().await;
+    // (The test's own REST users need fresh tokens too.)
+    let bob = srv.api.login("bob", "b1").await;
+    let alice = srv.api.login("alice", "a-rest").await;
+    post_text(&srv.api, &bob, &conv, "b-1", "still here").await;
+    let seq = app.new_text("still here").await;
+    app.client.mark_read(conv.clone(), seq).await.unwrap();
+    let server = server_unread(&srv.api, &alice).await;
+    assert_eq!(server, vec![(conv.clone(), 0)], "the read reached the server");
+    assert_eq!(app.client.user_id(), Some(alice.user_id.clone()));
+
+    // Another device of alice logs this one out: the SDK reports it and stops.
+    let alice = srv.api.login("alice", "a-rest2").await;
+    let (status, body) = srv.api.call("DELETE", "/api/v1/me/devices/a-phone", Some(&alice.access_token), None).await;
+    assert_eq!(status, 204, "{body}");
+    let kicked =
+        app.wait("kicked", |e| matches!(e, ClientEvent::Connection { state: ConnectionState::Kicked { .. } })).await;
+    assert_eq!(kicked, ClientEvent::Connection { state: ConnectionState::Kicked { reason: "remote_logout".into() } });
+    assert_eq!(app.client.user_id(), None, "the session is forgotten");
+    assert_eq!(app.client.friends().await, Err(tidings_sdk::SdkError::NotLoggedIn));
+    app.client.shutdown().await;
 }

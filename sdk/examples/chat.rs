@@ -11,7 +11,7 @@
 // A terminal program: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr, missing_docs)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use tidings_sdk::{Client, ClientConfig, ClientEvent, ClientListener, ConnectionState, MessageStatus, SdkError};
@@ -40,13 +40,18 @@ struct Args {
     data: Option<String>,
 }
 
-/// Prints what happens while you type.
-struct Printer;
+/// Prints what happens while you type, and remembers where the last message came from.
+struct Printer {
+    last_conv: Arc<Mutex<Option<String>>>,
+}
 
 impl ClientListener for Printer {
     fn on_event(&self, event: ClientEvent) {
         match event {
             ClientEvent::NewMessage { message } => {
+                if let Ok(mut last) = self.last_conv.lock() {
+                    *last = Some(message.conv.clone());
+                }
                 let text = message.text().unwrap_or_else(|| format!("[{}] {}", message.kind, message.body));
                 println!("<< {} #{}  {}: {text}", message.conv, message.seq.unwrap_or(0), message.sender);
             }
@@ -60,6 +65,7 @@ impl ClientListener for Printer {
             ClientEvent::ReadReceipt { user_id, seq, .. } => println!("   {user_id} read up to #{seq}"),
             ClientEvent::Connection { state } => match state {
                 ConnectionState::Connected { server } => println!("-- connected to {server}"),
+                ConnectionState::Disconnected { reason } if reason == "stopped" => println!("-- disconnected"),
                 ConnectionState::Disconnected { reason } => println!("-- disconnected: {reason} (retrying)"),
                 ConnectionState::Kicked { reason } => println!("-- logged out by the server: {reason}"),
                 ConnectionState::TokenExpired => println!("-- session expired: restart to log in"),
@@ -104,7 +110,8 @@ async fn run(args: Args) -> Result<(), SdkError> {
     }
     let me = client.login(args.user.clone(), args.password.clone()).await?;
     println!("-- you are {} ({me}); /help for commands", args.user);
-    client.add_listener(Arc::new(Printer));
+    let last_conv = Arc::new(Mutex::new(None));
+    client.add_listener(Arc::new(Printer { last_conv: last_conv.clone() }));
     client.connect().await?;
 
     let mut conv = match &args.to {
@@ -112,13 +119,16 @@ async fn run(args: Args) -> Result<(), SdkError> {
         None => None,
     };
     if conv.is_none() {
-        println!("-- pick someone with /to <user_id>");
+        println!("-- pick someone with /to <user_id>, or wait: you answer whoever writes to you first");
     }
     let mut lines = stdin_lines();
     while let Some(line) = lines.recv().await {
         let line = line.trim();
         if line.is_empty() {
             continue;
+        }
+        if conv.is_none() {
+            conv = last_conv.lock().ok().and_then(|c| c.clone());
         }
         if let Err(e) = command(&client, &mut conv, line).await {
             if matches!(e, SdkError::Shutdown) {

@@ -86,6 +86,11 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
 
 /// A pushed message: store it, then pull the gap if its seq skipped ahead of the cursor.
 async fn on_push(inner: &Arc<Inner>, m: &WireMessage) -> Result<(), SdkError> {
+    // A conversation never seen before: learn its title (and kind) from the server's list.
+    if inner.store.ensure_conversation(&ConvFacts::from_id(&m.conv, &inner.me()?)).await? {
+        let inner = inner.clone();
+        tokio::spawn(async move { refresh_conversations(&inner).await });
+    }
     absorb(inner, m, true).await?;
     after_seq_seen(inner, &m.conv, m.seq).await
 }
@@ -143,6 +148,16 @@ async fn on_read(inner: &Inner, conv: &str, user_id: &str, seq: u64) -> Result<(
 /// push reads made offline, sync every conversation from its cursor, and flush the outbox.
 pub(crate) async fn on_connected(inner: Arc<Inner>) {
     inner.outbox_kick.notify_one();
+    refresh_conversations(&inner).await;
+    match inner.store.conversation_ids().await {
+        Ok(ids) => ids.iter().for_each(|c| inner.sync_queue.request(c)),
+        Err(e) => tracing::warn!(error = %e, "could not read conversations"),
+    }
+}
+
+/// Merges the server's conversation list into the store (titles, kinds, read positions, new
+/// conversations) and pushes reads made offline.
+async fn refresh_conversations(inner: &Inner) {
     match inner.rest.call::<ConversationList>(Method::GET, "/api/v1/conversations?limit=500", None).await {
         Ok(list) => {
             for s in &list.conversations {
@@ -156,9 +171,5 @@ pub(crate) async fn on_connected(inner: Arc<Inner>) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "could not list conversations; syncing the known ones"),
-    }
-    match inner.store.conversation_ids().await {
-        Ok(ids) => ids.iter().for_each(|c| inner.sync_queue.request(c)),
-        Err(e) => tracing::warn!(error = %e, "could not read conversations"),
     }
 }

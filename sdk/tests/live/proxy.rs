@@ -13,6 +13,8 @@ use tokio::task::AbortHandle;
 struct Rule {
     needle: String,
     sever: bool,
+    /// Stays in force after a hit (drops every matching frame).
+    every: bool,
 }
 
 #[derive(Default)]
@@ -81,7 +83,17 @@ impl Proxy {
     /// Drops the next server frame containing `needle`; with `sever`, also cuts that connection
     /// right there (nothing after it reaches the client).
     pub fn drop_next(&self, needle: &str, sever: bool) {
-        self.ctl.rules.lock().unwrap().push(Rule { needle: needle.to_owned(), sever });
+        self.ctl.rules.lock().unwrap().push(Rule { needle: needle.to_owned(), sever, every: false });
+    }
+
+    /// Drops every server frame containing `needle` until [`Proxy::clear`].
+    pub fn drop_every(&self, needle: &str) {
+        self.ctl.rules.lock().unwrap().push(Rule { needle: needle.to_owned(), sever: false, every: true });
+    }
+
+    /// Removes every rule.
+    pub fn clear(&self) {
+        self.ctl.rules.lock().unwrap().clear();
     }
 
     /// How many frames were dropped.
@@ -147,7 +159,13 @@ async fn server_to_client(
             let text = String::from_utf8_lossy(&frame);
             let hit = if opcode == 1 {
                 let mut rules = ctl.rules.lock().unwrap();
-                rules.iter().position(|r| text.contains(&r.needle)).map(|i| rules.remove(i))
+                match rules.iter().position(|r| text.contains(&r.needle)) {
+                    Some(i) if rules[i].every => {
+                        Some(Rule { needle: String::new(), sever: rules[i].sever, every: true })
+                    }
+                    Some(i) => Some(rules.remove(i)),
+                    None => None,
+                }
             } else {
                 None
             };

@@ -305,3 +305,48 @@ async fn short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client(b
     assert_eq!(app.client.friends().await, Err(tidings_sdk::SdkError::NotLoggedIn));
     app.client.shutdown().await;
 }
+
+both_modes!(refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries);
+async fn refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::with(vec![proxy.base()], dir.path(), "a-phone", |c| {
+        c.max_send_attempts = 3;
+        c.ack_timeout_ms = 700;
+    })
+    .await;
+    app.login_and_connect("alice").await;
+
+    // A refusal is final: no retries, the code is the reason, and the queue moves on.
+    let nowhere = format!("d:{}:u_01NOBODY0000000000000000000", alice.user_id);
+    let refused = app.client.send_text(nowhere, "to nobody".into()).await.unwrap();
+    let ok = app.client.send_text(conv.clone(), "after the refusal".into()).await.unwrap();
+    assert_eq!(app.failed(&refused.client_msg_id).await, "unknown_conversation");
+    app.sent(&ok.client_msg_id).await;
+
+    // Acks never arrive: the same client_msg_id goes out max_send_attempts times, then `failed`.
+    proxy.drop_every(r#""type":"ack""#);
+    let lost = app.client.send_text(conv.clone(), "acks lost".into()).await.unwrap();
+    assert_eq!(app.failed(&lost.client_msg_id).await, "retries_exhausted");
+    assert_eq!(proxy.dropped(), 3, "one frame per attempt");
+    assert_eq!(stored_count(&srv.api, &alice, &conv, &lost.client_msg_id).await, 1, "retries never duplicate");
+    assert_eq!(app.client.outbox_len().await.unwrap(), 0);
+
+    // `retry` requeues it; with acks flowing again the duplicate ack marks it sent, same seq.
+    proxy.clear();
+    app.client.retry(lost.client_msg_id.clone()).await.unwrap();
+    let seq = app.sent(&lost.client_msg_id).await;
+    assert_eq!(
+        server_texts(&srv.api, &alice, &conv).await,
+        vec![(1, "after the refusal".into()), (seq, "acks lost".into())]
+    );
+    assert_eq!(
+        app.client.retry(lost.client_msg_id.clone()).await,
+        Err(tidings_sdk::SdkError::InvalidInput { message: "no failed message with that client_msg_id".into() })
+    );
+    app.client.shutdown().await;
+}

@@ -36,6 +36,11 @@ pub struct App {
 impl App {
     /// A client on `servers` keeping its store in `dir`, with short timings for tests.
     pub async fn new(servers: Vec<String>, dir: &Path, device: &str) -> Self {
+        Self::with(servers, dir, device, |_| {}).await
+    }
+
+    /// Like [`App::new`], with the config adjusted by `tune`.
+    pub async fn with(servers: Vec<String>, dir: &Path, device: &str, tune: impl FnOnce(&mut ClientConfig)) -> Self {
         let mut config =
             ClientConfig::new(servers, dir.to_string_lossy().into_owned(), device.to_owned(), "desktop".to_owned());
         config.backoff_initial_ms = 50;
@@ -43,6 +48,7 @@ impl App {
         config.heartbeat_secs = 2;
         config.ack_timeout_ms = 3_000;
         config.request_timeout_ms = 5_000;
+        tune(&mut config);
         let client = Client::new(config).await.unwrap();
         let (tx, rx) = mpsc::unbounded_channel();
         client.add_listener(Arc::new(Recorder(tx)));
@@ -111,6 +117,20 @@ impl App {
             .await
         {
             ClientEvent::NewMessage { message } => message.seq.unwrap(),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Waits until the message with this client id is reported `failed`; returns the reason.
+    pub async fn failed(&mut self, client_msg_id: &str) -> String {
+        let what = format!("failed {client_msg_id}");
+        match self
+            .wait(&what, |e| {
+                matches!(e, ClientEvent::MessageStatusChanged { client_msg_id: c, status: MessageStatus::Failed, .. } if c == client_msg_id)
+            })
+            .await
+        {
+            ClientEvent::MessageStatusChanged { reason, .. } => reason.unwrap_or_default(),
             _ => unreachable!(),
         }
     }

@@ -350,3 +350,48 @@ async fn refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries(ba
     );
     app.client.shutdown().await;
 }
+
+both_modes!(history_pages_come_from_the_server_once_then_from_the_store);
+async fn history_pages_come_from_the_server_once_then_from_the_store(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    for i in 1..=30 {
+        post_text(&srv.api, &bob, &conv, &format!("b-{i}"), &format!("h{i}")).await;
+    }
+    // Alice read everything on another device: a new install syncs nothing and pages on demand.
+    let (status, body) = srv
+        .api
+        .call(
+            "POST",
+            &format!("/api/v1/conversations/{conv}/read"),
+            Some(&alice.access_token),
+            Some(json!({"seq": 30})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    let progress =
+        app.wait("sync", |e| matches!(e, ClientEvent::SyncProgress { conv: c, done: true, .. } if *c == conv)).await;
+    assert!(matches!(progress, ClientEvent::SyncProgress { from_seq: 30, to_seq: 30, .. }), "{progress:?}");
+    assert!(!app.seen.iter().any(|e| matches!(e, ClientEvent::NewMessage { .. })), "old history is not announced");
+
+    let texts = |page: &[tidings_sdk::Message]| page.iter().map(|m| m.text().unwrap()).collect::<Vec<_>>();
+    let expect = |from: u64, to: u64| (from..=to).map(|i| format!("h{i}")).collect::<Vec<_>>();
+    let newest = app.client.history(conv.clone(), None, 10).await.unwrap();
+    assert_eq!(texts(&newest), expect(21, 30));
+    let older = app.client.history(conv.clone(), Some(21), 10).await.unwrap();
+    assert_eq!(texts(&older), expect(11, 20));
+    assert_eq!(app.client.conversation(conv.clone()).await.unwrap().unwrap().unread, 0);
+    app.client.shutdown().await;
+
+    // Offline, the pages already fetched come from the store; the rest is simply not there.
+    let offline = App::new(vec!["http://127.0.0.1:9".into()], dir.path(), "a-phone").await;
+    assert_eq!(texts(&offline.client.history(conv.clone(), Some(21), 10).await.unwrap()), expect(11, 20));
+    assert_eq!(texts(&offline.client.history(conv.clone(), None, 20).await.unwrap()), expect(11, 30));
+    assert!(offline.client.history(conv.clone(), Some(11), 10).await.unwrap().is_empty());
+    offline.client.shutdown().await;
+}

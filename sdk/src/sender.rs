@@ -28,8 +28,12 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
             _ = tokio::time::sleep(IDLE_CHECK) => {}
             _ = stop.changed() => return,
         }
-        if let Err(e) = drain(&inner).await {
-            tracing::warn!(error = %e, "outbox paused");
+        // Stopping drops a drain mid-way: safe, every store write is its own transaction.
+        tokio::select! {
+            r = drain(&inner) => if let Err(e) = r {
+                tracing::warn!(error = %e, "outbox paused");
+            },
+            _ = stop.changed() => return,
         }
     }
 }

@@ -61,9 +61,12 @@ pub(crate) async fn run(inner: Arc<Inner>, mut rx: mpsc::UnboundedReceiver<Strin
         };
         inner.sync_queue.taken(&conv);
         let span = tracing::debug_span!("sync", %conv);
-        if let Err(e) = sync_conversation(&inner, &conv).instrument(span).await {
-            // Offline: the next connection syncs every conversation again.
-            tracing::debug!(%conv, error = %e, "sync stopped");
+        tokio::select! {
+            r = sync_conversation(&inner, &conv).instrument(span) => if let Err(e) = r {
+                // Offline: the next connection syncs every conversation again.
+                tracing::debug!(%conv, error = %e, "sync stopped");
+            },
+            _ = stop.changed() => return,
         }
     }
 }

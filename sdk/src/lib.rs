@@ -1,1 +1,28 @@
-//! The Tidings client SDK; filled in by the SDK work.
+//! The Tidings client SDK: what an app embeds so it never writes connection, retry, dedupe and
+//! sync logic itself (docs/sdk.md). Build a [`Client`] from a [`ClientConfig`], log in,
+//! [`Client::connect`], register a [`ClientListener`], and send.
+//!
+//! The public API uses owned values, one error enum, `Arc<Client>` and async methods, so the
+//! UniFFI bindings can wrap it as it is.
+
+mod client;
+mod config;
+mod conn;
+mod error;
+mod events;
+mod receive;
+mod rest;
+mod sender;
+mod session;
+mod social;
+mod store;
+mod sync;
+mod types;
+
+pub use client::Client;
+pub use config::ClientConfig;
+pub use error::SdkError;
+pub use events::{ClientEvent, ClientListener};
+pub use types::{
+    ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus, direct_conv_id,
+};

@@ -1,0 +1,71 @@
+//! What an app tells the SDK when it builds a [`crate::Client`]: where the servers are, where to
+//! keep the local store, who this device is, and the timing knobs of the connection.
+
+/// Settings of one [`crate::Client`]. Build with [`ClientConfig::new`] and adjust the public
+/// fields; the defaults suit a phone app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    /// Base URLs of the servers (`http://host:port`), tried in order and rotated on failure.
+    pub servers: Vec<String>,
+    /// Directory of the local SQLite store (created if missing).
+    pub data_dir: String,
+    /// The app's stable id for this device (1–64 printable ASCII characters).
+    pub device_id: String,
+    /// `android`, `ios`, `web`, `desktop` or `other`.
+    pub platform: String,
+    /// Seconds between `ping` frames; a connection silent for three of them is dropped.
+    pub heartbeat_secs: u64,
+    /// How long a `send` or `recall` waits for its answer before it is retried.
+    pub ack_timeout_ms: u64,
+    /// Attempts per outgoing message before it is marked `failed`.
+    pub max_send_attempts: u32,
+    /// First reconnect delay; each failure doubles it, with jitter, up to `backoff_max_ms`.
+    pub backoff_initial_ms: u64,
+    /// Longest reconnect delay.
+    pub backoff_max_ms: u64,
+    /// Messages asked for per `sync` page (the server caps it at 200).
+    pub sync_page: u32,
+    /// Timeout of every REST call and WebSocket handshake.
+    pub request_timeout_ms: u64,
+}
+
+impl ClientConfig {
+    /// Settings with the default timings.
+    pub fn new(servers: Vec<String>, data_dir: String, device_id: String, platform: String) -> Self {
+        Self {
+            servers,
+            data_dir,
+            device_id,
+            platform,
+            heartbeat_secs: 15,
+            ack_timeout_ms: 10_000,
+            max_send_attempts: 5,
+            backoff_initial_ms: 250,
+            backoff_max_ms: 30_000,
+            sync_page: 200,
+            request_timeout_ms: 15_000,
+        }
+    }
+
+    /// Checks what the server would refuse anyway, so a bad config fails at build time.
+    pub(crate) fn check(&self) -> Result<(), crate::SdkError> {
+        use tidings_protocol::rest::rules;
+        let bad = |why: &str| Err(crate::SdkError::InvalidInput { message: why.to_owned() });
+        if self.servers.is_empty() {
+            return bad("at least one server address is needed");
+        }
+        if let Some(s) = self.servers.iter().find(|s| !(s.starts_with("http://") || s.starts_with("https://"))) {
+            return bad(&format!("server address {s:?} must start with http:// or https://"));
+        }
+        if self.device_id.is_empty() || self.device_id.len() > 64 || !rules::device_id_chars_ok(&self.device_id) {
+            return bad("device_id must be 1-64 printable ASCII characters without spaces");
+        }
+        if !rules::PLATFORMS.contains(&self.platform.as_str()) {
+            return bad("platform must be one of android, ios, web, desktop, other");
+        }
+        if self.max_send_attempts == 0 || self.heartbeat_secs == 0 || self.sync_page == 0 {
+            return bad("max_send_attempts, heartbeat_secs and sync_page must be at least 1");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,126 @@
+//! REST calls: JSON in and out, the server's error body turned into [`SdkError::Server`], the
+//! bearer token attached and refreshed once on a 401, and the server list walked when one
+//! address does not answer.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tidings_protocol::rest::ErrorBody;
+
+use crate::SdkError;
+use crate::session::Sessions;
+
+/// HTTP client over the configured servers.
+pub(crate) struct Rest {
+    http: reqwest::Client,
+    servers: Vec<String>,
+    current: AtomicUsize,
+    /// The session whose token authenticates calls.
+    pub(crate) sessions: Arc<Sessions>,
+}
+
+impl Rest {
+    /// A client for `servers` (base URLs without a trailing slash).
+    pub(crate) fn new(servers: Vec<String>, timeout: Duration, sessions: Arc<Sessions>) -> Result<Self, SdkError> {
+        let http = reqwest::Client::builder().timeout(timeout).build().map_err(SdkError::network)?;
+        let servers = servers.into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect();
+        Ok(Self { http, servers, current: AtomicUsize::new(0), sessions })
+    }
+
+    /// The configured servers.
+    pub(crate) fn servers(&self) -> &[String] {
+        &self.servers
+    }
+
+    /// Index of the server that answered last.
+    pub(crate) fn current(&self) -> usize {
+        self.current.load(Ordering::Relaxed)
+    }
+
+    /// Makes server `i` the first one to try.
+    pub(crate) fn set_current(&self, i: usize) {
+        self.current.store(i % self.servers.len().max(1), Ordering::Relaxed);
+    }
+
+    /// A call without a token (register, login, refresh).
+    pub(crate) async fn call_public<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, SdkError> {
+        let (status, text) = self.send(&method, path, body.as_ref(), None).await?;
+        decode(status, &text)
+    }
+
+    /// A call with the session's token; a 401 refreshes the token once and repeats the call.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, SdkError> {
+        let token = self.sessions.access_token(self).await?;
+        let (status, text) = self.send(&method, path, body.as_ref(), Some(&token)).await?;
+        if status == 401 {
+            self.sessions.refresh(self, &token).await?;
+            let token = self.sessions.access_token(self).await?;
+            let (status, text) = self.send(&method, path, body.as_ref(), Some(&token)).await?;
+            return decode(status, &text);
+        }
+        decode(status, &text)
+    }
+
+    /// Sends to the current server, moving on to the next ones when a server cannot be reached.
+    async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Result<(u16, String), SdkError> {
+        let n = self.servers.len();
+        let first = self.current();
+        let mut last_err = SdkError::network("no server configured");
+        for k in 0..n {
+            let i = (first + k) % n;
+            let mut req = self.http.request(method.clone(), format!("{}{path}", self.servers[i]));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            match req.send().await {
+                Ok(resp) => {
+                    self.set_current(i);
+                    let status = resp.status().as_u16();
+                    let text = resp.text().await.map_err(SdkError::network)?;
+                    return Ok((status, text));
+                }
+                Err(e) if e.is_timeout() => return Err(SdkError::Timeout),
+                Err(e) => {
+                    tracing::debug!(server = %self.servers[i], error = %e, "server unreachable");
+                    last_err = SdkError::network(e);
+                }
+            }
+        }
+        Err(last_err)
+    }
+}
+
+/// Turns an answer into `T` or the server's error.
+fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, SdkError> {
+    if status >= 400 {
+        return Err(match serde_json::from_str::<ErrorBody>(text) {
+            Ok(b) => SdkError::Server { code: b.error.code, message: b.error.message },
+            Err(_) => SdkError::protocol(format!("HTTP {status} without an error body")),
+        });
+    }
+    let text = if text.trim().is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|e| SdkError::protocol(format!("HTTP {status}: {e}")))
+}

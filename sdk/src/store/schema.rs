@@ -1,0 +1,58 @@
+//! The store's tables. Every statement is idempotent, so opening an existing store is safe;
+//! a future change adds statements here (and bumps `user_version`).
+
+use sqlx::SqlitePool;
+
+const STATEMENTS: &[&str] = &[
+    // One row per conversation. `cursor`: every message with seq <= cursor that exists on the
+    // server is in `messages` (from `base`, the read position when the conversation was first
+    // seen; older history is paged in on demand). `read_seq`: this user's read position.
+    "CREATE TABLE IF NOT EXISTS conversations (
+        conv TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        peer TEXT,
+        title TEXT NOT NULL DEFAULT '',
+        cursor INTEGER NOT NULL DEFAULT 0,
+        read_seq INTEGER NOT NULL DEFAULT 0,
+        server_read_seq INTEGER NOT NULL DEFAULT 0,
+        peer_read_seq INTEGER NOT NULL DEFAULT 0,
+        max_seq INTEGER NOT NULL DEFAULT 0
+    )",
+    // Messages: received ones have a seq; own ones get it on ack. `(sender, client_msg_id)` is
+    // the server's dedupe key, so a synced copy of an own message updates the local row.
+    "CREATE TABLE IF NOT EXISTS messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conv TEXT NOT NULL,
+        seq INTEGER,
+        msg_id TEXT,
+        sender TEXT NOT NULL,
+        client_msg_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        UNIQUE (conv, seq),
+        UNIQUE (sender, client_msg_id)
+    )",
+    "CREATE INDEX IF NOT EXISTS messages_unread ON messages (conv, seq, sender)",
+    // Messages waiting for an ack, in the order they were written.
+    "CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_msg_id TEXT NOT NULL UNIQUE,
+        conv TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+    )",
+    // Small values: the saved session.
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "PRAGMA user_version = 1",
+];
+
+/// Creates the tables that are missing.
+pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    for sql in STATEMENTS {
+        sqlx::query(*sql).execute(pool).await?;
+    }
+    Ok(())
+}

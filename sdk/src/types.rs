@@ -1,0 +1,186 @@
+//! The owned, FFI-friendly values the SDK hands to apps: messages with a delivery status,
+//! conversations with unread counts, friends and groups. Bodies travel as JSON text so the
+//! bindings need no JSON type of their own.
+
+use tidings_protocol::WireMessage;
+
+/// Where a message is on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageStatus {
+    /// Written locally and in the outbox; no ack yet.
+    Sending,
+    /// Acked by the server: it is stored and has its `seq`.
+    Sent,
+    /// Given up after the bounded retries or refused by the server; [`crate::Client::retry`] requeues it.
+    Failed,
+    /// Someone else's message (or this user's from another device), received from the server.
+    Received,
+}
+
+impl MessageStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Received => "received",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "sending" => Self::Sending,
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => Self::Received,
+        }
+    }
+}
+
+/// One message as the app shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Conversation id.
+    pub conv: String,
+    /// Position in the conversation; `None` until the server acked it.
+    pub seq: Option<u64>,
+    /// Server message id; `None` until acked.
+    pub msg_id: Option<String>,
+    /// Sending user.
+    pub sender: String,
+    /// The sender's id for the message (the dedupe key of retries).
+    pub client_msg_id: String,
+    /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `group_notice`).
+    pub kind: String,
+    /// The body as JSON text, e.g. `{"text":"hi"}`.
+    pub body: String,
+    /// Server time (ms) once acked; local time while sending.
+    pub ts: i64,
+    /// Delivery status.
+    pub status: MessageStatus,
+}
+
+impl Message {
+    /// The `text` of a text message.
+    pub fn text(&self) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+        v.get("text")?.as_str().map(str::to_owned)
+    }
+
+    pub(crate) fn from_wire(m: &WireMessage, me: &str) -> Self {
+        Self {
+            conv: m.conv.clone(),
+            seq: Some(m.seq),
+            msg_id: Some(m.msg_id.clone()),
+            sender: m.sender.clone(),
+            client_msg_id: m.client_msg_id.clone(),
+            kind: m.kind.clone(),
+            body: m.body.to_string(),
+            ts: m.ts,
+            status: if m.sender == me { MessageStatus::Sent } else { MessageStatus::Received },
+        }
+    }
+}
+
+/// One row of the conversation list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conversation {
+    /// Conversation id (`d:{lo}:{hi}` or `g:{group_id}`).
+    pub conv: String,
+    /// `direct` or `group`.
+    pub kind: String,
+    /// The other user of a direct chat.
+    pub peer: Option<String>,
+    /// The peer's display name or the group's name, as last seen from the server.
+    pub title: String,
+    /// Highest seq known locally.
+    pub max_seq: u64,
+    /// This user's read position.
+    pub read_seq: u64,
+    /// Messages past `read_seq` from others, not recalled (the server's rule).
+    pub unread: u64,
+    /// The newest message in the local store.
+    pub last_message: Option<Message>,
+}
+
+/// Connection state, as reported to listeners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Opening a WebSocket to `server` (attempt counts from 1 since the last success).
+    Connecting {
+        /// Base URL being tried.
+        server: String,
+        /// Attempt number.
+        attempt: u32,
+    },
+    /// The WebSocket is open.
+    Connected {
+        /// Base URL connected to.
+        server: String,
+    },
+    /// The WebSocket is gone; the SDK retries by itself unless it was stopped.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// The server logged this device out (`device_limit`, `remote_logout`); log in again.
+    Kicked {
+        /// The server's reason.
+        reason: String,
+    },
+    /// The session cannot be refreshed any more; log in again.
+    TokenExpired,
+}
+
+/// A friend of the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Friend {
+    /// Their user id.
+    pub user_id: String,
+    /// Their display name.
+    pub display_name: String,
+    /// The user's private remark about them.
+    pub remark: Option<String>,
+}
+
+/// A friend request, either direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FriendRequest {
+    /// Request id (to accept or reject).
+    pub request_id: String,
+    /// Who asked.
+    pub from: String,
+    /// Who was asked.
+    pub to: String,
+    /// Optional note.
+    pub message: Option<String>,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+}
+
+/// A group the user belongs to (or just created).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Group id.
+    pub group_id: String,
+    /// Its conversation id (`g:{group_id}`).
+    pub conv: String,
+    /// Name.
+    pub name: String,
+    /// Current member count.
+    pub member_count: u32,
+}
+
+/// A member of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    /// User id.
+    pub user_id: String,
+    /// `owner`, `admin` or `member`.
+    pub role: String,
+}
+
+/// The direct conversation id of two users (`d:{lo}:{hi}`).
+pub fn direct_conv_id(a: &str, b: &str) -> String {
+    if a < b { format!("d:{a}:{b}") } else { format!("d:{b}:{a}") }
+}

@@ -1,0 +1,9 @@
+//! The SDK against a live server (both modes): reconnect and failover, a lost ack, a gap in
+//! pushes, the outbox and cursor across an SDK restart, and unread counts against the server's.
+
+// Test code: a failed unwrap is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod proxy;
+mod stories;
+mod support;

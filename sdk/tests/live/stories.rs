@@ -1,0 +1,397 @@
+//! Each story starts a real server, puts the SDK in front of it (often through the proxy, to
+//! control the network) and checks what the SDK and the server end up with.
+
+use serde_json::json;
+use tidings_sdk::{ClientEvent, ConnectionState, MessageStatus};
+use tidings_tests::client::direct;
+use tidings_tests::{Backend, both_modes, spawn_server_on, spawn_server_on_with};
+
+use crate::proxy::Proxy;
+use crate::support::{App, post_text, sdk_texts, sdk_unread, server_texts, server_unread, stored_count, until};
+
+both_modes!(reconnects_after_a_server_restart_and_loses_nothing);
+async fn reconnects_after_a_server_restart_and_loses_nothing(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+
+    post_text(&srv.api, &bob, &conv, "b-1", "before").await;
+    app.new_text("before").await;
+
+    // The server goes down; while it is (as far as the SDK can tell) unreachable, both sides write.
+    proxy.set_refuse(true);
+    let srv = srv.restart().await;
+    proxy.set_upstream(srv.port());
+    app.wait("disconnected", |e| matches!(e, ClientEvent::Connection { state: ConnectionState::Disconnected { .. } }))
+        .await;
+    post_text(&srv.api, &bob, &conv, "b-2", "during 1").await;
+    post_text(&srv.api, &bob, &conv, "b-3", "during 2").await;
+    let mine = app.client.send_text(conv.clone(), "sent while down".into()).await.unwrap();
+    assert_eq!(mine.status, MessageStatus::Sending);
+    assert_eq!(mine.seq, None);
+
+    proxy.set_refuse(false);
+    app.connected().await;
+    let seq = app.sent(&mine.client_msg_id).await;
+    app.new_text("during 1").await;
+    app.new_text("during 2").await;
+
+    let server = server_texts(&srv.api, &alice, &conv).await;
+    assert_eq!(server.len(), 4, "{server:?}");
+    assert_eq!(stored_count(&srv.api, &alice, &conv, &mine.client_msg_id).await, 1);
+    assert!(server.contains(&(seq, "sent while down".to_owned())));
+    assert_eq!(sdk_texts(&app.client, &conv).await, server, "the SDK's store matches the server's log");
+    until("cursor 4", || async { app.client.cursor(conv.clone()).await.unwrap() == 4 }).await;
+    app.client.shutdown().await;
+}
+
+#[tokio::test]
+async fn fails_over_to_the_second_address_when_the_first_instance_dies() {
+    let Some(backend) = Backend::cluster("sdk::failover") else { return };
+    let first = spawn_server_on(backend).await;
+    let second = first.peer().await.unwrap();
+    let bob = second.api.user("bob", "b1").await;
+    let alice = second.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let (first_url, second_url) =
+        (format!("http://127.0.0.1:{}", first.port()), format!("http://127.0.0.1:{}", second.port()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![first_url.clone(), second_url.clone()], dir.path(), "a-phone").await;
+    app.client.login("alice".into(), crate::support::PASSWORD.into()).await.unwrap();
+    app.client.connect().await.unwrap();
+    assert_eq!(app.connected().await, first_url);
+
+    post_text(&second.api, &bob, &conv, "b-1", "one").await;
+    app.new_text("one").await;
+
+    first.stop().await;
+    assert_eq!(app.connected().await, second_url, "the SDK moves to the live instance");
+    post_text(&second.api, &bob, &conv, "b-2", "two").await;
+    app.new_text("two").await;
+    let mine = app.client.send_text(conv.clone(), "three".into()).await.unwrap();
+    let seq = app.sent(&mine.client_msg_id).await;
+
+    let server = server_texts(&second.api, &alice, &conv).await;
+    assert_eq!(server, vec![(1, "one".into()), (2, "two".into()), (seq, "three".into())]);
+    assert_eq!(sdk_texts(&app.client, &conv).await, server);
+    app.client.shutdown().await;
+}
+
+both_modes!(a_lost_ack_is_retried_with_the_same_id_and_stored_once);
+async fn a_lost_ack_is_retried_with_the_same_id_and_stored_once(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+
+    // The server stores the message and acks; the ack is lost with the connection.
+    proxy.drop_next(r#""type":"ack""#, true);
+    let mine = app.client.send_text(conv.clone(), "exactly once".into()).await.unwrap();
+    app.wait("disconnected", |e| matches!(e, ClientEvent::Connection { state: ConnectionState::Disconnected { .. } }))
+        .await;
+    assert_eq!(proxy.dropped(), 1, "the ack was dropped");
+    let seq = app.sent(&mine.client_msg_id).await;
+
+    assert_eq!(stored_count(&srv.api, &alice, &conv, &mine.client_msg_id).await, 1, "the retry stored nothing new");
+    assert_eq!(server_texts(&srv.api, &alice, &conv).await, vec![(seq, "exactly once".to_owned())]);
+    let local = app.client.message_by_client_id(mine.client_msg_id.clone()).await.unwrap().unwrap();
+    assert_eq!((local.status, local.seq), (MessageStatus::Sent, Some(seq)));
+    assert_eq!(app.client.outbox_len().await.unwrap(), 0);
+    app.client.shutdown().await;
+}
+
+both_modes!(a_gap_in_pushes_is_filled_by_sync);
+async fn a_gap_in_pushes_is_filled_by_sync(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    post_text(&srv.api, &bob, &conv, "b-1", "hello").await;
+    app.new_text("hello").await;
+    until("cursor 1", || async { app.client.cursor(conv.clone()).await.unwrap() == 1 }).await;
+
+    // The push of seq 2 never arrives; seq 3 does, so the SDK sees the gap and syncs it.
+    proxy.drop_next("DROPPED", false);
+    post_text(&srv.api, &bob, &conv, "b-2", "DROPPED").await;
+    post_text(&srv.api, &bob, &conv, "b-3", "after the gap").await;
+    app.new_text("after the gap").await;
+    let filled = app.new_text("DROPPED").await;
+    assert_eq!(filled, 2);
+    assert_eq!(proxy.dropped(), 1, "the push really was dropped");
+    let progress = app
+        .wait("sync progress", |e| matches!(e, ClientEvent::SyncProgress { conv: c, done: true, .. } if *c == conv))
+        .await;
+    assert!(matches!(progress, ClientEvent::SyncProgress { from_seq: 1, to_seq: 3, .. }), "{progress:?}");
+    assert!(
+        !app.seen.iter().any(|e| matches!(e, ClientEvent::Connection { state: ConnectionState::Disconnected { .. } })),
+        "filled without a reconnect"
+    );
+    assert_eq!(sdk_texts(&app.client, &conv).await, server_texts(&srv.api, &alice, &conv).await);
+    app.client.shutdown().await;
+}
+
+both_modes!(the_outbox_and_the_cursor_survive_an_sdk_restart);
+async fn the_outbox_and_the_cursor_survive_an_sdk_restart(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    first.login_and_connect("alice").await;
+    for i in 1..=3 {
+        post_text(&srv.api, &bob, &conv, &format!("b-{i}"), &format!("m{i}")).await;
+        first.new_text(&format!("m{i}")).await;
+    }
+
+    // Offline: two messages go into the outbox, then the app is closed.
+    proxy.set_refuse(true);
+    proxy.sever();
+    first
+        .wait("disconnected", |e| matches!(e, ClientEvent::Connection { state: ConnectionState::Disconnected { .. } }))
+        .await;
+    let q1 = first.client.send_text(conv.clone(), "queued 1".into()).await.unwrap();
+    let q2 = first.client.send_text(conv.clone(), "queued 2".into()).await.unwrap();
+    first.client.shutdown().await;
+    drop(first);
+    post_text(&srv.api, &bob, &conv, "b-4", "while closed").await;
+
+    // A new SDK on the same data dir: logged in, with history, cursor and outbox, before any network.
+    let mut second = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    assert_eq!(second.client.user_id(), Some(alice.user_id.clone()));
+    assert_eq!(second.client.outbox_len().await.unwrap(), 2);
+    assert_eq!(second.client.cursor(conv.clone()).await.unwrap(), 3);
+    let offline = second.client.history(conv.clone(), None, 50).await.unwrap();
+    let shown: Vec<(Option<u64>, MessageStatus)> = offline.iter().map(|m| (m.seq, m.status)).collect();
+    assert_eq!(
+        shown,
+        vec![
+            (Some(1), MessageStatus::Received),
+            (Some(2), MessageStatus::Received),
+            (Some(3), MessageStatus::Received),
+            (None, MessageStatus::Sending),
+            (None, MessageStatus::Sending)
+        ]
+    );
+    assert_eq!(second.client.total_unread().await.unwrap(), 3);
+
+    proxy.set_refuse(false);
+    second.connect().await;
+    let s1 = second.sent(&q1.client_msg_id).await;
+    let s2 = second.sent(&q2.client_msg_id).await;
+    assert!(s1 < s2, "the outbox keeps its order");
+    second.new_text("while closed").await;
+    let first_sync =
+        match second.wait("sync", |e| matches!(e, ClientEvent::SyncProgress { conv: c, .. } if *c == conv)).await {
+            ClientEvent::SyncProgress { from_seq, .. } => from_seq,
+            _ => unreachable!(),
+        };
+    assert_eq!(first_sync, 3, "sync resumed from the saved cursor");
+
+    for q in [&q1, &q2] {
+        assert_eq!(stored_count(&srv.api, &alice, &conv, &q.client_msg_id).await, 1);
+    }
+    let server = server_texts(&srv.api, &alice, &conv).await;
+    assert_eq!(server.len(), 6, "{server:?}");
+    assert_eq!(sdk_texts(&second.client, &conv).await, server);
+    assert_eq!(second.client.outbox_len().await.unwrap(), 0);
+    second.client.shutdown().await;
+}
+
+both_modes!(unread_counts_match_the_server);
+async fn unread_counts_match_the_server(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+
+    for i in 1..=5 {
+        post_text(&srv.api, &bob, &conv, &format!("b-{i}"), &format!("d{i}")).await;
+    }
+    let (status, group) = srv
+        .api
+        .call(
+            "POST",
+            "/api/v1/groups",
+            Some(&bob.access_token),
+            Some(json!({"name": "Team", "members": [alice.user_id]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let gconv = group["conv"].as_str().unwrap().to_owned();
+    post_text(&srv.api, &bob, &gconv, "g-1", "g1").await;
+    post_text(&srv.api, &bob, &gconv, "g-2", "g2").await;
+    app.new_text("d5").await;
+    app.new_text("g2").await;
+
+    // Alice reads up to 2, bob recalls 4 (unread and gone), alice writes (never unread for her).
+    app.client.mark_read(conv.clone(), 2).await.unwrap();
+    let (status, body) = srv
+        .api
+        .call("POST", &format!("/api/v1/conversations/{conv}/messages/4/recall"), Some(&bob.access_token), None)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.wait("recall", |e| matches!(e, ClientEvent::Recalled { seq: 4, .. })).await;
+    let mine = app.client.send_text(conv.clone(), "mine".into()).await.unwrap();
+    app.sent(&mine.client_msg_id).await;
+
+    let server = server_unread(&srv.api, &alice).await;
+    let direct_unread = server.iter().find(|(c, _)| *c == conv).map(|(_, n)| *n);
+    assert_eq!(direct_unread, Some(2), "server: d3 and d5 are unread; {server:?}");
+    assert_eq!(sdk_unread(&app.client).await, server);
+    let total: u64 = server.iter().map(|(_, n)| n).sum();
+    assert_eq!(app.client.total_unread().await.unwrap(), total);
+    let recalled = app.client.history(conv.clone(), Some(5), 1).await.unwrap();
+    assert_eq!(recalled[0].kind, "recalled");
+
+    // Offline and after a restart, the store gives the same counts.
+    app.client.shutdown().await;
+    let offline = App::new(vec!["http://127.0.0.1:9".into()], dir.path(), "a-phone").await;
+    assert_eq!(sdk_unread(&offline.client).await, server);
+    offline.client.shutdown().await;
+}
+
+both_modes!(short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client);
+async fn short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client(backend: Backend) {
+    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl_secs = 2).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![proxy.base()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+
+    // Well past the first token's life: REST calls and a new handshake still work.
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    assert_eq!(app.client.friends().await.unwrap(), vec![]);
+    proxy.sever();
+    app.connected().await;
+    // (The test's own REST users need fresh tokens too.)
+    let bob = srv.api.login("bob", "b1").await;
+    let alice = srv.api.login("alice", "a-rest").await;
+    post_text(&srv.api, &bob, &conv, "b-1", "still here").await;
+    let seq = app.new_text("still here").await;
+    app.client.mark_read(conv.clone(), seq).await.unwrap();
+    let server = server_unread(&srv.api, &alice).await;
+    assert_eq!(server, vec![(conv.clone(), 0)], "the read reached the server");
+    assert_eq!(app.client.user_id(), Some(alice.user_id.clone()));
+
+    // Another device of alice logs this one out: the SDK reports it and stops.
+    let alice = srv.api.login("alice", "a-rest2").await;
+    let (status, body) = srv.api.call("DELETE", "/api/v1/me/devices/a-phone", Some(&alice.access_token), None).await;
+    assert_eq!(status, 204, "{body}");
+    let kicked =
+        app.wait("kicked", |e| matches!(e, ClientEvent::Connection { state: ConnectionState::Kicked { .. } })).await;
+    assert_eq!(kicked, ClientEvent::Connection { state: ConnectionState::Kicked { reason: "remote_logout".into() } });
+    assert_eq!(app.client.user_id(), None, "the session is forgotten");
+    assert_eq!(app.client.friends().await, Err(tidings_sdk::SdkError::NotLoggedIn));
+    app.client.shutdown().await;
+}
+
+both_modes!(refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries);
+async fn refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let proxy = Proxy::start(srv.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::with(vec![proxy.base()], dir.path(), "a-phone", |c| {
+        c.max_send_attempts = 3;
+        c.ack_timeout_ms = 700;
+    })
+    .await;
+    app.login_and_connect("alice").await;
+
+    // A refusal is final: no retries, the code is the reason, and the queue moves on.
+    let nowhere = format!("d:{}:u_01NOBODY0000000000000000000", alice.user_id);
+    let refused = app.client.send_text(nowhere, "to nobody".into()).await.unwrap();
+    let ok = app.client.send_text(conv.clone(), "after the refusal".into()).await.unwrap();
+    assert_eq!(app.failed(&refused.client_msg_id).await, "unknown_conversation");
+    app.sent(&ok.client_msg_id).await;
+
+    // Acks never arrive: the same client_msg_id goes out max_send_attempts times, then `failed`.
+    proxy.drop_every(r#""type":"ack""#);
+    let lost = app.client.send_text(conv.clone(), "acks lost".into()).await.unwrap();
+    assert_eq!(app.failed(&lost.client_msg_id).await, "retries_exhausted");
+    assert_eq!(proxy.dropped(), 3, "one frame per attempt");
+    assert_eq!(stored_count(&srv.api, &alice, &conv, &lost.client_msg_id).await, 1, "retries never duplicate");
+    assert_eq!(app.client.outbox_len().await.unwrap(), 0);
+
+    // `retry` requeues it; with acks flowing again the duplicate ack marks it sent, same seq.
+    proxy.clear();
+    app.client.retry(lost.client_msg_id.clone()).await.unwrap();
+    let seq = app.sent(&lost.client_msg_id).await;
+    assert_eq!(
+        server_texts(&srv.api, &alice, &conv).await,
+        vec![(1, "after the refusal".into()), (seq, "acks lost".into())]
+    );
+    assert_eq!(
+        app.client.retry(lost.client_msg_id.clone()).await,
+        Err(tidings_sdk::SdkError::InvalidInput { message: "no failed message with that client_msg_id".into() })
+    );
+    app.client.shutdown().await;
+}
+
+both_modes!(history_pages_come_from_the_server_once_then_from_the_store);
+async fn history_pages_come_from_the_server_once_then_from_the_store(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let bob = srv.api.user("bob", "b1").await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    for i in 1..=30 {
+        post_text(&srv.api, &bob, &conv, &format!("b-{i}"), &format!("h{i}")).await;
+    }
+    // Alice read everything on another device: a new install syncs nothing and pages on demand.
+    let (status, body) = srv
+        .api
+        .call(
+            "POST",
+            &format!("/api/v1/conversations/{conv}/read"),
+            Some(&alice.access_token),
+            Some(json!({"seq": 30})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    let progress =
+        app.wait("sync", |e| matches!(e, ClientEvent::SyncProgress { conv: c, done: true, .. } if *c == conv)).await;
+    assert!(matches!(progress, ClientEvent::SyncProgress { from_seq: 30, to_seq: 30, .. }), "{progress:?}");
+    assert!(!app.seen.iter().any(|e| matches!(e, ClientEvent::NewMessage { .. })), "old history is not announced");
+
+    let texts = |page: &[tidings_sdk::Message]| page.iter().map(|m| m.text().unwrap()).collect::<Vec<_>>();
+    let expect = |from: u64, to: u64| (from..=to).map(|i| format!("h{i}")).collect::<Vec<_>>();
+    let newest = app.client.history(conv.clone(), None, 10).await.unwrap();
+    assert_eq!(texts(&newest), expect(21, 30));
+    let older = app.client.history(conv.clone(), Some(21), 10).await.unwrap();
+    assert_eq!(texts(&older), expect(11, 20));
+    assert_eq!(app.client.conversation(conv.clone()).await.unwrap().unwrap().unread, 0);
+    app.client.shutdown().await;
+
+    // Offline, the pages already fetched come from the store; the rest is simply not there.
+    let offline = App::new(vec!["http://127.0.0.1:9".into()], dir.path(), "a-phone").await;
+    assert_eq!(texts(&offline.client.history(conv.clone(), Some(21), 10).await.unwrap()), expect(11, 20));
+    assert_eq!(texts(&offline.client.history(conv.clone(), None, 20).await.unwrap()), expect(11, 30));
+    assert!(offline.client.history(conv.clone(), Some(11), 10).await.unwrap().is_empty());
+    offline.client.shutdown().await;
+}

@@ -55,6 +55,63 @@ pub struct Settings {
     pub integration: IntegrationSettings,
     /// Outgoing webhooks.
     pub webhooks: WebhookSettings,
+    /// Media uploads and where their bytes live.
+    pub media: MediaSettings,
+}
+
+/// Media uploads: per-kind size limits, thumbnails, and the blob store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// `local` (a directory tree, `dir`) or `s3` (an S3-compatible bucket, shared by a cluster).
+    pub store: String,
+    /// Directory of the local store; unset means `{data_dir}/media`.
+    pub dir: Option<PathBuf>,
+    /// Largest `image` upload (bytes).
+    pub max_image_bytes: u64,
+    /// Largest `file` upload (bytes).
+    pub max_file_bytes: u64,
+    /// Largest `voice` upload (bytes).
+    pub max_voice_bytes: u64,
+    /// Largest `video` upload (bytes).
+    pub max_video_bytes: u64,
+    /// Longest side of image thumbnails (pixels).
+    pub thumbnail_side: u32,
+    /// S3: `http(s)://host:port` of an S3-compatible server; unset means AWS.
+    pub s3_endpoint: Option<String>,
+    /// S3: bucket.
+    pub s3_bucket: String,
+    /// S3: region.
+    pub s3_region: String,
+    /// S3: access key id.
+    pub s3_access_key_id: String,
+    /// S3: secret access key.
+    pub s3_secret_access_key: String,
+    /// S3: allow a plain-HTTP endpoint.
+    pub s3_allow_http: bool,
+    /// S3: prefix of every object key.
+    pub s3_prefix: String,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            store: "local".into(),
+            dir: None,
+            max_image_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            max_voice_bytes: 10 * 1024 * 1024,
+            max_video_bytes: 200 * 1024 * 1024,
+            thumbnail_side: 256,
+            s3_endpoint: None,
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_allow_http: false,
+            s3_prefix: String::new(),
+        }
+    }
 }
 
 /// Friends and direct messages.
@@ -345,6 +402,7 @@ impl Default for Settings {
             admin: AdminSettings::default(),
             integration: IntegrationSettings::default(),
             webhooks: WebhookSettings::default(),
+            media: MediaSettings::default(),
         }
     }
 }
@@ -509,6 +567,19 @@ impl Settings {
         if self.dm_policy().is_none() {
             return Err(SettingsError("social.default_dm_policy must be `anyone` or `friends`".into()));
         }
+        let m = &self.media;
+        if !matches!(m.store.as_str(), "local" | "s3") {
+            return Err(SettingsError("media.store must be `local` or `s3`".into()));
+        }
+        if m.store == "s3" && m.s3_bucket.is_empty() {
+            return Err(SettingsError("media.store = \"s3\" needs media.s3_bucket".into()));
+        }
+        if m.max_image_bytes == 0 || m.max_file_bytes == 0 || m.max_voice_bytes == 0 || m.max_video_bytes == 0 {
+            return Err(SettingsError("media.max_*_bytes must be positive".into()));
+        }
+        if !(16..=4096).contains(&m.thumbnail_side) {
+            return Err(SettingsError("media.thumbnail_side must be 16..=4096".into()));
+        }
         if self.groups.max_members < 2 {
             return Err(SettingsError("groups.max_members must be at least 2".into()));
         }
@@ -637,6 +708,8 @@ mod tests {
             .contains("initial_password")
         );
         assert!(reason(|s| s.webhooks.retry_cap_ms = 1).contains("retry_cap_ms"));
+        assert!(reason(|s| s.media.store = "ftp".into()).contains("media.store"));
+        assert!(reason(|s| s.media.store = "s3".into()).contains("s3_bucket"));
     }
 
     #[test]

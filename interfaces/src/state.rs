@@ -41,6 +41,10 @@ pub struct AppState {
     pub integration: Arc<IntegrationService>,
     /// Webhooks and their dispatcher.
     pub webhooks: WebhookService,
+    /// Media uploads and downloads.
+    pub media: Arc<tidings_app::MediaService>,
+    /// Where uploads are staged while they stream in (`tmp` in the local media dir).
+    pub media_staging: std::path::PathBuf,
 }
 
 /// A dependency check for `/readyz`.

@@ -61,6 +61,14 @@ pub enum ErrorCode {
     Conflict,
     /// The account is disabled by an administrator.
     AccountDisabled,
+    /// The media id names no upload the caller may use (unknown or not shared with them).
+    MediaNotFound,
+    /// An upload is over its kind's size limit, or an image over the side limit.
+    MediaTooLarge,
+    /// An upload's bytes do not match its kind or its declared `Content-Type`.
+    MediaTypeMismatch,
+    /// The `Range` header is malformed or outside the blob.
+    RangeNotSatisfiable,
 }
 
 impl ErrorCode {
@@ -94,6 +102,10 @@ impl ErrorCode {
             Self::GroupDissolved => "group_dissolved",
             Self::Conflict => "conflict",
             Self::AccountDisabled => "account_disabled",
+            Self::MediaNotFound => "media_not_found",
+            Self::MediaTooLarge => "media_too_large",
+            Self::MediaTypeMismatch => "media_type_mismatch",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
         }
     }
 }
@@ -116,6 +128,7 @@ mod tests {
             ErrorCode::RefreshReused,
             ErrorCode::NotFriends,
             ErrorCode::GroupDissolved,
+            ErrorCode::MediaTypeMismatch,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

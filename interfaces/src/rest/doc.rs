@@ -34,6 +34,10 @@ pub(crate) const ALL_CODES: &[ErrorCode] = {
         C::Muted,
         C::GroupDissolved,
         C::AccountDisabled,
+        C::MediaNotFound,
+        C::MediaTooLarge,
+        C::MediaTypeMismatch,
+        C::RangeNotSatisfiable,
     ]
 };
 
@@ -68,6 +72,12 @@ pub(crate) fn meaning(code: ErrorCode) -> &'static str {
         C::Muted => "the caller is muted in the group",
         C::GroupDissolved => "the group was dissolved: it can be read, not changed or posted to",
         C::AccountDisabled => "an administrator disabled the account",
+        C::MediaNotFound => "no upload with this id that the caller may use (unknown and not shared look alike)",
+        C::MediaTooLarge => {
+            "the upload is over its kind's `media.max_*_bytes`, or an image over `limits.max_media_side`"
+        }
+        C::MediaTypeMismatch => "the upload's bytes do not match its kind or its declared `Content-Type`",
+        C::RangeNotSatisfiable => "the `Range` header is malformed, multi-range, or outside the blob",
     }
 }
 

@@ -8,6 +8,7 @@ mod m20261122_000002_messages;
 mod m20261122_000003_social;
 mod m20261122_000004_admin;
 mod m20261122_000006_member_prefs;
+mod m20261123_000007_media;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_social::Migration),
             Box::new(m20261122_000004_admin::Migration),
             Box::new(m20261122_000006_member_prefs::Migration),
+            Box::new(m20261123_000007_media::Migration),
         ]
     }
 }

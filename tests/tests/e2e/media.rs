@@ -208,6 +208,19 @@ async fn media_story(backend: Backend) {
         let (status, err) = upload(api, &alice, query, ct, bytes).await;
         assert_eq!((status, err["error"]["code"].as_str()), (want_status, Some(want_code)), "{query} {ct}: {err}");
     }
+    // A streamed body without Content-Length is cut off as soon as it passes the limit.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..6).map(|_| Ok(vec![b'y'; 700])).collect();
+    let streamed = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/v1/media?kind=file", srv.port()))
+        .bearer_auth(&alice.access_token)
+        .header("content-type", "text/plain")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status().as_u16(), 413);
+    let err: Value = streamed.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "media_too_large", "{err}");
     let (status, _) = api.call_raw("/api/v1/media?kind=file", None, "text/plain", b"hi".to_vec()).await;
     assert_eq!(status, 401);
     assert_eq!(staged_and_stored(), before, "refused uploads leave no file and no object");

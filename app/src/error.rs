@@ -71,6 +71,16 @@ pub enum AppError {
     /// The account is disabled.
     #[error("account disabled")]
     AccountDisabled,
+    /// The media id names no upload the caller may use (unknown and forbidden look the same,
+    /// so strangers learn nothing).
+    #[error("media not found")]
+    MediaNotFound,
+    /// An upload is over its kind's size limit (or an image over the side limit).
+    #[error("{0}")]
+    MediaTooLarge(String),
+    /// An upload's bytes are not what its kind or its declared type says.
+    #[error("{0}")]
+    MediaTypeMismatch(String),
     /// Overloaded: the caller should retry later.
     #[error("server busy, retry later")]
     Busy,

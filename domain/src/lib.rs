@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod group;
 pub mod ids;
+pub mod media;
 pub mod message;
 pub mod ports;
 pub mod presence;

@@ -18,12 +18,20 @@ pub struct ApiError {
     pub message: String,
     /// With `rate_limited`: when a retry would be accepted.
     pub retry_after_ms: Option<u64>,
+    /// Extra response headers (e.g. `Content-Range` of a 416).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
     /// An error with an explicit code, status and message.
     pub fn new(code: ErrorCode, status: StatusCode, message: impl Into<String>) -> Self {
-        Self { code, status, message: message.into(), retry_after_ms: None }
+        Self { code, status, message: message.into(), retry_after_ms: None, headers: Vec::new() }
+    }
+
+    /// The same error with one more response header.
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// 429 `rate_limited`, retry after `wait`.
@@ -75,6 +83,9 @@ impl From<AppError> for ApiError {
             AppError::Muted => (C::Muted, StatusCode::FORBIDDEN),
             AppError::GroupDissolved => (C::GroupDissolved, StatusCode::GONE),
             AppError::AccountDisabled => (C::AccountDisabled, StatusCode::FORBIDDEN),
+            AppError::MediaNotFound => (C::MediaNotFound, StatusCode::NOT_FOUND),
+            AppError::MediaTooLarge(_) => (C::MediaTooLarge, StatusCode::PAYLOAD_TOO_LARGE),
+            AppError::MediaTypeMismatch(_) => (C::MediaTypeMismatch, StatusCode::UNSUPPORTED_MEDIA_TYPE),
             AppError::Busy => (C::Busy, StatusCode::SERVICE_UNAVAILABLE),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -116,6 +127,9 @@ impl ResponseError for ApiError {
         let mut resp = HttpResponse::build(self.status);
         if let Some(ms) = self.retry_after_ms {
             resp.insert_header((actix_web::http::header::RETRY_AFTER, ms.div_ceil(1000).max(1).to_string()));
+        }
+        for (name, value) in &self.headers {
+            resp.insert_header((*name, value.as_str()));
         }
         resp.json(ErrorBody {
             error: ErrorDetail {

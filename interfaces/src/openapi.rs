@@ -24,6 +24,7 @@ const TAGS: &[(&str, &str)] = &[
     ("auth", "Accounts and device sessions: register, login, token refresh, logout."),
     ("users", "The caller's profile and other users' profiles."),
     ("conversations", "Conversations, message history, sending over HTTP, read positions."),
+    ("media", "Uploads (images, files, voice, video) and their downloads, thumbnails and byte ranges."),
     ("friends", "Friends and friend requests: ask, accept or reject, remarks, unfriending."),
     ("blocks", "Blocked users: they can neither message the caller directly nor send friend requests."),
     ("privacy", "Who may message the caller directly: anyone, or friends only."),

@@ -61,6 +61,8 @@ pub struct Settings {
     pub push: PushSettings,
     /// How long messages are kept.
     pub retention: RetentionSettings,
+    /// Media uploads and where their bytes live.
+    pub media: MediaSettings,
 }
 
 /// Protection at the door: IP allow/deny lists, proxies trusted for `X-Forwarded-For`, auth rate
@@ -159,6 +161,61 @@ pub struct RetentionSettings {
 impl Default for RetentionSettings {
     fn default() -> Self {
         Self { max_age_secs: 0, interval_secs: 3600, batch_size: 1000 }
+    }
+}
+
+/// Media uploads: per-kind size limits, thumbnails, and the blob store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// `local` (a directory tree, `dir`) or `s3` (an S3-compatible bucket, shared by a cluster).
+    pub store: String,
+    /// Directory of the local store; unset means `{data_dir}/media`.
+    pub dir: Option<PathBuf>,
+    /// Largest `image` upload (bytes).
+    pub max_image_bytes: u64,
+    /// Largest `file` upload (bytes).
+    pub max_file_bytes: u64,
+    /// Largest `voice` upload (bytes).
+    pub max_voice_bytes: u64,
+    /// Largest `video` upload (bytes).
+    pub max_video_bytes: u64,
+    /// Longest side of image thumbnails (pixels).
+    pub thumbnail_side: u32,
+    /// S3: `http(s)://host:port` of an S3-compatible server; unset means AWS.
+    pub s3_endpoint: Option<String>,
+    /// S3: bucket.
+    pub s3_bucket: String,
+    /// S3: region.
+    pub s3_region: String,
+    /// S3: access key id.
+    pub s3_access_key_id: String,
+    /// S3: secret access key.
+    pub s3_secret_access_key: String,
+    /// S3: allow a plain-HTTP endpoint.
+    pub s3_allow_http: bool,
+    /// S3: prefix of every object key.
+    pub s3_prefix: String,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            store: "local".into(),
+            dir: None,
+            max_image_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            max_voice_bytes: 10 * 1024 * 1024,
+            max_video_bytes: 200 * 1024 * 1024,
+            thumbnail_side: 256,
+            s3_endpoint: None,
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_allow_http: false,
+            s3_prefix: String::new(),
+        }
     }
 }
 
@@ -453,6 +510,7 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             push: PushSettings::default(),
             retention: RetentionSettings::default(),
+            media: MediaSettings::default(),
         }
     }
 }
@@ -631,6 +689,19 @@ impl Settings {
                 "gateway.auth_per_sec, auth_burst, login_failures and login_failure_secs must be positive".into(),
             ));
         }
+        let m = &self.media;
+        if !matches!(m.store.as_str(), "local" | "s3") {
+            return Err(SettingsError("media.store must be `local` or `s3`".into()));
+        }
+        if m.store == "s3" && m.s3_bucket.is_empty() {
+            return Err(SettingsError("media.store = \"s3\" needs media.s3_bucket".into()));
+        }
+        if m.max_image_bytes == 0 || m.max_file_bytes == 0 || m.max_voice_bytes == 0 || m.max_video_bytes == 0 {
+            return Err(SettingsError("media.max_*_bytes must be positive".into()));
+        }
+        if !(16..=4096).contains(&m.thumbnail_side) {
+            return Err(SettingsError("media.thumbnail_side must be 16..=4096".into()));
+        }
         if self.groups.max_members < 2 {
             return Err(SettingsError("groups.max_members must be at least 2".into()));
         }
@@ -801,6 +872,8 @@ mod tests {
             })
             .contains("retention.interval_secs")
         );
+        assert!(reason(|s| s.media.store = "ftp".into()).contains("media.store"));
+        assert!(reason(|s| s.media.store = "s3".into()).contains("s3_bucket"));
     }
 
     #[test]

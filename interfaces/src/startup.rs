@@ -13,9 +13,9 @@ use sea_orm::DatabaseConnection;
 use tidings_app::admin::AdminOutcome;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{
-    AccountService, AdminService, AuthPolicy, GroupLimits, GroupService, IntegrationService, MessagingLimits,
-    MessagingPorts, MessagingService, PipelineConfig, PresenceService, SocialService, WebhookConfig, WebhookNotifier,
-    WebhookService,
+    AccountService, AdminService, AuthPolicy, GroupLimits, GroupService, IntegrationService, MediaLimits, MediaService,
+    MessagingLimits, MessagingPorts, MessagingService, PipelineConfig, PresenceService, SocialService, WebhookConfig,
+    WebhookNotifier, WebhookService,
 };
 use tidings_domain::StoreError;
 use tidings_domain::account::User;
@@ -29,9 +29,10 @@ use tidings_infrastructure::cluster::{
     RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
-    self, DbOptions, SqlAdminStore, SqlConversationStore, SqlGroupStore, SqlMessageStore, SqlSessionRepository,
-    SqlSocialStore, SqlUserRepository, SqlWebhookStore,
+    self, DbOptions, SqlAdminStore, SqlConversationStore, SqlGroupStore, SqlMediaRepository, SqlMessageStore,
+    SqlSessionRepository, SqlSocialStore, SqlUserRepository, SqlWebhookStore,
 };
+use tidings_infrastructure::media::{ImageCrateInspector, LocalMediaStore, S3MediaStore, S3Options};
 use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemoryRateLimiter, MemorySeqAllocator};
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
 use tidings_infrastructure::webhook::HttpWebhookSender;
@@ -185,6 +186,50 @@ fn webhook_config(settings: &Settings) -> WebhookConfig {
     }
 }
 
+/// The local media directory (also where uploads are staged, under `tmp`).
+fn media_dir(settings: &Settings) -> std::path::PathBuf {
+    settings.media.dir.clone().unwrap_or_else(|| settings.data_dir.join("media"))
+}
+
+/// The media service on the configured blob store.
+fn media_service(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    convs: Arc<dyn tidings_domain::ports::ConversationStore>,
+) -> anyhow::Result<MediaService> {
+    let m = &settings.media;
+    let store: Arc<dyn tidings_domain::media::MediaStore> = if m.store == "s3" {
+        Arc::new(
+            S3MediaStore::new(&S3Options {
+                endpoint: m.s3_endpoint.clone(),
+                bucket: m.s3_bucket.clone(),
+                region: m.s3_region.clone(),
+                access_key_id: m.s3_access_key_id.clone(),
+                secret_access_key: m.s3_secret_access_key.clone(),
+                allow_http: m.s3_allow_http,
+                prefix: m.s3_prefix.clone(),
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        )
+    } else {
+        Arc::new(LocalMediaStore::new(media_dir(settings)))
+    };
+    Ok(MediaService::new(
+        Arc::new(SqlMediaRepository::new(db.clone())),
+        store,
+        Arc::new(ImageCrateInspector),
+        convs,
+        MediaLimits {
+            max_image_bytes: m.max_image_bytes,
+            max_file_bytes: m.max_file_bytes,
+            max_voice_bytes: m.max_voice_bytes,
+            max_video_bytes: m.max_video_bytes,
+            max_side: settings.limits.max_media_side,
+            thumb_side: m.thumbnail_side,
+        },
+    ))
+}
+
 async fn open_db(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     db::connect_and_migrate(&DbOptions {
         url: settings.effective_database_url(),
@@ -267,8 +312,9 @@ impl Application {
         // Offline push, when configured, sees committed messages after the webhooks do.
         let (notifier, offline_push) =
             background::with_push(&settings, notifier, routing.presence.clone(), convs.clone())?;
-        // Media registers its purger here once it exists.
-        background::start_retention(&settings, &db, Vec::new());
+        let media = Arc::new(media_service(&settings, &db, convs.clone())?);
+        // Uploads age with the messages: the retention job trims both with one cutoff.
+        background::start_retention(&settings, &db, vec![media.clone()]);
         let online: Arc<dyn OnlineCounter> = match &routing.routes {
             Some(routes) => Arc::new(ClusterOnline { routes: routes.clone(), hub: hub.clone() }),
             None => hub.clone(),
@@ -322,6 +368,7 @@ impl Application {
                 notifier: notifier.clone(),
                 social: social_store.clone(),
                 groups: group_store.clone(),
+                media: Arc::new(SqlMediaRepository::new(db.clone())),
             },
             MessagingLimits {
                 body: BodyLimits {
@@ -383,6 +430,8 @@ impl Application {
             webhooks,
             offline_push,
             metrics: metrics.clone(),
+            media,
+            media_staging: media_dir(&settings).join("tmp"),
         });
         let ip_policy = Arc::new(crate::gateway::IpPolicy::from_settings(&settings.gateway)?);
         let mut server = HttpServer::new(move || {

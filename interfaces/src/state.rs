@@ -45,6 +45,10 @@ pub struct AppState {
     pub offline_push: Option<tidings_app::PushService>,
     /// This instance's Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Media uploads and downloads.
+    pub media: Arc<tidings_app::MediaService>,
+    /// Where uploads are staged while they stream in (`tmp` in the local media dir).
+    pub media_staging: std::path::PathBuf,
 }
 
 /// A dependency check for `/readyz`.

@@ -3,6 +3,8 @@
 
 pub mod backend;
 pub mod client;
+pub mod fake_s3;
+pub mod media;
 pub mod processes;
 pub mod receiver;
 pub mod server;

@@ -41,6 +41,8 @@ pub struct References {
     pub mention_all: bool,
     /// The quoted message.
     pub reply_to: Option<ReplyTo>,
+    /// The upload a media message points at.
+    pub media_id: Option<String>,
 }
 
 /// A body that passed its kind's rules.
@@ -71,7 +73,7 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedB
             let b: ImageBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             sides(b.width, b.height, limits)?;
-            refs_of(b.reply_to)
+            media_refs(b.reply_to, b.media_id)
         }
         "file" => {
             let b: FileBody = parse(kind, body)?;
@@ -89,20 +91,20 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedB
             if b.size > limits.max_file_bytes {
                 return Err(too_large(format!("file size {} is over the limit of {}", b.size, limits.max_file_bytes)));
             }
-            refs_of(b.reply_to)
+            media_refs(b.reply_to, b.media_id)
         }
         "voice" => {
             let b: VoiceBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             duration(b.duration_ms, limits.max_voice_ms)?;
-            refs_of(b.reply_to)
+            media_refs(b.reply_to, b.media_id)
         }
         "video" => {
             let b: VideoBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             duration(b.duration_ms, limits.max_video_ms)?;
             sides(b.width, b.height, limits)?;
-            refs_of(b.reply_to)
+            media_refs(b.reply_to, b.media_id)
         }
         _ => match fields.get("reply_to") {
             Some(r) => refs_of(Some(
@@ -139,11 +141,15 @@ fn text(b: TextBody, limits: BodyLimits) -> Result<References, AppError> {
             mentions.push(user);
         }
     }
-    Ok(References { mentions, mention_all: b.mention_all.unwrap_or(false), reply_to: b.reply_to })
+    Ok(References { mentions, mention_all: b.mention_all.unwrap_or(false), reply_to: b.reply_to, media_id: None })
 }
 
 fn refs_of(reply_to: Option<ReplyTo>) -> References {
     References { reply_to, ..References::default() }
+}
+
+fn media_refs(reply_to: Option<ReplyTo>, media_id: String) -> References {
+    References { reply_to, media_id: Some(media_id), ..References::default() }
 }
 
 fn sides(width: u32, height: u32, limits: BodyLimits) -> Result<(), AppError> {

@@ -1,7 +1,15 @@
-//! The one check a message's `media_id` goes through. For now it only checks the id is well
-//! formed; when media upload lands, this is where "was it uploaded, and by whom" plugs in.
+//! The checks a message's `media_id` goes through: well formed, an upload that exists, of the
+//! message's kind (a `file` message may carry any upload), that the sender may use (their own,
+//! or one sent in a conversation they belong to: forwarding). An accepted send records the
+//! conversation, so its members may then download the media.
 
+use tidings_domain::media::MediaKind;
+use tidings_domain::{ConvId, UserId};
+
+use super::MessagingService;
+use crate::clock::now_ms;
 use crate::error::AppError;
+use crate::media::may_access;
 
 /// Longest accepted media id.
 const MAX_MEDIA_ID: usize = 64;
@@ -15,6 +23,32 @@ pub fn check_media_id(id: &str) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::InvalidField(format!("media_id must be 1-{MAX_MEDIA_ID} of A-Z a-z 0-9 _ -")))
+    }
+}
+
+impl MessagingService {
+    /// Refuses a media message whose upload the sender may not use; records where it was sent.
+    pub(super) async fn check_media_use(
+        &self,
+        sender: &UserId,
+        conv: &ConvId,
+        kind: &str,
+        media_id: &str,
+    ) -> Result<(), AppError> {
+        let media = self.media.get(media_id).await?.ok_or(AppError::MediaNotFound)?;
+        // The system account (integrations) may attach any existing upload.
+        if !sender.is_system() && !may_access(self.media.as_ref(), self.convs.as_ref(), sender, &media).await? {
+            return Err(AppError::MediaNotFound);
+        }
+        let kind_ok = kind == "file" || MediaKind::parse(kind) == Some(media.kind);
+        if !kind_ok {
+            return Err(AppError::InvalidField(format!(
+                "media {media_id} is a {} upload, not a {kind}",
+                media.kind.as_str()
+            )));
+        }
+        self.media.record_sent(media_id, conv, now_ms()).await?;
+        Ok(())
     }
 }
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 use tidings_domain::conversation::MemberView;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::group::NOTICE_KIND;
+use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
     ConversationStore, DedupeCache, GroupStore, MessageStore, Notifier, SeqAllocator, SocialStore, UserRepository,
@@ -90,6 +91,8 @@ pub struct MessagingPorts {
     pub social: Arc<dyn SocialStore>,
     /// Groups and their members.
     pub groups: Arc<dyn GroupStore>,
+    /// Uploads, for the check of a media message's `media_id`.
+    pub media: Arc<dyn MediaRepository>,
 }
 
 /// Messaging use cases.
@@ -100,6 +103,7 @@ pub struct MessagingService {
     notifier: Arc<dyn Notifier>,
     social: Arc<dyn SocialStore>,
     groups: Arc<dyn GroupStore>,
+    media: Arc<dyn MediaRepository>,
     pipeline: CommitPipeline,
     limits: MessagingLimits,
     default_dm_policy: DmPolicy,
@@ -127,6 +131,7 @@ impl MessagingService {
             notifier: ports.notifier,
             social: ports.social,
             groups: ports.groups,
+            media: ports.media,
             pipeline,
             limits,
             default_dm_policy,
@@ -151,6 +156,10 @@ impl MessagingService {
         let body = body::validate(kind, body, self.limits.body)?;
         let audience = self.ensure_started(sender, &conv).await?;
         self.check_references(sender, &conv, &audience, &body.refs).await?;
+        if let Some(media_id) = &body.refs.media_id {
+            // Only media messages pay for this; text sends never reach it.
+            self.check_media_use(sender, &conv, kind, media_id).await?;
+        }
         self.pipeline.enqueue(Draft {
             conv,
             sender: sender.clone(),

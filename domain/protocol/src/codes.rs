@@ -65,6 +65,14 @@ pub enum ErrorCode {
     IpDenied,
     /// The instance, or the user on it, holds as many WebSocket connections as allowed.
     TooManyConnections,
+    /// The media id names no upload the caller may use (unknown or not shared with them).
+    MediaNotFound,
+    /// An upload is over its kind's size limit, or an image over the side limit.
+    MediaTooLarge,
+    /// An upload's bytes do not match its kind or its declared `Content-Type`.
+    MediaTypeMismatch,
+    /// The `Range` header is malformed or outside the blob.
+    RangeNotSatisfiable,
 }
 
 impl ErrorCode {
@@ -100,6 +108,10 @@ impl ErrorCode {
             Self::AccountDisabled => "account_disabled",
             Self::IpDenied => "ip_denied",
             Self::TooManyConnections => "too_many_connections",
+            Self::MediaNotFound => "media_not_found",
+            Self::MediaTooLarge => "media_too_large",
+            Self::MediaTypeMismatch => "media_type_mismatch",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
         }
     }
 }
@@ -122,6 +134,7 @@ mod tests {
             ErrorCode::RefreshReused,
             ErrorCode::NotFriends,
             ErrorCode::GroupDissolved,
+            ErrorCode::MediaTypeMismatch,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -7,6 +7,7 @@ pub mod bodies;
 pub mod codes;
 pub mod frames;
 pub mod integration;
+pub mod media;
 pub mod receipts;
 pub mod rest;
 pub mod social;

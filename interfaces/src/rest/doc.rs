@@ -36,6 +36,10 @@ pub(crate) const ALL_CODES: &[ErrorCode] = {
         C::AccountDisabled,
         C::IpDenied,
         C::TooManyConnections,
+        C::MediaNotFound,
+        C::MediaTooLarge,
+        C::MediaTypeMismatch,
+        C::RangeNotSatisfiable,
     ]
 };
 
@@ -72,6 +76,12 @@ pub(crate) fn meaning(code: ErrorCode) -> &'static str {
         C::AccountDisabled => "an administrator disabled the account",
         C::IpDenied => "the client's address is refused by the server's allow/deny lists",
         C::TooManyConnections => "the instance, or this user on it, has as many WebSocket connections as allowed",
+        C::MediaNotFound => "no upload with this id that the caller may use (unknown and not shared look alike)",
+        C::MediaTooLarge => {
+            "the upload is over its kind's `media.max_*_bytes`, or an image over `limits.max_media_side`"
+        }
+        C::MediaTypeMismatch => "the upload's bytes do not match its kind or its declared `Content-Type`",
+        C::RangeNotSatisfiable => "the `Range` header is malformed, multi-range, or outside the blob",
     }
 }
 

@@ -12,6 +12,9 @@ mod friends;
 mod groups;
 mod health;
 pub mod integration;
+mod media;
+mod media_serve;
+mod media_stage;
 mod paging;
 mod recall;
 mod receipts;
@@ -41,6 +44,7 @@ fn register(t: &mut RouteTable) {
     admin::routes(t);
     admin_groups::routes(t);
     integration::routes(t);
+    media::routes(t);
 }
 
 /// The OpenAPI part of every module, one line per module (merged by [`crate::openapi::document`]).
@@ -59,6 +63,7 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         admin::Api::openapi(),
         admin_groups::Api::openapi(),
         integration::Api::openapi(),
+        media::Api::openapi(),
     ]
 }
 

@@ -18,6 +18,7 @@ mod group_commit;
 mod groups;
 mod integration;
 mod limits;
+mod media;
 mod messaging;
 mod metrics;
 mod openapi;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tidings_interfaces::Settings;
 use tidings_tests::client::{Api, Login, WsClient, direct};
+use tidings_tests::media::{mp4, ogg, png, upload_ok};
 use tidings_tests::{Backend, spawn_server_on_with};
 
 fn code(body: &Value) -> &str {
@@ -70,16 +71,20 @@ async fn every_kind_is_checked(backend: Backend) {
     let gid = create_group(api, &alice, &[&bob, &carol]).await;
     let group = format!("g:{gid}");
 
-    // Valid bodies of every kind, with mentions and replies.
+    // Valid bodies of every kind, with mentions and replies (media messages carry real uploads).
+    let image_id = upload_ok(api, &alice, "image", "image/png", png(64, 48)).await;
+    let file_id = upload_ok(api, &alice, "file", "application/pdf", b"%PDF-1.4 report".to_vec()).await;
+    let voice_id = upload_ok(api, &alice, "voice", "audio/ogg", ogg(200)).await;
+    let video_id = upload_ok(api, &alice, "video", "video/mp4", mp4(300)).await;
     let valid = [
         ("text", json!({"text": "hello"})),
         ("text", json!({"text": "hi @bob", "mentions": [bob.user_id]})),
         ("text", json!({"text": "re", "reply_to": {"seq": 1}})),
         ("text", json!({"text": "re", "reply_to": {"conv": conv, "seq": 2}})),
-        ("image", json!({"media_id": "md_1", "width": 640, "height": 480})),
-        ("file", json!({"media_id": "md_2", "name": "report.pdf", "size": 999})),
-        ("voice", json!({"media_id": "md_3", "duration_ms": 4000, "reply_to": {"seq": 1}})),
-        ("video", json!({"media_id": "md_4", "duration_ms": 59_000, "width": 1280, "height": 720})),
+        ("image", json!({"media_id": image_id, "width": 640, "height": 480})),
+        ("file", json!({"media_id": file_id, "name": "report.pdf", "size": 999})),
+        ("voice", json!({"media_id": voice_id, "duration_ms": 4000, "reply_to": {"seq": 1}})),
+        ("video", json!({"media_id": video_id, "duration_ms": 59_000, "width": 1280, "height": 720})),
         ("custom", json!({"card": {"title": "x"}, "n": 1})),
     ];
     for (i, (kind, body)) in valid.iter().enumerate() {

@@ -10,6 +10,8 @@ pub mod friend_requests;
 pub mod friendships;
 pub mod group_join_requests;
 pub mod group_members;
+pub mod media;
+pub mod media_sends;
 pub mod messages;
 pub mod user_settings;
 pub mod users;

@@ -8,6 +8,7 @@ mod m20261122_000002_messages;
 mod m20261122_000003_social;
 mod m20261122_000004_admin;
 mod m20261122_000006_member_prefs;
+mod m20261123_000007_media;
 mod m20261123_000008_retention;
 
 /// Applies every migration in order.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_social::Migration),
             Box::new(m20261122_000004_admin::Migration),
             Box::new(m20261122_000006_member_prefs::Migration),
+            Box::new(m20261123_000007_media::Migration),
             Box::new(m20261123_000008_retention::Migration),
         ]
     }

@@ -419,6 +419,8 @@ pub struct WsSettings {
     pub idle_timeout_secs: u64,
     /// Least time between two `typing` frames of one connection; faster ones get `rate_limited`.
     pub typing_interval_ms: u64,
+    /// Least time between two `presence_sub` frames of one connection; faster ones get `rate_limited`.
+    pub presence_sub_interval_ms: u64,
     /// Most users one connection may watch with `presence_sub`.
     pub max_presence_subs: usize,
 }
@@ -554,7 +556,13 @@ impl Default for LimitSettings {
 
 impl Default for WsSettings {
     fn default() -> Self {
-        Self { heartbeat_secs: 20, idle_timeout_secs: 60, typing_interval_ms: 1000, max_presence_subs: 500 }
+        Self {
+            heartbeat_secs: 20,
+            idle_timeout_secs: 60,
+            typing_interval_ms: 1000,
+            presence_sub_interval_ms: 1000,
+            max_presence_subs: 500,
+        }
     }
 }
 

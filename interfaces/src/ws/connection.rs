@@ -47,6 +47,8 @@ pub async fn run(
             session: session.clone(),
             handle: reg.handle.clone(),
             last_typing: None,
+            last_presence_sub: None,
+            closing: reg.close.clone(),
         }
         .serve(stream, reg.outbound, reg.close)
         .await;
@@ -69,7 +71,8 @@ pub async fn run(
             End::Gone => None,
         };
         tracing::debug!(conn = conn_id, ?reason, "disconnected");
-        let _ = session.close(reason).await;
+        // A socket that stopped reading cannot take the close frame either: do not wait on it.
+        let _ = tokio::time::timeout(CLOSE_WAIT, session.close(reason)).await;
     }
     .instrument(span)
     .await;
@@ -83,6 +86,10 @@ struct Connection {
     handle: ConnHandle,
     /// When the last `typing` frame was forwarded (per-connection rate limit).
     last_typing: Option<Instant>,
+    /// When the last `presence_sub` was served (per-connection rate limit).
+    last_presence_sub: Option<Instant>,
+    /// The hub's close requests, watched while a write waits on a full socket.
+    closing: tokio::sync::watch::Receiver<Option<CloseReason>>,
 }
 
 fn is_oversize(e: &ProtocolError) -> bool {
@@ -90,6 +97,17 @@ fn is_oversize(e: &ProtocolError) -> bool {
         ProtocolError::Overflow => true,
         ProtocolError::Io(io) => io.to_string().contains("maximum continuation size"),
         _ => false,
+    }
+}
+
+/// How long a close (and the frames queued before it) may wait on the socket.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// Why a write failed: the hub closed the connection (its reason), or the client is gone.
+fn ended(close_rx: &tokio::sync::watch::Receiver<Option<CloseReason>>) -> End {
+    match close_rx.borrow().clone() {
+        Some(reason) => End::Closed(Some(reason)),
+        None => End::Gone,
     }
 }
 
@@ -120,22 +138,25 @@ impl Connection {
                 biased;
                 changed = close_rx.changed() => {
                     let reason = if changed.is_ok() { close_rx.borrow().clone() } else { None };
-                    // Frames queued before the close (e.g. `kicked`) still go out first.
+                    // Frames queued before the close (e.g. `kicked`) still go out first, as far
+                    // as the socket takes them.
                     while let Ok(frame) = outbound.try_recv() {
-                        if self.session.text(frame).await.is_err() {
-                            return End::Gone;
+                        match tokio::time::timeout(CLOSE_WAIT, self.session.text(frame)).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(_)) => return End::Gone,
+                            Err(_) => break,
                         }
                     }
                     return End::Closed(reason);
                 }
                 Some(frame) = outbound.recv() => {
-                    if self.session.text(frame).await.is_err() {
-                        return End::Gone;
+                    if !self.send_text(frame).await {
+                        return ended(&close_rx);
                     }
                 }
                 Some(frame) = acks.next(), if !acks.is_empty() => {
                     if !self.write(&frame).await {
-                        return End::Gone;
+                        return ended(&close_rx);
                     }
                 }
                 msg = stream.recv(), if acks.len() < limits.max_inflight_sends => {
@@ -158,7 +179,7 @@ impl Connection {
                         AggregatedMessage::Binary(_) => {
                             let frame = error_frame(None, tidings_protocol::ErrorCode::BadFrame, "binary frames are not accepted; send JSON text".into());
                             if !self.write(&frame).await {
-                                return End::Gone;
+                                return ended(&close_rx);
                             }
                         }
                         AggregatedMessage::Ping(bytes) => {
@@ -182,10 +203,20 @@ impl Connection {
         }
     }
 
+    /// Writes one text frame. If the hub closes this connection while the write waits on a
+    /// full socket (a client that stopped reading), gives up at once instead of waiting forever.
+    async fn send_text(&mut self, text: bytestring::ByteString) -> bool {
+        let mut closing = self.closing.clone();
+        tokio::select! {
+            sent = self.session.text(text) => sent.is_ok(),
+            _ = closing.wait_for(Option::is_some) => false,
+        }
+    }
+
     async fn write(&mut self, frame: &ServerFrame) -> bool {
         self.state.metrics.frame_out(frame);
         match serde_json::to_string(frame) {
-            Ok(text) => self.session.text(text).await.is_ok(),
+            Ok(text) => self.send_text(text.into()).await,
             Err(e) => {
                 tracing::error!(error = %e, "could not encode a frame");
                 true
@@ -295,6 +326,10 @@ impl Connection {
 
     /// Replaces the presence subscriptions and answers with everyone's current state.
     async fn presence_sub(&mut self, id: String, users: Vec<String>) -> Reply {
+        let interval = Duration::from_millis(self.state.settings.ws.presence_sub_interval_ms);
+        if let Some(wait) = too_soon(self.last_presence_sub, interval) {
+            return Reply::Now(Some(rate_limited(Some(id), "presence_sub too often", wait)));
+        }
         let max = self.state.settings.ws.max_presence_subs;
         if users.len() > max {
             let why = format!("at most {max} users per presence_sub");
@@ -310,6 +345,7 @@ impl Connection {
                 ids.push(user);
             }
         }
+        self.last_presence_sub = Some(Instant::now());
         self.state.hub.subscribe(Some(&self.handle), self.handle.id, &ids);
         match self.state.presence_events.current(&ids).await {
             Ok(states) => {
@@ -332,16 +368,8 @@ impl Connection {
     /// Forwards a typing indicator, at most one per `ws.typing_interval_ms` per connection.
     async fn typing(&mut self, conv: String) -> Reply {
         let interval = Duration::from_millis(self.state.settings.ws.typing_interval_ms);
-        if let Some(last) = self.last_typing
-            && last.elapsed() < interval
-        {
-            let wait = interval.saturating_sub(last.elapsed());
-            return Reply::Now(Some(ServerFrame::Error {
-                id: None,
-                code: tidings_protocol::ErrorCode::RateLimited.as_str().to_owned(),
-                message: "typing too often".into(),
-                retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)),
-            }));
+        if let Some(wait) = too_soon(self.last_typing, interval) {
+            return Reply::Now(Some(rate_limited(None, "typing too often", wait)));
         }
         match self.state.messaging.typing(&self.claims.user_id, &conv).await {
             Ok(()) => {
@@ -350,6 +378,22 @@ impl Connection {
             }
             Err(e) => Reply::Now(Some(app_error(None, e))),
         }
+    }
+}
+
+/// How long until `interval` has passed since `last`, if it has not.
+fn too_soon(last: Option<Instant>, interval: Duration) -> Option<Duration> {
+    let since = last?.elapsed();
+    (since < interval).then(|| interval.saturating_sub(since))
+}
+
+/// The `rate_limited` error frame of a per-connection limit.
+fn rate_limited(id: Option<String>, what: &str, wait: Duration) -> ServerFrame {
+    ServerFrame::Error {
+        id,
+        code: tidings_protocol::ErrorCode::RateLimited.as_str().to_owned(),
+        message: what.to_owned(),
+        retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)),
     }
 }
 

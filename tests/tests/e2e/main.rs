@@ -27,3 +27,4 @@ mod protection;
 mod push;
 mod retention;
 mod rich;
+mod security;

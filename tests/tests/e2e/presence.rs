@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tidings_interfaces::settings::Settings;
 use tidings_tests::client::{Api, Login, WsClient, direct};
-use tidings_tests::{Backend, TestServer, spawn_server_on};
+use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
 
 const QUIET: Duration = Duration::from_millis(300);
 
@@ -130,7 +131,36 @@ async fn drain(ws: &mut WsClient) -> Vec<Value> {
     out
 }
 
+fn slow_presence_subs(s: &mut Settings) {
+    s.ws.presence_sub_interval_ms = 60_000;
+}
+
+async fn presence_sub_is_rate_limited_per_connection(backend: Backend) {
+    let srv = spawn_server_on_with(backend, slow_presence_subs).await;
+    let peer = other_instance(&srv).await;
+    let there = peer.as_ref().unwrap_or(&srv);
+    let w = srv.api.user("watcher", "w1").await;
+    let a = srv.api.user("ann", "a1").await;
+    let b = srv.api.user("ben", "b1").await;
+    let mut w_ws = WsClient::connect(&srv.ws_url(), &w.access_token).await;
+    assert_eq!(subscribe(&mut w_ws, &[&a.user_id]).await[0]["online"], false);
+    // A second subscription within the interval is refused and changes nothing.
+    w_ws.send(json!({"type": "presence_sub", "id": "again", "users": [b.user_id]})).await;
+    let refused = w_ws.expect("error").await;
+    assert_eq!((refused["code"].as_str(), refused["id"].as_str()), (Some("rate_limited"), Some("again")));
+    assert!(refused["retry_after_ms"].as_u64().is_some_and(|ms| ms > 50_000), "{refused}");
+    let _ben = WsClient::connect(&there.ws_url(), &b.access_token).await;
+    w_ws.expect_silence(QUIET).await;
+    let _ann = WsClient::connect(&there.ws_url(), &a.access_token).await;
+    let seen = w_ws.expect("presence").await;
+    assert_eq!((seen["user_id"].as_str(), seen["online"].as_bool()), (Some(a.user_id.as_str()), Some(true)));
+    // Other connections have their own budget.
+    let mut w2 = WsClient::connect(&there.ws_url(), &srv.api.login("watcher", "w2").await.access_token).await;
+    assert_eq!(subscribe(&mut w2, &[&b.user_id]).await[0]["online"], true);
+}
+
 tidings_tests::both_modes!(
     a_subscriber_sees_a_user_come_online_and_go_offline,
     typing_reaches_other_members_only_and_is_rate_limited,
+    presence_sub_is_rate_limited_per_connection,
 );

@@ -131,6 +131,35 @@ impl AccountService {
         self.token_pair(&session, &secret)
     }
 
+    /// Changes the caller's own password after checking the current one, then revokes every
+    /// other session of the account (their tokens stop working and their sockets close): a
+    /// password change is what a user does when they fear someone else is logged in.
+    /// Returns how many sessions were revoked.
+    pub async fn change_password(&self, claims: &AccessClaims, current: &str, new: &str) -> Result<usize, AppError> {
+        let user = self.users.by_id(&claims.user_id).await?.ok_or(AppError::Unauthorized)?;
+        let Some((_, hash)) = self.users.by_username(&user.username).await? else {
+            return Err(AppError::Unauthorized);
+        };
+        if hash == NO_PASSWORD || !self.hasher.verify(current, &hash).await? {
+            return Err(AppError::InvalidCredentials);
+        }
+        let next = self.hasher.hash(new).await?;
+        if !self.users.set_password_hash(&user.id, &next).await? {
+            return Err(AppError::Unauthorized);
+        }
+        let now = now_ms();
+        let mut revoked = 0;
+        for session in self.sessions.active_for_user(&user.id, now).await? {
+            if session.id != claims.session_id {
+                self.sessions.revoke(&session.id, now).await?;
+                self.announce_revoked(&user.id, session.id).await;
+                revoked += 1;
+            }
+        }
+        tracing::info!(user = %user.id, revoked, "password changed; other sessions revoked");
+        Ok(revoked)
+    }
+
     /// Exchanges a refresh token for a new pair. A token used twice revokes the whole session.
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, AppError> {
         let (sid, secret) = refresh_token.split_once('.').ok_or(AppError::Unauthorized)?;

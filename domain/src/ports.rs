@@ -32,6 +32,8 @@ pub trait UserRepository: Send + Sync {
     }
     /// Changes the display name; `None` when the user does not exist.
     async fn set_display_name(&self, id: &UserId, name: &str) -> Result<Option<User>, StoreError>;
+    /// Replaces the password hash; `false` when the user does not exist.
+    async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<bool, StoreError>;
 }
 
 /// Device sessions (logins) and their refresh-token hashes.

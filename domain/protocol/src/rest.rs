@@ -81,6 +81,20 @@ pub struct RegisterRequest {
     pub display_name: Option<String>,
 }
 
+/// `PUT /api/v1/me/password`: change one's own password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "validate", derive(Validate))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The password in use now.
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 128)))]
+    pub current_password: String,
+    /// The new password: 8–128 characters.
+    #[cfg_attr(feature = "validate", validate(length(min = 8, max = 128)))]
+    pub new_password: String,
+}
+
 /// Answer to register.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -91,4 +91,14 @@ impl UserRepository for SqlUserRepository {
         }
         self.by_id(id).await
     }
+
+    async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<bool, StoreError> {
+        let changed = users::Entity::update_many()
+            .col_expr(users::Column::PasswordHash, sea_orm::sea_query::Expr::value(hash.to_owned()))
+            .filter(users::Column::Id.eq(id.to_string()))
+            .exec(&self.db)
+            .await
+            .map_err(store_err)?;
+        Ok(changed.rows_affected > 0)
+    }
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use tidings_app::AppError;
 use tidings_domain::UserId;
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{ErrorBody, Presence, UpdateMeRequest, UserProfile};
+use tidings_protocol::rest::{ChangePasswordRequest, ErrorBody, Presence, UpdateMeRequest, UserProfile};
 use validator::Validate;
 
 use super::RouteTable;
@@ -16,12 +16,18 @@ use crate::wire;
 
 /// Registers the routes of this module.
 pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/api/v1/me", me).patch("/api/v1/me", update_me).get("/api/v1/users/{user_id}", get);
+    t.get("/api/v1/me", me)
+        .patch("/api/v1/me", update_me)
+        .put("/api/v1/me/password", change_password)
+        .get("/api/v1/users/{user_id}", get);
 }
 
 /// The OpenAPI part of this module.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(me, update_me, get), components(schemas(UserProfile, Presence, UpdateMeRequest, ErrorBody)))]
+#[openapi(
+    paths(me, update_me, change_password, get),
+    components(schemas(UserProfile, Presence, UpdateMeRequest, ChangePasswordRequest, ErrorBody))
+)]
 pub(super) struct Api;
 
 /// The caller's profile.
@@ -104,4 +110,43 @@ pub(super) async fn get(
         .and_then(|s| s.first().copied())
         .map(|p| Presence { online: p.online, last_active_at: p.last_active_at });
     Ok(HttpResponse::Ok().json(profile))
+}
+
+/// Change the caller's password.
+///
+/// Needs the current password. Every other session of the account is revoked at once (its
+/// tokens stop working, its sockets close with 1008); the calling device stays logged in.
+/// Wrong current passwords spend the account's failed-login budget like logins do.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/password",
+    operation_id = "change_password",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; the account's other sessions are revoked."),
+        (status = 400, description = doc::bad_body(), body = ErrorBody),
+        (status = 401, description = doc::codes(&[C::Unauthorized, C::TokenExpired, C::InvalidCredentials]), body = ErrorBody),
+        (status = 413, description = doc::too_large(), body = ErrorBody),
+        (status = 415, description = doc::not_json(), body = ErrorBody),
+        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
+        (status = 500, description = doc::internal(), body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
+pub(super) async fn change_password(
+    state: web::Data<AppState>,
+    who: Authed,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let username = state.accounts.user(&who.0.user_id).await?.username;
+    state.check_login_allowed(&username).await?;
+    let outcome = state.accounts.change_password(&who.0, &body.current_password, &body.new_password).await;
+    if matches!(outcome, Err(AppError::InvalidCredentials)) {
+        state.login_failed(&username).await;
+    }
+    outcome?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -139,7 +139,54 @@ async fn expired_access_tokens_say_so(backend: Backend) {
     assert_eq!(srv.api.call("GET", "/api/v1/me", fresh["access_token"].as_str(), None).await.0, 200);
 }
 
+async fn changing_the_password_revokes_the_other_sessions(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let peer = srv.peer().await;
+    let there = peer.as_ref().unwrap_or(&srv);
+    let api = &srv.api;
+    api.register("alice").await;
+    let here = api.login("alice", "d1").await;
+    let other = api.login("alice", "d2").await;
+    let mut other_ws = WsClient::connect(&there.ws_url(), &other.access_token).await;
+    let mut here_ws = WsClient::connect(&srv.ws_url(), &here.access_token).await;
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+
+    // Refusals change nothing.
+    let (status, body) = api
+        .call("PUT", "/api/v1/me/password", Some(&here.access_token), Some(change("wrong-pass", "brand-new-pass")))
+        .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_credentials")));
+    let (status, body) =
+        api.call("PUT", "/api/v1/me/password", Some(&here.access_token), Some(change("correct-horse", "short"))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")));
+    let (status, _) =
+        api.call("PUT", "/api/v1/me/password", None, Some(change("correct-horse", "brand-new-pass"))).await;
+    assert_eq!(status, 401);
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&other.access_token), None).await.0, 200);
+
+    let (status, body) = api
+        .call("PUT", "/api/v1/me/password", Some(&here.access_token), Some(change("correct-horse", "brand-new-pass")))
+        .await;
+    assert_eq!(status, 204, "{body}");
+    // The other device is out: socket closed, tokens refused.
+    assert_eq!(other_ws.closed().await, Closed::Code(1008));
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&other.access_token), None).await.0, 401);
+    let (status, _) =
+        api.call("POST", "/api/v1/auth/refresh", None, Some(json!({"refresh_token": other.refresh_token}))).await;
+    assert_eq!(status, 401);
+    // This device stays in.
+    here_ws.send(json!({"type": "ping"})).await;
+    here_ws.expect("pong").await;
+    assert_eq!(api.call("GET", "/api/v1/me", Some(&here.access_token), None).await.0, 200);
+    // The old password is gone, the new one works.
+    let login =
+        |password: &str| json!({"username": "alice", "password": password, "device_id": "d3", "platform": "web"});
+    assert_eq!(api.call("POST", "/api/v1/auth/login", None, Some(login("correct-horse"))).await.0, 401);
+    assert_eq!(api.call("POST", "/api/v1/auth/login", None, Some(login("brand-new-pass"))).await.0, 200);
+}
+
 tidings_tests::both_modes!(
+    changing_the_password_revokes_the_other_sessions,
     register_login_profile_refresh_logout,
     logout_closes_the_devices_socket_only,
     a_new_login_of_the_same_device_replaces_the_old_session,

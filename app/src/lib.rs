@@ -24,7 +24,7 @@ pub use error::AppError;
 pub use groups::{GroupLimits, GroupService};
 pub use integration::IntegrationService;
 pub use media::{MediaLimits, MediaService};
-pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig};
+pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig, PipelineStats};
 pub use presence::PresenceService;
 pub use push::{PushConfig, PushNotifier, PushService};
 pub use retention::{RetentionConfig, RetentionJob};

@@ -40,6 +40,8 @@ pub struct Metrics {
     pushes: Counter,
     slow_consumers: Counter,
     offline_push: Family<Labels, Counter>,
+    commits: Family<Labels, Counter>,
+    commit_seconds: Counter<f64>,
     /// One scrape at a time mirrors the outside counts, so a delta is never added twice.
     mirror: Mutex<()>,
 }
@@ -57,6 +59,10 @@ pub struct Observed {
     pub slow_consumers: u64,
     /// Offline pushes delivered, failed, and dropped on a full queue, since start.
     pub offline_push: [u64; 3],
+    /// Commit pipeline: batches, messages, failed batches, sends refused on a full queue.
+    pub commits: [u64; 4],
+    /// Commit pipeline: time in batch inserts, in microseconds.
+    pub commit_micros: u64,
 }
 
 fn family_member(family: &Family<Labels, Counter>, label: &'static str, value: &'static str) -> Counter {
@@ -119,6 +125,18 @@ impl Metrics {
             "Offline push notices, by outcome (delivered, failed, dropped)",
             offline_push.clone(),
         );
+        let commits = Family::<Labels, Counter>::default();
+        registry.register(
+            "commits",
+            "Commit pipeline: batches and messages written, failed batches (database or seq store errors), sends refused with busy on a full queue",
+            commits.clone(),
+        );
+        let commit_seconds = Counter::<f64>::default();
+        registry.register(
+            "commit_seconds",
+            "Time spent in the commit pipeline's batch inserts (divide by tidings_commits_total{what=\"batches\"} for the mean)",
+            commit_seconds.clone(),
+        );
         Self {
             registry,
             connections,
@@ -133,6 +151,8 @@ impl Metrics {
             pushes,
             slow_consumers,
             offline_push,
+            commits,
+            commit_seconds,
             mirror: Mutex::new(()),
         }
     }
@@ -192,6 +212,16 @@ impl Metrics {
             catch_up(&self.slow_consumers, observed.slow_consumers);
             for (label, value) in ["delivered", "failed", "dropped"].into_iter().zip(observed.offline_push) {
                 catch_up(&self.offline_push.get_or_create(&[("outcome", label)]), value);
+            }
+            for (label, value) in
+                ["batches", "messages", "failed_batches", "refused_busy"].into_iter().zip(observed.commits)
+            {
+                catch_up(&self.commits.get_or_create(&[("what", label)]), value);
+            }
+            let seconds = observed.commit_micros as f64 / 1e6;
+            let now = self.commit_seconds.get();
+            if seconds > now {
+                self.commit_seconds.inc_by(seconds - now);
             }
         }
         let mut out = String::new();

@@ -27,7 +27,7 @@ use tidings_domain::{ConvId, DeviceId, UserId};
 pub use body::{BodyLimits, CheckedBody, References};
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
-pub use pipeline::{CommitPipeline, Draft, PendingAck, PipelineConfig};
+pub use pipeline::{CommitPipeline, Draft, PendingAck, PipelineConfig, PipelineStats};
 pub use receipts::ReadList;
 
 use crate::clock::now_ms;
@@ -380,6 +380,11 @@ impl MessagingService {
             recipients,
         })?;
         pending.wait().await
+    }
+
+    /// The commit pipeline's counters (batches, messages, insert time, failures).
+    pub fn pipeline_stats(&self) -> &PipelineStats {
+        self.pipeline.stats()
     }
 
     /// The highest committed seq of a conversation.

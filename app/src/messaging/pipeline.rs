@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::{Ack, Message, generate_msg_id};
@@ -71,6 +72,22 @@ impl PendingAck {
 #[derive(Clone)]
 pub struct CommitPipeline {
     shards: Arc<Vec<mpsc::Sender<Pending>>>,
+    stats: Arc<PipelineStats>,
+}
+
+/// What the writers did since start, for `/metrics`: plain atomics, one add per batch.
+#[derive(Debug, Default)]
+pub struct PipelineStats {
+    /// Batches that reached the database.
+    pub batches: AtomicU64,
+    /// Messages written in them.
+    pub messages: AtomicU64,
+    /// Time spent in the batch inserts, in microseconds.
+    pub append_micros: AtomicU64,
+    /// Batch inserts or seq allocations that failed (their sends answered `busy`).
+    pub failures: AtomicU64,
+    /// Sends refused at once because a writer's queue was full (`busy`).
+    pub refused_full: AtomicU64,
 }
 
 struct Writer {
@@ -79,6 +96,7 @@ struct Writer {
     seqs: Arc<dyn SeqAllocator>,
     pushes: mpsc::Sender<Delivery>,
     max_batch: usize,
+    stats: Arc<PipelineStats>,
 }
 
 impl CommitPipeline {
@@ -90,6 +108,7 @@ impl CommitPipeline {
         notifier: Arc<dyn Notifier>,
         config: PipelineConfig,
     ) -> Self {
+        let stats = Arc::new(PipelineStats::default());
         let shards = (0..config.shards.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
@@ -100,13 +119,19 @@ impl CommitPipeline {
                     seqs: seqs.clone(),
                     pushes: push_tx,
                     max_batch: config.max_batch.max(1),
+                    stats: stats.clone(),
                 };
                 tokio::spawn(writer.run(rx));
                 tokio::spawn(push_loop(push_rx, notifier.clone()));
                 tx
             })
             .collect();
-        Self { shards: Arc::new(shards) }
+        Self { shards: Arc::new(shards), stats }
+    }
+
+    /// The writers' counters.
+    pub fn stats(&self) -> &PipelineStats {
+        &self.stats
     }
 
     /// Queues a send. Queueing order is commit order within a conversation.
@@ -116,7 +141,10 @@ impl CommitPipeline {
         let idx = usize::try_from(h.finish() % self.shards.len() as u64).unwrap_or(0);
         let (reply, rx) = oneshot::channel();
         self.shards[idx].try_send(Pending { draft, reply }).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => AppError::Busy,
+            mpsc::error::TrySendError::Full(_) => {
+                self.stats.refused_full.fetch_add(1, Ordering::Relaxed);
+                AppError::Busy
+            }
             mpsc::error::TrySendError::Closed(_) => AppError::Internal("commit pipeline stopped".into()),
         })?;
         Ok(PendingAck(rx))
@@ -172,7 +200,10 @@ impl Writer {
         let wanted: Vec<(ConvId, u64)> = count_by_conv(&leaders).into_iter().collect();
         match self.seqs.allocate_many(&wanted).await {
             Ok(firsts) => next_seq.extend(wanted.into_iter().map(|(conv, _)| conv).zip(firsts)),
-            Err(e) => tracing::error!(error = %e, "seq allocation failed"),
+            Err(e) => {
+                self.stats.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, "seq allocation failed");
+            }
         }
         let mut committed = Vec::with_capacity(leaders.len());
         for leader in leaders {
@@ -186,6 +217,10 @@ impl Writer {
         }
         let checked = started.elapsed();
         let appended = self.store.append(&messages).await;
+        let append_us = u64::try_from((started.elapsed() - checked).as_micros()).unwrap_or(u64::MAX);
+        self.stats.batches.fetch_add(1, Ordering::Relaxed);
+        self.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
+        self.stats.append_micros.fetch_add(append_us, Ordering::Relaxed);
         tracing::debug!(
             size,
             dedupe_and_seq_us = checked.as_micros() as u64,
@@ -199,6 +234,7 @@ impl Writer {
                 self.recover_duplicates(committed, messages).await;
             }
             Err(e) => {
+                self.stats.failures.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %e, "batch commit failed");
                 for leader in committed {
                     reply_all(leader.replies, Err(AppError::Busy));

@@ -77,7 +77,12 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
         [read(&s.delivered), read(&s.failed), read(&s.dropped)]
     });
+    let p = state.messaging.pipeline_stats();
+    let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    let commits = [read(&p.batches), read(&p.messages), read(&p.failures), read(&p.refused_full)];
     let observed = Observed {
+        commits,
+        commit_micros: read(&p.append_micros),
         connections: state.hub.device_count() as u64,
         ready: state.readiness.check().await.is_ok(),
         pushes,

@@ -60,6 +60,10 @@ async fn metrics_count_connections_frames_sends_and_refusals(backend: Backend) {
     assert_eq!(grew("tidings_ack_latency_seconds_count"), 4.0);
     assert!(grew("tidings_pushes_total") >= 3.0, "three messages pushed to bob: {after}");
     assert!(grew("tidings_http_requests_total{status=\"4xx\"}") >= 1.0);
+    assert_eq!(grew("tidings_commits_total{what=\"messages\"}"), 3.0, "the duplicate is not written again");
+    assert!(grew("tidings_commits_total{what=\"batches\"}") >= 1.0);
+    assert!(grew("tidings_commit_seconds_total") > 0.0);
+    assert_eq!(sample(&after, "tidings_commits_total{what=\"failed_batches\"}"), 0.0);
 
     a.close().await;
     b.close().await;

@@ -48,6 +48,8 @@ use crate::{background, rest};
 pub struct Application {
     port: u16,
     server: Server,
+    /// Set when this process owns SIGTERM/SIGINT: they start a graceful drain.
+    drain: Option<crate::drain::Shutdown>,
 }
 
 /// `/readyz`: the database, and in cluster mode Redis and the broker connection.
@@ -413,7 +415,11 @@ impl Application {
             TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
         let addr = listener.local_addr()?;
         let json = rest::extract::json_config(l.max_http_body_bytes);
+        let drain = Arc::new(crate::drain::Drain::default());
+        let routes_registry = routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>);
+        let drain_hub = hub.clone();
         let state = web::Data::new(AppState {
+            drain: drain.clone(),
             accounts: Arc::new(accounts),
             messaging,
             social: Arc::new(social),
@@ -421,7 +427,7 @@ impl Application {
             hub,
             settings: Arc::new(settings.clone()),
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
-            routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
+            routes: routes_registry.clone(),
             presence: routing.presence.clone(),
             presence_events: Arc::new(PresenceService::new(routing.presence.clone(), notifier.clone())),
             limiter: routing.limiter.clone(),
@@ -468,13 +474,13 @@ impl Application {
                 .configure(ws::routes)
                 .default_service(web::to(rest::not_found))
         })
-        .shutdown_timeout(10)
+        // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when the
+        // server stops and in-flight HTTP requests finish.
+        .disable_signals()
+        .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
         .listen(listener)?;
         if let Some(n) = settings.workers {
             server = server.workers(n);
-        }
-        if !handle_signals {
-            server = server.disable_signals();
         }
         let mode = if settings.is_sqlite() {
             "embedded (SQLite, in-process routing)"
@@ -482,7 +488,15 @@ impl Application {
             "single instance (external database)"
         };
         tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode, "tidings listening on http://{addr} (WebSocket at ws://{addr}/ws)");
-        Ok(Self { port: addr.port(), server: server.run() })
+        let server = server.run();
+        let drain = handle_signals.then(|| crate::drain::Shutdown {
+            drain,
+            hub: drain_hub,
+            routes: routes_registry,
+            server: server.handle(),
+            timeout: Duration::from_secs(settings.drain.timeout_secs),
+        });
+        Ok(Self { port: addr.port(), server, drain })
     }
 
     /// The bound port.
@@ -495,9 +509,19 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (signal or handle).
+    /// Serves until stopped: by a handle, or (when built with signals) by SIGTERM/SIGINT, which
+    /// drain the instance first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some(shutdown) = self.drain else { return self.server.await };
+        let server = self.server;
+        tokio::pin!(server);
+        tokio::select! {
+            done = &mut server => return done,
+            () = crate::drain::signalled() => {}
+        }
+        // The drain stops the server; keep polling it meanwhile so it can shut down.
+        let (done, ()) = tokio::join!(server, crate::drain::run(shutdown));
+        done
     }
 }
 

@@ -72,6 +72,8 @@ pub struct Shutdown {
     pub server: ServerHandle,
     /// The whole drain's budget.
     pub timeout: Duration,
+    /// End the process when the budget is spent (a server that owns its process).
+    pub exit_on_overrun: bool,
 }
 
 /// Waits for SIGTERM or SIGINT.
@@ -107,7 +109,9 @@ pub async fn run(s: Shutdown) {
         timeout_secs = s.timeout.as_secs(),
         "draining: no new connections; clients told to reconnect"
     );
-    spawn_watchdog(s.timeout);
+    if s.exit_on_overrun {
+        spawn_watchdog(s.timeout);
+    }
     s.server.pause().await;
     let phase = s.timeout.mul_f64(0.75);
     while s.hub.device_count() > 0 && started.elapsed() < phase {

@@ -48,8 +48,13 @@ use crate::{background, rest};
 pub struct Application {
     port: u16,
     server: Server,
-    /// Set when this process owns SIGTERM/SIGINT: they start a graceful drain.
-    drain: Option<crate::drain::Shutdown>,
+    /// The graceful drain, started by SIGTERM/SIGINT when this process owns them, or by
+    /// [`Application::drain_trigger`].
+    drain: crate::drain::Shutdown,
+    /// Whether SIGTERM/SIGINT are listened for.
+    handle_signals: bool,
+    /// Starts the drain without a signal (tests, embedding).
+    trigger: Arc<tokio::sync::Notify>,
 }
 
 /// `/readyz`: the database, and in cluster mode Redis and the broker connection.
@@ -489,14 +494,17 @@ impl Application {
         };
         tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode, "tidings listening on http://{addr} (WebSocket at ws://{addr}/ws)");
         let server = server.run();
-        let drain = handle_signals.then(|| crate::drain::Shutdown {
+        let drain = crate::drain::Shutdown {
             drain,
             hub: drain_hub,
             routes: routes_registry,
             server: server.handle(),
             timeout: Duration::from_secs(settings.drain.timeout_secs),
-        });
-        Ok(Self { port: addr.port(), server, drain })
+            // Only a process that owns its signals may end itself; an embedded server may not.
+            exit_on_overrun: handle_signals,
+        };
+        let trigger = Arc::new(tokio::sync::Notify::new());
+        Ok(Self { port: addr.port(), server, drain, handle_signals, trigger })
     }
 
     /// The bound port.
@@ -509,15 +517,20 @@ impl Application {
         self.server.handle()
     }
 
+    /// Starts a graceful drain when notified, as SIGTERM does (without ending the process).
+    pub fn drain_trigger(&self) -> Arc<tokio::sync::Notify> {
+        self.trigger.clone()
+    }
+
     /// Serves until stopped: by a handle, or (when built with signals) by SIGTERM/SIGINT, which
     /// drain the instance first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some(shutdown) = self.drain else { return self.server.await };
-        let server = self.server;
+        let Self { server, drain: shutdown, handle_signals, trigger, .. } = self;
         tokio::pin!(server);
         tokio::select! {
             done = &mut server => return done,
-            () = crate::drain::signalled() => {}
+            () = crate::drain::signalled(), if handle_signals => {}
+            () = trigger.notified() => {}
         }
         // The drain stops the server; keep polling it meanwhile so it can shut down.
         let (done, ()) = tokio::join!(server, crate::drain::run(shutdown));
@@ -549,6 +562,7 @@ pub fn runtime_system() -> actix_web::rt::SystemRunner {
 pub struct BackgroundServer {
     port: u16,
     handle: ServerHandle,
+    trigger: Arc<tokio::sync::Notify>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -560,7 +574,7 @@ impl BackgroundServer {
             runtime_system().block_on(async move {
                 match Application::build_with(settings, false).await {
                     Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle())));
+                        let _ = tx.send(Ok((app.port(), app.handle(), app.drain_trigger())));
                         if let Err(e) = app.run_until_stopped().await {
                             tracing::error!(error = %e, "server stopped with an error");
                         }
@@ -571,13 +585,22 @@ impl BackgroundServer {
                 }
             });
         })?;
-        let (port, handle) = rx.recv().context("server thread died during start-up")??;
-        Ok(Self { port, handle, thread: Some(thread) })
+        let (port, handle, trigger) = rx.recv().context("server thread died during start-up")??;
+        Ok(Self { port, handle, trigger, thread: Some(thread) })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Drains as on SIGTERM (clients told to reconnect, accepted sends acked, sockets closed with
+    /// 1012, routes removed) and waits for the server thread to end.
+    pub async fn drain(mut self) {
+        self.trigger.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
     }
 
     /// Stops accepting, closes connections and waits for the server thread to end, so the

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tidings_tests::Backend;
 use tidings_tests::client::{Closed, Login, WsClient, direct};
 use tidings_tests::processes::{ClusterProcesses, Instance, spawn_embedded};
+use tidings_tests::{Backend, both_modes, spawn_server_on_with};
 use tokio::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
@@ -292,4 +292,67 @@ async fn a_rolling_restart_of_two_instances_loses_and_duplicates_no_acked_messag
     }
     // Each drain told the senders connected to it (all of them, over the two restarts).
     assert!(told >= SENDERS, "reconnect frames seen: {told}");
+}
+
+fn drain_quickly(s: &mut tidings_tests::Settings) {
+    s.drain.timeout_secs = 5;
+    s.drain.reconnect_hint = Some("http://127.0.0.1:9, http://127.0.0.1:10".into());
+}
+
+both_modes!(a_drained_server_acks_what_it_accepted_and_the_rest_lands_elsewhere_once);
+async fn a_drained_server_acks_what_it_accepted_and_the_rest_lands_elsewhere_once(backend: Backend) {
+    let mut srv = spawn_server_on_with(backend, drain_quickly).await;
+    let peer = srv.peer().await;
+    let alice = srv.api.user("alice", "a1").await;
+    let bob = srv.api.user("bob", "b1").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let mut a_ws = WsClient::connect(&srv.ws_url(), &alice.access_token).await;
+    const N: usize = 120;
+    for i in 0..N {
+        a_ws.send_text(&conv, &format!("m-{i}"), &format!("burst {i}")).await;
+    }
+    let first = a_ws.expect("ack").await;
+    let reader = tokio::spawn(async move { a_ws.frames_until_closed().await });
+    srv.drain().await;
+    let (mut frames, how) = reader.await.unwrap();
+    frames.insert(0, first);
+    assert_eq!(how, Closed::Code(1012));
+    let r = frames.iter().find(|f| f["type"] == "reconnect").unwrap_or_else(|| panic!("no reconnect: {frames:?}"));
+    assert!(["http://127.0.0.1:9", "http://127.0.0.1:10"].contains(&r["url"].as_str().unwrap()), "a hinted url: {r}");
+    let acked: BTreeMap<String, u64> = frames
+        .iter()
+        .filter(|f| f["type"] == "ack")
+        .map(|f| (f["client_msg_id"].as_str().unwrap().to_owned(), f["seq"].as_u64().unwrap()))
+        .collect();
+    let refused = frames.iter().filter(|f| f["type"] == "error" && f["code"] == "draining").count();
+    assert_eq!(frames.len(), 1 + acked.len() + refused, "only reconnect, acks and refusals: {frames:?}");
+
+    // The client goes elsewhere (the peer in a cluster, the restarted server otherwise) and
+    // resends everything not acked, with the same ids.
+    let (srv, api, url) = match &peer {
+        Some(p) => (srv, p.api.clone(), p.ws_url()),
+        None => {
+            let srv = srv.restart().await;
+            let (api, url) = (srv.api.clone(), srv.ws_url());
+            (srv, api, url)
+        }
+    };
+    let mut ws = WsClient::connect(&url, &alice.access_token).await;
+    let unacked: Vec<usize> = (0..N).filter(|i| !acked.contains_key(&format!("m-{i}"))).collect();
+    for i in &unacked {
+        ws.send_text(&conv, &format!("m-{i}"), &format!("burst {i}")).await;
+    }
+    for _ in &unacked {
+        let (ack, _) = ws.wait_for("ack").await;
+        assert_eq!(ack["duplicate"], false, "nothing unacked was stored: {ack}");
+    }
+    let history = api.all_messages(&alice, &conv).await;
+    let cmids: Vec<String> = history.iter().map(|m| m["client_msg_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(cmids, (0..N).map(|i| format!("m-{i}")).collect::<Vec<_>>(), "every message once, in order");
+    for m in &history {
+        if let Some(seq) = acked.get(m["client_msg_id"].as_str().unwrap()) {
+            assert_eq!(m["seq"].as_u64(), Some(*seq), "acked seqs hold");
+        }
+    }
+    drop(srv);
 }

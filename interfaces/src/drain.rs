@@ -146,3 +146,43 @@ fn spawn_watchdog(budget: Duration) {
         tracing::error!(error = %e, "could not start the drain watchdog");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(hint: Option<&str>, spread: u64, conn: u64) -> (Option<String>, u64) {
+        let s = DrainSettings { reconnect_hint: hint.map(str::to_owned), reconnect_spread_ms: spread, timeout_secs: 5 };
+        match reconnect_frame(&s, conn) {
+            ServerFrame::Reconnect { reason, url, after_ms } => {
+                assert_eq!(reason, "draining");
+                (url, after_ms)
+            }
+            other => panic!("not a reconnect frame: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn connections_are_spread_over_the_hints_and_in_time() {
+        let urls: Vec<Option<String>> = (0..4).map(|c| frame(Some("http://a:1,http://b:2"), 500, c).0).collect();
+        let a = Some("http://a:1".to_owned());
+        let b = Some("http://b:2".to_owned());
+        assert_eq!(urls, vec![a.clone(), b.clone(), a, b]);
+        assert_eq!(frame(None, 500, 7).0, None);
+        let waits: Vec<u64> = (0..64).map(|c| frame(None, 500, c).1).collect();
+        assert!(waits.iter().all(|w| *w < 500), "{waits:?}");
+        assert!(waits.iter().any(|w| *w != waits[0]), "spread out: {waits:?}");
+        assert_eq!(frame(None, 0, 3).1, 0);
+    }
+
+    #[test]
+    fn the_flag_is_seen_by_watchers_made_before_and_after() {
+        let drain = Drain::default();
+        let before = drain.watch();
+        assert!(!drain.is_draining());
+        assert!(drain.begin());
+        assert!(!drain.begin(), "only the first call begins it");
+        assert!(before.has_changed().unwrap_or(false));
+        assert!(drain.watch().has_changed().unwrap_or(false), "a late watcher sees it at once");
+    }
+}

@@ -852,6 +852,17 @@ mod tests {
     }
 
     #[test]
+    fn drain_settings_are_checked() {
+        assert!(with(|s| s.drain.reconnect_hint = Some("https://a:1, http://b:2".into())).is_ok());
+        let hints = DrainSettings { reconnect_hint: Some(" https://a:1 ,, http://b:2 ".into()), ..Default::default() };
+        assert_eq!(hints.hints(), vec!["https://a:1".to_owned(), "http://b:2".to_owned()]);
+        let err = with(|s| s.drain.timeout_secs = 0).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("drain.timeout_secs"), "{err}");
+        let err = with(|s| s.drain.reconnect_hint = Some("ws://a:1".into())).err().map(|e| e.to_string());
+        assert!(err.unwrap_or_default().contains("ws://a:1"));
+    }
+
+    #[test]
     fn mixes_that_cannot_work_are_refused_with_a_reason() {
         let reason = |f: fn(&mut Settings)| with(f).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(reason(|s| s.redis_url = Some("redis://r".into())).contains("needs both"));

@@ -1,8 +1,8 @@
 //! Graceful drain on SIGTERM/SIGINT. The flag is shared by `/readyz` (503 `draining`), the `/ws`
 //! handshake (refused) and every connection loop (which sends `reconnect`, refuses new sends,
 //! writes the acks of the sends it already accepted, then closes with 1012). The sequence in
-//! [`run`] stops accepting, waits for the connections to go, stops the server and removes this
-//! instance's leftover routes, all within `drain.timeout_secs`.
+//! [`run`] stops accepting, waits for the connections to go, stops the server, removes this
+//! instance's leftover routes and closes its broker connection, all within `drain.timeout_secs`.
 
 use std::hash::BuildHasher as _;
 use std::sync::Arc;
@@ -74,6 +74,8 @@ pub struct Shutdown {
     pub timeout: Duration,
     /// End the process when the budget is spent (a server that owns its process).
     pub exit_on_overrun: bool,
+    /// The broker connection (cluster mode), closed last so pushes flow while clients drain.
+    pub bus: Option<tidings_infrastructure::cluster::AmqpBus>,
 }
 
 /// Waits for SIGTERM or SIGINT.
@@ -97,7 +99,8 @@ pub async fn signalled() {
 
 /// Runs the drain: stop accepting, tell every client to reconnect, wait (at most three quarters
 /// of the budget) for the connections to finish their acks and close, stop the server (in-flight
-/// HTTP requests finish), then remove this instance's routes that are left. A watchdog ends the
+/// HTTP requests finish), then remove this instance's routes that are left and stop consuming
+/// from the broker. A watchdog ends the
 /// process (exit 0) when the budget is spent, whatever clients or workers do.
 pub async fn run(s: Shutdown) {
     if !s.drain.begin() {
@@ -123,6 +126,9 @@ pub async fn run(s: Shutdown) {
     }
     s.server.stop(true).await;
     forget_routes(&s.hub, s.routes.as_deref()).await;
+    if let Some(bus) = &s.bus {
+        bus.close().await;
+    }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "drained");
 }
 

@@ -423,6 +423,7 @@ impl Application {
         let drain = Arc::new(crate::drain::Drain::default());
         let routes_registry = routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>);
         let drain_hub = hub.clone();
+        let drain_bus = routing.bus.clone();
         let state = web::Data::new(AppState {
             drain: drain.clone(),
             accounts: Arc::new(accounts),
@@ -502,6 +503,7 @@ impl Application {
             timeout: Duration::from_secs(settings.drain.timeout_secs),
             // Only a process that owns its signals may end itself; an embedded server may not.
             exit_on_overrun: handle_signals,
+            bus: drain_bus,
         };
         let trigger = Arc::new(tokio::sync::Notify::new());
         Ok(Self { port: addr.port(), server, drain, handle_signals, trigger })

@@ -265,6 +265,8 @@ async fn a_rolling_restart_of_two_instances_loses_and_duplicates_no_acked_messag
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let took = terminate_and_expect_clean_exit(&mut c.instances[i]);
         eprintln!("instance {i} drained and exited in {took:?}");
+        let log = c.instances[i].log();
+        assert!(log.contains("broker connection closed (shutting down)"), "the consumer stopped:\n{log}");
         c.instances[i].restart();
         urls.lock().unwrap()[i] = c.at(i).ws_url();
         let (status, _) = c.at(i).api.call("GET", "/readyz", None, None).await;

@@ -276,7 +276,9 @@ pub async fn admin_create(
 
 impl Application {
     /// Creates the data dir, loads or creates the signing key, migrates storage, wires the
-    /// services and binds `settings.http_addr`. Must run inside an actix system.
+    /// services and binds `settings.http_addr`. Must run inside an actix system. The server owns
+    /// the process's SIGTERM/SIGINT: they start a graceful drain, which ends the process (exit 0)
+    /// if it overruns `drain.timeout_secs`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with(settings, true).await
     }

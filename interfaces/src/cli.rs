@@ -47,6 +47,8 @@ Settings (defaults < tidings.toml or --config < environment):
   TIDINGS_MEDIA__MAX_VOICE_BYTES [10485760]  TIDINGS_MEDIA__MAX_VIDEO_BYTES [209715200]
   TIDINGS_MEDIA__THUMBNAIL_SIDE [256]  TIDINGS_MEDIA__S3_ENDPOINT / __S3_BUCKET / __S3_REGION [us-east-1]
   TIDINGS_MEDIA__S3_ACCESS_KEY_ID / __S3_SECRET_ACCESS_KEY / __S3_ALLOW_HTTP [false] / __S3_PREFIX
+  TIDINGS_DRAIN__TIMEOUT_SECS [20]  TIDINGS_DRAIN__RECONNECT_HINT (URL, or URLs comma-separated)
+  TIDINGS_DRAIN__RECONNECT_SPREAD_MS [1000]   (SIGTERM/SIGINT: graceful drain, then exit 0)
 Cluster mode = TIDINGS_DATABASE_URL (MySQL-compatible) + TIDINGS_REDIS_URL + TIDINGS_AMQP_URL
 + TIDINGS_SIGNING_KEY shared by all instances.
 See docs/operations.md for what each one does.";

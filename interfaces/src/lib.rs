@@ -4,6 +4,7 @@
 
 pub mod background;
 pub mod cli;
+pub mod drain;
 pub mod error;
 pub mod gateway;
 pub mod metrics;

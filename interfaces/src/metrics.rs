@@ -22,8 +22,8 @@ type Labels = [(&'static str, &'static str); 1];
 /// Frame types clients send (`frames_in`), plus `invalid` for frames that did not decode.
 const FRAMES_IN: [&str; 8] = ["send", "sync", "read", "recall", "ping", "presence_sub", "typing", "invalid"];
 /// Frame types written as direct answers on a connection (`frames_out`; pushes are counted apart).
-const FRAMES_OUT: [&str; 10] =
-    ["ack", "msg", "sync_result", "read", "error", "pong", "presence", "typing", "kicked", "other"];
+const FRAMES_OUT: [&str; 11] =
+    ["ack", "msg", "sync_result", "read", "error", "pong", "presence", "typing", "kicked", "reconnect", "other"];
 
 /// The instance's metrics.
 pub struct Metrics {
@@ -263,6 +263,7 @@ fn server_kind(f: &ServerFrame) -> &'static str {
         ServerFrame::Presence { .. } => "presence",
         ServerFrame::Typing { .. } => "typing",
         ServerFrame::Kicked { .. } => "kicked",
+        ServerFrame::Reconnect { .. } => "reconnect",
         #[allow(unreachable_patterns)]
         _ => "other",
     }

@@ -63,6 +63,43 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// Media uploads and where their bytes live.
     pub media: MediaSettings,
+    /// Graceful shutdown on SIGTERM/SIGINT.
+    pub drain: DrainSettings,
+}
+
+/// Graceful drain: on SIGTERM/SIGINT the instance stops accepting, tells its clients where to
+/// reconnect, acks what it accepted, and exits within `timeout_secs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DrainSettings {
+    /// The whole drain, signal to exit, takes at most this long (clients that do not close are cut).
+    pub timeout_secs: u64,
+    /// Where clients should reconnect: one base URL (`https://chat.example.com`, a load balancer)
+    /// or several, comma-separated (other instances; each connection is given one of them).
+    /// Unset: clients pick their next configured server.
+    pub reconnect_hint: Option<String>,
+    /// `reconnect` frames ask clients to wait a random 0..this many ms, so they come back spread out.
+    pub reconnect_spread_ms: u64,
+}
+
+impl Default for DrainSettings {
+    fn default() -> Self {
+        Self { timeout_secs: 20, reconnect_hint: None, reconnect_spread_ms: 1000 }
+    }
+}
+
+impl DrainSettings {
+    /// The hinted URLs, trimmed, empty entries dropped.
+    pub fn hints(&self) -> Vec<String> {
+        self.reconnect_hint
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 /// Protection at the door: IP allow/deny lists, proxies trusted for `X-Forwarded-For`, auth rate
@@ -513,6 +550,7 @@ impl Default for Settings {
             push: PushSettings::default(),
             retention: RetentionSettings::default(),
             media: MediaSettings::default(),
+            drain: DrainSettings::default(),
         }
     }
 }
@@ -707,6 +745,13 @@ impl Settings {
         if m.max_image_bytes == 0 || m.max_file_bytes == 0 || m.max_voice_bytes == 0 || m.max_video_bytes == 0 {
             return Err(SettingsError("media.max_*_bytes must be positive".into()));
         }
+        let d = &self.drain;
+        if d.timeout_secs == 0 {
+            return Err(SettingsError("drain.timeout_secs must be positive".into()));
+        }
+        if let Some(bad) = d.hints().into_iter().find(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
+            return Err(SettingsError(format!("drain.reconnect_hint: `{bad}` is not an http(s):// URL")));
+        }
         if !(16..=4096).contains(&m.thumbnail_side) {
             return Err(SettingsError("media.thumbnail_side must be 16..=4096".into()));
         }
@@ -812,6 +857,17 @@ mod tests {
             .is_ok(),
             "full cluster"
         );
+    }
+
+    #[test]
+    fn drain_settings_are_checked() {
+        assert!(with(|s| s.drain.reconnect_hint = Some("https://a:1, http://b:2".into())).is_ok());
+        let hints = DrainSettings { reconnect_hint: Some(" https://a:1 ,, http://b:2 ".into()), ..Default::default() };
+        assert_eq!(hints.hints(), vec!["https://a:1".to_owned(), "http://b:2".to_owned()]);
+        let err = with(|s| s.drain.timeout_secs = 0).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("drain.timeout_secs"), "{err}");
+        let err = with(|s| s.drain.reconnect_hint = Some("ws://a:1".into())).err().map(|e| e.to_string());
+        assert!(err.unwrap_or_default().contains("ws://a:1"));
     }
 
     #[test]

@@ -48,6 +48,13 @@ use crate::{background, rest};
 pub struct Application {
     port: u16,
     server: Server,
+    /// The graceful drain, started by SIGTERM/SIGINT when this process owns them, or by
+    /// [`Application::drain_trigger`].
+    drain: crate::drain::Shutdown,
+    /// Whether SIGTERM/SIGINT are listened for.
+    handle_signals: bool,
+    /// Starts the drain without a signal (tests, embedding).
+    trigger: Arc<tokio::sync::Notify>,
 }
 
 /// `/readyz`: the database, and in cluster mode Redis and the broker connection.
@@ -269,7 +276,9 @@ pub async fn admin_create(
 
 impl Application {
     /// Creates the data dir, loads or creates the signing key, migrates storage, wires the
-    /// services and binds `settings.http_addr`. Must run inside an actix system.
+    /// services and binds `settings.http_addr`. Must run inside an actix system. The server owns
+    /// the process's SIGTERM/SIGINT: they start a graceful drain, which ends the process (exit 0)
+    /// if it overruns `drain.timeout_secs`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with(settings, true).await
     }
@@ -413,7 +422,12 @@ impl Application {
             TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
         let addr = listener.local_addr()?;
         let json = rest::extract::json_config(l.max_http_body_bytes);
+        let drain = Arc::new(crate::drain::Drain::default());
+        let routes_registry = routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>);
+        let drain_hub = hub.clone();
+        let drain_bus = routing.bus.clone();
         let state = web::Data::new(AppState {
+            drain: drain.clone(),
             accounts: Arc::new(accounts),
             messaging,
             social: Arc::new(social),
@@ -421,7 +435,7 @@ impl Application {
             hub,
             settings: Arc::new(settings.clone()),
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
-            routes: routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>),
+            routes: routes_registry.clone(),
             presence: routing.presence.clone(),
             presence_events: Arc::new(PresenceService::new(routing.presence.clone(), notifier.clone())),
             limiter: routing.limiter.clone(),
@@ -468,13 +482,13 @@ impl Application {
                 .configure(ws::routes)
                 .default_service(web::to(rest::not_found))
         })
-        .shutdown_timeout(10)
+        // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when the
+        // server stops and in-flight HTTP requests finish.
+        .disable_signals()
+        .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
         .listen(listener)?;
         if let Some(n) = settings.workers {
             server = server.workers(n);
-        }
-        if !handle_signals {
-            server = server.disable_signals();
         }
         let mode = if settings.is_sqlite() {
             "embedded (SQLite, in-process routing)"
@@ -482,7 +496,19 @@ impl Application {
             "single instance (external database)"
         };
         tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode, "tidings listening on http://{addr} (WebSocket at ws://{addr}/ws)");
-        Ok(Self { port: addr.port(), server: server.run() })
+        let server = server.run();
+        let drain = crate::drain::Shutdown {
+            drain,
+            hub: drain_hub,
+            routes: routes_registry,
+            server: server.handle(),
+            timeout: Duration::from_secs(settings.drain.timeout_secs),
+            // Only a process that owns its signals may end itself; an embedded server may not.
+            exit_on_overrun: handle_signals,
+            bus: drain_bus,
+        };
+        let trigger = Arc::new(tokio::sync::Notify::new());
+        Ok(Self { port: addr.port(), server, drain, handle_signals, trigger })
     }
 
     /// The bound port.
@@ -495,9 +521,24 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (signal or handle).
+    /// Starts a graceful drain when notified, as SIGTERM does (without ending the process).
+    pub fn drain_trigger(&self) -> Arc<tokio::sync::Notify> {
+        self.trigger.clone()
+    }
+
+    /// Serves until stopped: by a handle, or (when built with signals) by SIGTERM/SIGINT, which
+    /// drain the instance first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self { server, drain: shutdown, handle_signals, trigger, .. } = self;
+        tokio::pin!(server);
+        tokio::select! {
+            done = &mut server => return done,
+            () = crate::drain::signalled(), if handle_signals => {}
+            () = trigger.notified() => {}
+        }
+        // The drain stops the server; keep polling it meanwhile so it can shut down.
+        let (done, ()) = tokio::join!(server, crate::drain::run(shutdown));
+        done
     }
 }
 
@@ -525,6 +566,7 @@ pub fn runtime_system() -> actix_web::rt::SystemRunner {
 pub struct BackgroundServer {
     port: u16,
     handle: ServerHandle,
+    trigger: Arc<tokio::sync::Notify>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -536,7 +578,7 @@ impl BackgroundServer {
             runtime_system().block_on(async move {
                 match Application::build_with(settings, false).await {
                     Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle())));
+                        let _ = tx.send(Ok((app.port(), app.handle(), app.drain_trigger())));
                         if let Err(e) = app.run_until_stopped().await {
                             tracing::error!(error = %e, "server stopped with an error");
                         }
@@ -547,13 +589,22 @@ impl BackgroundServer {
                 }
             });
         })?;
-        let (port, handle) = rx.recv().context("server thread died during start-up")??;
-        Ok(Self { port, handle, thread: Some(thread) })
+        let (port, handle, trigger) = rx.recv().context("server thread died during start-up")??;
+        Ok(Self { port, handle, trigger, thread: Some(thread) })
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Drains as on SIGTERM (clients told to reconnect, accepted sends acked, sockets closed with
+    /// 1012, routes removed) and waits for the server thread to end.
+    pub async fn drain(mut self) {
+        self.trigger.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
     }
 
     /// Stops accepting, closes connections and waits for the server thread to end, so the

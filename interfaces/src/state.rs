@@ -12,6 +12,8 @@ use crate::ws::hub::Hub;
 /// Services and settings, cloned into each worker.
 #[derive(Clone)]
 pub struct AppState {
+    /// Set once SIGTERM/SIGINT started a graceful drain.
+    pub drain: Arc<crate::drain::Drain>,
     /// Accounts and sessions.
     pub accounts: Arc<AccountService>,
     /// Messaging.

@@ -43,7 +43,8 @@ pub(crate) async fn on_frame(inner: &Arc<Inner>, frame: ServerFrame) {
         ServerFrame::Pong {}
         | ServerFrame::Presence { .. }
         | ServerFrame::Typing { .. }
-        | ServerFrame::Kicked { .. } => Ok(()),
+        | ServerFrame::Kicked { .. }
+        | ServerFrame::Reconnect { .. } => Ok(()),
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, "could not apply a server frame");

@@ -66,6 +66,9 @@ async fn drain(inner: &Inner) -> Result<(), SdkError> {
                 let wait = retry_after_ms.unwrap_or(1_000).min(30_000);
                 tokio::time::sleep(Duration::from_millis(wait)).await;
             }
+            // The server is draining: the next connection (elsewhere) kicks the outbox again and
+            // this message goes out there, same client_msg_id.
+            Ok(ServerFrame::Error { code, .. }) if code == "draining" => return Ok(()),
             Ok(ServerFrame::Error { code, .. }) => fail(inner, &item, &code).await?,
             Ok(other) => tracing::warn!(?other, "unexpected answer to send"),
             // No answer in time: the next round sends it again with the same client_msg_id.

@@ -186,6 +186,58 @@ impl WsClient {
         }
     }
 
+    /// Connects, or `None` on any failure (refused, reset, timed out): for clients that expect
+    /// servers to come and go.
+    pub async fn connect_opt(ws_url: &str, token: &str) -> Option<Self> {
+        let url = format!("{ws_url}?token={token}");
+        match tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url)).await {
+            Ok(Ok((ws, _))) => Some(Self { ws, next_id: 0 }),
+            _ => None,
+        }
+    }
+
+    /// Sends a JSON frame; false if the connection is gone.
+    pub async fn try_send(&mut self, frame: Value) -> bool {
+        self.ws.send(Message::text(frame.to_string())).await.is_ok()
+    }
+
+    /// The next text frame within `wait` (`Some(Ok)`), how the connection ended (`Some(Err)`),
+    /// or `None` if nothing came in time.
+    pub async fn recv_within(&mut self, wait: Duration) -> Option<Result<Value, Closed>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return None,
+                Ok(None) | Ok(Some(Err(_))) => return Some(Err(Closed::Dropped)),
+                Ok(Some(Ok(m))) => m,
+            };
+            match msg {
+                Message::Text(t) => {
+                    let frame = serde_json::from_str(t.as_str()).unwrap_or_else(|e| panic!("bad frame: {e}"));
+                    return Some(Ok(frame));
+                }
+                Message::Close(frame) => {
+                    return Some(Err(frame.map_or(Closed::Dropped, |f| Closed::Code(u16::from(f.code)))));
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// Every text frame until the server closes (bounded by [`WAIT`]), and how it closed.
+    pub async fn frames_until_closed(&mut self) -> (Vec<Value>, Closed) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut frames = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.recv_within(left).await {
+                Some(Ok(frame)) => frames.push(frame),
+                Some(Err(how)) => return (frames, how),
+                None => panic!("not closed within {WAIT:?}; frames so far: {frames:?}"),
+            }
+        }
+    }
+
     /// A fresh request id.
     pub fn next_id(&mut self) -> String {
         self.next_id += 1;

@@ -12,3 +12,5 @@ pub mod server;
 pub use backend::Backend;
 pub use client::{Api, Login, WsClient};
 pub use server::{TestServer, spawn_server, spawn_server_on, spawn_server_on_configured, spawn_server_on_with};
+/// The server's settings, for tests that configure a server.
+pub use tidings_interfaces::Settings;

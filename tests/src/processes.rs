@@ -19,6 +19,16 @@ pub struct Instance {
     pub api: Api,
     child: Child,
     log: std::path::PathBuf,
+    /// How it was started, to start it again.
+    launch: Launch,
+}
+
+/// What starting an instance again needs.
+struct Launch {
+    bin: String,
+    env: Vec<(String, String)>,
+    dir: std::path::PathBuf,
+    starts: u32,
 }
 
 impl Instance {
@@ -31,6 +41,39 @@ impl Instance {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// SIGTERM: the server drains (see `drain` in the server) and exits.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("kill: {e}"));
+        assert!(status.success(), "kill -TERM {}", self.id);
+    }
+
+    /// Waits up to `within` for the process to exit; its status and how long the wait took.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<(std::process::ExitStatus, Duration)> {
+        let started = Instant::now();
+        while started.elapsed() < within {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some((status, started.elapsed()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Starts the (exited or killed) instance again with the same settings and data; it listens
+    /// on a new port, which `port`, `api` and `ws_url` then name.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch.starts += 1;
+        let log = self.launch.dir.join(format!("{}.{}.log", self.id, self.launch.starts));
+        self.child = launch(&self.launch, &self.id, &log);
+        self.log = log;
+        self.port = wait_listening(self);
+        self.api = Api::new(format!("http://127.0.0.1:{}", self.port));
     }
 
     /// The process's log so far (for failure messages).
@@ -79,10 +122,38 @@ impl ClusterProcesses {
     }
 }
 
+/// One embedded-mode (SQLite) `tidings` process of the server binary `bin`, with `extra`
+/// environment; the directory holds its data and log and must outlive it.
+pub fn spawn_embedded(bin: &str, extra: &[(&str, &str)]) -> (Instance, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let mut inst = spawn_with(bin, Vec::new(), dir.path(), "solo", extra);
+    inst.port = wait_listening(&mut inst);
+    inst.api = Api::new(format!("http://127.0.0.1:{}", inst.port));
+    (inst, dir)
+}
+
 fn spawn(bin: &str, res: &ClusterResources, dir: &std::path::Path, id: &str, extra: &[(&str, &str)]) -> Instance {
+    spawn_with(bin, res.env(id), dir, id, extra)
+}
+
+fn spawn_with(
+    bin: &str,
+    mut env: Vec<(String, String)>,
+    dir: &std::path::Path,
+    id: &str,
+    extra: &[(&str, &str)],
+) -> Instance {
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let launch_spec = Launch { bin: bin.to_owned(), env, dir: dir.to_owned(), starts: 1 };
     let log = dir.join(format!("{id}.log"));
+    let child = launch(&launch_spec, id, &log);
+    Instance { id: id.to_owned(), port: 0, api: Api::new(String::new()), child, log, launch: launch_spec }
+}
+
+fn launch(l: &Launch, id: &str, log: &std::path::Path) -> Child {
+    let (bin, dir) = (&l.bin, &l.dir);
     let data = dir.join(id);
-    let out = std::fs::File::create(&log).unwrap_or_else(|e| panic!("log file: {e}"));
+    let out = std::fs::File::create(log).unwrap_or_else(|e| panic!("log file: {e}"));
     let err = out.try_clone().unwrap_or_else(|e| panic!("log file: {e}"));
     let mut cmd = Command::new(bin);
     cmd.arg("serve")
@@ -103,14 +174,10 @@ fn spawn(bin: &str, res: &ClusterResources, dir: &std::path::Path, id: &str, ext
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);
-    for (k, v) in res.env(id) {
+    for (k, v) in &l.env {
         cmd.env(k, v);
     }
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().unwrap_or_else(|e| panic!("spawning {id}: {e}"));
-    Instance { id: id.to_owned(), port: 0, api: Api::new(String::new()), child, log }
+    cmd.spawn().unwrap_or_else(|e| panic!("spawning {id}: {e}"))
 }
 
 /// Reads the instance's log until it says where it listens.

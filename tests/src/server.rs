@@ -135,6 +135,14 @@ impl TestServer {
         start(self.data_dir.clone(), self.cluster.clone(), self.configure.clone()).await
     }
 
+    /// Drains the server as SIGTERM would, and waits until it has stopped; [`TestServer::restart`]
+    /// then starts it again on the same data.
+    pub async fn drain(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.drain().await;
+        }
+    }
+
     /// Stops the server.
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {

@@ -73,6 +73,9 @@ pub enum ErrorCode {
     MediaTypeMismatch,
     /// The `Range` header is malformed or outside the blob.
     RangeNotSatisfiable,
+    /// The instance is shutting down: connect to another one (and resend there, same
+    /// client_msg_id).
+    Draining,
 }
 
 impl ErrorCode {
@@ -112,6 +115,7 @@ impl ErrorCode {
             Self::MediaTooLarge => "media_too_large",
             Self::MediaTypeMismatch => "media_type_mismatch",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
+            Self::Draining => "draining",
         }
     }
 }

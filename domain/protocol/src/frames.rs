@@ -180,4 +180,18 @@ pub enum ServerFrame {
         /// `device_limit` or `remote_logout`.
         reason: String,
     },
+    /// The server is going away (a graceful drain before a restart): connect again, to `url`
+    /// when given, after waiting `after_ms`. Sends already accepted are still acked; the socket
+    /// then closes with code 1012. New `send`/`recall` frames get `error` code `draining`.
+    Reconnect {
+        /// `draining`.
+        reason: String,
+        /// Where to connect instead (a server base URL, `http(s)://host:port`), when the server
+        /// knows one; otherwise the client's next server.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// How long to wait before connecting (a random spread, so clients do not all come
+        /// back at the same instant).
+        after_ms: u64,
+    },
 }

@@ -53,6 +53,8 @@ struct Shared {
     channel: RwLock<Option<Channel>>,
     /// Confirms to check, in publish order.
     confirms: mpsc::Sender<lapin::PublisherConfirm>,
+    /// Turns true when the instance shuts down: stop consuming, close, do not reconnect.
+    stop: watch::Sender<bool>,
 }
 
 /// Handle to the instance's broker connection.
@@ -70,7 +72,8 @@ impl AmqpBus {
         first_connect: Duration,
     ) -> Result<Self, StoreError> {
         let (confirm_tx, confirm_rx) = mpsc::channel(4096);
-        let shared = Arc::new(Shared { opts, hub, channel: RwLock::new(None), confirms: confirm_tx });
+        let stop = watch::channel(false).0;
+        let shared = Arc::new(Shared { opts, hub, channel: RwLock::new(None), confirms: confirm_tx, stop });
         tokio::spawn(check_confirms(confirm_rx));
         let (ready_tx, mut ready_rx) = watch::channel(false);
         tokio::spawn(supervise(shared.clone(), ready_tx));
@@ -110,6 +113,20 @@ impl AmqpBus {
         }
     }
 
+    /// Stops consuming and closes the broker connection for good (a draining instance): its
+    /// queue, exclusive to the connection, goes with it; publishes after this are dropped.
+    pub async fn close(&self) {
+        self.shared.stop.send_replace(true);
+        // The consumer clears the channel once the connection is closed; bounded, the process
+        // is about to end anyway.
+        let closed = async {
+            while self.shared.channel.read().await.is_some() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
+    }
+
     /// Whether a broker connection is up right now.
     pub async fn is_connected(&self) -> bool {
         self.shared.channel.read().await.is_some()
@@ -133,8 +150,15 @@ async fn check_confirms(mut rx: mpsc::Receiver<lapin::PublisherConfirm>) {
 /// Keeps a connection up for as long as the process runs.
 async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
     let mut backoff = Duration::from_millis(100);
+    let mut stop = shared.stop.subscribe();
     loop {
+        if *stop.borrow() {
+            *shared.channel.write().await = None;
+            tracing::info!("broker connection closed (shutting down)");
+            return;
+        }
         match run_connection(&shared, &ready).await {
+            Ok(()) if *stop.borrow() => {}
             Ok(()) => {
                 tracing::warn!("broker connection closed; reconnecting");
                 backoff = Duration::from_millis(100);
@@ -142,7 +166,13 @@ async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
             Err(e) => tracing::warn!(error = %e, retry_in = ?backoff, "broker connection failed"),
         }
         *shared.channel.write().await = None;
-        tokio::time::sleep(backoff).await;
+        if *stop.borrow() {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => {}
+        }
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
@@ -192,8 +222,19 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
     *shared.channel.write().await = Some(publish);
     ready.send_replace(true);
     tracing::info!(queue = %opts.queue(), "connected to the broker");
-    while let Some(delivery) = consumer.next().await {
-        let delivery = delivery?;
+    let mut stop = shared.stop.subscribe();
+    loop {
+        let delivery = tokio::select! {
+            next = consumer.next() => match next {
+                Some(delivery) => delivery?,
+                None => break,
+            },
+            () = async { let _ = stop.wait_for(|stopped| *stopped).await; } => {
+                let _ = conn.close(200, "instance shutting down".into()).await;
+                *shared.channel.write().await = None;
+                return Ok(());
+            }
+        };
         match envelope::decode_many(&delivery.data) {
             Some(list) => list.iter().for_each(|d| shared.hub.deliver(d)),
             None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelopes dropped"),

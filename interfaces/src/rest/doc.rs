@@ -40,6 +40,7 @@ pub(crate) const ALL_CODES: &[ErrorCode] = {
         C::MediaTooLarge,
         C::MediaTypeMismatch,
         C::RangeNotSatisfiable,
+        C::Draining,
     ]
 };
 
@@ -82,6 +83,7 @@ pub(crate) fn meaning(code: ErrorCode) -> &'static str {
         }
         C::MediaTypeMismatch => "the upload's bytes do not match its kind or its declared `Content-Type`",
         C::RangeNotSatisfiable => "the `Range` header is malformed, multi-range, or outside the blob",
+        C::Draining => "the instance is shutting down: connect to another one and resend there",
     }
 }
 

@@ -20,7 +20,7 @@ pub(super) struct Api;
 /// Answer of the health probes.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(super) struct Status {
-    /// `ok` (`/healthz`), `ready` or `not_ready` (`/readyz`).
+    /// `ok` (`/healthz`), `ready`, `not_ready` or `draining` (`/readyz`).
     status: &'static str,
     /// With `not_ready`: which dependency failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,10 +47,13 @@ pub(super) async fn healthz() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, description = "Storage (and, in a cluster, Redis and RabbitMQ) answers: `{\"status\":\"ready\"}`.", body = Status),
-        (status = 503, description = "A dependency does not answer: `{\"status\":\"not_ready\",\"reason\":...}`.", body = Status),
+        (status = 503, description = "A dependency does not answer: `{\"status\":\"not_ready\",\"reason\":...}`; or the instance is shutting down (graceful drain): `{\"status\":\"draining\"}`.", body = Status),
     )
 )]
 pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.drain.is_draining() {
+        return HttpResponse::ServiceUnavailable().json(Status { status: "draining", reason: None });
+    }
     match state.readiness.check().await {
         Ok(()) => HttpResponse::Ok().json(Status { status: "ready", reason: None }),
         Err(why) => HttpResponse::ServiceUnavailable().json(Status { status: "not_ready", reason: Some(why) }),

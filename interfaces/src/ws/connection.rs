@@ -49,6 +49,7 @@ pub async fn run(
             last_typing: None,
             last_presence_sub: None,
             closing: reg.close.clone(),
+            draining: false,
         }
         .serve(stream, reg.outbound, reg.close)
         .await;
@@ -90,6 +91,9 @@ struct Connection {
     last_presence_sub: Option<Instant>,
     /// The hub's close requests, watched while a write waits on a full socket.
     closing: tokio::sync::watch::Receiver<Option<CloseReason>>,
+    /// The instance is draining and this client was told to reconnect: new sends are refused,
+    /// and the connection closes once the accepted ones are acked.
+    draining: bool,
 }
 
 fn is_oversize(e: &ProtocolError) -> bool {
@@ -109,6 +113,11 @@ fn ended(close_rx: &tokio::sync::watch::Receiver<Option<CloseReason>>) -> End {
         Some(reason) => End::Closed(Some(reason)),
         None => End::Gone,
     }
+}
+
+/// The close of a drained connection: 1012, service restart.
+fn restart_reason() -> Option<CloseReason> {
+    Some(CloseReason { code: CloseCode::Restart, description: Some("server restart: reconnect".into()) })
 }
 
 fn close(code: CloseCode, why: &str) -> End {
@@ -133,21 +142,27 @@ impl Connection {
         let idle_timeout = Duration::from_secs(ws.idle_timeout_secs);
         let mut last_seen = Instant::now();
         let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
+        let mut drain_rx = self.state.drain.watch();
         loop {
+            if self.draining && acks.is_empty() {
+                // Every send accepted before the drain is acked: flush the pushes and go.
+                return self.flush_and_close(&mut outbound, restart_reason()).await;
+            }
             tokio::select! {
                 biased;
                 changed = close_rx.changed() => {
                     let reason = if changed.is_ok() { close_rx.borrow().clone() } else { None };
-                    // Frames queued before the close (e.g. `kicked`) still go out first, as far
-                    // as the socket takes them.
-                    while let Ok(frame) = outbound.try_recv() {
-                        match tokio::time::timeout(CLOSE_WAIT, self.session.text(frame)).await {
-                            Ok(Ok(())) => {}
-                            Ok(Err(_)) => return End::Gone,
-                            Err(_) => break,
+                    // Frames queued before the close (e.g. `kicked`) still go out first.
+                    return self.flush_and_close(&mut outbound, reason).await;
+                }
+                changed = drain_rx.changed(), if !self.draining => {
+                    if changed.is_ok() && *drain_rx.borrow() {
+                        self.draining = true;
+                        let frame = crate::drain::reconnect_frame(&self.state.settings.drain, self.handle.id);
+                        if !self.write(&frame).await {
+                            return End::Gone;
                         }
                     }
-                    return End::Closed(reason);
                 }
                 Some(frame) = outbound.recv() => {
                     if !self.send_text(frame).await {
@@ -213,6 +228,22 @@ impl Connection {
         }
     }
 
+    /// Writes the pushes still queued, as far as the socket takes them, then ends with `reason`.
+    async fn flush_and_close(
+        &mut self,
+        outbound: &mut tokio::sync::mpsc::Receiver<bytestring::ByteString>,
+        reason: Option<CloseReason>,
+    ) -> End {
+        while let Ok(frame) = outbound.try_recv() {
+            match tokio::time::timeout(CLOSE_WAIT, self.session.text(frame)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return End::Gone,
+                Err(_) => break,
+            }
+        }
+        End::Closed(reason)
+    }
+
     async fn write(&mut self, frame: &ServerFrame) -> bool {
         self.state.metrics.frame_out(frame);
         match serde_json::to_string(frame) {
@@ -254,6 +285,10 @@ impl Connection {
         let c = &self.claims;
         let m = &self.state.messaging;
         match frame {
+            ClientFrame::Send { id, .. } | ClientFrame::Recall { id, .. } if self.draining => {
+                let why = "this instance is shutting down: resend on the new connection (same client_msg_id)";
+                Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::Draining, why.into())))
+            }
             ClientFrame::Send { id, conv, client_msg_id, kind, body } => {
                 if let Err(limited) = self.state.check_send_rate(&c.user_id).await {
                     return Reply::Now(Some(api_error(Some(id), limited)));

@@ -32,6 +32,13 @@ pub async fn entry(
         ApiError::new(ErrorCode::Unauthorized, actix_web::http::StatusCode::UNAUTHORIZED, "missing access token")
     })?;
     let claims = state.accounts.authenticate(&token).await?;
+    if state.drain.is_draining() {
+        return Err(ApiError::new(
+            ErrorCode::Draining,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this instance is shutting down; connect to another one",
+        ));
+    }
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::new(ErrorCode::BadFrame, actix_web::http::StatusCode::BAD_REQUEST, e.to_string()))?;
     // Register (and, in a cluster, publish the route) before answering the upgrade: once the

@@ -22,11 +22,13 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
     let mut index = inner.rest.current();
     let mut attempt = 0u32;
     let mut refreshed = false;
+    // A server named by a `reconnect` frame, tried once before the list.
+    let mut hinted: Option<String> = None;
     loop {
         if *stop.borrow() {
             return;
         }
-        let server = servers[index % servers.len()].clone();
+        let server = hinted.take().unwrap_or_else(|| servers[index % servers.len()].clone());
         attempt += 1;
         inner.state(ConnectionState::Connecting { server: server.clone(), attempt });
         let span = tracing::info_span!("connection", %server, attempt);
@@ -46,6 +48,22 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
                         let _ = inner.sessions.set(None).await;
                         inner.state(ConnectionState::Kicked { reason });
                         return;
+                    }
+                    End::Moved { url, after_ms } => {
+                        tracing::info!(?url, after_ms, "server draining; moving");
+                        inner.state(ConnectionState::Disconnected { reason: "server draining".into() });
+                        match url.as_deref().map(|u| u.trim_end_matches('/')) {
+                            Some(u) => match servers.iter().position(|s| s.trim_end_matches('/') == u) {
+                                Some(i) => index = i,
+                                None => hinted = Some(u.to_owned()),
+                            },
+                            None => index = (index + 1) % servers.len(),
+                        }
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(after_ms)) => {}
+                            _ = stop.changed() => {}
+                        }
+                        continue;
                     }
                     End::Lost(reason) => {
                         tracing::info!(%reason, "connection lost");

@@ -38,6 +38,13 @@ pub(super) enum End {
     Stopped,
     /// The server logged this device out.
     Kicked(String),
+    /// The server is draining: reconnect after `after_ms`, to `url` when it named one.
+    Moved {
+        /// The hinted server base URL.
+        url: Option<String>,
+        /// How long to wait first.
+        after_ms: u64,
+    },
     /// Anything else: reconnect.
     Lost(String),
 }
@@ -79,6 +86,7 @@ pub(super) async fn serve(inner: &Arc<Inner>, ws: Ws, stop: &mut watch::Receiver
     let mut ticker = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
     let mut last_heard = Instant::now();
     let mut kicked: Option<String> = None;
+    let mut moved: Option<(Option<String>, u64)> = None;
     let end = loop {
         tokio::select! {
             _ = stop.changed() => {
@@ -104,6 +112,8 @@ pub(super) async fn serve(inner: &Arc<Inner>, ws: Ws, stop: &mut watch::Receiver
                 match incoming {
                     Some(Ok(WsMessage::Text(text))) => match serde_json::from_str::<ServerFrame>(text.as_str()) {
                         Ok(ServerFrame::Kicked { reason }) => kicked = Some(reason),
+                        // The server closes once our accepted sends are acked; keep reading till then.
+                        Ok(ServerFrame::Reconnect { url, after_ms, .. }) => moved = Some((url, after_ms)),
                         Ok(frame) => crate::receive::on_frame(inner, frame).await,
                         Err(e) => tracing::debug!(error = %e, "ignoring a frame this SDK does not know"),
                     },
@@ -112,10 +122,17 @@ pub(super) async fn serve(inner: &Arc<Inner>, ws: Ws, stop: &mut watch::Receiver
                         if code == CLOSE_KICKED || kicked.is_some() {
                             break End::Kicked(kicked.take().unwrap_or_else(|| "kicked".into()));
                         }
+                        if let Some((url, after_ms)) = moved.take() {
+                            break End::Moved { url, after_ms };
+                        }
                         let why = frame.map(|f| f.reason.to_string()).unwrap_or_default();
                         break End::Lost(format!("closed by server ({code} {why})").trim_end().to_owned());
                     }
                     Some(Ok(_)) => {}
+                    Some(Err(_)) | None if moved.is_some() => {
+                        let (url, after_ms) = moved.take().unwrap_or_default();
+                        break End::Moved { url, after_ms };
+                    }
                     Some(Err(e)) => break End::Lost(e.to_string()),
                     None => break End::Lost("connection closed".into()),
                 }

@@ -395,3 +395,37 @@ async fn history_pages_come_from_the_server_once_then_from_the_store(backend: Ba
     assert!(offline.client.history(conv.clone(), Some(11), 10).await.unwrap().is_empty());
     offline.client.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_reconnect_frame_moves_it_to_the_hinted_address() {
+    let Some(backend) = Backend::cluster("sdk::drain_hint") else { return };
+    // The hint names a proxy that will lead to the second instance, which is not up yet.
+    let hinted = Proxy::start(1).await;
+    let hint = hinted.base();
+    let configure: tidings_tests::server::Configure = std::sync::Arc::new(move |s: &mut tidings_tests::Settings| {
+        s.drain.reconnect_hint = Some(hint.clone());
+        s.drain.timeout_secs = 5;
+    });
+    let mut first = tidings_tests::spawn_server_on_configured(backend, configure).await;
+    let second = first.peer().await.unwrap();
+    hinted.set_upstream(second.port());
+    let bob = second.api.user("bob", "b1").await;
+    let alice = second.api.user("alice", "a-rest").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let first_url = format!("http://127.0.0.1:{}", first.port());
+    let dir = tempfile::tempdir().unwrap();
+    // Only the first instance is configured: the second is known to the SDK through the hint alone.
+    let mut app = App::new(vec![first_url.clone()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    let before = app.client.send_text(conv.clone(), "before".into()).await.unwrap();
+    app.sent(&before.client_msg_id).await;
+
+    first.drain().await;
+    assert_eq!(app.connected().await, hinted.base(), "the SDK follows the reconnect frame's url");
+    let after = app.client.send_text(conv.clone(), "after".into()).await.unwrap();
+    let seq = app.sent(&after.client_msg_id).await;
+    assert_eq!(seq, 2);
+    let server = server_texts(&second.api, &alice, &conv).await;
+    assert_eq!(server, vec![(1, "before".into()), (2, "after".into())]);
+    app.client.shutdown().await;
+}

@@ -12,6 +12,7 @@ mod bad_input;
 mod cluster;
 mod conversation_list;
 mod devices;
+mod drain;
 mod friends;
 mod gateway;
 mod group_commit;

@@ -25,12 +25,11 @@ fn library() -> PathBuf {
         .unwrap_or_else(|| panic!("{name} not found next to {}", exe.display()))
 }
 
-/// Generates the Python module into `dir` and puts the library beside it.
-fn generate_python(dir: &Path) {
-    let lib = library();
+/// Generates `language` bindings of the library into `dir` (as `uniffi-bindgen generate --library` does).
+fn generate(language: uniffi::TargetLanguage, dir: &Path) {
     uniffi::generate(uniffi::GenerateOptions {
-        languages: vec![uniffi::TargetLanguage::Python],
-        source: lib.to_str().unwrap().to_owned().into(),
+        languages: vec![language],
+        source: library().to_str().unwrap().to_owned().into(),
         out_dir: dir.to_str().unwrap().to_owned().into(),
         config_override: None,
         format: false,
@@ -38,8 +37,43 @@ fn generate_python(dir: &Path) {
         metadata_no_deps: true,
     })
     .unwrap();
+}
+
+/// Generates the Python module into `dir` and puts the library beside it.
+fn generate_python(dir: &Path) {
+    generate(uniffi::TargetLanguage::Python, dir);
     assert!(dir.join("tidings.py").exists(), "no tidings.py generated in {}", dir.display());
+    let lib = library();
     std::fs::copy(&lib, dir.join(lib.file_name().unwrap())).unwrap();
+}
+
+/// Kotlin and Swift cannot be compiled here (bindings/README.md), but their generation from
+/// this build's library must work and expose the API: the client's suspend/async calls, the
+/// listener interface and the error type with the server's code.
+#[test]
+fn kotlin_and_swift_are_generated() {
+    let out = tempfile::tempdir().unwrap();
+    generate(uniffi::TargetLanguage::Kotlin, &out.path().join("kotlin"));
+    generate(uniffi::TargetLanguage::Swift, &out.path().join("swift"));
+    let read =
+        |p: &str| std::fs::read_to_string(out.path().join(p)).unwrap_or_else(|e| panic!("{p} was not generated: {e}"));
+    let kotlin = read("kotlin/uniffi/tidings/tidings.kt");
+    for needle in [
+        "suspend fun `login`(",
+        "public interface EventListener",
+        "sealed class TidingsException",
+        "val `code`: kotlin.String",
+    ] {
+        assert!(kotlin.contains(needle), "generated Kotlin lacks {needle:?}");
+    }
+    let swift = read("swift/tidings.swift");
+    for needle in
+        ["func login(username: String, password: String) async throws", "protocol EventListener", "enum TidingsError"]
+    {
+        assert!(swift.contains(needle), "generated Swift lacks {needle:?}");
+    }
+    assert!(read("swift/tidingsFFI.modulemap").contains("tidingsFFI"));
+    assert!(read("swift/tidingsFFI.h").contains("uniffi_tidings_bindings_fn_method_tidingsclient_login"));
 }
 
 /// Runs the script; returns (success, stdout + stderr). Killed after [`SCRIPT_LIMIT`].

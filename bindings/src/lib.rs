@@ -1,1 +1,23 @@
-//! The UniFFI face of the Tidings SDK; filled in by the SDK work.
+//! The UniFFI face of the Tidings SDK (ARCHITECTURE.md §7, bindings/README.md).
+//!
+//! A thin layer over `tidings-sdk` that Kotlin, Swift and Python reach through the generated
+//! bindings: [`TidingsClient`] (an object handed out as `Arc`) with async methods that run on a
+//! tokio runtime this library owns, plain records for messages, conversations and events, one
+//! error enum ([`TidingsError`]), and [`EventListener`], a trait the app implements in its own
+//! language, registered through a cancellable [`Subscription`]. It adds no behaviour of its own:
+//! every call forwards to the SDK.
+
+uniffi::setup_scaffolding!("tidings");
+
+mod client;
+mod config;
+mod error;
+mod events;
+mod records;
+mod runtime;
+
+pub use client::TidingsClient;
+pub use config::{ClientConfig, default_config};
+pub use error::TidingsError;
+pub use events::{ClientEvent, EventListener, Subscription};
+pub use records::{ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus};

@@ -1,0 +1,222 @@
+//! [`TidingsClient`]: the SDK's `Client` as a UniFFI object. Every async method runs the SDK
+//! call on the library's own runtime (`runtime.rs`) and converts its values and errors; nothing
+//! else happens here.
+
+use std::sync::Arc;
+
+use tidings_sdk as sdk;
+
+use crate::TidingsError;
+use crate::config::ClientConfig;
+use crate::events::{EventListener, Forward, Subscription};
+use crate::records::{Conversation, Friend, FriendRequest, Group, GroupMember, Message};
+use crate::runtime::run;
+
+/// The Tidings client: build it with `create`, log in, `connect`, add a listener, send.
+#[derive(uniffi::Object)]
+pub struct TidingsClient {
+    inner: Arc<sdk::Client>,
+}
+
+/// Runs an SDK call on the owned runtime with its own handle to the client, converting the
+/// result into the bindings' types.
+async fn call<T, R, F, Fut>(client: &Arc<sdk::Client>, f: F) -> Result<R, TidingsError>
+where
+    F: FnOnce(Arc<sdk::Client>) -> Fut,
+    Fut: Future<Output = Result<T, sdk::SdkError>> + Send + 'static,
+    T: Into<R>,
+    R: Send + 'static,
+{
+    let fut = f(client.clone());
+    run(async move { fut.await.map(Into::into).map_err(TidingsError::from) }).await
+}
+
+/// Converts every element of a list.
+fn each<A, B: From<A>>(list: Vec<A>) -> Vec<B> {
+    list.into_iter().map(B::from).collect()
+}
+
+#[uniffi::export]
+impl TidingsClient {
+    /// Opens the local store in `config.data_dir` and restores a saved session, if any.
+    #[uniffi::constructor]
+    pub async fn create(config: ClientConfig) -> Result<Arc<Self>, TidingsError> {
+        let inner = run(async move { sdk::Client::new(config.into()).await.map_err(TidingsError::from) }).await?;
+        Ok(Arc::new(Self { inner }))
+    }
+
+    /// Registers a listener for every event; `Subscription.cancel()` removes it.
+    pub fn add_listener(&self, listener: Arc<dyn EventListener>) -> Arc<Subscription> {
+        let id = self.inner.add_listener(Arc::new(Forward(listener)));
+        Arc::new(Subscription::new(&self.inner, id))
+    }
+
+    /// The logged-in user (also after a restart with a saved session).
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.user_id()
+    }
+
+    /// The direct conversation id with `peer` (needs a session).
+    pub fn direct_conversation(&self, peer: String) -> Result<String, TidingsError> {
+        Ok(self.inner.direct_conversation(peer)?)
+    }
+
+    /// Creates an account; returns its user id.
+    pub async fn register(
+        &self,
+        username: String,
+        password: String,
+        display_name: Option<String>,
+    ) -> Result<String, TidingsError> {
+        call(&self.inner, |c| async move { c.register(username, password, display_name).await }).await
+    }
+
+    /// Logs this device in and saves the session; returns the user id.
+    pub async fn login(&self, username: String, password: String) -> Result<String, TidingsError> {
+        call(&self.inner, |c| async move { c.login(username, password).await }).await
+    }
+
+    /// Logs this device out on the server and forgets the session.
+    pub async fn logout(&self) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.logout().await }).await
+    }
+
+    /// Starts the connection and keeps it up in the background.
+    pub async fn connect(&self) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.connect().await }).await
+    }
+
+    /// Closes the connection and stops reconnecting; unsent messages stay in the outbox.
+    pub async fn disconnect(&self) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move {
+            c.disconnect().await;
+            Ok::<(), sdk::SdkError>(())
+        })
+        .await
+    }
+
+    /// Disconnects and closes the store; build a new client to go on.
+    pub async fn shutdown(&self) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move {
+            c.shutdown().await;
+            Ok::<(), sdk::SdkError>(())
+        })
+        .await
+    }
+
+    /// Sends a text message: returned at once with status `Sending`.
+    pub async fn send_text(&self, conv: String, text: String) -> Result<Message, TidingsError> {
+        call(&self.inner, |c| async move { c.send_text(conv, text).await }).await
+    }
+
+    /// Queues a message of any kind (body as a JSON object text); returned with status `Sending`.
+    pub async fn send_message(&self, conv: String, kind: String, body_json: String) -> Result<Message, TidingsError> {
+        call(&self.inner, |c| async move { c.send_message(conv, kind, body_json).await }).await
+    }
+
+    /// Puts a failed message back in the outbox (same client_msg_id).
+    pub async fn retry(&self, client_msg_id: String) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.retry(client_msg_id).await }).await
+    }
+
+    /// An own message by client id, with its current status.
+    pub async fn message_by_client_id(&self, client_msg_id: String) -> Result<Option<Message>, TidingsError> {
+        let found = call(&self.inner, |c| async move { c.message_by_client_id(client_msg_id).await }).await;
+        found.map(|m: Option<sdk::Message>| m.map(Message::from))
+    }
+
+    /// How many messages wait in the outbox.
+    pub async fn outbox_len(&self) -> Result<u64, TidingsError> {
+        call(&self.inner, |c| async move { c.outbox_len().await }).await
+    }
+
+    /// The conversation list from the local store, most recent first, with unread counts.
+    pub async fn conversations(&self) -> Result<Vec<Conversation>, TidingsError> {
+        call(&self.inner, |c| async move { c.conversations().await.map(each) }).await
+    }
+
+    /// One conversation from the local store.
+    pub async fn conversation(&self, conv: String) -> Result<Option<Conversation>, TidingsError> {
+        call(&self.inner, |c| async move { c.conversation(conv).await.map(|o| o.map(Conversation::from)) }).await
+    }
+
+    /// The sum of unread counts.
+    pub async fn total_unread(&self) -> Result<u64, TidingsError> {
+        call(&self.inner, |c| async move { c.total_unread().await }).await
+    }
+
+    /// The sync cursor of a conversation: every message up to it is in the local store.
+    pub async fn cursor(&self, conv: String) -> Result<u64, TidingsError> {
+        call(&self.inner, |c| async move { c.cursor(conv).await }).await
+    }
+
+    /// Up to `limit` (1–200) messages below `before_seq` (the newest when absent), ascending;
+    /// from the store, or from the server where the store has a hole.
+    pub async fn history(
+        &self,
+        conv: String,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Message>, TidingsError> {
+        call(&self.inner, |c| async move { c.history(conv, before_seq, limit).await.map(each) }).await
+    }
+
+    /// Marks everything up to `seq` read (locally at once, then on the server).
+    pub async fn mark_read(&self, conv: String, seq: u64) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.mark_read(conv, seq).await }).await
+    }
+
+    /// Recalls message `seq`.
+    pub async fn recall(&self, conv: String, seq: u64) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.recall(conv, seq).await }).await
+    }
+
+    /// The user's friends.
+    pub async fn friends(&self) -> Result<Vec<Friend>, TidingsError> {
+        call(&self.inner, |c| async move { c.friends().await.map(each) }).await
+    }
+
+    /// Asks `user_id` to be friends, with an optional note.
+    pub async fn send_friend_request(
+        &self,
+        user_id: String,
+        note: Option<String>,
+    ) -> Result<FriendRequest, TidingsError> {
+        call(&self.inner, |c| async move { c.send_friend_request(user_id, note).await }).await
+    }
+
+    /// Friend requests to the user (`incoming`) or from the user, newest first.
+    pub async fn friend_requests(&self, incoming: bool) -> Result<Vec<FriendRequest>, TidingsError> {
+        call(&self.inner, |c| async move { c.friend_requests(incoming).await.map(each) }).await
+    }
+
+    /// Accepts (`true`) or rejects a request made to the user.
+    pub async fn answer_friend_request(&self, request_id: String, accept: bool) -> Result<FriendRequest, TidingsError> {
+        call(&self.inner, |c| async move { c.answer_friend_request(request_id, accept).await }).await
+    }
+
+    /// The user's groups.
+    pub async fn groups(&self) -> Result<Vec<Group>, TidingsError> {
+        call(&self.inner, |c| async move { c.groups().await.map(each) }).await
+    }
+
+    /// Creates a group with the user as owner and `members` as its first members.
+    pub async fn create_group(&self, name: String, members: Vec<String>) -> Result<Group, TidingsError> {
+        call(&self.inner, |c| async move { c.create_group(name, members).await }).await
+    }
+
+    /// Members of a group.
+    pub async fn group_members(&self, group_id: String) -> Result<Vec<GroupMember>, TidingsError> {
+        call(&self.inner, |c| async move { c.group_members(group_id).await.map(each) }).await
+    }
+
+    /// Invites users into a group; returns those who were added.
+    pub async fn invite_to_group(&self, group_id: String, user_ids: Vec<String>) -> Result<Vec<String>, TidingsError> {
+        call(&self.inner, |c| async move { c.invite_to_group(group_id, user_ids).await }).await
+    }
+
+    /// Leaves a group (not for its owner).
+    pub async fn leave_group(&self, group_id: String) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.leave_group(group_id).await }).await
+    }
+}

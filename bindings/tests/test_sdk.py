@@ -1,0 +1,253 @@
+"""The Tidings SDK through its generated Python bindings (ctypes), against a live server.
+
+Run by bindings/tests/python.rs, which generates the `tidings` module into PYTHONPATH and
+starts the server(s). Environment: TIDINGS_SERVER_A and TIDINGS_SERVER_B (base URLs; the same
+server in embedded mode, two instances in cluster mode) and TIDINGS_DATA (a scratch directory).
+Only the standard library is used; every wait is bounded.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import uuid
+
+import tidings as t
+
+SERVER_A = os.environ["TIDINGS_SERVER_A"]
+SERVER_B = os.environ["TIDINGS_SERVER_B"]
+DATA = os.environ["TIDINGS_DATA"]
+PASSWORD = "correct-horse-py"
+WAIT = 20.0  # seconds, longest wait for any one expected event
+
+
+def step(name):
+    print(f"ok: {name}", flush=True)
+
+
+class Recorder(t.EventListener):
+    """Hands events from the SDK's dispatcher thread to the asyncio loop, in order."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.queue = asyncio.Queue()
+        self.pending = []  # received, not yet claimed by a wait
+        self.count = 0
+
+    def on_event(self, event):
+        self.count += 1
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+
+    async def wait(self, what, match):
+        """Claims the first unclaimed event for which match(event) holds; fails after WAIT."""
+        deadline = self.loop.time() + WAIT
+        while True:
+            for i, event in enumerate(self.pending):
+                if match(event):
+                    return self.pending.pop(i)
+            left = deadline - self.loop.time()
+            if left <= 0:
+                raise AssertionError(f"no {what} within {WAIT}s; unclaimed: {self.pending}")
+            try:
+                self.pending.append(await asyncio.wait_for(self.queue.get(), left))
+            except asyncio.TimeoutError:
+                raise AssertionError(f"no {what} within {WAIT}s; unclaimed: {self.pending}") from None
+
+
+class App:
+    """One user's client with its recorder."""
+
+    def __init__(self, client, recorder, subscription):
+        self.client = client
+        self.events = recorder
+        self.subscription = subscription
+
+    @classmethod
+    async def start(cls, name, server, loop):
+        config = t.default_config([server], os.path.join(DATA, name), f"py-{name}", "desktop")
+        config.heartbeat_secs = 2
+        config.ack_timeout_ms = 3000
+        config.backoff_initial_ms = 50
+        config.backoff_max_ms = 500
+        config.request_timeout_ms = 5000
+        client = await t.TidingsClient.create(config)
+        recorder = Recorder(loop)
+        return cls(client, recorder, client.add_listener(recorder))
+
+    async def connected(self):
+        return await self.events.wait(
+            "connected",
+            lambda e: isinstance(e, t.ClientEvent.CONNECTION)
+            and isinstance(e.state, t.ConnectionState.CONNECTED),
+        )
+
+
+async def story():
+    loop = asyncio.get_running_loop()
+    tag = uuid.uuid4().hex[:10]
+
+    # Record defaults in the generated code are the SDK's.
+    built = t.ClientConfig(servers=[SERVER_A], data_dir="/d", device_id="dev", platform="desktop")
+    assert built == t.default_config([SERVER_A], "/d", "dev", "desktop"), built
+    step("config defaults")
+
+    # Bad input: a refused config is an InvalidInput error, not a crash.
+    try:
+        await t.TidingsClient.create(t.default_config([], os.path.join(DATA, "bad"), "dev", "desktop"))
+        raise AssertionError("an empty server list was accepted")
+    except t.TidingsError.InvalidInput as e:
+        assert "server" in e.detail, e.detail
+    step("bad config refused")
+
+    alice = await App.start("alice", SERVER_A, loop)
+    bob = await App.start("bob", SERVER_B, loop)
+    assert alice.client.user_id() is None
+
+    # Register + login.
+    alice_id = await alice.client.register(f"a{tag}", PASSWORD, "Alice")
+    bob_id = await bob.client.register(f"b{tag}", PASSWORD, None)
+    try:
+        await alice.client.login(f"a{tag}", "wrong-password!")
+        raise AssertionError("a wrong password was accepted")
+    except t.TidingsError.Server as e:
+        assert e.code == "invalid_credentials", e.code
+    try:
+        await alice.client.conversations()
+        raise AssertionError("a call without a session succeeded")
+    except t.TidingsError.NotLoggedIn:
+        pass
+    assert await alice.client.login(f"a{tag}", PASSWORD) == alice_id
+    assert await bob.client.login(f"b{tag}", PASSWORD) == bob_id
+    assert alice.client.user_id() == alice_id
+    step("register + login")
+
+    # Connect.
+    await alice.client.connect()
+    await bob.client.connect()
+    await alice.connected()
+    await bob.connected()
+    step("connect")
+
+    # Send: returned at once as SENDING, then SENT with a seq through the listener.
+    conv = alice.client.direct_conversation(bob_id)
+    assert conv == bob.client.direct_conversation(alice_id)
+    sent = await alice.client.send_text(conv, "hello from python")
+    assert sent.status == t.MessageStatus.SENDING and sent.seq is None, sent
+    acked = await alice.events.wait(
+        "sent status",
+        lambda e: isinstance(e, t.ClientEvent.MESSAGE_STATUS_CHANGED)
+        and e.client_msg_id == sent.client_msg_id
+        and e.status == t.MessageStatus.SENT,
+    )
+    first_seq = acked.seq
+    assert first_seq is not None
+    mine = await alice.client.message_by_client_id(sent.client_msg_id)
+    assert mine.status == t.MessageStatus.SENT and mine.seq == first_seq, mine
+    step("send")
+
+    # Receive through the listener, on the other client (another instance in cluster mode).
+    got = await bob.events.wait(
+        "new message",
+        lambda e: isinstance(e, t.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == sent.client_msg_id,
+    )
+    assert got.message.sender == alice_id and got.message.seq == first_seq
+    assert json.loads(got.message.body) == {"text": "hello from python"}
+    assert got.message.status == t.MessageStatus.RECEIVED
+    step("receive through a listener")
+
+    # Unread counts.
+    await bob.events.wait(
+        "total unread 1", lambda e: isinstance(e, t.ClientEvent.TOTAL_UNREAD_CHANGED) and e.total == 1
+    )
+    assert await bob.client.total_unread() == 1
+    row = await bob.client.conversation(conv)
+    assert row.unread == 1 and row.peer == alice_id and row.last_message.seq == first_seq, row
+    await bob.client.mark_read(conv, first_seq)
+    assert await bob.client.total_unread() == 0
+    await bob.events.wait(
+        "total unread 0", lambda e: isinstance(e, t.ClientEvent.TOTAL_UNREAD_CHANGED) and e.total == 0
+    )
+    await alice.events.wait(
+        "read receipt",
+        lambda e: isinstance(e, t.ClientEvent.READ_RECEIPT) and e.user_id == bob_id and e.seq == first_seq,
+    )
+    step("unread counts and read receipt")
+
+    # Sync: bob is offline while alice sends two more; on reconnect they come by sync.
+    await bob.client.disconnect()
+    more = [await alice.client.send_text(conv, f"while you were away {i}") for i in (1, 2)]
+    for m in more:
+        await alice.events.wait(
+            "sent while bob is away",
+            lambda e, m=m: isinstance(e, t.ClientEvent.MESSAGE_STATUS_CHANGED)
+            and e.client_msg_id == m.client_msg_id
+            and e.status == t.MessageStatus.SENT,
+        )
+    assert await bob.client.cursor(conv) == first_seq
+    await bob.client.connect()
+    await bob.connected()
+    await bob.events.wait(
+        "sync progress",
+        lambda e: isinstance(e, t.ClientEvent.SYNC_PROGRESS) and e.conv == conv and e.to_seq >= first_seq + 2,
+    )
+    for m in more:
+        await bob.events.wait(
+            "synced message",
+            lambda e, m=m: isinstance(e, t.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == m.client_msg_id,
+        )
+    assert await bob.client.cursor(conv) == first_seq + 2
+    assert await bob.client.total_unread() == 2
+    page = await bob.client.history(conv, None, 10)
+    assert [m.seq for m in page] == [first_seq, first_seq + 1, first_seq + 2], page
+    step("sync")
+
+    # Recall: alice recalls her first message; bob sees it through the listener.
+    await alice.client.recall(conv, first_seq + 1)
+    gone = await bob.events.wait(
+        "recall", lambda e: isinstance(e, t.ClientEvent.RECALLED) and e.seq == first_seq + 1
+    )
+    assert gone.by == alice_id and gone.conv == conv
+    page = await bob.client.history(conv, None, 10)
+    recalled = [m for m in page if m.seq == first_seq + 1][0]
+    assert recalled.kind == "recalled" and json.loads(recalled.body) == {}, recalled
+    assert await bob.client.total_unread() == 1
+    try:
+        await bob.client.recall(conv, first_seq)
+        raise AssertionError("bob recalled alice's message")
+    except t.TidingsError.Server as e:
+        assert e.code, e
+    step("recall")
+
+    # A cancelled subscription gets nothing more, while another listener still does.
+    other = Recorder(loop)
+    other_sub = bob.client.add_listener(other)
+    assert bob.subscription.cancel() is True
+    assert bob.subscription.cancel() is False
+    await asyncio.sleep(0.5)  # events queued before the cancel may still be on their way
+    before = bob.events.count
+    last = await alice.client.send_text(conv, "after cancel")
+    await other.wait(
+        "message after cancel",
+        lambda e: isinstance(e, t.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == last.client_msg_id,
+    )
+    await asyncio.sleep(0.5)
+    assert bob.events.count == before, "a cancelled listener still got events"
+    assert other_sub.cancel() is True
+    step("subscription cancel")
+
+    # Clean shutdown: both clients stop; the outbox is empty.
+    assert await alice.client.outbox_len() == 0
+    alice.subscription.cancel()
+    await alice.client.shutdown()
+    await bob.client.shutdown()
+    step("shutdown")
+
+
+def main():
+    asyncio.run(asyncio.wait_for(story(), 150))
+    print("PASSED all", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

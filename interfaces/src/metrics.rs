@@ -42,6 +42,9 @@ pub struct Metrics {
     offline_push: Family<Labels, Counter>,
     commits: Family<Labels, Counter>,
     commit_seconds: Counter<f64>,
+    backend_calls: Family<Labels, Counter>,
+    backend_errors: Family<Labels, Counter>,
+    backend_seconds: Family<Labels, Counter<f64>>,
     /// One scrape at a time mirrors the outside counts, so a delta is never added twice.
     mirror: Mutex<()>,
 }
@@ -63,6 +66,10 @@ pub struct Observed {
     pub commits: [u64; 4],
     /// Commit pipeline: time in batch inserts, in microseconds.
     pub commit_micros: u64,
+    /// Redis round trips on the message path: calls, errors, microseconds.
+    pub redis: (u64, u64, u64),
+    /// Publishes to RabbitMQ: calls, errors, microseconds.
+    pub amqp_publish: (u64, u64, u64),
 }
 
 fn family_member(family: &Family<Labels, Counter>, label: &'static str, value: &'static str) -> Counter {
@@ -137,6 +144,16 @@ impl Metrics {
             "Time spent in the commit pipeline's batch inserts (divide by tidings_commits_total{what=\"batches\"} for the mean)",
             commit_seconds.clone(),
         );
+        let backend_calls = Family::<Labels, Counter>::default();
+        registry.register(
+            "backend_calls",
+            "Calls to Redis (message path: routes, seqs, dedupe, rate limits) and RabbitMQ publishes",
+            backend_calls.clone(),
+        );
+        let backend_errors = Family::<Labels, Counter>::default();
+        registry.register("backend_errors", "Those calls that failed", backend_errors.clone());
+        let backend_seconds = Family::<Labels, Counter<f64>>::default();
+        registry.register("backend_seconds", "Time those calls took", backend_seconds.clone());
         Self {
             registry,
             connections,
@@ -153,6 +170,9 @@ impl Metrics {
             offline_push,
             commits,
             commit_seconds,
+            backend_calls,
+            backend_errors,
+            backend_seconds,
             mirror: Mutex::new(()),
         }
     }
@@ -218,10 +238,13 @@ impl Metrics {
             {
                 catch_up(&self.commits.get_or_create(&[("what", label)]), value);
             }
-            let seconds = observed.commit_micros as f64 / 1e6;
-            let now = self.commit_seconds.get();
-            if seconds > now {
-                self.commit_seconds.inc_by(seconds - now);
+            catch_up_seconds(&self.commit_seconds, observed.commit_micros);
+            for (backend, (calls, errors, micros)) in
+                [("redis", observed.redis), ("amqp_publish", observed.amqp_publish)]
+            {
+                catch_up(&self.backend_calls.get_or_create(&[("backend", backend)]), calls);
+                catch_up(&self.backend_errors.get_or_create(&[("backend", backend)]), errors);
+                catch_up_seconds(&self.backend_seconds.get_or_create(&[("backend", backend)]), micros);
             }
         }
         let mut out = String::new();
@@ -229,6 +252,15 @@ impl Metrics {
             tracing::error!(error = %e, "could not encode the metrics");
         }
         out
+    }
+}
+
+/// Raises a mirrored seconds counter to `micros` microseconds.
+fn catch_up_seconds(counter: &Counter<f64>, micros: u64) {
+    let seconds = micros as f64 / 1e6;
+    let now = counter.get();
+    if seconds > now {
+        counter.inc_by(seconds - now);
     }
 }
 
@@ -240,7 +272,8 @@ fn catch_up(counter: &Counter, total: u64) {
     }
 }
 
-fn client_kind(f: &ClientFrame) -> &'static str {
+/// A client frame's `type`, for metrics labels and log spans.
+pub(crate) fn client_kind(f: &ClientFrame) -> &'static str {
     match f {
         ClientFrame::Send { .. } => "send",
         ClientFrame::Sync { .. } => "sync",

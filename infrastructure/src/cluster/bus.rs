@@ -89,17 +89,18 @@ impl AmqpBus {
     pub async fn publish(&self, instance: &str, body: Vec<u8>) {
         let channel = self.shared.channel.read().await.clone();
         let Some(channel) = channel else {
+            super::stats::AMQP_PUBLISH.failed();
             tracing::debug!(instance, "broker unavailable; push dropped");
             return;
         };
-        let sent = channel
-            .basic_publish(
+        let sent = super::stats::AMQP_PUBLISH
+            .time(channel.basic_publish(
                 self.shared.opts.exchange().into(),
                 instance.into(),
                 BasicPublishOptions::default(),
                 &body,
                 BasicProperties::default().with_content_type("application/json".into()),
-            )
+            ))
             .await;
         match sent {
             Ok(confirm) => {

@@ -46,11 +46,12 @@ impl DedupeCache for RedisDedupeCache {
             return Vec::new();
         }
         let names: Vec<String> = keys.iter().map(|(u, c)| self.keys.dedupe(u, c)).collect();
-        let found: Result<Vec<Option<String>>, String> = async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            redis::cmd("MGET").arg(&names).query_async(&mut conn).await.map_err(|e| e.to_string())
-        }
-        .await;
+        let found: Result<Vec<Option<String>>, String> = super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+                redis::cmd("MGET").arg(&names).query_async(&mut conn).await.map_err(|e| e.to_string())
+            })
+            .await;
         match found {
             Ok(values) => {
                 values.iter().zip(keys).map(|(v, (_, cmid))| v.as_deref().and_then(|raw| decode(raw, cmid))).collect()
@@ -75,11 +76,12 @@ impl DedupeCache for RedisDedupeCache {
                 .arg(TTL_SECS)
                 .ignore();
         }
-        let result: Result<(), String> = async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            pipe.query_async::<()>(&mut conn).await.map_err(|e| e.to_string())
-        }
-        .await;
+        let result: Result<(), String> = super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+                pipe.query_async::<()>(&mut conn).await.map_err(|e| e.to_string())
+            })
+            .await;
         if let Err(e) = result {
             tracing::debug!(error = %e, "could not remember commits in the dedupe cache");
         }

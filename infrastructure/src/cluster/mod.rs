@@ -10,6 +10,7 @@ mod rate;
 mod redis;
 mod routes;
 mod seq;
+pub mod stats;
 
 pub use bus::{AmqpBus, AmqpOptions};
 pub use dedupe::RedisDedupeCache;

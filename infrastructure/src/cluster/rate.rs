@@ -67,8 +67,12 @@ impl RateLimiter for RedisRateLimiter {
 
 impl RedisRateLimiter {
     async fn run(&self, call: &deadpool_redis::redis::ScriptInvocation<'_>) -> Result<i64, String> {
-        let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-        call.invoke_async(&mut conn).await.map_err(|e| e.to_string())
+        super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+                call.invoke_async(&mut conn).await.map_err(|e| e.to_string())
+            })
+            .await
     }
 }
 

@@ -75,8 +75,12 @@ impl RedisRoutes {
         for user in users {
             pipe.cmd("HGETALL").arg(self.keys.route(user));
         }
-        let mut conn = self.pool.get().await.map_err(redis_err)?;
-        let found: Vec<HashMap<String, String>> = pipe.query_async(&mut conn).await.map_err(redis_err)?;
+        let found: Vec<HashMap<String, String>> = super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(redis_err)?;
+                pipe.query_async(&mut conn).await.map_err(redis_err)
+            })
+            .await?;
         Ok(users
             .iter()
             .zip(found)

@@ -62,8 +62,12 @@ impl RedisSeqAllocator {
         for (_, n) in wanted {
             call.arg(*n);
         }
-        let mut conn = self.pool.get().await.map_err(redis_err)?;
-        call.invoke_async(&mut conn).await.map_err(redis_err)
+        super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(redis_err)?;
+                call.invoke_async(&mut conn).await.map_err(redis_err)
+            })
+            .await
     }
 
     async fn raise_to(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {

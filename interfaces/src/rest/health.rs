@@ -86,6 +86,8 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let observed = Observed {
         commits,
         commit_micros: read(&p.append_micros),
+        redis: tidings_infrastructure::cluster::stats::REDIS.read(),
+        amqp_publish: tidings_infrastructure::cluster::stats::AMQP_PUBLISH.read(),
         connections: state.hub.device_count() as u64,
         ready: state.readiness.check().await.is_ok(),
         pushes,

@@ -269,7 +269,7 @@ impl Connection {
             }
         };
         self.state.metrics.frame_in(Some(&frame));
-        let span = tracing::debug_span!("frame", kind = frame_kind(&frame));
+        let span = tracing::debug_span!("frame", kind = crate::metrics::client_kind(&frame));
         let reply = self.dispatch(frame).instrument(span).await;
         match reply {
             Reply::Now(Some(frame)) => {
@@ -435,18 +435,6 @@ fn rate_limited(id: Option<String>, what: &str, wait: Duration) -> ServerFrame {
 enum Reply {
     Now(Option<ServerFrame>),
     Later(AckFuture),
-}
-
-fn frame_kind(f: &ClientFrame) -> &'static str {
-    match f {
-        ClientFrame::Send { .. } => "send",
-        ClientFrame::Sync { .. } => "sync",
-        ClientFrame::Read { .. } => "read",
-        ClientFrame::Recall { .. } => "recall",
-        ClientFrame::Ping {} => "ping",
-        ClientFrame::PresenceSub { .. } => "presence_sub",
-        ClientFrame::Typing { .. } => "typing",
-    }
 }
 
 fn error_frame(id: Option<String>, code: tidings_protocol::ErrorCode, message: String) -> ServerFrame {

@@ -32,11 +32,20 @@ async fn metrics_count_connections_frames_sends_and_refusals(backend: Backend) {
 
     let mut a = WsClient::connect(&srv.ws_url(), &ann.access_token).await;
     let mut b = WsClient::connect(&srv.ws_url(), &bob.access_token).await;
+    // In a cluster, bob's second device sits on the other instance: his pushes cross RabbitMQ.
+    let peer = srv.peer().await;
+    let mut b_elsewhere = match &peer {
+        Some(p) => Some(WsClient::connect(&p.ws_url(), &api.login("bob", "b2").await.access_token).await),
+        None => None,
+    };
     let conv = direct(&ann.user_id, &bob.user_id);
     for i in 0..3 {
         a.send_text(&conv, &format!("m{i}"), "hello").await;
         a.expect("ack").await;
         b.expect("msg").await;
+        if let Some(b2) = b_elsewhere.as_mut() {
+            b2.expect("msg").await;
+        }
     }
     a.send_text(&conv, "m0", "hello").await; // a retry: acked as a duplicate
     assert_eq!(a.expect("ack").await["duplicate"], true);
@@ -64,6 +73,12 @@ async fn metrics_count_connections_frames_sends_and_refusals(backend: Backend) {
     assert!(grew("tidings_commits_total{what=\"batches\"}") >= 1.0);
     assert!(grew("tidings_commit_seconds_total") > 0.0);
     assert_eq!(sample(&after, "tidings_commits_total{what=\"failed_batches\"}"), 0.0);
+    if srv.cluster().is_some() {
+        // Seqs, routes and the dedupe cache live in Redis; pushes cross RabbitMQ.
+        assert!(grew("tidings_backend_calls_total{backend=\"redis\"}") >= 3.0, "{after}");
+        assert!(grew("tidings_backend_seconds_total{backend=\"redis\"}") > 0.0);
+        assert!(grew("tidings_backend_calls_total{backend=\"amqp_publish\"}") >= 3.0, "{after}");
+    }
 
     a.close().await;
     b.close().await;

@@ -9,7 +9,7 @@ use tidings_sdk as sdk;
 use crate::TidingsError;
 use crate::config::ClientConfig;
 use crate::events::{EventListener, Forward, Subscription};
-use crate::records::{Conversation, Friend, FriendRequest, Group, GroupMember, Message};
+use crate::records::{Conversation, Friend, FriendRequest, Group, GroupMember, Message, UploadedMedia};
 use crate::runtime::run;
 
 /// The Tidings client: build it with `create`, log in, `connect`, add a listener, send.
@@ -169,6 +169,38 @@ impl TidingsClient {
     /// Recalls message `seq`.
     pub async fn recall(&self, conv: String, seq: u64) -> Result<(), TidingsError> {
         call(&self.inner, |c| async move { c.recall(conv, seq).await }).await
+    }
+
+    /// Uploads `bytes` as `kind` (`image`, `file`, `voice`, `video`) of `content_type`; `name`
+    /// for files.
+    pub async fn upload_media(
+        &self,
+        kind: String,
+        content_type: String,
+        bytes: Vec<u8>,
+        name: Option<String>,
+    ) -> Result<UploadedMedia, TidingsError> {
+        call(&self.inner, |c| async move { c.upload_media(kind, content_type, bytes, name).await }).await
+    }
+
+    /// The bytes of an upload the user may see.
+    pub async fn download_media(&self, media_id: String) -> Result<Vec<u8>, TidingsError> {
+        call(&self.inner, |c| async move { c.download_media(media_id).await }).await
+    }
+
+    /// An image upload's thumbnail (PNG).
+    pub async fn download_thumbnail(&self, media_id: String) -> Result<Vec<u8>, TidingsError> {
+        call(&self.inner, |c| async move { c.download_thumbnail(media_id).await }).await
+    }
+
+    /// Sends a message carrying `media`; voice and video need `duration_ms`.
+    pub async fn send_media(
+        &self,
+        conv: String,
+        media: UploadedMedia,
+        duration_ms: Option<u64>,
+    ) -> Result<Message, TidingsError> {
+        call(&self.inner, |c| async move { c.send_media(conv, media.into(), duration_ms).await }).await
     }
 
     /// The user's friends.

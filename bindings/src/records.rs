@@ -215,3 +215,54 @@ impl From<sdk::GroupMember> for GroupMember {
         Self { user_id: m.user_id, role: m.role }
     }
 }
+
+/// An upload the server stored; messages refer to it by `media_id`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UploadedMedia {
+    /// Id to put in a message body.
+    pub media_id: String,
+    /// `image`, `file`, `voice` or `video`.
+    pub kind: String,
+    /// The type served on download.
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// File name given at upload.
+    pub name: Option<String>,
+    /// Image width in pixels.
+    pub width: Option<u32>,
+    /// Image height in pixels.
+    pub height: Option<u32>,
+    /// Whether a thumbnail can be downloaded.
+    pub thumbnail: bool,
+}
+
+impl From<sdk::UploadedMedia> for UploadedMedia {
+    fn from(m: sdk::UploadedMedia) -> Self {
+        Self {
+            media_id: m.media_id,
+            kind: m.kind,
+            content_type: m.content_type,
+            size: m.size,
+            name: m.name,
+            width: m.width,
+            height: m.height,
+            thumbnail: m.thumbnail,
+        }
+    }
+}
+
+impl From<UploadedMedia> for sdk::UploadedMedia {
+    fn from(m: UploadedMedia) -> Self {
+        Self {
+            media_id: m.media_id,
+            kind: m.kind,
+            content_type: m.content_type,
+            size: m.size,
+            name: m.name,
+            width: m.width,
+            height: m.height,
+            thumbnail: m.thumbnail,
+        }
+    }
+}

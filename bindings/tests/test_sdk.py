@@ -218,6 +218,18 @@ async def story():
         assert e.code, e
     step("recall")
 
+    # Media through the bindings: bytes up and back down, records and errors across the FFI.
+    notes = b"minutes of the meeting\n"
+    up = await alice.client.upload_media("file", "text/plain", notes, "notes 1.txt")
+    assert up.kind == "file" and up.size == len(notes) and up.name == "notes 1.txt" and not up.thumbnail, up
+    assert await alice.client.download_media(up.media_id) == notes
+    try:
+        await alice.client.upload_media("image", "image/png", b"not a picture", None)
+        raise AssertionError("bytes that are not an image were accepted")
+    except t.TidingsError.Server as e:
+        assert e.code == "media_type_mismatch", e
+    step("media")
+
     # A cancelled subscription gets nothing more, while another listener still does.
     other = Recorder(loop)
     other_sub = bob.client.add_listener(other)

@@ -10,6 +10,7 @@ mod config;
 mod conn;
 mod error;
 mod events;
+mod media;
 mod receive;
 mod rest;
 mod sender;
@@ -24,5 +25,6 @@ pub use config::ClientConfig;
 pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use types::{
-    ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus, direct_conv_id,
+    ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus, UploadedMedia,
+    direct_conv_id,
 };

@@ -14,6 +14,17 @@ use tidings_protocol::rest::ErrorBody;
 use crate::SdkError;
 use crate::session::Sessions;
 
+/// What a request carries.
+#[derive(Clone, Copy)]
+pub(crate) enum Payload<'a> {
+    /// Nothing.
+    Empty,
+    /// A JSON document.
+    Json(&'a Value),
+    /// Raw bytes of a content type (media uploads).
+    Bytes(&'a [u8], &'a str),
+}
+
 /// HTTP client over the configured servers.
 pub(crate) struct Rest {
     http: reqwest::Client,
@@ -53,8 +64,9 @@ impl Rest {
         path: &str,
         body: Option<Value>,
     ) -> Result<T, SdkError> {
-        let (status, text) = self.send(&method, path, body.as_ref(), None).await?;
-        decode(status, &text)
+        let payload = body.as_ref().map_or(Payload::Empty, Payload::Json);
+        let (status, bytes) = self.send(&method, path, payload, None).await?;
+        decode(status, &bytes)
     }
 
     /// A call with the session's token; a 401 refreshes the token once and repeats the call.
@@ -64,15 +76,41 @@ impl Rest {
         path: &str,
         body: Option<Value>,
     ) -> Result<T, SdkError> {
-        let token = self.sessions.access_token(self).await?;
-        let (status, text) = self.send(&method, path, body.as_ref(), Some(&token)).await?;
-        if status == 401 {
-            self.sessions.refresh(self, &token).await?;
-            let token = self.sessions.access_token(self).await?;
-            let (status, text) = self.send(&method, path, body.as_ref(), Some(&token)).await?;
-            return decode(status, &text);
+        let payload = body.as_ref().map_or(Payload::Empty, Payload::Json);
+        let (status, bytes) = self.authed(&method, path, payload).await?;
+        decode(status, &bytes)
+    }
+
+    /// Uploads raw bytes with the session's token; the answer is JSON.
+    pub(crate) async fn upload<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<T, SdkError> {
+        let (status, answer) = self.authed(&Method::POST, path, Payload::Bytes(bytes, content_type)).await?;
+        decode(status, &answer)
+    }
+
+    /// Downloads raw bytes with the session's token.
+    pub(crate) async fn download(&self, path: &str) -> Result<Vec<u8>, SdkError> {
+        let (status, bytes) = self.authed(&Method::GET, path, Payload::Empty).await?;
+        if status >= 400 {
+            return decode::<Value>(status, &bytes).map(|_| Vec::new());
         }
-        decode(status, &text)
+        Ok(bytes)
+    }
+
+    /// Sends with the session's token; a 401 refreshes the token once and sends again.
+    async fn authed(&self, method: &Method, path: &str, payload: Payload<'_>) -> Result<(u16, Vec<u8>), SdkError> {
+        let token = self.sessions.access_token(self).await?;
+        let (status, bytes) = self.send(method, path, payload, Some(&token)).await?;
+        if status != 401 {
+            return Ok((status, bytes));
+        }
+        self.sessions.refresh(self, &token).await?;
+        let token = self.sessions.access_token(self).await?;
+        self.send(method, path, payload, Some(&token)).await
     }
 
     /// Sends to the current server, moving on to the next ones when a server cannot be reached.
@@ -80,9 +118,9 @@ impl Rest {
         &self,
         method: &Method,
         path: &str,
-        body: Option<&Value>,
+        payload: Payload<'_>,
         token: Option<&str>,
-    ) -> Result<(u16, String), SdkError> {
+    ) -> Result<(u16, Vec<u8>), SdkError> {
         let n = self.servers.len();
         let first = self.current();
         let mut last_err = SdkError::network("no server configured");
@@ -92,15 +130,19 @@ impl Rest {
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
+            req = match payload {
+                Payload::Empty => req,
+                Payload::Json(b) => req.json(b),
+                Payload::Bytes(bytes, content_type) => {
+                    req.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes.to_vec())
+                }
+            };
             match req.send().await {
                 Ok(resp) => {
                     self.set_current(i);
                     let status = resp.status().as_u16();
-                    let text = resp.text().await.map_err(SdkError::network)?;
-                    return Ok((status, text));
+                    let bytes = resp.bytes().await.map_err(SdkError::network)?;
+                    return Ok((status, bytes.to_vec()));
                 }
                 Err(e) if e.is_timeout() => return Err(SdkError::Timeout),
                 Err(e) => {
@@ -114,7 +156,9 @@ impl Rest {
 }
 
 /// Turns an answer into `T` or the server's error.
-fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, SdkError> {
+fn decode<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, SdkError> {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.as_ref();
     if status >= 400 {
         return Err(match serde_json::from_str::<ErrorBody>(text) {
             Ok(b) => SdkError::Server { code: b.error.code, message: b.error.message },

@@ -184,3 +184,24 @@ pub struct GroupMember {
 pub fn direct_conv_id(a: &str, b: &str) -> String {
     if a < b { format!("d:{a}:{b}") } else { format!("d:{b}:{a}") }
 }
+
+/// An upload the server stored; messages refer to it by `media_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedMedia {
+    /// Id to put in a message body.
+    pub media_id: String,
+    /// `image`, `file`, `voice` or `video`.
+    pub kind: String,
+    /// The type served on download.
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// File name given at upload.
+    pub name: Option<String>,
+    /// Image width in pixels (measured by the server).
+    pub width: Option<u32>,
+    /// Image height in pixels.
+    pub height: Option<u32>,
+    /// Whether a thumbnail can be downloaded.
+    pub thumbnail: bool,
+}

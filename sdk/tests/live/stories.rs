@@ -429,3 +429,70 @@ async fn a_reconnect_frame_moves_it_to_the_hinted_address() {
     assert_eq!(server, vec![(1, "before".into()), (2, "after".into())]);
     app.client.shutdown().await;
 }
+
+both_modes!(media_goes_up_with_one_client_and_down_with_the_other);
+async fn media_goes_up_with_one_client_and_down_with_the_other(backend: Backend) {
+    // Instances share uploads through an S3-compatible store (a fake one on loopback here).
+    let srv = spawn_server_on_with(backend, tidings_tests::media::use_fake_s3).await;
+    let peer = srv.peer().await;
+    let there = peer.as_ref().unwrap_or(&srv);
+    let alice = srv.api.user("alice", "a-rest").await;
+    let bob = srv.api.user("bob", "b-rest").await;
+    srv.api.register("eve").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let (da, db, de) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], da.path(), "a-phone").await;
+    let mut b = App::new(vec![format!("http://127.0.0.1:{}", there.port())], db.path(), "b-phone").await;
+    let mut e = App::new(vec![format!("http://127.0.0.1:{}", there.port())], de.path(), "e-phone").await;
+    a.login_and_connect("alice").await;
+    b.login_and_connect("bob").await;
+    e.login_and_connect("eve").await;
+
+    // Refusals come back with the server's codes.
+    let wrong = a.client.upload_media("image".into(), "image/png".into(), b"not a picture".to_vec(), None).await;
+    assert!(
+        matches!(&wrong, Err(tidings_sdk::SdkError::Server { code, .. }) if code == "media_type_mismatch"),
+        "{wrong:?}"
+    );
+    assert!(a.client.upload_media("sticker".into(), "image/png".into(), vec![1], None).await.is_err());
+
+    let picture = tidings_tests::media::png(40, 20);
+    let up = a.client.upload_media("image".into(), "image/png".into(), picture.clone(), None).await.unwrap();
+    assert_eq!((up.kind.as_str(), up.width, up.height, up.size), ("image", Some(40), Some(20), picture.len() as u64));
+    assert!(up.thumbnail);
+    let sent = a.client.send_media(conv.clone(), up.clone(), None).await.unwrap();
+    a.sent(&sent.client_msg_id).await;
+    let got =
+        b.wait("the image", |ev| matches!(ev, ClientEvent::NewMessage { message } if message.kind == "image")).await;
+    let ClientEvent::NewMessage { message } = got else { unreachable!() };
+    let body: serde_json::Value = serde_json::from_str(&message.body).unwrap();
+    assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(40), Some(20)));
+    let media_id = body["media_id"].as_str().unwrap().to_owned();
+    assert_eq!(b.client.download_media(media_id.clone()).await.unwrap(), picture, "bob gets the same bytes");
+    let thumb = b.client.download_thumbnail(media_id.clone()).await.unwrap();
+    assert_eq!(&thumb[..8], b"\x89PNG\r\n\x1a\n");
+    // Eve is in no conversation where it was sent.
+    let refused = e.client.download_media(media_id.clone()).await;
+    assert!(
+        matches!(&refused, Err(tidings_sdk::SdkError::Server { code, .. }) if code == "media_not_found"),
+        "{refused:?}"
+    );
+
+    // A file keeps its name; a voice note needs its duration.
+    let notes = b"meeting notes".to_vec();
+    let file = a
+        .client
+        .upload_media("file".into(), "text/plain".into(), notes.clone(), Some("notes 1.txt".into()))
+        .await
+        .unwrap();
+    assert_eq!(file.name.as_deref(), Some("notes 1.txt"));
+    let sent = a.client.send_media(conv.clone(), file.clone(), None).await.unwrap();
+    a.sent(&sent.client_msg_id).await;
+    assert_eq!(b.client.download_media(file.media_id.clone()).await.unwrap(), notes);
+    let voice =
+        a.client.upload_media("voice".into(), "audio/ogg".into(), tidings_tests::media::ogg(500), None).await.unwrap();
+    assert!(a.client.send_media(conv.clone(), voice, None).await.is_err(), "voice needs duration_ms");
+    for app in [a, b, e] {
+        app.client.shutdown().await;
+    }
+}

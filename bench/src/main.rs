@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use tidings_bench::{w1, w2, w3, w4};
+use tidings_bench::{w1, w2, w3, w4, w5};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -71,6 +71,34 @@ enum Workload {
         /// Unacknowledged sends per sender.
         #[arg(long, default_value_t = 8)]
         window: usize,
+    },
+    /// A day in compressed time: mostly idle users, direct and group messages with bursts,
+    /// reads and recalls.
+    W5 {
+        /// Connected users (one device each).
+        #[arg(long, default_value_t = 2000)]
+        users: usize,
+        /// Group sizes, comma-separated (the server's `groups.max_members` must allow the largest).
+        #[arg(long, value_delimiter = ',', default_value = "500,200,100,50,50,20,20,20,10,10,10,10,5,5,5,5")]
+        groups: Vec<usize>,
+        /// Seconds the day lasts.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Messages per second outside bursts.
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        /// A one-second burst every this many seconds (0: none).
+        #[arg(long, default_value_t = 10)]
+        burst_every: u64,
+        /// The burst's multiple of the rate.
+        #[arg(long, default_value_t = 5)]
+        burst_factor: u64,
+        /// Percent of received messages marked read.
+        #[arg(long, default_value_t = 20)]
+        read_pct: u64,
+        /// Percent of acked sends recalled by their sender.
+        #[arg(long, default_value_t = 2)]
+        recall_pct: u64,
     },
     /// Reconnect storm: offline clients with waiting messages all reconnect and sync.
     W4 {
@@ -136,6 +164,47 @@ async fn main() -> anyhow::Result<()> {
                 println!(
                     "W4: {} clients x {} waiting messages (filled in {:.1}s); all reconnected and caught up in {:.2}s: {} complete, {} incomplete; load generator CPU {:.0}%",
                     r.clients, r.messages_each, r.fill_s, r.catch_up_s, r.caught_up, r.incomplete, r.client_cpu_pct
+                );
+            }
+            Workload::W5 { users, groups, seconds, rate, burst_every, burst_factor, read_pct, recall_pct } => {
+                let r = w5::run(w5::W5Params {
+                    servers: cli.servers.clone(),
+                    users,
+                    group_sizes: groups,
+                    duration: Duration::from_secs(seconds),
+                    rate,
+                    burst_every: Duration::from_secs(burst_every),
+                    burst_factor,
+                    read_pct,
+                    recall_pct,
+                    timeout,
+                    prefix,
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W5: {} users, {} groups; {} sent, {} acked ({} to groups) = {:.0} msgs/s; {} of {} deliveries = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; {} reads, {} recalls ({} acked), {} errors; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%",
+                    r.users,
+                    r.group_sizes.len(),
+                    r.sent,
+                    r.acked,
+                    r.acked_group,
+                    r.messages_per_s,
+                    r.delivered,
+                    r.expected,
+                    r.deliveries_per_s,
+                    r.latency.p50_us as f64 / 1000.0,
+                    r.latency.p99_us as f64 / 1000.0,
+                    r.latency.p999_us as f64 / 1000.0,
+                    r.latency.max_us as f64 / 1000.0,
+                    r.reads,
+                    r.recalls,
+                    r.recalls_acked,
+                    r.errors,
+                    r.lost,
+                    r.duplicated,
+                    r.reordered,
+                    r.client_cpu_pct
                 );
             }
             Workload::W3 { members, senders, messages, window } => {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tidings_bench::{w1, w2, w3, w4};
+use tidings_bench::{w1, w2, w3, w4, w5};
 use tidings_tests::{Backend, spawn_server_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,4 +98,30 @@ fn refuses_non_loopback_targets() {
     assert!(tidings_bench::check_loopback("http://localhost:8080").is_ok());
     assert!(tidings_bench::check_loopback("http://10.0.0.1:8080").is_err());
     assert!(tidings_bench::check_loopback("http://example.com").is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w5_a_short_day_delivers_everything_once_in_order() {
+    let srv = spawn_server_on(Backend::Embedded).await;
+    let r = w5::run(w5::W5Params {
+        servers: vec![format!("http://127.0.0.1:{}", srv.port())],
+        users: 40,
+        group_sizes: vec![20, 5, 3],
+        duration: Duration::from_secs(3),
+        rate: 60,
+        burst_every: Duration::from_secs(2),
+        burst_factor: 3,
+        read_pct: 30,
+        recall_pct: 10,
+        timeout: Duration::from_secs(60),
+        prefix: "w5smoke".into(),
+    })
+    .await
+    .unwrap();
+    assert!(r.sent >= 150, "{r:?}");
+    assert_eq!((r.acked, r.errors), (r.sent, 0), "{r:?}");
+    assert!(r.acked_group > 0 && r.acked_group < r.acked, "both direct and group messages: {r:?}");
+    assert_eq!(r.delivered, r.expected, "{r:?}");
+    assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{r:?}");
+    assert!(r.reads > 0 && r.recalls > 0 && r.recalls_acked == r.recalls, "{r:?}");
 }

@@ -79,6 +79,8 @@ pub struct W5Report {
     pub recalls_acked: u64,
     /// `error` frames received (none are expected).
     pub errors: u64,
+    /// Those errors by code.
+    pub error_codes: std::collections::BTreeMap<String, u64>,
     /// From the first send to the last receipt.
     pub elapsed_s: f64,
     /// `acked / elapsed_s`.
@@ -133,6 +135,7 @@ struct Shared {
     /// Other members of each group conversation (fan-out of one message).
     fanout: HashMap<String, u64>,
     latency: Mutex<hdrhistogram::Histogram<u64>>,
+    error_codes: Mutex<std::collections::BTreeMap<String, u64>>,
     read_pct: u64,
     recall_pct: u64,
 }
@@ -170,6 +173,7 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
         tally: Tally::default(),
         fanout,
         latency: Mutex::new(stats::histogram()),
+        error_codes: Mutex::new(std::collections::BTreeMap::new()),
         read_pct: p.read_pct,
         recall_pct: p.recall_pct,
     });
@@ -259,6 +263,7 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
         recalls: t.recalls.load(Ordering::Relaxed),
         recalls_acked: t.recalls_acked.load(Ordering::Relaxed),
         errors: t.errors.load(Ordering::Relaxed),
+        error_codes: shared.error_codes.lock().map_err(|_| anyhow!("error tally poisoned"))?.clone(),
         elapsed_s: elapsed,
         messages_per_s: acked as f64 / elapsed,
         deliveries_per_s: delivered as f64 / elapsed,
@@ -361,6 +366,9 @@ async fn read_loop(
             }
             Some("error") => {
                 t.errors.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut codes) = shared.error_codes.lock() {
+                    *codes.entry(frame["code"].as_str().unwrap_or("?").to_owned()).or_default() += 1;
+                }
             }
             _ => {}
         }

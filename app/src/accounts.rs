@@ -134,12 +134,21 @@ impl AccountService {
     /// Changes the caller's own password after checking the current one, then revokes every
     /// other session of the account (their tokens stop working and their sockets close): a
     /// password change is what a user does when they fear someone else is logged in.
+    /// `username` is the caller's (the handler already read it to check the failed-login budget).
     /// Returns how many sessions were revoked.
-    pub async fn change_password(&self, claims: &AccessClaims, current: &str, new: &str) -> Result<usize, AppError> {
-        let user = self.users.by_id(&claims.user_id).await?.ok_or(AppError::Unauthorized)?;
-        let Some((_, hash)) = self.users.by_username(&user.username).await? else {
+    pub async fn change_password(
+        &self,
+        claims: &AccessClaims,
+        username: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<usize, AppError> {
+        let Some((user, hash)) = self.users.by_username(username).await? else {
             return Err(AppError::Unauthorized);
         };
+        if user.id != claims.user_id {
+            return Err(AppError::Unauthorized);
+        }
         if hash == NO_PASSWORD || !self.hasher.verify(current, &hash).await? {
             return Err(AppError::InvalidCredentials);
         }

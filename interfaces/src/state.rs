@@ -83,19 +83,25 @@ impl AppState {
         self.limiter.check(&key, rate).await.map_err(crate::error::ApiError::rate_limited)
     }
 
-    /// Refuses a login attempt while the account's failed-login budget is spent
-    /// (`gateway.login_failures`, one forgiven every `gateway.login_failure_secs`).
-    pub async fn check_login_allowed(&self, username: &str) -> Result<(), crate::error::ApiError> {
+    /// Runs `attempt`, something that checks `username`'s password (a login, a password
+    /// change), under the account's failed-login budget (`gateway.login_failures`, one forgiven
+    /// every `gateway.login_failure_secs`): refused while the budget is spent, and a wrong
+    /// password spends one.
+    pub async fn password_attempt<T>(
+        &self,
+        username: &str,
+        attempt: impl std::future::Future<Output = Result<T, tidings_app::AppError>>,
+    ) -> Result<T, crate::error::ApiError> {
         let key = format!("login-fail:{username}");
-        self.limiter.peek(&key, self.login_failure_rate()).await.map_err(crate::error::ApiError::rate_limited)
-    }
-
-    /// Spends one failed login of the account's budget.
-    pub async fn login_failed(&self, username: &str) {
-        let key = format!("login-fail:{username}");
-        if self.limiter.check(&key, self.login_failure_rate()).await.is_err() {
+        let rate = self.login_failure_rate();
+        self.limiter.peek(&key, rate).await.map_err(crate::error::ApiError::rate_limited)?;
+        let outcome = attempt.await;
+        if matches!(outcome, Err(tidings_app::AppError::InvalidCredentials))
+            && self.limiter.check(&key, rate).await.is_err()
+        {
             tracing::warn!(username, "failed-login budget spent; further logins refused for a while");
         }
+        Ok(outcome?)
     }
 
     fn login_failure_rate(&self) -> tidings_domain::ports::Rate {

@@ -7,6 +7,7 @@ use tidings_protocol::media::MediaInfo;
 
 use crate::SdkError;
 use crate::client::Client;
+use crate::social::path_id;
 use crate::types::{Message, UploadedMedia};
 
 /// Characters a file name may not contain in the upload's query string.
@@ -19,13 +20,6 @@ fn encode_query(value: &str) -> String {
         }
     }
     out
-}
-
-fn media_path_id(id: &str) -> Result<&str, SdkError> {
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)) {
-        return Err(SdkError::InvalidInput { message: format!("bad media id {id:?}") });
-    }
-    Ok(id)
 }
 
 fn uploaded(m: MediaInfo) -> UploadedMedia {
@@ -65,13 +59,13 @@ impl Client {
 
     /// The bytes of an upload the user may see.
     pub async fn download_media(&self, media_id: String) -> Result<Vec<u8>, SdkError> {
-        let id = media_path_id(&media_id)?;
+        let id = path_id(&media_id)?;
         self.inner().rest.download(&format!("/api/v1/media/{id}")).await
     }
 
     /// An image upload's thumbnail (PNG).
     pub async fn download_thumbnail(&self, media_id: String) -> Result<Vec<u8>, SdkError> {
-        let id = media_path_id(&media_id)?;
+        let id = path_id(&media_id)?;
         self.inner().rest.download(&format!("/api/v1/media/{id}/thumbnail")).await
     }
 

@@ -21,7 +21,7 @@ fn group(g: GroupInfo) -> Group {
 }
 
 /// Ids go into URL paths: refuse anything that could change the path.
-fn path_id(id: &str) -> Result<&str, SdkError> {
+pub(crate) fn path_id(id: &str) -> Result<&str, SdkError> {
     if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)) {
         return Err(SdkError::InvalidInput { message: format!("bad id {id:?}") });
     }

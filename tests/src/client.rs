@@ -113,6 +113,18 @@ impl Api {
         self.login(username, device).await
     }
 
+    /// Unread counted from the log as protocol.md defines it: messages past `read_seq`, not the
+    /// user's own, neither recall notices nor recalled messages.
+    pub async fn unread_from_log(&self, who: &Login, conv: &str, read_seq: u64) -> u64 {
+        self.all_messages(who, conv)
+            .await
+            .iter()
+            .filter(|m| m["seq"].as_u64().unwrap_or_else(|| panic!("a message without a seq: {m}")) > read_seq)
+            .filter(|m| m["sender"] != who.user_id.as_str())
+            .filter(|m| m["kind"] != "recall" && m["kind"] != "recalled")
+            .count() as u64
+    }
+
     /// Full history of a conversation as the user sees it (follows paging).
     pub async fn all_messages(&self, who: &Login, conv: &str) -> Vec<Value> {
         let mut out = Vec::new();

@@ -231,6 +231,10 @@ impl MessagingService {
         if seq == 0 || seq > max {
             return Err(AppError::SeqOutOfRange { seq, max });
         }
+        if seq <= before {
+            // Already read that far: nothing to write, nobody to tell.
+            return Ok(before);
+        }
         let now = self.convs.mark_read(&conv, user, seq).await?;
         if now > before {
             let mut recipients = vec![user.clone()];

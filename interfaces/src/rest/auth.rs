@@ -102,15 +102,10 @@ pub(super) async fn login(
 ) -> Result<HttpResponse, ApiError> {
     state.check_auth_rate(ip).await?;
     body.validate()?;
-    state.check_login_allowed(&body.username).await?;
-    let outcome = state
-        .accounts
-        .login(&body.username, &body.password, DeviceId::new(body.device_id.clone()), &body.platform)
-        .await;
-    if matches!(outcome, Err(tidings_app::AppError::InvalidCredentials)) {
-        state.login_failed(&body.username).await;
-    }
-    Ok(HttpResponse::Ok().json(tokens(outcome?)))
+    let login =
+        state.accounts.login(&body.username, &body.password, DeviceId::new(body.device_id.clone()), &body.platform);
+    let tokens_pair = state.password_attempt(&body.username, login).await?;
+    Ok(HttpResponse::Ok().json(tokens(tokens_pair)))
 }
 
 /// Trade a refresh token for the next token pair.

@@ -74,14 +74,13 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "The exposition, `application/openmetrics-text`.", content_type = "application/openmetrics-text", body = String))
 )]
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let (pushes, slow_consumers) = state.hub.counts().read();
     let offline_push = state.offline_push.as_ref().map_or([0; 3], |p| {
         let s = p.stats();
-        let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
         [read(&s.delivered), read(&s.failed), read(&s.dropped)]
     });
     let p = state.messaging.pipeline_stats();
-    let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let commits = [read(&p.batches), read(&p.messages), read(&p.failures), read(&p.refused_full)];
     let observed = Observed {
         commits,

@@ -142,11 +142,7 @@ pub(super) async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let username = state.accounts.user(&who.0.user_id).await?.username;
-    state.check_login_allowed(&username).await?;
-    let outcome = state.accounts.change_password(&who.0, &body.current_password, &body.new_password).await;
-    if matches!(outcome, Err(AppError::InvalidCredentials)) {
-        state.login_failed(&username).await;
-    }
-    outcome?;
+    let change = state.accounts.change_password(&who.0, &username, &body.current_password, &body.new_password);
+    state.password_attempt(&username, change).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -371,12 +371,13 @@ impl Connection {
             return Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::InvalidField, why)));
         }
         let mut ids: Vec<UserId> = Vec::with_capacity(users.len());
+        let mut seen = std::collections::HashSet::with_capacity(users.len());
         for raw in &users {
             let Some(user) = UserId::parse(raw) else {
                 let why = format!("not a user id: {raw}");
                 return Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::InvalidField, why)));
             };
-            if !ids.contains(&user) {
+            if seen.insert(user.clone()) {
                 ids.push(user);
             }
         }

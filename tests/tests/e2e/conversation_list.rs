@@ -25,17 +25,11 @@ fn convs(rows: &[Value]) -> Vec<String> {
     rows.iter().map(|r| r["conv"].as_str().unwrap().to_owned()).collect()
 }
 
-/// Unread counted from the log: messages past the read position not sent by the user.
-async fn unread_from_log(api: &Api, who: &Login, conv: &str, read_seq: u64) -> u64 {
-    let all = api.all_messages(who, conv).await;
-    all.iter().filter(|m| m["seq"].as_u64().unwrap() > read_seq && m["sender"] != who.user_id.as_str()).count() as u64
-}
-
 async fn assert_unread_exact(api: &Api, who: &Login) {
     let (rows, _) = list(api, who, None).await;
     for r in &rows {
         let conv = r["conv"].as_str().unwrap();
-        let want = unread_from_log(api, who, conv, r["read_seq"].as_u64().unwrap()).await;
+        let want = api.unread_from_log(who, conv, r["read_seq"].as_u64().unwrap()).await;
         assert_eq!(r["unread"].as_u64(), Some(want), "unread of {conv}: {r}");
     }
 }
@@ -106,7 +100,7 @@ async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
     assert_eq!(g["max_seq"].as_u64(), Some(last));
     assert_eq!(g["mentioned"], true, "mention_all");
     assert_eq!(g["last_message"]["body"]["text"], "on my way");
-    assert_eq!(g["unread"].as_u64(), Some(unread_from_log(api, &a1, &gc, g["read_seq"].as_u64().unwrap()).await));
+    assert_eq!(g["unread"].as_u64(), Some(api.unread_from_log(&a1, &gc, g["read_seq"].as_u64().unwrap()).await));
     // Bob sent the mention of Alice: it is no mention for himself.
     let (bob_rows, _) = list(api, &b, None).await;
     assert_eq!(row(&bob_rows, &ab)["mentioned"], false);

@@ -308,23 +308,11 @@ async fn recall_window_and_managers(backend: Backend) {
     assert!(!seen.contains("bob's") && !seen.contains("alice's") && !seen.contains("dave's"), "{seen}");
 }
 
-/// Unread counted from the log as the docs define it: past the read position, not the user's
-/// own, neither recall notices nor recalled messages.
-async fn unread_from_log(api: &Api, who: &Login, conv: &str, read_seq: u64) -> u64 {
-    api.all_messages(who, conv)
-        .await
-        .iter()
-        .filter(|m| m["seq"].as_u64().unwrap() > read_seq)
-        .filter(|m| m["sender"] != who.user_id.as_str())
-        .filter(|m| m["kind"] != "recall" && m["kind"] != "recalled")
-        .count() as u64
-}
-
 async fn check_unread(api: &Api, who: &Login, conv: &str) -> u64 {
     let list = api.conversations(who).await;
     let row = list.iter().find(|r| r["conv"] == conv).unwrap_or_else(|| panic!("{conv} not listed"));
     let unread = row["unread"].as_u64().unwrap();
-    let from_log = unread_from_log(api, who, conv, row["read_seq"].as_u64().unwrap()).await;
+    let from_log = api.unread_from_log(who, conv, row["read_seq"].as_u64().unwrap()).await;
     assert_eq!(unread, from_log, "{} in {conv}: {row}", who.user_id);
     unread
 }

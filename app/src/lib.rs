@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod batch;
 pub mod clock;
 pub mod devices;
 pub mod error;

@@ -116,14 +116,7 @@ impl PushService {
 }
 
 async fn worker(inner: Arc<Inner>, mut rx: mpsc::Receiver<Committed>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < WORKER_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = crate::batch::recv_batch(&mut rx, WORKER_BATCH).await {
         let Ok(permit) = inner.in_flight.clone().acquire_owned().await else { return };
         let inner = inner.clone();
         tokio::spawn(async move {

@@ -283,14 +283,7 @@ impl WebhookService {
     }
 
     async fn worker(self, mut rx: mpsc::Receiver<Raised>) {
-        while let Some(first) = rx.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < WORKER_BATCH {
-                match rx.try_recv() {
-                    Ok(r) => batch.push(r),
-                    Err(_) => break,
-                }
-            }
+        while let Some(batch) = crate::batch::recv_batch(&mut rx, WORKER_BATCH).await {
             self.persist(batch, true).await;
         }
     }

@@ -138,14 +138,16 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W1: {}/{} connections open ({} failed), {:.0} connects/s, server RSS {} -> {} KiB = {:.0} bytes/connection; load generator CPU {:.0}%",
+                    "W1: {}/{} connections open ({} failed), {:.0} connects/s, server RSS {} -> {} -> {} KiB = {:.0} bytes/connection ({:.0} for the second half); load generator CPU {:.0}%",
                     r.open,
                     r.connections,
                     r.failed,
                     r.connects_per_s,
                     r.rss_before_kib,
+                    r.rss_half_kib,
                     r.rss_after_kib,
                     r.rss_per_conn_bytes,
+                    r.rss_marginal_per_conn_bytes,
                     r.client_cpu_pct
                 );
             }

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
 
 use crate::client;
 use crate::stats;
@@ -49,6 +51,12 @@ pub struct W1Report {
     pub rss_after_kib: u64,
     /// `(after - before) / open`, in bytes.
     pub rss_per_conn_bytes: f64,
+    /// Servers' resident memory once the first half of the connections was open (KiB, summed).
+    pub rss_half_kib: u64,
+    /// The second half's cost: `(after - half) / (open - opened in the first half)`, in bytes.
+    /// Memory the allocator kept from the logins (before any connection) can be reused by the
+    /// first connections and flatter the average; the second half cannot hide that way.
+    pub rss_marginal_per_conn_bytes: f64,
     /// The load generator's CPU use while connecting (100 = one core).
     pub client_cpu_pct: f64,
 }
@@ -67,16 +75,17 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
     let rss_before = total_rss(&p.server_pids);
     let cpu_start = stats::own_cpu_secs();
     let start = Instant::now();
-    let servers = p.servers.clone();
-    let opened: Vec<_> = futures_util::stream::iter(devices.into_iter().enumerate())
-        .map(|(i, d)| {
-            let server = servers[i % servers.len()].clone();
-            async move { client::connect(&server, &d.token, u8::try_from(1 + i % 200).unwrap_or(1)).await }
-        })
-        .buffer_unordered(p.parallel.max(1))
-        .collect()
-        .await;
-    let connect_s = start.elapsed().as_secs_f64().max(1e-9);
+    let mut devices: Vec<_> = devices.into_iter().enumerate().collect();
+    let second = devices.split_off(devices.len() / 2);
+    let mut opened = connect_all(&p, devices).await;
+    let first_phase = start.elapsed();
+    // Let the servers finish registering the first half before reading their memory.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_half = total_rss(&p.server_pids);
+    let first_open = opened.iter().filter(|r| r.is_ok()).count();
+    let second_start = Instant::now();
+    opened.extend(connect_all(&p, second).await);
+    let connect_s = (first_phase + second_start.elapsed()).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
     let failed = opened.iter().filter(|r| r.is_err()).count();
     if let Some(Err(e)) = opened.iter().find(|r| r.is_err()) {
@@ -125,5 +134,26 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
             0.0
         },
         client_cpu_pct: 100.0 * cpu / connect_s,
+        rss_half_kib: rss_half,
+        rss_marginal_per_conn_bytes: if open > first_open {
+            (rss_after.saturating_sub(rss_half) * 1024) as f64 / (open - first_open) as f64
+        } else {
+            0.0
+        },
     })
+}
+
+/// Opens a WebSocket for each `(index, device)`, spread over the servers round-robin.
+async fn connect_all(
+    p: &W1Params,
+    devices: Vec<(usize, client::Device)>,
+) -> Vec<anyhow::Result<WebSocketStream<TcpStream>>> {
+    futures_util::stream::iter(devices)
+        .map(|(i, d)| {
+            let server = p.servers[i % p.servers.len()].clone();
+            async move { client::connect(&server, &d.token, u8::try_from(1 + i % 200).unwrap_or(1)).await }
+        })
+        .buffer_unordered(p.parallel.max(1))
+        .collect()
+        .await
 }

@@ -87,6 +87,17 @@ pub enum ConversationProfile {
     },
 }
 
+/// A member's read position to raise: batched so many reads share one write transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReadMove {
+    /// Conversation.
+    pub conv: ConvId,
+    /// Member.
+    pub user: UserId,
+    /// New read position (kept if the stored one is already at or past it).
+    pub seq: u64,
+}
+
 /// A current member's read position, for read lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPosition {

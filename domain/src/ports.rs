@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::account::{DeviceSession, User};
-use crate::conversation::{MemberView, PrefsPatch, ReadPosition};
+use crate::conversation::{MemberView, PrefsPatch, ReadMove, ReadPosition};
 use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
@@ -57,7 +57,8 @@ pub trait SessionRepository: Send + Sync {
 /// The message logs of all conversations.
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// Persists a batch in one transaction (group commit) and advances each conversation's
+    /// Persists a batch in one transaction (group commit), creating the direct conversations
+    /// (and their two members) that do not exist yet, and advances each conversation's
     /// `max_seq`. `Duplicate` when any `(conv, seq)` or `(sender, client_msg_id)` exists already;
     /// then nothing of the batch is stored.
     async fn append(&self, batch: &[Message]) -> Result<(), StoreError>;
@@ -65,6 +66,15 @@ pub trait MessageStore: Send + Sync {
     async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError>;
     /// Highest stored seq of a conversation (0 when empty).
     async fn max_seq(&self, conv: &ConvId) -> Result<u64, StoreError>;
+    /// [`Self::max_seq`] of several conversations, in order (few queries where the backend
+    /// allows: a batch of sends to new conversations seeds all their counters at once).
+    async fn max_seqs(&self, convs: &[ConvId]) -> Result<Vec<u64>, StoreError> {
+        let mut out = Vec::with_capacity(convs.len());
+        for conv in convs {
+            out.push(self.max_seq(conv).await?);
+        }
+        Ok(out)
+    }
     /// Up to `limit` messages with seq > `after`, ascending.
     async fn after(&self, conv: &ConvId, after: u64, limit: u64) -> Result<Vec<Message>, StoreError>;
     /// Up to `limit` messages with seq < `before`, ascending (the newest `limit` of them).
@@ -119,8 +129,10 @@ pub trait ConversationStore: Send + Sync {
     async fn ensure_direct(&self, conv: &ConvId, now_ms: i64) -> Result<(), StoreError>;
     /// The member's state, `None` when the conversation or membership does not exist.
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError>;
-    /// Raises the member's read_seq to `seq` (never lowers it); returns the resulting read_seq.
-    async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError>;
+    /// Raises each member's read_seq to its move's `seq`, all in one transaction, where the
+    /// member may see that seq (it exists in the conversation and is not past the member's
+    /// `visible_until`) and has not read that far yet; returns whether each move moved, in order.
+    async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError>;
     /// Read positions of the conversation's current members (not of former ones).
     async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError>;
     /// The member's conversations, pinned first, then most recently active first; with

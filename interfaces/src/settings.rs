@@ -507,6 +507,10 @@ pub struct DbSettings {
     pub max_connections: u32,
     /// Seconds to wait for a pooled connection.
     pub acquire_timeout_secs: u64,
+    /// SQLite only: `true` (the default) syncs the log on every commit, so an acked message
+    /// survives a power loss; `false` syncs only at checkpoints, so an acked message survives a
+    /// crash of the process but the last moments may be lost with the machine.
+    pub sqlite_sync_every_commit: bool,
 }
 
 /// Group commit.
@@ -606,7 +610,7 @@ impl Default for WsSettings {
 
 impl Default for DbSettings {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout_secs: 5 }
+        Self { max_connections: 8, acquire_timeout_secs: 5, sqlite_sync_every_commit: true }
     }
 }
 

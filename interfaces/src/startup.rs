@@ -242,6 +242,7 @@ async fn open_db(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
         url: settings.effective_database_url(),
         max_connections: settings.db.max_connections,
         acquire_timeout: Duration::from_secs(settings.db.acquire_timeout_secs),
+        sqlite_sync_every_commit: settings.db.sqlite_sync_every_commit,
     })
     .await
     .context("opening the database")
@@ -401,6 +402,7 @@ impl Application {
                 shards: settings.pipeline.shards.unwrap_or(if settings.is_sqlite() { 1 } else { 4 }),
                 queue_capacity: settings.pipeline.queue_capacity,
                 max_batch: settings.pipeline.max_batch,
+                one_writer_at_a_time: settings.is_sqlite(),
             },
         );
         let messaging = Arc::new(messaging);
@@ -485,6 +487,10 @@ impl Application {
         // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when the
         // server stops and in-flight HTTP requests finish.
         .disable_signals()
+        // Pushes and acks are small frames that must leave at once: without this, Nagle's
+        // algorithm holds a frame until the previous one is acknowledged, and the peer's
+        // delayed ACK turns that into tens of milliseconds.
+        .tcp_nodelay(true)
         .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
         .listen(listener)?;
         if let Some(n) = settings.workers {

@@ -4,15 +4,15 @@
 //! candidates, the peers' and the groups' profiles.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use serde_json::Value;
-use tidings_domain::conversation::{ConversationProfile, ConversationSummary, MemberView, PrefsPatch};
-use tidings_domain::event::{Delivery, Event};
+use tidings_domain::conversation::{ConversationProfile, ConversationSummary, MemberView, PrefsPatch, ReadMove};
+use tidings_domain::event::Delivery;
 use tidings_domain::message::Message;
 use tidings_domain::ports::UnreadRange;
 use tidings_domain::{ConvId, DeviceId, UserId};
 
+use super::reads::read_push;
 use super::{MessagingService, parse_conv};
 use crate::clock::now_ms;
 use crate::error::AppError;
@@ -138,19 +138,19 @@ impl MessagingService {
     /// user's other devices and, in direct chats, to the peer. Returns how many moved.
     pub async fn read_all(&self, user: &UserId, device: &DeviceId) -> Result<usize, AppError> {
         let views = self.convs.list_for_user(user, None, u64::MAX / 2).await?;
-        let mut pushes = Vec::new();
-        for view in views.into_iter().filter(|v| v.visible_max() > v.read_seq) {
-            let now = self.convs.mark_read(&view.conv, user, view.visible_max()).await?;
-            if now > view.read_seq {
-                let mut recipients = vec![user.clone()];
-                recipients.extend(view.conv.peer_of(user).cloned());
-                pushes.push(Delivery {
-                    recipients,
-                    skip_device: Some((user.clone(), device.clone())),
-                    event: Arc::new(Event::Read { conv: view.conv, user_id: user.clone(), seq: now }),
-                });
-            }
-        }
+        let moves: Vec<ReadMove> = views
+            .into_iter()
+            .filter(|v| v.visible_max() > v.read_seq)
+            .map(|v| ReadMove { seq: v.visible_max(), conv: v.conv, user: user.clone() })
+            .collect();
+        // One transaction for all of them.
+        let moved = self.convs.mark_read_many(&moves).await?;
+        let pushes: Vec<Delivery> = moves
+            .into_iter()
+            .zip(moved)
+            .filter(|(_, moved)| *moved)
+            .map(|(mv, _)| read_push(mv.conv, mv.user, device.clone(), mv.seq))
+            .collect();
         let moved = pushes.len();
         self.notifier.notify_many(pushes).await;
         Ok(moved)

@@ -1,9 +1,11 @@
 //! Messaging use cases: send, sync, history, read, and the conversation list.
 
 mod body;
+mod lane;
 mod list;
 mod media;
 mod pipeline;
+mod reads;
 mod recall;
 mod receipts;
 mod refs;
@@ -13,8 +15,7 @@ use std::sync::Arc;
 
 use dashmap::{DashMap, DashSet};
 use serde_json::Value;
-use tidings_domain::conversation::MemberView;
-use tidings_domain::event::{Delivery, Event};
+use tidings_domain::conversation::{MemberView, ReadMove};
 use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
@@ -25,9 +26,11 @@ use tidings_domain::social::DmPolicy;
 use tidings_domain::{ConvId, DeviceId, UserId};
 
 pub use body::{BodyLimits, CheckedBody, References};
+pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
 pub use pipeline::{CommitPipeline, Draft, PendingAck, PipelineConfig, PipelineStats};
+pub use reads::ReadWriter;
 pub use receipts::ReadList;
 
 use crate::clock::now_ms;
@@ -105,6 +108,7 @@ pub struct MessagingService {
     groups: Arc<dyn GroupStore>,
     media: Arc<dyn MediaRepository>,
     pipeline: CommitPipeline,
+    reads: ReadWriter,
     limits: MessagingLimits,
     default_dm_policy: DmPolicy,
     /// Direct conversations known to exist, so a send costs no existence query after the first.
@@ -122,8 +126,22 @@ impl MessagingService {
         default_dm_policy: DmPolicy,
         pipeline: PipelineConfig,
     ) -> Self {
-        let pipeline =
-            CommitPipeline::start(ports.messages.clone(), ports.dedupe, ports.seqs, ports.notifier.clone(), pipeline);
+        let lane = if pipeline.one_writer_at_a_time { WriteLane::shared() } else { WriteLane::none() };
+        let reads = ReadWriter::start(
+            ports.convs.clone(),
+            ports.notifier.clone(),
+            pipeline.queue_capacity,
+            pipeline.max_batch,
+            lane.clone(),
+        );
+        let pipeline = CommitPipeline::start(
+            ports.messages.clone(),
+            ports.dedupe,
+            ports.seqs,
+            ports.notifier.clone(),
+            pipeline,
+            lane,
+        );
         Self {
             users: ports.users,
             convs: ports.convs,
@@ -133,6 +151,7 @@ impl MessagingService {
             groups: ports.groups,
             media: ports.media,
             pipeline,
+            reads,
             limits,
             default_dm_policy,
             known: DashSet::new(),
@@ -223,31 +242,27 @@ impl MessagingService {
     }
 
     /// Moves the user's read position forward and tells their other devices and the peer.
+    /// Returns the read position.
     pub async fn read(&self, user: &UserId, device: &DeviceId, conv: &str, seq: u64) -> Result<u64, AppError> {
         let conv = parse_conv(conv)?;
+        let mv = ReadMove { conv: conv.clone(), user: user.clone(), seq };
+        // Written with whatever other reads queue meanwhile; the writer pushes the move.
+        if let Some(now) = self.reads.raise(mv.clone(), device.clone()).await? {
+            return Ok(now);
+        }
+        // Nothing moved: a repeat, or a read this member may not make. Find out which.
         let view = self.access(user, &conv).await?;
         let (_, max) = visible_range(view.as_ref());
-        let before = view.map_or(0, |v| v.read_seq);
         if seq == 0 || seq > max {
             return Err(AppError::SeqOutOfRange { seq, max });
         }
+        let before = view.map_or(0, |v| v.read_seq);
         if seq <= before {
-            // Already read that far: nothing to write, nobody to tell.
             return Ok(before);
         }
-        let now = self.convs.mark_read(&conv, user, seq).await?;
-        if now > before {
-            let mut recipients = vec![user.clone()];
-            recipients.extend(conv.peer_of(user).cloned());
-            self.notifier
-                .notify(Delivery {
-                    recipients,
-                    skip_device: Some((user.clone(), device.clone())),
-                    event: Arc::new(Event::Read { conv, user_id: user.clone(), seq: now }),
-                })
-                .await;
-        }
-        Ok(now)
+        // Valid and ahead: it shared a batch with a higher report of the same member that
+        // could not be applied. Write it on its own.
+        Ok(self.reads.raise(mv, device.clone()).await?.unwrap_or(before))
     }
 
     /// The member's view of a conversation, `None` if it has no messages yet; errors when the
@@ -291,7 +306,7 @@ impl MessagingService {
                     if self.users.by_id(peer).await?.is_none() {
                         return Err(AppError::UnknownConversation);
                     }
-                    self.convs.ensure_direct(conv, now_ms()).await?;
+                    // The conversation itself is opened by the commit of its first message.
                     if self.known.len() >= KNOWN_CONVS_CAP {
                         self.known.clear();
                     }

@@ -17,6 +17,7 @@ use tidings_domain::ports::{DedupeCache, MessageStore, Notifier, SeqAllocator};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
+use super::lane::WriteLane;
 use crate::clock::now_ms;
 use crate::error::AppError;
 
@@ -29,6 +30,9 @@ pub struct PipelineConfig {
     pub queue_capacity: usize,
     /// Most messages committed in one transaction.
     pub max_batch: usize,
+    /// The database takes one writing transaction at a time (SQLite): the writers, and the
+    /// read-position writer, take turns on one [`WriteLane`] instead of racing for its lock.
+    pub one_writer_at_a_time: bool,
 }
 
 /// A validated message waiting for its seq.
@@ -97,6 +101,7 @@ struct Writer {
     pushes: mpsc::Sender<Delivery>,
     max_batch: usize,
     stats: Arc<PipelineStats>,
+    lane: WriteLane,
 }
 
 impl CommitPipeline {
@@ -107,6 +112,7 @@ impl CommitPipeline {
         seqs: Arc<dyn SeqAllocator>,
         notifier: Arc<dyn Notifier>,
         config: PipelineConfig,
+        lane: WriteLane,
     ) -> Self {
         let stats = Arc::new(PipelineStats::default());
         let shards = (0..config.shards.max(1))
@@ -120,6 +126,7 @@ impl CommitPipeline {
                     pushes: push_tx,
                     max_batch: config.max_batch.max(1),
                     stats: stats.clone(),
+                    lane: lane.clone(),
                 };
                 tokio::spawn(writer.run(rx));
                 tokio::spawn(push_loop(push_rx, notifier.clone()));
@@ -155,14 +162,7 @@ impl CommitPipeline {
 const PUSH_BATCH: usize = 512;
 
 async fn push_loop(mut rx: mpsc::Receiver<Delivery>, notifier: Arc<dyn Notifier>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < PUSH_BATCH {
-            match rx.try_recv() {
-                Ok(d) => batch.push(d),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = crate::batch::recv_batch(&mut rx, PUSH_BATCH).await {
         notifier.notify_many(batch).await;
     }
 }
@@ -175,14 +175,7 @@ struct Leader {
 
 impl Writer {
     async fn run(self, mut rx: mpsc::Receiver<Pending>) {
-        while let Some(first) = rx.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < self.max_batch {
-                match rx.try_recv() {
-                    Ok(p) => batch.push(p),
-                    Err(_) => break,
-                }
-            }
+        while let Some(batch) = crate::batch::recv_batch(&mut rx, self.max_batch).await {
             self.process(batch).await;
         }
     }
@@ -216,7 +209,7 @@ impl Writer {
             committed.push(leader);
         }
         let checked = started.elapsed();
-        let appended = self.store.append(&messages).await;
+        let appended = self.append(&messages).await;
         let append_us = u64::try_from((started.elapsed() - checked).as_micros()).unwrap_or(u64::MAX);
         self.stats.batches.fetch_add(1, Ordering::Relaxed);
         self.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
@@ -241,6 +234,12 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// Appends on this writer's turn at the database.
+    async fn append(&self, messages: &[Message]) -> Result<(), StoreError> {
+        let _turn = self.lane.turn().await;
+        self.store.append(messages).await
     }
 
     /// Answers retries of recent commits from the dedupe cache; returns the other sends. Older
@@ -290,7 +289,7 @@ impl Writer {
         if rest.is_empty() {
             return;
         }
-        if self.store.append(&rest_messages).await.is_ok() {
+        if self.append(&rest_messages).await.is_ok() {
             self.finish_committed(rest, rest_messages).await;
             return;
         }
@@ -310,7 +309,7 @@ impl Writer {
     /// Commits one message alone, telling a repeated client_msg_id from a stale seq counter.
     async fn commit_single(&self, mut message: Message) -> Result<(Message, bool), AppError> {
         for _ in 0..3 {
-            match self.store.append(std::slice::from_ref(&message)).await {
+            match self.append(std::slice::from_ref(&message)).await {
                 Ok(()) => return Ok((message, false)),
                 Err(StoreError::Duplicate(_)) => {
                     let key = [(message.sender.clone(), message.client_msg_id.clone())];

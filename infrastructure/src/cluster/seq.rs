@@ -100,16 +100,29 @@ impl SeqAllocator for RedisSeqAllocator {
 
     async fn allocate_many(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<u64>, StoreError> {
         let lasts = self.incr(wanted).await?;
-        let mut firsts = Vec::with_capacity(wanted.len());
-        for ((conv, n), last) in wanted.iter().zip(lasts) {
-            // Missing counters (new or lost conversations) are seeded from the log, one by one.
-            let first = match u64::try_from(last) {
-                Ok(last) => last + 1 - n,
-                Err(_) => self.allocate(conv, *n).await?,
-            };
-            firsts.push(first);
+        let mut firsts: Vec<Option<u64>> =
+            wanted.iter().zip(&lasts).map(|((_, n), last)| u64::try_from(*last).ok().map(|l| l + 1 - n)).collect();
+        let missing: Vec<usize> = (0..wanted.len()).filter(|&i| firsts[i].is_none()).collect();
+        if !missing.is_empty() {
+            // Missing counters (new or expired conversations) are seeded from the log together:
+            // one lookup for the batch, then one more increment for them.
+            let convs: Vec<ConvId> = missing.iter().map(|&i| wanted[i].0.clone()).collect();
+            let floors = self.store.max_seqs(&convs).await?;
+            for (conv, floor) in convs.iter().zip(floors) {
+                self.raise_to(conv, floor).await?;
+            }
+            let retry: Vec<(ConvId, u64)> = missing.iter().map(|&i| wanted[i].clone()).collect();
+            let again = self.incr(&retry).await?;
+            for (&i, last) in missing.iter().zip(again) {
+                let (conv, n) = &wanted[i];
+                firsts[i] = Some(match u64::try_from(last) {
+                    Ok(last) => last + 1 - n,
+                    // Gone again already (evicted): the one-by-one path retries.
+                    Err(_) => self.allocate(conv, *n).await?,
+                });
+            }
         }
-        Ok(firsts)
+        firsts.into_iter().collect::<Option<Vec<u64>>>().ok_or_else(|| StoreError::Other("seq left unallocated".into()))
     }
 
     async fn reseed(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {

@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryResult,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryResult, Statement, TransactionTrait,
 };
-use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadPosition};
+use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadPosition};
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -28,31 +28,39 @@ impl SqlConversationStore {
     }
 }
 
-#[async_trait]
-impl ConversationStore for SqlConversationStore {
-    async fn ensure_direct(&self, conv: &ConvId, now_ms: i64) -> Result<(), StoreError> {
-        let ConvId::Direct { lo, hi } = conv else {
-            return Err(StoreError::Other("ensure_direct on a group".into()));
-        };
-        let txn = self.db.begin().await.map_err(store_err)?;
-        let row = conversations::ActiveModel {
+/// Direct conversations per statement when creating missing ones.
+const OPEN_CHUNK: usize = 256;
+
+/// Creates the direct conversations among `convs` that do not exist yet, with both members
+/// (groups are skipped: they are created with their group). Idempotent; runs on `db`, which may
+/// be a transaction (the commit pipeline opens a batch's new conversations in its own).
+pub(crate) async fn open_direct<C: ConnectionTrait>(db: &C, convs: &[ConvId], now_ms: i64) -> Result<(), StoreError> {
+    let direct: Vec<(&ConvId, &UserId, &UserId)> = convs
+        .iter()
+        .filter_map(|c| match c {
+            ConvId::Direct { lo, hi } => Some((c, lo, hi)),
+            ConvId::Group(_) => None,
+        })
+        .collect();
+    for chunk in direct.chunks(OPEN_CHUNK) {
+        let rows = chunk.iter().map(|(conv, _, _)| conversations::ActiveModel {
             conv_id: Set(conv.to_string()),
             kind: Set("direct".into()),
             max_seq: Set(0),
             created_at: Set(now_ms),
             updated_at: Set(now_ms),
-        };
-        conversations::Entity::insert(row)
+        });
+        conversations::Entity::insert_many(rows)
             // `do_nothing_on` names the key, which MySQL needs (`ON DUPLICATE KEY UPDATE k = k`).
             .on_conflict(
                 OnConflict::column(conversations::Column::ConvId)
                     .do_nothing_on([conversations::Column::ConvId])
                     .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(db)
             .await
             .map_err(store_err)?;
-        let member = |user: &UserId| members::ActiveModel {
+        let member = |conv: &ConvId, user: &UserId| members::ActiveModel {
             conv_id: Set(conv.to_string()),
             user_id: Set(user.to_string()),
             read_seq: Set(0),
@@ -60,15 +68,69 @@ impl ConversationStore for SqlConversationStore {
             visible_from: Set(0),
             visible_until: Set(None),
         };
-        members::Entity::insert_many([member(lo), member(hi)])
+        members::Entity::insert_many(chunk.iter().flat_map(|(conv, lo, hi)| [member(conv, lo), member(conv, hi)]))
             .on_conflict(
                 OnConflict::columns([members::Column::ConvId, members::Column::UserId])
                     .do_nothing_on([members::Column::ConvId, members::Column::UserId])
                     .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(db)
             .await
             .map_err(store_err)?;
+    }
+    Ok(())
+}
+
+/// Read moves per statement on SQLite (three parameters each, far below its limit).
+const READ_MOVES_PER_STATEMENT: usize = 256;
+
+impl SqlConversationStore {
+    /// SQLite: a batch of read moves in one `UPDATE ... FROM (VALUES ...) RETURNING` per chunk,
+    /// instead of a statement per move: on SQLite's single writer every statement of a batch
+    /// holds up the next commit.
+    async fn mark_read_many_sqlite(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError> {
+        let now = now_ms();
+        let txn = self.db.begin().await.map_err(store_err)?;
+        let mut moved: HashSet<(String, String)> = HashSet::new();
+        for chunk in moves.chunks(READ_MOVES_PER_STATEMENT) {
+            let tuples = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "UPDATE conversation_members SET read_seq = v.column3, changed_at = ? \
+                 FROM (VALUES {tuples}) AS v \
+                 WHERE conversation_members.conv_id = v.column1 AND conversation_members.user_id = v.column2 \
+                 AND conversation_members.read_seq < v.column3 \
+                 AND (conversation_members.visible_until IS NULL OR conversation_members.visible_until >= v.column3) \
+                 AND v.column3 <= (SELECT max_seq FROM conversations c WHERE c.conv_id = v.column1) \
+                 RETURNING conversation_members.conv_id, conversation_members.user_id"
+            );
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(1 + chunk.len() * 3);
+            values.push(now.into());
+            for m in chunk {
+                values.extend([m.conv.to_string().into(), m.user.to_string().into(), to_db(m.seq).into()]);
+            }
+            let rows = txn
+                .query_all_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+                .await
+                .map_err(store_err)?;
+            for row in rows {
+                let conv: String = row.try_get("", "conv_id").map_err(store_err)?;
+                let user: String = row.try_get("", "user_id").map_err(store_err)?;
+                moved.insert((conv, user));
+            }
+        }
+        txn.commit().await.map_err(store_err)?;
+        Ok(moves.iter().map(|m| moved.contains(&(m.conv.to_string(), m.user.to_string()))).collect())
+    }
+}
+
+#[async_trait]
+impl ConversationStore for SqlConversationStore {
+    async fn ensure_direct(&self, conv: &ConvId, now_ms: i64) -> Result<(), StoreError> {
+        if !matches!(conv, ConvId::Direct { .. }) {
+            return Err(StoreError::Other("ensure_direct on a group".into()));
+        }
+        let txn = self.db.begin().await.map_err(store_err)?;
+        open_direct(&txn, std::slice::from_ref(conv), now_ms).await?;
         txn.commit().await.map_err(store_err)
     }
 
@@ -80,23 +142,42 @@ impl ConversationStore for SqlConversationStore {
         row.map(|r| to_view(&r)).transpose().map(Option::flatten)
     }
 
-    async fn mark_read(&self, conv: &ConvId, user: &UserId, seq: u64) -> Result<u64, StoreError> {
-        let seq = to_db(seq);
-        let raise =
-            Expr::case(members::Column::ReadSeq.lt(seq), Expr::val(seq)).finally(Expr::col(members::Column::ReadSeq));
-        let touch = Expr::case(members::Column::ReadSeq.lt(seq), Expr::val(now_ms())).finally(Expr::col(CHANGED_AT));
-        members::Entity::update_many()
-            // MySQL applies assignments left to right, each seeing the ones before: touch first.
-            .col_expr(CHANGED_AT, touch.into())
-            .col_expr(members::Column::ReadSeq, raise.into())
-            .filter(members::Column::ConvId.eq(conv.to_string()))
-            .filter(members::Column::UserId.eq(user.to_string()))
-            .exec(&self.db)
-            .await
-            .map_err(store_err)?;
-        let row =
-            members::Entity::find_by_id((conv.to_string(), user.to_string())).one(&self.db).await.map_err(store_err)?;
-        Ok(row.map_or(0, |m| from_db(m.read_seq)))
+    async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError> {
+        if moves.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            return self.mark_read_many_sqlite(moves).await;
+        }
+        let now = now_ms();
+        let txn = self.db.begin().await.map_err(store_err)?;
+        let mut out = Vec::with_capacity(moves.len());
+        for m in moves {
+            let (conv, seq) = (m.conv.to_string(), to_db(m.seq));
+            // The checks a read needs, in the UPDATE itself: no query before it.
+            let exists = Expr::cust_with_values(
+                "? <= (SELECT max_seq FROM conversations WHERE conv_id = ?)",
+                [sea_orm::Value::from(seq), sea_orm::Value::from(conv.clone())],
+            );
+            let result = members::Entity::update_many()
+                .col_expr(CHANGED_AT, Expr::val(now))
+                .col_expr(members::Column::ReadSeq, Expr::val(seq))
+                .filter(members::Column::ConvId.eq(conv))
+                .filter(members::Column::UserId.eq(m.user.to_string()))
+                .filter(members::Column::ReadSeq.lt(seq))
+                .filter(
+                    Condition::any()
+                        .add(members::Column::VisibleUntil.is_null())
+                        .add(members::Column::VisibleUntil.gte(seq)),
+                )
+                .filter(exists)
+                .exec(&txn)
+                .await
+                .map_err(store_err)?;
+            out.push(result.rows_affected > 0);
+        }
+        txn.commit().await.map_err(store_err)?;
+        Ok(out)
     }
 
     async fn list_for_user(

@@ -1,6 +1,6 @@
 //! [`MessageStore`] on sea-orm: batched appends in one transaction, range reads by `(conv, seq)`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
@@ -18,6 +18,9 @@ use super::{from_db, store_err, to_db};
 
 /// Conversations whose high-water marks one UPDATE raises.
 const MARK_CHUNK: usize = 32;
+
+/// Conversations per query when seeding seq counters.
+const SEED_CHUNK: usize = 256;
 
 /// Rows per INSERT statement in a batch.
 const INSERT_CHUNK: usize = 64;
@@ -133,6 +136,15 @@ impl MessageStore for SqlMessageStore {
         let t0 = std::time::Instant::now();
         let txn = self.db.begin().await.map_err(store_err)?;
         let t_begin = t0.elapsed();
+        // A first message opens its direct conversation in the same transaction, so a new chat
+        // costs no write of its own.
+        let mut seen = HashSet::new();
+        let direct: Vec<ConvId> = batch
+            .iter()
+            .filter(|m| matches!(m.conv, ConvId::Direct { .. }) && seen.insert(&m.conv))
+            .map(|m| m.conv.clone())
+            .collect();
+        super::conversations::open_direct(&txn, &direct, batch[0].ts).await?;
         // Fixed-size chunks: the same statement text recurs, so the driver reuses prepared
         // statements instead of parsing a new multi-thousand-parameter one per batch.
         for chunk in batch.chunks(INSERT_CHUNK) {
@@ -218,6 +230,42 @@ impl MessageStore for SqlMessageStore {
             .await
             .map_err(store_err)?;
         Ok(max.flatten().map_or(0, from_db).max(mark.map_or(0, from_db)))
+    }
+
+    async fn max_seqs(&self, convs: &[ConvId]) -> Result<Vec<u64>, StoreError> {
+        let mut highest: HashMap<String, u64> = HashMap::with_capacity(convs.len());
+        for chunk in convs.chunks(SEED_CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            let logged: Vec<(String, Option<i64>)> = messages::Entity::find()
+                .select_only()
+                .column(messages::Column::ConvId)
+                .expr(Func::max(Expr::col(messages::Column::Seq)))
+                .filter(messages::Column::ConvId.is_in(ids.clone()))
+                .group_by(messages::Column::ConvId)
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(store_err)?;
+            // As in `max_seq`: the high-water mark outlives purged messages.
+            let marks: Vec<(String, i64)> = conversations::Entity::find()
+                .select_only()
+                .column(conversations::Column::ConvId)
+                .column(conversations::Column::MaxSeq)
+                .filter(conversations::Column::ConvId.is_in(ids))
+                .into_tuple()
+                .all(&self.db)
+                .await
+                .map_err(store_err)?;
+            for (conv, seq) in logged
+                .into_iter()
+                .map(|(c, s)| (c, s.map_or(0, from_db)))
+                .chain(marks.into_iter().map(|(c, s)| (c, from_db(s))))
+            {
+                let entry = highest.entry(conv).or_default();
+                *entry = (*entry).max(seq);
+            }
+        }
+        Ok(convs.iter().map(|c| highest.get(&c.to_string()).copied().unwrap_or(0)).collect())
     }
 
     async fn after(&self, conv: &ConvId, after: u64, limit: u64) -> Result<Vec<Message>, StoreError> {

@@ -35,6 +35,24 @@ impl SeqAllocator for MemorySeqAllocator {
         Ok(first)
     }
 
+    async fn allocate_many(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<u64>, StoreError> {
+        // Counters not seen since start are seeded together: one lookup for the batch, not one
+        // per new conversation.
+        let unseeded: Vec<ConvId> =
+            wanted.iter().filter(|(conv, _)| !self.last.contains_key(conv)).map(|(conv, _)| conv.clone()).collect();
+        if !unseeded.is_empty() {
+            let seeds = self.store.max_seqs(&unseeded).await?;
+            for (conv, seed) in unseeded.into_iter().zip(seeds) {
+                self.last.entry(conv).or_insert(seed);
+            }
+        }
+        let mut firsts = Vec::with_capacity(wanted.len());
+        for (conv, n) in wanted {
+            firsts.push(self.allocate(conv, *n).await?);
+        }
+        Ok(firsts)
+    }
+
     async fn reseed(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
         let mut last = self.last.entry(conv.clone()).or_insert(floor);
         *last = (*last).max(floor);

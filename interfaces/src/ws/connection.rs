@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
-type AckFuture = Pin<Box<dyn Future<Output = ServerFrame>>>;
+/// A reply that waits on the database (a send's ack, a recall's, a read's possible error),
+/// awaited alongside the loop so the connection keeps writing pushes meanwhile.
+type AckFuture = Pin<Box<dyn Future<Output = Option<ServerFrame>>>>;
 
 /// Why the loop ended, for the log.
 enum End {
@@ -169,8 +171,8 @@ impl Connection {
                         return ended(&close_rx);
                     }
                 }
-                Some(frame) = acks.next(), if !acks.is_empty() => {
-                    if !self.write(&frame).await {
+                Some(reply) = acks.next(), if !acks.is_empty() => {
+                    if let Some(frame) = reply && !self.write(&frame).await {
                         return ended(&close_rx);
                     }
                 }
@@ -187,7 +189,9 @@ impl Connection {
                     last_seen = Instant::now();
                     match msg {
                         AggregatedMessage::Text(text) => {
-                            if let Some(pending) = self.handle(&text).await {
+                            // Boxed: handling a frame takes far more state than waiting for one,
+                            // and an idle connection should not carry that state around.
+                            if let Some(pending) = Box::pin(self.handle(&text)).await {
                                 acks.push(pending);
                             }
                         }
@@ -299,7 +303,7 @@ impl Connection {
                     Ok(pending) => Reply::Later(Box::pin(async move {
                         let outcome = pending.wait().await;
                         metrics.send_done(outcome.as_ref().map(|a| a.duplicate).map_err(|_| ()), arrived.elapsed());
-                        match outcome {
+                        Some(match outcome {
                             Ok(ack) => ServerFrame::Ack {
                                 id,
                                 client_msg_id: ack.client_msg_id,
@@ -310,7 +314,7 @@ impl Connection {
                                 duplicate: ack.duplicate,
                             },
                             Err(e) => app_error(Some(id), e),
-                        }
+                        })
                     })),
                     Err(e) => {
                         metrics.send_done(Err(()), arrived.elapsed());
@@ -330,16 +334,21 @@ impl Connection {
                     Err(e) => app_error(Some(id), e),
                 }))
             }
-            ClientFrame::Read { conv, seq } => match m.read(&c.user_id, &c.device_id, &conv, seq).await {
-                Ok(_) => Reply::Now(None),
-                Err(e) => Reply::Now(Some(app_error(None, e))),
-            },
+            ClientFrame::Read { conv, seq } => {
+                let m = self.state.messaging.clone();
+                let (user, device) = (c.user_id.clone(), c.device_id.clone());
+                // Written in a batch with other reads: waited for beside the loop, not in it,
+                // so pushes to this connection keep flowing meanwhile.
+                Reply::Later(Box::pin(async move {
+                    m.read(&user, &device, &conv, seq).await.err().map(|e| app_error(None, e))
+                }))
+            }
             ClientFrame::Recall { id, conv, seq } => {
                 let m = self.state.messaging.clone();
                 let user = c.user_id.clone();
                 // Answered like a send: `ack` of the recall notice, once it is durable.
                 Reply::Later(Box::pin(async move {
-                    match m.recall(&user, &conv, seq).await {
+                    Some(match m.recall(&user, &conv, seq).await {
                         Ok(ack) => ServerFrame::Ack {
                             id,
                             client_msg_id: ack.client_msg_id,
@@ -350,7 +359,7 @@ impl Connection {
                             duplicate: ack.duplicate,
                         },
                         Err(e) => app_error(Some(id), e),
-                    }
+                    })
                 }))
             }
             ClientFrame::Ping {} => Reply::Now(Some(ServerFrame::Pong {})),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use tidings_app::PipelineConfig;
-use tidings_app::messaging::{CommitPipeline, Draft};
+use tidings_app::messaging::{CommitPipeline, Draft, WriteLane};
 use tidings_domain::message::Message;
 use tidings_domain::ports::{MessageStore, Notifier};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
@@ -72,6 +72,7 @@ async fn a_burst_of_sends_shares_few_transactions() {
         url: format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
         max_connections: 4,
         acquire_timeout: Duration::from_secs(5),
+        sqlite_sync_every_commit: true,
     })
     .await
     .unwrap();
@@ -86,7 +87,8 @@ async fn a_burst_of_sends_shares_few_transactions() {
         Arc::new(MemoryDedupeCache::new(10_000)),
         Arc::new(MemorySeqAllocator::new(store.clone())),
         notifier,
-        PipelineConfig { shards: 1, queue_capacity: 4096, max_batch: 512 },
+        PipelineConfig { shards: 1, queue_capacity: 4096, max_batch: 512, one_writer_at_a_time: true },
+        WriteLane::shared(),
     );
     let (a, b) = (UserId::parse("u_a").unwrap(), UserId::parse("u_b").unwrap());
     let conv = ConvId::direct(&a, &b).unwrap();

@@ -269,6 +269,7 @@ async fn purge_removes_old_uploads_and_orphaned_blobs() {
         url: format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
         max_connections: 2,
         acquire_timeout: std::time::Duration::from_secs(5),
+        sqlite_sync_every_commit: true,
     })
     .await
     .unwrap();

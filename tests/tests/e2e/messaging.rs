@@ -318,7 +318,54 @@ async fn rest_send_pushes_and_history_pages_both_ways(backend: Backend) {
     assert_eq!((status, page["messages"].as_array().map(Vec::len)), (200, Some(0)));
 }
 
+/// Reads are written in batches: a burst of them ends at the highest, the pushes the peer sees
+/// never go backwards, and a refused read in the same burst does not swallow a valid one.
+async fn a_burst_of_reads_lands_at_the_highest_and_pushes_never_go_back(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&srv.ws_url(), &a.access_token).await;
+    let mut b_ws = WsClient::connect(&srv.ws_url(), &b.access_token).await;
+    for i in 0..40 {
+        a_ws.send_text(&conv, &format!("m{i}"), &format!("message {i}")).await;
+        a_ws.expect("ack").await;
+    }
+    for _ in 0..40 {
+        b_ws.expect("msg").await;
+    }
+
+    // Bob reports every message as read, as fast as the socket takes it.
+    for seq in 1..=40u64 {
+        b_ws.send(json!({"type": "read", "conv": conv, "seq": seq})).await;
+    }
+    let mut last = 0;
+    while last < 40 {
+        let read = a_ws.expect("read").await;
+        let seq = read["seq"].as_u64().unwrap();
+        assert!(seq > last, "read pushes went from {last} to {seq}");
+        last = seq;
+    }
+    a_ws.expect_silence(QUIET).await;
+    b_ws.expect_silence(QUIET).await;
+    let row = |list: Vec<Value>| list[0].clone();
+    assert_eq!(row(srv.api.conversations(&b).await)["read_seq"], 40);
+
+    // Two more messages; then a read past the end and a valid one back to back.
+    for i in 40..42 {
+        a_ws.send_text(&conv, &format!("m{i}"), &format!("message {i}")).await;
+        a_ws.expect("ack").await;
+        b_ws.expect("msg").await;
+    }
+    b_ws.send(json!({"type": "read", "conv": conv, "seq": 99})).await;
+    b_ws.send(json!({"type": "read", "conv": conv, "seq": 41})).await;
+    assert_eq!(b_ws.expect_error().await, "seq_out_of_range");
+    assert_eq!(a_ws.expect("read").await["seq"], 41);
+    assert_eq!(row(srv.api.conversations(&b).await)["read_seq"], 41);
+}
+
 tidings_tests::both_modes!(
+    a_burst_of_reads_lands_at_the_highest_and_pushes_never_go_back,
     a_message_reaches_the_online_peer,
     an_offline_peer_syncs_everything_in_order_once,
     the_same_client_msg_id_is_stored_once,

@@ -120,8 +120,12 @@ enum Workload {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let prefix =
-        format!("bench{}x", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 1_000_000);
+    // Unique per run and per process, so several generators can share one cluster.
+    let prefix = format!(
+        "b{}p{}x",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() % 1_000_000,
+        std::process::id() % 100_000
+    );
     let timeout = Duration::from_secs(cli.timeout);
     let run = async {
         match cli.workload {

@@ -57,11 +57,11 @@ pub trait SessionRepository: Send + Sync {
 /// The message logs of all conversations.
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// Persists a batch in one transaction (group commit), creating the direct conversations
-    /// (and their two members) that do not exist yet, and advances each conversation's
-    /// `max_seq`. `Duplicate` when any `(conv, seq)` or `(sender, client_msg_id)` exists already;
-    /// then nothing of the batch is stored.
-    async fn append(&self, batch: &[Message]) -> Result<(), StoreError>;
+    /// Persists a batch in one transaction (group commit), first creating those of the direct
+    /// conversations `open` (and their two members) that do not exist yet, and advances each
+    /// conversation's `max_seq`. `Duplicate` when any `(conv, seq)` or `(sender, client_msg_id)`
+    /// exists already; then nothing of the batch is stored.
+    async fn append(&self, batch: &[Message], open: &[ConvId]) -> Result<(), StoreError>;
     /// Stored messages for the given `(sender, client_msg_id)` keys.
     async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError>;
     /// Highest stored seq of a conversation (0 when empty).

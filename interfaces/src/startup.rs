@@ -487,10 +487,6 @@ impl Application {
         // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when the
         // server stops and in-flight HTTP requests finish.
         .disable_signals()
-        // Pushes and acks are small frames that must leave at once: without this, Nagle's
-        // algorithm holds a frame until the previous one is acknowledged, and the peer's
-        // delayed ACK turns that into tens of milliseconds.
-        .tcp_nodelay(true)
         .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
         .listen(listener)?;
         if let Some(n) = settings.workers {

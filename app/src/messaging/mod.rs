@@ -13,7 +13,7 @@ mod typing;
 
 use std::sync::Arc;
 
-use dashmap::{DashMap, DashSet};
+use dashmap::DashMap;
 use serde_json::Value;
 use tidings_domain::conversation::{MemberView, ReadMove};
 use tidings_domain::group::NOTICE_KIND;
@@ -29,7 +29,7 @@ pub use body::{BodyLimits, CheckedBody, References};
 pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
-pub use pipeline::{CommitPipeline, Draft, PendingAck, PipelineConfig, PipelineStats};
+pub use pipeline::{CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelineStats};
 pub use reads::ReadWriter;
 pub use receipts::ReadList;
 
@@ -70,11 +70,16 @@ struct Audience {
     recipients: Vec<UserId>,
     /// The sender is a group owner or admin (or the system account).
     manager: bool,
+    /// A direct conversation not seen since start: its first message's commit creates it.
+    opens_direct: bool,
 }
 
 /// How many known conversation ids (and cached group member lists) are remembered before the
 /// cache starts over.
 const KNOWN_CONVS_CAP: usize = 100_000;
+
+/// How many more reads than sends the read writer queues and batches.
+const READS_PER_SEND: usize = 4;
 
 /// The ports messaging works through.
 pub struct MessagingPorts {
@@ -111,8 +116,9 @@ pub struct MessagingService {
     reads: ReadWriter,
     limits: MessagingLimits,
     default_dm_policy: DmPolicy,
-    /// Direct conversations known to exist, so a send costs no existence query after the first.
-    known: DashSet<ConvId>,
+    /// Direct conversations known to exist (a message in them committed since start), so a
+    /// send costs no existence query after the first; filled by the commit pipeline.
+    known: Arc<OpenedConversations>,
     /// Each group's member list at a membership version; a send re-reads it only when the
     /// group's version (read with the permission check) has moved on.
     group_members: DashMap<String, (i64, Arc<Vec<UserId>>)>,
@@ -126,12 +132,14 @@ impl MessagingService {
         default_dm_policy: DmPolicy,
         pipeline: PipelineConfig,
     ) -> Self {
+        let known = Arc::new(OpenedConversations::new(KNOWN_CONVS_CAP));
         let lane = if pipeline.one_writer_at_a_time { WriteLane::shared() } else { WriteLane::none() };
         let reads = ReadWriter::start(
             ports.convs.clone(),
             ports.notifier.clone(),
-            pipeline.queue_capacity,
-            pipeline.max_batch,
+            // Reads outnumber sends and cost a row each: a longer queue and larger batches.
+            pipeline.queue_capacity.saturating_mul(READS_PER_SEND),
+            pipeline.max_batch.saturating_mul(READS_PER_SEND),
             lane.clone(),
         );
         let pipeline = CommitPipeline::start(
@@ -141,6 +149,7 @@ impl MessagingService {
             ports.notifier.clone(),
             pipeline,
             lane,
+            known.clone(),
         );
         Self {
             users: ports.users,
@@ -154,7 +163,7 @@ impl MessagingService {
             reads,
             limits,
             default_dm_policy,
-            known: DashSet::new(),
+            known,
             group_members: DashMap::new(),
         }
     }
@@ -187,6 +196,7 @@ impl MessagingService {
             kind: kind.to_owned(),
             body: body.json,
             recipients: audience.recipients,
+            opens_direct: audience.opens_direct,
         })
     }
 
@@ -302,17 +312,12 @@ impl MessagingService {
                     return Err(AppError::NotMember);
                 };
                 self.check_direct(sender, peer).await?;
-                if !self.known.contains(conv) {
-                    if self.users.by_id(peer).await?.is_none() {
-                        return Err(AppError::UnknownConversation);
-                    }
-                    // The conversation itself is opened by the commit of its first message.
-                    if self.known.len() >= KNOWN_CONVS_CAP {
-                        self.known.clear();
-                    }
-                    self.known.insert(conv.clone());
+                let opens_direct = !self.known.contains(conv);
+                // The conversation itself is opened by the commit of its first message.
+                if opens_direct && self.users.by_id(peer).await?.is_none() {
+                    return Err(AppError::UnknownConversation);
                 }
-                Ok(Audience { recipients: vec![lo.clone(), hi.clone()], manager: false })
+                Ok(Audience { recipients: vec![lo.clone(), hi.clone()], manager: false, opens_direct })
             }
             ConvId::Group(id) => self.check_group_post(sender, id).await,
         }
@@ -355,7 +360,7 @@ impl MessagingService {
             return Err(AppError::Muted);
         }
         let recipients = self.members_at(id, group.version).await?.as_ref().clone();
-        Ok(Audience { recipients, manager })
+        Ok(Audience { recipients, manager, opens_direct: false })
     }
 
     /// The group's member ids at `version`, from the cache when it is that fresh.
@@ -397,6 +402,7 @@ impl MessagingService {
             kind: NOTICE_KIND.to_owned(),
             body: body.to_string(),
             recipients,
+            opens_direct: false,
         })?;
         pending.wait().await
     }

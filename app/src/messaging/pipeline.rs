@@ -6,9 +6,11 @@
 //! conversation keeps seq allocation, commit and push in the same order, so pushes within a
 //! conversation leave in seq order. A full queue makes the send fail fast with `Busy`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
+
+use dashmap::DashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tidings_domain::event::{Delivery, Event};
@@ -35,6 +37,35 @@ pub struct PipelineConfig {
     pub one_writer_at_a_time: bool,
 }
 
+/// Direct conversations that exist: a message in them committed since this server started.
+/// Bounded: past `cap` ids it starts over (a forgotten one is merely opened again, which is
+/// idempotent).
+pub struct OpenedConversations {
+    ids: DashSet<ConvId>,
+    cap: usize,
+}
+
+impl OpenedConversations {
+    /// An empty set that holds up to `cap` ids.
+    pub fn new(cap: usize) -> Self {
+        Self { ids: DashSet::new(), cap }
+    }
+
+    /// Whether a message in `conv` committed since start.
+    pub fn contains(&self, conv: &ConvId) -> bool {
+        self.ids.contains(conv)
+    }
+
+    fn insert_all(&self, convs: &[ConvId]) {
+        for conv in convs {
+            if self.ids.len() >= self.cap {
+                self.ids.clear();
+            }
+            self.ids.insert(conv.clone());
+        }
+    }
+}
+
 /// A validated message waiting for its seq.
 #[derive(Debug, Clone)]
 pub struct Draft {
@@ -53,6 +84,9 @@ pub struct Draft {
     pub body: String,
     /// Users to push the message to once committed.
     pub recipients: Vec<UserId>,
+    /// A direct conversation this server has not seen a message in since it started: the
+    /// commit creates it (and its two members) if it does not exist yet.
+    pub opens_direct: bool,
 }
 
 type Reply = oneshot::Sender<Result<Ack, AppError>>;
@@ -102,6 +136,7 @@ struct Writer {
     max_batch: usize,
     stats: Arc<PipelineStats>,
     lane: WriteLane,
+    opened: Arc<OpenedConversations>,
 }
 
 impl CommitPipeline {
@@ -113,6 +148,7 @@ impl CommitPipeline {
         notifier: Arc<dyn Notifier>,
         config: PipelineConfig,
         lane: WriteLane,
+        opened: Arc<OpenedConversations>,
     ) -> Self {
         let stats = Arc::new(PipelineStats::default());
         let shards = (0..config.shards.max(1))
@@ -127,6 +163,7 @@ impl CommitPipeline {
                     max_batch: config.max_batch.max(1),
                     stats: stats.clone(),
                     lane: lane.clone(),
+                    opened: opened.clone(),
                 };
                 tokio::spawn(writer.run(rx));
                 tokio::spawn(push_loop(push_rx, notifier.clone()));
@@ -209,7 +246,7 @@ impl Writer {
             committed.push(leader);
         }
         let checked = started.elapsed();
-        let appended = self.append(&messages).await;
+        let appended = self.append(&messages, &opened(&committed)).await;
         let append_us = u64::try_from((started.elapsed() - checked).as_micros()).unwrap_or(u64::MAX);
         self.stats.batches.fetch_add(1, Ordering::Relaxed);
         self.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
@@ -236,10 +273,26 @@ impl Writer {
         }
     }
 
-    /// Appends on this writer's turn at the database.
-    async fn append(&self, messages: &[Message]) -> Result<(), StoreError> {
+    /// Appends on this writer's turn at the database. A failure other than a duplicate key (a
+    /// deadlock between writers, a dropped connection) rolled everything back, so the batch is
+    /// tried once more before its sends are answered `busy`.
+    async fn append(&self, messages: &[Message], opens: &[ConvId]) -> Result<(), StoreError> {
+        let mut appended = self.append_once(messages, opens).await;
+        if let Err(e) = &appended
+            && !matches!(e, StoreError::Duplicate(_))
+        {
+            tracing::warn!(error = %e, "batch commit failed; trying once more");
+            appended = self.append_once(messages, opens).await;
+        }
+        if appended.is_ok() {
+            self.opened.insert_all(opens);
+        }
+        appended
+    }
+
+    async fn append_once(&self, messages: &[Message], opens: &[ConvId]) -> Result<(), StoreError> {
         let _turn = self.lane.turn().await;
-        self.store.append(messages).await
+        self.store.append(messages, opens).await
     }
 
     /// Answers retries of recent commits from the dedupe cache; returns the other sends. Older
@@ -289,12 +342,13 @@ impl Writer {
         if rest.is_empty() {
             return;
         }
-        if self.append(&rest_messages).await.is_ok() {
+        if self.append(&rest_messages, &opened(&rest)).await.is_ok() {
             self.finish_committed(rest, rest_messages).await;
             return;
         }
         for (leader, message) in rest.into_iter().zip(rest_messages) {
-            match self.commit_single(message).await {
+            let opens = opened(std::slice::from_ref(&leader));
+            match self.commit_single(message, &opens).await {
                 Ok((message, duplicate)) => {
                     if !duplicate {
                         self.dedupe.put_many(std::slice::from_ref(&message)).await;
@@ -307,9 +361,9 @@ impl Writer {
     }
 
     /// Commits one message alone, telling a repeated client_msg_id from a stale seq counter.
-    async fn commit_single(&self, mut message: Message) -> Result<(Message, bool), AppError> {
+    async fn commit_single(&self, mut message: Message, opens: &[ConvId]) -> Result<(Message, bool), AppError> {
         for _ in 0..3 {
-            match self.append(std::slice::from_ref(&message)).await {
+            match self.append(std::slice::from_ref(&message), opens).await {
                 Ok(()) => return Ok((message, false)),
                 Err(StoreError::Duplicate(_)) => {
                     let key = [(message.sender.clone(), message.client_msg_id.clone())];
@@ -372,6 +426,16 @@ fn collapse_repeats(batch: Vec<Pending>) -> Vec<Leader> {
         }
     }
     leaders
+}
+
+/// The direct conversations the sends may be first in (each once).
+fn opened(leaders: &[Leader]) -> Vec<ConvId> {
+    let mut seen = HashSet::new();
+    leaders
+        .iter()
+        .filter(|l| l.draft.opens_direct && seen.insert(&l.draft.conv))
+        .map(|l| l.draft.conv.clone())
+        .collect()
 }
 
 fn count_by_conv(leaders: &[Leader]) -> HashMap<ConvId, u64> {

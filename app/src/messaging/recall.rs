@@ -49,6 +49,8 @@ impl MessagingService {
             kind: RECALL_KIND.to_owned(),
             body: json!({"seq": seq, "by": user.as_str()}).to_string(),
             recipients,
+            // A recall follows a stored message: its conversation exists.
+            opens_direct: false,
         })?;
         pending.wait().await
     }

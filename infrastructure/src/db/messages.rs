@@ -1,6 +1,6 @@
 //! [`MessageStore`] on sea-orm: batched appends in one transaction, range reads by `(conv, seq)`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
@@ -121,7 +121,7 @@ fn rows(found: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
 
 #[async_trait]
 impl MessageStore for SqlMessageStore {
-    async fn append(&self, batch: &[Message]) -> Result<(), StoreError> {
+    async fn append(&self, batch: &[Message], open: &[ConvId]) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -138,13 +138,9 @@ impl MessageStore for SqlMessageStore {
         let t_begin = t0.elapsed();
         // A first message opens its direct conversation in the same transaction, so a new chat
         // costs no write of its own.
-        let mut seen = HashSet::new();
-        let direct: Vec<ConvId> = batch
-            .iter()
-            .filter(|m| matches!(m.conv, ConvId::Direct { .. }) && seen.insert(&m.conv))
-            .map(|m| m.conv.clone())
-            .collect();
-        super::conversations::open_direct(&txn, &direct, batch[0].ts).await?;
+        if !open.is_empty() {
+            super::conversations::open_direct(&txn, open, batch[0].ts).await?;
+        }
         // Fixed-size chunks: the same statement text recurs, so the driver reuses prepared
         // statements instead of parsing a new multi-thousand-parameter one per batch.
         for chunk in batch.chunks(INSERT_CHUNK) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use tidings_app::PipelineConfig;
-use tidings_app::messaging::{CommitPipeline, Draft, WriteLane};
+use tidings_app::messaging::{CommitPipeline, Draft, OpenedConversations, WriteLane};
 use tidings_domain::message::Message;
 use tidings_domain::ports::{MessageStore, Notifier};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
@@ -25,10 +25,10 @@ struct CountingStore {
 
 #[async_trait]
 impl MessageStore for CountingStore {
-    async fn append(&self, batch: &[Message]) -> Result<(), StoreError> {
+    async fn append(&self, batch: &[Message], open: &[ConvId]) -> Result<(), StoreError> {
         self.transactions.fetch_add(1, Ordering::SeqCst);
         self.largest.fetch_max(batch.len(), Ordering::SeqCst);
-        self.inner.append(batch).await
+        self.inner.append(batch, open).await
     }
     async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError> {
         self.inner.find_by_client_ids(keys).await
@@ -62,6 +62,7 @@ fn draft(conv: &ConvId, sender: &UserId, cmid: String) -> Draft {
         kind: "text".into(),
         body: r#"{"text":"burst"}"#.into(),
         recipients: vec![sender.clone()],
+        opens_direct: true,
     }
 }
 
@@ -89,6 +90,7 @@ async fn a_burst_of_sends_shares_few_transactions() {
         notifier,
         PipelineConfig { shards: 1, queue_capacity: 4096, max_batch: 512, one_writer_at_a_time: true },
         WriteLane::shared(),
+        Arc::new(OpenedConversations::new(100)),
     );
     let (a, b) = (UserId::parse("u_a").unwrap(), UserId::parse("u_b").unwrap());
     let conv = ConvId::direct(&a, &b).unwrap();

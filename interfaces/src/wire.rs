@@ -32,6 +32,19 @@ pub fn send_response(ack: &Ack) -> rest::SendMessageResponse {
     }
 }
 
+/// The gateway's answer to a send or a recall: the `ack` frame answering request `id`.
+pub fn ack_frame(id: String, ack: Ack) -> tidings_protocol::ServerFrame {
+    tidings_protocol::ServerFrame::Ack {
+        id,
+        client_msg_id: ack.client_msg_id,
+        conv: ack.conv.to_string(),
+        seq: ack.seq,
+        msg_id: ack.msg_id,
+        ts: ack.ts,
+        duplicate: ack.duplicate,
+    }
+}
+
 /// A user's public profile.
 pub fn profile(u: &tidings_domain::account::User) -> UserProfile {
     UserProfile {

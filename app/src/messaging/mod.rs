@@ -30,7 +30,7 @@ pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
 pub use pipeline::{CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelineStats};
-pub use reads::ReadWriter;
+use reads::ReadWriter;
 pub use receipts::ReadList;
 
 use crate::clock::now_ms;

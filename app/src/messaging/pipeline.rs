@@ -9,10 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
-
-use dashmap::DashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use dashmap::DashSet;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::{Ack, Message, generate_msg_id};
 use tidings_domain::ports::{DedupeCache, MessageStore, Notifier, SeqAllocator};

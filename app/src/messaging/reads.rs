@@ -10,6 +10,7 @@
 //! report did not move anything.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use tidings_domain::conversation::ReadMove;
@@ -119,17 +120,17 @@ fn collapse(batch: Vec<PendingRead>) -> Vec<Collapsed> {
     let mut index: HashMap<(ConvId, UserId), usize> = HashMap::with_capacity(batch.len());
     let mut out: Vec<Collapsed> = Vec::with_capacity(batch.len());
     for p in batch {
-        match index.get(&(p.mv.conv.clone(), p.mv.user.clone())) {
-            Some(&i) => {
-                let c = &mut out[i];
+        match index.entry((p.mv.conv.clone(), p.mv.user.clone())) {
+            Entry::Occupied(seen) => {
+                let c = &mut out[*seen.get()];
                 if p.mv.seq > c.mv.seq {
                     c.mv.seq = p.mv.seq;
                     c.device = p.device;
                 }
                 c.replies.push(p.reply);
             }
-            None => {
-                index.insert((p.mv.conv.clone(), p.mv.user.clone()), out.len());
+            Entry::Vacant(slot) => {
+                slot.insert(out.len());
                 out.push(Collapsed { mv: p.mv, device: p.device, replies: vec![p.reply] });
             }
         }

@@ -208,24 +208,7 @@ impl MessageStore for SqlMessageStore {
     }
 
     async fn max_seq(&self, conv: &ConvId) -> Result<u64, StoreError> {
-        let max: Option<Option<i64>> = messages::Entity::find()
-            .select_only()
-            .expr(Func::max(Expr::col(messages::Column::Seq)))
-            .filter(messages::Column::ConvId.eq(conv.to_string()))
-            .into_tuple()
-            .one(&self.db)
-            .await
-            .map_err(store_err)?;
-        // The conversation row's high-water mark survives retention purges that emptied the
-        // log, so counters seeded from here never hand out a purged seq again.
-        let mark: Option<i64> = conversations::Entity::find_by_id(conv.to_string())
-            .select_only()
-            .column(conversations::Column::MaxSeq)
-            .into_tuple()
-            .one(&self.db)
-            .await
-            .map_err(store_err)?;
-        Ok(max.flatten().map_or(0, from_db).max(mark.map_or(0, from_db)))
+        Ok(self.max_seqs(std::slice::from_ref(conv)).await?.first().copied().unwrap_or(0))
     }
 
     async fn max_seqs(&self, convs: &[ConvId]) -> Result<Vec<u64>, StoreError> {
@@ -242,7 +225,8 @@ impl MessageStore for SqlMessageStore {
                 .all(&self.db)
                 .await
                 .map_err(store_err)?;
-            // As in `max_seq`: the high-water mark outlives purged messages.
+            // The conversation row's high-water mark survives retention purges that emptied the
+            // log, so counters seeded from here never hand out a purged seq again.
             let marks: Vec<(String, i64)> = conversations::Entity::find()
                 .select_only()
                 .column(conversations::Column::ConvId)

@@ -189,9 +189,7 @@ impl Connection {
                     last_seen = Instant::now();
                     match msg {
                         AggregatedMessage::Text(text) => {
-                            // Boxed: handling a frame takes far more state than waiting for one,
-                            // and an idle connection should not carry that state around.
-                            if let Some(pending) = Box::pin(self.handle(&text)).await {
+                            if let Some(pending) = self.handle(&text).await {
                                 acks.push(pending);
                             }
                         }
@@ -304,15 +302,7 @@ impl Connection {
                         let outcome = pending.wait().await;
                         metrics.send_done(outcome.as_ref().map(|a| a.duplicate).map_err(|_| ()), arrived.elapsed());
                         Some(match outcome {
-                            Ok(ack) => ServerFrame::Ack {
-                                id,
-                                client_msg_id: ack.client_msg_id,
-                                conv: ack.conv.to_string(),
-                                seq: ack.seq,
-                                msg_id: ack.msg_id,
-                                ts: ack.ts,
-                                duplicate: ack.duplicate,
-                            },
+                            Ok(ack) => wire::ack_frame(id, ack),
                             Err(e) => app_error(Some(id), e),
                         })
                     })),
@@ -349,15 +339,7 @@ impl Connection {
                 // Answered like a send: `ack` of the recall notice, once it is durable.
                 Reply::Later(Box::pin(async move {
                     Some(match m.recall(&user, &conv, seq).await {
-                        Ok(ack) => ServerFrame::Ack {
-                            id,
-                            client_msg_id: ack.client_msg_id,
-                            conv: ack.conv.to_string(),
-                            seq: ack.seq,
-                            msg_id: ack.msg_id,
-                            ts: ack.ts,
-                            duplicate: ack.duplicate,
-                        },
+                        Ok(ack) => wire::ack_frame(id, ack),
                         Err(e) => app_error(Some(id), e),
                     })
                 }))

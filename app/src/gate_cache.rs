@@ -1,47 +1,53 @@
 //! A [`SocialStore`] that remembers direct-message gates (blocks, friendship, policy between a
-//! sender and a peer) so a direct send costs no query after the first. For one process only:
-//! every write through it clears the memory, which is exact when all writes pass through this
-//! process (embedded mode). Cluster instances use the store directly, since another instance's
-//! block must take effect at once.
+//! sender and a peer) so a direct send costs no database query after the first. Each remembered
+//! gate carries the [`GateEpoch`] it was read under and is trusted only while the epoch stands
+//! still; every gate write through any instance moves the epoch on after it reaches storage. In
+//! embedded mode the epoch is a counter in memory; in a cluster it is one Redis key, read once for
+//! many concurrent sends.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use dashmap::DashMap;
-use tidings_domain::ports::SocialStore;
+use tidings_domain::ports::{GateEpoch, SocialStore};
 use tidings_domain::social::{DirectGate, DmPolicy, Friend, FriendRequest, RequestStatus};
 use tidings_domain::{StoreError, UserId};
 
 /// Gates remembered before the memory starts over.
 const CAP: usize = 200_000;
 
+/// The longest a gate is trusted. Only matters if an instance died between a gate write and its
+/// epoch bump, or the bump failed: the epoch then stood still over a change.
+const MAX_AGE: Duration = Duration::from_secs(30);
+
+/// A gate as read under one epoch.
+#[derive(Clone, Copy)]
+struct Remembered {
+    epoch: u64,
+    gate: DirectGate,
+    read_at: Instant,
+}
+
 /// The caching wrapper.
 pub struct CachedGateStore {
     inner: Arc<dyn SocialStore>,
-    gates: DashMap<(UserId, UserId), DirectGate>,
-    /// Bumped by every write; a gate read from storage is kept only if no write happened
-    /// meanwhile (checked and stored under the read lock, bumped and cleared under the write
-    /// lock, so a stale gate can never outlive the write that made it stale).
-    generation: RwLock<u64>,
+    epoch: Arc<dyn GateEpoch>,
+    gates: DashMap<(UserId, UserId), Remembered>,
 }
 
 impl CachedGateStore {
-    /// Wraps `inner`.
-    pub fn new(inner: Arc<dyn SocialStore>) -> Self {
-        Self { inner, gates: DashMap::new(), generation: RwLock::new(0) }
+    /// Wraps `inner`; `epoch` must be shared by every process writing to the same storage.
+    pub fn new(inner: Arc<dyn SocialStore>, epoch: Arc<dyn GateEpoch>) -> Self {
+        Self { inner, epoch, gates: DashMap::new() }
     }
 
-    fn generation(&self) -> u64 {
-        self.generation.read().map_or(0, |g| *g)
-    }
-
-    /// After a write reached storage: forget every gate.
-    fn changed(&self) {
-        if let Ok(mut g) = self.generation.write() {
-            *g += 1;
+    /// After a gate write reached storage (or may have): move the epoch on.
+    async fn changed(&self) {
+        if let Err(e) = self.epoch.bump().await {
+            // Exact here at least; other instances catch up within MAX_AGE.
             self.gates.clear();
-        } else {
-            self.gates.clear();
+            tracing::error!(error = %e, "could not move the gate epoch on after a block, friendship or policy change");
         }
     }
 }
@@ -73,7 +79,7 @@ impl SocialStore for CachedGateStore {
 
     async fn answer_request(&self, id: &str, status: RequestStatus, now_ms: i64) -> Result<bool, StoreError> {
         let r = self.inner.answer_request(id, status, now_ms).await;
-        self.changed();
+        self.changed().await;
         r
     }
 
@@ -91,7 +97,7 @@ impl SocialStore for CachedGateStore {
 
     async fn remove_friend(&self, a: &UserId, b: &UserId) -> Result<bool, StoreError> {
         let r = self.inner.remove_friend(a, b).await;
-        self.changed();
+        self.changed().await;
         r
     }
 
@@ -101,13 +107,13 @@ impl SocialStore for CachedGateStore {
 
     async fn block(&self, user: &UserId, target: &UserId, now_ms: i64) -> Result<(), StoreError> {
         let r = self.inner.block(user, target, now_ms).await;
-        self.changed();
+        self.changed().await;
         r
     }
 
     async fn unblock(&self, user: &UserId, target: &UserId) -> Result<bool, StoreError> {
         let r = self.inner.unblock(user, target).await;
-        self.changed();
+        self.changed().await;
         r
     }
 
@@ -130,25 +136,26 @@ impl SocialStore for CachedGateStore {
 
     async fn set_dm_policy(&self, user: &UserId, policy: DmPolicy) -> Result<(), StoreError> {
         let r = self.inner.set_dm_policy(user, policy).await;
-        self.changed();
+        self.changed().await;
         r
     }
 
     async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError> {
+        // Read before the gate, so a gate remembered under this epoch was read after every
+        // write that finished before the epoch was.
+        let epoch = self.epoch.current().await?;
         let key = (sender.clone(), peer.clone());
-        if let Some(gate) = self.gates.get(&key) {
-            return Ok(*gate);
-        }
-        let seen = self.generation();
-        let gate = self.inner.direct_gate(sender, peer).await?;
-        if let Ok(current) = self.generation.read()
-            && *current == seen
+        if let Some(seen) = self.gates.get(&key)
+            && seen.epoch == epoch
+            && seen.read_at.elapsed() < MAX_AGE
         {
-            if self.gates.len() >= CAP {
-                self.gates.clear();
-            }
-            self.gates.insert(key, gate);
+            return Ok(seen.gate);
         }
+        let gate = self.inner.direct_gate(sender, peer).await?;
+        if self.gates.len() >= CAP {
+            self.gates.clear();
+        }
+        self.gates.insert(key, Remembered { epoch, gate, read_at: Instant::now() });
         Ok(gate)
     }
 }

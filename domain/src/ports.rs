@@ -297,6 +297,17 @@ pub trait RateLimiter: Send + Sync {
     async fn peek(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
 }
 
+/// A counter shared by every instance that moves on after each write able to change a
+/// direct-message gate (block, friendship, policy). Remembered gates are trusted only while it
+/// stands still, so a block made through any instance holds at once everywhere.
+#[async_trait]
+pub trait GateEpoch: Send + Sync {
+    /// The epoch as read at some moment after this call began.
+    async fn current(&self) -> Result<u64, StoreError>;
+    /// Moves the epoch on; called after the write reached storage.
+    async fn bump(&self) -> Result<(), StoreError>;
+}
+
 /// Friends, friend requests, blocks and direct-message policies.
 #[async_trait]
 pub trait SocialStore: Send + Sync {

@@ -21,11 +21,11 @@ use tidings_domain::StoreError;
 use tidings_domain::account::User;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{
-    ConversationStore, DedupeCache, LocalDelivery, MessageStore, Notifier, PasswordHasher, PresenceReader, RateLimiter,
-    RouteRegistry, SeqAllocator, TokenService,
+    ConversationStore, DedupeCache, GateEpoch, LocalDelivery, MessageStore, Notifier, PasswordHasher, PresenceReader,
+    RateLimiter, RouteRegistry, SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
-    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisKeys, RedisRateLimiter, RedisRoutes,
+    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisGateEpoch, RedisKeys, RedisRateLimiter, RedisRoutes,
     RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
@@ -33,7 +33,9 @@ use tidings_infrastructure::db::{
     SqlSessionRepository, SqlSocialStore, SqlUserRepository, SqlWebhookStore,
 };
 use tidings_infrastructure::media::{ImageCrateInspector, LocalMediaStore, S3MediaStore, S3Options};
-use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemoryRateLimiter, MemorySeqAllocator};
+use tidings_infrastructure::memory::{
+    LocalNotifier, MemoryDedupeCache, MemoryGateEpoch, MemoryRateLimiter, MemorySeqAllocator,
+};
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
 use tidings_infrastructure::webhook::HttpWebhookSender;
 use tracing::Instrument;
@@ -93,6 +95,7 @@ struct Routing {
     seqs: Arc<dyn SeqAllocator>,
     dedupe: Arc<dyn DedupeCache>,
     limiter: Arc<dyn RateLimiter>,
+    gate_epoch: Arc<dyn GateEpoch>,
     routes: Option<Arc<RedisRoutes>>,
     presence: Arc<dyn PresenceReader>,
     redis: Option<deadpool_redis::Pool>,
@@ -107,6 +110,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
             seqs: Arc::new(MemorySeqAllocator::new(messages)),
             dedupe: Arc::new(MemoryDedupeCache::new(DEDUPE_CACHE_ENTRIES)),
             limiter: Arc::new(MemoryRateLimiter::default()),
+            gate_epoch: Arc::new(MemoryGateEpoch::default()),
             routes: None,
             presence: hub,
             redis: None,
@@ -135,6 +139,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         notifier: Arc::new(ClusterNotifier::new(routes.clone(), bus.clone(), local)),
         seqs: Arc::new(RedisSeqAllocator::new(pool.clone(), keys.clone(), messages)),
         dedupe: Arc::new(RedisDedupeCache::new(pool.clone(), keys.clone())),
+        gate_epoch: Arc::new(RedisGateEpoch::new(pool.clone(), &keys)),
         limiter: Arc::new(RedisRateLimiter::new(pool.clone(), keys)),
         presence: routes.clone(),
         routes: Some(routes),
@@ -359,13 +364,13 @@ impl Application {
         )
         .with_device_limits(settings.devices.limits());
         let l = &settings.limits;
-        // One process holds every write in embedded mode, so direct-message gates can be
-        // remembered; instances of a cluster must see each other's blocks at once.
-        let social_store: Arc<dyn tidings_domain::ports::SocialStore> = if settings.is_sqlite() {
-            Arc::new(tidings_app::gate_cache::CachedGateStore::new(Arc::new(SqlSocialStore::new(db.clone()))))
-        } else {
-            Arc::new(SqlSocialStore::new(db.clone()))
-        };
+        // Direct-message gates are remembered under an epoch every instance moves on after a
+        // gate write, so a block holds at once on all of them.
+        let social_store: Arc<dyn tidings_domain::ports::SocialStore> =
+            Arc::new(tidings_app::gate_cache::CachedGateStore::new(
+                Arc::new(SqlSocialStore::new(db.clone())),
+                routing.gate_epoch.clone(),
+            ));
         let group_store = Arc::new(SqlGroupStore::new(db.clone()));
         let dm_policy = settings.dm_policy().unwrap_or_default();
         let messaging = MessagingService::start(

@@ -5,6 +5,7 @@
 mod bus;
 mod dedupe;
 mod envelope;
+mod epoch;
 mod notifier;
 mod rate;
 mod redis;
@@ -14,6 +15,7 @@ pub mod stats;
 
 pub use bus::{AmqpBus, AmqpOptions};
 pub use dedupe::RedisDedupeCache;
+pub use epoch::RedisGateEpoch;
 pub use notifier::ClusterNotifier;
 pub use rate::RedisRateLimiter;
 pub use redis::{RedisKeys, connect_redis};

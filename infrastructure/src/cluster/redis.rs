@@ -60,6 +60,11 @@ impl RedisKeys {
         format!("{}devices:{instance}", self.prefix)
     }
 
+    /// The cluster's direct-message gate epoch.
+    pub fn gate_epoch(&self) -> String {
+        format!("{}gate_epoch", self.prefix)
+    }
+
     /// A conversation's last allocated seq.
     pub fn seq(&self, conv: &ConvId) -> String {
         format!("{}seq:{conv}", self.prefix)

@@ -35,16 +35,19 @@ const OPEN_CHUNK: usize = 256;
 /// (groups are skipped: they are created with their group). Idempotent; runs on `db`, which may
 /// be a transaction (the commit pipeline opens a batch's new conversations in its own).
 pub(crate) async fn open_direct<C: ConnectionTrait>(db: &C, convs: &[ConvId], now_ms: i64) -> Result<(), StoreError> {
-    let direct: Vec<(&ConvId, &UserId, &UserId)> = convs
+    let mut direct: Vec<(String, &UserId, &UserId)> = convs
         .iter()
         .filter_map(|c| match c {
-            ConvId::Direct { lo, hi } => Some((c, lo, hi)),
+            ConvId::Direct { lo, hi } => Some((c.to_string(), lo, hi)),
             ConvId::Group(_) => None,
         })
         .collect();
+    // Rows in key order: concurrent writers then take their locks in one order, which keeps
+    // MySQL-family databases from deadlocking them.
+    direct.sort_unstable();
     for chunk in direct.chunks(OPEN_CHUNK) {
         let rows = chunk.iter().map(|(conv, _, _)| conversations::ActiveModel {
-            conv_id: Set(conv.to_string()),
+            conv_id: Set(conv.clone()),
             kind: Set("direct".into()),
             max_seq: Set(0),
             created_at: Set(now_ms),
@@ -60,8 +63,8 @@ pub(crate) async fn open_direct<C: ConnectionTrait>(db: &C, convs: &[ConvId], no
             .exec_without_returning(db)
             .await
             .map_err(store_err)?;
-        let member = |conv: &ConvId, user: &UserId| members::ActiveModel {
-            conv_id: Set(conv.to_string()),
+        let member = |conv: &String, user: &UserId| members::ActiveModel {
+            conv_id: Set(conv.clone()),
             user_id: Set(user.to_string()),
             read_seq: Set(0),
             joined_at: Set(now_ms),

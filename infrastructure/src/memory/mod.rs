@@ -2,11 +2,13 @@
 //! done in memory because there is only one instance.
 
 mod dedupe;
+mod epoch;
 mod notifier;
 pub(crate) mod rate;
 mod seq;
 
 pub use dedupe::MemoryDedupeCache;
+pub use epoch::MemoryGateEpoch;
 pub use notifier::LocalNotifier;
 pub use rate::MemoryRateLimiter;
 pub use seq::MemorySeqAllocator;

@@ -246,3 +246,48 @@ async fn a_seq_counter_set_back_is_detected_and_healed() {
     assert_eq!(got, vec![6, 7, 8, 9], "collisions re-seeded the counter past the log");
     assert_eq!(seqs(&srv.api.all_messages(&b, &conv).await), (1..=9).collect::<Vec<u64>>());
 }
+
+#[tokio::test]
+async fn a_block_or_policy_change_through_one_instance_holds_at_once_on_another() {
+    let Some(_) = Backend::cluster("cluster::gates") else { return };
+    let c = ClusterProcesses::start(BIN, 2, &[]).await;
+    let (sending, writing) = (c.at(0), c.at(1));
+    let a = sending.api.user("alice", "a1").await;
+    let b = writing.api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&sending.ws_url(), &a.access_token).await;
+    let bob_path = format!("/api/v1/blocks/{}", a.user_id);
+
+    // Several rounds, each sending right after the change: the sending instance has just
+    // checked (and remembered) the gate the other way, and must not trust it.
+    for round in 0..5 {
+        a_ws.send_text(&conv, &format!("open-{round}"), "hello").await;
+        a_ws.expect("ack").await;
+        let (status, _) = writing.api.call("PUT", &bob_path, Some(&b.access_token), None).await;
+        assert_eq!(status, 204);
+        a_ws.send_text(&conv, &format!("blocked-{round}"), "still there?").await;
+        assert_eq!(a_ws.expect_error().await, "blocked", "round {round}: the block holds on the other instance");
+        let (status, _) = writing.api.call("DELETE", &bob_path, Some(&b.access_token), None).await;
+        assert_eq!(status, 204);
+    }
+
+    // A policy change: friends only, made through the other instance.
+    a_ws.send_text(&conv, "before-policy", "hi").await;
+    a_ws.expect("ack").await;
+    let (status, _) = writing
+        .api
+        .call("PUT", "/api/v1/me/privacy", Some(&b.access_token), Some(json!({"dm_policy": "friends"})))
+        .await;
+    assert_eq!(status, 200);
+    a_ws.send_text(&conv, "after-policy", "hi again").await;
+    assert_eq!(a_ws.expect_error().await, "not_friends");
+    let stored: Vec<String> = writing
+        .api
+        .all_messages(&b, &conv)
+        .await
+        .iter()
+        .map(|m| m["client_msg_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(stored.len(), 6, "only the allowed messages were stored: {stored:?}");
+    assert!(stored.iter().all(|id| id.starts_with("open-") || id == "before-policy"), "{stored:?}");
+}

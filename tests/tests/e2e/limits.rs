@@ -94,3 +94,52 @@ async fn devices_on_different_instances_share_one_budget() {
     }
     assert_eq!(accepted, 4, "one budget of 4 for alice, whichever instance her devices use");
 }
+
+/// Sends `n` from `ws` without waiting, then counts acks and `rate_limited` refusals.
+async fn burst(ws: &mut WsClient, conv: &str, tag: &str, n: usize) -> (usize, usize) {
+    for i in 0..n {
+        ws.send_text(conv, &format!("{tag}{i}"), "hi").await;
+    }
+    let (mut acked, mut refused) = (0, 0);
+    for _ in 0..n {
+        let (answer, _) = ws.wait_for_any(&["ack", "error"]).await;
+        if answer["type"] == "ack" {
+            acked += 1;
+        } else {
+            assert_eq!(answer["code"], "rate_limited", "{answer}");
+            refused += 1;
+        }
+    }
+    (acked, refused)
+}
+
+#[tokio::test]
+async fn a_busy_sender_leasing_ahead_never_gets_past_the_budget() {
+    let Some(_) = Backend::cluster("limits::leases") else { return };
+    let bin = env!("CARGO_BIN_EXE_tidings-e2e-server");
+    // A burst of 16 is leased up to 4 requests at a time.
+    let c = ClusterProcesses::start(
+        bin,
+        2,
+        &[("TIDINGS_LIMITS__SEND_PER_SEC", "0.01"), ("TIDINGS_LIMITS__SEND_BURST", "16")],
+    )
+    .await;
+    let a1 = c.at(0).api.user("alice", "a1").await;
+    let b = c.at(0).api.user("bob", "b1").await;
+    let conv = direct(&a1.user_id, &b.user_id);
+
+    // One instance spends every request it leases before asking again: exactly the burst.
+    let mut ws1 = WsClient::connect(&c.at(0).ws_url(), &a1.access_token).await;
+    assert_eq!(burst(&mut ws1, &conv, "one", 24).await, (16, 8));
+    assert_eq!(c.at(0).api.all_messages(&b, &conv).await.len(), 16);
+
+    // Bob's budget, spread over two instances at once: leases taken and not spent can only
+    // make it stricter, never let more through.
+    let b2 = c.at(1).api.login("bob", "b2").await;
+    let mut on0 = WsClient::connect(&c.at(0).ws_url(), &b.access_token).await;
+    let mut on1 = WsClient::connect(&c.at(1).ws_url(), &b2.access_token).await;
+    let ((acked0, _), (acked1, _)) = tokio::join!(burst(&mut on0, &conv, "x", 12), burst(&mut on1, &conv, "y", 12));
+    assert!(acked0 + acked1 <= 16, "{acked0} + {acked1} acked: more than the budget");
+    assert!(acked0 + acked1 >= 16 - 2 * 3, "{acked0} + {acked1}: at most 3 leased and unspent per instance");
+    assert_eq!(c.at(1).api.all_messages(&b, &conv).await.len(), 16 + acked0 + acked1);
+}

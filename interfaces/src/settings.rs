@@ -356,7 +356,8 @@ pub struct ClusterSettings {
     pub amqp_prefix: String,
     /// Seconds a device route lives in Redis without a refresh (refreshed every third of it).
     pub route_ttl_secs: u64,
-    /// Redis connections per instance.
+    /// Redis connections per instance (each multiplexed: many requests in flight at once;
+    /// at most 8 are used).
     pub redis_pool_size: usize,
     /// Pushes the broker may hand this instance before it acknowledges them.
     pub amqp_prefetch: u16,
@@ -370,7 +371,7 @@ impl Default for ClusterSettings {
             redis_prefix: "tidings:".into(),
             amqp_prefix: String::new(),
             route_ttl_secs: 60,
-            redis_pool_size: 16,
+            redis_pool_size: 4,
             amqp_prefetch: 256,
             connect_timeout_secs: 10,
         }
@@ -517,7 +518,7 @@ pub struct DbSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineSettings {
-    /// Writer tasks; unset means 1 on SQLite (one writer at a time anyway), 4 otherwise.
+    /// Writer tasks per instance; unset means 1 (the largest batches; see docs/benchmarks.md).
     pub shards: Option<usize>,
     /// Sends waiting per writer before new ones fail fast with `busy`.
     pub queue_capacity: usize,

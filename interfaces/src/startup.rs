@@ -25,8 +25,8 @@ use tidings_domain::ports::{
     RateLimiter, RouteRegistry, SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
-    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisGateEpoch, RedisKeys, RedisRateLimiter, RedisRoutes,
-    RedisSeqAllocator, connect_redis,
+    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisGateEpoch, RedisKeys, RedisPool, RedisRateLimiter,
+    RedisRoutes, RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
     self, DbOptions, SqlAdminStore, SqlConversationStore, SqlGroupStore, SqlMediaRepository, SqlMessageStore,
@@ -62,7 +62,7 @@ pub struct Application {
 /// `/readyz`: the database, and in cluster mode Redis and the broker connection.
 struct DependencyReadiness {
     db: DatabaseConnection,
-    redis: Option<deadpool_redis::Pool>,
+    redis: Option<RedisPool>,
     bus: Option<AmqpBus>,
 }
 
@@ -98,7 +98,7 @@ struct Routing {
     gate_epoch: Arc<dyn GateEpoch>,
     routes: Option<Arc<RedisRoutes>>,
     presence: Arc<dyn PresenceReader>,
-    redis: Option<deadpool_redis::Pool>,
+    redis: Option<RedisPool>,
     bus: Option<AmqpBus>,
 }
 
@@ -404,7 +404,10 @@ impl Application {
             },
             dm_policy,
             PipelineConfig {
-                shards: settings.pipeline.shards.unwrap_or(if settings.is_sqlite() { 1 } else { 4 }),
+                // One writer per instance makes the largest batches, which is what the database
+                // spends least on per message (docs/benchmarks.md); more only pay where the
+                // database has cores to spare.
+                shards: settings.pipeline.shards.unwrap_or(1),
                 queue_capacity: settings.pipeline.queue_capacity,
                 max_batch: settings.pipeline.max_batch,
                 one_writer_at_a_time: settings.is_sqlite(),

@@ -14,7 +14,8 @@ use tidings_interfaces::Settings;
 fn mysql_base() -> String {
     std::env::var("TIDINGS_TEST_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
 }
-fn redis_url() -> String {
+/// The test Redis.
+pub fn redis_url() -> String {
     std::env::var("TIDINGS_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 fn amqp_url() -> String {
@@ -175,7 +176,8 @@ fn nanos() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
 }
 
-fn redis_pool() -> deadpool_redis::Pool {
+/// A plain pool on the test Redis, for tests that act on Redis from outside the server.
+pub fn redis_pool() -> deadpool_redis::Pool {
     deadpool_redis::Config::from_url(redis_url())
         .create_pool(Some(deadpool_redis::Runtime::Tokio1))
         .unwrap_or_else(|e| panic!("redis pool: {e}"))

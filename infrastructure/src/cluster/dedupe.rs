@@ -1,8 +1,8 @@
 //! The cluster [`DedupeCache`]: recent acks in Redis (`dedupe:{sender}:{client_msg_id}`, one
 //! hour), shared by every instance, read with one `MGET` and written with one pipeline.
 
+use super::redis::RedisPool;
 use async_trait::async_trait;
-use deadpool_redis::Pool;
 use deadpool_redis::redis;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::DedupeCache;
@@ -15,13 +15,13 @@ const TTL_SECS: u64 = 3600;
 
 /// Recent acks in Redis.
 pub struct RedisDedupeCache {
-    pool: Pool,
+    pool: RedisPool,
     keys: RedisKeys,
 }
 
 impl RedisDedupeCache {
     /// Uses `pool` and the key layout `keys`.
-    pub fn new(pool: Pool, keys: RedisKeys) -> Self {
+    pub fn new(pool: RedisPool, keys: RedisKeys) -> Self {
         Self { pool, keys }
     }
 }

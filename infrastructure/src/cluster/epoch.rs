@@ -5,8 +5,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::redis::RedisPool;
 use async_trait::async_trait;
-use deadpool_redis::Pool;
 use deadpool_redis::redis;
 use tidings_domain::StoreError;
 use tidings_domain::ports::GateEpoch;
@@ -23,7 +23,7 @@ struct Reading {
 
 /// The cluster-wide epoch.
 pub struct RedisGateEpoch {
-    pool: Pool,
+    pool: RedisPool,
     key: String,
     /// Reads started so far.
     started: AtomicU64,
@@ -33,7 +33,7 @@ pub struct RedisGateEpoch {
 
 impl RedisGateEpoch {
     /// The epoch under `keys`' prefix.
-    pub fn new(pool: Pool, keys: &RedisKeys) -> Self {
+    pub fn new(pool: RedisPool, keys: &RedisKeys) -> Self {
         Self {
             pool,
             key: keys.gate_epoch(),

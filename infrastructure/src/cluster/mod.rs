@@ -18,6 +18,6 @@ pub use dedupe::RedisDedupeCache;
 pub use epoch::RedisGateEpoch;
 pub use notifier::ClusterNotifier;
 pub use rate::RedisRateLimiter;
-pub use redis::{RedisKeys, connect_redis};
+pub use redis::{RedisKeys, RedisPool, connect_redis};
 pub use routes::RedisRoutes;
 pub use seq::RedisSeqAllocator;

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::redis::RedisPool;
 use async_trait::async_trait;
 use dashmap::DashMap;
-use deadpool_redis::Pool;
 use deadpool_redis::redis::Script;
 use tidings_domain::ports::{Rate, RateLimiter};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -94,7 +94,7 @@ pub struct RedisRateLimiter {
 
 impl RedisRateLimiter {
     /// Uses `pool` and the key layout `keys`; starts the batching task on the current runtime.
-    pub fn new(pool: Pool, keys: RedisKeys) -> Self {
+    pub fn new(pool: RedisPool, keys: RedisKeys) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
         tokio::spawn(answer_checks(pool, rx));
         Self { keys, queue, leases: DashMap::new() }
@@ -168,7 +168,7 @@ impl RateLimiter for RedisRateLimiter {
 
 /// Takes queued checks in batches, up to [`MAX_IN_FLIGHT`] calls at once, until the limiter is
 /// dropped.
-async fn answer_checks(pool: Pool, mut rx: mpsc::Receiver<Check>) {
+async fn answer_checks(pool: RedisPool, mut rx: mpsc::Receiver<Check>) {
     let script = Arc::new(Script::new(GCRA_MANY));
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {
@@ -192,7 +192,7 @@ async fn answer_checks(pool: Pool, mut rx: mpsc::Receiver<Check>) {
     }
 }
 
-async fn run_batch(pool: &Pool, script: &Script, batch: &[Check]) -> Result<Vec<i64>, String> {
+async fn run_batch(pool: &RedisPool, script: &Script, batch: &[Check]) -> Result<Vec<i64>, String> {
     let mut call = script.prepare_invoke();
     for check in batch {
         call.key(&check.key).arg(check.interval).arg(check.tolerance).arg(check.want);

@@ -1,21 +1,136 @@
-//! The Redis pool and the key layout. Every key starts with a configurable prefix so several
+//! Redis connections and the key layout. Every key starts with a configurable prefix so several
 //! deployments (or test runs) can share one Redis without touching each other's keys.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use deadpool_redis::redis::aio::{ConnectionLike, MultiplexedConnection};
+use deadpool_redis::redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use deadpool_redis::{Config, Pool, Runtime};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 /// Opens a pool and checks that Redis answers.
-pub async fn connect_redis(url: &str, max_size: usize) -> Result<Pool, StoreError> {
+pub async fn connect_redis(url: &str, max_size: usize) -> Result<RedisPool, StoreError> {
     let mut cfg = Config::from_url(url);
     cfg.pool = Some(deadpool_redis::PoolConfig::new(max_size.max(1)));
     let pool =
         cfg.create_pool(Some(Runtime::Tokio1)).map_err(|e| StoreError::Unavailable(format!("redis pool: {e}")))?;
-    let mut conn = pool.get().await.map_err(|e| StoreError::Unavailable(format!("redis: {e}")))?;
+    let shared = RedisPool::new(pool, max_size);
+    let mut conn = shared.get().await.map_err(redis_err)?;
     let _: String = deadpool_redis::redis::cmd("PING")
         .query_async(&mut conn)
         .await
         .map_err(|e| StoreError::Unavailable(format!("redis ping: {e}")))?;
-    Ok(pool)
+    Ok(shared)
+}
+
+/// Redis connections for every caller in the instance: a few multiplexed connections (each
+/// carries many requests at once) taken from the deadpool pool once and handed out in turn.
+/// Checking a connection out of deadpool for every call would cost its recycle check — a PING
+/// round trip — each time, doubling the latency of the message path's Redis calls. A connection
+/// that fails is dropped, and the next call on its slot takes a fresh one from the pool.
+#[derive(Clone)]
+pub struct RedisPool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    pool: Pool,
+    slots: Vec<RwLock<Option<MultiplexedConnection>>>,
+    next: AtomicUsize,
+    /// Connections are made on the runtime the pool was made on, where their driver tasks
+    /// then run (not on whichever HTTP worker happened to ask first).
+    runtime: tokio::runtime::Handle,
+}
+
+/// A connection could not be had.
+#[derive(Debug, thiserror::Error)]
+#[error("redis connection: {0}")]
+pub struct ConnectError(String);
+
+impl RedisPool {
+    /// Shares up to `slots` connections of `pool`. Call on the runtime that should drive them.
+    pub fn new(pool: Pool, slots: usize) -> Self {
+        let slots = (0..slots.clamp(1, 8)).map(|_| RwLock::new(None)).collect();
+        Self {
+            inner: Arc::new(PoolInner {
+                pool,
+                slots,
+                next: AtomicUsize::new(0),
+                runtime: tokio::runtime::Handle::current(),
+            }),
+        }
+    }
+
+    /// The next shared connection, made first if its slot is empty.
+    pub async fn get(&self) -> Result<SharedConnection, ConnectError> {
+        let slot = self.inner.next.fetch_add(1, Ordering::Relaxed) % self.inner.slots.len();
+        let held = self.inner.slots[slot].read().ok().and_then(|conn| conn.clone());
+        let conn = match held {
+            Some(conn) => conn,
+            None => {
+                let pool = self.inner.pool.clone();
+                let fresh = self
+                    .inner
+                    .runtime
+                    .spawn(async move { pool.get().await.map(deadpool_redis::Connection::take) })
+                    .await
+                    .map_err(|e| ConnectError(e.to_string()))?
+                    .map_err(|e| ConnectError(e.to_string()))?;
+                if let Ok(mut held) = self.inner.slots[slot].write() {
+                    *held = Some(fresh.clone());
+                }
+                fresh
+            }
+        };
+        Ok(SharedConnection { conn, slot, pool: self.inner.clone() })
+    }
+}
+
+/// One use of a shared connection; a failure that may have broken the connection empties its
+/// slot.
+pub struct SharedConnection {
+    conn: MultiplexedConnection,
+    slot: usize,
+    pool: Arc<PoolInner>,
+}
+
+impl SharedConnection {
+    fn check<T>(&self, result: &Result<T, RedisError>) {
+        if let Err(e) = result
+            && (e.is_io_error() || e.is_connection_dropped() || e.is_unrecoverable_error() || e.is_timeout())
+            && let Ok(mut held) = self.pool.slots[self.slot].write()
+        {
+            *held = None;
+        }
+    }
+}
+
+impl ConnectionLike for SharedConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        Box::pin(async move {
+            let result = self.conn.req_packed_command(cmd).await;
+            self.check(&result);
+            result
+        })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        Box::pin(async move {
+            let result = self.conn.req_packed_commands(pipeline, offset, count).await;
+            self.check(&result);
+            result
+        })
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conn.get_db()
+    }
 }
 
 /// Key names under one prefix.

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::redis::RedisPool;
 use async_trait::async_trait;
-use deadpool_redis::Pool;
 use deadpool_redis::redis::{self, Script};
 use tidings_domain::ports::{PresenceReader, RouteRegistry};
 use tidings_domain::presence::PresenceStatus;
@@ -40,7 +40,7 @@ return {new, redis.call('HLEN', KEYS[1])}";
 
 /// Routes of this instance's devices, and lookups of everyone's.
 pub struct RedisRoutes {
-    pool: Pool,
+    pool: RedisPool,
     keys: RedisKeys,
     instance: String,
     ttl_secs: u64,
@@ -50,7 +50,7 @@ pub struct RedisRoutes {
 
 impl RedisRoutes {
     /// Routes written as `instance`, expiring after `ttl_secs` without a refresh.
-    pub fn new(pool: Pool, keys: RedisKeys, instance: String, ttl_secs: u64) -> Self {
+    pub fn new(pool: RedisPool, keys: RedisKeys, instance: String, ttl_secs: u64) -> Self {
         Self {
             pool,
             keys,

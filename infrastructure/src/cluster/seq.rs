@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
+use super::redis::RedisPool;
 use async_trait::async_trait;
-use deadpool_redis::Pool;
 use deadpool_redis::redis::Script;
 use tidings_domain::ports::{MessageStore, SeqAllocator};
 use tidings_domain::{ConvId, StoreError};
@@ -39,7 +39,7 @@ return 1";
 
 /// Cluster-wide seq allocation.
 pub struct RedisSeqAllocator {
-    pool: Pool,
+    pool: RedisPool,
     keys: RedisKeys,
     store: Arc<dyn MessageStore>,
     incr_many: Script,
@@ -48,7 +48,7 @@ pub struct RedisSeqAllocator {
 
 impl RedisSeqAllocator {
     /// Counters in Redis, seeded from `store` when missing.
-    pub fn new(pool: Pool, keys: RedisKeys, store: Arc<dyn MessageStore>) -> Self {
+    pub fn new(pool: RedisPool, keys: RedisKeys, store: Arc<dyn MessageStore>) -> Self {
         Self { pool, keys, store, incr_many: Script::new(INCR_MANY), raise: Script::new(RAISE_TO) }
     }
 

@@ -291,3 +291,36 @@ async fn a_block_or_policy_change_through_one_instance_holds_at_once_on_another(
     assert_eq!(stored.len(), 6, "only the allowed messages were stored: {stored:?}");
     assert!(stored.iter().all(|id| id.starts_with("open-") || id == "before-policy"), "{stored:?}");
 }
+
+#[tokio::test]
+async fn a_shared_redis_connection_that_dies_is_replaced() {
+    use deadpool_redis::redis;
+    let Some(_) = Backend::cluster("cluster::redis_conn") else { return };
+    // One slot, so every call shares the one connection.
+    let shared =
+        tidings_infrastructure::cluster::connect_redis(&tidings_tests::backend::redis_url(), 1).await.expect("redis");
+    let id = async |shared: &tidings_infrastructure::cluster::RedisPool| -> Result<i64, String> {
+        let mut conn = shared.get().await.map_err(|e| e.to_string())?;
+        redis::cmd("CLIENT").arg("ID").query_async(&mut conn).await.map_err(|e| e.to_string())
+    };
+    let first = id(&shared).await.expect("a connection");
+    assert_eq!(id(&shared).await, Ok(first), "calls share the connection");
+
+    // Redis drops it (as on a restart or a network cut), from another client.
+    let outside = tidings_tests::backend::redis_pool();
+    let mut killer = outside.get().await.expect("redis");
+    let killed: i64 = redis::cmd("CLIENT").arg("KILL").arg("ID").arg(first).query_async(&mut killer).await.unwrap();
+    assert_eq!(killed, 1);
+
+    // A call may fail while the loss is noticed; the next ones run on a fresh connection.
+    let mut replaced = None;
+    for _ in 0..3 {
+        if let Ok(now) = id(&shared).await {
+            replaced = Some(now);
+            break;
+        }
+    }
+    let now = replaced.expect("a fresh connection within three calls");
+    assert_ne!(now, first, "a new connection took the dead one's place");
+    assert_eq!(id(&shared).await, Ok(now));
+}

@@ -105,6 +105,10 @@ pub async fn run(p: W4Params) -> anyhow::Result<W4Report> {
     })
 }
 
+/// Most times one message of the fill is sent again after an `error` (`busy`, as a client would
+/// retry it with the same `client_msg_id`).
+const FILL_RETRIES: u32 = 5;
+
 async fn fill(
     server: &str,
     writer: &Device,
@@ -117,23 +121,40 @@ async fn fill(
     let total = targets.len() * messages;
     let mut sent = 0usize;
     let mut acked = 0usize;
+    // Frames waiting for their ack, by request id, with how often each was sent again.
+    let mut unacked: std::collections::HashMap<String, (String, u32)> = std::collections::HashMap::new();
     let mut pending = targets.iter().flat_map(|t| (0..messages).map(move |k| (t, k)));
     while acked < total {
         while sent < total && sent - acked < 64 {
             let Some((target, k)) = pending.next() else { break };
             let conv = client::direct(&writer.user_id, &target.user_id);
-            let frame = json!({"type": "send", "id": sent.to_string(), "conv": conv,
-                               "client_msg_id": format!("{}-{k}", target.user_id), "kind": "custom", "body": {"k": k}});
-            write.send(Message::text(frame.to_string())).await?;
+            let id = sent.to_string();
+            let frame = json!({"type": "send", "id": id, "conv": conv,
+                               "client_msg_id": format!("{}-{k}", target.user_id), "kind": "custom", "body": {"k": k}})
+            .to_string();
+            write.send(Message::text(frame.clone())).await?;
+            unacked.insert(id, (frame, 0));
             sent += 1;
         }
         let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, read.next()).await else {
             anyhow::bail!("fill stalled at {acked}/{total} acks");
         };
-        if let Message::Text(t) = msg
-            && t.as_str().contains("\"type\":\"ack\"")
-        {
-            acked += 1;
+        let Message::Text(t) = msg else { continue };
+        let Ok(frame) = serde_json::from_str::<Value>(t.as_str()) else { continue };
+        let id = frame["id"].as_str().unwrap_or_default();
+        match frame["type"].as_str() {
+            Some("ack") if unacked.remove(id).is_some() => acked += 1,
+            Some("error") => {
+                let code = frame["code"].as_str().unwrap_or("?").to_owned();
+                let Some((again, tries)) = unacked.get_mut(id) else { continue };
+                *tries += 1;
+                if *tries > FILL_RETRIES {
+                    anyhow::bail!("fill: a send was refused {FILL_RETRIES} times in a row ({code})");
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                write.send(Message::text(again.clone())).await?;
+            }
+            _ => {}
         }
     }
     Ok(())

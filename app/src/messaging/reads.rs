@@ -85,10 +85,7 @@ async fn run(
     while let Some(batch) = crate::batch::recv_batch(&mut rx, max_batch).await {
         let collapsed = collapse(batch);
         let moves: Vec<ReadMove> = collapsed.iter().map(|c| c.mv.clone()).collect();
-        let written = {
-            let _turn = lane.turn().await;
-            convs.mark_read_many(&moves).await
-        };
+        let written = write_with_retries(convs.as_ref(), &moves, &lane).await;
         match written {
             Ok(moved) => {
                 let mut pushes = Vec::new();
@@ -107,11 +104,40 @@ async fn run(
             }
             Err(e) => {
                 tracing::error!(error = %e, moves = moves.len(), "read positions not written");
-                let err = AppError::from(e);
+                // Nothing was written: the client may send the read again.
+                let err = AppError::Busy;
                 for reply in collapsed.into_iter().flat_map(|c| c.replies) {
                     let _ = reply.send(Err(err.clone()));
                 }
             }
+        }
+    }
+}
+
+/// How many times a batch of reads whose write failed (a deadlock with another instance's
+/// writer, a dropped connection) is tried again, after 5, 10 and 20 ms.
+const WRITE_RETRIES: u32 = 3;
+
+async fn write_with_retries(
+    convs: &dyn ConversationStore,
+    moves: &[ReadMove],
+    lane: &WriteLane,
+) -> Result<Vec<bool>, tidings_domain::StoreError> {
+    let mut pause = std::time::Duration::from_millis(5);
+    let mut retry = 0;
+    loop {
+        let written = {
+            let _turn = lane.turn().await;
+            convs.mark_read_many(moves).await
+        };
+        match written {
+            Err(e) if retry < WRITE_RETRIES => {
+                retry += 1;
+                tracing::warn!(error = %e, retry, "read positions not written; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            done => return done,
         }
     }
 }

@@ -1,12 +1,12 @@
 //! [`ConversationStore`] on sea-orm.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryResult, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel,
+    QueryFilter, QueryResult, Statement, TransactionTrait,
 };
 use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadPosition};
 use tidings_domain::ports::ConversationStore;
@@ -124,6 +124,88 @@ impl SqlConversationStore {
         txn.commit().await.map_err(store_err)?;
         Ok(moves.iter().map(|m| moved.contains(&(m.conv.to_string(), m.user.to_string()))).collect())
     }
+
+    /// MySQL-family, per chunk of moves: one SELECT of the conversations' high-water marks, one
+    /// multi-table UPDATE (the moves as a derived table joined to the members, with the same
+    /// checks as SQLite's), then one SELECT to learn which rows took the move: MariaDB has no `UPDATE … RETURNING`. A row moved by this call carries
+    /// its `read_seq` and this call's `changed_at`, a stamp no earlier call of this process used.
+    async fn mark_read_many_mysql(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError> {
+        let now = unique_stamp();
+        let backend = self.db.get_database_backend();
+        // READ COMMITTED: the conversations are read without locking them, and only changed
+        // member rows stay locked. Moves go in key order, so two instances' read writers take
+        // their locks in one order.
+        let txn = self.db.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await.map_err(store_err)?;
+        let mut order: Vec<(String, String, i64, usize)> =
+            moves.iter().enumerate().map(|(i, m)| (m.conv.to_string(), m.user.to_string(), to_db(m.seq), i)).collect();
+        order.sort_unstable();
+        let mut out = vec![false; moves.len()];
+        for all in order.chunks(READ_MOVES_PER_STATEMENT) {
+            // The conversations' high-water marks, read without locking them (a join in the
+            // UPDATE would share-lock them against the commit pipeline's writes). A mark only
+            // rises, so an older one can only refuse a read, which the caller re-checks.
+            let mut convs: Vec<&String> = all.iter().map(|(conv, ..)| conv).collect();
+            convs.dedup();
+            let sql = format!(
+                "SELECT conv_id, max_seq FROM conversations WHERE conv_id IN ({})",
+                vec!["?"; convs.len()].join(", ")
+            );
+            let values: Vec<sea_orm::Value> = convs.iter().map(|c| (*c).clone().into()).collect();
+            let mut max_seq: HashMap<String, i64> = HashMap::with_capacity(convs.len());
+            for row in
+                txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?
+            {
+                max_seq.insert(
+                    row.try_get("", "conv_id").map_err(store_err)?,
+                    row.try_get("", "max_seq").map_err(store_err)?,
+                );
+            }
+            let chunk: Vec<&(String, String, i64, usize)> =
+                all.iter().filter(|(conv, _, seq, _)| max_seq.get(conv).is_some_and(|max| seq <= max)).collect();
+            if chunk.is_empty() {
+                continue;
+            }
+            let rows = vec!["SELECT ? AS conv_id, ? AS user_id, ? AS seq"; chunk.len()].join(" UNION ALL ");
+            let sql = format!(
+                "UPDATE conversation_members m \
+                 JOIN ({rows}) v ON m.conv_id = v.conv_id AND m.user_id = v.user_id \
+                 SET m.read_seq = v.seq, m.changed_at = ? \
+                 WHERE m.read_seq < v.seq AND (m.visible_until IS NULL OR m.visible_until >= v.seq)"
+            );
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 3 + 1);
+            for (conv, user, seq, _) in &chunk {
+                values.extend([conv.clone().into(), user.clone().into(), (*seq).into()]);
+            }
+            values.push(now.into());
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?;
+
+            let pairs = vec!["(?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT conv_id, user_id, read_seq FROM conversation_members \
+                 WHERE changed_at = ? AND (conv_id, user_id) IN ({pairs})"
+            );
+            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 2 + 1);
+            values.push(now.into());
+            for (conv, user, _, _) in &chunk {
+                values.extend([conv.clone().into(), user.clone().into()]);
+            }
+            let stamped =
+                txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?;
+            let mut moved: HashSet<(String, String, i64)> = HashSet::with_capacity(stamped.len());
+            for row in stamped {
+                moved.insert((
+                    row.try_get("", "conv_id").map_err(store_err)?,
+                    row.try_get("", "user_id").map_err(store_err)?,
+                    row.try_get("", "read_seq").map_err(store_err)?,
+                ));
+            }
+            for (conv, user, seq, i) in chunk {
+                out[*i] = moved.contains(&(conv.clone(), user.clone(), *seq));
+            }
+        }
+        txn.commit().await.map_err(store_err)?;
+        Ok(out)
+    }
 }
 
 #[async_trait]
@@ -152,35 +234,7 @@ impl ConversationStore for SqlConversationStore {
         if self.db.get_database_backend() == DbBackend::Sqlite {
             return self.mark_read_many_sqlite(moves).await;
         }
-        let now = now_ms();
-        let txn = self.db.begin().await.map_err(store_err)?;
-        let mut out = Vec::with_capacity(moves.len());
-        for m in moves {
-            let (conv, seq) = (m.conv.to_string(), to_db(m.seq));
-            // The checks a read needs, in the UPDATE itself: no query before it.
-            let exists = Expr::cust_with_values(
-                "? <= (SELECT max_seq FROM conversations WHERE conv_id = ?)",
-                [sea_orm::Value::from(seq), sea_orm::Value::from(conv.clone())],
-            );
-            let result = members::Entity::update_many()
-                .col_expr(CHANGED_AT, Expr::val(now))
-                .col_expr(members::Column::ReadSeq, Expr::val(seq))
-                .filter(members::Column::ConvId.eq(conv))
-                .filter(members::Column::UserId.eq(m.user.to_string()))
-                .filter(members::Column::ReadSeq.lt(seq))
-                .filter(
-                    Condition::any()
-                        .add(members::Column::VisibleUntil.is_null())
-                        .add(members::Column::VisibleUntil.gte(seq)),
-                )
-                .filter(exists)
-                .exec(&txn)
-                .await
-                .map_err(store_err)?;
-            out.push(result.rows_affected > 0);
-        }
-        txn.commit().await.map_err(store_err)?;
-        Ok(out)
+        self.mark_read_many_mysql(moves).await
     }
 
     async fn list_for_user(
@@ -361,6 +415,15 @@ fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreError> {
         changed_at: row.try_get("", "changed_at").map_err(store_err)?,
         min_seq: from_db(row.try_get("", "min_seq").map_err(store_err)?),
     }))
+}
+
+/// The current time in ms, but later than any stamp this process handed out before: a read
+/// batch recognises the rows it moved by it.
+fn unique_stamp() -> i64 {
+    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    let now = now_ms();
+    let prev = LAST.fetch_max(now, std::sync::atomic::Ordering::AcqRel);
+    if prev >= now { LAST.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1 } else { now }
 }
 
 fn now_ms() -> i64 {

@@ -98,6 +98,34 @@ pub struct ReadMove {
     pub seq: u64,
 }
 
+/// What one [`ReadMove`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// The read position moved to the move's seq.
+    Moved,
+    /// The member had already read this far (a repeat, or a report that arrived late): the
+    /// position it is at. Only for a seq of at least 1.
+    AlreadyAt(u64),
+    /// Neither: not a member, or not a seq the member may read (yet).
+    NotApplied,
+}
+
+impl ReadOutcome {
+    /// The position moved.
+    pub fn moved(self) -> bool {
+        self == Self::Moved
+    }
+
+    /// From a member row's read position after the batch: `moved` if this batch moved it.
+    pub fn after(moved: bool, seq: u64, read_seq: Option<u64>) -> Self {
+        match read_seq {
+            _ if moved => Self::Moved,
+            Some(at) if seq >= 1 && at >= seq => Self::AlreadyAt(at),
+            _ => Self::NotApplied,
+        }
+    }
+}
+
 /// A current member's read position, for read lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPosition {
@@ -122,4 +150,23 @@ pub struct ConversationSummary {
     pub mentioned: bool,
     /// The peer or the group, when known.
     pub profile: Option<ConversationProfile>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReadOutcome;
+
+    #[test]
+    fn a_read_outcome_says_moved_behind_or_not_applied() {
+        assert_eq!(ReadOutcome::after(true, 7, Some(7)), ReadOutcome::Moved);
+        // A repeat, and a late report below where the member already is.
+        assert_eq!(ReadOutcome::after(false, 7, Some(7)), ReadOutcome::AlreadyAt(7));
+        assert_eq!(ReadOutcome::after(false, 3, Some(9)), ReadOutcome::AlreadyAt(9));
+        // Ahead of the position but not applied (past the log, or not visible), no member row,
+        // and seq 0 (never a position to report) are for the caller to look into.
+        assert_eq!(ReadOutcome::after(false, 12, Some(9)), ReadOutcome::NotApplied);
+        assert_eq!(ReadOutcome::after(false, 3, None), ReadOutcome::NotApplied);
+        assert_eq!(ReadOutcome::after(false, 0, Some(0)), ReadOutcome::NotApplied);
+        assert!(ReadOutcome::Moved.moved() && !ReadOutcome::AlreadyAt(1).moved());
+    }
 }

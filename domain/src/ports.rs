@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::account::{DeviceSession, User};
-use crate::conversation::{MemberView, PrefsPatch, ReadMove, ReadPosition};
+use crate::conversation::{MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
 use crate::error::StoreError;
 use crate::event::Delivery;
 use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
@@ -131,8 +131,9 @@ pub trait ConversationStore: Send + Sync {
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError>;
     /// Raises each member's read_seq to its move's `seq`, all in one transaction, where the
     /// member may see that seq (it exists in the conversation and is not past the member's
-    /// `visible_until`) and has not read that far yet; returns whether each move moved, in order.
-    async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError>;
+    /// `visible_until`) and has not read that far yet; returns what each move found, in order
+    /// (a member already past a move says where it is, so the caller needs no query).
+    async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError>;
     /// Read positions of the conversation's current members (not of former ones).
     async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError>;
     /// The member's conversations, pinned first, then most recently active first; with

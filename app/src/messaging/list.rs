@@ -148,7 +148,7 @@ impl MessagingService {
         let pushes: Vec<Delivery> = moves
             .into_iter()
             .zip(moved)
-            .filter(|(_, moved)| *moved)
+            .filter(|(_, outcome)| outcome.moved())
             .map(|(mv, _)| read_push(mv.conv, mv.user, device.clone(), mv.seq))
             .collect();
         let moved = pushes.len();

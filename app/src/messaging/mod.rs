@@ -256,11 +256,13 @@ impl MessagingService {
     pub async fn read(&self, user: &UserId, device: &DeviceId, conv: &str, seq: u64) -> Result<u64, AppError> {
         let conv = parse_conv(conv)?;
         let mv = ReadMove { conv: conv.clone(), user: user.clone(), seq };
-        // Written with whatever other reads queue meanwhile; the writer pushes the move.
+        // Written with whatever other reads queue meanwhile; the writer pushes the move. A
+        // member already that far learns where it is from the same batch.
         if let Some(now) = self.reads.raise(mv.clone(), device.clone()).await? {
             return Ok(now);
         }
-        // Nothing moved: a repeat, or a read this member may not make. Find out which.
+        // Not applied: a read this member may not make, or one that shared a batch with a
+        // higher report that could not be applied. Find out which.
         let view = self.access(user, &conv).await?;
         let (_, max) = visible_range(view.as_ref());
         if seq == 0 || seq > max {

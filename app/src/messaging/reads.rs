@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
-use tidings_domain::conversation::ReadMove;
+use tidings_domain::conversation::{ReadMove, ReadOutcome};
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{ConversationStore, Notifier};
 use tidings_domain::{ConvId, DeviceId, UserId};
@@ -22,7 +22,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::lane::WriteLane;
 use crate::error::AppError;
 
-/// The position a report moved to, or `None` when it moved nothing.
+/// The member's read position after the report (it moved there, or was already there or past
+/// it), or `None` when it was not applied.
 type Reply = oneshot::Sender<Result<Option<u64>, AppError>>;
 
 /// One report waiting for the writer.
@@ -54,9 +55,10 @@ impl ReadWriter {
     }
 
     /// Queues a raise of `mv.user`'s read position and waits until it is written; returns the
-    /// position it moved to (pushed to the reader's other devices and the peer), or `None` if it
-    /// moved nothing (already read that far, or not a seq the member may read). A full queue
-    /// fails fast with `Busy`.
+    /// position the member is at afterwards — where the report (or a higher one of the same
+    /// member in the batch) moved it, pushed to the reader's other devices and the peer, or
+    /// where it already was — or `None` if it was not applied (not a seq the member may read).
+    /// A full queue fails fast with `Busy`.
     pub async fn raise(&self, mv: ReadMove, device: DeviceId) -> Result<Option<u64>, AppError> {
         let (reply, rx) = oneshot::channel();
         self.tx.try_send(PendingRead { mv, device, reply }).map_err(|e| match e {
@@ -89,12 +91,16 @@ async fn run(
         match written {
             Ok(moved) => {
                 let mut pushes = Vec::new();
-                for (c, moved) in collapsed.into_iter().zip(moved) {
-                    let now = moved.then_some(c.mv.seq);
+                for (c, outcome) in collapsed.into_iter().zip(moved) {
+                    let now = match outcome {
+                        ReadOutcome::Moved => Some(c.mv.seq),
+                        ReadOutcome::AlreadyAt(at) => Some(at),
+                        ReadOutcome::NotApplied => None,
+                    };
                     for reply in c.replies {
                         let _ = reply.send(Ok(now));
                     }
-                    if moved {
+                    if outcome.moved() {
                         pushes.push(read_push(c.mv.conv, c.mv.user, c.device, c.mv.seq));
                     }
                 }
@@ -122,7 +128,7 @@ async fn write_with_retries(
     convs: &dyn ConversationStore,
     moves: &[ReadMove],
     lane: &WriteLane,
-) -> Result<Vec<bool>, tidings_domain::StoreError> {
+) -> Result<Vec<ReadOutcome>, tidings_domain::StoreError> {
     let mut pause = std::time::Duration::from_millis(5);
     let mut retry = 0;
     loop {

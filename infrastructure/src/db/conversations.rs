@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel,
     QueryFilter, QueryResult, Statement, TransactionTrait,
 };
-use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadPosition};
+use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -91,7 +91,7 @@ impl SqlConversationStore {
     /// SQLite: a batch of read moves in one `UPDATE ... FROM (VALUES ...) RETURNING` per chunk,
     /// instead of a statement per move: on SQLite's single writer every statement of a batch
     /// holds up the next commit.
-    async fn mark_read_many_sqlite(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError> {
+    async fn mark_read_many_sqlite(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
         let now = now_ms();
         let txn = self.db.begin().await.map_err(store_err)?;
         let mut moved: HashSet<(String, String)> = HashSet::new();
@@ -121,15 +121,28 @@ impl SqlConversationStore {
                 moved.insert((conv, user));
             }
         }
+        // Where the others stand (one query, only when some did not move).
+        let rest: Vec<(String, String)> = moves
+            .iter()
+            .map(|m| (m.conv.to_string(), m.user.to_string()))
+            .filter(|pair| !moved.contains(pair))
+            .collect();
+        let at = positions(&txn, DbBackend::Sqlite, &rest).await?;
         txn.commit().await.map_err(store_err)?;
-        Ok(moves.iter().map(|m| moved.contains(&(m.conv.to_string(), m.user.to_string()))).collect())
+        Ok(moves
+            .iter()
+            .map(|m| {
+                let pair = (m.conv.to_string(), m.user.to_string());
+                ReadOutcome::after(moved.contains(&pair), m.seq, at.get(&pair).map(|(read, _)| from_db(*read)))
+            })
+            .collect())
     }
 
     /// MySQL-family, per chunk of moves: one SELECT of the conversations' high-water marks, one
     /// multi-table UPDATE (the moves as a derived table joined to the members, with the same
     /// checks as SQLite's), then one SELECT to learn which rows took the move: MariaDB has no `UPDATE … RETURNING`. A row moved by this call carries
     /// its `read_seq` and this call's `changed_at`, a stamp no earlier call of this process used.
-    async fn mark_read_many_mysql(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError> {
+    async fn mark_read_many_mysql(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
         let now = unique_stamp();
         let backend = self.db.get_database_backend();
         // READ COMMITTED: the conversations are read without locking them, and only changed
@@ -139,7 +152,7 @@ impl SqlConversationStore {
         let mut order: Vec<(String, String, i64, usize)> =
             moves.iter().enumerate().map(|(i, m)| (m.conv.to_string(), m.user.to_string(), to_db(m.seq), i)).collect();
         order.sort_unstable();
-        let mut out = vec![false; moves.len()];
+        let mut out = vec![ReadOutcome::NotApplied; moves.len()];
         for all in order.chunks(READ_MOVES_PER_STATEMENT) {
             // The conversations' high-water marks, read without locking them (a join in the
             // UPDATE would share-lock them against the commit pipeline's writes). A mark only
@@ -162,9 +175,6 @@ impl SqlConversationStore {
             }
             let chunk: Vec<&(String, String, i64, usize)> =
                 all.iter().filter(|(conv, _, seq, _)| max_seq.get(conv).is_some_and(|max| seq <= max)).collect();
-            if chunk.is_empty() {
-                continue;
-            }
             let rows = vec!["SELECT ? AS conv_id, ? AS user_id, ? AS seq"; chunk.len()].join(" UNION ALL ");
             let sql = format!(
                 "UPDATE conversation_members m \
@@ -177,30 +187,17 @@ impl SqlConversationStore {
                 values.extend([conv.clone().into(), user.clone().into(), (*seq).into()]);
             }
             values.push(now.into());
-            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?;
-
-            let pairs = vec!["(?, ?)"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT conv_id, user_id, read_seq FROM conversation_members \
-                 WHERE changed_at = ? AND (conv_id, user_id) IN ({pairs})"
-            );
-            let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 2 + 1);
-            values.push(now.into());
-            for (conv, user, _, _) in &chunk {
-                values.extend([conv.clone().into(), user.clone().into()]);
+            if !chunk.is_empty() {
+                txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?;
             }
-            let stamped =
-                txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?;
-            let mut moved: HashSet<(String, String, i64)> = HashSet::with_capacity(stamped.len());
-            for row in stamped {
-                moved.insert((
-                    row.try_get("", "conv_id").map_err(store_err)?,
-                    row.try_get("", "user_id").map_err(store_err)?,
-                    row.try_get("", "read_seq").map_err(store_err)?,
-                ));
-            }
-            for (conv, user, seq, i) in chunk {
-                out[*i] = moved.contains(&(conv.clone(), user.clone(), *seq));
+            // Every member row of the chunk as it stands now: this batch's stamp says it moved.
+            let pairs: Vec<(String, String)> =
+                all.iter().map(|(conv, user, ..)| (conv.clone(), user.clone())).collect();
+            let at = positions(&txn, backend, &pairs).await?;
+            for (conv, user, seq, i) in all {
+                let row = at.get(&(conv.clone(), user.clone()));
+                let moved = row.is_some_and(|(read, stamp)| *stamp == now && read == seq);
+                out[*i] = ReadOutcome::after(moved, from_db(*seq), row.map(|(read, _)| from_db(*read)));
             }
         }
         txn.commit().await.map_err(store_err)?;
@@ -227,7 +224,7 @@ impl ConversationStore for SqlConversationStore {
         row.map(|r| to_view(&r)).transpose().map(Option::flatten)
     }
 
-    async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<bool>, StoreError> {
+    async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
         if moves.is_empty() {
             return Ok(Vec::new());
         }
@@ -415,6 +412,33 @@ fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreError> {
         changed_at: row.try_get("", "changed_at").map_err(store_err)?,
         min_seq: from_db(row.try_get("", "min_seq").map_err(store_err)?),
     }))
+}
+
+/// Read positions and change stamps of member rows, by `(conv_id, user_id)`.
+async fn positions<C: ConnectionTrait>(
+    db: &C,
+    backend: DbBackend,
+    pairs: &[(String, String)],
+) -> Result<HashMap<(String, String), (i64, i64)>, StoreError> {
+    let mut found = HashMap::with_capacity(pairs.len());
+    for chunk in pairs.chunks(READ_MOVES_PER_STATEMENT) {
+        let tuples = vec!["(?, ?)"; chunk.len()].join(", ");
+        // SQLite takes a list of row values only as VALUES.
+        let list = if backend == DbBackend::Sqlite { format!("VALUES {tuples}") } else { tuples };
+        let sql = format!(
+            "SELECT conv_id, user_id, read_seq, changed_at FROM conversation_members \
+             WHERE (conv_id, user_id) IN ({list})"
+        );
+        let values: Vec<sea_orm::Value> =
+            chunk.iter().flat_map(|(conv, user)| [conv.clone().into(), user.clone().into()]).collect();
+        for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)? {
+            found.insert(
+                (row.try_get("", "conv_id").map_err(store_err)?, row.try_get("", "user_id").map_err(store_err)?),
+                (row.try_get("", "read_seq").map_err(store_err)?, row.try_get("", "changed_at").map_err(store_err)?),
+            );
+        }
+    }
+    Ok(found)
 }
 
 /// The current time in ms, but later than any stamp this process handed out before: a read

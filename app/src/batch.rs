@@ -6,13 +6,6 @@ use tokio::sync::mpsc;
 /// Waits for the next item, then takes up to `max - 1` more that are already queued. `None`
 /// once the queue is closed and empty.
 pub async fn recv_batch<T>(rx: &mut mpsc::Receiver<T>, max: usize) -> Option<Vec<T>> {
-    let first = rx.recv().await?;
-    let mut batch = vec![first];
-    while batch.len() < max {
-        match rx.try_recv() {
-            Ok(item) => batch.push(item),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
+    let mut batch = Vec::new();
+    (rx.recv_many(&mut batch, max.max(1)).await > 0).then_some(batch)
 }

@@ -9,6 +9,7 @@ mod reads;
 mod recall;
 mod receipts;
 mod refs;
+mod retry;
 mod typing;
 
 use std::sync::Arc;

@@ -19,6 +19,7 @@ use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::lane::WriteLane;
+use super::retry::with_retries;
 use crate::clock::now_ms;
 use crate::error::AppError;
 
@@ -194,13 +195,6 @@ impl CommitPipeline {
     }
 }
 
-/// How many times a batch whose commit failed (not on a duplicate key) is tried again.
-const APPEND_RETRIES: u32 = 3;
-
-/// Pause before the first retry of a failed batch; doubled before each next one. A deadlock
-/// victim waits for the transaction that won to finish.
-const APPEND_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
-
 /// Most deliveries handed to the notifier at once.
 const PUSH_BATCH: usize = 512;
 
@@ -281,22 +275,14 @@ impl Writer {
 
     /// Appends on this writer's turn at the database. A failure other than a duplicate key (a
     /// deadlock between writers, a dropped connection) rolled everything back, so the batch is
-    /// tried again, [`APPEND_RETRIES`] times with a growing pause, before its sends are answered
-    /// `busy`.
+    /// tried again (`retry::with_retries`) before its sends are answered `busy`.
     async fn append(&self, messages: &[Message], opens: &[ConvId]) -> Result<(), StoreError> {
-        let mut appended = self.append_once(messages, opens).await;
-        let mut pause = APPEND_RETRY_PAUSE;
-        for retry in 1..=APPEND_RETRIES {
-            match &appended {
-                Err(e) if !matches!(e, StoreError::Duplicate(_)) => {
-                    tracing::warn!(error = %e, retry, "batch commit failed; trying again");
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                    appended = self.append_once(messages, opens).await;
-                }
-                _ => break,
-            }
-        }
+        let appended = with_retries(
+            "batch commit",
+            |e| !matches!(e, StoreError::Duplicate(_)),
+            || self.append_once(messages, opens),
+        )
+        .await;
         if appended.is_ok() {
             self.opened.insert_all(opens);
         }

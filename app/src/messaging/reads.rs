@@ -20,6 +20,7 @@ use tidings_domain::{ConvId, DeviceId, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::lane::WriteLane;
+use super::retry::with_retries;
 use crate::error::AppError;
 
 /// The member's read position after the report (it moved there, or was already there or past
@@ -87,7 +88,16 @@ async fn run(
     while let Some(batch) = crate::batch::recv_batch(&mut rx, max_batch).await {
         let collapsed = collapse(batch);
         let moves: Vec<ReadMove> = collapsed.iter().map(|c| c.mv.clone()).collect();
-        let written = write_with_retries(convs.as_ref(), &moves, &lane).await;
+        // A failed write (a deadlock with another instance's writer) is tried again.
+        let written = with_retries(
+            "writing read positions",
+            |_| true,
+            || async {
+                let _turn = lane.turn().await;
+                convs.mark_read_many(&moves).await
+            },
+        )
+        .await;
         match written {
             Ok(moved) => {
                 let mut pushes = Vec::new();
@@ -116,34 +126,6 @@ async fn run(
                     let _ = reply.send(Err(err.clone()));
                 }
             }
-        }
-    }
-}
-
-/// How many times a batch of reads whose write failed (a deadlock with another instance's
-/// writer, a dropped connection) is tried again, after 5, 10 and 20 ms.
-const WRITE_RETRIES: u32 = 3;
-
-async fn write_with_retries(
-    convs: &dyn ConversationStore,
-    moves: &[ReadMove],
-    lane: &WriteLane,
-) -> Result<Vec<ReadOutcome>, tidings_domain::StoreError> {
-    let mut pause = std::time::Duration::from_millis(5);
-    let mut retry = 0;
-    loop {
-        let written = {
-            let _turn = lane.turn().await;
-            convs.mark_read_many(moves).await
-        };
-        match written {
-            Err(e) if retry < WRITE_RETRIES => {
-                retry += 1;
-                tracing::warn!(error = %e, retry, "read positions not written; trying again");
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
-            done => return done,
         }
     }
 }

@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel,
-    QueryFilter, QueryResult, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryResult, Statement, TransactionTrait,
 };
 use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
 use tidings_domain::ports::ConversationStore;
@@ -140,15 +140,16 @@ impl SqlConversationStore {
 
     /// MySQL-family, per chunk of moves: one SELECT of the conversations' high-water marks, one
     /// multi-table UPDATE (the moves as a derived table joined to the members, with the same
-    /// checks as SQLite's), then one SELECT to learn which rows took the move: MariaDB has no `UPDATE … RETURNING`. A row moved by this call carries
-    /// its `read_seq` and this call's `changed_at`, a stamp no earlier call of this process used.
+    /// checks as SQLite's), then one SELECT to learn which rows took the move: MariaDB has no
+    /// `UPDATE … RETURNING`. A row moved by this call carries its `read_seq` and this call's
+    /// `changed_at`, a stamp no earlier call of this process used.
     async fn mark_read_many_mysql(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
         let now = unique_stamp();
         let backend = self.db.get_database_backend();
         // READ COMMITTED: the conversations are read without locking them, and only changed
         // member rows stay locked. Moves go in key order, so two instances' read writers take
         // their locks in one order.
-        let txn = self.db.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await.map_err(store_err)?;
+        let txn = super::begin_batch(&self.db).await?;
         let mut order: Vec<(String, String, i64, usize)> =
             moves.iter().enumerate().map(|(i, m)| (m.conv.to_string(), m.user.to_string(), to_db(m.seq), i)).collect();
         order.sort_unstable();

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IsolationLevel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use tidings_domain::message::{Message, NOT_UNREAD_KINDS, RECALLED_BODY, RECALLED_KIND, USER_KINDS};
 use tidings_domain::ports::{MessageStore, UnreadRange};
@@ -134,15 +134,9 @@ impl MessageStore for SqlMessageStore {
         }
         let backend = self.db.get_database_backend();
         let t0 = std::time::Instant::now();
-        // MySQL-family: READ COMMITTED, so the high-water UPDATE locks only the rows it changes
-        // (under REPEATABLE READ a scan of a small table locked every row it passed, and two
-        // instances' batches deadlocked on each other's new conversations).
-        let txn = if backend == DbBackend::Sqlite {
-            self.db.begin().await
-        } else {
-            self.db.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await
-        }
-        .map_err(store_err)?;
+        // READ COMMITTED on MySQL-family databases: the high-water UPDATE locks only the rows it
+        // changes.
+        let txn = super::begin_batch(&self.db).await?;
         let t_begin = t0.elapsed();
         // A first message opens its direct conversation in the same transaction, so a new chat
         // costs no write of its own.

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlErr, Statement,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    IsolationLevel, RuntimeErr, SqlErr, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tidings_domain::StoreError;
@@ -118,6 +118,20 @@ pub(crate) fn to_db(n: u64) -> i64 {
 /// The reverse of [`to_db`]; negative values cannot occur and read as 0.
 pub(crate) fn from_db(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+/// Begins a background writer's batch transaction (messages, read positions). On MySQL-family
+/// databases it runs READ COMMITTED: rows a statement only reads or passes over are not locked,
+/// just the rows it changes. Under REPEATABLE READ a scan of the small, young `conversations`
+/// table locked every row it passed, and two instances' writers deadlocked on each other's new
+/// rows. SQLite has one writer at a time and no isolation levels to choose.
+pub(crate) async fn begin_batch(db: &DatabaseConnection) -> Result<DatabaseTransaction, StoreError> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin().await
+    } else {
+        db.begin_with_config(Some(IsolationLevel::ReadCommitted), None).await
+    }
+    .map_err(store_err)
 }
 
 /// Whether the database answers, for readiness checks.

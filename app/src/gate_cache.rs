@@ -1,54 +1,31 @@
 //! A [`SocialStore`] that remembers direct-message gates (blocks, friendship, policy between a
-//! sender and a peer) so a direct send costs no database query after the first. Each remembered
-//! gate carries the [`GateEpoch`] it was read under and is trusted only while the epoch stands
-//! still; every gate write through any instance moves the epoch on after it reaches storage. In
-//! embedded mode the epoch is a counter in memory; in a cluster it is one Redis key, read once for
-//! many concurrent sends.
+//! sender and a peer) so a direct send costs no database query after the first, under the gate
+//! epoch ([`EpochCache`]): every gate write through any instance moves it on once stored.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use dashmap::DashMap;
 use tidings_domain::ports::{GateEpoch, SocialStore};
 use tidings_domain::social::{DirectGate, DmPolicy, Friend, FriendRequest, RequestStatus};
 use tidings_domain::{StoreError, UserId};
 
-/// Gates remembered before the memory starts over.
-const CAP: usize = 200_000;
-
-/// The longest a gate is trusted. Only matters if an instance died between a gate write and its
-/// epoch bump, or the bump failed: the epoch then stood still over a change.
-const MAX_AGE: Duration = Duration::from_secs(30);
-
-/// A gate as read under one epoch.
-#[derive(Clone, Copy)]
-struct Remembered {
-    epoch: u64,
-    gate: DirectGate,
-    read_at: Instant,
-}
+use crate::epoch_cache::EpochCache;
 
 /// The caching wrapper.
 pub struct CachedGateStore {
     inner: Arc<dyn SocialStore>,
-    epoch: Arc<dyn GateEpoch>,
-    gates: DashMap<(UserId, UserId), Remembered>,
+    gates: EpochCache<(UserId, UserId), DirectGate>,
 }
 
 impl CachedGateStore {
     /// Wraps `inner`; `epoch` must be shared by every process writing to the same storage.
     pub fn new(inner: Arc<dyn SocialStore>, epoch: Arc<dyn GateEpoch>) -> Self {
-        Self { inner, epoch, gates: DashMap::new() }
+        Self { inner, gates: EpochCache::new(epoch) }
     }
 
     /// After a gate write reached storage (or may have): move the epoch on.
     async fn changed(&self) {
-        if let Err(e) = self.epoch.bump().await {
-            // Exact here at least; other instances catch up within MAX_AGE.
-            self.gates.clear();
-            tracing::error!(error = %e, "could not move the gate epoch on after a block, friendship or policy change");
-        }
+        self.gates.changed("a block, friendship or policy change").await;
     }
 }
 
@@ -141,21 +118,6 @@ impl SocialStore for CachedGateStore {
     }
 
     async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError> {
-        // Read before the gate, so a gate remembered under this epoch was read after every
-        // write that finished before the epoch was.
-        let epoch = self.epoch.current().await?;
-        let key = (sender.clone(), peer.clone());
-        if let Some(seen) = self.gates.get(&key)
-            && seen.epoch == epoch
-            && seen.read_at.elapsed() < MAX_AGE
-        {
-            return Ok(seen.gate);
-        }
-        let gate = self.inner.direct_gate(sender, peer).await?;
-        if self.gates.len() >= CAP {
-            self.gates.clear();
-        }
-        self.gates.insert(key, Remembered { epoch, gate, read_at: Instant::now() });
-        Ok(gate)
+        self.gates.get_or_read((sender.clone(), peer.clone()), || self.inner.direct_gate(sender, peer)).await
     }
 }

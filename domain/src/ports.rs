@@ -298,9 +298,10 @@ pub trait RateLimiter: Send + Sync {
     async fn peek(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
 }
 
-/// A counter shared by every instance that moves on after each write able to change a
-/// direct-message gate (block, friendship, policy). Remembered gates are trusted only while it
-/// stands still, so a block made through any instance holds at once everywhere.
+/// A counter shared by every instance that moves on after each write able to change whether a
+/// send is allowed: a direct-message gate (block, friendship, policy) or a group gate (the group,
+/// its members, roles and mutes). Remembered gates are trusted only while it stands still, so a
+/// block or a mute made through any instance holds at once everywhere.
 #[async_trait]
 pub trait GateEpoch: Send + Sync {
     /// The epoch as read at some moment after this call began.

@@ -461,6 +461,9 @@ pub struct WsSettings {
     pub presence_sub_interval_ms: u64,
     /// Most users one connection may watch with `presence_sub`.
     pub max_presence_subs: usize,
+    /// Sends each WebSocket write at once (`TCP_NODELAY`) instead of letting the kernel hold a
+    /// small write back until the previous one is acknowledged.
+    pub nodelay: bool,
 }
 
 /// Multi-device policy: most devices logged in at once per platform (0: no limit). A login
@@ -605,6 +608,7 @@ impl Default for WsSettings {
             typing_interval_ms: 1000,
             presence_sub_interval_ms: 1000,
             max_presence_subs: 500,
+            nodelay: true,
         }
     }
 }

@@ -6,8 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use actix_http::HttpService;
+use actix_service::map_config;
+use actix_web::dev::AppConfig;
 use actix_web::dev::{Server, ServerHandle, Service};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_app::admin::AdminOutcome;
@@ -371,7 +374,13 @@ impl Application {
                 Arc::new(SqlSocialStore::new(db.clone())),
                 routing.gate_epoch.clone(),
             ));
-        let group_store = Arc::new(SqlGroupStore::new(db.clone()));
+        // Group gates (role, mute, dissolution) likewise, under the same epoch: group and
+        // membership writes move it on too.
+        let group_store: Arc<dyn tidings_domain::ports::GroupStore> =
+            Arc::new(tidings_app::group_gate_cache::CachedGroupStore::new(
+                Arc::new(SqlGroupStore::new(db.clone())),
+                routing.gate_epoch.clone(),
+            ));
         let dm_policy = settings.dm_policy().unwrap_or_default();
         let messaging = MessagingService::start(
             MessagingPorts {
@@ -458,7 +467,7 @@ impl Application {
             media_staging: media_dir(&settings).join("tmp"),
         });
         let ip_policy = Arc::new(crate::gateway::IpPolicy::from_settings(&settings.gateway)?);
-        let mut server = HttpServer::new(move || {
+        let make_app = move || {
             let ip_policy = ip_policy.clone();
             let metrics = metrics.clone();
             App::new()
@@ -491,12 +500,25 @@ impl Application {
                 .configure(rest::routes)
                 .configure(ws::routes)
                 .default_service(web::to(rest::not_found))
-        })
-        // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when the
-        // server stops and in-flight HTTP requests finish.
-        .disable_signals()
-        .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
-        .listen(listener)?;
+        };
+        // actix-web's `HttpServer` with one addition: WebSocket handshakes go to the takeover
+        // (`ws::takeover`), which runs them through the same app and then serves the socket
+        // itself instead of leaving it on the HTTP/1 dispatcher.
+        let mut server = actix_web::dev::Server::build()
+            // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when
+            // the server stops and in-flight HTTP requests finish.
+            .disable_signals()
+            .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
+            .listen("tidings", listener, move || {
+                // The timeouts are `HttpServer`'s defaults.
+                HttpService::build()
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(addr)
+                    .upgrade(ws::takeover::factory(make_app.clone()))
+                    .finish(map_config(make_app(), |()| AppConfig::default()))
+                    .tcp()
+            })?;
         if let Some(n) = settings.workers {
             server = server.workers(n);
         }

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, MessageStream, ProtocolError, Session};
+use actix_http::ws::{CloseCode, CloseReason, Message};
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tidings_app::AppError;
@@ -17,6 +18,8 @@ use tracing::Instrument;
 
 use super::decode::{FrameError, decode};
 use super::hub::{ConnHandle, Registration};
+use super::outbox::{Next, Outbox};
+use super::socket::{Incoming, RecvError, Socket, WRITE_BATCH_BYTES};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
@@ -31,91 +34,90 @@ enum End {
     Gone,
 }
 
-/// Runs the connection until either side closes it.
-pub async fn run(
-    state: Arc<AppState>,
-    claims: AccessClaims,
-    session: Session,
-    stream: MessageStream,
-    reg: Registration,
-) {
+/// Runs the connection until either side closes it. (A plain function returning the future:
+/// an `async fn` would keep room for its arguments beside the future they move into, in every
+/// connection's task.)
+pub fn run(state: Arc<AppState>, claims: AccessClaims, socket: Socket, reg: Registration) -> impl Future<Output = ()> {
     let span = tracing::info_span!("ws", user = %claims.user_id, device = %claims.device_id);
+    let mut conn = Connection {
+        state,
+        claims,
+        socket,
+        handle: reg.handle,
+        last_typing: None,
+        last_presence_sub: None,
+        outbox: reg.outbox,
+        draining: false,
+    };
     async move {
-        let conn_id = reg.handle.id;
+        let conn_id = conn.handle.id;
         tracing::debug!(conn = conn_id, "connected");
-        let end = Connection {
-            state: state.clone(),
-            claims: claims.clone(),
-            session: session.clone(),
-            handle: reg.handle.clone(),
-            last_typing: None,
-            last_presence_sub: None,
-            closing: reg.close.clone(),
-            draining: false,
-        }
-        .serve(stream, reg.outbound, reg.close)
-        .await;
-        let last_here = state.hub.unregister(&claims.user_id, conn_id);
-        // Only the route of a device that is gone: a newer connection of the same device may
-        // have replaced this one here already.
-        let went_offline = match &state.routes {
-            Some(routes) if !state.hub.has_device(&claims.user_id, &claims.device_id) => {
-                routes.disconnected(&claims.user_id, &claims.device_id).await
+        let end = conn.serve().await;
+        // Boxed, like everything that runs once at the end: kept inline, its state would take
+        // room in every idle connection's task.
+        Box::pin(detach(&conn.state, &conn.claims, conn_id)).await;
+        match end {
+            End::Closed(reason) => {
+                tracing::debug!(conn = conn_id, ?reason, "disconnected");
+                // A socket that stopped reading cannot take the close frame either: do not wait on it.
+                let _ = Box::pin(tokio::time::timeout(CLOSE_WAIT, conn.socket.close(reason))).await;
             }
-            Some(_) => false,
-            None => last_here,
-        };
-        if went_offline {
-            state.webhooks.presence_changed(&claims.user_id, false);
-            state.presence_events.changed(&claims.user_id, false).await;
+            End::Gone => tracing::debug!(conn = conn_id, "disconnected: client gone"),
         }
-        let reason = match end {
-            End::Closed(reason) => reason,
-            End::Gone => None,
-        };
-        tracing::debug!(conn = conn_id, ?reason, "disconnected");
-        // A socket that stopped reading cannot take the close frame either: do not wait on it.
-        let _ = tokio::time::timeout(CLOSE_WAIT, session.close(reason)).await;
     }
     .instrument(span)
-    .await;
+}
+
+/// A connection was registered: tells presence if the user just came online (the hub knows for
+/// one instance, the routes in Redis for a cluster).
+pub async fn attached(state: &AppState, claims: &AccessClaims, first_here: bool) {
+    let came_online = match &state.routes {
+        Some(routes) => routes.connected(&claims.user_id, &claims.device_id).await,
+        None => first_here,
+    };
+    if came_online {
+        state.webhooks.presence_changed(&claims.user_id, true);
+        state.presence_events.changed(&claims.user_id, true).await;
+    }
+}
+
+/// A connection ended: takes it out of the hub (and its device's route, unless a newer
+/// connection of the same device replaced it here) and tells presence if the user went offline.
+pub async fn detach(state: &AppState, claims: &AccessClaims, conn_id: u64) {
+    let last_here = state.hub.unregister(&claims.user_id, conn_id);
+    let went_offline = match &state.routes {
+        Some(routes) if !state.hub.has_device(&claims.user_id, &claims.device_id) => {
+            routes.disconnected(&claims.user_id, &claims.device_id).await
+        }
+        Some(_) => false,
+        None => last_here,
+    };
+    if went_offline {
+        state.webhooks.presence_changed(&claims.user_id, false);
+        state.presence_events.changed(&claims.user_id, false).await;
+    }
 }
 
 struct Connection {
     state: Arc<AppState>,
     claims: AccessClaims,
-    session: Session,
+    socket: Socket,
     /// This connection in the hub (for presence subscriptions).
     handle: ConnHandle,
     /// When the last `typing` frame was forwarded (per-connection rate limit).
     last_typing: Option<Instant>,
     /// When the last `presence_sub` was served (per-connection rate limit).
     last_presence_sub: Option<Instant>,
-    /// The hub's close requests, watched while a write waits on a full socket.
-    closing: tokio::sync::watch::Receiver<Option<CloseReason>>,
+    /// Pushes queued by the hub, and its close requests (also watched while a write waits on a
+    /// full socket).
+    outbox: Arc<Outbox>,
     /// The instance is draining and this client was told to reconnect: new sends are refused,
     /// and the connection closes once the accepted ones are acked.
     draining: bool,
 }
 
-fn is_oversize(e: &ProtocolError) -> bool {
-    match e {
-        ProtocolError::Overflow => true,
-        ProtocolError::Io(io) => io.to_string().contains("maximum continuation size"),
-        _ => false,
-    }
-}
-
 /// How long a close (and the frames queued before it) may wait on the socket.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
-
-/// Why a write failed: the hub closed the connection (its reason), or the client is gone.
-fn ended(close_rx: &tokio::sync::watch::Receiver<Option<CloseReason>>) -> End {
-    match close_rx.borrow().clone() {
-        Some(reason) => End::Closed(Some(reason)),
-        None => End::Gone,
-    }
-}
 
 /// The close of a drained connection: 1012, service restart.
 fn restart_reason() -> Option<CloseReason> {
@@ -127,36 +129,40 @@ fn close(code: CloseCode, why: &str) -> End {
 }
 
 impl Connection {
-    async fn serve(
-        mut self,
-        stream: MessageStream,
-        mut outbound: tokio::sync::mpsc::Receiver<bytestring::ByteString>,
-        mut close_rx: tokio::sync::watch::Receiver<Option<CloseReason>>,
-    ) -> End {
-        let limits = self.state.settings.limits.clone();
-        let ws = self.state.settings.ws.clone();
-        let mut stream = stream
-            .max_frame_size(limits.max_frame_bytes)
-            .aggregate_continuations()
-            .max_continuation_size(limits.max_frame_bytes);
-        let mut heartbeat = tokio::time::interval(Duration::from_secs(ws.heartbeat_secs));
+    async fn serve(&mut self) -> End {
+        let (heartbeat_secs, idle_secs) =
+            (self.state.settings.ws.heartbeat_secs, self.state.settings.ws.idle_timeout_secs);
+        let max_inflight_sends = self.state.settings.limits.max_inflight_sends;
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(heartbeat_secs));
         heartbeat.tick().await;
-        let idle_timeout = Duration::from_secs(ws.idle_timeout_secs);
+        let idle_timeout = Duration::from_secs(idle_secs);
         let mut last_seen = Instant::now();
         let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
         let mut drain_rx = self.state.drain.watch();
         loop {
             if self.draining && acks.is_empty() {
                 // Every send accepted before the drain is acked: flush the pushes and go.
-                return self.flush_and_close(&mut outbound, restart_reason()).await;
+                return Box::pin(self.flush_and_close(restart_reason())).await;
             }
             tokio::select! {
                 biased;
-                changed = close_rx.changed() => {
-                    let reason = if changed.is_ok() { close_rx.borrow().clone() } else { None };
+                next = self.outbox.next() => match next {
                     // Frames queued before the close (e.g. `kicked`) still go out first.
-                    return self.flush_and_close(&mut outbound, reason).await;
-                }
+                    Next::Close(reason) => return Box::pin(self.flush_and_close(Some(reason))).await,
+                    Next::Frame(frame) => {
+                        // Whatever else is queued goes out in the same write.
+                        self.socket.queue_text(frame);
+                        while self.socket.queued() < WRITE_BATCH_BYTES {
+                            match self.outbox.try_pop() {
+                                Some(frame) => self.socket.queue_text(frame),
+                                None => break,
+                            }
+                        }
+                        if !self.flush().await {
+                            return self.ended();
+                        }
+                    }
+                },
                 changed = drain_rx.changed(), if !self.draining => {
                     if changed.is_ok() && *drain_rx.borrow() {
                         self.draining = true;
@@ -166,20 +172,15 @@ impl Connection {
                         }
                     }
                 }
-                Some(frame) = outbound.recv() => {
-                    if !self.send_text(frame).await {
-                        return ended(&close_rx);
-                    }
-                }
                 Some(reply) = acks.next(), if !acks.is_empty() => {
                     if let Some(frame) = reply && !self.write(&frame).await {
-                        return ended(&close_rx);
+                        return self.ended();
                     }
                 }
-                msg = stream.recv(), if acks.len() < limits.max_inflight_sends => {
+                msg = self.socket.recv(), if acks.len() < max_inflight_sends => {
                     let msg = match msg {
                         None => return End::Gone,
-                        Some(Err(e)) if is_oversize(&e) => return close(CloseCode::Size, "frame too large"),
+                        Some(Err(RecvError::TooLarge)) => return close(CloseCode::Size, "frame too large"),
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "protocol error");
                             return close(CloseCode::Protocol, "protocol error");
@@ -188,68 +189,78 @@ impl Connection {
                     };
                     last_seen = Instant::now();
                     match msg {
-                        AggregatedMessage::Text(text) => {
-                            if let Some(pending) = self.handle(&text).await {
+                        Incoming::Text(text) => {
+                            // Boxed: the futures of frame handling are large, and kept inline
+                            // they would make every idle connection's task as large.
+                            if let Some(pending) = Box::pin(self.handle(&text)).await {
                                 acks.push(pending);
                             }
                         }
-                        AggregatedMessage::Binary(_) => {
+                        Incoming::Binary => {
                             let frame = error_frame(None, tidings_protocol::ErrorCode::BadFrame, "binary frames are not accepted; send JSON text".into());
                             if !self.write(&frame).await {
-                                return ended(&close_rx);
+                                return self.ended();
                             }
                         }
-                        AggregatedMessage::Ping(bytes) => {
-                            if self.session.pong(&bytes).await.is_err() {
-                                return End::Gone;
+                        Incoming::Ping(bytes) => {
+                            self.socket.queue(Message::Pong(bytes));
+                            if !self.flush().await {
+                                return self.ended();
                             }
                         }
-                        AggregatedMessage::Pong(_) => {}
-                        AggregatedMessage::Close(reason) => return End::Closed(reason),
+                        Incoming::Pong => {}
+                        Incoming::Close(reason) => return End::Closed(reason),
                     }
                 }
                 _ = heartbeat.tick() => {
                     if last_seen.elapsed() > idle_timeout {
                         return close(CloseCode::Normal, "idle timeout");
                     }
-                    if self.session.ping(b"").await.is_err() {
-                        return End::Gone;
+                    self.socket.queue(Message::Ping(Bytes::new()));
+                    if !self.flush().await {
+                        return self.ended();
                     }
                 }
             }
         }
     }
 
-    /// Writes one text frame. If the hub closes this connection while the write waits on a
-    /// full socket (a client that stopped reading), gives up at once instead of waiting forever.
-    async fn send_text(&mut self, text: bytestring::ByteString) -> bool {
-        let mut closing = self.closing.clone();
+    /// Writes the frames queued on the socket. If the hub closes this connection while the
+    /// write waits on a full socket (a client that stopped reading), gives up at once instead of
+    /// waiting forever.
+    async fn flush(&mut self) -> bool {
         tokio::select! {
-            sent = self.session.text(text) => sent.is_ok(),
-            _ = closing.wait_for(Option::is_some) => false,
+            sent = self.socket.flush() => sent.is_ok(),
+            _ = self.outbox.closed() => false,
+        }
+    }
+
+    /// Why a write failed: the hub closed the connection (its reason), or the client is gone.
+    fn ended(&self) -> End {
+        match self.outbox.closing() {
+            Some(reason) => End::Closed(Some(reason)),
+            None => End::Gone,
         }
     }
 
     /// Writes the pushes still queued, as far as the socket takes them, then ends with `reason`.
-    async fn flush_and_close(
-        &mut self,
-        outbound: &mut tokio::sync::mpsc::Receiver<bytestring::ByteString>,
-        reason: Option<CloseReason>,
-    ) -> End {
-        while let Ok(frame) = outbound.try_recv() {
-            match tokio::time::timeout(CLOSE_WAIT, self.session.text(frame)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => return End::Gone,
-                Err(_) => break,
-            }
+    async fn flush_and_close(&mut self, reason: Option<CloseReason>) -> End {
+        while let Some(frame) = self.outbox.try_pop() {
+            self.socket.queue_text(frame);
         }
-        End::Closed(reason)
+        match tokio::time::timeout(CLOSE_WAIT, self.socket.flush()).await {
+            Ok(Err(_)) => End::Gone,
+            Ok(Ok(())) | Err(_) => End::Closed(reason),
+        }
     }
 
     async fn write(&mut self, frame: &ServerFrame) -> bool {
         self.state.metrics.frame_out(frame);
         match serde_json::to_string(frame) {
-            Ok(text) => self.send_text(text.into()).await,
+            Ok(text) => {
+                self.socket.queue_text(text.into());
+                self.flush().await
+            }
             Err(e) => {
                 tracing::error!(error = %e, "could not encode a frame");
                 true

@@ -2,9 +2,10 @@
 //! bytes are queued to every matching connection; a connection whose bounded queue is full is
 //! a slow consumer and is closed (it will reconnect and sync), so it never slows anyone else.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use actix_ws::{CloseCode, CloseReason};
+use actix_http::ws::{CloseCode, CloseReason};
 use bytestring::ByteString;
 use dashmap::DashMap;
 use tidings_domain::StoreError;
@@ -13,7 +14,8 @@ use tidings_domain::ports::{LocalDelivery, PresenceReader};
 use tidings_domain::presence::PresenceStatus;
 use tidings_domain::{DeviceId, SessionId, UserId};
 use tidings_protocol::ServerFrame;
-use tokio::sync::{mpsc, watch};
+
+use super::outbox::{Outbox, Refused as NotQueued};
 
 use crate::metrics::HubCounts;
 use crate::wire;
@@ -27,16 +29,14 @@ pub struct ConnHandle {
     pub device: DeviceId,
     /// Its session, so a revoked session's sockets can be found.
     pub session: SessionId,
-    /// Its bounded outbound queue.
-    tx: mpsc::Sender<ByteString>,
-    /// Tells the connection loop to close, and why.
-    close: watch::Sender<Option<CloseReason>>,
+    /// Its bounded outbound queue and close request.
+    outbox: Arc<Outbox>,
 }
 
 impl ConnHandle {
     /// Asks the connection to close with `reason`.
     pub fn close(&self, code: CloseCode, why: &str) {
-        self.close.send_replace(Some(CloseReason { code, description: Some(why.to_owned()) }));
+        self.outbox.close(CloseReason { code, description: Some(why.to_owned()) });
     }
 }
 
@@ -44,10 +44,8 @@ impl ConnHandle {
 pub struct Registration {
     /// Its handle (also kept by the hub).
     pub handle: ConnHandle,
-    /// Frames to write.
-    pub outbound: mpsc::Receiver<ByteString>,
-    /// Close requests.
-    pub close: watch::Receiver<Option<CloseReason>>,
+    /// Frames to write, and close requests.
+    pub outbox: Arc<Outbox>,
     /// This is the user's only connection here (the user came online, as far as this hub knows).
     pub first: bool,
 }
@@ -126,14 +124,12 @@ impl Hub {
             return Err(Refused::InstanceFull);
         }
         self.live.fetch_sub(replaced, Ordering::AcqRel);
-        let (tx, outbound) = mpsc::channel(self.queue);
-        let (close_tx, close) = watch::channel(None);
+        let outbox = Arc::new(Outbox::new(self.queue));
         let handle = ConnHandle {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             device: device.clone(),
             session: session.clone(),
-            tx,
-            close: close_tx,
+            outbox: outbox.clone(),
         };
         entry.retain(|old| {
             if old.device == *device {
@@ -145,7 +141,7 @@ impl Hub {
         });
         let first = entry.is_empty();
         entry.push(handle.clone());
-        Ok(Registration { handle, outbound, close, first })
+        Ok(Registration { handle, outbox, first })
     }
 
     /// Removes a connection (only that one: a replacement may already be registered).
@@ -235,20 +231,16 @@ impl Hub {
     /// Queues a frame to one connection unless it is closing; a full queue closes it (slow
     /// consumer).
     fn offer(&self, conn: &ConnHandle, user: &UserId, frame: &ByteString) {
-        let closing = conn.close.borrow().is_some();
-        if closing {
-            return;
-        }
-        match conn.tx.try_send(frame.clone()) {
+        match conn.outbox.push(frame.clone()) {
             Ok(()) => {
                 self.counts.pushes.fetch_add(1, Ordering::Relaxed);
             }
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(NotQueued::Full) => {
                 tracing::warn!(user = %user, conn = conn.id, "slow consumer: outbound queue full, closing");
                 self.counts.slow_consumers.fetch_add(1, Ordering::Relaxed);
                 conn.close(CloseCode::Again, "slow consumer: reconnect and sync");
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(NotQueued::Closing) => {}
         }
     }
 

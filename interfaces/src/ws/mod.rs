@@ -3,10 +3,12 @@
 mod connection;
 pub mod decode;
 pub mod hub;
+pub mod outbox;
+pub mod socket;
+pub mod takeover;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use hub::Refused;
 use serde::Deserialize;
 use tidings_protocol::ErrorCode;
 
@@ -20,11 +22,11 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-/// `GET /ws`: checks the bearer token (header or `?token=`), upgrades, spawns the connection loop.
+/// `GET /ws`: checks the bearer token (header or `?token=`) and the handshake, and answers `101`
+/// with the device's claims attached; [`takeover`] then registers the socket and serves it.
 #[tracing::instrument(skip_all)]
 pub async fn entry(
     req: HttpRequest,
-    body: web::Payload,
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -39,30 +41,13 @@ pub async fn entry(
             "this instance is shutting down; connect to another one",
         ));
     }
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| ApiError::new(ErrorCode::BadFrame, actix_web::http::StatusCode::BAD_REQUEST, e.to_string()))?;
-    // Register (and, in a cluster, publish the route) before answering the upgrade: once the
-    // client sees its socket open, every push for it finds it.
-    let registration =
-        state.hub.register(&claims.user_id, &claims.device_id, &claims.session_id).map_err(|refused| {
-            tracing::info!(?refused, user = %claims.user_id, "connection refused: cap reached");
-            let status = match refused {
-                Refused::InstanceFull => StatusCode::SERVICE_UNAVAILABLE,
-                Refused::UserFull => StatusCode::TOO_MANY_REQUESTS,
-            };
-            ApiError::new(ErrorCode::TooManyConnections, status, "too many connections; try again later")
-        })?;
-    // Whether this is the user's first device: the hub knows for one instance, the routes in
-    // Redis for a cluster.
-    let came_online = match &state.routes {
-        Some(routes) => routes.connected(&claims.user_id, &claims.device_id).await,
-        None => registration.first,
-    };
-    if came_online {
-        state.webhooks.presence_changed(&claims.user_id, true);
-        state.presence_events.changed(&claims.user_id, true).await;
-    }
-    actix_web::rt::spawn(connection::run(state.into_inner(), claims, session, stream, registration));
+    let mut handshake = actix_http::ws::handshake(req.head())
+        .map_err(|e| ApiError::new(ErrorCode::BadFrame, StatusCode::BAD_REQUEST, e.to_string()))?;
+    let handshake = handshake
+        .message_body(actix_web::body::BoxBody::new(()))
+        .map_err(|e| ApiError::new(ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let mut response = HttpResponse::from(handshake);
+    response.extensions_mut().insert(takeover::Admitted { state: state.into_inner(), claims });
     Ok(response)
 }
 

@@ -293,6 +293,65 @@ async fn a_block_or_policy_change_through_one_instance_holds_at_once_on_another(
 }
 
 #[tokio::test]
+async fn a_group_mute_kick_or_dissolution_through_one_instance_holds_at_once_on_another() {
+    let Some(_) = Backend::cluster("cluster::group_gates") else { return };
+    let c = ClusterProcesses::start(BIN, 2, &[]).await;
+    let (sending, writing) = (c.at(0), c.at(1));
+    let owner = writing.api.user("owner", "o1").await;
+    let ann = sending.api.user("ann", "a1").await;
+    let body = json!({"name": "Team", "members": [ann.user_id]});
+    let (status, group) = writing.api.call("POST", "/api/v1/groups", Some(&owner.access_token), Some(body)).await;
+    assert_eq!(status, 201, "{group}");
+    let gid = group["group_id"].as_str().unwrap();
+    let (conv, base) = (format!("g:{gid}"), format!("/api/v1/groups/{gid}"));
+    let ann_member = format!("{base}/members/{}", ann.user_id);
+    let mut ann_ws = WsClient::connect(&sending.ws_url(), &ann.access_token).await;
+    let by_owner = |method: &'static str, path: String, body: Option<Value>| {
+        let api = writing.api.clone();
+        let token = owner.access_token.clone();
+        async move { api.call(method, &path, Some(&token), body).await.0 }
+    };
+
+    // Each change right after a send that made the sending instance remember the gate.
+    for round in 0..3 {
+        ann_ws.send_text(&conv, &format!("open-{round}"), "hello").await;
+        ann_ws.wait_for("ack").await;
+        assert_eq!(by_owner("PATCH", ann_member.clone(), Some(json!({"mute_secs": 600}))).await, 200);
+        ann_ws.send_text(&conv, &format!("muted-{round}"), "mmmph").await;
+        assert_eq!(ann_ws.wait_for("error").await.0["code"], "muted", "round {round}: the mute holds");
+        assert_eq!(by_owner("PATCH", ann_member.clone(), Some(json!({"mute_secs": 0}))).await, 200);
+    }
+    ann_ws.send_text(&conv, "before-mute-all", "hi").await;
+    ann_ws.wait_for("ack").await;
+    assert_eq!(by_owner("PATCH", base.clone(), Some(json!({"mute_all": true}))).await, 200);
+    ann_ws.send_text(&conv, "under-mute-all", "hi?").await;
+    assert_eq!(ann_ws.wait_for("error").await.0["code"], "muted");
+    assert_eq!(by_owner("PATCH", base.clone(), Some(json!({"mute_all": false}))).await, 200);
+    ann_ws.send_text(&conv, "before-kick", "hi").await;
+    ann_ws.wait_for("ack").await;
+    assert_eq!(by_owner("DELETE", ann_member.clone(), None).await, 204);
+    ann_ws.send_text(&conv, "after-kick", "let me in").await;
+    assert_eq!(ann_ws.wait_for("error").await.0["code"], "not_member");
+    assert_eq!(by_owner("POST", format!("{base}/members"), Some(json!({"user_ids": [ann.user_id]}))).await, 200);
+    ann_ws.send_text(&conv, "back-again", "thanks").await;
+    ann_ws.wait_for("ack").await;
+    assert_eq!(by_owner("DELETE", base.clone(), None).await, 204);
+    ann_ws.send_text(&conv, "after-dissolve", "anyone?").await;
+    assert_eq!(ann_ws.wait_for("error").await.0["code"], "group_dissolved");
+
+    let stored: Vec<String> = writing
+        .api
+        .all_messages(&owner, &conv)
+        .await
+        .iter()
+        .filter(|m| m["kind"] == "text")
+        .map(|m| m["client_msg_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let allowed = ["open-0", "open-1", "open-2", "before-mute-all", "before-kick", "back-again"];
+    assert_eq!(stored, allowed, "only the allowed messages were stored");
+}
+
+#[tokio::test]
 async fn a_shared_redis_connection_that_dies_is_replaced() {
     use deadpool_redis::redis;
     let Some(_) = Backend::cluster("cluster::redis_conn") else { return };

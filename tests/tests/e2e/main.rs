@@ -29,3 +29,4 @@ mod push;
 mod retention;
 mod rich;
 mod security;
+mod takeover;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use actix_http::ws::{CloseCode, CloseReason, Message};
 use bytes::Bytes;
-use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use tidings_app::AppError;
 use tidings_domain::UserId;
 use tidings_domain::ports::AccessClaims;
@@ -149,32 +149,18 @@ impl Connection {
                 next = self.outbox.next() => match next {
                     // Frames queued before the close (e.g. `kicked`) still go out first.
                     Next::Close(reason) => return Box::pin(self.flush_and_close(Some(reason))).await,
-                    Next::Frame(frame) => {
-                        // Whatever else is queued goes out in the same write.
-                        self.socket.queue_text(frame);
-                        while self.socket.queued() < WRITE_BATCH_BYTES {
-                            match self.outbox.try_pop() {
-                                Some(frame) => self.socket.queue_text(frame),
-                                None => break,
-                            }
-                        }
-                        if !self.flush().await {
-                            return self.ended();
-                        }
-                    }
+                    Next::Frame(frame) => self.socket.queue_text(frame),
                 },
                 changed = drain_rx.changed(), if !self.draining => {
                     if changed.is_ok() && *drain_rx.borrow() {
                         self.draining = true;
                         let frame = crate::drain::reconnect_frame(&self.state.settings.drain, self.handle.id);
-                        if !self.write(&frame).await {
-                            return End::Gone;
-                        }
+                        self.queue(&frame);
                     }
                 }
                 Some(reply) = acks.next(), if !acks.is_empty() => {
-                    if let Some(frame) = reply && !self.write(&frame).await {
-                        return self.ended();
+                    if let Some(frame) = reply {
+                        self.queue(&frame);
                     }
                 }
                 msg = self.socket.recv(), if acks.len() < max_inflight_sends => {
@@ -198,16 +184,9 @@ impl Connection {
                         }
                         Incoming::Binary => {
                             let frame = error_frame(None, tidings_protocol::ErrorCode::BadFrame, "binary frames are not accepted; send JSON text".into());
-                            if !self.write(&frame).await {
-                                return self.ended();
-                            }
+                            self.queue(&frame);
                         }
-                        Incoming::Ping(bytes) => {
-                            self.socket.queue(Message::Pong(bytes));
-                            if !self.flush().await {
-                                return self.ended();
-                            }
-                        }
+                        Incoming::Ping(bytes) => self.socket.queue(Message::Pong(bytes)),
                         Incoming::Pong => {}
                         Incoming::Close(reason) => return End::Closed(reason),
                     }
@@ -217,10 +196,33 @@ impl Connection {
                         return close(CloseCode::Normal, "idle timeout");
                     }
                     self.socket.queue(Message::Ping(Bytes::new()));
-                    if !self.flush().await {
-                        return self.ended();
-                    }
                 }
+            }
+            // One write for everything ready by now: this turn's frames, queued pushes and
+            // finished acks.
+            if self.socket.queued() > 0 {
+                self.gather(&mut acks);
+                if !self.flush().await {
+                    return self.ended();
+                }
+            }
+        }
+    }
+
+    /// Queues the pushes waiting in the outbox and the acks already finished, up to one write's
+    /// worth.
+    fn gather(&mut self, acks: &mut FuturesUnordered<AckFuture>) {
+        while self.socket.queued() < WRITE_BATCH_BYTES {
+            match self.outbox.try_pop() {
+                Some(frame) => self.socket.queue_text(frame),
+                None => break,
+            }
+        }
+        while self.socket.queued() < WRITE_BATCH_BYTES {
+            match acks.next().now_or_never() {
+                Some(Some(Some(frame))) => self.queue(&frame),
+                Some(Some(None)) => {}
+                Some(None) | None => break,
             }
         }
     }
@@ -254,17 +256,12 @@ impl Connection {
         }
     }
 
-    async fn write(&mut self, frame: &ServerFrame) -> bool {
+    /// Encodes a frame onto the socket's queue; the loop writes it at the end of its turn.
+    fn queue(&mut self, frame: &ServerFrame) {
         self.state.metrics.frame_out(frame);
         match serde_json::to_string(frame) {
-            Ok(text) => {
-                self.socket.queue_text(text.into());
-                self.flush().await
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "could not encode a frame");
-                true
-            }
+            Ok(text) => self.socket.queue_text(text.into()),
+            Err(e) => tracing::error!(error = %e, "could not encode a frame"),
         }
     }
 
@@ -277,7 +274,7 @@ impl Connection {
                 self.state.metrics.frame_in(None);
                 tracing::debug!(%code, "bad frame");
                 let reply = error_frame(id, code, message);
-                self.write(&reply).await;
+                self.queue(&reply);
                 return None;
             }
         };
@@ -286,7 +283,7 @@ impl Connection {
         let reply = self.dispatch(frame).instrument(span).await;
         match reply {
             Reply::Now(Some(frame)) => {
-                self.write(&frame).await;
+                self.queue(&frame);
                 None
             }
             Reply::Now(None) => None,
@@ -393,9 +390,7 @@ impl Connection {
                         online: st.online,
                         last_active_at: st.last_active_at,
                     };
-                    if !self.write(&frame).await {
-                        break;
-                    }
+                    self.queue(&frame);
                 }
                 Reply::Now(None)
             }

@@ -226,12 +226,16 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
         }
     }
 
-    // Let the last deliveries arrive (bounded), then stop everything.
+    // Let the last replies and deliveries arrive (bounded), then stop everything. Recalls are
+    // sent in answer to acks, so the last ones may still be on their way when every send is in.
     let t = &shared.tally;
     let settle = tokio::time::Instant::now() + Duration::from_secs(15);
     while tokio::time::Instant::now() < settle.min(deadline) {
-        let acked = t.acked.load(Ordering::Relaxed) + t.errors.load(Ordering::Relaxed);
-        if acked >= sent && t.delivered.load(Ordering::Relaxed) >= t.expected.load(Ordering::Relaxed) {
+        let answered = t.acked.load(Ordering::Relaxed)
+            + t.recalls_acked.load(Ordering::Relaxed)
+            + t.errors.load(Ordering::Relaxed);
+        let asked = sent + t.recalls.load(Ordering::Relaxed);
+        if answered >= asked && t.delivered.load(Ordering::Relaxed) >= t.expected.load(Ordering::Relaxed) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -86,22 +86,21 @@ impl Outbox {
 
     /// The next queued frame, if one is waiting.
     pub fn try_pop(&self) -> Option<ByteString> {
-        let mut state = self.state();
-        let frame = state.frames.pop_front();
-        if state.frames.is_empty() && state.frames.capacity() > KEEP_SLOTS {
-            state.frames = VecDeque::new();
-        }
-        frame
+        pop(&mut self.state())
     }
 
     /// Waits for a frame or a close request; a close comes first. Cancel-safe.
     pub async fn next(&self) -> Next {
         loop {
-            if let Some(reason) = self.closing() {
-                return Next::Close(reason);
-            }
-            if let Some(frame) = self.try_pop() {
-                return Next::Frame(frame);
+            {
+                // One look under one lock: this runs for every push written.
+                let mut state = self.state();
+                if let Some(reason) = &state.close {
+                    return Next::Close(reason.clone());
+                }
+                if let Some(frame) = pop(&mut state) {
+                    return Next::Frame(frame);
+                }
             }
             self.wake.notified().await;
         }
@@ -116,6 +115,15 @@ impl Outbox {
             self.wake.notified().await;
         }
     }
+}
+
+/// Takes the oldest frame; a queue emptied after a burst gives its memory back.
+fn pop(state: &mut State) -> Option<ByteString> {
+    let frame = state.frames.pop_front();
+    if state.frames.is_empty() && state.frames.capacity() > KEEP_SLOTS {
+        state.frames = VecDeque::new();
+    }
+    frame
 }
 
 #[cfg(test)]

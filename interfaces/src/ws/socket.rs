@@ -69,6 +69,8 @@ impl Socket {
     /// Wraps a socket whose handshake is done; `leftover` holds bytes the client sent after its
     /// handshake request and that were already read.
     pub fn new(io: TcpStream, leftover: BytesMut, max_message: usize) -> Self {
+        // Copied, not kept: `leftover` lives in the dispatcher's 8 KiB read buffer, which is
+        // freed with it.
         let read = if leftover.is_empty() { BytesMut::new() } else { BytesMut::from(&leftover[..]) };
         Self { io, codec: Codec::new().max_size(max_message), read, write: BytesMut::new(), partial: None, max_message }
     }

@@ -59,7 +59,8 @@ pub fn run(state: Arc<AppState>, claims: AccessClaims, socket: Socket, reg: Regi
         match end {
             End::Closed(reason) => {
                 tracing::debug!(conn = conn_id, ?reason, "disconnected");
-                // A socket that stopped reading cannot take the close frame either: do not wait on it.
+                // Bounded: a socket that stopped reading cannot take the close frame either, and
+                // a client that never closes its side is not waited for past CLOSE_WAIT.
                 let _ = Box::pin(tokio::time::timeout(CLOSE_WAIT, conn.socket.close(reason))).await;
             }
             End::Gone => tracing::debug!(conn = conn_id, "disconnected: client gone"),
@@ -116,7 +117,8 @@ struct Connection {
     draining: bool,
 }
 
-/// How long a close (and the frames queued before it) may wait on the socket.
+/// How long a close may take: writing the frames queued before it, and the client closing its
+/// side after the close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// The close of a drained connection: 1012, service restart.

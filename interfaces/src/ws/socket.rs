@@ -11,7 +11,7 @@ use actix_codec::{Decoder, Encoder};
 use actix_http::ws::{CloseReason, Codec, Frame, Item, Message, ProtocolError};
 use bytes::{Buf, Bytes, BytesMut};
 use bytestring::ByteString;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// How much room a read makes in the read buffer at least.
@@ -196,10 +196,17 @@ impl Socket {
         self.flush().await
     }
 
-    /// Sends a close frame and shuts the socket's write side.
+    /// Sends a close frame, shuts the socket's write side, then reads (and drops) whatever the
+    /// client still sends until it closes its side too. Dropping the socket while the client
+    /// still writes (a pong, its answering close frame) would make the kernel answer with a
+    /// reset, which can destroy the close frame before the client has read it. Callers bound
+    /// the wait.
     pub async fn close(&mut self, reason: Option<CloseReason>) -> io::Result<()> {
         self.send(Message::Close(reason)).await?;
-        self.io.shutdown().await
+        self.io.shutdown().await?;
+        let mut sink = [0u8; 512];
+        while self.io.read(&mut sink).await? > 0 {}
+        Ok(())
     }
 }
 

@@ -30,12 +30,15 @@ struct Remembered<V> {
 pub struct EpochCache<K, V> {
     epoch: Arc<dyn GateEpoch>,
     entries: DashMap<K, Remembered<V>>,
+    /// What the writes are, for the log if moving the epoch on fails.
+    writes: &'static str,
 }
 
 impl<K: Eq + Hash, V: Clone> EpochCache<K, V> {
-    /// An empty cache under `epoch`, which every process writing to the same storage must share.
-    pub fn new(epoch: Arc<dyn GateEpoch>) -> Self {
-        Self { epoch, entries: DashMap::new() }
+    /// An empty cache under `epoch`, which every process writing to the same storage must share;
+    /// `writes` names the writes that move it on (for the log).
+    pub fn new(epoch: Arc<dyn GateEpoch>, writes: &'static str) -> Self {
+        Self { epoch, entries: DashMap::new(), writes }
     }
 
     /// The answer for `key`: remembered if it was read under the current epoch, else `read`.
@@ -61,13 +64,14 @@ impl<K: Eq + Hash, V: Clone> EpochCache<K, V> {
         Ok(value)
     }
 
-    /// After a write reached storage (or may have): moves the epoch on. `what` names the write
-    /// for the log if that fails.
-    pub async fn changed(&self, what: &str) {
+    /// Passes on a write's outcome after moving the epoch on, whatever the outcome was (a failed
+    /// write may still have reached storage).
+    pub async fn after_write<T>(&self, outcome: T) -> T {
         if let Err(e) = self.epoch.bump().await {
             // Exact here at least; other instances catch up within MAX_AGE.
             self.entries.clear();
-            tracing::error!(error = %e, "could not move the gate epoch on after {what}");
+            tracing::error!(error = %e, "could not move the gate epoch on after {}", self.writes);
         }
+        outcome
     }
 }

@@ -20,12 +20,7 @@ pub struct CachedGateStore {
 impl CachedGateStore {
     /// Wraps `inner`; `epoch` must be shared by every process writing to the same storage.
     pub fn new(inner: Arc<dyn SocialStore>, epoch: Arc<dyn GateEpoch>) -> Self {
-        Self { inner, gates: EpochCache::new(epoch) }
-    }
-
-    /// After a gate write reached storage (or may have): move the epoch on.
-    async fn changed(&self) {
-        self.gates.changed("a block, friendship or policy change").await;
+        Self { inner, gates: EpochCache::new(epoch, "a block, friendship or policy change") }
     }
 }
 
@@ -55,9 +50,7 @@ impl SocialStore for CachedGateStore {
     }
 
     async fn answer_request(&self, id: &str, status: RequestStatus, now_ms: i64) -> Result<bool, StoreError> {
-        let r = self.inner.answer_request(id, status, now_ms).await;
-        self.changed().await;
-        r
+        self.gates.after_write(self.inner.answer_request(id, status, now_ms).await).await
     }
 
     async fn are_friends(&self, a: &UserId, b: &UserId) -> Result<bool, StoreError> {
@@ -73,9 +66,7 @@ impl SocialStore for CachedGateStore {
     }
 
     async fn remove_friend(&self, a: &UserId, b: &UserId) -> Result<bool, StoreError> {
-        let r = self.inner.remove_friend(a, b).await;
-        self.changed().await;
-        r
+        self.gates.after_write(self.inner.remove_friend(a, b).await).await
     }
 
     async fn set_remark(&self, user: &UserId, friend: &UserId, remark: Option<&str>) -> Result<(), StoreError> {
@@ -83,15 +74,11 @@ impl SocialStore for CachedGateStore {
     }
 
     async fn block(&self, user: &UserId, target: &UserId, now_ms: i64) -> Result<(), StoreError> {
-        let r = self.inner.block(user, target, now_ms).await;
-        self.changed().await;
-        r
+        self.gates.after_write(self.inner.block(user, target, now_ms).await).await
     }
 
     async fn unblock(&self, user: &UserId, target: &UserId) -> Result<bool, StoreError> {
-        let r = self.inner.unblock(user, target).await;
-        self.changed().await;
-        r
+        self.gates.after_write(self.inner.unblock(user, target).await).await
     }
 
     async fn blocks(
@@ -112,9 +99,7 @@ impl SocialStore for CachedGateStore {
     }
 
     async fn set_dm_policy(&self, user: &UserId, policy: DmPolicy) -> Result<(), StoreError> {
-        let r = self.inner.set_dm_policy(user, policy).await;
-        self.changed().await;
-        r
+        self.gates.after_write(self.inner.set_dm_policy(user, policy).await).await
     }
 
     async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError> {

@@ -25,14 +25,7 @@ pub struct CachedGroupStore {
 impl CachedGroupStore {
     /// Wraps `inner`; `epoch` must be shared by every process writing to the same storage.
     pub fn new(inner: Arc<dyn GroupStore>, epoch: Arc<dyn GateEpoch>) -> Self {
-        Self { inner, gates: EpochCache::new(epoch) }
-    }
-
-    /// Passes on a write's outcome after moving the epoch on, whatever the outcome was (a failed
-    /// write may still have reached storage).
-    async fn write<T>(&self, outcome: T) -> T {
-        self.gates.changed("a group change").await;
-        outcome
+        Self { inner, gates: EpochCache::new(epoch, "a group change") }
     }
 }
 
@@ -40,7 +33,7 @@ impl CachedGroupStore {
 impl GroupStore for CachedGroupStore {
     async fn create(&self, group: &Group, members: &[GroupMember]) -> Result<(), StoreError> {
         // A gate remembered as "no such group" must not outlive the group's creation.
-        self.write(self.inner.create(group, members).await).await
+        self.gates.after_write(self.inner.create(group, members).await).await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Group>, StoreError> {
@@ -56,11 +49,11 @@ impl GroupStore for CachedGroupStore {
     }
 
     async fn update(&self, id: &str, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError> {
-        self.write(self.inner.update(id, patch, now_ms).await).await
+        self.gates.after_write(self.inner.update(id, patch, now_ms).await).await
     }
 
     async fn dissolve(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
-        self.write(self.inner.dissolve(id, now_ms).await).await
+        self.gates.after_write(self.inner.dissolve(id, now_ms).await).await
     }
 
     async fn member(&self, id: &str, user: &UserId) -> Result<Option<GroupMember>, StoreError> {
@@ -96,31 +89,31 @@ impl GroupStore for CachedGroupStore {
         visible_from: u64,
         read_from: u64,
     ) -> Result<Vec<UserId>, AddMembersError> {
-        self.write(self.inner.add_members(id, members, cap, visible_from, read_from).await).await
+        self.gates.after_write(self.inner.add_members(id, members, cap, visible_from, read_from).await).await
     }
 
     async fn remove_member(&self, id: &str, user: &UserId) -> Result<bool, StoreError> {
-        self.write(self.inner.remove_member(id, user).await).await
+        self.gates.after_write(self.inner.remove_member(id, user).await).await
     }
 
     async fn extend_visible_until(&self, id: &str, user: &UserId, seq: u64) -> Result<(), StoreError> {
-        self.write(self.inner.extend_visible_until(id, user, seq).await).await
+        self.gates.after_write(self.inner.extend_visible_until(id, user, seq).await).await
     }
 
     async fn set_role(&self, id: &str, user: &UserId, role: Role) -> Result<(), StoreError> {
-        self.write(self.inner.set_role(id, user, role).await).await
+        self.gates.after_write(self.inner.set_role(id, user, role).await).await
     }
 
     async fn transfer_owner(&self, id: &str, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError> {
-        self.write(self.inner.transfer_owner(id, from, to, now_ms).await).await
+        self.gates.after_write(self.inner.transfer_owner(id, from, to, now_ms).await).await
     }
 
     async fn set_muted_until(&self, id: &str, user: &UserId, until: Option<i64>) -> Result<(), StoreError> {
-        self.write(self.inner.set_muted_until(id, user, until).await).await
+        self.gates.after_write(self.inner.set_muted_until(id, user, until).await).await
     }
 
     async fn update_member(&self, id: &str, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError> {
-        self.write(self.inner.update_member(id, user, patch).await).await
+        self.gates.after_write(self.inner.update_member(id, user, patch).await).await
     }
 
     async fn insert_join_request(&self, request: &JoinRequest) -> Result<(), StoreError> {

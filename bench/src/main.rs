@@ -142,16 +142,18 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W1: {}/{} connections open ({} failed), {:.0} connects/s, server RSS {} -> {} -> {} KiB = {:.0} bytes/connection ({:.0} for the second half); load generator CPU {:.0}%",
+                    "W1: {}/{} connections open ({} failed), {:.0} connects/s, server RSS {} -> (logins) {} -> (half) {} -> {} KiB = {:.0} bytes/connection ({:.0} for the second half, {:.0} counting the logins); load generator CPU {:.0}%",
                     r.open,
                     r.connections,
                     r.failed,
                     r.connects_per_s,
+                    r.rss_start_kib,
                     r.rss_before_kib,
                     r.rss_half_kib,
                     r.rss_after_kib,
                     r.rss_per_conn_bytes,
                     r.rss_marginal_per_conn_bytes,
+                    r.rss_per_conn_with_logins_bytes,
                     r.client_cpu_pct
                 );
             }

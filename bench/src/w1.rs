@@ -45,7 +45,9 @@ pub struct W1Report {
     pub connect_s: f64,
     /// Connections opened per second.
     pub connects_per_s: f64,
-    /// Servers' resident memory before connecting (KiB, summed).
+    /// Servers' resident memory when the run started, before the logins (KiB, summed).
+    pub rss_start_kib: u64,
+    /// Servers' resident memory before connecting, after the logins (KiB, summed).
     pub rss_before_kib: u64,
     /// Servers' resident memory after the hold (KiB, summed).
     pub rss_after_kib: u64,
@@ -57,6 +59,10 @@ pub struct W1Report {
     /// Memory the allocator kept from the logins (before any connection) can be reused by the
     /// first connections and flatter the average; the second half cannot hide that way.
     pub rss_marginal_per_conn_bytes: f64,
+    /// `(after - start) / open`, in bytes: an upper bound that charges the connections with
+    /// whatever the logins left behind too, and that no allocator can flatter by giving back
+    /// memory the logins used while the connections open.
+    pub rss_per_conn_with_logins_bytes: f64,
     /// The load generator's CPU use while connecting (100 = one core).
     pub client_cpu_pct: f64,
 }
@@ -65,12 +71,18 @@ fn total_rss(pids: &[u32]) -> u64 {
     pids.iter().filter_map(|p| stats::rss_kib(*p)).sum()
 }
 
+/// `kib` spread over `connections`, in bytes (0 without connections).
+fn per_conn(kib: u64, connections: usize) -> f64 {
+    if connections == 0 { 0.0 } else { (kib * 1024) as f64 / connections as f64 }
+}
+
 /// Runs W1.
 pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
     for s in &p.servers {
         crate::check_loopback(s)?;
     }
     anyhow::ensure!(!p.servers.is_empty() && p.connections > 0, "need servers and connections");
+    let rss_start = total_rss(&p.server_pids);
     let devices = client::devices(&p.servers[0], &p.prefix, p.connections, p.devices_per_user, 64).await?;
     let rss_before = total_rss(&p.server_pids);
     let cpu_start = stats::own_cpu_secs();
@@ -126,20 +138,14 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
         failed,
         connect_s,
         connects_per_s: (p.connections - failed) as f64 / connect_s,
+        rss_start_kib: rss_start,
         rss_before_kib: rss_before,
         rss_after_kib: rss_after,
-        rss_per_conn_bytes: if open > 0 {
-            (rss_after.saturating_sub(rss_before) * 1024) as f64 / open as f64
-        } else {
-            0.0
-        },
+        rss_per_conn_bytes: per_conn(rss_after.saturating_sub(rss_before), open),
+        rss_per_conn_with_logins_bytes: per_conn(rss_after.saturating_sub(rss_start), open),
         client_cpu_pct: 100.0 * cpu / connect_s,
         rss_half_kib: rss_half,
-        rss_marginal_per_conn_bytes: if open > first_open {
-            (rss_after.saturating_sub(rss_half) * 1024) as f64 / (open - first_open) as f64
-        } else {
-            0.0
-        },
+        rss_marginal_per_conn_bytes: per_conn(rss_after.saturating_sub(rss_half), open.saturating_sub(first_open)),
     })
 }
 

@@ -245,15 +245,17 @@ fn media_service(
     ))
 }
 
-async fn open_db(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    db::connect_and_migrate(&DbOptions {
+fn db_options(settings: &Settings) -> DbOptions {
+    DbOptions {
         url: settings.effective_database_url(),
         max_connections: settings.db.max_connections,
         acquire_timeout: Duration::from_secs(settings.db.acquire_timeout_secs),
         sqlite_sync_every_commit: settings.db.sqlite_sync_every_commit,
-    })
-    .await
-    .context("opening the database")
+    }
+}
+
+async fn open_db(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    db::connect_and_migrate(&db_options(settings)).await.context("opening the database")
 }
 
 /// `tidings admin create`: on the database the settings name (migrated first), creates the
@@ -305,7 +307,10 @@ impl Application {
         let hub = Arc::new(Hub::with_caps(settings.limits.outbound_queue, caps));
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let users = Arc::new(SqlUserRepository::new(db.clone()));
-        let messages = Arc::new(SqlMessageStore::new(db.clone()));
+        let batch_writer = db::connect_batch_writer(&db_options(&settings), &db)
+            .await
+            .context("opening the batch writer's database connection")?;
+        let messages = Arc::new(SqlMessageStore::with_batch_writer(db.clone(), batch_writer.clone()));
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
         if let Some(routes) = &routing.routes {
             spawn_route_refresh(routes.clone(), hub.clone(), settings.cluster.route_ttl_secs);
@@ -326,7 +331,8 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("starting the webhook dispatcher: {e}"))?;
         // Every delivery passes through unchanged; committed messages also reach the webhooks.
         let notifier: Arc<dyn Notifier> = Arc::new(WebhookNotifier::new(routing.notifier.clone(), webhooks.clone()));
-        let convs: Arc<dyn ConversationStore> = Arc::new(SqlConversationStore::new(db.clone()));
+        let convs: Arc<dyn ConversationStore> =
+            Arc::new(SqlConversationStore::with_batch_writer(db.clone(), batch_writer));
         // Offline push, when configured, sees committed messages after the webhooks do.
         let (notifier, offline_push) =
             background::with_push(&settings, notifier, routing.presence.clone(), convs.clone())?;

@@ -19,12 +19,20 @@ use super::{from_db, store_err, to_db};
 #[derive(Clone)]
 pub struct SqlConversationStore {
     db: DatabaseConnection,
+    /// Where batches of read moves commit (`super::connect_batch_writer`); the pool itself by
+    /// default.
+    writer: DatabaseConnection,
 }
 
 impl SqlConversationStore {
-    /// Uses the given pool.
+    /// Uses the given pool for everything.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { writer: db.clone(), db }
+    }
+
+    /// Reads from `db` and commits batches of read moves through `writer`.
+    pub fn with_batch_writer(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
+        Self { db, writer }
     }
 }
 
@@ -93,7 +101,7 @@ impl SqlConversationStore {
     /// holds up the next commit.
     async fn mark_read_many_sqlite(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
         let now = now_ms();
-        let txn = self.db.begin().await.map_err(store_err)?;
+        let txn = self.writer.begin().await.map_err(store_err)?;
         let mut moved: HashSet<(String, String)> = HashSet::new();
         for chunk in moves.chunks(READ_MOVES_PER_STATEMENT) {
             let tuples = vec!["(?, ?, ?)"; chunk.len()].join(", ");
@@ -149,7 +157,7 @@ impl SqlConversationStore {
         // READ COMMITTED: the conversations are read without locking them, and only changed
         // member rows stay locked. Moves go in key order, so two instances' read writers take
         // their locks in one order.
-        let txn = super::begin_batch(&self.db).await?;
+        let txn = super::begin_batch(&self.writer).await?;
         let mut order: Vec<(String, String, i64, usize)> =
             moves.iter().enumerate().map(|(i, m)| (m.conv.to_string(), m.user.to_string(), to_db(m.seq), i)).collect();
         order.sort_unstable();

@@ -29,12 +29,19 @@ const INSERT_CHUNK: usize = 64;
 #[derive(Clone)]
 pub struct SqlMessageStore {
     db: DatabaseConnection,
+    /// Where batches commit (`super::connect_batch_writer`); the pool itself by default.
+    writer: DatabaseConnection,
 }
 
 impl SqlMessageStore {
-    /// Uses the given pool.
+    /// Uses the given pool for everything.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { writer: db.clone(), db }
+    }
+
+    /// Reads from `db` and commits batches through `writer`.
+    pub fn with_batch_writer(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
+        Self { db, writer }
     }
 }
 
@@ -136,7 +143,7 @@ impl MessageStore for SqlMessageStore {
         let t0 = std::time::Instant::now();
         // READ COMMITTED on MySQL-family databases: the high-water UPDATE locks only the rows it
         // changes.
-        let txn = super::begin_batch(&self.db).await?;
+        let txn = super::begin_batch(&self.writer).await?;
         let t_begin = t0.elapsed();
         // A first message opens its direct conversation in the same transaction, so a new chat
         // costs no write of its own.

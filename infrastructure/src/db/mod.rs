@@ -51,11 +51,44 @@ pub struct DbOptions {
 
 /// Opens the pool (tuning SQLite for a write-ahead log) and applies pending migrations.
 pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection, DbErr> {
+    // The migration lock holds one connection while the migrations use another.
+    let db = Database::connect(connect_options(opts, opts.max_connections.max(2))).await?;
+    if db.get_database_backend() == DbBackend::MySql {
+        migrate_under_lock(&db).await?;
+    } else {
+        migration::Migrator::up(&db, None).await?;
+    }
+    Ok(db)
+}
+
+/// The connection the background batch writers (messages, read positions) commit through.
+///
+/// On SQLite it is a pool of its own holding exactly one connection, opened after
+/// [`connect_and_migrate`]. SQLite has one writer at a time anyway, and a connection keeps its
+/// page cache only while no *other* connection writes: with the batches spread over the shared
+/// pool, each one landed on a connection whose cache the previous batch (on another connection)
+/// had invalidated, and re-read every index page it touched. One writing connection keeps the
+/// tails of the message indexes in memory (docs/benchmarks.md, "What the profiles showed",
+/// item 8). MySQL-family databases share the main pool: their server keeps one buffer pool.
+pub async fn connect_batch_writer(opts: &DbOptions, main: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    // An in-memory SQLite database exists once per connection: a second pool would open an
+    // empty one, so such a database keeps everything on its one pool.
+    let in_memory = opts.url.contains(":memory:") || opts.url.contains("mode=memory");
+    if main.get_database_backend() != DbBackend::Sqlite || in_memory {
+        return Ok(main.clone());
+    }
+    let mut options = connect_options(opts, 1);
+    // Kept open while the server runs, so its cache stays warm between bursts.
+    options.idle_timeout(None).max_lifetime(None);
+    Database::connect(options).await
+}
+
+/// Connection options shared by the main pool and the batch writer.
+fn connect_options(opts: &DbOptions, max_connections: u32) -> ConnectOptions {
     let mut options = ConnectOptions::new(opts.url.clone());
     let sync_every_commit = opts.sqlite_sync_every_commit;
     options
-        // The migration lock holds one connection while the migrations use another.
-        .max_connections(opts.max_connections.max(2))
+        .max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(opts.acquire_timeout)
         .connect_timeout(Duration::from_secs(10))
@@ -73,13 +106,7 @@ pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection,
                 .pragma("cache_size", "-16384")
                 .create_if_missing(true)
         });
-    let db = Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::MySql {
-        migrate_under_lock(&db).await?;
-    } else {
-        migration::Migrator::up(&db, None).await?;
-    }
-    Ok(db)
+    options
 }
 
 /// Instances of a cluster may start together: a named lock (MySQL, MariaDB and TiDB all have

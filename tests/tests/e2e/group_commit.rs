@@ -12,7 +12,7 @@ use tidings_app::messaging::{CommitPipeline, Draft, OpenedConversations, WriteLa
 use tidings_domain::message::Message;
 use tidings_domain::ports::{MessageStore, Notifier};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
-use tidings_infrastructure::db::{DbOptions, SqlMessageStore, connect_and_migrate};
+use tidings_infrastructure::db::{DbOptions, SqlMessageStore, connect_and_migrate, connect_batch_writer};
 use tidings_infrastructure::memory::{LocalNotifier, MemoryDedupeCache, MemorySeqAllocator};
 use tidings_interfaces::ws::hub::Hub;
 
@@ -69,16 +69,18 @@ fn draft(conv: &ConvId, sender: &UserId, cmid: String) -> Draft {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_sends_shares_few_transactions() {
     let dir = tempfile::tempdir().unwrap();
-    let db = connect_and_migrate(&DbOptions {
+    let opts = DbOptions {
         url: format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
         max_connections: 4,
         acquire_timeout: Duration::from_secs(5),
         sqlite_sync_every_commit: true,
-    })
-    .await
-    .unwrap();
+    };
+    let db = connect_and_migrate(&opts).await.unwrap();
+    // As the server does: batches commit through the writer's own connection, reads use the
+    // pool, so the read-back below also shows the pool sees every committed batch.
+    let writer = connect_batch_writer(&opts, &db).await.unwrap();
     let store = Arc::new(CountingStore {
-        inner: SqlMessageStore::new(db),
+        inner: SqlMessageStore::with_batch_writer(db, writer),
         transactions: AtomicUsize::new(0),
         largest: AtomicUsize::new(0),
     });

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Closed, WsClient};
-use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
+use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
 
 async fn silent_clients_are_closed_and_live_ones_kept(backend: Backend) {
     let srv = spawn_server_on_with(backend, |s| {
@@ -90,16 +90,27 @@ async fn a_slow_consumer_is_closed_and_nobody_else_waits(backend: Backend) {
     // 600 messages of 48 KiB to a device that never reads: ~29 MB, far more than the loopback
     // socket buffers and the 16-frame queue hold.
     let filler = "x".repeat(48 * 1024);
-    for i in 0..600 {
-        let id = sender.next_id();
-        sender
-            .send(json!({"type": "send", "id": id, "conv": conv, "client_msg_id": format!("big{i}"), "kind": "custom", "body": {"pad": filler}}))
-            .await;
-    }
-    for _ in 0..600 {
-        sender.wait_for("ack").await;
-    }
-    assert_eq!(stuck.closed().await, Closed::Code(1013), "the stuck device was cut off");
+    let sending = async {
+        for i in 0..600 {
+            let id = sender.next_id();
+            sender
+                .send(json!({"type": "send", "id": id, "conv": conv, "client_msg_id": format!("big{i}"), "kind": "custom", "body": {"pad": filler}}))
+                .await;
+        }
+        for _ in 0..600 {
+            sender.wait_for("ack").await;
+        }
+    };
+    // The stuck device reads nothing until the server has given up on it. Its close frame then
+    // waits behind the pushes already in the socket buffers, and the server waits only so long
+    // for a client to take it (a client that still reads nothing is dropped instead), so from
+    // then on it reads: what was buffered, then the close.
+    let cut_off = async {
+        slow_consumer_closed(&srv).await;
+        stuck.closed().await
+    };
+    let ((), closed) = tokio::join!(sending, cut_off);
+    assert_eq!(closed, Closed::Code(1013), "the stuck device was cut off");
 
     // Everyone else is unaffected: the bystander answers at once and gets new messages.
     bystander.send(json!({"type": "ping"})).await;
@@ -108,6 +119,23 @@ async fn a_slow_consumer_is_closed_and_nobody_else_waits(backend: Backend) {
     sender.wait_for("ack").await;
     assert_eq!(bystander.expect("msg").await["message"]["client_msg_id"], "hello-carol");
     assert_eq!(srv.api.all_messages(&b, &conv).await.len(), 600, "everything is in the log for bob's next sync");
+}
+
+/// Waits (bounded) until the instance counts a slow-consumer close in `/metrics`.
+async fn slow_consumer_closed(srv: &TestServer) {
+    let url = format!("http://127.0.0.1:{}/metrics", srv.port());
+    for _ in 0..600 {
+        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        let closes = text
+            .lines()
+            .find_map(|l| l.strip_prefix("tidings_slow_consumer_closes_total "))
+            .map_or(0.0, |v| v.trim().parse::<f64>().unwrap());
+        if closes >= 1.0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no slow-consumer close counted within 30 s");
 }
 
 tidings_tests::both_modes!(

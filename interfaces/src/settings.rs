@@ -363,6 +363,10 @@ pub struct ClusterSettings {
     pub amqp_prefetch: u16,
     /// Seconds to wait for Redis and RabbitMQ at start before giving up.
     pub connect_timeout_secs: u64,
+    /// Milliseconds a message push that arrived ahead of a gap in its conversation's seqs waits
+    /// for the missing ones before it goes out anyway (pushes committed on different instances
+    /// can cross on the way); 0 pushes everything as it arrives.
+    pub push_order_wait_ms: u64,
 }
 
 impl Default for ClusterSettings {
@@ -374,6 +378,7 @@ impl Default for ClusterSettings {
             redis_pool_size: 4,
             amqp_prefetch: 256,
             connect_timeout_secs: 10,
+            push_order_wait_ms: 200,
         }
     }
 }

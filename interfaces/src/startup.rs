@@ -28,8 +28,8 @@ use tidings_domain::ports::{
     RateLimiter, RouteRegistry, SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
-    AmqpBus, AmqpOptions, ClusterNotifier, RedisDedupeCache, RedisGateEpoch, RedisKeys, RedisPool, RedisRateLimiter,
-    RedisRoutes, RedisSeqAllocator, connect_redis,
+    AmqpBus, AmqpOptions, ClusterNotifier, PushOrder, RedisDedupeCache, RedisGateEpoch, RedisKeys, RedisPool,
+    RedisRateLimiter, RedisRoutes, RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
     self, DbOptions, SqlAdminStore, SqlConversationStore, SqlGroupStore, SqlMediaRepository, SqlMessageStore,
@@ -129,7 +129,10 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         .context("connecting to Redis")?;
     let keys = RedisKeys::new(c.redis_prefix.clone());
     let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl_secs));
-    let local: Arc<dyn LocalDelivery> = hub;
+    let local: Arc<dyn LocalDelivery> = match c.push_order_wait_ms {
+        0 => hub,
+        wait => PushOrder::start(hub, Duration::from_millis(wait)),
+    };
     let opts = AmqpOptions {
         url: amqp_url.clone(),
         instance: instance.clone(),

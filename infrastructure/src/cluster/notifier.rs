@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tidings_domain::UserId;
-use tidings_domain::event::Delivery;
+use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{LocalDelivery, Notifier};
 
 use super::bus::AmqpBus;
@@ -99,6 +99,13 @@ impl Notifier for ClusterNotifier {
                 for instance in instances_of.get(user).into_iter().flatten() {
                     per_instance.entry(instance.as_str()).or_default().push(user.clone());
                 }
+            }
+            if matches!(delivery.event.as_ref(), Event::Message(_))
+                && !per_instance.contains_key(self.routes.instance())
+            {
+                // Nobody here gets it, but the push order here learns that its seq exists, so
+                // a later push of the conversation does not wait for it (see `order`).
+                self.hub.deliver(&Delivery { recipients: Vec::new(), ..delivery.clone() });
             }
             for (instance, users) in per_instance {
                 if instance == self.routes.instance() {

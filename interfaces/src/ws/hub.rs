@@ -286,6 +286,8 @@ impl tidings_domain::admin::OnlineCounter for Hub {
 impl LocalDelivery for Hub {
     fn deliver(&self, delivery: &Delivery) {
         let frame = match delivery.event.as_ref() {
+            // A commit reporting its seq to the cluster's push order, with nobody here to push to.
+            Event::Message(_) if delivery.recipients.is_empty() => return,
             Event::Message(m) => ServerFrame::Msg { message: wire::message(m) },
             Event::Read { conv, user_id, seq } => {
                 ServerFrame::Read { conv: conv.to_string(), user_id: user_id.to_string(), seq: *seq }

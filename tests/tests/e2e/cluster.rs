@@ -383,3 +383,75 @@ async fn a_shared_redis_connection_that_dies_is_replaced() {
     assert_ne!(now, first, "a new connection took the dead one's place");
     assert_eq!(id(&shared).await, Ok(now));
 }
+
+/// Reads frames until `acks` acks and `pushes` message pushes have arrived; returns the pushes'
+/// seqs in arrival order.
+async fn acks_and_pushes(ws: &mut WsClient, acks: usize, pushes: usize) -> Vec<u64> {
+    let (mut acked, mut pushed) = (0, Vec::new());
+    while acked < acks || pushed.len() < pushes {
+        let frame = ws.next().await.unwrap_or_else(|| panic!("closed after {acked} acks and {} pushes", pushed.len()));
+        match frame["type"].as_str() {
+            Some("ack") => acked += 1,
+            Some("msg") => pushed.push(frame["message"]["seq"].as_u64().unwrap()),
+            _ => panic!("unexpected frame: {frame}"),
+        }
+    }
+    pushed
+}
+
+/// Two members connected to different instances send to one group at the same time. Each
+/// instance commits its own sends, so the pushes of one conversation reach every instance from
+/// two directions (straight from its own commits, and through RabbitMQ); every device still
+/// gets them in seq order.
+#[tokio::test]
+async fn concurrent_group_sends_from_two_instances_arrive_in_seq_order_everywhere() {
+    let Some(_) = Backend::cluster("cluster::push_order") else { return };
+    // A generous wait: only an ordering fault, not a slow machine, can fail this.
+    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__PUSH_ORDER_WAIT_MS", "5000")]).await;
+    let ann = c.at(0).api.user("ann", "a1").await;
+    let bob = c.at(1).api.user("bob", "b1").await;
+    let cat = c.at(0).api.user("cat", "c1").await;
+    let dan = c.at(1).api.user("dan", "d1").await;
+    let body = json!({"name": "Busy", "members": [bob.user_id, cat.user_id, dan.user_id]});
+    let (status, group) = c.at(0).api.call("POST", "/api/v1/groups", Some(&ann.access_token), Some(body)).await;
+    assert_eq!(status, 201, "{group}");
+    let conv = format!("g:{}", group["group_id"].as_str().unwrap());
+    let mut ann_ws = WsClient::connect(&c.at(0).ws_url(), &ann.access_token).await;
+    let mut bob_ws = WsClient::connect(&c.at(1).ws_url(), &bob.access_token).await;
+    let mut cat_ws = WsClient::connect(&c.at(0).ws_url(), &cat.access_token).await;
+    let mut dan_ws = WsClient::connect(&c.at(1).ws_url(), &dan.access_token).await;
+
+    // Everyone has seen one message of the conversation before the race starts.
+    ann_ws.send_text(&conv, "warm", "warm").await;
+    let base = ann_ws.wait_for("ack").await.0["seq"].as_u64().unwrap();
+    for ws in [&mut bob_ws, &mut cat_ws, &mut dan_ws] {
+        loop {
+            let (msg, _) = ws.wait_for("msg").await;
+            if msg["message"]["client_msg_id"] == "warm" {
+                break;
+            }
+        }
+    }
+
+    const N: usize = 100;
+    let (ann_got, bob_got) = tokio::join!(
+        async {
+            for i in 0..N {
+                ann_ws.send_text(&conv, &format!("ann-race-{i}"), "from instance 1").await;
+            }
+            acks_and_pushes(&mut ann_ws, N, N).await
+        },
+        async {
+            for i in 0..N {
+                bob_ws.send_text(&conv, &format!("bob-race-{i}"), "from instance 2").await;
+            }
+            acks_and_pushes(&mut bob_ws, N, N).await
+        },
+    );
+    let all: Vec<u64> = (base + 1..=base + 2 * N as u64).collect();
+    let is_increasing = |seqs: &[u64]| seqs.windows(2).all(|w| w[0] < w[1]);
+    assert!(is_increasing(&ann_got), "ann (instance 1) got bob's sends out of order: {ann_got:?}");
+    assert!(is_increasing(&bob_got), "bob (instance 2) got ann's sends out of order: {bob_got:?}");
+    assert_eq!(seqs(&cat_ws.messages(2 * N).await), all, "cat on instance 1");
+    assert_eq!(seqs(&dan_ws.messages(2 * N).await), all, "dan on instance 2");
+}

@@ -42,6 +42,7 @@ pub struct Metrics {
     offline_push: Family<Labels, Counter>,
     commits: Family<Labels, Counter>,
     commit_seconds: Counter<f64>,
+    push_order: Family<Labels, Counter>,
     backend_calls: Family<Labels, Counter>,
     backend_errors: Family<Labels, Counter>,
     backend_seconds: Family<Labels, Counter<f64>>,
@@ -70,6 +71,8 @@ pub struct Observed {
     pub redis: (u64, u64, u64),
     /// Publishes to RabbitMQ: calls, errors, microseconds.
     pub amqp_publish: (u64, u64, u64),
+    /// Cluster push order: pushes held for a gap, released when the wait passed, arrived late.
+    pub push_order: [u64; 3],
 }
 
 fn family_member(family: &Family<Labels, Counter>, label: &'static str, value: &'static str) -> Counter {
@@ -154,6 +157,12 @@ impl Metrics {
         registry.register("backend_errors", "Those calls that failed", backend_errors.clone());
         let backend_seconds = Family::<Labels, Counter<f64>>::default();
         registry.register("backend_seconds", "Time those calls took", backend_seconds.clone());
+        let push_order = Family::<Labels, Counter>::default();
+        registry.register(
+            "push_order",
+            "Cluster: message pushes held for a gap in their seqs, released when the wait passed, arrived late",
+            push_order.clone(),
+        );
         Self {
             registry,
             connections,
@@ -170,6 +179,7 @@ impl Metrics {
             offline_push,
             commits,
             commit_seconds,
+            push_order,
             backend_calls,
             backend_errors,
             backend_seconds,
@@ -239,6 +249,9 @@ impl Metrics {
                 catch_up(&self.commits.get_or_create(&[("what", label)]), value);
             }
             catch_up_seconds(&self.commit_seconds, observed.commit_micros);
+            for (label, value) in ["held", "released_by_wait", "late"].into_iter().zip(observed.push_order) {
+                catch_up(&self.push_order.get_or_create(&[("what", label)]), value);
+            }
             for (backend, (calls, errors, micros)) in
                 [("redis", observed.redis), ("amqp_publish", observed.amqp_publish)]
             {

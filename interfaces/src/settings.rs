@@ -378,7 +378,7 @@ impl Default for ClusterSettings {
             redis_pool_size: 4,
             amqp_prefetch: 256,
             connect_timeout_secs: 10,
-            push_order_wait_ms: 200,
+            push_order_wait_ms: 1000,
         }
     }
 }

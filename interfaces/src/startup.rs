@@ -100,6 +100,7 @@ struct Routing {
     limiter: Arc<dyn RateLimiter>,
     gate_epoch: Arc<dyn GateEpoch>,
     routes: Option<Arc<RedisRoutes>>,
+    push_order: Option<Arc<PushOrder>>,
     presence: Arc<dyn PresenceReader>,
     redis: Option<RedisPool>,
     bus: Option<AmqpBus>,
@@ -115,6 +116,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
             limiter: Arc::new(MemoryRateLimiter::default()),
             gate_epoch: Arc::new(MemoryGateEpoch::default()),
             routes: None,
+            push_order: None,
             presence: hub,
             redis: None,
             bus: None,
@@ -129,9 +131,11 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         .context("connecting to Redis")?;
     let keys = RedisKeys::new(c.redis_prefix.clone());
     let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl_secs));
-    let local: Arc<dyn LocalDelivery> = match c.push_order_wait_ms {
-        0 => hub,
-        wait => PushOrder::start(hub, Duration::from_millis(wait)),
+    let push_order =
+        (c.push_order_wait_ms > 0).then(|| PushOrder::start(hub.clone(), Duration::from_millis(c.push_order_wait_ms)));
+    let local: Arc<dyn LocalDelivery> = match &push_order {
+        Some(order) => order.clone(),
+        None => hub,
     };
     let opts = AmqpOptions {
         url: amqp_url.clone(),
@@ -149,6 +153,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         limiter: Arc::new(RedisRateLimiter::new(pool.clone(), keys)),
         presence: routes.clone(),
         routes: Some(routes),
+        push_order,
         redis: Some(pool),
         bus: Some(bus),
     })
@@ -464,6 +469,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             readiness: Arc::new(DependencyReadiness { db, redis: routing.redis.clone(), bus: routing.bus.clone() }),
             routes: routes_registry.clone(),
+            push_order: routing.push_order.clone(),
             presence: routing.presence.clone(),
             presence_events: Arc::new(PresenceService::new(routing.presence.clone(), notifier.clone())),
             limiter: routing.limiter.clone(),

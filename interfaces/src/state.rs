@@ -31,6 +31,9 @@ pub struct AppState {
     /// Device routes shared with other instances (cluster mode only; embedded mode routes
     /// through the hub alone).
     pub routes: Option<Arc<dyn tidings_domain::ports::RouteRegistry>>,
+    /// Cluster mode: the stage that puts each conversation's pushes in seq order before the
+    /// hub (for its counts in `/metrics`).
+    pub push_order: Option<Arc<tidings_infrastructure::cluster::PushOrder>>,
     /// Rate limits (in process, or in Redis across the cluster).
     pub limiter: Arc<dyn tidings_domain::ports::RateLimiter>,
     /// Who is online (the hub in embedded mode, Redis in cluster mode).

@@ -97,7 +97,7 @@ impl PushOrder {
         &self.shards[i]
     }
 
-    /// Hands a push on to the hub; a delivery without recipients only records its seq.
+    /// Hands a message push on to the hub; one without recipients only recorded its seq.
     fn pass(&self, delivery: &Delivery) {
         if !delivery.recipients.is_empty() {
             self.inner.deliver(delivery);
@@ -188,7 +188,10 @@ impl LocalDelivery for PushOrder {
     fn deliver(&self, delivery: &Delivery) {
         match delivery.event.as_ref() {
             Event::Message(m) if !self.wait.is_zero() => self.order(&m.conv, m.seq, delivery),
-            _ => self.pass(delivery),
+            Event::Message(_) => self.pass(delivery),
+            // Everything else as it comes: presence goes to subscribers, not recipients (its
+            // recipient list is empty), and only messages have seqs to order.
+            _ => self.inner.deliver(delivery),
         }
     }
 }
@@ -216,14 +219,15 @@ mod tests {
     use tidings_domain::UserId;
     use tidings_domain::message::Message;
 
-    /// Records the seqs the hub would have pushed.
+    /// Records the seqs of the messages the hub would have pushed, and counts other events.
     #[derive(Default)]
-    struct Recorder(Mutex<Vec<(String, u64)>>);
+    struct Recorder(Mutex<Vec<(String, u64)>>, Mutex<usize>);
 
     impl LocalDelivery for Recorder {
         fn deliver(&self, delivery: &Delivery) {
-            if let Event::Message(m) = delivery.event.as_ref() {
-                self.0.lock().unwrap().push((m.conv.to_string(), m.seq));
+            match delivery.event.as_ref() {
+                Event::Message(m) => self.0.lock().unwrap().push((m.conv.to_string(), m.seq)),
+                _ => *self.1.lock().unwrap() += 1,
             }
         }
     }
@@ -312,7 +316,18 @@ mod tests {
             }),
         };
         order.deliver(&typing);
-        assert_eq!(rec.0.lock().unwrap().len(), 3, "the recorder counts messages only; typing went through untouched");
+        let presence = Delivery {
+            recipients: Vec::new(),
+            skip_device: None,
+            event: Arc::new(Event::Presence {
+                user_id: UserId::parse("u1").unwrap(),
+                online: true,
+                last_active_at: None,
+            }),
+        };
+        order.deliver(&presence);
+        assert_eq!(rec.0.lock().unwrap().len(), 3, "messages: only the three in order");
+        assert_eq!(*rec.1.lock().unwrap(), 2, "typing and presence (no recipients: it goes to subscribers) passed");
     }
 
     #[test]

@@ -31,10 +31,15 @@ for i, key in ipairs(KEYS) do
 end
 return out";
 
-/// Raises the counter to at least ARGV[1] (creating it if missing).
-const RAISE_TO: &str = r"
-local cur = redis.call('GET', KEYS[1])
-if (not cur) or tonumber(cur) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+/// Raises each counter to at least its floor (creating it if missing): KEYS are the counters,
+/// ARGV[1] the TTL and ARGV[2..] the floors. One call for every counter a batch has to seed.
+const RAISE_MANY: &str = r"
+for i, key in ipairs(KEYS) do
+  local cur = redis.call('GET', key)
+  if (not cur) or tonumber(cur) < tonumber(ARGV[i + 1]) then
+    redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+  end
+end
 return 1";
 
 /// Cluster-wide seq allocation.
@@ -49,7 +54,7 @@ pub struct RedisSeqAllocator {
 impl RedisSeqAllocator {
     /// Counters in Redis, seeded from `store` when missing.
     pub fn new(pool: RedisPool, keys: RedisKeys, store: Arc<dyn MessageStore>) -> Self {
-        Self { pool, keys, store, incr_many: Script::new(INCR_MANY), raise: Script::new(RAISE_TO) }
+        Self { pool, keys, store, incr_many: Script::new(INCR_MANY), raise: Script::new(RAISE_MANY) }
     }
 
     /// Runs `INCR_MANY`: the last seq of each counter, or -1 where it is missing.
@@ -70,15 +75,18 @@ impl RedisSeqAllocator {
             .await
     }
 
-    async fn raise_to(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
+    /// Raises counters to their floors in one round trip.
+    async fn raise_all(&self, floors: &[(&ConvId, u64)]) -> Result<(), StoreError> {
+        let mut call = self.raise.prepare_invoke();
+        for (conv, _) in floors {
+            call.key(self.keys.seq(conv));
+        }
+        call.arg(COUNTER_TTL_SECS);
+        for (_, floor) in floors {
+            call.arg(*floor);
+        }
         let mut conn = self.pool.get().await.map_err(redis_err)?;
-        self.raise
-            .key(self.keys.seq(conv))
-            .arg(floor)
-            .arg(COUNTER_TTL_SECS)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map_err(redis_err)?;
+        call.invoke_async::<i64>(&mut conn).await.map_err(redis_err)?;
         Ok(())
     }
 }
@@ -93,7 +101,7 @@ impl SeqAllocator for RedisSeqAllocator {
             }
             let floor = self.store.max_seq(conv).await?;
             tracing::debug!(conv = %conv, floor, "seeding seq counter from the log");
-            self.raise_to(conv, floor).await?;
+            self.raise_all(&[(conv, floor)]).await?;
         }
         Err(StoreError::Unavailable("seq counter keeps disappearing".into()))
     }
@@ -108,9 +116,9 @@ impl SeqAllocator for RedisSeqAllocator {
             // one lookup for the batch, then one more increment for them.
             let convs: Vec<ConvId> = missing.iter().map(|&i| wanted[i].0.clone()).collect();
             let floors = self.store.max_seqs(&convs).await?;
-            for (conv, floor) in convs.iter().zip(floors) {
-                self.raise_to(conv, floor).await?;
-            }
+            // One round trip for all of them: a batch of first messages (new chats) seeded its
+            // counters one call each, which was most of the batch's time.
+            self.raise_all(&convs.iter().zip(floors).collect::<Vec<_>>()).await?;
             let retry: Vec<(ConvId, u64)> = missing.iter().map(|&i| wanted[i].clone()).collect();
             let again = self.incr(&retry).await?;
             for (&i, last) in missing.iter().zip(again) {
@@ -126,6 +134,6 @@ impl SeqAllocator for RedisSeqAllocator {
     }
 
     async fn reseed(&self, conv: &ConvId, floor: u64) -> Result<(), StoreError> {
-        self.raise_to(conv, floor).await
+        self.raise_all(&[(conv, floor)]).await
     }
 }

@@ -431,13 +431,24 @@ async fn positions<C: ConnectionTrait>(
 ) -> Result<HashMap<(String, String), (i64, i64)>, StoreError> {
     let mut found = HashMap::with_capacity(pairs.len());
     for chunk in pairs.chunks(READ_MOVES_PER_STATEMENT) {
-        let tuples = vec!["(?, ?)"; chunk.len()].join(", ");
-        // SQLite takes a list of row values only as VALUES.
-        let list = if backend == DbBackend::Sqlite { format!("VALUES {tuples}") } else { tuples };
-        let sql = format!(
-            "SELECT conv_id, user_id, read_seq, changed_at FROM conversation_members \
-             WHERE (conv_id, user_id) IN ({list})"
-        );
+        let sql = if backend == DbBackend::Sqlite {
+            // SQLite takes a list of row values only as VALUES.
+            let tuples = vec!["(?, ?)"; chunk.len()].join(", ");
+            format!(
+                "SELECT conv_id, user_id, read_seq, changed_at FROM conversation_members \
+                 WHERE (conv_id, user_id) IN (VALUES {tuples})"
+            )
+        } else {
+            // The pairs as a derived table joined on the key, as the UPDATE does: MariaDB's
+            // optimizer spent 17-32 ms per statement on a `(a, b) IN (…)` list of 256 pairs
+            // (one index dive per pair, in the "Statistics" state), inside the read writer's
+            // transaction.
+            let rows = vec!["SELECT ? AS conv_id, ? AS user_id"; chunk.len()].join(" UNION ALL ");
+            format!(
+                "SELECT m.conv_id, m.user_id, m.read_seq, m.changed_at FROM conversation_members m \
+                 JOIN ({rows}) v ON m.conv_id = v.conv_id AND m.user_id = v.user_id"
+            )
+        };
         let values: Vec<sea_orm::Value> =
             chunk.iter().flat_map(|(conv, user)| [conv.clone().into(), user.clone().into()]).collect();
         for row in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)? {

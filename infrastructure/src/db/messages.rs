@@ -150,6 +150,7 @@ impl MessageStore for SqlMessageStore {
         if !open.is_empty() {
             super::conversations::open_direct(&txn, open, batch[0].ts).await?;
         }
+        let t_open = t0.elapsed();
         // Fixed-size chunks: the same statement text recurs, so the driver reuses prepared
         // statements instead of parsing a new multi-thousand-parameter one per batch.
         for chunk in batch.chunks(INSERT_CHUNK) {
@@ -192,8 +193,10 @@ impl MessageStore for SqlMessageStore {
         let done = txn.commit().await.map_err(store_err);
         tracing::debug!(
             rows = batch.len(),
+            opened = open.len(),
             begin_us = t_begin.as_micros() as u64,
-            insert_us = (t_insert - t_begin).as_micros() as u64,
+            open_us = (t_open - t_begin).as_micros() as u64,
+            insert_us = (t_insert - t_open).as_micros() as u64,
             update_us = (t_update - t_insert).as_micros() as u64,
             commit_us = (t0.elapsed() - t_update).as_micros() as u64,
             "append"

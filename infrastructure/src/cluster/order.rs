@@ -111,7 +111,7 @@ impl PushOrder {
         let mut shard = self.shard(conv).lock().unwrap_or_else(|e| e.into_inner());
         let held_here = shard.held;
         let Some(stream) = shard.convs.get_mut(conv) else {
-            shard.convs.insert(conv.clone(), Stream { next: seq + 1, held: BTreeMap::new(), seen: now });
+            shard.convs.insert(conv.clone(), Stream { next: seq.saturating_add(1), held: BTreeMap::new(), seen: now });
             self.pass(delivery);
             return;
         };
@@ -123,7 +123,7 @@ impl PushOrder {
         }
         if seq > stream.next {
             if held_here >= MAX_HELD / SHARDS {
-                stream.next = seq + 1;
+                stream.next = seq.saturating_add(1);
                 self.pass(delivery);
                 self.release_ready(&mut shard, conv, now);
                 return;
@@ -135,7 +135,7 @@ impl PushOrder {
             }
             return;
         }
-        stream.next = seq + 1;
+        stream.next = seq.saturating_add(1);
         self.pass(delivery);
         self.release_ready(&mut shard, conv, now);
     }
@@ -154,7 +154,8 @@ impl PushOrder {
             if seq > stream.next {
                 self.counts.released_by_wait.fetch_add(1, Ordering::Relaxed);
             }
-            stream.next = seq + 1;
+            // Never backwards: past the cap on held pushes, a later seq may have gone first.
+            stream.next = stream.next.max(seq.saturating_add(1));
             released += 1;
             self.pass(&delivery);
         }
@@ -338,6 +339,25 @@ mod tests {
         order.deliver(&push("g:team", 3, &["u2"]));
         order.deliver(&push("g:team", 2, &["u2"]));
         assert_eq!(seqs(&rec), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn past_the_cap_on_held_pushes_they_go_out_and_order_carries_on() {
+        let (order, rec) = stage(10_000);
+        let cap = (MAX_HELD / SHARDS) as u64;
+        order.deliver(&push("g:team", 1, &["u2"]));
+        for seq in 3..3 + cap {
+            order.deliver(&push("g:team", seq, &["u2"]));
+        }
+        assert_eq!(seqs(&rec), vec![1], "all held for seq 2");
+        order.deliver(&push("g:team", 3 + cap, &["u2"]));
+        let mut want = vec![1, 3 + cap];
+        want.extend(3..3 + cap);
+        assert_eq!(seqs(&rec), want, "the one past the cap went first, then the held ones, in order");
+        order.deliver(&push("g:team", 4 + cap, &["u2"]));
+        assert_eq!(seqs(&rec).last(), Some(&(4 + cap)), "the next seq goes at once: order did not move backwards");
+        order.deliver(&push("g:team", 2, &["u2"]));
+        assert_eq!(order.counts().late.load(Ordering::Relaxed), 1);
     }
 
     #[test]

@@ -116,8 +116,8 @@ impl SeqAllocator for RedisSeqAllocator {
             // one lookup for the batch, then one more increment for them.
             let convs: Vec<ConvId> = missing.iter().map(|&i| wanted[i].0.clone()).collect();
             let floors = self.store.max_seqs(&convs).await?;
-            // One round trip for all of them: a batch of first messages (new chats) seeded its
-            // counters one call each, which was most of the batch's time.
+            // One round trip for all of them, not one per counter (a batch of first messages
+            // in new chats may seed dozens).
             self.raise_all(&convs.iter().zip(floors).collect::<Vec<_>>()).await?;
             let retry: Vec<(ConvId, u64)> = missing.iter().map(|&i| wanted[i].clone()).collect();
             let again = self.incr(&retry).await?;

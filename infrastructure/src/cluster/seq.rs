@@ -2,11 +2,12 @@
 //! missing counter is seeded from the log's `MAX(seq)`; a counter that fell behind (flush, restore)
 //! shows up as a unique-key collision on insert, and the pipeline re-seeds it through `reseed`.
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use super::redis::RedisPool;
 use async_trait::async_trait;
-use deadpool_redis::redis::Script;
+use deadpool_redis::redis::{Script, ScriptInvocation};
 use tidings_domain::ports::{MessageStore, SeqAllocator};
 use tidings_domain::{ConvId, StoreError};
 
@@ -57,16 +58,23 @@ impl RedisSeqAllocator {
         Self { pool, keys, store, incr_many: Script::new(INCR_MANY), raise: Script::new(RAISE_MANY) }
     }
 
-    /// Runs `INCR_MANY`: the last seq of each counter, or -1 where it is missing.
-    async fn incr(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<i64>, StoreError> {
-        let mut call = self.incr_many.prepare_invoke();
-        for (conv, _) in wanted {
-            call.key(self.keys.seq(conv));
+    /// `script` over one counter per item, in the shape both scripts take: the counters as
+    /// KEYS, then the TTL and each item's number as ARGV.
+    fn per_counter<'a, C: Borrow<ConvId>>(&self, script: &'a Script, items: &[(C, u64)]) -> ScriptInvocation<'a> {
+        let mut call = script.prepare_invoke();
+        for (conv, _) in items {
+            call.key(self.keys.seq(conv.borrow()));
         }
         call.arg(COUNTER_TTL_SECS);
-        for (_, n) in wanted {
+        for (_, n) in items {
             call.arg(*n);
         }
+        call
+    }
+
+    /// Runs `INCR_MANY`: the last seq of each counter, or -1 where it is missing.
+    async fn incr(&self, wanted: &[(ConvId, u64)]) -> Result<Vec<i64>, StoreError> {
+        let call = self.per_counter(&self.incr_many, wanted);
         super::stats::REDIS
             .time(async {
                 let mut conn = self.pool.get().await.map_err(redis_err)?;
@@ -77,14 +85,7 @@ impl RedisSeqAllocator {
 
     /// Raises counters to their floors in one round trip.
     async fn raise_all(&self, floors: &[(&ConvId, u64)]) -> Result<(), StoreError> {
-        let mut call = self.raise.prepare_invoke();
-        for (conv, _) in floors {
-            call.key(self.keys.seq(conv));
-        }
-        call.arg(COUNTER_TTL_SECS);
-        for (_, floor) in floors {
-            call.arg(*floor);
-        }
+        let call = self.per_counter(&self.raise, floors);
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         call.invoke_async::<i64>(&mut conn).await.map_err(redis_err)?;
         Ok(())

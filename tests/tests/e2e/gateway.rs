@@ -123,14 +123,9 @@ async fn a_slow_consumer_is_closed_and_nobody_else_waits(backend: Backend) {
 
 /// Waits (bounded) until the instance counts a slow-consumer close in `/metrics`.
 async fn slow_consumer_closed(srv: &TestServer) {
-    let url = format!("http://127.0.0.1:{}/metrics", srv.port());
     for _ in 0..600 {
-        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
-        let closes = text
-            .lines()
-            .find_map(|l| l.strip_prefix("tidings_slow_consumer_closes_total "))
-            .map_or(0.0, |v| v.trim().parse::<f64>().unwrap());
-        if closes >= 1.0 {
+        let text = super::metrics::scrape(srv).await;
+        if super::metrics::sample(&text, "tidings_slow_consumer_closes_total") >= 1.0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -5,13 +5,14 @@ use tidings_tests::client::{WsClient, direct};
 use tidings_tests::{Backend, TestServer, spawn_server_on};
 
 /// The value of one sample line (`name{labels} value`), 0 when absent.
-fn sample(text: &str, series: &str) -> f64 {
+pub(crate) fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
         .map_or(0.0, |v| v.trim().parse().unwrap())
 }
 
-async fn scrape(srv: &TestServer) -> String {
+/// The instance's `/metrics` exposition, checked to be well-formed OpenMetrics.
+pub(crate) async fn scrape(srv: &TestServer) -> String {
     let resp = reqwest::get(format!("http://127.0.0.1:{}/metrics", srv.port())).await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();

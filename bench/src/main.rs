@@ -18,6 +18,10 @@ struct Cli {
     /// Hard time limit for the run, seconds.
     #[arg(long, default_value_t = 120, global = true)]
     timeout: u64,
+    /// Server pids, comma-separated: W1 reads their memory; W2, W3 and W5 report their CPU share
+    /// and busiest thread (default: every local process named `tidings`).
+    #[arg(long, value_delimiter = ',', global = true)]
+    server_pids: Vec<u32>,
     #[command(subcommand)]
     workload: Workload,
 }
@@ -32,9 +36,6 @@ enum Workload {
         /// Devices per user.
         #[arg(long, default_value_t = 10)]
         devices_per_user: usize,
-        /// Server pids for memory readings, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        server_pids: Vec<u32>,
         /// Seconds to hold the connections.
         #[arg(long, default_value_t = 10)]
         hold: u64,
@@ -129,10 +130,10 @@ async fn main() -> anyhow::Result<()> {
     let timeout = Duration::from_secs(cli.timeout);
     let run = async {
         match cli.workload {
-            Workload::W1 { connections, devices_per_user, server_pids, hold, parallel } => {
+            Workload::W1 { connections, devices_per_user, hold, parallel } => {
                 let r = w1::run(w1::W1Params {
                     servers: cli.servers.clone(),
-                    server_pids,
+                    server_pids: cli.server_pids.clone(),
                     connections,
                     devices_per_user,
                     hold: Duration::from_secs(hold),
@@ -255,14 +256,16 @@ async fn main() -> anyhow::Result<()> {
                     rate,
                     timeout,
                     prefix,
+                    server_pids: cli.server_pids.clone(),
                 })
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W2: {} pairs, {} sent, {} acked, {} delivered in {:.2}s = {:.0} msgs/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%",
+                    "W2: {} pairs, {} sent, {} acked, {} refused, {} delivered in {:.2}s = {:.0} msgs/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%; {}",
                     r.pairs,
                     r.sent,
                     r.acked,
+                    r.refused,
                     r.delivered,
                     r.elapsed_s,
                     r.delivered_per_s,
@@ -273,7 +276,8 @@ async fn main() -> anyhow::Result<()> {
                     r.lost,
                     r.duplicated,
                     r.reordered,
-                    r.client_cpu_pct
+                    r.client_cpu_pct,
+                    r.cpu.summary()
                 );
             }
         }

@@ -4,6 +4,7 @@
 //! duplicated or reordered.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -13,6 +14,7 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{self, Device};
+use crate::cpu::{self, CpuShare};
 use crate::stats::{self, Latency};
 
 /// What to run.
@@ -33,6 +35,8 @@ pub struct W2Params {
     pub timeout: Duration,
     /// Usernames start with this (unique per run).
     pub prefix: String,
+    /// Server processes whose CPU the report gives (empty: every local process named `tidings`).
+    pub server_pids: Vec<u32>,
 }
 
 /// Results.
@@ -64,11 +68,18 @@ pub struct W2Report {
     pub client_cpu_pct: f64,
     /// Target rate (0 = windowed).
     pub target_rate: u64,
+    /// Unacknowledged sends allowed per sender (windowed mode).
+    pub window: usize,
+    /// Sends answered with an `error` frame (`busy` and the like) instead of an ack.
+    pub refused: u64,
+    /// Where the machine's CPU went from the first send to the last receipt.
+    pub cpu: CpuShare,
 }
 
 struct PairResult {
     sent: u64,
     acked: u64,
+    refused: u64,
     delivered: u64,
     duplicated: u64,
     reordered: u64,
@@ -84,7 +95,9 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
     anyhow::ensure!(!p.servers.is_empty() && p.pairs > 0 && p.messages > 0, "need servers, pairs and messages");
     let devices = client::devices(&p.servers[0], &p.prefix, p.pairs * 2, 1, 32).await?;
     let per_sender_rate = if p.rate == 0 { 0.0 } else { p.rate as f64 / p.pairs as f64 };
+    let pids = cpu::server_pids(&p.server_pids);
     let cpu_start = stats::own_cpu_secs();
+    let machine_start = cpu::snapshot(&pids);
     let start = Instant::now();
     let deadline = start + p.timeout;
     let mut tasks = Vec::with_capacity(p.pairs);
@@ -99,12 +112,13 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
         }));
     }
     let mut latency = stats::histogram();
-    let (mut sent, mut acked, mut delivered, mut duplicated, mut reordered) = (0, 0, 0, 0, 0);
+    let (mut sent, mut acked, mut refused, mut delivered, mut duplicated, mut reordered) = (0, 0, 0, 0, 0, 0);
     let mut last = start;
     for t in tasks {
         let r = t.await??;
         sent += r.sent;
         acked += r.acked;
+        refused += r.refused;
         delivered += r.delivered;
         duplicated += r.duplicated;
         reordered += r.reordered;
@@ -113,6 +127,7 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
     }
     let elapsed = last.duration_since(start).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
+    let machine = cpu::between(&machine_start, &cpu::snapshot(&pids));
     Ok(W2Report {
         workload: "w2",
         pairs: p.pairs,
@@ -127,6 +142,9 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
         latency: Latency::of(&latency),
         client_cpu_pct: 100.0 * cpu / elapsed,
         target_rate: p.rate,
+        window: p.window,
+        refused,
+        cpu: machine,
     })
 }
 
@@ -148,14 +166,23 @@ async fn pair(
     let tx_ws = client::connect(send_server, &sender.token, source).await?;
     let deadline = tokio::time::Instant::from_std(deadline);
 
+    // Sends the server refused: their messages will never arrive, so the receiver stops
+    // waiting for them (checked whenever it has been idle for a moment).
+    let refused_so_far = Arc::new(AtomicU64::new(0));
+    let refused_seen = refused_so_far.clone();
     let receive = tokio::spawn(async move {
         let (_, mut read) = rx_ws.split();
         let mut latency = stats::histogram();
         let (mut delivered, mut duplicated, mut reordered, mut max_seq) = (0u64, 0u64, 0u64, 0u64);
         let mut seen = std::collections::HashSet::new();
         let mut last_receipt = None;
-        while delivered < messages as u64 {
-            let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, read.next()).await else { break };
+        while delivered + refused_seen.load(Ordering::Relaxed) < messages as u64 {
+            let wait = deadline.min(tokio::time::Instant::now() + Duration::from_millis(200));
+            let msg = match tokio::time::timeout_at(wait, read.next()).await {
+                Ok(Some(Ok(msg))) => msg,
+                Err(_) if wait < deadline => continue,
+                _ => break,
+            };
             let Message::Text(text) = msg else { continue };
             let frame: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
             if frame["type"] != "msg" {
@@ -184,16 +211,21 @@ async fn pair(
     let acks = {
         let permits = permits.clone();
         tokio::spawn(async move {
-            let mut acked = 0u64;
-            while acked < messages as u64 {
+            let (mut acked, mut refused) = (0u64, 0u64);
+            while acked + refused < messages as u64 {
                 let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, read.next()).await else { break };
                 let Message::Text(text) = msg else { continue };
                 if text.as_str().contains("\"type\":\"ack\"") {
                     acked += 1;
                     permits.add_permits(1);
+                } else if text.as_str().contains("\"type\":\"error\"") {
+                    // A refused send (`busy`): counted, not retried; the window moves on.
+                    refused += 1;
+                    refused_so_far.fetch_add(1, Ordering::Relaxed);
+                    permits.add_permits(1);
                 }
             }
-            acked
+            (acked, refused)
         })
     };
     let mut ticker = (rate > 0.0).then(|| tokio::time::interval(Duration::from_secs_f64(1.0 / rate)));
@@ -218,8 +250,9 @@ async fn pair(
         }
         sent += 1;
     }
-    let acked = acks.await?;
+    let (acked, refused) = acks.await?;
+    // The receiver waits for every message; refused ones will never come.
     let (delivered, duplicated, reordered, latency, last_receipt) = receive.await?;
     let _ = write.close().await;
-    Ok(PairResult { sent, acked, delivered, duplicated, reordered, latency, last_receipt })
+    Ok(PairResult { sent, acked, refused, delivered, duplicated, reordered, latency, last_receipt })
 }

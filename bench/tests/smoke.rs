@@ -18,10 +18,13 @@ async fn w2_delivers_everything_once_in_order() {
         rate: 0,
         timeout: Duration::from_secs(30),
         prefix: "smoke".into(),
+        // The server runs in this process: its threads are this process's.
+        server_pids: vec![std::process::id()],
     })
     .await
     .unwrap();
-    assert_eq!((r.sent, r.acked, r.delivered), (200, 200, 200), "{r:?}");
+    assert_eq!((r.sent, r.acked, r.refused, r.delivered), (200, 200, 0, 200), "{r:?}");
+    assert!(r.cpu.server_pct > 0.0 && !r.cpu.busiest_thread.is_empty(), "{:?}", r.cpu);
     assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{r:?}");
     assert!(r.delivered_per_s > 0.0 && r.latency.max_us >= r.latency.p50_us);
 
@@ -33,6 +36,7 @@ async fn w2_delivers_everything_once_in_order() {
         rate: 200,
         timeout: Duration::from_secs(30),
         prefix: "paced".into(),
+        server_pids: vec![std::process::id()],
     })
     .await
     .unwrap();

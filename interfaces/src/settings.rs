@@ -528,10 +528,23 @@ pub struct DbSettings {
 pub struct PipelineSettings {
     /// Writer tasks per instance; unset means 1 (the largest batches; see docs/benchmarks.md).
     pub shards: Option<usize>,
-    /// Sends waiting per writer before new ones fail fast with `busy`.
-    pub queue_capacity: usize,
-    /// Most messages in one transaction.
+    /// Sends waiting per writer before new ones fail fast with `busy`; unset means
+    /// [`QUEUE_PER_CORE`] per core (the machine's rate of commits grows with its cores, and the
+    /// queue holds about a second of them).
+    pub queue_capacity: Option<usize>,
+    /// Most messages a writer takes off its queue at once; a commit takes up to four such
+    /// batches that waited for it together.
     pub max_batch: usize,
+}
+
+/// Sends that may wait per core when `pipeline.queue_capacity` is unset.
+pub const QUEUE_PER_CORE: usize = 32_768;
+
+impl PipelineSettings {
+    /// The queue bound in force: the setting, or [`QUEUE_PER_CORE`] per core.
+    pub fn queue_capacity(&self) -> usize {
+        self.queue_capacity.unwrap_or_else(|| QUEUE_PER_CORE * crate::startup::cores())
+    }
 }
 
 impl Default for Settings {
@@ -626,7 +639,7 @@ impl Default for DbSettings {
 
 impl Default for PipelineSettings {
     fn default() -> Self {
-        Self { shards: None, queue_capacity: 8192, max_batch: 512 }
+        Self { shards: None, queue_capacity: None, max_batch: 4096 }
     }
 }
 

@@ -318,7 +318,10 @@ impl Application {
         let batch_writer = db::connect_batch_writer(&db_options(&settings), &db)
             .await
             .context("opening the batch writer's database connection")?;
-        let messages = Arc::new(SqlMessageStore::with_batch_writer(db.clone(), batch_writer.clone()));
+        let messages = Arc::new(
+            SqlMessageStore::for_batches(&db_options(&settings), db.clone(), batch_writer.clone())
+                .context("starting the message writer")?,
+        );
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
         if let Some(routes) = &routing.routes {
             spawn_route_refresh(routes.clone(), hub.clone(), settings.cluster.route_ttl_secs);
@@ -431,7 +434,7 @@ impl Application {
                 // spends least on per message (docs/benchmarks.md); more only pay where the
                 // database has cores to spare.
                 shards: settings.pipeline.shards.unwrap_or(1),
-                queue_capacity: settings.pipeline.queue_capacity,
+                queue_capacity: settings.pipeline.queue_capacity(),
                 max_batch: settings.pipeline.max_batch,
                 one_writer_at_a_time: settings.is_sqlite(),
             },
@@ -594,13 +597,20 @@ fn next_request_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Builds the tokio runtime the actix system runs on: multi-threaded, so background work
-/// (commit pipeline, pushes) is not tied to one thread.
+/// The machine's cores (at least 1): the HTTP workers, the background runtime's threads and the
+/// commit queue's default bound follow it.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Builds the tokio runtime the actix system runs on: multi-threaded, one thread per core (at
+/// least two), so background work (commit pipeline stages, pushes, database hand-offs) is not
+/// tied to one thread and can use every core the HTTP workers leave.
 pub fn runtime_system() -> actix_web::rt::SystemRunner {
     actix_web::rt::System::with_tokio_rt(|| {
         #[allow(clippy::expect_used)] // start-up: without a runtime there is nothing to do
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(cores().max(2))
             .thread_name("tidings-bg")
             .enable_all()
             .build()

@@ -11,6 +11,7 @@ mod receipts;
 mod refs;
 mod retry;
 mod typing;
+mod writer;
 
 use std::sync::Arc;
 

@@ -1,26 +1,25 @@
 //! The commit pipeline: dedupe, seq allocation and group commit.
 //!
-//! Sends are sharded by conversation onto a few writer tasks. Each writer takes whatever has
-//! queued up while its previous transaction ran, and commits it as one batch: concurrent sends
-//! share one transaction, and each sender is acked only after that commit. One writer per
-//! conversation keeps seq allocation, commit and push in the same order, so pushes within a
-//! conversation leave in seq order. A full queue makes the send fail fast with `Busy`.
+//! Sends are sharded by conversation onto a few writers. Each writer takes whatever has queued
+//! up while its previous transaction ran, and commits it as one batch: concurrent sends share
+//! one transaction, and each sender is acked only after that commit. A writer runs as three
+//! overlapping stages (`writer.rs`: prepare, commit, finish), each in order, so seq allocation,
+//! commit and push keep one order per conversation. A full queue makes the send fail fast with
+//! `Busy`.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashSet;
-use tidings_domain::event::{Delivery, Event};
-use tidings_domain::message::{Ack, Message, generate_msg_id};
+use tidings_domain::event::Delivery;
+use tidings_domain::message::Ack;
 use tidings_domain::ports::{DedupeCache, MessageStore, Notifier, SeqAllocator};
-use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
+use tidings_domain::{ConvId, DeviceId, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::lane::WriteLane;
-use super::retry::with_retries;
-use crate::clock::now_ms;
+use super::writer::Writer;
 use crate::error::AppError;
 
 /// Sizing of the pipeline.
@@ -56,7 +55,7 @@ impl OpenedConversations {
         self.ids.contains(conv)
     }
 
-    fn insert_all(&self, convs: &[ConvId]) {
+    pub(super) fn insert_all(&self, convs: &[ConvId]) {
         for conv in convs {
             if self.ids.len() >= self.cap {
                 self.ids.clear();
@@ -89,11 +88,10 @@ pub struct Draft {
     pub opens_direct: bool,
 }
 
-type Reply = oneshot::Sender<Result<Ack, AppError>>;
-
-struct Pending {
-    draft: Draft,
-    reply: Reply,
+/// A queued send and where its ack goes.
+pub(super) struct Pending {
+    pub(super) draft: Draft,
+    pub(super) reply: oneshot::Sender<Result<Ack, AppError>>,
 }
 
 /// The ack of a queued send, to be awaited without holding up the caller's next frame.
@@ -128,17 +126,6 @@ pub struct PipelineStats {
     pub refused_full: AtomicU64,
 }
 
-struct Writer {
-    store: Arc<dyn MessageStore>,
-    dedupe: Arc<dyn DedupeCache>,
-    seqs: Arc<dyn SeqAllocator>,
-    pushes: mpsc::Sender<Delivery>,
-    max_batch: usize,
-    stats: Arc<PipelineStats>,
-    lane: WriteLane,
-    opened: Arc<OpenedConversations>,
-}
-
 impl CommitPipeline {
     /// Spawns the writers (and one pusher per writer) on the current tokio runtime.
     pub fn start(
@@ -165,7 +152,7 @@ impl CommitPipeline {
                     lane: lane.clone(),
                     opened: opened.clone(),
                 };
-                tokio::spawn(writer.run(rx));
+                writer.spawn(rx);
                 tokio::spawn(push_loop(push_rx, notifier.clone()));
                 tx
             })
@@ -203,265 +190,5 @@ async fn push_loop(mut rx: mpsc::Receiver<Delivery>, notifier: Arc<dyn Notifier>
         let (started, size) = (std::time::Instant::now(), batch.len());
         notifier.notify_many(batch).await;
         tracing::debug!(size, took_us = started.elapsed().as_micros() as u64, "pushes handed on");
-    }
-}
-
-/// A send that is first of its `(sender, client_msg_id)` in the batch, with any repeats.
-struct Leader {
-    draft: Draft,
-    replies: Vec<Reply>,
-}
-
-impl Writer {
-    async fn run(self, mut rx: mpsc::Receiver<Pending>) {
-        while let Some(batch) = crate::batch::recv_batch(&mut rx, self.max_batch).await {
-            self.process(batch).await;
-        }
-    }
-
-    async fn process(&self, batch: Vec<Pending>) {
-        let started = std::time::Instant::now();
-        let size = batch.len();
-        let leaders = self.answer_cached(collapse_repeats(batch)).await;
-        if leaders.is_empty() {
-            return;
-        }
-        let mut messages = Vec::with_capacity(leaders.len());
-        let mut next_seq: HashMap<ConvId, u64> = HashMap::new();
-        let ts = now_ms();
-        let wanted: Vec<(ConvId, u64)> = count_by_conv(&leaders).into_iter().collect();
-        match self.seqs.allocate_many(&wanted).await {
-            Ok(firsts) => next_seq.extend(wanted.into_iter().map(|(conv, _)| conv).zip(firsts)),
-            Err(e) => {
-                self.stats.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(error = %e, "seq allocation failed");
-            }
-        }
-        let mut committed = Vec::with_capacity(leaders.len());
-        for leader in leaders {
-            let Some(seq) = next_seq.get_mut(&leader.draft.conv) else {
-                reply_all(leader.replies, Err(AppError::Busy));
-                continue;
-            };
-            messages.push(build_message(&leader.draft, *seq, ts));
-            *seq += 1;
-            committed.push(leader);
-        }
-        let checked = started.elapsed();
-        let appended = self.append(&messages, &opened(&committed)).await;
-        let append_us = u64::try_from((started.elapsed() - checked).as_micros()).unwrap_or(u64::MAX);
-        self.stats.batches.fetch_add(1, Ordering::Relaxed);
-        self.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
-        self.stats.append_micros.fetch_add(append_us, Ordering::Relaxed);
-        tracing::debug!(
-            size,
-            dedupe_and_seq_us = checked.as_micros() as u64,
-            commit_us = (started.elapsed() - checked).as_micros() as u64,
-            "batch committed"
-        );
-        match appended {
-            Ok(()) => self.finish_committed(committed, messages).await,
-            Err(StoreError::Duplicate(why)) => {
-                tracing::debug!(%why, "batch hit a unique key; separating repeats");
-                self.recover_duplicates(committed, messages).await;
-            }
-            Err(e) => {
-                self.stats.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(error = %e, "batch commit failed");
-                for leader in committed {
-                    reply_all(leader.replies, Err(AppError::Busy));
-                }
-            }
-        }
-    }
-
-    /// Appends on this writer's turn at the database. A failure other than a duplicate key (a
-    /// deadlock between writers, a dropped connection) rolled everything back, so the batch is
-    /// tried again (`retry::with_retries`) before its sends are answered `busy`.
-    async fn append(&self, messages: &[Message], opens: &[ConvId]) -> Result<(), StoreError> {
-        let appended = with_retries(
-            "batch commit",
-            |e| !matches!(e, StoreError::Duplicate(_)),
-            || self.append_once(messages, opens),
-        )
-        .await;
-        if appended.is_ok() {
-            self.opened.insert_all(opens);
-        }
-        appended
-    }
-
-    async fn append_once(&self, messages: &[Message], opens: &[ConvId]) -> Result<(), StoreError> {
-        let _turn = self.lane.turn().await;
-        self.store.append(messages, opens).await
-    }
-
-    /// Answers retries of recent commits from the dedupe cache; returns the other sends. Older
-    /// repeats are caught by the database's unique key at commit (see `recover_duplicates`).
-    async fn answer_cached(&self, leaders: Vec<Leader>) -> Vec<Leader> {
-        let keys: Vec<(UserId, String)> =
-            leaders.iter().map(|l| (l.draft.sender.clone(), l.draft.client_msg_id.clone())).collect();
-        let cached = self.dedupe.get_many(&keys).await;
-        let mut rest = Vec::with_capacity(leaders.len());
-        for (leader, hit) in leaders.into_iter().zip(cached) {
-            match hit {
-                Some(ack) => reply_all(leader.replies, Ok(ack)),
-                None => rest.push(leader),
-            }
-        }
-        rest
-    }
-
-    /// A batch hit a unique key: answer the sends that were already stored (one lookup), then
-    /// commit the others as a batch again, one by one only if that fails too. A stored repeat
-    /// leaves its freshly allocated seq unused: a hole, which clients treat as settled.
-    async fn recover_duplicates(&self, committed: Vec<Leader>, messages: Vec<Message>) {
-        let keys: Vec<(UserId, String)> =
-            messages.iter().map(|m| (m.sender.clone(), m.client_msg_id.clone())).collect();
-        let stored = match self.store.find_by_client_ids(&keys).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::error!(error = %e, "dedupe lookup failed");
-                for leader in committed {
-                    reply_all(leader.replies, Err(AppError::Busy));
-                }
-                return;
-            }
-        };
-        let mut originals: HashMap<(UserId, String), Message> =
-            stored.into_iter().map(|m| ((m.sender.clone(), m.client_msg_id.clone()), m)).collect();
-        let (mut rest, mut rest_messages) = (Vec::new(), Vec::new());
-        for (leader, message) in committed.into_iter().zip(messages) {
-            match originals.remove(&(message.sender.clone(), message.client_msg_id.clone())) {
-                Some(original) => self.finish(leader, original, true).await,
-                None => {
-                    rest.push(leader);
-                    rest_messages.push(message);
-                }
-            }
-        }
-        if rest.is_empty() {
-            return;
-        }
-        if self.append(&rest_messages, &opened(&rest)).await.is_ok() {
-            self.finish_committed(rest, rest_messages).await;
-            return;
-        }
-        for (leader, message) in rest.into_iter().zip(rest_messages) {
-            let opens = opened(std::slice::from_ref(&leader));
-            match self.commit_single(message, &opens).await {
-                Ok((message, duplicate)) => {
-                    if !duplicate {
-                        self.dedupe.put_many(std::slice::from_ref(&message)).await;
-                    }
-                    self.finish(leader, message, duplicate).await;
-                }
-                Err(e) => reply_all(leader.replies, Err(e)),
-            }
-        }
-    }
-
-    /// Commits one message alone, telling a repeated client_msg_id from a stale seq counter.
-    async fn commit_single(&self, mut message: Message, opens: &[ConvId]) -> Result<(Message, bool), AppError> {
-        for _ in 0..3 {
-            match self.append(std::slice::from_ref(&message), opens).await {
-                Ok(()) => return Ok((message, false)),
-                Err(StoreError::Duplicate(_)) => {
-                    let key = [(message.sender.clone(), message.client_msg_id.clone())];
-                    if let Some(original) = self.store.find_by_client_ids(&key).await?.into_iter().next() {
-                        return Ok((original, true));
-                    }
-                    let floor = self.store.max_seq(&message.conv).await?;
-                    tracing::warn!(conv = %message.conv, seq = message.seq, floor, "seq collision; re-seeding counter");
-                    self.seqs.reseed(&message.conv, floor).await?;
-                    message.seq = self.seqs.allocate(&message.conv, 1).await?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(AppError::Internal("seq collision persisted after re-seeding".into()))
-    }
-
-    /// Remembers freshly committed messages for retries, then acks and pushes each.
-    async fn finish_committed(&self, leaders: Vec<Leader>, messages: Vec<Message>) {
-        self.dedupe.put_many(&messages).await;
-        for (leader, message) in leaders.into_iter().zip(messages) {
-            self.finish(leader, message, false).await;
-        }
-    }
-
-    async fn finish(&self, leader: Leader, message: Message, duplicate: bool) {
-        let Leader { draft, replies } = leader;
-        let mut replies = replies.into_iter();
-        if let Some(first) = replies.next() {
-            let _ = first.send(Ok(message.ack(duplicate)));
-        }
-        for repeat in replies {
-            let _ = repeat.send(Ok(message.ack(true)));
-        }
-        if duplicate {
-            return;
-        }
-        let delivery = Delivery {
-            recipients: draft.recipients,
-            skip_device: draft.device.map(|d| (draft.sender, d)),
-            event: Arc::new(Event::Message(message)),
-        };
-        if self.pushes.send(delivery).await.is_err() {
-            tracing::warn!("push loop stopped; delivery dropped (clients will sync)");
-        }
-    }
-}
-
-fn collapse_repeats(batch: Vec<Pending>) -> Vec<Leader> {
-    let mut index: HashMap<(UserId, String), usize> = HashMap::new();
-    let mut leaders: Vec<Leader> = Vec::with_capacity(batch.len());
-    for Pending { draft, reply } in batch {
-        let key = (draft.sender.clone(), draft.client_msg_id.clone());
-        match index.get(&key) {
-            Some(&i) => leaders[i].replies.push(reply),
-            None => {
-                index.insert(key, leaders.len());
-                leaders.push(Leader { draft, replies: vec![reply] });
-            }
-        }
-    }
-    leaders
-}
-
-/// The direct conversations the sends may be first in (each once).
-fn opened(leaders: &[Leader]) -> Vec<ConvId> {
-    let mut seen = HashSet::new();
-    leaders
-        .iter()
-        .filter(|l| l.draft.opens_direct && seen.insert(&l.draft.conv))
-        .map(|l| l.draft.conv.clone())
-        .collect()
-}
-
-fn count_by_conv(leaders: &[Leader]) -> HashMap<ConvId, u64> {
-    let mut counts: HashMap<ConvId, u64> = HashMap::new();
-    for leader in leaders {
-        *counts.entry(leader.draft.conv.clone()).or_default() += 1;
-    }
-    counts
-}
-
-fn build_message(draft: &Draft, seq: u64, ts: i64) -> Message {
-    Message {
-        conv: draft.conv.clone(),
-        seq,
-        msg_id: generate_msg_id(),
-        sender: draft.sender.clone(),
-        client_msg_id: draft.client_msg_id.clone(),
-        kind: draft.kind.clone(),
-        body: draft.body.clone(),
-        ts,
-    }
-}
-
-fn reply_all(replies: Vec<Reply>, result: Result<Ack, AppError>) {
-    for r in replies {
-        let _ = r.send(result.clone());
     }
 }

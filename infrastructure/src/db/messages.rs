@@ -1,29 +1,22 @@
 //! [`MessageStore`] on sea-orm: batched appends in one transaction, range reads by `(conv, seq)`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use tidings_domain::message::{Message, NOT_UNREAD_KINDS, RECALLED_BODY, RECALLED_KIND, USER_KINDS};
 use tidings_domain::ports::{MessageStore, UnreadRange};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 use super::entity::{conversations, messages};
-use super::{from_db, store_err, to_db};
-
-/// Conversations whose high-water marks one UPDATE raises.
-const MARK_CHUNK: usize = 32;
+use super::sqlite_writer::SqliteWriter;
+use super::{DbOptions, from_db, store_err, to_db};
 
 /// Conversations per query when seeding seq counters.
 const SEED_CHUNK: usize = 256;
-
-/// Rows per INSERT statement in a batch.
-const INSERT_CHUNK: usize = 64;
 
 /// Message logs in the `messages` table; `conversations.max_seq` advances in the same transaction.
 #[derive(Clone)]
@@ -31,17 +24,33 @@ pub struct SqlMessageStore {
     db: DatabaseConnection,
     /// Where batches commit (`super::connect_batch_writer`); the pool itself by default.
     writer: DatabaseConnection,
+    /// On a SQLite file, the thread batches commit through instead (`sqlite_writer.rs`).
+    sqlite: Option<SqliteWriter>,
 }
 
 impl SqlMessageStore {
     /// Uses the given pool for everything.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { writer: db.clone(), db }
+        Self { writer: db.clone(), db, sqlite: None }
     }
 
     /// Reads from `db` and commits batches through `writer`.
     pub fn with_batch_writer(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
-        Self { db, writer }
+        Self { db, writer, sqlite: None }
+    }
+
+    /// Reads from `db`; commits batches through a writer thread of its own on a SQLite file
+    /// (`opts.url`), through `writer` on any other database.
+    pub fn for_batches(
+        opts: &DbOptions,
+        db: DatabaseConnection,
+        writer: DatabaseConnection,
+    ) -> Result<Self, StoreError> {
+        let sqlite = match super::sqlite_writer::file_of(&opts.url) {
+            Some(path) => Some(SqliteWriter::start(path, opts.sqlite_sync_every_commit)?),
+            None => None,
+        };
+        Ok(Self { db, writer, sqlite })
     }
 }
 
@@ -61,67 +70,6 @@ fn to_message(m: messages::Model) -> Result<Message, StoreError> {
     })
 }
 
-/// Built INSERT statements by (backend name, row count).
-type InsertSqlCache = HashMap<(&'static str, usize), Arc<str>>;
-
-/// `INSERT INTO messages (...) VALUES (...), ...` for `rows` rows, in the backend's dialect.
-/// Built once per (backend, size) through sea-query (so quoting stays backend-correct) and kept,
-/// so the hot path neither builds an AST per row nor makes the driver parse a new statement.
-fn insert_sql(backend: DbBackend, rows: usize) -> Arc<str> {
-    static CACHE: OnceLock<Mutex<InsertSqlCache>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (backend.as_str(), rows);
-    if let Some(sql) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return sql;
-    }
-    let mut insert = Query::insert();
-    insert.into_table(messages::Entity).columns([
-        messages::Column::ConvId,
-        messages::Column::Seq,
-        messages::Column::MsgId,
-        messages::Column::SenderId,
-        messages::Column::ClientMsgId,
-        messages::Column::Kind,
-        messages::Column::Body,
-        messages::Column::Ts,
-    ]);
-    for _ in 0..rows {
-        insert.values_panic([
-            Expr::val(""),
-            Expr::val(0i64),
-            Expr::val(""),
-            Expr::val(""),
-            Expr::val(""),
-            Expr::val(""),
-            Expr::val(""),
-            Expr::val(0i64),
-        ]);
-    }
-    let sql: Arc<str> = backend.build(&insert).sql.into();
-    if let Ok(mut c) = cache.lock() {
-        c.insert(key, sql.clone());
-    }
-    sql
-}
-
-/// The values of `chunk`, row by row, in `insert_sql`'s column order.
-fn insert_values(chunk: &[Message]) -> Vec<sea_orm::Value> {
-    let mut values = Vec::with_capacity(chunk.len() * 8);
-    for m in chunk {
-        values.extend([
-            m.conv.to_string().into(),
-            to_db(m.seq).into(),
-            m.msg_id.clone().into(),
-            m.sender.to_string().into(),
-            m.client_msg_id.clone().into(),
-            m.kind.clone().into(),
-            m.body.clone().into(),
-            m.ts.into(),
-        ]);
-    }
-    values
-}
-
 fn rows(found: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
     found.into_iter().map(to_message).collect()
 }
@@ -129,79 +77,10 @@ fn rows(found: Vec<messages::Model>) -> Result<Vec<Message>, StoreError> {
 #[async_trait]
 impl MessageStore for SqlMessageStore {
     async fn append(&self, batch: &[Message], open: &[ConvId]) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
+        match &self.sqlite {
+            Some(thread) => thread.append(batch, open).await,
+            None => super::append::append_batch(&self.writer, batch, open).await,
         }
-        // Highest seq and newest timestamp per conversation, to advance its high-water mark once.
-        let mut marks: HashMap<String, (i64, i64)> = HashMap::new();
-        for m in batch {
-            let mark = marks.entry(m.conv.to_string()).or_insert((0, 0));
-            mark.0 = mark.0.max(to_db(m.seq));
-            mark.1 = mark.1.max(m.ts);
-        }
-        let backend = self.db.get_database_backend();
-        let t0 = std::time::Instant::now();
-        // READ COMMITTED on MySQL-family databases: the high-water UPDATE locks only the rows it
-        // changes.
-        let txn = super::begin_batch(&self.writer).await?;
-        let t_begin = t0.elapsed();
-        // A first message opens its direct conversation in the same transaction, so a new chat
-        // costs no write of its own.
-        if !open.is_empty() {
-            super::conversations::open_direct(&txn, open, batch[0].ts).await?;
-        }
-        let t_open = t0.elapsed();
-        // Fixed-size chunks: the same statement text recurs, so the driver reuses prepared
-        // statements instead of parsing a new multi-thousand-parameter one per batch.
-        for chunk in batch.chunks(INSERT_CHUNK) {
-            let sql = insert_sql(backend, chunk.len());
-            txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_ref(), insert_values(chunk)))
-                .await
-                .map_err(store_err)?;
-        }
-        let t_insert = t0.elapsed();
-        // One UPDATE per group of conversations (never lowering a high-water mark), instead of
-        // one round trip per conversation.
-        let marks: Vec<(String, (i64, i64))> = marks.into_iter().collect();
-        for group in marks.chunks(MARK_CHUNK) {
-            let (first, rest) = group.split_first().ok_or_else(|| StoreError::Other("empty group".into()))?;
-            let raise = |max_seq: i64| {
-                Expr::case(conversations::Column::MaxSeq.lt(max_seq), Expr::val(max_seq))
-                    .finally(Expr::col(conversations::Column::MaxSeq))
-            };
-            let mut max_case = Expr::case(conversations::Column::ConvId.eq(first.0.clone()), raise(first.1.0));
-            let mut ts_case = Expr::case(conversations::Column::ConvId.eq(first.0.clone()), Expr::val(first.1.1));
-            for (conv, (max_seq, ts)) in rest {
-                max_case = max_case.case(conversations::Column::ConvId.eq(conv.clone()), raise(*max_seq));
-                ts_case = ts_case.case(conversations::Column::ConvId.eq(conv.clone()), Expr::val(*ts));
-            }
-            conversations::Entity::update_many()
-                .col_expr(
-                    conversations::Column::MaxSeq,
-                    max_case.finally(Expr::col(conversations::Column::MaxSeq)).into(),
-                )
-                .col_expr(
-                    conversations::Column::UpdatedAt,
-                    ts_case.finally(Expr::col(conversations::Column::UpdatedAt)).into(),
-                )
-                .filter(conversations::Column::ConvId.is_in(group.iter().map(|(c, _)| c.clone())))
-                .exec(&txn)
-                .await
-                .map_err(store_err)?;
-        }
-        let t_update = t0.elapsed();
-        let done = txn.commit().await.map_err(store_err);
-        tracing::debug!(
-            rows = batch.len(),
-            opened = open.len(),
-            begin_us = t_begin.as_micros() as u64,
-            open_us = (t_open - t_begin).as_micros() as u64,
-            insert_us = (t_insert - t_open).as_micros() as u64,
-            update_us = (t_update - t_insert).as_micros() as u64,
-            commit_us = (t0.elapsed() - t_update).as_micros() as u64,
-            "append"
-        );
-        done
     }
 
     async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError> {

@@ -2,6 +2,7 @@
 //! and MySQL-compatible servers (cluster mode); the URL picks the engine.
 
 pub mod admin;
+mod append;
 pub mod conversations;
 pub mod entity;
 pub mod groups;
@@ -11,6 +12,7 @@ pub mod migration;
 pub mod retention;
 pub mod sessions;
 pub mod social;
+mod sqlite_writer;
 pub mod users;
 pub mod webhooks;
 
@@ -78,8 +80,9 @@ pub async fn connect_batch_writer(opts: &DbOptions, main: &DatabaseConnection) -
         return Ok(main.clone());
     }
     let mut options = connect_options(opts, 1);
-    // Kept open while the server runs, so its cache stays warm between bursts.
-    options.idle_timeout(None).max_lifetime(None);
+    // Kept open while the server runs, so its cache stays warm between bursts; no ping before
+    // each batch (the batch's first statement finds a broken connection just as well).
+    options.idle_timeout(None).max_lifetime(None).test_before_acquire(false);
     Database::connect(options).await
 }
 
@@ -104,6 +107,9 @@ fn connect_options(opts: &DbOptions, max_connections: u32) -> ConnectOptions {
                 // 16 MiB of page cache per connection (SQLite's default is 2 MiB), so the
                 // indexes a batch touches stay in memory instead of being re-read.
                 .pragma("cache_size", "-16384")
+                // Checkpoints run on the message writer's thread between batches, never inside
+                // a commit (`sqlite_writer.rs`).
+                .pragma("wal_autocheckpoint", "0")
                 .create_if_missing(true)
         });
     options

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The W2 shape matrix of docs/benchmarks.md, each shape on a freshly started embedded server:
+# pairs 50 / 1,000 / 5,000; closed loop (window 1 and 10 unacknowledged sends per sender) and
+# open loop (10,000 and 20,000 msgs/s offered). Prints the machine's fsync time first, then one
+# summary line per run (the JSON lines go to $OUT, default ./matrix.jsonl).
+#
+#   cargo build --release -p tidings-interfaces -p tidings-bench
+#   bash bench/matrix.sh                 # every shape
+#   bash bench/matrix.sh 1000:w10 5000:r20000   # chosen shapes: PAIRS:wWINDOW or PAIRS:rRATE
+#
+# Loopback only; every run is bounded by --timeout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${CARGO_TARGET_DIR:-target}/release"
+OUT="${OUT:-matrix.jsonl}"
+PORT="${PORT:-18080}"
+shapes=("$@")
+if [ ${#shapes[@]} -eq 0 ]; then
+    shapes=(50:w1 50:w10 50:r10000 50:r20000 1000:w1 1000:w10 1000:r10000 1000:r20000
+            5000:w1 5000:w10 5000:r10000 5000:r20000)
+fi
+
+scratch="$(mktemp -d)"
+trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+(cd "$scratch" && dd if=/dev/zero of=f bs=4k count=2000 oflag=dsync 2>&1 | tail -1 | sed 's/^/fsync (4 KiB x 2000, dsync): /')
+
+export TIDINGS_LOG=warn TIDINGS_LIMITS__SEND_PER_SEC=1000000 TIDINGS_LIMITS__SEND_BURST=1000000 \
+       TIDINGS_GATEWAY__AUTH_PER_SEC=1000000 TIDINGS_GATEWAY__AUTH_BURST=1000000 \
+       TIDINGS_AUTH__ARGON2_MEMORY_KIB=1024 TIDINGS_AUTH__ARGON2_ITERATIONS=1
+
+for shape in "${shapes[@]}"; do
+    pairs="${shape%%:*}"; mode="${shape#*:}"
+    # About 100,000 messages per run (at least 20 per sender), at most 400 s.
+    messages=$(( 100000 / pairs )); [ "$messages" -lt 20 ] && messages=20
+    case "$mode" in
+        w*) args=(--window "${mode#w}") ;;
+        r*) args=(--rate "${mode#r}")
+            # An open-loop run lasts ~10 s at its offered rate.
+            messages=$(( ${mode#r} * 10 / pairs )); [ "$messages" -lt 2 ] && messages=2 ;;
+        *) echo "bad shape $shape" >&2; exit 2 ;;
+    esac
+    rm -rf "$scratch/data"
+    TIDINGS_HTTP_ADDR="127.0.0.1:$PORT" TIDINGS_DATA_DIR="$scratch/data" "$BIN/tidings" &
+    server=$!
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+    echo "== w2 --pairs $pairs --messages $messages ${args[*]}"
+    "$BIN/tidings-bench" --servers "http://127.0.0.1:$PORT" --server-pids "$server" --timeout 400 \
+        w2 --pairs "$pairs" --messages "$messages" "${args[@]}" | tee -a "$OUT" | tail -1
+    kill "$server"; wait "$server" 2>/dev/null || true
+done

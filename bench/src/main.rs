@@ -188,11 +188,12 @@ async fn main() -> anyhow::Result<()> {
                     recall_pct,
                     timeout,
                     prefix,
+                    server_pids: cli.server_pids.clone(),
                 })
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W5: {} users, {} groups; {} sent, {} acked ({} to groups) = {:.0} msgs/s; {} of {} deliveries = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; {} reads, {} recalls ({} acked), {} errors; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%",
+                    "W5: {} users, {} groups; {} sent, {} acked ({} to groups) = {:.0} msgs/s; {} of {} deliveries = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; {} reads, {} recalls ({} acked), {} errors; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%; {}",
                     r.users,
                     r.group_sizes.len(),
                     r.sent,
@@ -213,7 +214,8 @@ async fn main() -> anyhow::Result<()> {
                     r.lost,
                     r.duplicated,
                     r.reordered,
-                    r.client_cpu_pct
+                    r.client_cpu_pct,
+                    r.cpu.summary()
                 );
             }
             Workload::W3 { members, senders, messages, window } => {
@@ -225,11 +227,12 @@ async fn main() -> anyhow::Result<()> {
                     window,
                     timeout,
                     prefix,
+                    server_pids: cli.server_pids.clone(),
                 })
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W3: group of {}, {} senders, {} acked; {} of {} deliveries in {:.2}s = {:.0} deliveries/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%",
+                    "W3: group of {}, {} senders, {} acked; {} of {} deliveries in {:.2}s = {:.0} deliveries/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%; {}",
                     r.members,
                     r.senders,
                     r.acked,
@@ -244,7 +247,8 @@ async fn main() -> anyhow::Result<()> {
                     r.lost,
                     r.duplicated,
                     r.reordered,
-                    r.client_cpu_pct
+                    r.client_cpu_pct,
+                    r.cpu.summary()
                 );
             }
             Workload::W2 { pairs, messages, window, rate } => {

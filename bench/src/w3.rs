@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{self, Device};
+use crate::cpu::{self, CpuShare};
 use crate::stats::{self, Latency};
 
 /// What to run.
@@ -32,6 +33,8 @@ pub struct W3Params {
     pub timeout: Duration,
     /// Usernames start with this (unique per run).
     pub prefix: String,
+    /// Server processes whose CPU the report gives (empty: every local process named `tidings`).
+    pub server_pids: Vec<u32>,
 }
 
 /// Results.
@@ -63,6 +66,8 @@ pub struct W3Report {
     pub latency: Latency,
     /// The load generator's own CPU use over the run (100 = one core).
     pub client_cpu_pct: f64,
+    /// Where the machine's CPU went during the measured part of the run.
+    pub cpu: CpuShare,
 }
 
 struct Received {
@@ -91,6 +96,8 @@ pub async fn run(p: W3Params) -> anyhow::Result<W3Report> {
         let source = u8::try_from(1 + i % 200).unwrap_or(1);
         sockets.push(client::connect(&p.servers[i % p.servers.len()], &d.token, source).await?);
     }
+    let pids = cpu::server_pids(&p.server_pids);
+    let machine_start = cpu::snapshot(&pids);
     let cpu_start = stats::own_cpu_secs();
     let start = Instant::now();
     let mut receivers = Vec::with_capacity(p.members);
@@ -124,6 +131,7 @@ pub async fn run(p: W3Params) -> anyhow::Result<W3Report> {
     let expected = acked * (p.members as u64 - 1);
     let elapsed = last.duration_since(start).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
+    let machine = cpu::between(&machine_start, &cpu::snapshot(&pids));
     Ok(W3Report {
         workload: "w3",
         members: p.members,
@@ -138,6 +146,7 @@ pub async fn run(p: W3Params) -> anyhow::Result<W3Report> {
         deliveries_per_s: delivered as f64 / elapsed,
         latency: Latency::of(&latency),
         client_cpu_pct: 100.0 * cpu / elapsed,
+        cpu: machine,
     })
 }
 

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{self, Device};
+use crate::cpu::{self, CpuShare};
 use crate::stats::{self, Latency};
 
 /// What to run.
@@ -44,6 +45,8 @@ pub struct W5Params {
     pub timeout: Duration,
     /// Usernames start with this (unique per run).
     pub prefix: String,
+    /// Server processes whose CPU the report gives (empty: every local process named `tidings`).
+    pub server_pids: Vec<u32>,
 }
 
 /// Results.
@@ -91,6 +94,8 @@ pub struct W5Report {
     pub latency: Latency,
     /// The load generator's own CPU use over the run (100 = one core).
     pub client_cpu_pct: f64,
+    /// Where the machine's CPU went during the measured part of the run.
+    pub cpu: CpuShare,
 }
 
 /// A small deterministic generator: the same parameters give the same day.
@@ -193,6 +198,8 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
     }
 
     // The day: a steady rate with bursts, ticks of 20 ms.
+    let pids = cpu::server_pids(&p.server_pids);
+    let machine_start = cpu::snapshot(&pids);
     let cpu_start = stats::own_cpu_secs();
     let start = Instant::now();
     let tick = Duration::from_millis(20);
@@ -245,6 +252,7 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
         task.abort();
     }
     let cpu = stats::own_cpu_secs() - cpu_start;
+    let machine = cpu::between(&machine_start, &cpu::snapshot(&pids));
     let last_us = t.last_receipt_us.load(Ordering::Relaxed);
     let start_us = stats::now_us().saturating_sub(u64::try_from(start.elapsed().as_micros()).unwrap_or(0));
     let elapsed = (last_us.saturating_sub(start_us) as f64 / 1e6).max(1e-9);
@@ -273,6 +281,7 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
         deliveries_per_s: delivered as f64 / elapsed,
         latency: Latency::of(&latency),
         client_cpu_pct: 100.0 * cpu / elapsed,
+        cpu: machine,
     })
 }
 

@@ -54,6 +54,7 @@ async fn w3_fans_out_to_every_member_once_in_order() {
         window: 4,
         timeout: Duration::from_secs(60),
         prefix: "smokew3".into(),
+        server_pids: vec![std::process::id()],
     })
     .await
     .unwrap();
@@ -119,6 +120,7 @@ async fn w5_a_short_day_delivers_everything_once_in_order() {
         recall_pct: 10,
         timeout: Duration::from_secs(60),
         prefix: "w5smoke".into(),
+        server_pids: vec![std::process::id()],
     })
     .await
     .unwrap();

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::SdkError;
 use crate::client::Inner;
+use crate::conn::backoff::Backoff;
 use crate::events::ClientEvent;
 use crate::receive::apply_ack;
 use crate::store::OutboxItem;
@@ -41,6 +42,9 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
 /// Sends queued messages while the connection is up.
 async fn drain(inner: &Inner) -> Result<(), SdkError> {
     let timeout = Duration::from_millis(inner.config.ack_timeout_ms);
+    // Refusals in a row (`busy`, `rate_limited`) back off exponentially with jitter, so a crowd
+    // of clients refused by an overloaded server does not come back at once; an ack resets it.
+    let mut refused = Backoff::new(inner.config.backoff_initial_ms, inner.config.backoff_max_ms);
     while inner.link.is_up() {
         let Some(item) = inner.store.outbox_next().await? else { return Ok(()) };
         if item.attempts >= inner.config.max_send_attempts {
@@ -60,11 +64,15 @@ async fn drain(inner: &Inner) -> Result<(), SdkError> {
         tracing::debug!(client_msg_id = %item.client_msg_id, attempt = item.attempts + 1, "sending");
         match inner.link.request(&id, &frame, timeout).await {
             Ok(ServerFrame::Ack { conv, client_msg_id, seq, msg_id, ts, .. }) => {
+                refused.reset();
                 apply_ack(inner, &conv, &client_msg_id, seq, &msg_id, ts).await?;
             }
             Ok(ServerFrame::Error { code, retry_after_ms, .. }) if RETRYABLE.contains(&code.as_str()) => {
-                let wait = retry_after_ms.unwrap_or(1_000).min(30_000);
-                tokio::time::sleep(Duration::from_millis(wait)).await;
+                // The server's hint when it gives one (rate limits do), never less than the backoff.
+                let hint = Duration::from_millis(retry_after_ms.unwrap_or(0).min(30_000));
+                let wait = refused.next_delay().max(hint);
+                tracing::debug!(client_msg_id = %item.client_msg_id, %code, wait_ms = wait.as_millis() as u64, "send refused; retrying");
+                tokio::time::sleep(wait).await;
             }
             // The server is draining: the next connection (elsewhere) kicks the outbox again and
             // this message goes out there, same client_msg_id.

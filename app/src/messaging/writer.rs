@@ -92,12 +92,7 @@ impl Writer {
     async fn commit_stage(self: Arc<Self>, mut rx: mpsc::Receiver<Prepared>, finish: mpsc::Sender<Finished>) {
         let mut waiting = Vec::with_capacity(PREPARED_AHEAD);
         while rx.recv_many(&mut waiting, PREPARED_AHEAD).await > 0 {
-            let mut batches = waiting.drain(..);
-            let Some(mut merged) = batches.next() else { continue };
-            for next in batches {
-                merged.leaders.extend(next.leaders);
-                merged.messages.extend(next.messages);
-            }
+            let Some(merged) = merge(waiting.drain(..)) else { continue };
             self.commit(merged, &finish).await;
         }
     }
@@ -320,6 +315,33 @@ async fn handoff(finish: &mpsc::Sender<Finished>, done: Finished) {
             reply_all(leader.replies, Err(AppError::Busy));
         }
     }
+}
+
+/// Prepared batches as one, in order. A send repeated across them (a retry that arrived while
+/// the first was being prepared) joins the first as a repeat: its own seq is left unused, a hole
+/// like the one a stored repeat leaves.
+fn merge(batches: impl Iterator<Item = Prepared>) -> Option<Prepared> {
+    let mut merged: Option<Prepared> = None;
+    let mut index: HashMap<(UserId, String), usize> = HashMap::new();
+    for batch in batches {
+        let into = merged.get_or_insert_with(|| Prepared {
+            leaders: Vec::with_capacity(batch.leaders.len()),
+            messages: Vec::with_capacity(batch.messages.len()),
+            taken: batch.taken,
+        });
+        for (leader, message) in batch.leaders.into_iter().zip(batch.messages) {
+            let key = (message.sender.clone(), message.client_msg_id.clone());
+            match index.get(&key) {
+                Some(&first) => into.leaders[first].replies.extend(leader.replies),
+                None => {
+                    index.insert(key, into.leaders.len());
+                    into.leaders.push(leader);
+                    into.messages.push(message);
+                }
+            }
+        }
+    }
+    merged
 }
 
 fn collapse_repeats(batch: Vec<Pending>) -> Vec<Leader> {

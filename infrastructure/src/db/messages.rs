@@ -3,17 +3,21 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use tidings_domain::message::{Message, NOT_UNREAD_KINDS, RECALLED_BODY, RECALLED_KIND, USER_KINDS};
 use tidings_domain::ports::{MessageStore, UnreadRange};
 use tidings_domain::{ConvId, StoreError, UserId};
 
-use super::entity::{conversations, messages};
+use super::entity::messages;
 use super::sqlite_writer::SqliteWriter;
 use super::{DbOptions, from_db, store_err, to_db};
+
+/// `(sender, client_msg_id)` keys per dedupe lookup.
+const KEY_CHUNK: usize = 200;
 
 /// Conversations per query when seeding seq counters.
 const SEED_CHUNK: usize = 256;
@@ -84,18 +88,21 @@ impl MessageStore for SqlMessageStore {
     }
 
     async fn find_by_client_ids(&self, keys: &[(UserId, String)]) -> Result<Vec<Message>, StoreError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
+        let mut found = Vec::new();
+        // Chunks keep the OR tree within SQLite's expression depth (1,000) however large the
+        // batch that hit a unique key.
+        for chunk in keys.chunks(KEY_CHUNK) {
+            let mut any = Condition::any();
+            for (sender, cmid) in chunk {
+                any = any.add(
+                    Condition::all()
+                        .add(messages::Column::SenderId.eq(sender.to_string()))
+                        .add(messages::Column::ClientMsgId.eq(cmid.clone())),
+                );
+            }
+            found.extend(rows(messages::Entity::find().filter(any).all(&self.db).await.map_err(store_err)?)?);
         }
-        let mut any = Condition::any();
-        for (sender, cmid) in keys {
-            any = any.add(
-                Condition::all()
-                    .add(messages::Column::SenderId.eq(sender.to_string()))
-                    .add(messages::Column::ClientMsgId.eq(cmid.clone())),
-            );
-        }
-        rows(messages::Entity::find().filter(any).all(&self.db).await.map_err(store_err)?)
+        Ok(found)
     }
 
     async fn max_seq(&self, conv: &ConvId) -> Result<u64, StoreError> {
@@ -106,34 +113,26 @@ impl MessageStore for SqlMessageStore {
         let mut highest: HashMap<String, u64> = HashMap::with_capacity(convs.len());
         for chunk in convs.chunks(SEED_CHUNK) {
             let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-            let logged: Vec<(String, Option<i64>)> = messages::Entity::find()
-                .select_only()
-                .column(messages::Column::ConvId)
-                .expr(Func::max(Expr::col(messages::Column::Seq)))
-                .filter(messages::Column::ConvId.is_in(ids.clone()))
-                .group_by(messages::Column::ConvId)
-                .into_tuple()
-                .all(&self.db)
-                .await
-                .map_err(store_err)?;
-            // The conversation row's high-water mark survives retention purges that emptied the
-            // log, so counters seeded from here never hand out a purged seq again.
-            let marks: Vec<(String, i64)> = conversations::Entity::find()
-                .select_only()
-                .column(conversations::Column::ConvId)
-                .column(conversations::Column::MaxSeq)
-                .filter(conversations::Column::ConvId.is_in(ids))
-                .into_tuple()
-                .all(&self.db)
-                .await
-                .map_err(store_err)?;
-            for (conv, seq) in logged
-                .into_iter()
-                .map(|(c, s)| (c, s.map_or(0, from_db)))
-                .chain(marks.into_iter().map(|(c, s)| (c, from_db(s))))
+            // One statement for both sources (a first message of a chat pays one round trip,
+            // not two): the log's MAX(seq), and the conversation row's high-water mark, which
+            // survives retention purges that emptied the log, so counters seeded from here never
+            // hand out a purged seq again.
+            let list = vec!["?"; ids.len()].join(", ");
+            let sql = format!(
+                "SELECT conv_id, MAX(s) AS top FROM (\
+                 SELECT conv_id, max_seq AS s FROM conversations WHERE conv_id IN ({list}) \
+                 UNION ALL SELECT conv_id, MAX(seq) AS s FROM messages WHERE conv_id IN ({list}) GROUP BY conv_id\
+                 ) marks GROUP BY conv_id"
+            );
+            let values: Vec<sea_orm::Value> = ids.iter().chain(ids.iter()).map(|c| c.clone().into()).collect();
+            let backend = self.db.get_database_backend();
+            for row in
+                self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)?
             {
+                let conv: String = row.try_get("", "conv_id").map_err(store_err)?;
+                let top: Option<i64> = row.try_get("", "top").map_err(store_err)?;
                 let entry = highest.entry(conv).or_default();
-                *entry = (*entry).max(seq);
+                *entry = (*entry).max(top.map_or(0, from_db));
             }
         }
         Ok(convs.iter().map(|c| highest.get(&c.to_string()).copied().unwrap_or(0)).collect())

@@ -121,6 +121,9 @@ pub struct MessagingService {
     /// Direct conversations known to exist (a message in them committed since start), so a
     /// send costs no existence query after the first; filled by the commit pipeline.
     known: Arc<OpenedConversations>,
+    /// Direct conversations whose peer was found to exist (their first message may not have
+    /// committed yet).
+    peer_found: OpenedConversations,
     /// Each group's member list at a membership version; a send re-reads it only when the
     /// group's version (read with the permission check) has moved on.
     group_members: DashMap<String, (i64, Arc<Vec<UserId>>)>,
@@ -166,6 +169,7 @@ impl MessagingService {
             limits,
             default_dm_policy,
             known,
+            peer_found: OpenedConversations::new(KNOWN_CONVS_CAP),
             group_members: DashMap::new(),
         }
     }
@@ -317,9 +321,14 @@ impl MessagingService {
                 };
                 self.check_direct(sender, peer).await?;
                 let opens_direct = !self.known.contains(conv);
-                // The conversation itself is opened by the commit of its first message.
-                if opens_direct && self.users.by_id(peer).await?.is_none() {
-                    return Err(AppError::UnknownConversation);
+                // The conversation itself is opened by the commit of its first message. Until
+                // that commit, later sends in it skip the peer lookup once it has succeeded: a
+                // thousand chats opening at once cost a thousand lookups, not one per send.
+                if opens_direct && !self.peer_found.contains(conv) {
+                    if self.users.by_id(peer).await?.is_none() {
+                        return Err(AppError::UnknownConversation);
+                    }
+                    self.peer_found.insert_all(std::slice::from_ref(conv));
                 }
                 Ok(Audience { recipients: vec![lo.clone(), hi.clone()], manager: false, opens_direct })
             }

@@ -27,8 +27,12 @@ use tokio::sync::oneshot;
 use super::append::{Mark, high_water_marks};
 use super::to_db;
 
-/// Logged pages (4 KiB) past which the writer checkpoints after answering a batch.
-const CHECKPOINT_PAGES: i32 = 4096;
+/// Logged pages (4 KiB) past which the writer checkpoints after answering a batch: 64 MiB. The
+/// same hot pages (each active conversation's and sender's index leaves) are logged again by
+/// every batch, and a checkpoint copies each page once, so a longer interval copies far less
+/// in all (W2 with 1,000 pairs: p99 416 ms windowed and a 17.5 ms mean ack at 10,000 msgs/s,
+/// against 672 ms and 42 ms with 4,096 pages).
+const CHECKPOINT_PAGES: i32 = 16_384;
 
 /// An idle writer checkpoints whatever is logged (by any connection) after this long without a
 /// batch.

@@ -7,6 +7,7 @@
 #   cargo build --release -p tidings-interfaces -p tidings-bench
 #   bash bench/matrix.sh                 # every shape
 #   bash bench/matrix.sh 1000:w10 5000:r20000   # chosen shapes: PAIRS:wWINDOW or PAIRS:rRATE
+#   TOTAL=300000 bash bench/matrix.sh 5000:w10  # longer closed-loop runs (past the start-up)
 #
 # Loopback only; every run is bounded by --timeout.
 set -euo pipefail
@@ -30,8 +31,8 @@ export TIDINGS_LOG=warn TIDINGS_LIMITS__SEND_PER_SEC=1000000 TIDINGS_LIMITS__SEN
 
 for shape in "${shapes[@]}"; do
     pairs="${shape%%:*}"; mode="${shape#*:}"
-    # About 100,000 messages per run (at least 20 per sender), at most 400 s.
-    messages=$(( 100000 / pairs )); [ "$messages" -lt 20 ] && messages=20
+    # About $TOTAL messages per closed-loop run (default 100,000; at least 20 per sender).
+    messages=$(( ${TOTAL:-100000} / pairs )); [ "$messages" -lt 20 ] && messages=20
     case "$mode" in
         w*) args=(--window "${mode#w}") ;;
         r*) args=(--rate "${mode#r}")

@@ -1,6 +1,7 @@
 //! The outbox worker: sends queued messages in order, each with its own client_msg_id, waits
 //! for the ack, and retries (same client_msg_id, so the server stores it once) after a timeout,
-//! a lost connection or a retryable refusal, until the attempts run out.
+//! a lost connection or a retryable refusal (after a pause that doubles with each refusal in a
+//! row), until the attempts run out.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -58,18 +58,26 @@ pub(crate) async fn append_batch(
     }
     let t_update = t0.elapsed();
     let done = txn.commit().await.map_err(store_err);
+    log_append(batch.len(), marks.len(), open.len(), [t_begin, t_open, t_insert, t_update, t0.elapsed()]);
+    done
+}
+
+/// The `append` debug line both batch writers log: rows, conversations, chats opened, and how
+/// long each step took, from the times (since the start) at which begin, open, insert, update
+/// and commit ended.
+pub(crate) fn log_append(rows: usize, convs: usize, opened: usize, ended: [std::time::Duration; 5]) {
+    let [begin, open, insert, update, commit] = ended.map(|d| d.as_micros() as u64);
     tracing::debug!(
-        rows = batch.len(),
-        convs = marks.len(),
-        opened = open.len(),
-        begin_us = t_begin.as_micros() as u64,
-        open_us = (t_open - t_begin).as_micros() as u64,
-        insert_us = (t_insert - t_open).as_micros() as u64,
-        update_us = (t_update - t_insert).as_micros() as u64,
-        commit_us = (t0.elapsed() - t_update).as_micros() as u64,
+        rows,
+        convs,
+        opened,
+        begin_us = begin,
+        open_us = open.saturating_sub(begin),
+        insert_us = insert.saturating_sub(open),
+        update_us = update.saturating_sub(insert),
+        commit_us = commit.saturating_sub(update),
         "append"
     );
-    done
 }
 
 /// A conversation's new high-water mark: its highest seq and newest timestamp in the batch.

@@ -24,7 +24,7 @@ use tidings_domain::message::Message;
 use tidings_domain::{ConvId, StoreError};
 use tokio::sync::oneshot;
 
-use super::append::{Mark, high_water_marks};
+use super::append::{Mark, high_water_marks, log_append};
 use super::to_db;
 
 /// Logged pages (4 KiB) past which the writer checkpoints after answering a batch: 64 MiB. The
@@ -207,17 +207,7 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
     }
     let t_update = t0.elapsed();
     txn.commit()?;
-    tracing::debug!(
-        rows = job.rows.len(),
-        convs = job.marks.len(),
-        opened = job.open.len(),
-        begin_us = t_begin.as_micros() as u64,
-        open_us = (t_open - t_begin).as_micros() as u64,
-        insert_us = (t_insert - t_open).as_micros() as u64,
-        update_us = (t_update - t_insert).as_micros() as u64,
-        commit_us = (t0.elapsed() - t_update).as_micros() as u64,
-        "append"
-    );
+    log_append(job.rows.len(), job.marks.len(), job.open.len(), [t_begin, t_open, t_insert, t_update, t0.elapsed()]);
     Ok(())
 }
 

@@ -7,13 +7,13 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::json;
 use sqlx::Connection as _;
 use tidings_sdk::MessageStatus;
 use tidings_tests::client::{WsClient, direct};
 use tidings_tests::server::spawn_server_with;
 
-use crate::support::{App, stored_count, until};
+use crate::support::{App, stored_count};
 
 /// `tidings_ws_errors_total{code="busy"}` on the server's `/metrics`.
 async fn busy_answers(base: &str) -> u64 {
@@ -51,24 +51,29 @@ async fn a_busy_refusal_is_retried_with_growing_pauses_and_stored_once() {
     let mut lock = sqlx::SqliteConnection::connect(&db).await.unwrap();
     sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut lock).await.unwrap();
 
-    // Fill the stages and the one-send queue; the rest of the flood is refused.
-    for i in 0..30 {
-        flood.send_text(&conv, &format!("flood-{i}"), "load").await;
-    }
-    let mut flood_busy = 0u64;
-    while let Some(Some(frame)) = flood.next_within(Duration::from_secs(2)).await {
-        if frame["type"] == "error" {
-            assert_eq!(frame["code"], "busy", "{frame}");
-            flood_busy += 1;
+    // Fill the pipeline one send at a time, pausing after each so the stages take it on, until
+    // one is refused: then every stage and the one-send queue are full, and stay full while the
+    // lock is held (a burst could be refused while a later stage still had room).
+    let (mut flood_sent, mut flood_busy) = (0u64, 0u64);
+    while flood_busy == 0 && flood_sent < 40 {
+        flood.send_text(&conv, &format!("flood-{flood_sent}"), "load").await;
+        flood_sent += 1;
+        match flood.next_within(Duration::from_millis(500)).await {
+            None => {} // taken on: it waits behind the lock
+            Some(Some(frame)) => {
+                assert_eq!((&frame["type"], &frame["code"]), (&json!("error"), &json!("busy")), "{frame}");
+                flood_busy += 1;
+            }
+            Some(None) => panic!("the flood's connection closed"),
         }
     }
-    assert!(flood_busy > 0, "the server is saturated");
-    assert_eq!(busy_answers(&base).await, flood_busy);
+    assert_eq!(flood_busy, 1, "the server is saturated after {flood_sent} sends");
 
     // The SDK's send is refused too, and retried while the server stays busy.
+    let before = busy_answers(&base).await;
     let mine = app.client.send_text(conv.clone(), "under load".into()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let refused = busy_answers(&base).await - flood_busy;
+    let refused = busy_answers(&base).await - before;
     let local = app.client.message_by_client_id(mine.client_msg_id.clone()).await.unwrap().unwrap();
     assert_eq!(local.status, MessageStatus::Sending, "a busy refusal does not fail the message");
     // Pauses of 10-20, 20-40, 40-80, ... ms: at least four tries in 1.5 s (a fixed 1 s pause
@@ -79,10 +84,17 @@ async fn a_busy_refusal_is_retried_with_growing_pauses_and_stored_once() {
     let seq = app.sent(&mine.client_msg_id).await;
     assert!(seq > 0);
     assert_eq!(stored_count(&srv.api, &alice, &conv, &mine.client_msg_id).await, 1, "stored once");
-    until("the flood's accepted sends are acked", || async {
-        srv.api.all_messages(&alice, &conv).await.iter().filter(|m| m["client_msg_id"] != Value::Null).count() as u64
-            == 30 - flood_busy + 1
-    })
-    .await;
+    // Every flood send is answered once: acked (and stored) or refused.
+    let mut flood_acked = 0u64;
+    while let Some(Some(frame)) = flood.next_within(Duration::from_secs(3)).await {
+        match frame["type"].as_str() {
+            Some("ack") => flood_acked += 1,
+            Some("error") => flood_busy += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(flood_acked + flood_busy, flood_sent);
+    let stored = srv.api.all_messages(&alice, &conv).await;
+    assert_eq!(stored.len() as u64, flood_acked + 1, "the accepted flood and the SDK's message");
     app.client.shutdown().await;
 }

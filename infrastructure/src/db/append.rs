@@ -1,11 +1,8 @@
-//! The commit pipeline's batch append: new direct conversations, the message rows and each
-//! conversation's high-water mark, in one transaction.
-//!
-//! On SQLite this runs while every other writer waits, so it is built to cost as little per
-//! statement as the database allows: the statement texts recur (the driver keeps them
-//! prepared), rows go 256 to an `INSERT`, and the high-water marks of 256 conversations move in
-//! one `UPDATE … FROM (VALUES …)` that looks each one up by key, whatever the batch's number
-//! of conversations.
+//! The commit pipeline's batch append through the driver: new direct conversations, the message
+//! rows and each conversation's high-water mark, in one transaction. MySQL-family databases
+//! (and an in-memory SQLite database) append here; a SQLite file appends on its writer thread
+//! (`sqlite_writer.rs`), which shares [`high_water_marks`] and [`log_append`] with this path.
+//! Statement texts recur (the driver keeps them prepared) and rows go 256 to an `INSERT`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -54,7 +51,7 @@ pub(crate) async fn append_batch(
     }
     let t_insert = t0.elapsed();
     for group in marks.chunks(MARK_CHUNK) {
-        raise_marks(&txn, backend, group).await?;
+        raise_marks(&txn, group).await?;
     }
     let t_update = t0.elapsed();
     let done = txn.commit().await.map_err(store_err);
@@ -102,18 +99,9 @@ pub(crate) fn high_water_marks(batch: &[Message]) -> Vec<Mark> {
     marks
 }
 
-/// Raises the marks of `group` (never lowering one) in one statement.
-async fn raise_marks<C: ConnectionTrait>(txn: &C, backend: DbBackend, group: &[Mark]) -> Result<(), StoreError> {
-    if backend == DbBackend::Sqlite {
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(group.len() * 3);
-        for m in group {
-            values.extend([m.conv.clone().into(), m.max_seq.into(), m.ts.into()]);
-        }
-        let sql = raise_marks_sqlite(group.len());
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_ref(), values)).await.map_err(store_err)?;
-        return Ok(());
-    }
-    // MySQL-family: one UPDATE with a CASE per column over the group's keys.
+/// Raises the marks of `group` (never lowering one) in one statement: a `CASE` per column over
+/// the group's keys.
+async fn raise_marks<C: ConnectionTrait>(txn: &C, group: &[Mark]) -> Result<(), StoreError> {
     let (first, rest) = group.split_first().ok_or_else(|| StoreError::Other("empty group".into()))?;
     let raise = |max_seq: i64| {
         Expr::case(conversations::Column::MaxSeq.lt(max_seq), Expr::val(max_seq))
@@ -135,65 +123,47 @@ async fn raise_marks<C: ConnectionTrait>(txn: &C, backend: DbBackend, group: &[M
     Ok(())
 }
 
-/// Built statements by (backend name, what, row count).
-type SqlCache = HashMap<(&'static str, &'static str, usize), Arc<str>>;
+/// Built INSERT statements by (backend name, row count).
+type InsertSqlCache = HashMap<(&'static str, usize), Arc<str>>;
 
-/// A statement text from the cache, built by `build` the first time. Texts recur, so the
-/// driver reuses its prepared statements instead of parsing a new one per batch.
-fn cached_sql(backend: DbBackend, what: &'static str, rows: usize, build: impl FnOnce() -> String) -> Arc<str> {
-    static CACHE: OnceLock<Mutex<SqlCache>> = OnceLock::new();
+/// `INSERT INTO messages (...) VALUES (...), ...` for `rows` rows, in the backend's dialect.
+/// Built once per (backend, size) through sea-query (so quoting stays backend-correct) and kept,
+/// so the hot path neither builds an AST per row nor makes the driver parse a new statement.
+fn insert_sql(backend: DbBackend, rows: usize) -> Arc<str> {
+    static CACHE: OnceLock<Mutex<InsertSqlCache>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let key = (backend.as_str(), what, rows);
+    let key = (backend.as_str(), rows);
     if let Some(sql) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return sql;
     }
-    let sql: Arc<str> = build().into();
+    let mut insert = Query::insert();
+    insert.into_table(messages::Entity).columns([
+        messages::Column::ConvId,
+        messages::Column::Seq,
+        messages::Column::MsgId,
+        messages::Column::SenderId,
+        messages::Column::ClientMsgId,
+        messages::Column::Kind,
+        messages::Column::Body,
+        messages::Column::Ts,
+    ]);
+    for _ in 0..rows {
+        insert.values_panic([
+            Expr::val(""),
+            Expr::val(0i64),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(""),
+            Expr::val(0i64),
+        ]);
+    }
+    let sql: Arc<str> = backend.build(&insert).sql.into();
     if let Ok(mut c) = cache.lock() {
         c.insert(key, sql.clone());
     }
     sql
-}
-
-/// `UPDATE conversations … FROM (VALUES (conv, max_seq, ts), …)` for `rows` conversations.
-fn raise_marks_sqlite(rows: usize) -> Arc<str> {
-    cached_sql(DbBackend::Sqlite, "marks", rows, || {
-        format!(
-            "UPDATE conversations SET max_seq = max(conversations.max_seq, v.column2), updated_at = v.column3 \
-             FROM (VALUES {}) AS v WHERE conversations.conv_id = v.column1",
-            vec!["(?, ?, ?)"; rows].join(", ")
-        )
-    })
-}
-
-/// `INSERT INTO messages (...) VALUES (...), ...` for `rows` rows, in the backend's dialect
-/// (built through sea-query, so quoting stays backend-correct).
-fn insert_sql(backend: DbBackend, rows: usize) -> Arc<str> {
-    cached_sql(backend, "insert", rows, || {
-        let mut insert = Query::insert();
-        insert.into_table(messages::Entity).columns([
-            messages::Column::ConvId,
-            messages::Column::Seq,
-            messages::Column::MsgId,
-            messages::Column::SenderId,
-            messages::Column::ClientMsgId,
-            messages::Column::Kind,
-            messages::Column::Body,
-            messages::Column::Ts,
-        ]);
-        for _ in 0..rows {
-            insert.values_panic([
-                Expr::val(""),
-                Expr::val(0i64),
-                Expr::val(""),
-                Expr::val(""),
-                Expr::val(""),
-                Expr::val(""),
-                Expr::val(""),
-                Expr::val(0i64),
-            ]);
-        }
-        backend.build(&insert).sql
-    })
 }
 
 /// The values of `chunk`, row by row, in `insert_sql`'s column order.

@@ -63,7 +63,8 @@ pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection,
     Ok(db)
 }
 
-/// The connection the background batch writers (messages, read positions) commit through.
+/// The connection the background batch writers (read positions; messages too, except on a
+/// SQLite file, where they have a thread of their own: `sqlite_writer.rs`) commit through.
 ///
 /// On SQLite it is a pool of its own holding exactly one connection, opened after
 /// [`connect_and_migrate`]. SQLite has one writer at a time anyway, and a connection keeps its
@@ -75,8 +76,7 @@ pub async fn connect_and_migrate(opts: &DbOptions) -> Result<DatabaseConnection,
 pub async fn connect_batch_writer(opts: &DbOptions, main: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
     // An in-memory SQLite database exists once per connection: a second pool would open an
     // empty one, so such a database keeps everything on its one pool.
-    let in_memory = opts.url.contains(":memory:") || opts.url.contains("mode=memory");
-    if main.get_database_backend() != DbBackend::Sqlite || in_memory {
+    if main.get_database_backend() != DbBackend::Sqlite || sqlite_writer::file_of(&opts.url).is_none() {
         return Ok(main.clone());
     }
     let mut options = connect_options(opts, 1);

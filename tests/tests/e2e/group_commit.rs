@@ -76,11 +76,11 @@ async fn a_burst_of_sends_shares_few_transactions() {
         sqlite_sync_every_commit: true,
     };
     let db = connect_and_migrate(&opts).await.unwrap();
-    // As the server does: batches commit through the writer's own connection, reads use the
-    // pool, so the read-back below also shows the pool sees every committed batch.
+    // As the server does: batches commit through the SQLite writer thread, reads use the pool,
+    // so the read-back below also shows the pool sees every committed batch.
     let writer = connect_batch_writer(&opts, &db).await.unwrap();
     let store = Arc::new(CountingStore {
-        inner: SqlMessageStore::with_batch_writer(db, writer),
+        inner: SqlMessageStore::for_batches(&opts, db, writer).unwrap(),
         transactions: AtomicUsize::new(0),
         largest: AtomicUsize::new(0),
     });

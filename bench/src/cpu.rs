@@ -16,6 +16,7 @@ const TICKS_PER_SEC: f64 = 100.0;
 /// One reading of the servers' threads and of the machine.
 #[derive(Debug, Clone)]
 pub struct CpuSnapshot {
+    pids: Vec<u32>,
     at: Instant,
     /// (pid, tid) → (thread name, utime + stime ticks).
     threads: HashMap<(u32, u32), (String, u64)>,
@@ -64,7 +65,19 @@ pub fn snapshot(pids: &[u32]) -> CpuSnapshot {
             }
         }
     }
-    CpuSnapshot { at: Instant::now(), threads, machine: machine_ticks() }
+    CpuSnapshot { pids: pids.to_vec(), at: Instant::now(), threads, machine: machine_ticks() }
+}
+
+/// Starts a window over the servers `given` (or every local `tidings`, see [`server_pids`]).
+pub fn start(given: &[u32]) -> CpuSnapshot {
+    snapshot(&server_pids(given))
+}
+
+impl CpuSnapshot {
+    /// The shares from this reading until now, over the same pids.
+    pub fn share_until_now(&self) -> CpuShare {
+        between(self, &snapshot(&self.pids))
+    }
 }
 
 /// The shares between two readings of the same pids.

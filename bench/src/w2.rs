@@ -95,9 +95,8 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
     anyhow::ensure!(!p.servers.is_empty() && p.pairs > 0 && p.messages > 0, "need servers, pairs and messages");
     let devices = client::devices(&p.servers[0], &p.prefix, p.pairs * 2, 1, 32).await?;
     let per_sender_rate = if p.rate == 0 { 0.0 } else { p.rate as f64 / p.pairs as f64 };
-    let pids = cpu::server_pids(&p.server_pids);
     let cpu_start = stats::own_cpu_secs();
-    let machine_start = cpu::snapshot(&pids);
+    let machine_start = cpu::start(&p.server_pids);
     let start = Instant::now();
     let deadline = start + p.timeout;
     let mut tasks = Vec::with_capacity(p.pairs);
@@ -127,7 +126,7 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
     }
     let elapsed = last.duration_since(start).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
-    let machine = cpu::between(&machine_start, &cpu::snapshot(&pids));
+    let machine = machine_start.share_until_now();
     Ok(W2Report {
         workload: "w2",
         pairs: p.pairs,

@@ -96,8 +96,7 @@ pub async fn run(p: W3Params) -> anyhow::Result<W3Report> {
         let source = u8::try_from(1 + i % 200).unwrap_or(1);
         sockets.push(client::connect(&p.servers[i % p.servers.len()], &d.token, source).await?);
     }
-    let pids = cpu::server_pids(&p.server_pids);
-    let machine_start = cpu::snapshot(&pids);
+    let machine_start = cpu::start(&p.server_pids);
     let cpu_start = stats::own_cpu_secs();
     let start = Instant::now();
     let mut receivers = Vec::with_capacity(p.members);
@@ -131,7 +130,7 @@ pub async fn run(p: W3Params) -> anyhow::Result<W3Report> {
     let expected = acked * (p.members as u64 - 1);
     let elapsed = last.duration_since(start).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
-    let machine = cpu::between(&machine_start, &cpu::snapshot(&pids));
+    let machine = machine_start.share_until_now();
     Ok(W3Report {
         workload: "w3",
         members: p.members,

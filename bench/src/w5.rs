@@ -198,8 +198,7 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
     }
 
     // The day: a steady rate with bursts, ticks of 20 ms.
-    let pids = cpu::server_pids(&p.server_pids);
-    let machine_start = cpu::snapshot(&pids);
+    let machine_start = cpu::start(&p.server_pids);
     let cpu_start = stats::own_cpu_secs();
     let start = Instant::now();
     let tick = Duration::from_millis(20);
@@ -252,7 +251,7 @@ pub async fn run(p: W5Params) -> anyhow::Result<W5Report> {
         task.abort();
     }
     let cpu = stats::own_cpu_secs() - cpu_start;
-    let machine = cpu::between(&machine_start, &cpu::snapshot(&pids));
+    let machine = machine_start.share_until_now();
     let last_us = t.last_receipt_us.load(Ordering::Relaxed);
     let start_us = stats::now_us().saturating_sub(u64::try_from(start.elapsed().as_micros()).unwrap_or(0));
     let elapsed = (last_us.saturating_sub(start_us) as f64 / 1e6).max(1e-9);

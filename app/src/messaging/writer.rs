@@ -321,43 +321,34 @@ async fn handoff(finish: &mpsc::Sender<Finished>, done: Finished) {
 /// the first was being prepared) joins the first as a repeat: its own seq is left unused, a hole
 /// like the one a stored repeat leaves.
 fn merge(batches: impl Iterator<Item = Prepared>) -> Option<Prepared> {
-    let mut merged: Option<Prepared> = None;
-    let mut index: HashMap<(UserId, String), usize> = HashMap::new();
-    for batch in batches {
-        let into = merged.get_or_insert_with(|| Prepared {
-            leaders: Vec::with_capacity(batch.leaders.len()),
-            messages: Vec::with_capacity(batch.messages.len()),
-            taken: batch.taken,
-        });
-        for (leader, message) in batch.leaders.into_iter().zip(batch.messages) {
-            let key = (message.sender.clone(), message.client_msg_id.clone());
-            match index.get(&key) {
-                Some(&first) => into.leaders[first].replies.extend(leader.replies),
-                None => {
-                    index.insert(key, into.leaders.len());
-                    into.leaders.push(leader);
-                    into.messages.push(message);
-                }
-            }
-        }
-    }
-    merged
+    let mut batches = batches.peekable();
+    let taken = batches.peek()?.taken;
+    let (leaders, messages) = join_repeats(batches.flat_map(|b| b.leaders.into_iter().zip(b.messages)));
+    Some(Prepared { leaders, messages, taken })
 }
 
+/// The queued sends, each `(sender, client_msg_id)` once (a repeat's reply joins the first).
 fn collapse_repeats(batch: Vec<Pending>) -> Vec<Leader> {
-    let mut index: HashMap<(UserId, String), usize> = HashMap::with_capacity(batch.len());
-    let mut leaders: Vec<Leader> = Vec::with_capacity(batch.len());
-    for Pending { draft, reply } in batch {
-        let key = (draft.sender.clone(), draft.client_msg_id.clone());
+    join_repeats(batch.into_iter().map(|Pending { draft, reply }| (Leader { draft, replies: vec![reply] }, ()))).0
+}
+
+/// `items` in order with each `(sender, client_msg_id)` kept once: a later item's replies join
+/// the first one's, and its own `T` is dropped.
+fn join_repeats<T>(items: impl Iterator<Item = (Leader, T)>) -> (Vec<Leader>, Vec<T>) {
+    let mut index: HashMap<(UserId, String), usize> = HashMap::with_capacity(items.size_hint().0);
+    let (mut leaders, mut rest): (Vec<Leader>, Vec<T>) = (Vec::new(), Vec::new());
+    for (leader, item) in items {
+        let key = (leader.draft.sender.clone(), leader.draft.client_msg_id.clone());
         match index.get(&key) {
-            Some(&i) => leaders[i].replies.push(reply),
+            Some(&first) => leaders[first].replies.extend(leader.replies),
             None => {
                 index.insert(key, leaders.len());
-                leaders.push(Leader { draft, replies: vec![reply] });
+                leaders.push(leader);
+                rest.push(item);
             }
         }
     }
-    leaders
+    (leaders, rest)
 }
 
 /// The direct conversations the sends may be first in (each once).

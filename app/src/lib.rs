@@ -18,6 +18,7 @@ pub mod presence;
 pub mod push;
 pub mod retention;
 pub mod social;
+pub mod stall;
 pub mod webhooks;
 
 pub use accounts::{AccountService, AuthPolicy, Tokens};

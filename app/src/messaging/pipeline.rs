@@ -188,7 +188,7 @@ const PUSH_BATCH: usize = 512;
 async fn push_loop(mut rx: mpsc::Receiver<Delivery>, notifier: Arc<dyn Notifier>) {
     while let Some(batch) = crate::batch::recv_batch(&mut rx, PUSH_BATCH).await {
         let (started, size) = (std::time::Instant::now(), batch.len());
-        notifier.notify_many(batch).await;
+        crate::stall::watched("push loop: notifier", notifier.notify_many(batch)).await;
         tracing::debug!(size, took_us = started.elapsed().as_micros() as u64, "pushes handed on");
     }
 }

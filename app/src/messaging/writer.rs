@@ -82,7 +82,7 @@ impl Writer {
 
     async fn prepare_stage(self: Arc<Self>, mut rx: mpsc::Receiver<Pending>, commit: mpsc::Sender<Prepared>) {
         while let Some(batch) = crate::batch::recv_batch(&mut rx, self.max_batch).await {
-            let Some(prepared) = self.prepare(batch).await else { continue };
+            let Some(prepared) = crate::stall::watched("prepare stage", self.prepare(batch)).await else { continue };
             if commit.send(prepared).await.is_err() {
                 return;
             }
@@ -93,18 +93,21 @@ impl Writer {
         let mut waiting = Vec::with_capacity(PREPARED_AHEAD);
         while rx.recv_many(&mut waiting, PREPARED_AHEAD).await > 0 {
             let Some(merged) = merge(waiting.drain(..)) else { continue };
-            self.commit(merged, &finish).await;
+            crate::stall::watched("commit stage", self.commit(merged, &finish)).await;
         }
     }
 
     async fn finish_stage(self: Arc<Self>, mut rx: mpsc::Receiver<Finished>) {
         while let Some(Finished { leaders, messages, duplicate }) = rx.recv().await {
-            if !duplicate {
-                self.dedupe.put_many(&messages).await;
-            }
-            for (leader, message) in leaders.into_iter().zip(messages) {
-                self.finish(leader, message, duplicate).await;
-            }
+            let finish = async {
+                if !duplicate {
+                    self.dedupe.put_many(&messages).await;
+                }
+                for (leader, message) in leaders.into_iter().zip(messages) {
+                    self.finish(leader, message, duplicate).await;
+                }
+            };
+            crate::stall::watched("finish stage", finish).await;
         }
     }
 

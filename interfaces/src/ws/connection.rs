@@ -26,7 +26,25 @@ use crate::wire;
 
 /// A reply that waits on the database (a send's ack, a recall's, a read's possible error),
 /// awaited alongside the loop so the connection keeps writing pushes meanwhile.
+///
+/// The loop polls these only between frames: while it handles a frame, they stand still. So one
+/// must only *wait* (a send's ack on its oneshot); a reply that does work of its own goes
+/// through [`spawned`]. A read run inside this set once took the cluster's gate-epoch lock and
+/// stood still holding it while the loop's next send waited for that very lock: every send of
+/// the instance stopped behind them, for good (docs/benchmarks.md, "The cluster stall").
 type AckFuture = Pin<Box<dyn Future<Output = Option<ServerFrame>>>>;
+
+/// Runs `work` as a task of its own on this worker, so it makes progress whatever the loop is
+/// doing, and returns the future of its reply for the loop's set.
+fn spawned(work: impl Future<Output = Option<ServerFrame>> + 'static) -> AckFuture {
+    let task = actix_web::rt::spawn(work.in_current_span());
+    Box::pin(async move {
+        task.await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a frame's task failed");
+            None
+        })
+    })
+}
 
 /// Why the loop ended, for the log.
 enum End {
@@ -339,7 +357,7 @@ impl Connection {
                 let (user, device) = (c.user_id.clone(), c.device_id.clone());
                 // Written in a batch with other reads: waited for beside the loop, not in it,
                 // so pushes to this connection keep flowing meanwhile.
-                Reply::Later(Box::pin(async move {
+                Reply::Later(spawned(async move {
                     m.read(&user, &device, &conv, seq).await.err().map(|e| app_error(None, e))
                 }))
             }
@@ -347,7 +365,7 @@ impl Connection {
                 let m = self.state.messaging.clone();
                 let user = c.user_id.clone();
                 // Answered like a send: `ack` of the recall notice, once it is durable.
-                Reply::Later(Box::pin(async move {
+                Reply::Later(spawned(async move {
                     Some(match m.recall(&user, &conv, seq).await {
                         Ok(ack) => wire::ack_frame(id, ack),
                         Err(e) => app_error(Some(id), e),

@@ -14,6 +14,7 @@ mod conversation_list;
 mod devices;
 mod drain;
 mod friends;
+mod gate_epoch;
 mod gateway;
 mod group_commit;
 mod groups;

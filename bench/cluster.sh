@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs one tidings-bench command against a fresh two-instance cluster (MariaDB, Redis and
+# RabbitMQ on loopback, as in docs/benchmarks.md): a new database, Redis prefix and queue names
+# per run, both instances' /metrics saved at the end, everything removed afterwards. While the
+# benchmark runs, MariaDB's open transactions and lock waits are sampled once a second: a
+# transaction older than 2 s is printed with its statement (a commit stage that waits on a lock
+# shows up there instead of as silence).
+#
+#   cargo build --release -p tidings-interfaces -p tidings-bench
+#   bash bench/cluster.sh w5 --users 2000 --seconds 30
+#   bash bench/cluster.sh w2 --pairs 1000 --messages 100 --rate 5000
+#   DB_QUERY='statement-cache-capacity=400' bash bench/cluster.sh w5 --users 2000 --seconds 30
+#
+# Loopback only; every run is bounded by --timeout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${CARGO_TARGET_DIR:-target}/release"
+OUT="${OUT:-cluster.jsonl}"
+run="tb$$_$RANDOM"
+scratch="$(mktemp -d)"
+mysql=(mysql -h127.0.0.1 -uroot)
+pids=()
+cleanup() {
+    kill "${pids[@]}" "${sampler:-}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    "${mysql[@]}" -e "DROP DATABASE IF EXISTS $run" || true
+    redis-cli --scan --pattern "$run:*" | xargs -r -n 500 redis-cli del >/dev/null || true
+    for i in 1 2; do
+        rabbitmqctl delete_queue "$run.instance.c$i" >/dev/null 2>&1 || true
+    done
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+(cd "$scratch" && dd if=/dev/zero of=f bs=4k count=2000 oflag=dsync 2>&1 | tail -1 | sed 's/^/fsync (4 KiB x 2000, dsync): /')
+
+"${mysql[@]}" -e "CREATE DATABASE $run"
+export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_LIMITS__SEND_PER_SEC=1000000 TIDINGS_LIMITS__SEND_BURST=1000000 \
+       TIDINGS_GATEWAY__AUTH_PER_SEC=1000000 TIDINGS_GATEWAY__AUTH_BURST=1000000 \
+       TIDINGS_AUTH__ARGON2_MEMORY_KIB=1024 TIDINGS_AUTH__ARGON2_ITERATIONS=1 TIDINGS_GROUPS__MAX_MEMBERS=2000 \
+       TIDINGS_DATABASE_URL="mysql://root@127.0.0.1:3306/$run${DB_QUERY:+?$DB_QUERY}" \
+       TIDINGS_REDIS_URL=redis://127.0.0.1:6379 TIDINGS_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f \
+       TIDINGS_CLUSTER__REDIS_PREFIX="$run:" TIDINGS_CLUSTER__AMQP_PREFIX="$run." \
+       TIDINGS_SIGNING_KEY="$(head -c 32 /dev/urandom | base64)"
+for i in 1 2; do
+    TIDINGS_INSTANCE_ID="c$i" TIDINGS_HTTP_ADDR="127.0.0.1:1909$i" TIDINGS_DATA_DIR="$scratch/c$i" \
+        "$BIN/tidings" >"$scratch/c$i.log" 2>&1 &
+    pids+=($!)
+    sleep 1 # the first instance migrates the new database
+done
+for port in 19091 19092; do
+    for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+done
+
+# Open transactions older than 2 s, and lock waits, once a second.
+(while sleep 1; do
+    "${mysql[@]}" -N -e "SELECT NOW(), t.trx_mysql_thread_id, t.trx_state, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()),
+        t.trx_rows_locked, LEFT(COALESCE(t.trx_query, p.INFO, ''), 160)
+        FROM information_schema.innodb_trx t LEFT JOIN information_schema.processlist p ON p.ID = t.trx_mysql_thread_id
+        WHERE t.trx_started < NOW() - INTERVAL 2 SECOND" 2>/dev/null | sed 's/^/long trx: /'
+done) &
+sampler=$!
+
+S=http://127.0.0.1:19091,http://127.0.0.1:19092
+"$BIN/tidings-bench" --servers "$S" --server-pids "${pids[0]},${pids[1]}" --timeout "${TIMEOUT:-200}" "$@" \
+    | tee -a "$OUT" | tail -1
+if [ -n "${DIAG:-}" ]; then
+    # Where each instance's sockets to the services stand (a full Send-Q: the peer stopped
+    # reading; a full Recv-Q: the instance did), and the broker's view of its connections.
+    ss -tnpi '( dport = :5672 or dport = :6379 or dport = :3306 )' | grep -A1 -E "pid=(${pids[0]}|${pids[1]})," \
+        | grep -v '^--' >"$OUT.ss" || true
+    rabbitmqctl -q list_connections name state send_pend recv_cnt send_cnt >"$OUT.rabbit" 2>&1 || true
+    rabbitmqctl -q list_channels name messages_unacknowledged messages_unconfirmed prefetch_count >>"$OUT.rabbit" 2>&1 || true
+    rabbitmqctl -q list_queues name messages messages_unacknowledged consumers >>"$OUT.rabbit" 2>&1 || true
+    "${mysql[@]}" -e "SELECT ID, COMMAND, TIME, STATE, LEFT(INFO, 120) FROM information_schema.processlist WHERE DB = '$run'" >"$OUT.mysql" || true
+    for i in 1 2; do cp "$scratch/c$i.log" "$OUT.c$i.log"; done
+    if ! grep -qE " ([0-9]+) sent, \1 acked" <(tail -1 "$OUT"); then
+        # Not every send was acked: where is each thread of the two instances?
+        for i in 1 2; do
+            gdb -p "${pids[$((i - 1))]}" -batch -ex "thread apply all bt 30" >"$OUT.c$i.gdb" 2>&1 || true
+        done
+    fi
+fi
+for i in 1 2; do
+    curl -sf "http://127.0.0.1:1909$i/metrics" >"${DIAG:+$OUT.}${DIAG:-$scratch/}c$i.metrics" || echo "c$i: no /metrics"
+    echo "c$i log lines: $(grep -c . "$scratch/c$i.log" || true)"
+    grep -m 5 -E "ERROR|WARN" "$scratch/c$i.log" || true
+done

@@ -492,7 +492,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(json.clone())
                 .app_data(rest::extract::query_config())
+                .app_data(rest::extract::path_config())
                 .wrap_fn(move |req, srv| crate::gateway::admit(&ip_policy, req, srv))
+                .wrap(crate::gateway::security_headers())
                 .wrap_fn(move |req, srv| {
                     let started = std::time::Instant::now();
                     let metrics = metrics.clone();

@@ -41,7 +41,7 @@ impl MessagingService {
         since: Option<i64>,
         limit: Option<u32>,
     ) -> Result<ConversationPage, AppError> {
-        let limit = u64::from(limit.unwrap_or(self.limits.max_conversations).clamp(1, self.limits.max_conversations));
+        let limit = crate::social::page_size(limit, self.limits.max_conversations)?;
         let version = (now_ms() - LIST_SETTLE_MS).max(since.unwrap_or(0));
         let views = self.convs.list_for_user(user, since, limit).await?;
         let ranges: Vec<UnreadRange> = views

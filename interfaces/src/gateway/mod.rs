@@ -52,3 +52,14 @@ where
         }
     }
 }
+
+/// Headers on every response (a handler's own, such as media's `Content-Security-Policy`, win):
+/// the API serves data, never pages, so nothing it answers may be sniffed into a script, framed
+/// or given a referrer.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+}

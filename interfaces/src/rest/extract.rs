@@ -1,6 +1,6 @@
 //! Request extractors: the authenticated caller, and JSON/query error mapping to stable codes.
 
-use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
@@ -60,4 +60,11 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 /// Query strings: a malformed one is `invalid_field`.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err: QueryPayloadError, _| ApiError::invalid(err.to_string()).into())
+}
+
+/// Path segments: one that does not parse (`/messages/-1/reads`) is `invalid_field` in the
+/// usual JSON error, not actix's plain-text 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|err: PathError, _| ApiError::invalid(format!("path parameter: {err}")).into())
 }

@@ -166,7 +166,12 @@ pub(super) async fn download(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller(&state, &req, &q).await?;
     let media = state.media.authorize(&user, &path).await?;
-    let blob = Blob { key: media.sha256.clone(), size: media.size, content_type: media.content_type.clone() };
+    let blob = Blob {
+        key: media.sha256.clone(),
+        size: media.size,
+        content_type: media.content_type.clone(),
+        name: media.name.clone(),
+    };
     serve(&state, &req, blob).await
 }
 
@@ -202,5 +207,5 @@ pub(super) async fn thumbnail(
     let media = state.media.authorize(&user, &path).await?;
     let key = media.thumb_key.ok_or_else(|| ApiError::from(tidings_app::AppError::MediaNotFound))?;
     let size = state.media.blob_size(&key).await?;
-    serve(&state, &req, Blob { key, size, content_type: "image/png".into() }).await
+    serve(&state, &req, Blob { key, size, content_type: "image/png".into(), name: None }).await
 }

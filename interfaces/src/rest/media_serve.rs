@@ -1,8 +1,16 @@
 //! Serving a blob: `Range` (one range) with 206/416, `ETag` and `If-None-Match`,
 //! `Accept-Ranges`, a long private cache lifetime, and a streamed body.
+//!
+//! Media are whatever users uploaded, served from the API's own origin, so a blob must never run
+//! as a page there: only raster images, audio and video are served inline; everything else
+//! (HTML, SVG, XML, scripts, documents) is an `attachment`, and every blob carries `nosniff` and
+//! a sandboxing `Content-Security-Policy` that lets nothing run even if a browser renders it.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE};
+use actix_web::http::header::{
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ContentDisposition,
+    DispositionType, ETAG, IF_NONE_MATCH, RANGE, X_CONTENT_TYPE_OPTIONS,
+};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt as _;
 use tidings_protocol::ErrorCode;
@@ -18,6 +26,33 @@ pub(super) struct Blob {
     pub size: u64,
     /// `Content-Type`.
     pub content_type: String,
+    /// The file name given at upload, for `Content-Disposition`.
+    pub name: Option<String>,
+}
+
+/// For every blob: nothing loads, nothing runs, no plugin, no form, no same-origin access.
+const MEDIA_CSP: &str =
+    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
+
+/// Types a browser shows without running anything: raster images, audio, video. Everything else
+/// (HTML, SVG, XML, PDF, text, unknown types) is downloaded, never shown on this origin.
+fn inline_safe(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    matches!(essence.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif" | "image/bmp")
+        || ((essence.starts_with("audio/") || essence.starts_with("video/")) && !essence.contains('+'))
+}
+
+/// `Content-Disposition` of a blob: `inline` for the safe types, else `attachment` with the
+/// upload's name (when it is a plain one).
+fn disposition(blob: &Blob) -> ContentDisposition {
+    if inline_safe(&blob.content_type) {
+        return ContentDisposition { disposition: DispositionType::Inline, parameters: Vec::new() };
+    }
+    let name = blob.name.as_deref().filter(|n| !n.is_empty() && !n.chars().any(char::is_control));
+    match name {
+        Some(name) => ContentDisposition::attachment(name),
+        None => ContentDisposition { disposition: DispositionType::Attachment, parameters: Vec::new() },
+    }
 }
 
 /// Blobs never change under a key, so clients may keep them.
@@ -94,6 +129,9 @@ pub(super) async fn serve(state: &AppState, req: &HttpRequest, blob: Blob) -> Re
         None => HttpResponse::Ok(),
     };
     Ok(resp
+        .insert_header(disposition(&blob))
+        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((CONTENT_SECURITY_POLICY, MEDIA_CSP))
         .insert_header((CONTENT_TYPE, blob.content_type))
         .insert_header((ACCEPT_RANGES, "bytes"))
         .insert_header((ETAG, etag))
@@ -104,7 +142,28 @@ pub(super) async fn serve(state: &AppState, req: &HttpRequest, blob: Blob) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::parse_range;
+    use super::{inline_safe, parse_range};
+
+    #[test]
+    fn only_images_audio_and_video_are_inline() {
+        for safe in ["image/png", "image/jpeg; charset=x", "IMAGE/WEBP", "audio/mpeg", "video/mp4"] {
+            assert!(inline_safe(safe), "{safe}");
+        }
+        for unsafe_type in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "application/pdf",
+            "text/plain",
+            "application/octet-stream",
+            "application/javascript",
+            "",
+            "video/x+xml",
+        ] {
+            assert!(!inline_safe(unsafe_type), "{unsafe_type}");
+        }
+    }
 
     #[test]
     fn ranges() {

@@ -187,6 +187,7 @@ impl Connection {
                     let msg = match msg {
                         None => return End::Gone,
                         Some(Err(RecvError::TooLarge)) => return close(CloseCode::Size, "frame too large"),
+                        Some(Err(RecvError::BadUtf8)) => return close(CloseCode::Invalid, "text frame is not valid UTF-8"),
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "protocol error");
                             return close(CloseCode::Protocol, "protocol error");

@@ -42,9 +42,12 @@ pub enum RecvError {
     /// A frame, or a message joined from continuations, is larger than allowed.
     #[error("message too large")]
     TooLarge,
-    /// The client broke the WebSocket protocol (bad opcode, unmasked frame, bad UTF-8, …).
+    /// The client broke the WebSocket protocol (bad opcode, unmasked frame, …).
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// A text message is not valid UTF-8 (RFC 6455 closes that with 1007).
+    #[error("text frame is not valid UTF-8")]
+    BadUtf8,
 }
 
 /// A message arriving in continuation frames.
@@ -211,5 +214,5 @@ impl Socket {
 }
 
 fn utf8(bytes: Bytes) -> Result<ByteString, RecvError> {
-    ByteString::try_from(bytes).map_err(|_| RecvError::Protocol("text frame is not valid UTF-8".into()))
+    ByteString::try_from(bytes).map_err(|_| RecvError::BadUtf8)
 }

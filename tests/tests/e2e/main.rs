@@ -18,6 +18,7 @@ mod gate_epoch;
 mod gateway;
 mod group_commit;
 mod groups;
+mod hardening;
 mod integration;
 mod limits;
 mod media;

@@ -199,7 +199,8 @@ async fn refused_upgrades_get_the_http_answer(backend: Backend) {
     assert_eq!(live, "tidings_ws_connections 0", "{live}");
 }
 
-/// Broken framing closes that socket with 1002 (protocol error); other clients are untouched.
+/// Broken framing closes that socket with 1002 (protocol error), text that is not UTF-8 with
+/// 1007 (RFC 6455, 8.1); other clients are untouched.
 async fn broken_framing_closes_with_1002(backend: Backend) {
     let srv = spawn_server_on(backend).await;
     let alice = srv.api.user("alice", "a1").await;
@@ -209,19 +210,24 @@ async fn broken_framing_closes_with_1002(backend: Backend) {
         f.extend_from_slice(b"{}");
         f
     };
-    let cases: [(&str, Vec<u8>); 3] = [
-        ("text that is not UTF-8", frame(true, TEXT, &[0xff, 0xfe, 0x7b])),
-        ("an unmasked client frame", unmasked),
-        ("a continuation with no first fragment", frame(true, CONTINUATION, b"{}")),
+    let cases: [(&str, Vec<u8>, u16); 4] = [
+        ("text that is not UTF-8", frame(true, TEXT, &[0xff, 0xfe, 0x7b]), 1007),
+        (
+            "fragmented text that is not UTF-8",
+            [frame(false, TEXT, b"{\"a\":\""), frame(true, CONTINUATION, &[0xc3, 0x28])].concat(),
+            1007,
+        ),
+        ("an unmasked client frame", unmasked, 1002),
+        ("a continuation with no first fragment", frame(true, CONTINUATION, b"{}"), 1002),
     ];
     let other_device = srv.api.login("alice", "a2").await;
     let mut bystander = tidings_tests::client::WsClient::connect(&srv.ws_url(), &other_device.access_token).await;
-    for (what, bytes) in cases {
+    for (what, bytes, code) in cases {
         let mut raw = Raw::open(srv.port(), upgrade.as_bytes()).await;
         assert_eq!(raw.head().await.0, 101, "{what}");
         raw.io.write_all(&bytes).await.unwrap();
         let (_, opcode, payload) = raw.frame().await.unwrap_or_else(|| panic!("{what}: no close frame"));
-        assert_eq!((opcode, &payload[..2]), (CLOSE, &1002u16.to_be_bytes()[..]), "{what}");
+        assert_eq!((opcode, &payload[..2]), (CLOSE, &code.to_be_bytes()[..]), "{what}");
     }
     bystander.send(serde_json::json!({"type": "ping"})).await;
     bystander.expect("pong").await;

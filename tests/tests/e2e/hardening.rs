@@ -1,0 +1,100 @@
+//! Issue 18's holes, each over a real socket: media that must never run as a page on the API's
+//! origin, the security headers every response carries, malformed path segments answered in the
+//! JSON error format, and page sizes of 0 refused on every list.
+
+use tidings_interfaces::Settings;
+use tidings_tests::client::direct;
+use tidings_tests::media::{fetch, png, upload, use_fake_s3};
+use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
+
+/// The cluster keeps blobs in S3 (a fake one on loopback); embedded mode in its data dir.
+fn media_store(backend: Backend) -> fn(&mut Settings) {
+    if backend == Backend::Cluster { use_fake_s3 } else { |_| {} }
+}
+
+/// An uploaded HTML page or SVG is downloaded, never shown: `attachment`, `nosniff` and a
+/// sandboxing policy; a PNG stays inline but sandboxed too.
+async fn media_never_runs_as_a_page(backend: Backend) {
+    let srv = spawn_server_on_with(backend, media_store(backend)).await;
+    let alice = srv.api.user("alice", "a1").await;
+    let page = b"<script>document.title=location.search</script>".to_vec();
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>"#.to_vec();
+    let cases: [(&str, &str, Vec<u8>, &str); 3] = [
+        ("kind=file&name=invoice.html", "text/html", page, "attachment"),
+        ("kind=file&name=logo.svg", "image/svg+xml", svg, "attachment"),
+        ("kind=image&name=photo.png", "image/png", png(8, 8), "inline"),
+    ];
+    for (query, content_type, bytes, disposition) in cases {
+        let (status, body) = upload(&srv.api, &alice, query, content_type, bytes).await;
+        assert_eq!(status, 201, "{query}: {body}");
+        let id = body["media_id"].as_str().unwrap();
+        let got = fetch(srv.port(), &format!("/api/v1/media/{id}?token={}", alice.access_token), None, &[]).await;
+        assert_eq!(got.status, 200, "{query}");
+        assert!(got.header("content-disposition").starts_with(disposition), "{query}: {:?}", got.headers);
+        assert_eq!(got.header("x-content-type-options"), "nosniff", "{query}");
+        let csp = got.header("content-security-policy");
+        assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "{query}: {csp}");
+    }
+    let (_, body) = upload(&srv.api, &alice, "kind=file&name=invoice.html", "text/html", b"<p>hi</p>".to_vec()).await;
+    let id = body["media_id"].as_str().unwrap();
+    let got = fetch(srv.port(), &format!("/api/v1/media/{id}"), Some(&alice.access_token), &[]).await;
+    assert!(got.header("content-disposition").contains("invoice.html"), "{:?}", got.headers);
+}
+
+/// Every answer, a handler's, an error or the fallback 404, carries the API's security headers.
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let alice = srv.api.user("alice", "a1").await;
+    let me = format!("/api/v1/users/{}", alice.user_id);
+    for (path, token, status) in [
+        ("/healthz", None, 200),
+        (me.as_str(), Some(alice.access_token.as_str()), 200),
+        (me.as_str(), None, 401),
+        ("/no/such/route", None, 404),
+    ] {
+        let got = fetch(srv.port(), path, token, &[]).await;
+        assert_eq!(got.status, status, "{path}");
+        assert_eq!(got.header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(got.header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(got.header("referrer-policy"), "no-referrer", "{path}");
+        assert!(got.header("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
+    }
+}
+
+/// A path segment that does not parse is a 400 `invalid_field` in the JSON error format (it was
+/// actix's plain-text 404), and changes nothing.
+async fn malformed_path_segments_get_json_errors(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    for (method, path) in [
+        ("GET", format!("/api/v1/conversations/{conv}/messages/-1/reads")),
+        ("POST", format!("/api/v1/conversations/{conv}/messages/abc/recall")),
+        ("GET", format!("/api/v1/conversations/{conv}/messages/18446744073709551616/reads")),
+    ] {
+        let (status, body) = srv.api.call(method, &path, Some(&a.access_token), None).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{method} {path}: {body}");
+    }
+    assert!(srv.api.all_messages(&a, &conv).await.is_empty());
+}
+
+/// `limit=0` is refused on the conversation list as on every other list; a huge one is capped.
+async fn a_page_of_nothing_is_refused(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    for path in ["/api/v1/conversations?limit=0", "/api/v1/friends?limit=0", "/api/v1/blocks?limit=0"] {
+        let (status, body) = srv.api.call("GET", path, Some(&a.access_token), None).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{path}: {body}");
+    }
+    let (status, body) =
+        srv.api.call("GET", "/api/v1/conversations?limit=4294967295", Some(&a.access_token), None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+tidings_tests::both_modes!(
+    media_never_runs_as_a_page,
+    every_response_carries_the_security_headers,
+    malformed_path_segments_get_json_errors,
+    a_page_of_nothing_is_refused,
+);

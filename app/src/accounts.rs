@@ -44,6 +44,9 @@ pub struct AccountService {
     pub(crate) notifier: Arc<dyn Notifier>,
     policy: AuthPolicy,
     pub(crate) device_limits: DeviceLimits,
+    /// A hash of no account's password, made once: a login of an unknown account is checked
+    /// against it, so it costs what a wrong password costs and its timing tells nothing.
+    decoy: tokio::sync::OnceCell<String>,
 }
 
 impl AccountService {
@@ -56,7 +59,16 @@ impl AccountService {
         notifier: Arc<dyn Notifier>,
         policy: AuthPolicy,
     ) -> Self {
-        Self { users, sessions, hasher, tokens, notifier, policy, device_limits: DeviceLimits::default() }
+        Self {
+            users,
+            sessions,
+            hasher,
+            tokens,
+            notifier,
+            policy,
+            device_limits: DeviceLimits::default(),
+            decoy: tokio::sync::OnceCell::new(),
+        }
     }
 
     /// Uses `limits` for how many devices per platform may be logged in at once.
@@ -96,13 +108,17 @@ impl AccountService {
         device: DeviceId,
         platform: &str,
     ) -> Result<Tokens, AppError> {
-        let Some((user, hash)) = self.users.by_username(username).await? else {
-            return Err(AppError::InvalidCredentials);
+        let (user, hash) = match self.users.by_username(username).await? {
+            // Bots and the system account have no password to log in with.
+            Some((user, hash)) if user.can_log_in() && hash != NO_PASSWORD => (user, hash),
+            _ => {
+                // The same work as a wrong password: whether an account exists does not show
+                // in how long the answer takes.
+                let decoy = self.decoy.get_or_try_init(|| self.hasher.hash("no account has this password")).await?;
+                let _ = self.hasher.verify(password, decoy).await?;
+                return Err(AppError::InvalidCredentials);
+            }
         };
-        // Bots and the system account have no password to log in with.
-        if !user.can_log_in() || hash == NO_PASSWORD {
-            return Err(AppError::InvalidCredentials);
-        }
         if !self.hasher.verify(password, &hash).await? {
             return Err(AppError::InvalidCredentials);
         }

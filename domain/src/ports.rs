@@ -296,6 +296,9 @@ pub trait RateLimiter: Send + Sync {
     /// Like `check`, but records nothing: whether one more would fit now. For budgets spent
     /// only by some outcomes (failed logins) but enforced on every attempt.
     async fn peek(&self, key: &str, rate: Rate) -> Result<(), std::time::Duration>;
+    /// Forgets what `key` has spent: its whole budget is back. For budgets an outcome forgives
+    /// (a successful login forgives the failed ones before it).
+    async fn forget(&self, key: &str);
 }
 
 /// A counter shared by every instance that moves on after each write able to change whether a

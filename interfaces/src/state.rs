@@ -88,8 +88,8 @@ impl AppState {
 
     /// Runs `attempt`, something that checks `username`'s password (a login, a password
     /// change), under the account's failed-login budget (`gateway.login_failures`, one forgiven
-    /// every `gateway.login_failure_secs`): refused while the budget is spent, and a wrong
-    /// password spends one.
+    /// every `gateway.login_failure_secs`): refused while the budget is spent, a wrong
+    /// password spends one, and the right one gives the whole budget back.
     pub async fn password_attempt<T>(
         &self,
         username: &str,
@@ -99,10 +99,15 @@ impl AppState {
         let rate = self.login_failure_rate();
         self.limiter.peek(&key, rate).await.map_err(crate::error::ApiError::rate_limited)?;
         let outcome = attempt.await;
-        if matches!(outcome, Err(tidings_app::AppError::InvalidCredentials))
-            && self.limiter.check(&key, rate).await.is_err()
-        {
-            tracing::warn!(username, "failed-login budget spent; further logins refused for a while");
+        match &outcome {
+            Err(tidings_app::AppError::InvalidCredentials) => {
+                if self.limiter.check(&key, rate).await.is_err() {
+                    tracing::warn!(username, "failed-login budget spent; further logins refused for a while");
+                }
+            }
+            // The right password forgives the failures before it.
+            Ok(_) => self.limiter.forget(&key).await,
+            Err(_) => {}
         }
         Ok(outcome?)
     }

@@ -87,6 +87,7 @@ struct Lease {
 /// is left of a lease after [`LEASE_LIFE`] is forfeited, so leasing can only make a limit
 /// stricter, never looser. Rates with a burst under 8 are never leased: each request goes to Redis.
 pub struct RedisRateLimiter {
+    pool: RedisPool,
     keys: RedisKeys,
     queue: mpsc::Sender<Check>,
     leases: DashMap<String, Lease>,
@@ -96,8 +97,8 @@ impl RedisRateLimiter {
     /// Uses `pool` and the key layout `keys`; starts the batching task on the current runtime.
     pub fn new(pool: RedisPool, keys: RedisKeys) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(answer_checks(pool, rx));
-        Self { keys, queue, leases: DashMap::new() }
+        tokio::spawn(answer_checks(pool.clone(), rx));
+        Self { pool, keys, queue, leases: DashMap::new() }
     }
 
     /// Spends a leased request of `key`, if one is left and still valid. Otherwise returns
@@ -163,6 +164,24 @@ impl RateLimiter for RedisRateLimiter {
             return Ok(());
         }
         self.ask(key, rate, 0).await.map(|_| ())
+    }
+
+    async fn forget(&self, key: &str) {
+        self.leases.remove(key);
+        let deleted = super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
+                deadpool_redis::redis::cmd("DEL")
+                    .arg(self.keys.rate(key))
+                    .query_async::<i64>(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+        if let Err(e) = deleted {
+            // The budget then recovers at its own pace, as if nothing had been forgiven.
+            tracing::warn!(error = %e, "could not reset a rate budget");
+        }
     }
 }
 

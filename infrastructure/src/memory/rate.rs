@@ -62,6 +62,10 @@ impl RateLimiter for MemoryRateLimiter {
         let tat = self.tat.get(key).map_or(now, |t| *t);
         gcra(tat, now, rate).map(|_| ())
     }
+
+    async fn forget(&self, key: &str) {
+        self.tat.remove(key);
+    }
 }
 
 #[cfg(test)]

@@ -98,3 +98,72 @@ tidings_tests::both_modes!(
     malformed_path_segments_get_json_errors,
     a_page_of_nothing_is_refused,
 );
+
+/// Real password hashing cost (the suite's default is the cheapest argon2), so a login that
+/// skips the hash shows in its timing.
+fn real_hash_cost(s: &mut Settings) {
+    s.auth.argon2_memory_kib = 16 * 1024;
+    s.auth.argon2_iterations = 2;
+}
+
+async fn login_status(srv: &tidings_tests::TestServer, username: &str, password: &str) -> (u16, String) {
+    let body =
+        serde_json::json!({"username": username, "password": password, "device_id": "d1", "platform": "desktop"});
+    let (status, body) = srv.api.call("POST", "/api/v1/auth/login", None, Some(body)).await;
+    (status, body["error"]["code"].as_str().unwrap_or("").to_owned())
+}
+
+/// How long the slowest of the fastest half of `n` logins took: the median's upper side, which
+/// a busy moment of the machine does not move much.
+async fn typical_login(srv: &tidings_tests::TestServer, usernames: &[String], password: &str) -> std::time::Duration {
+    let mut took = Vec::new();
+    for username in usernames {
+        let started = std::time::Instant::now();
+        assert_eq!(login_status(srv, username, password).await, (401, "invalid_credentials".into()), "{username}");
+        took.push(started.elapsed());
+    }
+    took.sort();
+    took[took.len() / 2]
+}
+
+/// A login of an unknown account costs a password hash, like a wrong password: the answer's
+/// timing does not tell which accounts exist. (It answered in ~1.5 ms against ~17.5 ms.)
+async fn unknown_accounts_take_as_long_as_wrong_passwords(backend: Backend) {
+    let srv = spawn_server_on_with(backend, real_hash_cost).await;
+    let mut known = Vec::new();
+    for i in 0..5 {
+        let username = format!("known{i}");
+        srv.api.user(&username, "d0").await;
+        known.push(username);
+    }
+    let unknown: Vec<String> = (0..5).map(|i| format!("nobody{i}")).collect();
+    // Once, so a lazily made decoy hash is not in the first sample.
+    let _ = login_status(&srv, "warm-up-nobody", "x").await;
+    let wrong = typical_login(&srv, &known, "not-the-password").await;
+    let missing = typical_login(&srv, &unknown, "not-the-password").await;
+    assert!(missing * 2 >= wrong, "unknown account {missing:?} against wrong password {wrong:?}");
+}
+
+/// The right password gives the account's failed-login budget back: failures before a
+/// successful login do not count towards locking it later.
+async fn a_successful_login_forgives_earlier_failures(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    srv.api.user("alice", "a1").await;
+    for round in 0..3 {
+        for attempt in 0..4 {
+            let got = login_status(&srv, "alice", "wrong").await;
+            assert_eq!(got, (401, "invalid_credentials".into()), "round {round}, attempt {attempt}");
+        }
+        assert_eq!(login_status(&srv, "alice", "correct-horse").await.0, 200, "round {round}");
+    }
+    // The budget still holds: five failures in a row lock the account for a while.
+    for _ in 0..5 {
+        let _ = login_status(&srv, "alice", "wrong").await;
+    }
+    assert_eq!(login_status(&srv, "alice", "correct-horse").await, (429, "rate_limited".into()));
+}
+
+tidings_tests::both_modes!(
+    unknown_accounts_take_as_long_as_wrong_passwords,
+    a_successful_login_forgives_earlier_failures
+);

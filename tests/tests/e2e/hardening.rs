@@ -167,3 +167,25 @@ tidings_tests::both_modes!(
     unknown_accounts_take_as_long_as_wrong_passwords,
     a_successful_login_forgives_earlier_failures
 );
+
+/// Malformed request lines get a 400 and leave no ERROR line in the server's log: anyone could
+/// otherwise write error lines into it at will.
+#[tokio::test]
+async fn malformed_requests_do_not_write_errors_to_the_log() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (inst, _dir) = tidings_tests::processes::spawn_embedded(env!("CARGO_BIN_EXE_tidings-e2e-server"), &[]);
+    let garbage: [&[u8]; 3] =
+        [b"GARBAGE\x01 / HTTP/1.1\r\n\r\n", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", b"GET /\x00 HTTP/1.1\r\n\r\n"];
+    for raw in garbage {
+        let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", inst.port)).await.expect("connect");
+        socket.write_all(raw).await.expect("write");
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), socket.read_to_end(&mut answer)).await;
+        assert!(answer.starts_with(b"HTTP/1.1 400"), "{}", String::from_utf8_lossy(&answer));
+    }
+    // The server still answers, and its log has no error in it.
+    let got = tidings_tests::media::fetch(inst.port, "/healthz", None, &[]).await;
+    assert_eq!(got.status, 200);
+    let log = inst.log();
+    assert!(!log.contains("\"ERROR\""), "error lines in the log:\n{log}");
+}

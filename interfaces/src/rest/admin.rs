@@ -1,6 +1,7 @@
 //! `/admin/v1`: account administration, API keys and figures, for accounts with the admin role
 //! (checked against storage on every request).
 
+use crate::rest::extract::Json;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use tidings_app::AppError;
@@ -119,7 +120,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     who: AdminAuthed,
-    body: web::Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let role = body.role.as_deref().map(role).transpose()?.unwrap_or(Role::User);
@@ -242,7 +243,7 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     who: AdminAuthed,
     path: web::Path<String>,
-    body: web::Json<ResetPasswordRequest>,
+    body: Json<ResetPasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     state.admin.reset_password(&who.0.id, &path, &body.password).await?;
@@ -275,7 +276,7 @@ pub async fn set_role(
     state: web::Data<AppState>,
     who: AdminAuthed,
     path: web::Path<String>,
-    body: web::Json<SetRoleRequest>,
+    body: Json<SetRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let user = state.admin.set_role(&who.0.id, &path, role(&body.role)?).await?;
@@ -328,7 +329,7 @@ pub async fn stats(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpR
 pub async fn create_api_key(
     state: web::Data<AppState>,
     who: AdminAuthed,
-    body: web::Json<CreateApiKeyRequest>,
+    body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let scopes: Vec<Scope> = body.scopes.iter().filter_map(|s| Scope::parse(s)).collect();

@@ -2,6 +2,7 @@
 //! dissolve, members and roles, announcements. Every change is recorded in the group's log as a
 //! notice whose actor is the admin.
 
+use crate::rest::extract::Json;
 use actix_web::{HttpResponse, web};
 use tidings_domain::group::{Group, Role};
 use tidings_protocol::ErrorCode as C;
@@ -115,7 +116,7 @@ pub(super) async fn list(
 pub(super) async fn create(
     state: web::Data<AppState>,
     who: AdminAuthed,
-    body: web::Json<AdminCreateGroupRequest>,
+    body: Json<AdminCreateGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let owner = user_param(&body.owner)?;
@@ -253,7 +254,7 @@ pub(super) async fn add_members(
     state: web::Data<AppState>,
     who: AdminAuthed,
     path: web::Path<String>,
-    body: web::Json<InviteRequest>,
+    body: Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let users = body.user_ids.iter().map(|u| user_param(u)).collect::<Result<Vec<_>, _>>()?;
@@ -327,7 +328,7 @@ pub(super) async fn set_role(
     state: web::Data<AppState>,
     who: AdminAuthed,
     path: web::Path<(String, String)>,
-    body: web::Json<AdminSetMemberRoleRequest>,
+    body: Json<AdminSetMemberRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let (group, target) = path.into_inner();
@@ -366,7 +367,7 @@ pub(super) async fn announce(
     state: web::Data<AppState>,
     who: AdminAuthed,
     path: web::Path<String>,
-    body: web::Json<AdminAnnouncementRequest>,
+    body: Json<AdminAnnouncementRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let text = body.announcement.clone().filter(|a| !a.trim().is_empty());

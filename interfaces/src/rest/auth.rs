@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: register, login, refresh, logout.
 
+use crate::rest::extract::Json;
 use actix_web::{HttpResponse, web};
 use tidings_domain::DeviceId;
 use tidings_protocol::ErrorCode as C;
@@ -65,7 +66,7 @@ fn tokens(t: tidings_app::Tokens) -> TokenResponse {
 pub(super) async fn register(
     state: web::Data<AppState>,
     ip: ClientIp,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.check_auth_rate(ip).await?;
     body.validate()?;
@@ -98,7 +99,7 @@ pub(super) async fn register(
 pub(super) async fn login(
     state: web::Data<AppState>,
     ip: ClientIp,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.check_auth_rate(ip).await?;
     body.validate()?;
@@ -132,7 +133,7 @@ pub(super) async fn login(
 pub(super) async fn refresh(
     state: web::Data<AppState>,
     ip: ClientIp,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     state.check_auth_rate(ip).await?;
     body.validate()?;

@@ -1,5 +1,6 @@
 //! `/api/v1/conversations`: list, history, send over HTTP, read.
 
+use crate::rest::extract::Json;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tidings_domain::conversation::PrefsPatch;
@@ -182,7 +183,7 @@ pub(super) async fn set_prefs(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<ConversationPrefsRequest>,
+    body: Json<ConversationPrefsRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let patch = PrefsPatch {
@@ -268,7 +269,7 @@ pub(super) async fn send(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<SendMessageRequest>,
+    body: Json<SendMessageRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let c = &who.0;
@@ -308,7 +309,7 @@ pub(super) async fn read(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<ReadRequest>,
+    body: Json<ReadRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let read_seq = state.messaging.read(&who.0.user_id, &who.0.device_id, &path, body.seq).await?;
     Ok(HttpResponse::Ok().json(ReadResponse { conv: path.into_inner(), read_seq }))

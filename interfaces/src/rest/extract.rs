@@ -68,3 +68,50 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default()
         .error_handler(|err: PathError, _| ApiError::invalid(format!("path parameter: {err}")).into())
 }
+
+/// A JSON request body, as `web::Json` but stricter about what it takes: `application/json`,
+/// in UTF-8 (no `charset`, or `charset=utf-8`). actix's own extractor also takes `text/json`,
+/// every `…/*+json` type and any charset, then parses the bytes as UTF-8 anyway, so a body
+/// declared `charset=utf-16` was read as something it is not. Everything else is 415 `bad_json`.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The parsed body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Whether a request declares a body this API reads as JSON.
+fn declares_utf8_json(req: &HttpRequest) -> bool {
+    use actix_web::{HttpMessage as _, mime};
+    let Ok(Some(mime)) = req.mime_type() else { return false };
+    let utf8 = mime.get_param(mime::CHARSET).is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8"));
+    mime.type_() == mime::APPLICATION && mime.subtype() == mime::JSON && mime.suffix().is_none() && utf8
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if !declares_utf8_json(req) {
+            let refused = ApiError::new(
+                ErrorCode::BadJson,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected Content-Type: application/json (UTF-8)",
+            );
+            return Box::pin(std::future::ready(Err(refused.into())));
+        }
+        let body = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|json| Json(json.into_inner())) })
+    }
+}

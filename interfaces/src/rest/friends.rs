@@ -1,5 +1,6 @@
 //! `/api/v1/friends`, `/api/v1/friends/requests`, `/api/v1/blocks` and `/api/v1/me/privacy`.
 
+use crate::rest::extract::Json;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use tidings_app::AppError;
@@ -142,7 +143,7 @@ pub(super) fn user_param(raw: &str) -> Result<UserId, ApiError> {
 pub(super) async fn send_request(
     state: web::Data<AppState>,
     who: Authed,
-    body: web::Json<FriendRequestBody>,
+    body: Json<FriendRequestBody>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let to = user_param(&body.user_id)?;
@@ -309,7 +310,7 @@ pub(super) async fn update(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<UpdateFriendRequest>,
+    body: Json<UpdateFriendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let other = user_param(&path)?;
@@ -472,7 +473,7 @@ pub(super) async fn privacy(state: web::Data<AppState>, who: Authed) -> Result<H
 pub(super) async fn set_privacy(
     state: web::Data<AppState>,
     who: Authed,
-    body: web::Json<PrivacySettings>,
+    body: Json<PrivacySettings>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let policy = DmPolicy::parse(&body.dm_policy).ok_or_else(|| ApiError::invalid("dm_policy: anyone or friends"))?;

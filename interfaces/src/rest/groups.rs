@@ -1,5 +1,6 @@
 //! `/api/v1/groups`: lifecycle, members, roles, mutes, join requests.
 
+use crate::rest::extract::Json;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use tidings_app::AppError;
@@ -255,7 +256,7 @@ async fn reply_view(state: &AppState, user: &UserId, id: &str) -> Result<HttpRes
 pub(super) async fn create(
     state: web::Data<AppState>,
     who: Authed,
-    body: web::Json<CreateGroupRequest>,
+    body: Json<CreateGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let me = &who.0.user_id;
@@ -361,7 +362,7 @@ pub(super) async fn update(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<UpdateGroupRequest>,
+    body: Json<UpdateGroupRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let patch = GroupPatch {
@@ -471,7 +472,7 @@ pub(super) async fn invite(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<InviteRequest>,
+    body: Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let added = state.groups.invite(&who.0.user_id, &path, &user_ids(&body.user_ids)?).await?;
@@ -509,7 +510,7 @@ pub(super) async fn update_member(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<(String, String)>,
-    body: web::Json<UpdateMemberRequest>,
+    body: Json<UpdateMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let (group, target) = path.into_inner();
@@ -593,7 +594,7 @@ pub(super) async fn update_me(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<UpdateMyMembershipRequest>,
+    body: Json<UpdateMyMembershipRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let patch = MemberPatch { nickname: clearable(body.nickname.as_ref()), remark: clearable(body.remark.as_ref()) };
@@ -630,7 +631,7 @@ pub(super) async fn transfer(
     state: web::Data<AppState>,
     who: Authed,
     path: web::Path<String>,
-    body: web::Json<TransferRequest>,
+    body: Json<TransferRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     state.groups.transfer(&who.0.user_id, &path, &user_param(&body.user_id)?).await?;

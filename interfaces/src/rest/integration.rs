@@ -1,6 +1,7 @@
 //! `/integration/v1`: business systems, authenticated by API key (`Authorization: Bearer
 //! tk_…`), each call within the key's scopes and rate.
 
+use crate::rest::extract::Json;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
@@ -94,7 +95,7 @@ fn item_error(e: AppError) -> ItemError {
 pub async fn bulk_users(
     state: web::Data<AppState>,
     who: KeyAuthed,
-    body: web::Json<BulkUsersRequest>,
+    body: Json<BulkUsersRequest>,
 ) -> Result<HttpResponse, ApiError> {
     who.require(Scope::UsersWrite)?;
     body.validate()?;
@@ -187,7 +188,7 @@ pub async fn get_user(
 pub async fn send(
     state: web::Data<AppState>,
     who: KeyAuthed,
-    body: web::Json<IntegrationSendRequest>,
+    body: Json<IntegrationSendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     who.require(Scope::MessagesSend)?;
     body.validate()?;
@@ -251,7 +252,7 @@ fn delivery_view(d: &WebhookDelivery) -> DeliveryView {
 pub async fn create_webhook(
     state: web::Data<AppState>,
     who: KeyAuthed,
-    body: web::Json<CreateWebhookRequest>,
+    body: Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     who.require(Scope::WebhooksManage)?;
     body.validate()?;

@@ -1,5 +1,6 @@
 //! `/api/v1/me` and `/api/v1/users/{id}`.
 
+use crate::rest::extract::Json;
 use actix_web::{HttpResponse, web};
 use tidings_app::AppError;
 use tidings_domain::UserId;
@@ -71,7 +72,7 @@ pub(super) async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpRe
 pub(super) async fn update_me(
     state: web::Data<AppState>,
     who: Authed,
-    body: web::Json<UpdateMeRequest>,
+    body: Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let user = state.accounts.update_me(&who.0.user_id, body.display_name.as_deref()).await?;
@@ -138,7 +139,7 @@ pub(super) async fn get(
 pub(super) async fn change_password(
     state: web::Data<AppState>,
     who: Authed,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let username = state.accounts.user(&who.0.user_id).await?.username;

@@ -189,3 +189,34 @@ async fn malformed_requests_do_not_write_errors_to_the_log() {
     let log = inst.log();
     assert!(!log.contains("\"ERROR\""), "error lines in the log:\n{log}");
 }
+
+/// JSON bodies are `application/json` in UTF-8 only: another charset or a `+json` type is 415
+/// `bad_json` and creates nothing; `charset=utf-8` (any case) is fine. A media upload still
+/// takes whatever type its file has.
+async fn json_bodies_are_utf8_application_json(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let register = |name: &str| format!(r#"{{"username":"{name}","password":"correct-horse"}}"#).into_bytes();
+    for (i, content_type) in
+        ["application/json; charset=utf-16", "application/vnd.api+json", "text/json", "application/x-json"]
+            .into_iter()
+            .enumerate()
+    {
+        let name = format!("refused{i}");
+        let (status, body) = srv.api.call_raw("/api/v1/auth/register", None, content_type, register(&name)).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (415, Some("bad_json")), "{content_type}: {body}");
+        let login =
+            serde_json::json!({"username": name, "password": "correct-horse", "device_id": "d", "platform": "desktop"});
+        assert_eq!(srv.api.call("POST", "/api/v1/auth/login", None, Some(login)).await.0, 401, "{content_type}");
+    }
+    for (i, content_type) in ["application/json", "application/json; charset=UTF-8"].into_iter().enumerate() {
+        let (status, body) =
+            srv.api.call_raw("/api/v1/auth/register", None, content_type, register(&format!("taken{i}"))).await;
+        assert_eq!(status, 201, "{content_type}: {body}");
+    }
+    let alice = srv.api.user("alice", "a1").await;
+    let geojson = br#"{"type":"Point","coordinates":[1,2]}"#.to_vec();
+    let (status, body) = upload(&srv.api, &alice, "kind=file&name=p.geojson", "application/geo+json", geojson).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+tidings_tests::both_modes!(json_bodies_are_utf8_application_json);

@@ -179,6 +179,11 @@ async fn bots_and_the_system_message_users(backend: Backend) {
                                      "client_msg_id": "x5", "kind": "text", "body": {"text": "?"}}))
     .await;
     assert_eq!((status, code(&body)), (403, Some("not_member")));
+    // The system account cannot write into two other people's chat either (docs/admin.md).
+    let (status, body) = send(json!({"conv": direct(&alice.user_id, &root.user_id),
+                                     "client_msg_id": "x6", "kind": "text", "body": {"text": "?"}}))
+    .await;
+    assert_eq!((status, code(&body)), (403, Some("not_member")));
     ws.expect_silence(Duration::from_millis(200)).await;
 }
 

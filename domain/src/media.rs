@@ -144,6 +144,9 @@ pub enum ImageError {
     /// Not a decodable image of its claimed type.
     #[error("not a valid image: {0}")]
     Invalid(String),
+    /// The server's budget for decoding images stayed spent while this one waited.
+    #[error("too many images are being processed; try again shortly")]
+    Busy,
     /// Reading the staged file failed.
     #[error(transparent)]
     Store(#[from] StoreError),

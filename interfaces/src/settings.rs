@@ -219,6 +219,9 @@ pub struct MediaSettings {
     pub max_video_bytes: u64,
     /// Longest side of image thumbnails (pixels).
     pub thumbnail_side: u32,
+    /// MiB of decoded images (for thumbnails) that may exist at once, across all uploads; an
+    /// upload that waits over 10 s for room is refused `busy`.
+    pub decode_budget_mib: u32,
     /// S3: `http(s)://host:port` of an S3-compatible server; unset means AWS.
     pub s3_endpoint: Option<String>,
     /// S3: bucket.
@@ -245,6 +248,7 @@ impl Default for MediaSettings {
             max_voice_bytes: 10 * 1024 * 1024,
             max_video_bytes: 200 * 1024 * 1024,
             thumbnail_side: 256,
+            decode_budget_mib: 512,
             s3_endpoint: None,
             s3_bucket: String::new(),
             s3_region: "us-east-1".into(),
@@ -781,6 +785,9 @@ impl Settings {
         }
         if !(16..=4096).contains(&m.thumbnail_side) {
             return Err(SettingsError("media.thumbnail_side must be 16..=4096".into()));
+        }
+        if m.decode_budget_mib == 0 {
+            return Err(SettingsError("media.decode_budget_mib must be at least 1".into()));
         }
         if self.groups.max_members < 2 {
             return Err(SettingsError("groups.max_members must be at least 2".into()));

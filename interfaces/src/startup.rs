@@ -240,7 +240,7 @@ fn media_service(
     Ok(MediaService::new(
         Arc::new(SqlMediaRepository::new(db.clone())),
         store,
-        Arc::new(ImageCrateInspector),
+        Arc::new(ImageCrateInspector::new(m.decode_budget_mib, cores())),
         convs,
         MediaLimits {
             max_image_bytes: m.max_image_bytes,

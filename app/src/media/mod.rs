@@ -147,6 +147,7 @@ impl MediaService {
                     match e {
                         ImageError::TooLarge { .. } => AppError::MediaTooLarge(e.to_string()),
                         ImageError::Invalid(why) => AppError::MediaTypeMismatch(format!("not a valid image: {why}")),
+                        ImageError::Busy => AppError::Busy,
                         ImageError::Store(s) => s.into(),
                     }
                 })?;

@@ -220,3 +220,38 @@ async fn json_bodies_are_utf8_application_json(backend: Backend) {
 }
 
 tidings_tests::both_modes!(json_bodies_are_utf8_application_json);
+
+fn small_decode_budget(s: &mut Settings) {
+    s.media.decode_budget_mib = 8;
+}
+
+fn small_decode_budget_s3(s: &mut Settings) {
+    small_decode_budget(s);
+    use_fake_s3(s);
+}
+
+/// Image decoding shares one memory budget: uploads that together need more than it wait their
+/// turn (all get their thumbnails), and an image whose bitmap alone exceeds it is kept without
+/// a thumbnail instead of being decoded. (Eight big PNGs at once once took 1.8 GB.)
+async fn image_decoding_stays_within_its_budget(backend: Backend) {
+    let configure = if backend == Backend::Cluster { small_decode_budget_s3 } else { small_decode_budget };
+    let srv = spawn_server_on_with(backend, configure).await;
+    let alice = srv.api.user("alice", "a1").await;
+    // 1,000 × 1,000 needs ~4 MiB decoded: two fit the 8 MiB budget at a time.
+    let uploads = (0..6).map(|_| upload(&srv.api, &alice, "kind=image", "image/png", png(1000, 1000)));
+    for (status, body) in futures_util::future::join_all(uploads).await {
+        assert_eq!(status, 201, "{body}");
+        let id = body["media_id"].as_str().unwrap();
+        let thumb = fetch(srv.port(), &format!("/api/v1/media/{id}/thumbnail"), Some(&alice.access_token), &[]).await;
+        assert_eq!(thumb.status, 200, "{}", thumb.code());
+    }
+    // 2,000 × 1,500 needs ~12 MiB: over the whole budget, so no decode and no thumbnail.
+    let (status, body) = upload(&srv.api, &alice, "kind=image", "image/png", png(2000, 1500)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!((body["width"].as_u64(), body["height"].as_u64()), (Some(2000), Some(1500)), "{body}");
+    let id = body["media_id"].as_str().unwrap();
+    let thumb = fetch(srv.port(), &format!("/api/v1/media/{id}/thumbnail"), Some(&alice.access_token), &[]).await;
+    assert_eq!((thumb.status, thumb.code()), (404, "media_not_found".to_owned()));
+}
+
+tidings_tests::both_modes!(image_decoding_stays_within_its_budget);

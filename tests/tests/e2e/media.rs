@@ -277,7 +277,7 @@ async fn purge_removes_old_uploads_and_orphaned_blobs() {
     let service = MediaService::new(
         Arc::new(SqlMediaRepository::new(db.clone())),
         Arc::new(LocalMediaStore::new(&media_dir)),
-        Arc::new(ImageCrateInspector),
+        Arc::new(ImageCrateInspector::new(64, 1)),
         Arc::new(SqlConversationStore::new(db.clone())),
         MediaLimits {
             max_image_bytes: 1 << 20,

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     UsernameTaken,
     /// The thing asked for does not exist.
     NotFound,
+    /// The path exists, but not with this method (the `Allow` header lists those it has).
+    MethodNotAllowed,
     /// Too many requests; retry later.
     RateLimited,
     /// The server is overloaded; retry later.
@@ -98,6 +100,7 @@ impl ErrorCode {
             Self::RefreshReused => "refresh_reused",
             Self::UsernameTaken => "username_taken",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::RateLimited => "rate_limited",
             Self::Busy => "busy",
             Self::PayloadTooLarge => "payload_too_large",

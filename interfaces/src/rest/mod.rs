@@ -69,7 +69,9 @@ pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
 
 /// Registers every REST route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    register(&mut RouteTable::serving(cfg));
+    let mut table = RouteTable::serving(cfg);
+    register(&mut table);
+    table.close();
 }
 
 /// Every REST route as `(METHOD, full path)`, from the same registration code as [`routes`].

@@ -77,6 +77,25 @@ impl<'a> RouteTable<'a> {
         self.add(Method::DELETE, path, handler)
     }
 
+    /// Ends the table: every recorded path answers the methods it was not given with 405
+    /// `method_not_allowed` and an `Allow` header, instead of the 404 of an unknown path. (A
+    /// resource without a method guard, registered after the path's own ones, takes whatever
+    /// method they left.)
+    pub fn close(&mut self) {
+        let Some(cfg) = self.cfg.as_deref_mut() else { return };
+        let mut paths: Vec<&str> = Vec::new();
+        for (_, path) in &self.list {
+            if !paths.contains(&path.as_str()) {
+                paths.push(path);
+            }
+        }
+        for path in paths {
+            let allow: Vec<&str> = self.list.iter().filter(|(_, p)| p == path).map(|(m, _)| m.as_str()).collect();
+            let allow = allow.join(", ");
+            cfg.route(path, web::route().to(move || std::future::ready(method_not_allowed(&allow))));
+        }
+    }
+
     fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Self
     where
         F: Handler<Args>,
@@ -91,4 +110,18 @@ impl<'a> RouteTable<'a> {
         }
         self
     }
+}
+
+/// The 405 of a known path asked with a method it does not have.
+fn method_not_allowed(allow: &str) -> actix_web::HttpResponse {
+    let error = crate::error::ApiError::new(
+        tidings_protocol::ErrorCode::MethodNotAllowed,
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!("this path takes {allow}"),
+    );
+    let mut response = actix_web::ResponseError::error_response(&error);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }

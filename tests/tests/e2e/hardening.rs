@@ -255,3 +255,39 @@ async fn image_decoding_stays_within_its_budget(backend: Backend) {
 }
 
 tidings_tests::both_modes!(image_decoding_stays_within_its_budget);
+
+/// A known path asked with a method it does not have is 405 `method_not_allowed` with `Allow`;
+/// an unknown path stays 404 `not_found`.
+async fn undeclared_methods_are_405(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let client = reqwest::Client::new();
+    for (method, path, allow) in [
+        ("TRACE", "/api/v1/auth/login", "POST"),
+        ("DELETE", "/api/v1/conversations", "GET"),
+        ("PUT", "/api/v1/groups", "GET, POST"),
+    ] {
+        let resp = client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                format!("http://127.0.0.1:{}{path}", srv.port()),
+            )
+            .bearer_auth(&a.access_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        let got_allow = resp.headers().get("allow").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let mut got: Vec<&str> = got_allow.split(", ").collect();
+        let mut want: Vec<&str> = allow.split(", ").collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{method} {path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{method} {path}");
+    }
+    let (status, body) = srv.api.call("GET", "/api/v1/no-such-thing", Some(&a.access_token), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+tidings_tests::both_modes!(undeclared_methods_are_405);

@@ -239,7 +239,16 @@ impl MessagingService {
         limit: Option<u32>,
     ) -> Result<MessageSlice, AppError> {
         match (after_seq, before_seq) {
-            (Some(_), Some(_)) => Err(AppError::InvalidField("give after_seq or before_seq, not both".into())),
+            // A window: the first `limit` messages between the two (both excluded).
+            (Some(after), Some(before)) => {
+                let mut slice = self.sync(user, conv, after, limit).await?;
+                let len = slice.messages.len();
+                slice.messages.retain(|m| m.seq < before);
+                let reached_end = slice.messages.len() < len || before <= after.saturating_add(1);
+                slice.has_more =
+                    slice.has_more && !reached_end && slice.messages.last().is_some_and(|m| m.seq + 1 < before);
+                Ok(slice)
+            }
             (after, None) => self.sync(user, conv, after.unwrap_or(0), limit).await,
             (None, Some(before)) => {
                 let conv = parse_conv(conv)?;

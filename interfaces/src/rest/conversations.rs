@@ -56,6 +56,7 @@ pub(super) struct Api;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Most rows to return (at least 1; capped at `limits.max_conversations`).
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     limit: Option<u32>,
     /// Only rows changed after this `version` of an earlier answer (rows changed within a second
     /// before it may come again).
@@ -82,11 +83,13 @@ pub(super) struct PrefsResponse {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// The first `limit` messages with a seq above this (default 0). Not with `before_seq`.
+    /// The first `limit` messages with a seq above this (default 0). With `before_seq` too, the
+    /// first `limit` messages between the two (both excluded).
     after_seq: Option<u64>,
-    /// The newest `limit` messages with a seq below this, for scrolling back. Not with `after_seq`.
+    /// The newest `limit` messages with a seq below this, for scrolling back (without `after_seq`).
     before_seq: Option<u64>,
     /// Page size (at least 1; default `limits.default_page`, capped at `limits.max_page`).
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     limit: Option<u32>,
 }
 

@@ -97,6 +97,7 @@ pub struct RequestQuery {
     /// Cursor: the `next_before` of the previous page (a request id). Omit for the first page.
     before: Option<String>,
     /// Page size (at least 1; default and cap `limits.max_page`).
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     limit: Option<u32>,
 }
 

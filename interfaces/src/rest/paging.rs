@@ -16,6 +16,7 @@ pub struct AfterPage {
     /// Cursor: the `next_after` of the previous page. Omit for the first page.
     pub after: Option<String>,
     /// Page size (at least 1; default and cap `limits.max_page`).
+    #[param(minimum = 1, maximum = 4294967295_u64, format = Int64)]
     pub limit: Option<u32>,
 }
 

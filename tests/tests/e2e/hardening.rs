@@ -291,3 +291,33 @@ async fn undeclared_methods_are_405(backend: Backend) {
 }
 
 tidings_tests::both_modes!(undeclared_methods_are_405);
+
+/// `after_seq` and `before_seq` together ask for a window (both excluded), where they were
+/// refused: every combination the document allows is a valid request.
+async fn history_windows(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    for i in 1..=6 {
+        let body =
+            serde_json::json!({"client_msg_id": format!("w{i}"), "kind": "text", "body": {"text": format!("m{i}")}});
+        let path = format!("/api/v1/conversations/{conv}/messages");
+        assert_eq!(srv.api.call("POST", &path, Some(&a.access_token), Some(body)).await.0, 201);
+    }
+    let window = |q: &str| format!("/api/v1/conversations/{conv}/messages?{q}");
+    for (query, seqs, has_more) in [
+        ("after_seq=1&before_seq=5", vec![2, 3, 4], false),
+        ("after_seq=1&before_seq=6&limit=2", vec![2, 3], true),
+        ("after_seq=3&before_seq=4", vec![], false),
+        ("after_seq=5&before_seq=2", vec![], false),
+        ("after_seq=0&before_seq=100", vec![1, 2, 3, 4, 5, 6], false),
+    ] {
+        let (status, body) = srv.api.call("GET", &window(query), Some(&b.access_token), None).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        let got: Vec<u64> = body["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+        assert_eq!((got, body["has_more"].as_bool()), (seqs, Some(has_more)), "{query}");
+    }
+}
+
+tidings_tests::both_modes!(history_windows);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use tidings_app::admin::AdminOutcome;
+use tidings_protocol::text::name_fault;
 
 use crate::startup::runtime_system;
 use crate::{Application, Settings, telemetry};
@@ -147,9 +148,12 @@ fn admin_create(args: AdminCreateArgs) -> ExitCode {
         say(true, "--password must be 8-128 characters");
         return ExitCode::from(2);
     }
-    if args.display_name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 64) {
-        say(true, "--display-name must be 1-64 characters, not blank");
-        return ExitCode::from(2);
+    if let Some(name) = args.display_name.as_deref() {
+        let fault = if name.chars().count() > 64 { Some("must be 1-64 characters") } else { name_fault(name) };
+        if let Some(why) = fault {
+            say(true, &format!("--display-name {why}"));
+            return ExitCode::from(2);
+        }
     }
     // Quiet logs: the command's own lines are its output.
     let quiet = Settings { log: "warn".into(), ..settings.clone() };

@@ -7,6 +7,7 @@ use serde_json::Value;
 use tidings_domain::UserId;
 use tidings_domain::message::is_user_kind;
 use tidings_protocol::bodies::{FileBody, ImageBody, ReplyTo, TextBody, VideoBody, VoiceBody};
+use tidings_protocol::text::is_blank;
 
 use super::media::check_media_id;
 use crate::error::AppError;
@@ -122,8 +123,8 @@ fn parse<T: DeserializeOwned>(kind: &str, body: &Value) -> Result<T, AppError> {
 }
 
 fn text(b: TextBody, limits: BodyLimits) -> Result<References, AppError> {
-    if b.text.trim().is_empty() {
-        return Err(AppError::InvalidField("text must not be blank".into()));
+    if is_blank(&b.text) {
+        return Err(AppError::InvalidField("text must not be blank (only spaces or invisible characters)".into()));
     }
     let chars = b.text.chars().count();
     if chars > limits.max_text_chars {
@@ -217,6 +218,7 @@ mod tests {
         );
         assert_eq!(code(validate("text", &json!({"text": "toolong"}), LIMITS)), "body_too_large");
         assert_eq!(code(validate("text", &json!({"text": "  "}), LIMITS)), "invalid_field");
+        assert_eq!(code(validate("text", &json!({"text": "\u{200B} \u{FEFF}"}), LIMITS)), "invalid_field");
         assert_eq!(code(validate("text", &json!({"text": 5}), LIMITS)), "invalid_field");
         assert_eq!(code(validate("text", &json!("hi"), LIMITS)), "invalid_field");
         assert_eq!(code(validate("text", &json!({"text": "a", "x": 1}), LIMITS)), "invalid_field");

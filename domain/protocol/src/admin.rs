@@ -100,7 +100,7 @@ pub struct CreateUserRequest {
     pub password: Option<String>,
     /// 1–64 characters; defaults to the username.
     #[serde(default)]
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
     pub display_name: Option<String>,
     /// `user` (default), `admin` or `bot`.
     #[serde(default)]
@@ -149,7 +149,7 @@ pub struct StatsResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// A name for people (1–64 characters).
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
     pub name: String,
     /// One or more of `users:read`, `users:write`, `messages:send`, `webhooks:manage`.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 4), custom(function = "scopes")))]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use validator::Validate;
 
 #[cfg(feature = "validate")]
-use crate::rest::rules::not_blank;
+use crate::rest::rules::shown_name;
 #[cfg(feature = "validate")]
 use crate::social::rules;
 
@@ -20,7 +20,7 @@ pub struct AdminCreateGroupRequest {
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::user_id")))]
     pub owner: String,
     /// 1–64 characters, not blank.
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "shown_name")))]
     pub name: String,
     /// Avatar URL or media id (at most 512 characters).
     #[serde(default)]

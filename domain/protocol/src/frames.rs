@@ -26,9 +26,10 @@ pub struct WireMessage {
     pub ts: i64,
 }
 
-/// A frame sent by a client.
+/// A frame sent by a client. Fields the server does not know are ignored, so a newer client
+/// can add an optional field without breaking an older server (docs/protocol.md, Evolution).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     /// Send a message; answered by `ack` (or `error`) with the same `id`.
     Send {

@@ -58,7 +58,7 @@ pub struct ProvisionUser {
     pub username: String,
     /// Shown name (1–64 characters).
     #[serde(default)]
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
     pub display_name: Option<String>,
     /// Password (8–128), used only when the account is created; refused for bots.
     #[serde(default)]

@@ -11,6 +11,7 @@ pub mod media;
 pub mod receipts;
 pub mod rest;
 pub mod social;
+pub mod text;
 
 pub use codes::ErrorCode;
 pub use frames::{ClientFrame, ServerFrame, WireMessage};

@@ -54,12 +54,13 @@ pub mod rules {
         }
     }
 
+    /// Display names, group names and API key names: something visible, with no control,
+    /// line-break or bidi-override characters ([`crate::text::name_fault`]).
     #[cfg(feature = "validate")]
-    pub(crate) fn not_blank(s: &str) -> Result<(), validator::ValidationError> {
-        if s.trim().is_empty() {
-            Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
-        } else {
-            Ok(())
+    pub(crate) fn shown_name(s: &str) -> Result<(), validator::ValidationError> {
+        match crate::text::name_fault(s) {
+            None => Ok(()),
+            Some(why) => Err(validator::ValidationError::new("name_chars").with_message(why.into())),
         }
     }
 }
@@ -77,7 +78,7 @@ pub struct RegisterRequest {
     pub password: String,
     /// Optional name shown to others (1–64 characters); defaults to the username.
     #[serde(default)]
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
     pub display_name: Option<String>,
 }
 
@@ -181,7 +182,7 @@ pub struct Presence {
 pub struct UpdateMeRequest {
     /// New display name (1–64 characters).
     #[serde(default)]
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
     pub display_name: Option<String>,
 }
 

@@ -59,7 +59,7 @@ pub mod rules {
 }
 
 #[cfg(feature = "validate")]
-use crate::rest::rules::not_blank;
+use crate::rest::rules::shown_name;
 
 /// `POST /api/v1/friends/requests`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,7 +194,7 @@ pub struct PrivacySettings {
 #[serde(deny_unknown_fields)]
 pub struct CreateGroupRequest {
     /// 1–64 characters.
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "shown_name")))]
     pub name: String,
     /// Avatar URL or media id (at most 512 characters).
     #[serde(default)]
@@ -226,7 +226,7 @@ pub struct CreateGroupRequest {
 pub struct UpdateGroupRequest {
     /// 1–64 characters.
     #[serde(default)]
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "not_blank")))]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "shown_name")))]
     pub name: Option<String>,
     /// At most 512 characters.
     #[serde(default)]

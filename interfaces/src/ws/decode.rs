@@ -1,5 +1,7 @@
 //! Client frame decoding with a stable code for every way a frame can be wrong. Runs on
-//! untrusted input: it never panics, and serde_json bounds nesting depth.
+//! untrusted input: it never panics, and serde_json bounds nesting depth. Fields a frame type
+//! does not have are ignored (the protocol's evolution rule, docs/protocol.md); an unknown
+//! `type` or a known field of the wrong type is still refused.
 
 use serde_json::Value;
 use tidings_protocol::{ClientFrame, ErrorCode};
@@ -59,7 +61,7 @@ mod tests {
         assert_eq!(code(r#"{"type":"sync","id":"1","conv":"c"}"#), ErrorCode::InvalidField);
         assert_eq!(code(r#"{"type":"sync","id":"1","conv":"c","after_seq":-1}"#), ErrorCode::InvalidField);
         assert_eq!(code(r#"{"type":"read","conv":"c","seq":"1"}"#), ErrorCode::InvalidField);
-        assert_eq!(code(r#"{"type":"ping","extra":1}"#), ErrorCode::InvalidField);
+        assert_eq!(code(r#"{"type":"presence_sub","id":"1","users":"u_1"}"#), ErrorCode::InvalidField);
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(code(&deep), ErrorCode::BadJson);
     }
@@ -69,5 +71,12 @@ mod tests {
         let e = decode(r#"{"type":"send","id":"r1","conv":"c"}"#).unwrap_err();
         assert_eq!(e.id.as_deref(), Some("r1"));
         assert_eq!(decode(r#"{"type":"ping"}"#).unwrap(), ClientFrame::Ping {});
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        assert_eq!(decode(r#"{"type":"ping","id":"x","extra":{"a":[1]}}"#).unwrap(), ClientFrame::Ping {});
+        let read = decode(r#"{"type":"read","conv":"c","seq":3,"since_v2":true}"#).unwrap();
+        assert_eq!(read, ClientFrame::Read { conv: "c".into(), seq: 3 });
     }
 }

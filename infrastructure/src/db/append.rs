@@ -44,10 +44,13 @@ pub(crate) async fn append_batch(
     }
     let t_open = t0.elapsed();
     for chunk in batch.chunks(INSERT_CHUNK) {
-        let sql = insert_sql(backend, chunk.len());
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_ref(), insert_values(chunk)))
-            .await
-            .map_err(store_err)?;
+        // Few statement texts (`shape.rs`): runs of 128, 64, … rows rather than one of any length.
+        for run in super::shape::power_of_two_runs(chunk) {
+            let sql = insert_sql(backend, run.len());
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql.as_ref(), insert_values(run)))
+                .await
+                .map_err(store_err)?;
+        }
     }
     let t_insert = t0.elapsed();
     for group in marks.chunks(MARK_CHUNK) {
@@ -78,6 +81,7 @@ pub(crate) fn log_append(rows: usize, convs: usize, opened: usize, ended: [std::
 }
 
 /// A conversation's new high-water mark: its highest seq and newest timestamp in the batch.
+#[derive(Clone)]
 pub(crate) struct Mark {
     pub(crate) conv: String,
     pub(crate) max_seq: i64,
@@ -102,6 +106,8 @@ pub(crate) fn high_water_marks(batch: &[Message]) -> Vec<Mark> {
 /// Raises the marks of `group` (never lowering one) in one statement: a `CASE` per column over
 /// the group's keys.
 async fn raise_marks<C: ConnectionTrait>(txn: &C, group: &[Mark]) -> Result<(), StoreError> {
+    // Padded to few lengths (`shape.rs`): a repeated key's `WHEN` never matches (the first did).
+    let group = super::shape::padded(group.to_vec());
     let (first, rest) = group.split_first().ok_or_else(|| StoreError::Other("empty group".into()))?;
     let raise = |max_seq: i64| {
         Expr::case(conversations::Column::MaxSeq.lt(max_seq), Expr::val(max_seq))

@@ -54,6 +54,8 @@ pub(crate) async fn open_direct<C: ConnectionTrait>(db: &C, convs: &[ConvId], no
     // MySQL-family databases from deadlocking them.
     direct.sort_unstable();
     for chunk in direct.chunks(OPEN_CHUNK) {
+        // Padded to few lengths (`shape.rs`): a repeated row is a no-op of the upsert.
+        let chunk = super::shape::padded(chunk.to_vec());
         let rows = chunk.iter().map(|(conv, _, _)| conversations::ActiveModel {
             conv_id: Set(conv.clone()),
             kind: Set("direct".into()),
@@ -168,6 +170,9 @@ impl SqlConversationStore {
             // rises, so an older one can only refuse a read, which the caller re-checks.
             let mut convs: Vec<&String> = all.iter().map(|(conv, ..)| conv).collect();
             convs.dedup();
+            // Every list of these statements is padded to few lengths (`shape.rs`); a repeated
+            // key changes nothing.
+            let convs = super::shape::padded(convs);
             let sql = format!(
                 "SELECT conv_id, max_seq FROM conversations WHERE conv_id IN ({})",
                 vec!["?"; convs.len()].join(", ")
@@ -182,8 +187,9 @@ impl SqlConversationStore {
                     row.try_get("", "max_seq").map_err(store_err)?,
                 );
             }
-            let chunk: Vec<&(String, String, i64, usize)> =
-                all.iter().filter(|(conv, _, seq, _)| max_seq.get(conv).is_some_and(|max| seq <= max)).collect();
+            let chunk: Vec<&(String, String, i64, usize)> = super::shape::padded(
+                all.iter().filter(|(conv, _, seq, _)| max_seq.get(conv).is_some_and(|max| seq <= max)).collect(),
+            );
             let rows = vec!["SELECT ? AS conv_id, ? AS user_id, ? AS seq"; chunk.len()].join(" UNION ALL ");
             let sql = format!(
                 "UPDATE conversation_members m \
@@ -431,6 +437,8 @@ async fn positions<C: ConnectionTrait>(
 ) -> Result<HashMap<(String, String), (i64, i64)>, StoreError> {
     let mut found = HashMap::with_capacity(pairs.len());
     for chunk in pairs.chunks(READ_MOVES_PER_STATEMENT) {
+        // On MySQL padded to few lengths (`shape.rs`); a repeated pair finds the same row.
+        let chunk = if backend == DbBackend::Sqlite { chunk.to_vec() } else { super::shape::padded(chunk.to_vec()) };
         let sql = if backend == DbBackend::Sqlite {
             // SQLite takes a list of row values only as VALUES.
             let tuples = vec!["(?, ?)"; chunk.len()].join(", ");

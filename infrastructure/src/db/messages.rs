@@ -112,7 +112,8 @@ impl MessageStore for SqlMessageStore {
     async fn max_seqs(&self, convs: &[ConvId]) -> Result<Vec<u64>, StoreError> {
         let mut highest: HashMap<String, u64> = HashMap::with_capacity(convs.len());
         for chunk in convs.chunks(SEED_CHUNK) {
-            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            // Padded to few lengths (`shape.rs`); a repeated id changes nothing.
+            let ids: Vec<String> = super::shape::padded(chunk.iter().map(ToString::to_string).collect());
             // One statement for both sources (a first message of a chat pays one round trip,
             // not two): the log's MAX(seq), and the conversation row's high-water mark, which
             // survives retention purges that emptied the log, so counters seeded from here never

@@ -11,6 +11,7 @@ pub mod messages;
 pub mod migration;
 pub mod retention;
 pub mod sessions;
+mod shape;
 pub mod social;
 mod sqlite_writer;
 pub mod users;

@@ -72,9 +72,11 @@ pub mod rules {
 pub struct RegisterRequest {
     /// 3–32 characters: lowercase letters, digits, `_`, `.`, `-`.
     #[cfg_attr(feature = "validate", validate(length(min = 3, max = 32), custom(function = "rules::username")))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 32, pattern = "^[a-z0-9][a-z0-9_.-]*$"))]
     pub username: String,
     /// 8–128 characters.
     #[cfg_attr(feature = "validate", validate(length(min = 8, max = 128)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     /// Optional name shown to others (1–64 characters); defaults to the username.
     #[serde(default)]
@@ -111,15 +113,19 @@ pub struct RegisterResponse {
 pub struct LoginRequest {
     /// Account name.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 32)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub username: String,
     /// Password.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 128)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub password: String,
     /// The client's stable id for this device (1–64 characters).
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::device_id")))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, pattern = "^[!-~]+$"))]
     pub device_id: String,
     /// `android`, `ios`, `web`, `desktop` or `other`.
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::platform")))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(android|ios|web|desktop|other)$"))]
     pub platform: String,
 }
 
@@ -144,6 +150,7 @@ pub struct TokenResponse {
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 512)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 512))]
     pub refresh_token: String,
 }
 

@@ -111,7 +111,31 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
             );
             return Box::pin(std::future::ready(Err(refused.into())));
         }
-        let body = web::Json::<T>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|json| Json(json.into_inner())) })
+        let body = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let mut value = body.await?.into_inner();
+            integral_floats_to_integers(&mut value);
+            serde_json::from_value(value).map(Json).map_err(|e| ApiError::invalid(e.to_string()).into())
+        })
+    }
+}
+
+/// Turns numbers written with a fraction of zero (`42.0`, `1e3`) into integers, everywhere in
+/// `value`. JSON has one number type, and JSON Schema's `integer` takes `42.0`: a client (or a
+/// language without integers) that writes one should not be told its whole number is not one.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let whole = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15);
+            // Below 2^53 every whole f64 is exact, so the cast neither rounds nor saturates.
+            #[allow(clippy::cast_possible_truncation)]
+            if let Some(f) = whole {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }

@@ -321,3 +321,27 @@ async fn history_windows(backend: Backend) {
 }
 
 tidings_tests::both_modes!(history_windows);
+
+/// A whole number written with a zero fraction (`1.0`, `1e0`) is an integer, as JSON Schema's
+/// `integer` says; `1.5` is still refused.
+async fn whole_numbers_with_a_fraction_are_integers(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let path = format!("/api/v1/conversations/{conv}/messages");
+    for i in 0..2 {
+        let body = serde_json::json!({"client_msg_id": format!("n{i}"), "kind": "text", "body": {"text": "hi"}});
+        assert_eq!(srv.api.call("POST", &path, Some(&a.access_token), Some(body)).await.0, 201);
+    }
+    let read = format!("/api/v1/conversations/{conv}/read");
+    let raw = |seq: &str| format!(r#"{{"seq": {seq}}}"#).into_bytes();
+    let (status, body) = srv.api.call_raw(&read, Some(&b.access_token), "application/json", raw("1.0")).await;
+    assert_eq!((status, body["read_seq"].as_u64()), (200, Some(1)), "{body}");
+    let (status, body) = srv.api.call_raw(&read, Some(&b.access_token), "application/json", raw("2e0")).await;
+    assert_eq!((status, body["read_seq"].as_u64()), (200, Some(2)), "{body}");
+    let (status, body) = srv.api.call_raw(&read, Some(&b.access_token), "application/json", raw("1.5")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{body}");
+}
+
+tidings_tests::both_modes!(whole_numbers_with_a_fraction_are_integers);

@@ -93,6 +93,7 @@ pub struct UserPage {
 pub struct CreateUserRequest {
     /// 3–32 characters: lowercase letters, digits, `_`, `.`, `-`.
     #[cfg_attr(feature = "validate", validate(length(min = 3, max = 32), custom(function = "rules::username")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::username))]
     pub username: String,
     /// 8–128 characters; required for users and admins, refused for bots.
     #[serde(default)]
@@ -101,10 +102,12 @@ pub struct CreateUserRequest {
     /// 1–64 characters; defaults to the username.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::optional_shown_name_schema))]
     pub display_name: Option<String>,
     /// `user` (default), `admin` or `bot`.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(custom(function = "assignable_role")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::optional_assignable_role))]
     pub role: Option<String>,
 }
 
@@ -127,6 +130,7 @@ pub struct ResetPasswordRequest {
 pub struct SetRoleRequest {
     /// `user`, `admin` or `bot`.
     #[cfg_attr(feature = "validate", validate(custom(function = "assignable_role")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::assignable_role))]
     pub role: String,
 }
 
@@ -150,9 +154,11 @@ pub struct StatsResponse {
 pub struct CreateApiKeyRequest {
     /// A name for people (1–64 characters).
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::shown_name_schema))]
     pub name: String,
     /// One or more of `users:read`, `users:write`, `messages:send`, `webhooks:manage`.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 4), custom(function = "scopes")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::scopes))]
     pub scopes: Vec<String>,
 }
 

@@ -18,9 +18,11 @@ use crate::social::rules;
 pub struct AdminCreateGroupRequest {
     /// The owner (an existing user).
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::user_id")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::user_id))]
     pub owner: String,
     /// 1–64 characters, not blank.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::shown_name_schema))]
     pub name: String,
     /// Avatar URL or media id (at most 512 characters).
     #[serde(default)]
@@ -33,10 +35,12 @@ pub struct AdminCreateGroupRequest {
     /// First members besides the owner (at most 1000 ids).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(max = 1000), custom(function = "rules::user_ids")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::user_ids_up_to_1000))]
     pub members: Vec<String>,
     /// `open`, `approval` (default) or `invite_only`.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::join_policy")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::optional_join_policy))]
     pub join_policy: Option<String>,
     /// Whether newcomers see messages from before they joined (default false).
     #[serde(default)]
@@ -72,6 +76,7 @@ pub struct AdminGroupQuery {
 pub struct AdminSetMemberRoleRequest {
     /// `owner` (hands the ownership over; the old owner becomes an admin), `admin` or `member`.
     #[cfg_attr(feature = "validate", validate(custom(function = "group_role")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::group_role))]
     pub role: String,
 }
 

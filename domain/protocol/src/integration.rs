@@ -55,10 +55,12 @@ fn webhook_url(url: &str) -> Result<(), validator::ValidationError> {
 pub struct ProvisionUser {
     /// The idempotency key: 3–32 characters, lowercase letters, digits, `_`, `.`, `-`.
     #[cfg_attr(feature = "validate", validate(length(min = 3, max = 32), custom(function = "rules::username")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::username))]
     pub username: String,
     /// Shown name (1–64 characters).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::optional_shown_name_schema))]
     pub display_name: Option<String>,
     /// Password (8–128), used only when the account is created; refused for bots.
     #[serde(default)]
@@ -67,6 +69,7 @@ pub struct ProvisionUser {
     /// `user` (default when creating) or `bot`.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(custom(function = "provision_role")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::optional_provision_role))]
     pub role: Option<String>,
 }
 

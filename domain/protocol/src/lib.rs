@@ -10,6 +10,8 @@ pub mod integration;
 pub mod media;
 pub mod receipts;
 pub mod rest;
+#[cfg(feature = "openapi")]
+pub mod schemas;
 pub mod social;
 pub mod text;
 

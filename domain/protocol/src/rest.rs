@@ -72,7 +72,7 @@ pub mod rules {
 pub struct RegisterRequest {
     /// 3–32 characters: lowercase letters, digits, `_`, `.`, `-`.
     #[cfg_attr(feature = "validate", validate(length(min = 3, max = 32), custom(function = "rules::username")))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 32, pattern = "^[a-z0-9][a-z0-9_.-]*$"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::username))]
     pub username: String,
     /// 8–128 characters.
     #[cfg_attr(feature = "validate", validate(length(min = 8, max = 128)))]
@@ -81,6 +81,7 @@ pub struct RegisterRequest {
     /// Optional name shown to others (1–64 characters); defaults to the username.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::optional_shown_name_schema))]
     pub display_name: Option<String>,
 }
 
@@ -190,6 +191,7 @@ pub struct UpdateMeRequest {
     /// New display name (1–64 characters).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::optional_shown_name_schema))]
     pub display_name: Option<String>,
 }
 

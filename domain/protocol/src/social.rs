@@ -69,6 +69,7 @@ use crate::rest::rules::shown_name;
 pub struct FriendRequestBody {
     /// Whom to ask.
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::user_id")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::user_id))]
     pub user_id: String,
     /// A note for them (at most 256 characters).
     #[serde(default)]
@@ -195,6 +196,7 @@ pub struct PrivacySettings {
 pub struct CreateGroupRequest {
     /// 1–64 characters.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::shown_name_schema))]
     pub name: String,
     /// Avatar URL or media id (at most 512 characters).
     #[serde(default)]
@@ -207,10 +209,12 @@ pub struct CreateGroupRequest {
     /// First members besides the creator (at most 1000 ids).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(max = 1000), custom(function = "rules::user_ids")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::user_ids_up_to_1000))]
     pub members: Vec<String>,
     /// `open`, `approval` (default) or `invite_only`.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::join_policy")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::optional_join_policy))]
     pub join_policy: Option<String>,
     /// Whether newcomers see messages from before they joined (default false).
     #[serde(default)]
@@ -227,6 +231,7 @@ pub struct UpdateGroupRequest {
     /// 1–64 characters.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "shown_name")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::optional_shown_name_schema))]
     pub name: Option<String>,
     /// At most 512 characters.
     #[serde(default)]
@@ -243,6 +248,7 @@ pub struct UpdateGroupRequest {
     /// `open`, `approval` or `invite_only`.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::join_policy")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::optional_join_policy))]
     pub join_policy: Option<String>,
     /// Only owners and admins may post while true.
     #[serde(default)]
@@ -362,6 +368,7 @@ pub struct GroupMemberList {
 pub struct InviteRequest {
     /// 1–100 user ids.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100), custom(function = "rules::user_ids")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::user_ids_1_to_100))]
     pub user_ids: Vec<String>,
 }
 
@@ -382,6 +389,7 @@ pub struct UpdateMemberRequest {
     /// `admin` or `member` (owner only).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::member_role")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::member_role))]
     pub role: Option<String>,
     /// Mute for this many seconds; 0 unmutes.
     #[serde(default)]
@@ -412,6 +420,7 @@ pub struct UpdateMyMembershipRequest {
 pub struct TransferRequest {
     /// The new owner (a member).
     #[cfg_attr(feature = "validate", validate(custom(function = "rules::user_id")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::user_id))]
     pub user_id: String,
 }
 

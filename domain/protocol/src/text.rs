@@ -60,6 +60,42 @@ pub fn name_fault(name: &str) -> Option<&'static str> {
     }
 }
 
+/// [`name_fault`] as a regular expression for the OpenAPI document (ECMA-262, as JSON Schema
+/// reads it): no control character, line break or bidi control anywhere, and at least one
+/// character that is not [invisible](is_invisible) (the supplementary-plane invisibles aside,
+/// which a pattern without the `u` flag cannot name).
+pub const SHOWN_NAME_PATTERN: &str = concat!(
+    r"^[^\x00-\x1F\x7F-\x9F\u2028\u2029\u202A-\u202E\u2066-\u2069]*",
+    r"[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F",
+    r"\u2028\u2029\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8]",
+    r"[^\x00-\x1F\x7F-\x9F\u2028\u2029\u202A-\u202E\u2066-\u2069]*$",
+);
+
+/// The OpenAPI schema of a shown name (display, group and key names): 1–64 characters
+/// matching [`SHOWN_NAME_PATTERN`].
+#[cfg(feature = "openapi")]
+pub fn shown_name_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(64))
+        .pattern(Some(SHOWN_NAME_PATTERN))
+        .build()
+}
+
+/// [`shown_name_schema`] for an optional field, which may also be `null`.
+#[cfg(feature = "openapi")]
+pub fn optional_shown_name_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .min_length(Some(1))
+        .max_length(Some(64))
+        .pattern(Some(SHOWN_NAME_PATTERN))
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

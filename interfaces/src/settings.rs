@@ -236,6 +236,11 @@ pub struct MediaSettings {
     pub s3_allow_http: bool,
     /// S3: prefix of every object key.
     pub s3_prefix: String,
+    /// A separate origin media are downloaded from (`https://media.example.com`), routed to
+    /// these same servers: a media request that arrives on another host is redirected there
+    /// (307, same path and query), so uploads never share the API's origin. Unset: media are
+    /// served on every host.
+    pub origin: Option<String>,
 }
 
 impl Default for MediaSettings {
@@ -256,6 +261,7 @@ impl Default for MediaSettings {
             s3_secret_access_key: String::new(),
             s3_allow_http: false,
             s3_prefix: String::new(),
+            origin: None,
         }
     }
 }
@@ -785,6 +791,14 @@ impl Settings {
         }
         if !(16..=4096).contains(&m.thumbnail_side) {
             return Err(SettingsError("media.thumbnail_side must be 16..=4096".into()));
+        }
+        if let Some(origin) = &m.origin {
+            let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.contains(['/', '?', '#', ' '])) {
+                return Err(SettingsError(format!(
+                    "media.origin: `{origin}` must be http(s)://host[:port], with no path"
+                )));
+            }
         }
         if m.decode_budget_mib == 0 {
             return Err(SettingsError("media.decode_budget_mib must be at least 1".into()));

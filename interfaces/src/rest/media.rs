@@ -127,6 +127,23 @@ pub(super) async fn upload(
 }
 
 /// The caller of a download: the bearer header, else `?token=`.
+/// With `media.origin` set, the redirect of a media request that arrived on another host: to
+/// the same path and query on the media origin (307 keeps the method). `None` when it is
+/// already there, or no origin is set.
+fn on_media_origin(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
+    let origin = state.settings.media.origin.as_deref()?;
+    let host = origin.split_once("://").map_or(origin, |(_, host)| host);
+    if req.connection_info().host().eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let target = req.uri().path_and_query().map_or(req.path(), |p| p.as_str());
+    Some(
+        HttpResponse::TemporaryRedirect()
+            .insert_header((actix_web::http::header::LOCATION, format!("{origin}{target}")))
+            .finish(),
+    )
+}
+
 async fn caller(state: &AppState, req: &HttpRequest, q: &TokenQuery) -> Result<tidings_domain::UserId, ApiError> {
     let token = bearer(req)
         .or_else(|| q.token.clone())
@@ -150,6 +167,7 @@ async fn caller(state: &AppState, req: &HttpRequest, q: &TokenQuery) -> Result<t
     responses(
         (status = 200, description = "The bytes, with `Content-Type`, `ETag`, `Accept-Ranges: bytes`. (304 when `If-None-Match` matches the `ETag`.)"),
         (status = 206, description = "The asked range, with `Content-Range`."),
+        (status = 307, description = "With `media.origin` set, a request on another host is sent there: same path and query."),
         (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
         (status = 401, description = doc::unauthorized(), body = ErrorBody),
         (status = 404, description = doc::codes(&[C::MediaNotFound]), body = ErrorBody),
@@ -164,6 +182,9 @@ pub(super) async fn download(
     path: web::Path<String>,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(redirect) = on_media_origin(&state, &req) {
+        return Ok(redirect);
+    }
     let user = caller(&state, &req, &q).await?;
     let media = state.media.authorize(&user, &path).await?;
     let blob = Blob {
@@ -189,6 +210,7 @@ pub(super) async fn download(
     responses(
         (status = 200, description = "The PNG thumbnail. (304 when `If-None-Match` matches the `ETag`.)"),
         (status = 206, description = "The asked range, with `Content-Range`."),
+        (status = 307, description = "With `media.origin` set, a request on another host is sent there: same path and query."),
         (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
         (status = 401, description = doc::unauthorized(), body = ErrorBody),
         (status = 404, description = doc::codes(&[C::MediaNotFound]), body = ErrorBody),
@@ -203,6 +225,9 @@ pub(super) async fn thumbnail(
     path: web::Path<String>,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(redirect) = on_media_origin(&state, &req) {
+        return Ok(redirect);
+    }
     let user = caller(&state, &req, &q).await?;
     let media = state.media.authorize(&user, &path).await?;
     let key = media.thumb_key.ok_or_else(|| ApiError::from(tidings_app::AppError::MediaNotFound))?;

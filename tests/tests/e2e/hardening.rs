@@ -345,3 +345,80 @@ async fn whole_numbers_with_a_fraction_are_integers(backend: Backend) {
 }
 
 tidings_tests::both_modes!(whole_numbers_with_a_fraction_are_integers);
+
+fn media_on_own_origin(s: &mut Settings) {
+    s.media.origin = Some("http://media.test".into());
+}
+
+fn media_on_own_origin_s3(s: &mut Settings) {
+    media_on_own_origin(s);
+    use_fake_s3(s);
+}
+
+/// With `media.origin` set, media are only served on that host: a download asked on the API's
+/// host is redirected there (307, same path and query, the token included), and served there.
+async fn media_move_to_their_own_origin(backend: Backend) {
+    let configure = if backend == Backend::Cluster { media_on_own_origin_s3 } else { media_on_own_origin };
+    let srv = spawn_server_on_with(backend, configure).await;
+    let alice = srv.api.user("alice", "a1").await;
+    let (status, body) = upload(&srv.api, &alice, "kind=image", "image/png", png(8, 8)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["media_id"].as_str().unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let path = format!("/api/v1/media/{id}?token={}", alice.access_token);
+    let on_api = client.get(format!("http://127.0.0.1:{}{path}", srv.port())).send().await.unwrap();
+    assert_eq!(on_api.status().as_u16(), 307);
+    let location = on_api.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert_eq!(location, format!("http://media.test{path}"));
+    let thumb = client
+        .get(format!("http://127.0.0.1:{}/api/v1/media/{id}/thumbnail", srv.port()))
+        .bearer_auth(&alice.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status().as_u16(), 307);
+    // On the media origin (here: the same server, asked for that host) it is served.
+    let on_media =
+        client.get(format!("http://127.0.0.1:{}{path}", srv.port())).header("host", "media.test").send().await.unwrap();
+    assert_eq!(on_media.status().as_u16(), 200);
+    assert_eq!(on_media.bytes().await.unwrap().to_vec(), png(8, 8));
+    // The rest of the API stays where it was.
+    let (status, _) = srv.api.call("GET", "/api/v1/conversations", Some(&alice.access_token), None).await;
+    assert_eq!(status, 200);
+}
+
+tidings_tests::both_modes!(media_move_to_their_own_origin);
+
+/// An unknown but well-formed conversation is 404 `unknown_conversation` on every
+/// conversation route and on the socket, not 403 `not_member`.
+async fn unknown_conversations_are_404(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let no_group = "g:01M956P7DFVSJ6X652V1W86EW5";
+    let no_peer = direct(&a.user_id, "u_01M956P7DFVSJ6X652V1W86EW9");
+    for conv in [no_group.to_owned(), no_peer] {
+        let send = serde_json::json!({"client_msg_id": "x", "kind": "text", "body": {"text": "?"}});
+        for (method, path, body) in [
+            ("GET", format!("/api/v1/conversations/{conv}/messages"), None),
+            ("POST", format!("/api/v1/conversations/{conv}/messages"), Some(send)),
+            ("GET", format!("/api/v1/conversations/{conv}/messages/1/reads"), None),
+            ("POST", format!("/api/v1/conversations/{conv}/messages/1/recall"), None),
+            ("POST", format!("/api/v1/conversations/{conv}/read"), Some(serde_json::json!({"seq": 1}))),
+            ("PATCH", format!("/api/v1/conversations/{conv}"), Some(serde_json::json!({"muted": true}))),
+        ] {
+            let (status, got) = srv.api.call(method, &path, Some(&a.access_token), body).await;
+            assert_eq!((status, got["error"]["code"].as_str()), (404, Some("unknown_conversation")), "{method} {path}");
+        }
+        let mut ws = tidings_tests::WsClient::connect(&srv.ws_url(), &a.access_token).await;
+        ws.send(serde_json::json!({"type": "send", "id": "s1", "conv": conv, "client_msg_id": "w1", "kind": "text",
+            "body": {"text": "?"}}))
+            .await;
+        let (error, _) = ws.wait_for("error").await;
+        assert_eq!(error["code"], "unknown_conversation", "{conv}: {error}");
+        ws.send(serde_json::json!({"type": "sync", "id": "s2", "conv": conv, "after_seq": 0})).await;
+        let (error, _) = ws.wait_for("error").await;
+        assert_eq!(error["code"], "unknown_conversation", "{conv}: {error}");
+    }
+}
+
+tidings_tests::both_modes!(unknown_conversations_are_404);

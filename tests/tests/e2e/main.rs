@@ -23,6 +23,7 @@ mod hardening;
 mod integration;
 mod limits;
 mod media;
+mod media_safety;
 mod messaging;
 mod metrics;
 mod openapi;

@@ -51,11 +51,29 @@ pub fn document() -> OpenApi {
 pub fn json() -> Option<&'static [u8]> {
     static JSON: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     JSON.get_or_init(|| {
-        serde_json::to_vec(&document())
+        let mut doc = serde_json::to_value(document())
             .inspect_err(|e| tracing::error!(error = %e, "serializing the OpenAPI document"))
-            .ok()
+            .ok()?;
+        cross_field_rules(&mut doc);
+        serde_json::to_vec(&doc).ok()
     })
     .as_deref()
+}
+
+/// Rules that tie one field to another, which the schema derives cannot state: written into
+/// the document as JSON Schema `if`/`then`/`else` (OpenAPI 3.1), each next to its schema.
+fn cross_field_rules(doc: &mut serde_json::Value) {
+    // `POST /admin/v1/users`: a bot has no password; users and admins need one.
+    if let Some(create_user) = doc.pointer_mut("/components/schemas/CreateUserRequest").and_then(|s| s.as_object_mut())
+    {
+        create_user
+            .insert("if".into(), serde_json::json!({"properties": {"role": {"const": "bot"}}, "required": ["role"]}));
+        create_user.insert("then".into(), serde_json::json!({"properties": {"password": {"type": "null"}}}));
+        create_user.insert(
+            "else".into(),
+            serde_json::json!({"properties": {"password": {"type": "string"}}, "required": ["password"]}),
+        );
+    }
 }
 
 fn base() -> OpenApi {

@@ -63,14 +63,17 @@ pub struct UserSearchQuery {
     /// Substring of the username or display name.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(max = 64)))]
+    #[cfg_attr(feature = "openapi", param(max_length = 64))]
     pub q: Option<String>,
     /// `next_cursor` of the previous page.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 40)))]
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 40))]
     pub cursor: Option<String>,
     /// Page size (default 50, at most 200).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(range(min = 1, max = 200)))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 
@@ -98,6 +101,7 @@ pub struct CreateUserRequest {
     /// 8–128 characters; required for users and admins, refused for bots.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 8, max = 128)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: Option<String>,
     /// 1–64 characters; defaults to the username.
     #[serde(default)]

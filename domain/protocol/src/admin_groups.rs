@@ -57,10 +57,12 @@ pub struct AdminGroupQuery {
     /// A part of the name (case-insensitive), or an exact group id.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(max = 64)))]
+    #[cfg_attr(feature = "openapi", param(max_length = 64))]
     pub q: Option<String>,
     /// The last group id of the previous page.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(max = 40)))]
+    #[cfg_attr(feature = "openapi", param(max_length = 40))]
     pub after: Option<String>,
     /// Page size (1 to `limits.max_page`).
     #[serde(default)]

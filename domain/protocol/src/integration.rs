@@ -65,6 +65,7 @@ pub struct ProvisionUser {
     /// Password (8–128), used only when the account is created; refused for bots.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 8, max = 128)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: Option<String>,
     /// `user` (default when creating) or `bot`.
     #[serde(default)]
@@ -208,10 +209,12 @@ pub struct DeliveriesQuery {
     /// `next_cursor` of the previous page.
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 40)))]
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 40))]
     pub cursor: Option<String>,
     /// Page size (default 50, at most 200).
     #[serde(default)]
     #[cfg_attr(feature = "validate", validate(range(min = 1, max = 200)))]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 

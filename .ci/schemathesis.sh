@@ -27,6 +27,8 @@ for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2;
 token="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
     -d '{"username":"root","password":"correct-horse-root","device_id":"ci","platform":"other"}' \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
+# Run from the scratch dir: schemathesis keeps a `.schemathesis/` cache where it runs.
+cd "$data"
 for seed in 1 2 3 4; do
     timeout 300 "$venv/bin/st" run "$base/api/openapi.json" -H "Authorization: Bearer $token" \
         --checks all --max-examples 20 --workers 2 --seed "$seed" --no-color 2>&1 | tail -25

@@ -244,9 +244,9 @@ impl MessagingService {
                 let mut slice = self.sync(user, conv, after, limit).await?;
                 let len = slice.messages.len();
                 slice.messages.retain(|m| m.seq < before);
-                let reached_end = slice.messages.len() < len || before <= after.saturating_add(1);
-                slice.has_more =
-                    slice.has_more && !reached_end && slice.messages.last().is_some_and(|m| m.seq + 1 < before);
+                // More follow inside the window only if nothing was cut and a seq still fits.
+                let cut = slice.messages.len() < len;
+                slice.has_more = slice.has_more && !cut && slice.messages.last().is_some_and(|m| m.seq + 1 < before);
                 Ok(slice)
             }
             (after, None) => self.sync(user, conv, after.unwrap_or(0), limit).await,

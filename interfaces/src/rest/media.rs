@@ -126,7 +126,6 @@ pub(super) async fn upload(
     Ok(HttpResponse::Created().json(info(&result?)))
 }
 
-/// The caller of a download: the bearer header, else `?token=`.
 /// With `media.origin` set, the redirect of a media request that arrived on another host: to
 /// the same path and query on the media origin (307 keeps the method). `None` when it is
 /// already there, or no origin is set.
@@ -144,6 +143,7 @@ fn on_media_origin(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> 
     )
 }
 
+/// The caller of a download: the bearer header, else `?token=`.
 async fn caller(state: &AppState, req: &HttpRequest, q: &TokenQuery) -> Result<tidings_domain::UserId, ApiError> {
     let token = bearer(req)
         .or_else(|| q.token.clone())

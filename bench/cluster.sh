@@ -31,12 +31,11 @@ cleanup() {
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-(cd "$scratch" && dd if=/dev/zero of=f bs=4k count=2000 oflag=dsync 2>&1 | tail -1 | sed 's/^/fsync (4 KiB x 2000, dsync): /')
+source bench/common.sh
+print_fsync_time "$scratch"
 
 "${mysql[@]}" -e "CREATE DATABASE $run"
-export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_LIMITS__SEND_PER_SEC=1000000 TIDINGS_LIMITS__SEND_BURST=1000000 \
-       TIDINGS_GATEWAY__AUTH_PER_SEC=1000000 TIDINGS_GATEWAY__AUTH_BURST=1000000 \
-       TIDINGS_AUTH__ARGON2_MEMORY_KIB=1024 TIDINGS_AUTH__ARGON2_ITERATIONS=1 TIDINGS_GROUPS__MAX_MEMBERS=2000 \
+export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_GROUPS__MAX_MEMBERS=2000 \
        TIDINGS_DATABASE_URL="mysql://root@127.0.0.1:3306/$run${DB_QUERY:+?$DB_QUERY}" \
        TIDINGS_REDIS_URL=redis://127.0.0.1:6379 TIDINGS_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f \
        TIDINGS_CLUSTER__REDIS_PREFIX="$run:" TIDINGS_CLUSTER__AMQP_PREFIX="$run." \

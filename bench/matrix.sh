@@ -23,11 +23,10 @@ fi
 
 scratch="$(mktemp -d)"
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$scratch"' EXIT
-(cd "$scratch" && dd if=/dev/zero of=f bs=4k count=2000 oflag=dsync 2>&1 | tail -1 | sed 's/^/fsync (4 KiB x 2000, dsync): /')
+source bench/common.sh
+print_fsync_time "$scratch"
 
-export TIDINGS_LOG=warn TIDINGS_LIMITS__SEND_PER_SEC=1000000 TIDINGS_LIMITS__SEND_BURST=1000000 \
-       TIDINGS_GATEWAY__AUTH_PER_SEC=1000000 TIDINGS_GATEWAY__AUTH_BURST=1000000 \
-       TIDINGS_AUTH__ARGON2_MEMORY_KIB=1024 TIDINGS_AUTH__ARGON2_ITERATIONS=1
+export TIDINGS_LOG=warn
 
 for shape in "${shapes[@]}"; do
     pairs="${shape%%:*}"; mode="${shape#*:}"

@@ -125,6 +125,12 @@ impl Api {
             .count() as u64
     }
 
+    /// Sends a text over REST (`POST /api/v1/conversations/{conv}/messages`): status and body.
+    pub async fn send_text(&self, who: &Login, conv: &str, client_msg_id: &str, text: &str) -> (u16, Value) {
+        let body = json!({"client_msg_id": client_msg_id, "kind": "text", "body": {"text": text}});
+        self.call("POST", &format!("/api/v1/conversations/{conv}/messages"), Some(&who.access_token), Some(body)).await
+    }
+
     /// Full history of a conversation as the user sees it (follows paging).
     pub async fn all_messages(&self, who: &Login, conv: &str) -> Vec<Value> {
         let mut out = Vec::new();

@@ -231,10 +231,7 @@ async fn history_windows(backend: Backend) {
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
     for i in 1..=6 {
-        let body =
-            serde_json::json!({"client_msg_id": format!("w{i}"), "kind": "text", "body": {"text": format!("m{i}")}});
-        let path = format!("/api/v1/conversations/{conv}/messages");
-        assert_eq!(srv.api.call("POST", &path, Some(&a.access_token), Some(body)).await.0, 201);
+        assert_eq!(srv.api.send_text(&a, &conv, &format!("w{i}"), &format!("m{i}")).await.0, 201);
     }
     let window = |q: &str| format!("/api/v1/conversations/{conv}/messages?{q}");
     for (query, seqs, has_more) in [
@@ -260,10 +257,8 @@ async fn whole_numbers_with_a_fraction_are_integers(backend: Backend) {
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
-    let path = format!("/api/v1/conversations/{conv}/messages");
     for i in 0..2 {
-        let body = serde_json::json!({"client_msg_id": format!("n{i}"), "kind": "text", "body": {"text": "hi"}});
-        assert_eq!(srv.api.call("POST", &path, Some(&a.access_token), Some(body)).await.0, 201);
+        assert_eq!(srv.api.send_text(&a, &conv, &format!("n{i}"), "hi").await.0, 201);
     }
     let read = format!("/api/v1/conversations/{conv}/read");
     let raw = |seq: &str| format!(r#"{{"seq": {seq}}}"#).into_bytes();

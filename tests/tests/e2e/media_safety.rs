@@ -2,19 +2,29 @@
 //! nosniff and a sandboxing policy for every blob, a media origin of their own when configured,
 //! and a memory budget for decoding images.
 
+use std::sync::Arc;
+
 use tidings_interfaces::Settings;
 use tidings_tests::media::{fetch, png, upload, use_fake_s3};
-use tidings_tests::{Backend, spawn_server_on_with};
+use tidings_tests::{Backend, TestServer, spawn_server_on_configured};
 
-/// The cluster keeps blobs in S3 (a fake one on loopback); embedded mode in its data dir.
-fn media_store(backend: Backend) -> fn(&mut Settings) {
-    if backend == Backend::Cluster { use_fake_s3 } else { |_| {} }
+/// A server with `configure`'s settings whose blobs are kept where the mode keeps them: in S3
+/// (a fake one on loopback) in a cluster, in the data dir embedded.
+async fn media_server(backend: Backend, configure: fn(&mut Settings)) -> TestServer {
+    let cluster = backend == Backend::Cluster;
+    let settings = move |s: &mut Settings| {
+        configure(s);
+        if cluster {
+            use_fake_s3(s);
+        }
+    };
+    spawn_server_on_configured(backend, Arc::new(settings)).await
 }
 
 /// An uploaded HTML page or SVG is downloaded, never shown: `attachment`, `nosniff` and a
 /// sandboxing policy; a PNG stays inline but sandboxed too.
 async fn media_never_runs_as_a_page(backend: Backend) {
-    let srv = spawn_server_on_with(backend, media_store(backend)).await;
+    let srv = media_server(backend, |_| {}).await;
     let alice = srv.api.user("alice", "a1").await;
     let page = b"<script>document.title=location.search</script>".to_vec();
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>"#.to_vec();
@@ -46,17 +56,11 @@ fn small_decode_budget(s: &mut Settings) {
     s.media.decode_budget_mib = 8;
 }
 
-fn small_decode_budget_s3(s: &mut Settings) {
-    small_decode_budget(s);
-    use_fake_s3(s);
-}
-
 /// Image decoding shares one memory budget: uploads that together need more than it wait their
 /// turn (all get their thumbnails), and an image whose bitmap alone exceeds it is kept without
 /// a thumbnail instead of being decoded. (Eight big PNGs at once once took 1.8 GB.)
 async fn image_decoding_stays_within_its_budget(backend: Backend) {
-    let configure = if backend == Backend::Cluster { small_decode_budget_s3 } else { small_decode_budget };
-    let srv = spawn_server_on_with(backend, configure).await;
+    let srv = media_server(backend, small_decode_budget).await;
     let alice = srv.api.user("alice", "a1").await;
     // 1,000 × 1,000 needs ~4 MiB decoded: two fit the 8 MiB budget at a time.
     let uploads = (0..6).map(|_| upload(&srv.api, &alice, "kind=image", "image/png", png(1000, 1000)));
@@ -81,16 +85,10 @@ fn media_on_own_origin(s: &mut Settings) {
     s.media.origin = Some("http://media.test".into());
 }
 
-fn media_on_own_origin_s3(s: &mut Settings) {
-    media_on_own_origin(s);
-    use_fake_s3(s);
-}
-
 /// With `media.origin` set, media are only served on that host: a download asked on the API's
 /// host is redirected there (307, same path and query, the token included), and served there.
 async fn media_move_to_their_own_origin(backend: Backend) {
-    let configure = if backend == Backend::Cluster { media_on_own_origin_s3 } else { media_on_own_origin };
-    let srv = spawn_server_on_with(backend, configure).await;
+    let srv = media_server(backend, media_on_own_origin).await;
     let alice = srv.api.user("alice", "a1").await;
     let (status, body) = upload(&srv.api, &alice, "kind=image", "image/png", png(8, 8)).await;
     assert_eq!(status, 201, "{body}");

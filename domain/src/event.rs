@@ -47,6 +47,16 @@ pub enum Event {
         /// Last activity (ms).
         last_active_at: Option<i64>,
     },
+    /// A device connected again elsewhere: its connections here registered before `since_us`
+    /// are stale (a paused instance, a half-open socket) and close. Sent to one instance.
+    Superseded {
+        /// Owner.
+        user_id: UserId,
+        /// The device.
+        device_id: DeviceId,
+        /// When the newer connection was registered (µs since the Unix epoch).
+        since_us: u64,
+    },
     /// A member is typing in a conversation (never stored).
     Typing {
         /// Conversation.
@@ -72,4 +82,16 @@ pub struct Delivery {
     pub skip_device: Option<(UserId, DeviceId)>,
     /// The event, shared so it is encoded once for all recipients.
     pub event: Arc<Event>,
+}
+
+/// How many messages each user got in `deliveries`: what their change counters move by (see
+/// [`crate::ports::ChangeCounter`]). Users in no message delivery are left out.
+pub fn message_counts(deliveries: &[Delivery]) -> Vec<(UserId, u64)> {
+    let mut counts: std::collections::HashMap<&UserId, u64> = std::collections::HashMap::new();
+    for d in deliveries.iter().filter(|d| matches!(d.event.as_ref(), Event::Message(_))) {
+        for user in &d.recipients {
+            *counts.entry(user).or_default() += 1;
+        }
+    }
+    counts.into_iter().map(|(user, n)| (user.clone(), n)).collect()
 }

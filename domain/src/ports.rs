@@ -192,6 +192,17 @@ pub trait Notifier: Send + Sync {
     }
 }
 
+/// Per-user change counters: a user's moves with every message committed into one of their
+/// conversations. The `pong` frame carries it, so a connected device that missed a push (a
+/// route lost, a broker link down) sees it move and syncs within one heartbeat. Moved by the
+/// notifier as it hands messages on; a counter that was lost starts again from nothing, which the
+/// device also sees as a move.
+#[async_trait]
+pub trait ChangeCounter: Send + Sync {
+    /// The user's counter now (0 when none is kept).
+    async fn current(&self, user: &UserId) -> Result<u64, StoreError>;
+}
+
 /// Password hashing (slow by design; implementations keep it off the async workers).
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
@@ -244,18 +255,32 @@ pub trait LocalDelivery: Send + Sync {
     fn deliver(&self, delivery: &Delivery);
 }
 
+/// Which connection holds a device's route. A device can have two connections for a while (a
+/// stale socket on a paused instance and its newer one elsewhere): the newer one owns the route,
+/// and the stale one can neither overwrite nor delete it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteOwner {
+    /// When the connection was registered (microseconds since the Unix epoch): newer wins.
+    pub since_us: u64,
+    /// The connection's id in its process (tells apart two registered in the same microsecond).
+    pub conn: u64,
+}
+
 /// Where each connected device is (cluster mode): written on connect, kept alive by periodic
-/// refreshes, removed on disconnect. Best effort: a lost route costs a push, never a message.
+/// refreshes, removed on disconnect, each time only by the connection that owns it. Best effort:
+/// a lost route costs a push, never a message.
 #[async_trait]
 pub trait RouteRegistry: Send + Sync {
-    /// A device connected to this instance. Returns whether it is now the user's only
+    /// A device connected to this instance as `owner`. Returns whether it is now the user's only
     /// connected device anywhere (the user came online).
-    async fn connected(&self, user: &UserId, device: &DeviceId) -> bool;
-    /// That device's connection to this instance ended. Returns whether the user has no
-    /// connected device left anywhere (the user went offline).
-    async fn disconnected(&self, user: &UserId, device: &DeviceId) -> bool;
-    /// Re-asserts the routes of devices connected here (after expiry or a cache flush).
-    async fn refresh(&self, devices: &[(UserId, DeviceId)]);
+    async fn connected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool;
+    /// That connection ended. Returns whether the user has no connected device left anywhere
+    /// (the user went offline).
+    async fn disconnected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool;
+    /// Re-asserts the routes of the connections here (after expiry or a lost Redis state).
+    /// Returns the ones whose device has a newer connection elsewhere: they are stale and
+    /// should close.
+    async fn refresh(&self, devices: &[(UserId, DeviceId, RouteOwner)]) -> Vec<(UserId, DeviceId, RouteOwner)>;
 }
 
 /// Reads presence (the hub in embedded mode, Redis in cluster mode).

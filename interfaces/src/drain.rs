@@ -136,8 +136,8 @@ pub async fn run(s: Shutdown) {
 /// already removed its own), so pushes stop coming to this instance's queue.
 async fn forget_routes(hub: &Hub, routes: Option<&dyn RouteRegistry>) {
     let Some(routes) = routes else { return };
-    for (user, device) in hub.devices() {
-        routes.disconnected(&user, &device).await;
+    for (user, device, owner) in hub.devices() {
+        routes.disconnected(&user, &device, owner).await;
     }
 }
 

@@ -305,7 +305,7 @@ fn server_kind(f: &ServerFrame) -> &'static str {
         ServerFrame::SyncResult { .. } => "sync_result",
         ServerFrame::Read { .. } => "read",
         ServerFrame::Error { .. } => "error",
-        ServerFrame::Pong {} => "pong",
+        ServerFrame::Pong { .. } => "pong",
         ServerFrame::Presence { .. } => "presence",
         ServerFrame::Typing { .. } => "typing",
         ServerFrame::Kicked { .. } => "kicked",

@@ -377,6 +377,10 @@ pub struct ClusterSettings {
     /// for the missing ones before it goes out anyway (pushes committed on different instances
     /// can cross on the way); 0 pushes everything as it arrives.
     pub push_order_wait_ms: u64,
+    /// Milliseconds any one call to Redis or a push publish to RabbitMQ may take on the message
+    /// path; a Redis call that misses it makes the next second's calls fail at once (sends are
+    /// answered `busy`, pushes go to this instance's devices only).
+    pub dependency_timeout_ms: u64,
 }
 
 impl Default for ClusterSettings {
@@ -389,6 +393,7 @@ impl Default for ClusterSettings {
             amqp_prefetch: 256,
             connect_timeout_secs: 10,
             push_order_wait_ms: 1000,
+            dependency_timeout_ms: 250,
         }
     }
 }
@@ -733,6 +738,9 @@ impl Settings {
         }
         if self.cluster.route_ttl_secs < 3 || self.cluster.redis_pool_size == 0 || self.cluster.amqp_prefetch == 0 {
             return fail("cluster.route_ttl_secs must be >= 3, cluster.redis_pool_size and cluster.amqp_prefetch > 0");
+        }
+        if !(1..=60_000).contains(&self.cluster.dependency_timeout_ms) {
+            return fail("cluster.dependency_timeout_ms must be 1..=60000");
         }
         let l = &self.limits;
         if l.max_frame_bytes < 1024 || l.max_http_body_bytes < 1024 {

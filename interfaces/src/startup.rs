@@ -24,12 +24,12 @@ use tidings_domain::StoreError;
 use tidings_domain::account::User;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{
-    ConversationStore, DedupeCache, GateEpoch, LocalDelivery, MessageStore, Notifier, PasswordHasher, PresenceReader,
-    RateLimiter, RouteRegistry, SeqAllocator, TokenService,
+    ChangeCounter, ConversationStore, DedupeCache, GateEpoch, LocalDelivery, MessageStore, Notifier, PasswordHasher,
+    PresenceReader, RateLimiter, RouteRegistry, SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
-    AmqpBus, AmqpOptions, ClusterNotifier, PushOrder, RedisDedupeCache, RedisGateEpoch, RedisKeys, RedisPool,
-    RedisRateLimiter, RedisRoutes, RedisSeqAllocator, connect_redis,
+    AmqpBus, AmqpOptions, ClusterNotifier, ClusterRegistry, PushOrder, RedisDedupeCache, RedisGateEpoch, RedisKeys,
+    RedisPool, RedisRateLimiter, RedisRoutes, RedisSeqAllocator, connect_redis,
 };
 use tidings_infrastructure::db::{
     self, DbOptions, SqlAdminStore, SqlConversationStore, SqlGroupStore, SqlMediaRepository, SqlMessageStore,
@@ -37,7 +37,7 @@ use tidings_infrastructure::db::{
 };
 use tidings_infrastructure::media::{ImageCrateInspector, LocalMediaStore, S3MediaStore, S3Options};
 use tidings_infrastructure::memory::{
-    LocalNotifier, MemoryDedupeCache, MemoryGateEpoch, MemoryRateLimiter, MemorySeqAllocator,
+    LocalNotifier, MemoryChangeCounter, MemoryDedupeCache, MemoryGateEpoch, MemoryRateLimiter, MemorySeqAllocator,
 };
 use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_create_signing_key};
 use tidings_infrastructure::webhook::HttpWebhookSender;
@@ -69,10 +69,17 @@ struct DependencyReadiness {
     bus: Option<AmqpBus>,
 }
 
+/// The longest the database check of `/readyz` may take (Redis calls and the broker's state
+/// have their own, shorter bounds).
+const READY_DB_LIMIT: Duration = Duration::from_secs(2);
+
 #[async_trait::async_trait]
 impl Readiness for DependencyReadiness {
     async fn check(&self) -> Result<(), String> {
-        db::ping(&self.db).await.map_err(|e| format!("database: {e}"))?;
+        tokio::time::timeout(READY_DB_LIMIT, db::ping(&self.db))
+            .await
+            .map_err(|_| format!("database: no answer within {READY_DB_LIMIT:?}"))?
+            .map_err(|e| format!("database: {e}"))?;
         if let Some(pool) = &self.redis {
             let mut conn = pool.get().await.map_err(|e| format!("redis: {e}"))?;
             deadpool_redis::redis::cmd("PING")
@@ -83,7 +90,7 @@ impl Readiness for DependencyReadiness {
         if let Some(bus) = &self.bus
             && !bus.is_connected().await
         {
-            return Err("broker: not connected (reconnecting)".into());
+            return Err("broker: not connected, or the link carried nothing back lately (reconnecting)".into());
         }
         Ok(())
     }
@@ -100,8 +107,10 @@ struct Routing {
     limiter: Arc<dyn RateLimiter>,
     gate_epoch: Arc<dyn GateEpoch>,
     routes: Option<Arc<RedisRoutes>>,
+    registry: Option<Arc<dyn RouteRegistry>>,
     push_order: Option<Arc<PushOrder>>,
     presence: Arc<dyn PresenceReader>,
+    changes: Arc<dyn ChangeCounter>,
     redis: Option<RedisPool>,
     bus: Option<AmqpBus>,
 }
@@ -109,13 +118,16 @@ struct Routing {
 /// Embedded: everything in process. Cluster: Redis routes and counters, RabbitMQ pushes.
 async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageStore>) -> anyhow::Result<Routing> {
     let (Some(redis_url), Some(amqp_url)) = (&settings.redis_url, &settings.amqp_url) else {
+        let changes = Arc::new(MemoryChangeCounter::default());
         return Ok(Routing {
-            notifier: Arc::new(LocalNotifier::new(hub.clone())),
+            notifier: Arc::new(LocalNotifier::new(hub.clone(), changes.clone())),
+            changes,
             seqs: Arc::new(MemorySeqAllocator::new(messages)),
             dedupe: Arc::new(MemoryDedupeCache::new(DEDUPE_CACHE_ENTRIES)),
             limiter: Arc::new(MemoryRateLimiter::default()),
             gate_epoch: Arc::new(MemoryGateEpoch::default()),
             routes: None,
+            registry: None,
             push_order: None,
             presence: hub,
             redis: None,
@@ -125,10 +137,13 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
     let c = &settings.cluster;
     let instance = settings.instance_id.clone().unwrap_or_else(|| format!("i{}", next_instance_suffix()));
     let timeout = Duration::from_secs(c.connect_timeout_secs);
-    let pool = tokio::time::timeout(timeout, connect_redis(redis_url, c.redis_pool_size))
-        .await
-        .map_err(|_| anyhow::anyhow!("Redis did not answer within {timeout:?}"))?
-        .context("connecting to Redis")?;
+    let pool = tokio::time::timeout(
+        timeout,
+        connect_redis(redis_url, c.redis_pool_size, Duration::from_millis(c.dependency_timeout_ms)),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("Redis did not answer within {timeout:?}"))?
+    .context("connecting to Redis")?;
     let keys = RedisKeys::new(c.redis_prefix.clone());
     let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl_secs));
     let push_order =
@@ -142,6 +157,7 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         instance: instance.clone(),
         prefix: c.amqp_prefix.clone(),
         prefetch: c.amqp_prefetch,
+        publish_timeout: Duration::from_millis(c.dependency_timeout_ms),
     };
     let bus = AmqpBus::start(opts, local.clone(), timeout).await.context("connecting to RabbitMQ")?;
     tracing::info!(instance, "cluster mode: routes and counters in Redis, pushes through RabbitMQ");
@@ -152,6 +168,8 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
         gate_epoch: Arc::new(RedisGateEpoch::new(pool.clone(), &keys)),
         limiter: Arc::new(RedisRateLimiter::new(pool.clone(), keys)),
         presence: routes.clone(),
+        changes: routes.clone(),
+        registry: Some(Arc::new(ClusterRegistry::new(routes.clone(), bus.clone()))),
         routes: Some(routes),
         push_order,
         redis: Some(pool),
@@ -165,15 +183,37 @@ fn next_instance_suffix() -> String {
     format!("{:x}{:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
-/// Keeps this instance's routes alive: re-asserts them every third of their TTL (which also
-/// restores them after Redis lost its data), and reports its device count for the admin stats.
-fn spawn_route_refresh(routes: Arc<RedisRoutes>, hub: Arc<Hub>, ttl_secs: u64) {
+/// How often the route keeper checks that Redis still holds the cluster's state.
+const STATE_CHECK: Duration = Duration::from_secs(1);
+
+/// Keeps this instance's routes alive: re-asserts them every third of their TTL, and at once when
+/// Redis lost its state (checked every second); closes connections here whose device connected
+/// again elsewhere; reports the device count for the admin stats.
+fn spawn_route_refresh(routes: Arc<RedisRoutes>, registry: Arc<dyn RouteRegistry>, hub: Arc<Hub>, ttl_secs: u64) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs((ttl_secs / 3).max(1)));
+        let every = Duration::from_secs((ttl_secs / 3).max(1));
+        let mut tick = tokio::time::interval(STATE_CHECK);
+        let mut last_refresh: Option<tokio::time::Instant> = None;
         loop {
             tick.tick().await;
+            let lost = match routes.state_lost().await {
+                Ok(lost) => lost,
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not check the cluster state marker");
+                    false
+                }
+            };
+            if lost && last_refresh.is_some() {
+                tracing::warn!("Redis lost the cluster's state; writing this instance's routes again now");
+            }
+            if !lost && last_refresh.is_some_and(|at| at.elapsed() < every) {
+                continue;
+            }
+            last_refresh = Some(tokio::time::Instant::now());
             let devices = hub.devices();
-            routes.refresh(&devices).await;
+            for (user, device, owner) in registry.refresh(&devices).await {
+                hub.close_superseded(&user, &device, owner.since_us.saturating_add(1));
+            }
             if let Err(e) = routes.report_devices(devices.len()).await {
                 tracing::debug!(error = %e, "could not report the device count");
             }
@@ -285,7 +325,7 @@ pub async fn admin_create(
         store,
         Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?),
         Arc::new(JwtTokenService::new(&key)),
-        Arc::new(LocalNotifier::new(idle.clone())),
+        Arc::new(LocalNotifier::new(idle.clone(), Arc::default())),
         idle,
     );
     let result = admin.create_or_promote_admin(username, password, display_name).await;
@@ -323,8 +363,9 @@ impl Application {
                 .context("starting the message writer")?,
         );
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
-        if let Some(routes) = &routing.routes {
-            spawn_route_refresh(routes.clone(), hub.clone(), settings.cluster.route_ttl_secs);
+        let routing_is_cluster = routing.routes.is_some();
+        if let (Some(routes), Some(registry)) = (&routing.routes, &routing.registry) {
+            spawn_route_refresh(routes.clone(), registry.clone(), hub.clone(), settings.cluster.route_ttl_secs);
         }
         let tokens: Arc<dyn TokenService> = Arc::new(JwtTokenService::new(&key));
         let hasher: Arc<dyn PasswordHasher> =
@@ -459,7 +500,7 @@ impl Application {
         let addr = listener.local_addr()?;
         let json = rest::extract::json_config(l.max_http_body_bytes);
         let drain = Arc::new(crate::drain::Drain::default());
-        let routes_registry = routing.routes.clone().map(|r| r as Arc<dyn RouteRegistry>);
+        let routes_registry = routing.registry.clone();
         let drain_hub = hub.clone();
         let drain_bus = routing.bus.clone();
         let state = web::Data::new(AppState {
@@ -474,6 +515,7 @@ impl Application {
             routes: routes_registry.clone(),
             push_order: routing.push_order.clone(),
             presence: routing.presence.clone(),
+            changes: routing.changes.clone(),
             presence_events: Arc::new(PresenceService::new(routing.presence.clone(), notifier.clone())),
             limiter: routing.limiter.clone(),
             admin,
@@ -542,10 +584,12 @@ impl Application {
         if let Some(n) = settings.workers {
             server = server.workers(n);
         }
-        let mode = if settings.is_sqlite() {
+        let mode = if routing_is_cluster {
+            "cluster (external database, Redis routes, RabbitMQ pushes)"
+        } else if settings.is_sqlite() {
             "embedded (SQLite, in-process routing)"
         } else {
-            "single instance (external database)"
+            "single instance (external database, in-process routing)"
         };
         tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode, "tidings listening on http://{addr} (WebSocket at ws://{addr}/ws)");
         let server = server.run();

@@ -38,6 +38,8 @@ pub struct AppState {
     pub limiter: Arc<dyn tidings_domain::ports::RateLimiter>,
     /// Who is online (the hub in embedded mode, Redis in cluster mode).
     pub presence: Arc<dyn tidings_domain::ports::PresenceReader>,
+    /// Per-user change counters, carried by `pong` frames (in process, or in Redis).
+    pub changes: Arc<dyn tidings_domain::ports::ChangeCounter>,
     /// Presence pushes to subscribers (first device on, last device off).
     pub presence_events: Arc<tidings_app::PresenceService>,
     /// Administration and API keys.

@@ -40,7 +40,7 @@ pub(crate) async fn on_frame(inner: &Arc<Inner>, frame: ServerFrame) {
         }
         ServerFrame::Msg { message } => on_push(inner, &message).await,
         ServerFrame::Read { conv, user_id, seq } => on_read(inner, &conv, &user_id, seq).await,
-        ServerFrame::Pong {}
+        ServerFrame::Pong { .. }
         | ServerFrame::Presence { .. }
         | ServerFrame::Typing { .. }
         | ServerFrame::Kicked { .. }
@@ -156,11 +156,44 @@ pub(crate) async fn on_connected(inner: Arc<Inner>) {
     }
 }
 
+/// The key under which the last conversation list's `version` is kept.
+const LIST_VERSION_KEY: &str = "list_version";
+
+/// The server's change counter moved (a `pong`): a push may have been missed. Fetches the
+/// conversation rows changed since the last list and syncs those whose newest message is past
+/// what this device holds; a device that missed nothing makes one small REST call.
+pub(crate) async fn catch_up(inner: Arc<Inner>) {
+    let since = inner.store.get_kv(LIST_VERSION_KEY).await.ok().flatten();
+    let path = match &since {
+        Some(v) => format!("/api/v1/conversations?limit=500&since_version={v}"),
+        None => "/api/v1/conversations?limit=500".to_owned(),
+    };
+    let list = match inner.rest.call::<ConversationList>(Method::GET, &path, None).await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not list changed conversations; syncing the known ones");
+            on_connected(inner).await;
+            return;
+        }
+    };
+    for s in &list.conversations {
+        if let Err(e) = inner.store.merge_summary(s).await {
+            tracing::warn!(error = %e, "could not store a conversation row");
+        }
+        match inner.store.cursor(&s.conv).await {
+            Ok(cursor) if cursor >= s.max_seq => {}
+            _ => inner.sync_queue.request(&s.conv),
+        }
+    }
+    let _ = inner.store.set_kv(LIST_VERSION_KEY, Some(&list.version.to_string())).await;
+}
+
 /// Merges the server's conversation list into the store (titles, kinds, read positions, new
 /// conversations) and pushes reads made offline.
 async fn refresh_conversations(inner: &Inner) {
     match inner.rest.call::<ConversationList>(Method::GET, "/api/v1/conversations?limit=500", None).await {
         Ok(list) => {
+            let _ = inner.store.set_kv(LIST_VERSION_KEY, Some(&list.version.to_string())).await;
             for s in &list.conversations {
                 match inner.store.merge_summary(s).await {
                     Ok(local_read) if local_read > s.read_seq => {

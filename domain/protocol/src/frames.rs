@@ -157,7 +157,14 @@ pub enum ServerFrame {
         retry_after_ms: Option<u64>,
     },
     /// Answer to `ping`.
-    Pong {},
+    Pong {
+        /// The user's change counter: it moves with every message committed into one of their
+        /// conversations. When it differs from the previous `pong`'s on this connection, the
+        /// device catches up (a push may have been missed). Absent when the server could not
+        /// read it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        changes: Option<u64>,
+    },
     /// A watched user's presence: the current state after `presence_sub`, then each change.
     Presence {
         /// Whose presence.

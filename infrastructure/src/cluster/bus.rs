@@ -6,9 +6,15 @@
 //! the broker restarts, it reconnects with exponential backoff and declares the topology again.
 //! Publishes use publisher confirms; consumption has a bounded prefetch. While disconnected,
 //! publishes are dropped: the message log already holds every message and clients sync.
+//!
+//! A link can also hang (the socket open, nothing moving). Every second the instance publishes a
+//! probe to its own queue; a link that has carried nothing back for [`SILENT_LIMIT`] is taken for
+//! dead: `/readyz` says so, publishes are dropped at once instead of waiting, and the connection
+//! is made again. Each publish also waits at most the dependency deadline.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use lapin::options::{
@@ -34,7 +40,18 @@ pub struct AmqpOptions {
     pub prefix: String,
     /// Unacknowledged deliveries the broker may push to this instance at once.
     pub prefetch: u16,
+    /// The longest a publish may wait; a push that cannot be handed on by then is dropped.
+    pub publish_timeout: Duration,
 }
+
+/// How often the link is probed.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+
+/// A link that carried nothing back for this long is dead.
+pub const SILENT_LIMIT: Duration = Duration::from_secs(3);
+
+/// The longest making a connection (and declaring the topology) may take.
+const CONNECT_LIMIT: Duration = Duration::from_secs(5);
 
 impl AmqpOptions {
     fn exchange(&self) -> String {
@@ -55,6 +72,25 @@ struct Shared {
     confirms: mpsc::Sender<lapin::PublisherConfirm>,
     /// Turns true when the instance shuts down: stop consuming, close, do not reconnect.
     stop: watch::Sender<bool>,
+    /// When the consumer last received anything (a push or a probe), in ms after `born`.
+    heard_ms: AtomicU64,
+    born: Instant,
+}
+
+impl Shared {
+    fn since_born_ms(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn heard(&self) {
+        self.heard_ms.store(self.since_born_ms(), Ordering::Release);
+    }
+
+    /// Whether the link carried something back within [`SILENT_LIMIT`].
+    fn lively(&self) -> bool {
+        let silent = self.since_born_ms().saturating_sub(self.heard_ms.load(Ordering::Acquire));
+        silent <= u64::try_from(SILENT_LIMIT.as_millis()).unwrap_or(u64::MAX)
+    }
 }
 
 /// Handle to the instance's broker connection.
@@ -73,7 +109,15 @@ impl AmqpBus {
     ) -> Result<Self, StoreError> {
         let (confirm_tx, confirm_rx) = mpsc::channel(4096);
         let stop = watch::channel(false).0;
-        let shared = Arc::new(Shared { opts, hub, channel: RwLock::new(None), confirms: confirm_tx, stop });
+        let shared = Arc::new(Shared {
+            opts,
+            hub,
+            channel: RwLock::new(None),
+            confirms: confirm_tx,
+            stop,
+            heard_ms: AtomicU64::new(0),
+            born: Instant::now(),
+        });
         tokio::spawn(check_confirms(confirm_rx));
         let (ready_tx, mut ready_rx) = watch::channel(false);
         tokio::spawn(supervise(shared.clone(), ready_tx));
@@ -88,19 +132,25 @@ impl AmqpBus {
     /// unreachable the push is dropped (clients catch up by sync).
     pub async fn publish(&self, instance: &str, body: Vec<u8>) {
         let channel = self.shared.channel.read().await.clone();
-        let Some(channel) = channel else {
+        let Some(channel) = channel.filter(|_| self.shared.lively()) else {
             super::stats::AMQP_PUBLISH.failed();
             tracing::debug!(instance, "broker unavailable; push dropped");
             return;
         };
         let sent = super::stats::AMQP_PUBLISH
-            .time(channel.basic_publish(
-                self.shared.opts.exchange().into(),
-                instance.into(),
-                BasicPublishOptions::default(),
-                &body,
-                BasicProperties::default().with_content_type("application/json".into()),
-            ))
+            .time(async {
+                let publish = channel.basic_publish(
+                    self.shared.opts.exchange().into(),
+                    instance.into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    BasicProperties::default().with_content_type("application/json".into()),
+                );
+                match tokio::time::timeout(self.shared.opts.publish_timeout, publish).await {
+                    Ok(sent) => sent.map_err(|e| e.to_string()),
+                    Err(_) => Err("publish missed its deadline".to_owned()),
+                }
+            })
             .await;
         match sent {
             Ok(confirm) => {
@@ -128,9 +178,9 @@ impl AmqpBus {
         let _ = tokio::time::timeout(Duration::from_secs(2), closed).await;
     }
 
-    /// Whether a broker connection is up right now.
+    /// Whether a broker connection is up right now and carried something back lately.
     pub async fn is_connected(&self) -> bool {
-        self.shared.channel.read().await.is_some()
+        self.shared.channel.read().await.is_some() && self.shared.lively()
     }
 }
 
@@ -158,7 +208,8 @@ async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
             tracing::info!("broker connection closed (shutting down)");
             return;
         }
-        match run_connection(&shared, &ready).await {
+        let run = run_connection(&shared, &ready);
+        match run.await {
             Ok(()) if *stop.borrow() => {}
             Ok(()) => {
                 tracing::warn!("broker connection closed; reconnecting");
@@ -179,7 +230,69 @@ async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
 }
 
 /// One connection's life: declare, consume until the connection dies.
-async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<(), lapin::Error> {
+async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<(), String> {
+    let Ok(made) = tokio::time::timeout(CONNECT_LIMIT, connect(shared)).await else {
+        return Err(format!("no connection within {CONNECT_LIMIT:?}"));
+    };
+    let (conn, publish, mut consumer) = made.map_err(|e| e.to_string())?;
+    let opts = &shared.opts;
+    *shared.channel.write().await = Some(publish.clone());
+    shared.heard();
+    ready.send_replace(true);
+    tracing::info!(queue = %opts.queue(), "connected to the broker");
+    let mut stop = shared.stop.subscribe();
+    let mut probe = tokio::time::interval(PROBE_EVERY);
+    loop {
+        let delivery = tokio::select! {
+            next = consumer.next() => match next {
+                Some(delivery) => delivery.map_err(|e| e.to_string())?,
+                None => break,
+            },
+            _ = probe.tick() => {
+                if !shared.lively() {
+                    *shared.channel.write().await = None;
+                    // Bounded: a hung link would not answer the close either.
+                    let _ = tokio::time::timeout(Duration::from_millis(500), conn.close(320, "link silent".into())).await;
+                    return Err(format!("the broker link carried nothing back for {SILENT_LIMIT:?}"));
+                }
+                send_probe(shared, &publish).await;
+                continue;
+            }
+            () = async { let _ = stop.wait_for(|stopped| *stopped).await; } => {
+                let _ = conn.close(200, "instance shutting down".into()).await;
+                *shared.channel.write().await = None;
+                return Ok(());
+            }
+        };
+        shared.heard();
+        match envelope::decode_many(&delivery.data) {
+            Some(list) => list.iter().for_each(|d| shared.hub.deliver(d)),
+            None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelopes dropped"),
+        }
+        delivery.ack(BasicAckOptions::default()).await.map_err(|e| e.to_string())?;
+    }
+    let _ = conn.close(200, "consumer ended".into()).await;
+    Ok(())
+}
+
+/// Publishes an empty envelope list to this instance's own queue: coming back, it shows the
+/// link carries traffic both ways. Never waits longer than a publish may.
+async fn send_probe(shared: &Shared, publish: &Channel) {
+    let sent = publish.basic_publish(
+        shared.opts.exchange().into(),
+        shared.opts.instance.clone().into(),
+        BasicPublishOptions::default(),
+        b"[]",
+        BasicProperties::default(),
+    );
+    if let Ok(Err(e)) = tokio::time::timeout(shared.opts.publish_timeout, sent).await {
+        tracing::debug!(error = %e, "could not send the link probe");
+    }
+}
+
+/// Opens the connection and declares the topology: the publishing channel (with confirms) and
+/// the consumer of this instance's queue.
+async fn connect(shared: &Shared) -> Result<(Connection, Channel, lapin::Consumer), lapin::Error> {
     let opts = &shared.opts;
     let props = ConnectionProperties::default().with_connection_name(format!("tidings-{}", opts.instance).into());
     let conn = Connection::connect(&opts.url, props).await?;
@@ -212,7 +325,7 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
         )
         .await?;
     consume.basic_qos(opts.prefetch, BasicQosOptions::default()).await?;
-    let mut consumer = consume
+    let consumer = consume
         .basic_consume(
             opts.queue().into(),
             format!("tidings-{}", opts.instance).into(),
@@ -220,28 +333,5 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
             FieldTable::default(),
         )
         .await?;
-    *shared.channel.write().await = Some(publish);
-    ready.send_replace(true);
-    tracing::info!(queue = %opts.queue(), "connected to the broker");
-    let mut stop = shared.stop.subscribe();
-    loop {
-        let delivery = tokio::select! {
-            next = consumer.next() => match next {
-                Some(delivery) => delivery?,
-                None => break,
-            },
-            () = async { let _ = stop.wait_for(|stopped| *stopped).await; } => {
-                let _ = conn.close(200, "instance shutting down".into()).await;
-                *shared.channel.write().await = None;
-                return Ok(());
-            }
-        };
-        match envelope::decode_many(&delivery.data) {
-            Some(list) => list.iter().for_each(|d| shared.hub.deliver(d)),
-            None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelopes dropped"),
-        }
-        delivery.ack(BasicAckOptions::default()).await?;
-    }
-    let _ = conn.close(200, "consumer ended".into()).await;
-    Ok(())
+    Ok((conn, publish, consumer))
 }

@@ -51,6 +51,11 @@ enum WireEvent {
         conv: String,
         user_id: String,
     },
+    Superseded {
+        user_id: String,
+        device_id: String,
+        since_us: u64,
+    },
 }
 
 /// Encodes several deliveries (each with the recipients on the target instance) as one body.
@@ -98,6 +103,11 @@ fn envelope(delivery: &Delivery, recipients: &[UserId]) -> Envelope {
             WireEvent::Presence { user_id: user_id.to_string(), online: *online, last_active_at: *last_active_at }
         }
         Event::Typing { conv, user_id } => WireEvent::Typing { conv: conv.to_string(), user_id: user_id.to_string() },
+        Event::Superseded { user_id, device_id, since_us } => WireEvent::Superseded {
+            user_id: user_id.to_string(),
+            device_id: device_id.as_str().to_owned(),
+            since_us: *since_us,
+        },
     };
     Envelope {
         recipients: recipients.iter().map(ToString::to_string).collect(),
@@ -139,6 +149,9 @@ fn from_envelope(env: Envelope) -> Option<Delivery> {
             Event::Presence { user_id: user(&user_id)?, online, last_active_at }
         }
         WireEvent::Typing { conv, user_id } => Event::Typing { conv: ConvId::parse(&conv)?, user_id: user(&user_id)? },
+        WireEvent::Superseded { user_id, device_id, since_us } => {
+            Event::Superseded { user_id: user(&user_id)?, device_id: DeviceId::new(device_id), since_us }
+        }
     };
     let recipients = env.recipients.iter().map(|r| user(r)).collect::<Option<Vec<_>>>()?;
     let skip_device = match env.skip {

@@ -1,14 +1,15 @@
-//! The cluster [`Notifier`]: look up where the recipients' devices are connected (one pipelined
-//! Redis call), deliver to this instance's own devices directly, and publish one envelope per
-//! other instance carrying that instance's share of the recipients. Group fan-out therefore
-//! costs one publish per instance, not per member.
+//! The cluster [`Notifier`]: deliver to this instance's own devices directly (never waiting on
+//! Redis), look up where the recipients' other devices are connected (one pipelined Redis call,
+//! which also moves their change counters), and publish one envelope per other instance carrying
+//! that instance's share of the recipients. Group fan-out therefore costs one publish per
+//! instance, not per member.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tidings_domain::UserId;
-use tidings_domain::event::{Delivery, Event};
+use tidings_domain::event::{Delivery, message_counts};
 use tidings_domain::ports::{LocalDelivery, Notifier};
 
 use super::bus::AmqpBus;
@@ -61,9 +62,9 @@ impl Notifier for ClusterNotifier {
         self.notify_many(vec![delivery]).await;
     }
 
-    /// One route lookup for every recipient of every delivery, then per instance: local
-    /// deliveries straight to the hub, and one AMQP message carrying all of that instance's
-    /// envelopes, in order.
+    /// This instance's devices get every delivery at once, whatever Redis says; then one route
+    /// lookup (which also moves the recipients' change counters) for every recipient of every
+    /// delivery, and one AMQP message per other instance carrying all of its envelopes, in order.
     async fn notify_many(&self, deliveries: Vec<Delivery>) {
         let (broadcasts, deliveries): (Vec<Delivery>, Vec<Delivery>) =
             deliveries.into_iter().partition(|d| d.event.is_broadcast());
@@ -73,20 +74,22 @@ impl Notifier for ClusterNotifier {
         if deliveries.is_empty() {
             return;
         }
+        deliveries.iter().for_each(|d| self.hub.deliver(d));
         let mut users: Vec<UserId> = deliveries.iter().flat_map(|d| d.recipients.iter().cloned()).collect();
         users.sort();
         users.dedup();
-        let found = match self.routes.lookup(&users).await {
+        let found = match self.routes.lookup_and_count(&users, &message_counts(&deliveries)).await {
             Ok(found) => found,
             Err(e) => {
-                // Without routes, at least this instance's own devices get the pushes.
-                tracing::warn!(error = %e, "route lookup failed; delivering locally only");
-                deliveries.iter().for_each(|d| self.hub.deliver(d));
+                // The devices here have theirs; the others see their change counters unmoved
+                // until the next message, or sync at their next reconnect.
+                tracing::warn!(error = %e, "route lookup failed; delivered to this instance's devices only");
                 return;
             }
         };
+        let here = self.routes.instance();
         let mut instances_of: HashMap<UserId, Vec<String>> = HashMap::new();
-        for (user, _device, instance) in found {
+        for (user, _device, instance) in found.into_iter().filter(|(_, _, i)| i != here) {
             let list = instances_of.entry(user).or_default();
             if !list.contains(&instance) {
                 list.push(instance);
@@ -100,19 +103,8 @@ impl Notifier for ClusterNotifier {
                     per_instance.entry(instance.as_str()).or_default().push(user.clone());
                 }
             }
-            if matches!(delivery.event.as_ref(), Event::Message(_))
-                && !per_instance.contains_key(self.routes.instance())
-            {
-                // Nobody here gets it, but the push order here learns that its seq exists, so
-                // a later push of the conversation does not wait for it (see `order`).
-                self.hub.deliver(&Delivery { recipients: Vec::new(), ..delivery.clone() });
-            }
             for (instance, users) in per_instance {
-                if instance == self.routes.instance() {
-                    self.hub.deliver(&Delivery { recipients: users, ..delivery.clone() });
-                } else {
-                    remote.entry(instance.to_owned()).or_default().push((delivery, users));
-                }
+                remote.entry(instance.to_owned()).or_default().push((delivery, users));
             }
         }
         for (instance, parts) in remote {

@@ -1,21 +1,30 @@
 //! Redis connections and the key layout. Every key starts with a configurable prefix so several
 //! deployments (or test runs) can share one Redis without touching each other's keys.
+//!
+//! Every call has a deadline. A call that misses it trips the pool for [`TRIPPED_FOR`]: calls in
+//! that time fail at once instead of queueing behind a hung link, so a send is answered `busy`
+//! quickly and a push falls back to local delivery; the first call after that tries again.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use deadpool_redis::redis::aio::{ConnectionLike, MultiplexedConnection};
 use deadpool_redis::redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use deadpool_redis::{Config, Pool, Runtime};
 use tidings_domain::{ConvId, StoreError, UserId};
 
-/// Opens a pool and checks that Redis answers.
-pub async fn connect_redis(url: &str, max_size: usize) -> Result<RedisPool, StoreError> {
+/// How long calls fail at once after one missed its deadline.
+pub const TRIPPED_FOR: Duration = Duration::from_secs(1);
+
+/// Opens a pool whose calls each wait at most `deadline`, and checks that Redis answers.
+pub async fn connect_redis(url: &str, max_size: usize, deadline: Duration) -> Result<RedisPool, StoreError> {
     let mut cfg = Config::from_url(url);
     cfg.pool = Some(deadpool_redis::PoolConfig::new(max_size.max(1)));
     let pool =
         cfg.create_pool(Some(Runtime::Tokio1)).map_err(|e| StoreError::Unavailable(format!("redis pool: {e}")))?;
-    let shared = RedisPool::new(pool, max_size);
+    let shared = RedisPool::new(pool, max_size, deadline);
     let mut conn = shared.get().await.map_err(redis_err)?;
     let _: String = deadpool_redis::redis::cmd("PING")
         .query_async(&mut conn)
@@ -41,6 +50,32 @@ struct PoolInner {
     /// Connections are made on the runtime the pool was made on, where their driver tasks
     /// then run (not on whichever HTTP worker happened to ask first).
     runtime: tokio::runtime::Handle,
+    /// The longest any call (or making a connection) may take.
+    deadline: Duration,
+    /// Calls fail at once until this many microseconds after `born` (0: not tripped).
+    tripped_until_us: AtomicU64,
+    born: Instant,
+}
+
+impl PoolInner {
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn trip(&self) {
+        let until = self.now_us().saturating_add(u64::try_from(TRIPPED_FOR.as_micros()).unwrap_or(u64::MAX));
+        let was = self.tripped_until_us.swap(until, Ordering::AcqRel);
+        if was <= self.now_us() {
+            tracing::warn!(
+                deadline_ms = self.deadline.as_millis() as u64,
+                "redis missed a deadline; failing fast for a second"
+            );
+        }
+    }
+
+    fn tripped(&self) -> bool {
+        self.now_us() < self.tripped_until_us.load(Ordering::Acquire)
+    }
 }
 
 /// A connection could not be had.
@@ -49,8 +84,9 @@ struct PoolInner {
 pub struct ConnectError(String);
 
 impl RedisPool {
-    /// Shares up to `slots` connections of `pool`. Call on the runtime that should drive them.
-    pub fn new(pool: Pool, slots: usize) -> Self {
+    /// Shares up to `slots` connections of `pool`, each call waiting at most `deadline`. Call
+    /// on the runtime that should drive them.
+    pub fn new(pool: Pool, slots: usize, deadline: Duration) -> Self {
         let slots = (0..slots.clamp(1, 8)).map(|_| RwLock::new(None)).collect();
         Self {
             inner: Arc::new(PoolInner {
@@ -58,25 +94,40 @@ impl RedisPool {
                 slots,
                 next: AtomicUsize::new(0),
                 runtime: tokio::runtime::Handle::current(),
+                deadline: deadline.max(Duration::from_millis(1)),
+                tripped_until_us: AtomicU64::new(0),
+                born: Instant::now(),
             }),
         }
     }
 
+    /// Whether a recent call missed its deadline (calls fail at once for now).
+    pub fn is_tripped(&self) -> bool {
+        self.inner.tripped()
+    }
+
     /// The next shared connection, made first if its slot is empty.
     pub async fn get(&self) -> Result<SharedConnection, ConnectError> {
+        if self.inner.tripped() {
+            return Err(ConnectError("redis missed a recent deadline; failing fast".into()));
+        }
         let slot = self.inner.next.fetch_add(1, Ordering::Relaxed) % self.inner.slots.len();
         let held = self.inner.slots[slot].read().ok().and_then(|conn| conn.clone());
         let conn = match held {
             Some(conn) => conn,
             None => {
                 let pool = self.inner.pool.clone();
-                let fresh = self
-                    .inner
-                    .runtime
-                    .spawn(async move { pool.get().await.map(deadpool_redis::Connection::take) })
-                    .await
-                    .map_err(|e| ConnectError(e.to_string()))?
-                    .map_err(|e| ConnectError(e.to_string()))?;
+                let made =
+                    self.inner.runtime.spawn(async move { pool.get().await.map(deadpool_redis::Connection::take) });
+                let fresh = match tokio::time::timeout(self.inner.deadline, made).await {
+                    Ok(joined) => {
+                        joined.map_err(|e| ConnectError(e.to_string()))?.map_err(|e| ConnectError(e.to_string()))?
+                    }
+                    Err(_) => {
+                        self.inner.trip();
+                        return Err(ConnectError("redis: no connection within the deadline".into()));
+                    }
+                };
                 if let Ok(mut held) = self.inner.slots[slot].write() {
                     *held = Some(fresh.clone());
                 }
@@ -104,14 +155,29 @@ impl SharedConnection {
             *held = None;
         }
     }
+
+    /// Runs one call within the pool's deadline; a miss trips the pool.
+    async fn bounded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, RedisError>>,
+    ) -> Result<T, RedisError> {
+        let result = match tokio::time::timeout(self.pool.deadline, call).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.pool.trip();
+                Err(RedisError::from(io::Error::new(io::ErrorKind::TimedOut, "redis call missed its deadline")))
+            }
+        };
+        self.check(&result);
+        result
+    }
 }
 
 impl ConnectionLike for SharedConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         Box::pin(async move {
-            let result = self.conn.req_packed_command(cmd).await;
-            self.check(&result);
-            result
+            let mut conn = self.conn.clone();
+            self.bounded(async move { conn.req_packed_command(cmd).await }).await
         })
     }
 
@@ -122,9 +188,8 @@ impl ConnectionLike for SharedConnection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         Box::pin(async move {
-            let result = self.conn.req_packed_commands(pipeline, offset, count).await;
-            self.check(&result);
-            result
+            let mut conn = self.conn.clone();
+            self.bounded(async move { conn.req_packed_commands(pipeline, offset, count).await }).await
         })
     }
 
@@ -178,6 +243,18 @@ impl RedisKeys {
     /// The cluster's direct-message gate epoch.
     pub fn gate_epoch(&self) -> String {
         format!("{}gate_epoch", self.prefix)
+    }
+
+    /// Set by one instance (for a day): its absence tells that instance that Redis lost the
+    /// cluster's state (one per instance, so each of them notices).
+    pub fn marker(&self, instance: &str) -> String {
+        format!("{}state_marker:{instance}", self.prefix)
+    }
+
+    /// A user's change counter: moves with every message committed into one of their
+    /// conversations (the `pong` frame carries it).
+    pub fn changes(&self, user: &UserId) -> String {
+        format!("{}changes:{user}", self.prefix)
     }
 
     /// A conversation's last allocated seq.

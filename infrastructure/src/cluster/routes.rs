@@ -1,16 +1,26 @@
-//! Device routes in Redis: `route:{user}` is a hash `device_id -> instance_id` with a TTL that
-//! the owning instance refreshes. Lookups for many users are one pipelined round trip.
+//! Device routes in Redis: `route:{user}` is a hash `device_id -> instance@connection` with a TTL
+//! that the owning instance refreshes. Each route names the connection that wrote it: only that
+//! connection refreshes or deletes it, and a newer connection of the device takes it over, so a
+//! stale socket (a paused instance, a half-open link) can neither overwrite nor delete the route
+//! of the device's live connection. Lookups for many users are one pipelined round trip.
 
 use std::collections::HashMap;
 
 use super::redis::RedisPool;
 use async_trait::async_trait;
 use deadpool_redis::redis::{self, Script};
-use tidings_domain::ports::{PresenceReader, RouteRegistry};
+use tidings_domain::ports::{ChangeCounter, PresenceReader, RouteOwner};
 use tidings_domain::presence::PresenceStatus;
 use tidings_domain::{DeviceId, StoreError, UserId};
 
 use super::redis::{RedisKeys, redis_err};
+
+/// How long a user's change counter is kept after its last move (a counter that expired starts
+/// again from nothing: a device sees it move and syncs once).
+const CHANGES_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// How long an instance's lost-state marker lives.
+const MARKER_TTL_SECS: u64 = 24 * 3600;
 
 /// How long a user's last-activity time is kept.
 const LAST_ACTIVE_TTL_SECS: u64 = 90 * 24 * 3600;
@@ -21,22 +31,71 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Removes a device's route only if it still points at this instance (the device may already
-/// have reconnected elsewhere). Returns the user's remaining devices, or -1 if nothing was removed.
-const REMOVE_IF_OURS: &str = r"
+/// Removes a device's route only if the connection that is ending still owns it (the device
+/// may have connected again, here or elsewhere). Returns the user's remaining devices, or -1 if
+/// nothing was removed.
+const REMOVE_IF_OWNED: &str = r"
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   redis.call('HDEL', KEYS[1], ARGV[1])
   return redis.call('HLEN', KEYS[1])
 end
 return -1";
 
-/// Writes a device's route; returns whether the device is new and the user's device count
-/// (in one script, so two devices connecting at once cannot both see themselves as first).
-const ADD_ROUTE: &str = r"
+/// Claims a device's route for a new connection unless a newer connection already holds it.
+/// Returns `{written (1 new field, 0 replaced, -1 refused), the user's device count, the value
+/// replaced or ''}`, in one script so two devices connecting at once cannot both see
+/// themselves as first.
+const CLAIM_ROUTE: &str = r"
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old and old ~= ARGV[2] then
+  local since = tonumber(string.match(old, '@(%d+)%.') or '0')
+  if since > tonumber(ARGV[6]) then return {-1, redis.call('HLEN', KEYS[1]), old} end
+end
 local new = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
-return {new, redis.call('HLEN', KEYS[1])}";
+return {new, redis.call('HLEN', KEYS[1]), old or ''}";
+
+/// Re-asserts many routes at once: `KEYS[i]` is the route hash of device i, `ARGV[1]` the TTL,
+/// then `device, value, since` per device. A route a newer connection holds is left alone and
+/// its index returned (the connection here is stale); a missing one is written again.
+const REFRESH_ROUTES: &str = r"
+local stale = {}
+for i, key in ipairs(KEYS) do
+  local device, value, since = ARGV[3 * i - 1], ARGV[3 * i], tonumber(ARGV[3 * i + 1])
+  local old = redis.call('HGET', key, device)
+  local newer = false
+  if old and old ~= value then
+    newer = tonumber(string.match(old, '@(%d+)%.') or '0') > since
+  end
+  if newer then
+    stale[#stale + 1] = i
+  else
+    redis.call('HSET', key, device, value)
+    redis.call('EXPIRE', key, ARGV[1])
+  end
+end
+return stale";
+
+/// A route's value: the instance, then the owning connection (`instance@since_us.conn`).
+/// Lookups read only the instance; claims and deletes compare the whole value.
+fn route_value(instance: &str, owner: RouteOwner) -> String {
+    format!("{instance}@{}.{}", owner.since_us, owner.conn)
+}
+
+/// The instance a route's value names (a value without an owner is an instance alone).
+fn route_instance(value: &str) -> &str {
+    value.split_once('@').map_or(value, |(instance, _)| instance)
+}
+
+/// What claiming a route found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The device is the user's only one connected anywhere now (the user came online).
+    pub came_online: bool,
+    /// The instance whose older connection of this device lost the route, if another one.
+    pub replaced_on: Option<String>,
+}
 
 /// Routes of this instance's devices, and lookups of everyone's.
 pub struct RedisRoutes {
@@ -44,8 +103,9 @@ pub struct RedisRoutes {
     keys: RedisKeys,
     instance: String,
     ttl_secs: u64,
-    remove_if_ours: Script,
-    add_route: Script,
+    remove_if_owned: Script,
+    claim_route: Script,
+    refresh_routes: Script,
 }
 
 impl RedisRoutes {
@@ -56,8 +116,9 @@ impl RedisRoutes {
             keys,
             instance,
             ttl_secs: ttl_secs.max(1),
-            remove_if_ours: Script::new(REMOVE_IF_OURS),
-            add_route: Script::new(ADD_ROUTE),
+            remove_if_owned: Script::new(REMOVE_IF_OWNED),
+            claim_route: Script::new(CLAIM_ROUTE),
+            refresh_routes: Script::new(REFRESH_ROUTES),
         }
     }
 
@@ -68,12 +129,26 @@ impl RedisRoutes {
 
     /// For each user, their connected devices and the instance holding each.
     pub async fn lookup(&self, users: &[UserId]) -> Result<Vec<(UserId, String, String)>, StoreError> {
-        if users.is_empty() {
+        self.lookup_and_count(users, &[]).await
+    }
+
+    /// [`Self::lookup`], moving the change counters of `changes` in the same round trip.
+    pub async fn lookup_and_count(
+        &self,
+        users: &[UserId],
+        changes: &[(UserId, u64)],
+    ) -> Result<Vec<(UserId, String, String)>, StoreError> {
+        if users.is_empty() && changes.is_empty() {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
         for user in users {
             pipe.cmd("HGETALL").arg(self.keys.route(user));
+        }
+        for (user, n) in changes {
+            let key = self.keys.changes(user);
+            pipe.cmd("INCRBY").arg(&key).arg(*n).ignore();
+            pipe.cmd("EXPIRE").arg(&key).arg(CHANGES_TTL_SECS).ignore();
         }
         let found: Vec<HashMap<String, String>> = super::stats::REDIS
             .time(async {
@@ -85,9 +160,30 @@ impl RedisRoutes {
             .iter()
             .zip(found)
             .flat_map(|(user, devices)| {
-                devices.into_iter().map(move |(device, instance)| (user.clone(), device, instance))
+                devices
+                    .into_iter()
+                    .map(move |(device, value)| (user.clone(), device, route_instance(&value).to_owned()))
             })
             .collect())
+    }
+
+    /// Whether Redis lost the cluster's state since the last call (flushed, restarted empty, or
+    /// failed over to an empty replica): this instance's marker key is set again when missing.
+    /// The first call of an instance also answers true, and so does the first call after the
+    /// marker expired (once a day: a spare refresh, so markers of instances gone for good do not
+    /// pile up).
+    pub async fn state_lost(&self) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.keys.marker(&self.instance))
+            .arg(now_ms())
+            .arg("NX")
+            .arg("EX")
+            .arg(MARKER_TTL_SECS)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        Ok(set.is_some())
     }
 
     /// Records how many devices this instance holds (kept for one route TTL).
@@ -144,17 +240,77 @@ impl RedisRoutes {
         Ok(counts.into_iter().flatten().sum())
     }
 
-    async fn write(&self, devices: &[(UserId, DeviceId)]) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        let now = now_ms();
-        for (user, device) in devices {
-            let key = self.keys.route(user);
-            pipe.cmd("HSET").arg(&key).arg(device.as_str()).arg(&self.instance).ignore();
-            pipe.cmd("EXPIRE").arg(&key).arg(self.ttl_secs).ignore();
-            pipe.cmd("SET").arg(self.keys.last_active(user)).arg(now).arg("EX").arg(LAST_ACTIVE_TTL_SECS).ignore();
-        }
+    /// Claims the route of `device` for connection `owner` here.
+    pub async fn claim(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> Result<Claim, StoreError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
-        pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
+        let (written, devices, old): (i64, i64, String) = self
+            .claim_route
+            .key(self.keys.route(user))
+            .key(self.keys.last_active(user))
+            .arg(device.as_str())
+            .arg(route_value(&self.instance, owner))
+            .arg(self.ttl_secs)
+            .arg(now_ms())
+            .arg(LAST_ACTIVE_TTL_SECS)
+            .arg(owner.since_us)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        if written < 0 {
+            tracing::info!(%user, %device, newer = %old, "a newer connection of this device holds its route");
+        }
+        let replaced_on = (written == 0 && !old.is_empty() && route_instance(&old) != self.instance)
+            .then(|| route_instance(&old).to_owned());
+        Ok(Claim { came_online: written == 1 && devices == 1, replaced_on })
+    }
+
+    /// Removes the route of `device` if connection `owner` still holds it. Returns whether the
+    /// user has no device left anywhere.
+    pub async fn release(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> Result<bool, StoreError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let left: i64 = self
+            .remove_if_owned
+            .key(self.keys.route(user))
+            .arg(device.as_str())
+            .arg(route_value(&self.instance, owner))
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_err)?;
+        let _: Result<(), _> = redis::cmd("SET")
+            .arg(self.keys.last_active(user))
+            .arg(now_ms())
+            .arg("EX")
+            .arg(LAST_ACTIVE_TTL_SECS)
+            .query_async(&mut conn)
+            .await;
+        Ok(left == 0)
+    }
+
+    /// Re-asserts the routes of the connections here, 500 per round trip; returns those a newer
+    /// connection of the same device holds (stale here).
+    pub async fn refresh_owned(
+        &self,
+        devices: &[(UserId, DeviceId, RouteOwner)],
+    ) -> Result<Vec<(UserId, DeviceId, RouteOwner)>, StoreError> {
+        let mut stale = Vec::new();
+        for chunk in devices.chunks(500) {
+            let mut call = self.refresh_routes.prepare_invoke();
+            call.arg(self.ttl_secs);
+            for (user, device, owner) in chunk {
+                call.key(self.keys.route(user));
+                call.arg(device.as_str()).arg(route_value(&self.instance, *owner)).arg(owner.since_us);
+            }
+            let mut conn = self.pool.get().await.map_err(redis_err)?;
+            let found: Vec<usize> = call.invoke_async(&mut conn).await.map_err(redis_err)?;
+            stale.extend(found.into_iter().filter_map(|i| chunk.get(i.wrapping_sub(1)).cloned()));
+            let mut pipe = redis::pipe();
+            let now = now_ms();
+            for (user, _, _) in chunk {
+                pipe.cmd("SET").arg(self.keys.last_active(user)).arg(now).arg("EX").arg(LAST_ACTIVE_TTL_SECS).ignore();
+            }
+            pipe.query_async::<()>(&mut conn).await.map_err(redis_err)?;
+        }
+        Ok(stale)
     }
 }
 
@@ -192,72 +348,11 @@ impl PresenceReader for RedisRoutes {
 }
 
 #[async_trait]
-impl RouteRegistry for RedisRoutes {
-    async fn connected(&self, user: &UserId, device: &DeviceId) -> bool {
-        let result: Result<(i64, i64), StoreError> = async {
-            let mut conn = self.pool.get().await.map_err(redis_err)?;
-            self.add_route
-                .key(self.keys.route(user))
-                .key(self.keys.last_active(user))
-                .arg(device.as_str())
-                .arg(&self.instance)
-                .arg(self.ttl_secs)
-                .arg(now_ms())
-                .arg(LAST_ACTIVE_TTL_SECS)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(redis_err)
-        }
-        .await;
-        match result {
-            Ok((new, devices)) => new == 1 && devices == 1,
-            Err(e) => {
-                tracing::warn!(error = %e, %user, "could not write route; pushes to this device wait for the next refresh");
-                false
-            }
-        }
-    }
-
-    async fn disconnected(&self, user: &UserId, device: &DeviceId) -> bool {
-        let result: Result<i64, StoreError> = async {
-            let mut conn = self.pool.get().await.map_err(redis_err)?;
-            self.remove_if_ours
-                .key(self.keys.route(user))
-                .arg(device.as_str())
-                .arg(&self.instance)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(redis_err)
-        }
-        .await;
-        let offline = match result {
-            Ok(left) => left == 0,
-            Err(e) => {
-                tracing::warn!(error = %e, %user, "could not remove route; it expires by itself");
-                false
-            }
-        };
-        if let Ok(mut conn) = self.pool.get().await {
-            let set: Result<(), _> = redis::cmd("SET")
-                .arg(self.keys.last_active(user))
-                .arg(now_ms())
-                .arg("EX")
-                .arg(LAST_ACTIVE_TTL_SECS)
-                .query_async(&mut conn)
-                .await;
-            if let Err(e) = set {
-                tracing::debug!(error = %e, "could not record last activity");
-            }
-        }
-        offline
-    }
-
-    async fn refresh(&self, devices: &[(UserId, DeviceId)]) {
-        for chunk in devices.chunks(500) {
-            if let Err(e) = self.write(chunk).await {
-                tracing::warn!(error = %e, "route refresh failed; will retry");
-                return;
-            }
-        }
+impl ChangeCounter for RedisRoutes {
+    async fn current(&self, user: &UserId) -> Result<u64, StoreError> {
+        let mut conn = self.pool.get().await.map_err(redis_err)?;
+        let n: Option<u64> =
+            redis::cmd("GET").arg(self.keys.changes(user)).query_async(&mut conn).await.map_err(redis_err)?;
+        Ok(n.unwrap_or(0))
     }
 }

@@ -73,7 +73,7 @@ pub fn run(state: Arc<AppState>, claims: AccessClaims, socket: Socket, reg: Regi
         let end = conn.serve().await;
         // Boxed, like everything that runs once at the end: kept inline, its state would take
         // room in every idle connection's task.
-        Box::pin(detach(&conn.state, &conn.claims, conn_id)).await;
+        Box::pin(detach(&conn.state, &conn.claims, &conn.handle)).await;
         match end {
             End::Closed(reason) => {
                 tracing::debug!(conn = conn_id, ?reason, "disconnected");
@@ -89,9 +89,9 @@ pub fn run(state: Arc<AppState>, claims: AccessClaims, socket: Socket, reg: Regi
 
 /// A connection was registered: tells presence if the user just came online (the hub knows for
 /// one instance, the routes in Redis for a cluster).
-pub async fn attached(state: &AppState, claims: &AccessClaims, first_here: bool) {
+pub async fn attached(state: &AppState, claims: &AccessClaims, handle: &ConnHandle, first_here: bool) {
     let came_online = match &state.routes {
-        Some(routes) => routes.connected(&claims.user_id, &claims.device_id).await,
+        Some(routes) => routes.connected(&claims.user_id, &claims.device_id, handle.owner()).await,
         None => first_here,
     };
     if came_online {
@@ -101,12 +101,13 @@ pub async fn attached(state: &AppState, claims: &AccessClaims, first_here: bool)
 }
 
 /// A connection ended: takes it out of the hub (and its device's route, unless a newer
-/// connection of the same device replaced it here) and tells presence if the user went offline.
-pub async fn detach(state: &AppState, claims: &AccessClaims, conn_id: u64) {
-    let last_here = state.hub.unregister(&claims.user_id, conn_id);
+/// connection of the same device owns it now, here or elsewhere) and tells presence if the user
+/// went offline.
+pub async fn detach(state: &AppState, claims: &AccessClaims, handle: &ConnHandle) {
+    let last_here = state.hub.unregister(&claims.user_id, handle.id);
     let went_offline = match &state.routes {
         Some(routes) if !state.hub.has_device(&claims.user_id, &claims.device_id) => {
-            routes.disconnected(&claims.user_id, &claims.device_id).await
+            routes.disconnected(&claims.user_id, &claims.device_id, handle.owner()).await
         }
         Some(_) => false,
         None => last_here,
@@ -373,7 +374,21 @@ impl Connection {
                     })
                 }))
             }
-            ClientFrame::Ping {} => Reply::Now(Some(ServerFrame::Pong {})),
+            ClientFrame::Ping {} => {
+                let changes = self.state.changes.clone();
+                let user = c.user_id.clone();
+                // In a cluster the counter is in Redis: read beside the loop, not in it.
+                Reply::Later(spawned(async move {
+                    let changes = match changes.current(&user).await {
+                        Ok(n) => Some(n),
+                        Err(e) => {
+                            tracing::debug!(error = %e, "could not read the change counter; pong without it");
+                            None
+                        }
+                    };
+                    Some(ServerFrame::Pong { changes })
+                }))
+            }
             ClientFrame::PresenceSub { id, users } => self.presence_sub(id, users).await,
             ClientFrame::Typing { conv } => self.typing(conv).await,
         }

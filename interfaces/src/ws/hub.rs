@@ -10,7 +10,7 @@ use bytestring::ByteString;
 use dashmap::DashMap;
 use tidings_domain::StoreError;
 use tidings_domain::event::{Delivery, Event};
-use tidings_domain::ports::{LocalDelivery, PresenceReader};
+use tidings_domain::ports::{LocalDelivery, PresenceReader, RouteOwner};
 use tidings_domain::presence::PresenceStatus;
 use tidings_domain::{DeviceId, SessionId, UserId};
 use tidings_protocol::ServerFrame;
@@ -29,11 +29,18 @@ pub struct ConnHandle {
     pub device: DeviceId,
     /// Its session, so a revoked session's sockets can be found.
     pub session: SessionId,
+    /// When it was registered (µs since the Unix epoch): with `id`, the owner of its route.
+    pub since_us: u64,
     /// Its bounded outbound queue and close request.
     outbox: Arc<Outbox>,
 }
 
 impl ConnHandle {
+    /// The route owner this connection writes as (cluster mode).
+    pub fn owner(&self) -> RouteOwner {
+        RouteOwner { since_us: self.since_us, conn: self.id }
+    }
+
     /// Asks the connection to close with `reason`.
     pub fn close(&self, code: CloseCode, why: &str) {
         self.outbox.close(CloseReason { code, description: Some(why.to_owned()) });
@@ -66,6 +73,14 @@ pub struct ConnectionCaps {
     pub per_instance: usize,
     /// Connections of one user on this instance.
     pub per_user: usize,
+}
+
+/// Microseconds since the Unix epoch: a connection's registration time, which orders two
+/// connections of one device across instances.
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 /// Close code of a connection whose session the server ended (`kicked`).
@@ -129,6 +144,7 @@ impl Hub {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             device: device.clone(),
             session: session.clone(),
+            since_us: now_us(),
             outbox: outbox.clone(),
         };
         entry.retain(|old| {
@@ -201,12 +217,25 @@ impl Hub {
         self.conns.get(user).is_some_and(|list| list.iter().any(|c| c.device == *device))
     }
 
-    /// Every connected `(user, device)`, for refreshing routes.
-    pub fn devices(&self) -> Vec<(UserId, DeviceId)> {
+    /// Every connection as `(user, device, route owner)`, for refreshing routes.
+    pub fn devices(&self) -> Vec<(UserId, DeviceId, RouteOwner)> {
         self.conns
             .iter()
-            .flat_map(|e| e.value().iter().map(|c| (e.key().clone(), c.device.clone())).collect::<Vec<_>>())
+            .flat_map(|e| e.value().iter().map(|c| (e.key().clone(), c.device.clone(), c.owner())).collect::<Vec<_>>())
             .collect()
+    }
+
+    /// Closes this device's connections registered before `since_us`: the device connected
+    /// again elsewhere, so these are stale (a paused instance, a half-open socket). Returns how
+    /// many were asked to close.
+    pub fn close_superseded(&self, user: &UserId, device: &DeviceId, since_us: u64) -> usize {
+        let Some(list) = self.conns.get(user) else { return 0 };
+        let stale: Vec<&ConnHandle> = list.iter().filter(|c| c.device == *device && c.since_us < since_us).collect();
+        for conn in &stale {
+            tracing::info!(%user, %device, conn = conn.id, "device connected again elsewhere; closing its stale connection here");
+            conn.close(CloseCode::Policy, "replaced by a newer connection of this device");
+        }
+        stale.len()
     }
 
     fn push(&self, delivery: &Delivery, frame: &ByteString) {
@@ -309,6 +338,10 @@ impl LocalDelivery for Hub {
             }
             Event::Typing { conv, user_id } => {
                 ServerFrame::Typing { conv: conv.to_string(), user_id: user_id.to_string() }
+            }
+            Event::Superseded { user_id, device_id, since_us } => {
+                self.close_superseded(user_id, device_id, *since_us);
+                return;
             }
         };
         match serde_json::to_string(&frame) {

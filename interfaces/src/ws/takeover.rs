@@ -109,12 +109,11 @@ async fn attach(admitted: Admitted, res: HttpResponse, mut framed: Framed<TcpStr
             return answer(error.error_response(), framed).await;
         }
     };
-    let conn_id = registration.handle.id;
-    connection::attached(&state, &claims, registration.first).await;
+    connection::attached(&state, &claims, &registration.handle, registration.first).await;
     let head = Response::<BoxBody>::from(res).drop_body();
     if let Err(e) = framed.send((head, BodySize::None).into()).await {
         tracing::debug!(error = %e, "client left during the handshake");
-        connection::detach(&state, &claims, conn_id).await;
+        connection::detach(&state, &claims, &registration.handle).await;
         return Ok(());
     }
     let parts = framed.into_parts();

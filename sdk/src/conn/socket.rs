@@ -81,12 +81,16 @@ pub(super) async fn serve(inner: &Arc<Inner>, ws: Ws, stop: &mut watch::Receiver
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     inner.link.attach(tx);
+    // The first pong sets the change counter's baseline; the catch-up below covers before it.
+    let _ = inner.link.post(&ClientFrame::Ping {});
     tokio::spawn(crate::receive::on_connected(inner.clone()));
     let heartbeat = Duration::from_secs(inner.config.heartbeat_secs);
     let mut ticker = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
     let mut last_heard = Instant::now();
     let mut kicked: Option<String> = None;
     let mut moved: Option<(Option<String>, u64)> = None;
+    // The user's change counter in the previous pong: when it moves, a push may have been missed.
+    let mut changes: Option<u64> = None;
     let end = loop {
         tokio::select! {
             _ = stop.changed() => {
@@ -114,6 +118,12 @@ pub(super) async fn serve(inner: &Arc<Inner>, ws: Ws, stop: &mut watch::Receiver
                         Ok(ServerFrame::Kicked { reason }) => kicked = Some(reason),
                         // The server closes once our accepted sends are acked; keep reading till then.
                         Ok(ServerFrame::Reconnect { url, after_ms, .. }) => moved = Some((url, after_ms)),
+                        Ok(ServerFrame::Pong { changes: Some(now) }) => {
+                            if changes.is_some_and(|before| before != now) {
+                                tokio::spawn(crate::receive::catch_up(inner.clone()));
+                            }
+                            changes = Some(now);
+                        }
                         Ok(frame) => crate::receive::on_frame(inner, frame).await,
                         Err(e) => tracing::debug!(error = %e, "ignoring a frame this SDK does not know"),
                     },

@@ -356,8 +356,13 @@ async fn a_shared_redis_connection_that_dies_is_replaced() {
     use deadpool_redis::redis;
     let Some(_) = Backend::cluster("cluster::redis_conn") else { return };
     // One slot, so every call shares the one connection.
-    let shared =
-        tidings_infrastructure::cluster::connect_redis(&tidings_tests::backend::redis_url(), 1).await.expect("redis");
+    let shared = tidings_infrastructure::cluster::connect_redis(
+        &tidings_tests::backend::redis_url(),
+        1,
+        std::time::Duration::from_secs(5),
+    )
+    .await
+    .expect("redis");
     let id = async |shared: &tidings_infrastructure::cluster::RedisPool| -> Result<i64, String> {
         let mut conn = shared.get().await.map_err(|e| e.to_string())?;
         redis::cmd("CLIENT").arg("ID").query_async(&mut conn).await.map_err(|e| e.to_string())

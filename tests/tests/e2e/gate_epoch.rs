@@ -20,7 +20,7 @@ async fn a_caller_that_stands_still_mid_read_holds_up_nobody() {
         return;
     }
     let prefix = format!("epoch-test-{}:", std::process::id());
-    let pool = connect_redis(&redis_url(), 2).await.expect("redis");
+    let pool = connect_redis(&redis_url(), 2, std::time::Duration::from_secs(5)).await.expect("redis");
     let keys = RedisKeys::new(prefix.clone());
     let epoch = Arc::new(RedisGateEpoch::new(pool, &keys));
     epoch.bump().await.expect("bump");

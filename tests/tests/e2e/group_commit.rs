@@ -84,7 +84,7 @@ async fn a_burst_of_sends_shares_few_transactions() {
         transactions: AtomicUsize::new(0),
         largest: AtomicUsize::new(0),
     });
-    let notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier::new(Arc::new(Hub::new(16))));
+    let notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier::new(Arc::new(Hub::new(16)), Arc::default()));
     let pipeline = CommitPipeline::start(
         store.clone(),
         Arc::new(MemoryDedupeCache::new(10_000)),

@@ -32,6 +32,7 @@ mod protection;
 mod push;
 mod retention;
 mod rich;
+mod routes;
 mod security;
 mod takeover;
 mod visible_text;

@@ -1,0 +1,126 @@
+//! Pushes that never go silent: routes owned by connections (a stale socket can neither
+//! overwrite nor delete a newer connection's route), local delivery that does not wait on Redis,
+//! routes written again as soon as Redis lost its state, and the `pong`'s change counter.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tidings_tests::client::{WsClient, direct};
+use tidings_tests::processes::ClusterProcesses;
+use tidings_tests::{Backend, both_modes, spawn_server_on};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
+
+/// The `changes` of the next `pong` (other frames on the way are skipped).
+async fn changes(ws: &mut WsClient) -> u64 {
+    ws.send(json!({"type": "ping"})).await;
+    let (pong, _) = ws.wait_for("pong").await;
+    pong["changes"].as_u64().unwrap_or_else(|| panic!("pong without changes: {pong}"))
+}
+
+/// Sends one text and waits for its ack (pushes on the way are skipped).
+async fn send_acked(ws: &mut WsClient, conv: &str, id: &str) -> Value {
+    ws.send_text(conv, id, id).await;
+    ws.wait_for("ack").await.0
+}
+
+both_modes!(the_pong_carries_a_change_counter_that_moves_with_each_message_of_the_user);
+async fn the_pong_carries_a_change_counter_that_moves_with_each_message_of_the_user(backend: Backend) {
+    let srv = spawn_server_on(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let c = srv.api.user("carol", "c1").await;
+    let mut a_ws = WsClient::connect(&srv.ws_url(), &a.access_token).await;
+    let mut b_ws = WsClient::connect(&srv.ws_url(), &b.access_token).await;
+    let mut c_ws = WsClient::connect(&srv.ws_url(), &c.access_token).await;
+    let (a0, b0, c0) = (changes(&mut a_ws).await, changes(&mut b_ws).await, changes(&mut c_ws).await);
+    assert_eq!(changes(&mut a_ws).await, a0, "nothing happened: the counter stands still");
+
+    let ab = direct(&a.user_id, &b.user_id);
+    for i in 0..3 {
+        send_acked(&mut a_ws, &ab, &format!("m{i}")).await;
+    }
+    b_ws.messages(3).await;
+    let (a1, b1, c1) = (changes(&mut a_ws).await, changes(&mut b_ws).await, changes(&mut c_ws).await);
+    assert_eq!(a1, a0 + 3, "the sender's own messages move it too (their other devices hear of them)");
+    assert_eq!(b1, b0 + 3, "each message to bob moves bob's counter");
+    assert_eq!(c1, c0, "carol is in none of these conversations");
+
+    // A retried send stores nothing new and moves nothing.
+    send_acked(&mut a_ws, &ab, "m0").await;
+    assert_eq!(changes(&mut b_ws).await, b1);
+}
+
+/// Device b1 of bob connects to instance 1, then again to instance 2 while the first socket is
+/// still open (a paused instance, a half-open link): instance 1 is told to close the stale one,
+/// its periodic refresh does not take the route back, and its close does not delete it.
+#[tokio::test]
+async fn a_stale_socket_neither_overwrites_nor_deletes_the_newer_route() {
+    let Some(_) = Backend::cluster("routes::stale_socket") else { return };
+    // Route TTL 3 s: each instance refreshes its routes every second.
+    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__ROUTE_TTL_SECS", "3")]).await;
+    let a = c.at(0).api.user("alice", "a1").await;
+    let b = c.at(0).api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&c.at(0).ws_url(), &a.access_token).await;
+    let mut stale = WsClient::connect(&c.at(0).ws_url(), &b.access_token).await;
+    send_acked(&mut a_ws, &conv, "before").await;
+    assert_eq!(stale.expect("msg").await["message"]["client_msg_id"], "before");
+
+    let mut fresh = WsClient::connect(&c.at(1).ws_url(), &b.access_token).await;
+    let closed = tokio::time::timeout(Duration::from_secs(5), stale.closed()).await;
+    assert!(closed.is_ok(), "the stale socket on instance 1 was closed once its device connected to instance 2");
+    // Past two refreshes of instance 1: the route must still name instance 2.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    for i in 0..5 {
+        let id = format!("after-{i}");
+        send_acked(&mut a_ws, &conv, &id).await;
+        let pushed = fresh.expect("msg").await;
+        assert_eq!(pushed["message"]["client_msg_id"], id.as_str(), "the newer connection gets every push");
+    }
+}
+
+/// Redis loses everything: this instance's own devices keep getting their pushes at once (local
+/// delivery does not read routes), and devices on other instances get theirs again within about
+/// a second (the lost state is noticed and routes are written again), not at the next periodic
+/// refresh (20 s with the default TTL of 60 s).
+#[tokio::test]
+async fn after_redis_lost_its_state_pushes_go_on_here_and_resume_across_within_seconds() {
+    let Some(_) = Backend::cluster("routes::lost_state") else { return };
+    let c = ClusterProcesses::start(BIN, 2, &[]).await;
+    let a = c.at(0).api.user("alice", "a1").await;
+    let b = c.at(0).api.user("bob", "b1").await;
+    let b2 = c.at(1).api.login("bob", "b2").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&c.at(0).ws_url(), &a.access_token).await;
+    let mut b_here = WsClient::connect(&c.at(0).ws_url(), &b.access_token).await;
+    let mut b_there = WsClient::connect(&c.at(1).ws_url(), &b2.access_token).await;
+    send_acked(&mut a_ws, &conv, "warm").await;
+    b_here.expect("msg").await;
+    b_there.expect("msg").await;
+
+    c.resources.flush_redis().await;
+    send_acked(&mut a_ws, &conv, "right-after-the-flush").await;
+    assert_eq!(
+        b_here.expect("msg").await["message"]["client_msg_id"],
+        "right-after-the-flush",
+        "a device on the committing instance never waits for routes"
+    );
+    let flushed = Instant::now();
+    let mut resumed = None;
+    while flushed.elapsed() < Duration::from_secs(6) {
+        let id = format!("probe-{}", flushed.elapsed().as_millis());
+        send_acked(&mut a_ws, &conv, &id).await;
+        b_here.expect("msg").await;
+        while let Some(Some(frame)) = b_there.next_within(Duration::from_millis(200)).await {
+            if frame["type"] == "msg" && frame["message"]["client_msg_id"] == id.as_str() {
+                resumed = Some(flushed.elapsed());
+            }
+        }
+        if resumed.is_some() {
+            break;
+        }
+    }
+    let after = resumed.expect("pushes to the other instance resumed within 6 s of the flush");
+    assert!(after < Duration::from_secs(4), "resumed after {after:?}");
+}

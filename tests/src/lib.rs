@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod client;
 pub mod fake_s3;
+pub mod faults;
 pub mod media;
 pub mod processes;
 pub mod receiver;

@@ -80,6 +80,29 @@ impl Instance {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGSTOP: the process freezes, its sockets stay open and nothing is read or answered.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT: a paused process runs on.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("kill: {e}"));
+        assert!(status.success(), "kill {sig} {}", self.id);
+    }
 }
 
 impl Drop for Instance {
@@ -103,11 +126,19 @@ impl ClusterProcesses {
     /// `env!("CARGO_BIN_EXE_tidings-e2e-server")`), with `extra` environment on top of the
     /// cluster settings.
     pub async fn start(bin: &str, n: usize, extra: &[(&str, &str)]) -> Self {
+        Self::start_each(bin, extra, &vec![Vec::new(); n]).await
+    }
+
+    /// Like [`ClusterProcesses::start`], one instance per entry of `each`, which is that
+    /// instance's own environment on top of `extra` (e.g. its own Redis and AMQP URLs).
+    pub async fn start_each(bin: &str, extra: &[(&str, &str)], each: &[Vec<(String, String)>]) -> Self {
         let resources = Arc::new(ClusterResources::create().await);
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-        let mut instances = Vec::with_capacity(n);
-        for i in 1..=n {
-            instances.push(spawn(bin, &resources, dir.path(), &format!("i{i}"), extra));
+        let mut instances = Vec::with_capacity(each.len());
+        for (i, own) in each.iter().enumerate() {
+            let mut env = extra.to_vec();
+            env.extend(own.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            instances.push(spawn(bin, &resources, dir.path(), &format!("i{}", i + 1), &env));
         }
         for inst in &mut instances {
             inst.port = wait_listening(inst);
@@ -119,6 +150,12 @@ impl ClusterProcesses {
     /// Instance `i` (0-based).
     pub fn at(&self, i: usize) -> &Instance {
         &self.instances[i]
+    }
+
+    /// The directory of the instances' data and logs (`{id}.log`, then `{id}.{n}.log` for the
+    /// n-th start).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 }
 

@@ -47,6 +47,11 @@ pub struct AmqpOptions {
 /// How often the link is probed.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 
+/// The longest wait between two connection attempts: short, so pushes between instances resume
+/// within about a second of the broker coming back (an attempt against a broker that is down
+/// costs next to nothing).
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
 /// A link that carried nothing back for this long is dead.
 pub const SILENT_LIMIT: Duration = Duration::from_secs(3);
 
@@ -225,7 +230,7 @@ async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
             _ = tokio::time::sleep(backoff) => {}
             _ = stop.changed() => {}
         }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 

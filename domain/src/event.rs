@@ -86,12 +86,59 @@ pub struct Delivery {
 
 /// How many messages each user got in `deliveries`: what their change counters move by (see
 /// [`crate::ports::ChangeCounter`]). Users in no message delivery are left out.
-pub fn message_counts(deliveries: &[Delivery]) -> Vec<(UserId, u64)> {
+pub fn message_counts(deliveries: &[Delivery]) -> Vec<(&UserId, u64)> {
+    let mut messages = deliveries.iter().filter(|d| matches!(d.event.as_ref(), Event::Message(_)));
+    // The common batch, one message: no map needed.
+    if let (Some(only), None) = (messages.next(), messages.clone().next()) {
+        return only.recipients.iter().map(|u| (u, 1)).collect();
+    }
     let mut counts: std::collections::HashMap<&UserId, u64> = std::collections::HashMap::new();
     for d in deliveries.iter().filter(|d| matches!(d.event.as_ref(), Event::Message(_))) {
         for user in &d.recipients {
             *counts.entry(user).or_default() += 1;
         }
     }
-    counts.into_iter().map(|(user, n)| (user.clone(), n)).collect()
+    counts.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn message(seq: u64, to: &[&UserId]) -> Delivery {
+        let (a, b) = (UserId::parse("u_a").unwrap(), UserId::parse("u_b").unwrap());
+        Delivery {
+            recipients: to.iter().map(|u| (*u).clone()).collect(),
+            skip_device: None,
+            event: Arc::new(Event::Message(Message {
+                conv: ConvId::direct(&a, &b).unwrap(),
+                seq,
+                msg_id: format!("m{seq}"),
+                sender: a,
+                client_msg_id: format!("c{seq}"),
+                kind: "text".into(),
+                body: "{}".into(),
+                ts: 0,
+            })),
+        }
+    }
+
+    #[test]
+    fn message_counts_count_each_users_messages_and_nothing_else() {
+        let (a, b, c) = (UserId::parse("u_a").unwrap(), UserId::parse("u_b").unwrap(), UserId::parse("u_c").unwrap());
+        let typing = Delivery {
+            recipients: vec![c.clone()],
+            skip_device: None,
+            event: Arc::new(Event::Typing { conv: ConvId::parse("g:x").unwrap(), user_id: a.clone() }),
+        };
+        let sorted = |mut v: Vec<(&UserId, u64)>| {
+            v.sort();
+            v.into_iter().map(|(u, n)| (u.clone(), n)).collect::<Vec<_>>()
+        };
+        assert_eq!(sorted(message_counts(&[message(1, &[&a, &b])])), vec![(a.clone(), 1), (b.clone(), 1)]);
+        let batch = [message(1, &[&a, &b]), typing.clone(), message(2, &[&a, &b]), message(3, &[&b])];
+        assert_eq!(sorted(message_counts(&batch)), vec![(a.clone(), 2), (b.clone(), 3)]);
+        assert!(message_counts(&[typing]).is_empty(), "only messages move the counters");
+    }
 }

@@ -136,7 +136,7 @@ impl RedisRoutes {
     pub async fn lookup_and_count(
         &self,
         users: &[UserId],
-        changes: &[(UserId, u64)],
+        changes: &[(&UserId, u64)],
     ) -> Result<Vec<(UserId, String, String)>, StoreError> {
         if users.is_empty() && changes.is_empty() {
             return Ok(Vec::new());
@@ -145,9 +145,9 @@ impl RedisRoutes {
         for user in users {
             pipe.cmd("HGETALL").arg(self.keys.route(user));
         }
-        for (user, n) in changes {
+        for &(user, n) in changes {
             let key = self.keys.changes(user);
-            pipe.cmd("INCRBY").arg(&key).arg(*n).ignore();
+            pipe.cmd("INCRBY").arg(&key).arg(n).ignore();
             pipe.cmd("EXPIRE").arg(&key).arg(CHANGES_TTL_SECS).ignore();
         }
         let found: Vec<HashMap<String, String>> = super::stats::REDIS

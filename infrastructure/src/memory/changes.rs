@@ -14,9 +14,13 @@ pub struct MemoryChangeCounter {
 
 impl MemoryChangeCounter {
     /// Moves each user's counter by their count.
-    pub fn bump(&self, counts: &[(UserId, u64)]) {
-        for (user, n) in counts {
-            *self.counts.entry(user.clone()).or_default() += n;
+    pub fn bump(&self, counts: &[(&UserId, u64)]) {
+        for &(user, n) in counts {
+            // A user seen before costs no allocation.
+            match self.counts.get_mut(user) {
+                Some(mut count) => *count += n,
+                None => *self.counts.entry(user.clone()).or_default() += n,
+            }
         }
     }
 }

@@ -52,6 +52,13 @@ const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// costs next to nothing).
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
+/// A publish past its deadline gives up once the link has been silent this long (a little
+/// more than the probe interval: an idle link hears a probe every second).
+const QUIET_LIMIT: Duration = Duration::from_millis(1500);
+
+/// The longest one publish may wait while the link carries things back.
+const LONGEST_PUBLISH: Duration = Duration::from_secs(5);
+
 /// A link that carried nothing back for this long is dead.
 pub const SILENT_LIMIT: Duration = Duration::from_secs(3);
 
@@ -91,10 +98,14 @@ impl Shared {
         self.heard_ms.store(self.since_born_ms(), Ordering::Release);
     }
 
+    /// How long the link has carried nothing back.
+    fn silent_for(&self) -> Duration {
+        Duration::from_millis(self.since_born_ms().saturating_sub(self.heard_ms.load(Ordering::Acquire)))
+    }
+
     /// Whether the link carried something back within [`SILENT_LIMIT`].
     fn lively(&self) -> bool {
-        let silent = self.since_born_ms().saturating_sub(self.heard_ms.load(Ordering::Acquire));
-        silent <= u64::try_from(SILENT_LIMIT.as_millis()).unwrap_or(u64::MAX)
+        self.silent_for() <= SILENT_LIMIT
     }
 }
 
@@ -151,9 +162,16 @@ impl AmqpBus {
                     &body,
                     BasicProperties::default().with_content_type("application/json".into()),
                 );
-                match tokio::time::timeout(self.shared.opts.publish_timeout, publish).await {
-                    Ok(sent) => sent.map_err(|e| e.to_string()),
-                    Err(_) => Err("publish missed its deadline".to_owned()),
+                // Past the deadline a publish keeps waiting while the link carries things back
+                // (a busy broker or a busy machine is slow, not gone), up to LONGEST_PUBLISH.
+                let started = Instant::now();
+                let mut publish = std::pin::pin!(publish);
+                loop {
+                    match tokio::time::timeout(self.shared.opts.publish_timeout, &mut publish).await {
+                        Ok(sent) => break sent.map_err(|e| e.to_string()),
+                        Err(_) if self.shared.silent_for() < QUIET_LIMIT && started.elapsed() < LONGEST_PUBLISH => {}
+                        Err(_) => break Err("publish missed its deadline on a silent link".to_owned()),
+                    }
                 }
             })
             .await;
@@ -260,7 +278,8 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
                     let _ = tokio::time::timeout(Duration::from_millis(500), conn.close(320, "link silent".into())).await;
                     return Err(format!("the broker link carried nothing back for {SILENT_LIMIT:?}"));
                 }
-                send_probe(shared, &publish).await;
+                // Sent beside the loop: consuming never waits for a publish.
+                tokio::spawn(send_probe(publish.clone(), shared.opts.exchange(), shared.opts.instance.clone(), shared.opts.publish_timeout));
                 continue;
             }
             () = async { let _ = stop.wait_for(|stopped| *stopped).await; } => {
@@ -280,17 +299,18 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
     Ok(())
 }
 
-/// Publishes an empty envelope list to this instance's own queue: coming back, it shows the
-/// link carries traffic both ways. Never waits longer than a publish may.
-async fn send_probe(shared: &Shared, publish: &Channel) {
+/// Publishes an empty envelope list to this instance's own queue (`exchange`, routing key
+/// `instance`): coming back, it shows the link carries traffic both ways. Never waits longer
+/// than `limit`.
+async fn send_probe(publish: Channel, exchange: String, instance: String, limit: Duration) {
     let sent = publish.basic_publish(
-        shared.opts.exchange().into(),
-        shared.opts.instance.clone().into(),
+        exchange.into(),
+        instance.into(),
         BasicPublishOptions::default(),
         b"[]",
         BasicProperties::default(),
     );
-    if let Ok(Err(e)) = tokio::time::timeout(shared.opts.publish_timeout, sent).await {
+    if let Ok(Err(e)) = tokio::time::timeout(limit, sent).await {
         tracing::debug!(error = %e, "could not send the link probe");
     }
 }

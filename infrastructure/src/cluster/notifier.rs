@@ -1,8 +1,8 @@
-//! The cluster [`Notifier`]: deliver to this instance's own devices directly (never waiting on
-//! Redis), look up where the recipients' other devices are connected (one pipelined Redis call,
-//! which also moves their change counters), and publish one envelope per other instance carrying
-//! that instance's share of the recipients. Group fan-out therefore costs one publish per
-//! instance, not per member.
+//! The cluster [`Notifier`]: look up where the recipients' devices are connected (one pipelined
+//! Redis call), deliver to this instance's own devices directly (whatever the lookup found, even
+//! when it failed), publish one envelope per other instance carrying that instance's share of the
+//! recipients, and move the recipients' change counters. Group fan-out therefore costs one
+//! publish per instance, not per member.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,9 +62,17 @@ impl Notifier for ClusterNotifier {
         self.notify_many(vec![delivery]).await;
     }
 
-    /// This instance's devices get every delivery at once, whatever Redis says; then one route
-    /// lookup (which also moves the recipients' change counters) for every recipient of every
-    /// delivery, and one AMQP message per other instance carrying all of its envelopes, in order.
+    /// One route lookup for every recipient of every delivery; then every delivery to this
+    /// instance's hub (all recipients: the hub pushes to whichever are connected here, whatever
+    /// the routes say, and when the lookup fails too), and one AMQP message per other instance
+    /// carrying all of its envelopes, in order; then the recipients' change counters move, off
+    /// this path.
+    ///
+    /// Local pushes go out after the lookup, not before it: an instance's own pushes and those
+    /// it sends to others then leave at the same moment, so the two directions between instances
+    /// drift apart no more than the broker's hop (pushed first, local pushes ran ahead of remote
+    /// ones by a lookup and a publish, and a saturated two-instance W5 run then had thousands of
+    /// pushes released past the push-order wait).
     async fn notify_many(&self, deliveries: Vec<Delivery>) {
         let (broadcasts, deliveries): (Vec<Delivery>, Vec<Delivery>) =
             deliveries.into_iter().partition(|d| d.event.is_broadcast());
@@ -74,16 +82,18 @@ impl Notifier for ClusterNotifier {
         if deliveries.is_empty() {
             return;
         }
-        deliveries.iter().for_each(|d| self.hub.deliver(d));
         let mut users: Vec<UserId> = deliveries.iter().flat_map(|d| d.recipients.iter().cloned()).collect();
         users.sort();
         users.dedup();
-        let found = match self.routes.lookup_and_count(&users, &message_counts(&deliveries)).await {
+        let looked_up = self.routes.lookup(&users).await;
+        deliveries.iter().for_each(|d| self.hub.deliver(d));
+        let found = match looked_up {
             Ok(found) => found,
             Err(e) => {
-                // The devices here have theirs; the others see their change counters unmoved
-                // until the next message, or sync at their next reconnect.
+                // The devices here have theirs; the others see their change counters move
+                // (if Redis answers that) or sync at their next reconnect.
                 tracing::warn!(error = %e, "route lookup failed; delivered to this instance's devices only");
+                self.count_changes(&deliveries);
                 return;
             }
         };
@@ -113,5 +123,24 @@ impl Notifier for ClusterNotifier {
                 Err(e) => tracing::error!(error = %e, "could not encode push envelopes"),
             }
         }
+        self.count_changes(&deliveries);
+    }
+}
+
+impl ClusterNotifier {
+    /// Moves the recipients' change counters in a task of its own: the next batch's pushes do
+    /// not wait for it, and a counter only has to move before the recipients' next `pong`.
+    fn count_changes(&self, deliveries: &[Delivery]) {
+        let counts: Vec<(UserId, u64)> =
+            message_counts(deliveries).into_iter().map(|(user, n)| (user.clone(), n)).collect();
+        if counts.is_empty() {
+            return;
+        }
+        let routes = self.routes.clone();
+        tokio::spawn(async move {
+            if let Err(e) = routes.count_changes(&counts).await {
+                tracing::debug!(error = %e, "could not move change counters");
+            }
+        });
     }
 }

@@ -1,9 +1,13 @@
 //! Redis connections and the key layout. Every key starts with a configurable prefix so several
 //! deployments (or test runs) can share one Redis without touching each other's keys.
 //!
-//! Every call has a deadline. A call that misses it trips the pool for [`TRIPPED_FOR`]: calls in
-//! that time fail at once instead of queueing behind a hung link, so a send is answered `busy`
-//! quickly and a push falls back to local delivery; the first call after that tries again.
+//! Every call has a deadline, measured against silence rather than against the call alone: a
+//! call still waiting after the deadline keeps waiting while Redis keeps answering other calls
+//! (an overloaded Redis is slow, not gone; cutting its calls would refuse sends and drop pushes
+//! exactly when the machine is busiest), up to [`LONGEST_CALL`]. When nothing at all came back
+//! for a deadline, the link is hung: the call fails and trips the pool for [`TRIPPED_FOR`], and
+//! calls in that time fail at once instead of queueing behind it, so a send is answered `busy`
+//! quickly and a push goes to local devices only; the first call after that tries again.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -17,6 +21,9 @@ use tidings_domain::{ConvId, StoreError, UserId};
 
 /// How long calls fail at once after one missed its deadline.
 pub const TRIPPED_FOR: Duration = Duration::from_secs(1);
+
+/// The longest one call may wait while Redis answers others.
+pub const LONGEST_CALL: Duration = Duration::from_secs(5);
 
 /// Opens a pool whose calls each wait at most `deadline`, and checks that Redis answers.
 pub async fn connect_redis(url: &str, max_size: usize, deadline: Duration) -> Result<RedisPool, StoreError> {
@@ -54,6 +61,8 @@ struct PoolInner {
     deadline: Duration,
     /// Calls fail at once until this many microseconds after `born` (0: not tripped).
     tripped_until_us: AtomicU64,
+    /// When a call last got an answer, in microseconds after `born`.
+    heard_us: AtomicU64,
     born: Instant,
 }
 
@@ -76,6 +85,16 @@ impl PoolInner {
     fn tripped(&self) -> bool {
         self.now_us() < self.tripped_until_us.load(Ordering::Acquire)
     }
+
+    fn heard(&self) {
+        self.heard_us.fetch_max(self.now_us(), Ordering::AcqRel);
+    }
+
+    /// Whether anything came back within the last deadline.
+    fn answering(&self) -> bool {
+        let silent = self.now_us().saturating_sub(self.heard_us.load(Ordering::Acquire));
+        silent < u64::try_from(self.deadline.as_micros()).unwrap_or(u64::MAX)
+    }
 }
 
 /// A connection could not be had.
@@ -96,6 +115,7 @@ impl RedisPool {
                 runtime: tokio::runtime::Handle::current(),
                 deadline: deadline.max(Duration::from_millis(1)),
                 tripped_until_us: AtomicU64::new(0),
+                heard_us: AtomicU64::new(0),
                 born: Instant::now(),
             }),
         }
@@ -156,16 +176,30 @@ impl SharedConnection {
         }
     }
 
-    /// Runs one call within the pool's deadline; a miss trips the pool.
+    /// Runs one call: it waits in steps of the deadline for as long as Redis answers other calls
+    /// (at most [`LONGEST_CALL`]); after a deadline of silence it fails and trips the pool.
     async fn bounded<T>(
         &self,
         call: impl std::future::Future<Output = Result<T, RedisError>>,
     ) -> Result<T, RedisError> {
-        let result = match tokio::time::timeout(self.pool.deadline, call).await {
-            Ok(result) => result,
-            Err(_) => {
-                self.pool.trip();
-                Err(RedisError::from(io::Error::new(io::ErrorKind::TimedOut, "redis call missed its deadline")))
+        let started = Instant::now();
+        let mut call = std::pin::pin!(call);
+        let result = loop {
+            match tokio::time::timeout(self.pool.deadline, &mut call).await {
+                Ok(result) => {
+                    if result.is_ok() {
+                        self.pool.heard();
+                    }
+                    break result;
+                }
+                Err(_) if self.pool.answering() && started.elapsed() < LONGEST_CALL => {}
+                Err(_) => {
+                    self.pool.trip();
+                    break Err(RedisError::from(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "redis call missed its deadline",
+                    )));
+                }
             }
         };
         self.check(&result);

@@ -129,26 +129,12 @@ impl RedisRoutes {
 
     /// For each user, their connected devices and the instance holding each.
     pub async fn lookup(&self, users: &[UserId]) -> Result<Vec<(UserId, String, String)>, StoreError> {
-        self.lookup_and_count(users, &[]).await
-    }
-
-    /// [`Self::lookup`], moving the change counters of `changes` in the same round trip.
-    pub async fn lookup_and_count(
-        &self,
-        users: &[UserId],
-        changes: &[(&UserId, u64)],
-    ) -> Result<Vec<(UserId, String, String)>, StoreError> {
-        if users.is_empty() && changes.is_empty() {
+        if users.is_empty() {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
         for user in users {
             pipe.cmd("HGETALL").arg(self.keys.route(user));
-        }
-        for &(user, n) in changes {
-            let key = self.keys.changes(user);
-            pipe.cmd("INCRBY").arg(&key).arg(n).ignore();
-            pipe.cmd("EXPIRE").arg(&key).arg(CHANGES_TTL_SECS).ignore();
         }
         let found: Vec<HashMap<String, String>> = super::stats::REDIS
             .time(async {
@@ -165,6 +151,25 @@ impl RedisRoutes {
                     .map(move |(device, value)| (user.clone(), device, route_instance(&value).to_owned()))
             })
             .collect())
+    }
+
+    /// Moves each user's change counter by their count (one pipelined round trip).
+    pub async fn count_changes(&self, changes: &[(UserId, u64)]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (user, n) in changes {
+            let key = self.keys.changes(user);
+            pipe.cmd("INCRBY").arg(&key).arg(*n).ignore();
+            pipe.cmd("EXPIRE").arg(&key).arg(CHANGES_TTL_SECS).ignore();
+        }
+        super::stats::REDIS
+            .time(async {
+                let mut conn = self.pool.get().await.map_err(redis_err)?;
+                pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
+            })
+            .await
     }
 
     /// Whether Redis lost the cluster's state since the last call (flushed, restarted empty, or

@@ -10,11 +10,11 @@
 //! A link can also hang (the socket open, nothing moving). Every second the instance publishes a
 //! probe to its own queue; a link that has carried nothing back for [`SILENT_LIMIT`] is taken for
 //! dead: `/readyz` says so, publishes are dropped at once instead of waiting, and the connection
-//! is made again. Each publish also waits at most the dependency deadline.
+//! is made again. A publish past the dependency deadline keeps waiting only while the link
+//! carries things back (`silence.rs`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::options::{
@@ -28,6 +28,7 @@ use tidings_domain::ports::LocalDelivery;
 use tokio::sync::{RwLock, mpsc, watch};
 
 use super::envelope;
+use super::silence::{LastHeard, patiently};
 
 /// How to reach the broker and what to call things.
 #[derive(Debug, Clone)]
@@ -40,7 +41,8 @@ pub struct AmqpOptions {
     pub prefix: String,
     /// Unacknowledged deliveries the broker may push to this instance at once.
     pub prefetch: u16,
-    /// The longest a publish may wait; a push that cannot be handed on by then is dropped.
+    /// How long a publish waits before it starts asking whether the link still carries things
+    /// back; one that gives up drops its push.
     pub publish_timeout: Duration,
 }
 
@@ -60,7 +62,7 @@ const QUIET_LIMIT: Duration = Duration::from_millis(1500);
 const LONGEST_PUBLISH: Duration = Duration::from_secs(5);
 
 /// A link that carried nothing back for this long is dead.
-pub const SILENT_LIMIT: Duration = Duration::from_secs(3);
+const SILENT_LIMIT: Duration = Duration::from_secs(3);
 
 /// The longest making a connection (and declaring the topology) may take.
 const CONNECT_LIMIT: Duration = Duration::from_secs(5);
@@ -84,28 +86,14 @@ struct Shared {
     confirms: mpsc::Sender<lapin::PublisherConfirm>,
     /// Turns true when the instance shuts down: stop consuming, close, do not reconnect.
     stop: watch::Sender<bool>,
-    /// When the consumer last received anything (a push or a probe), in ms after `born`.
-    heard_ms: AtomicU64,
-    born: Instant,
+    /// When the consumer last received anything (a push or a probe).
+    heard: LastHeard,
 }
 
 impl Shared {
-    fn since_born_ms(&self) -> u64 {
-        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    fn heard(&self) {
-        self.heard_ms.store(self.since_born_ms(), Ordering::Release);
-    }
-
-    /// How long the link has carried nothing back.
-    fn silent_for(&self) -> Duration {
-        Duration::from_millis(self.since_born_ms().saturating_sub(self.heard_ms.load(Ordering::Acquire)))
-    }
-
     /// Whether the link carried something back within [`SILENT_LIMIT`].
     fn lively(&self) -> bool {
-        self.silent_for() <= SILENT_LIMIT
+        self.heard.silent_for() <= SILENT_LIMIT
     }
 }
 
@@ -131,8 +119,7 @@ impl AmqpBus {
             channel: RwLock::new(None),
             confirms: confirm_tx,
             stop,
-            heard_ms: AtomicU64::new(0),
-            born: Instant::now(),
+            heard: LastHeard::new(),
         });
         tokio::spawn(check_confirms(confirm_rx));
         let (ready_tx, mut ready_rx) = watch::channel(false);
@@ -162,16 +149,10 @@ impl AmqpBus {
                     &body,
                     BasicProperties::default().with_content_type("application/json".into()),
                 );
-                // Past the deadline a publish keeps waiting while the link carries things back
-                // (a busy broker or a busy machine is slow, not gone), up to LONGEST_PUBLISH.
-                let started = Instant::now();
-                let mut publish = std::pin::pin!(publish);
-                loop {
-                    match tokio::time::timeout(self.shared.opts.publish_timeout, &mut publish).await {
-                        Ok(sent) => break sent.map_err(|e| e.to_string()),
-                        Err(_) if self.shared.silent_for() < QUIET_LIMIT && started.elapsed() < LONGEST_PUBLISH => {}
-                        Err(_) => break Err("publish missed its deadline on a silent link".to_owned()),
-                    }
+                let quiet = || self.shared.heard.silent_for() < QUIET_LIMIT;
+                match patiently(publish, self.shared.opts.publish_timeout, LONGEST_PUBLISH, quiet).await {
+                    Some(sent) => sent.map_err(|e| e.to_string()),
+                    None => Err("publish missed its deadline on a silent link".to_owned()),
                 }
             })
             .await;
@@ -231,8 +212,7 @@ async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
             tracing::info!("broker connection closed (shutting down)");
             return;
         }
-        let run = run_connection(&shared, &ready);
-        match run.await {
+        match run_connection(&shared, &ready).await {
             Ok(()) if *stop.borrow() => {}
             Ok(()) => {
                 tracing::warn!("broker connection closed; reconnecting");
@@ -260,7 +240,7 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
     let (conn, publish, mut consumer) = made.map_err(|e| e.to_string())?;
     let opts = &shared.opts;
     *shared.channel.write().await = Some(publish.clone());
-    shared.heard();
+    shared.heard.heard();
     ready.send_replace(true);
     tracing::info!(queue = %opts.queue(), "connected to the broker");
     let mut stop = shared.stop.subscribe();
@@ -288,7 +268,7 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
                 return Ok(());
             }
         };
-        shared.heard();
+        shared.heard.heard();
         match envelope::decode_many(&delivery.data) {
             Some(list) => list.iter().for_each(|d| shared.hub.deliver(d)),
             None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelopes dropped"),

@@ -13,6 +13,7 @@ mod redis;
 mod registry;
 mod routes;
 mod seq;
+mod silence;
 pub mod stats;
 
 pub use bus::{AmqpBus, AmqpOptions};

@@ -69,10 +69,9 @@ impl Notifier for ClusterNotifier {
     /// this path.
     ///
     /// Local pushes go out after the lookup, not before it: an instance's own pushes and those
-    /// it sends to others then leave at the same moment, so the two directions between instances
-    /// drift apart no more than the broker's hop (pushed first, local pushes ran ahead of remote
-    /// ones by a lookup and a publish, and a saturated two-instance W5 run then had thousands of
-    /// pushes released past the push-order wait).
+    /// it sends to others then leave together, and the two directions between instances drift
+    /// apart by no more than the broker's hop (design.md, "Local delivery does not depend on
+    /// Redis", has the W5 runs of both orders).
     async fn notify_many(&self, deliveries: Vec<Delivery>) {
         let (broadcasts, deliveries): (Vec<Delivery>, Vec<Delivery>) =
             deliveries.into_iter().partition(|d| d.event.is_broadcast());

@@ -1,10 +1,8 @@
 //! Redis connections and the key layout. Every key starts with a configurable prefix so several
 //! deployments (or test runs) can share one Redis without touching each other's keys.
 //!
-//! Every call has a deadline, measured against silence rather than against the call alone: a
-//! call still waiting after the deadline keeps waiting while Redis keeps answering other calls
-//! (an overloaded Redis is slow, not gone; cutting its calls would refuse sends and drop pushes
-//! exactly when the machine is busiest), up to [`LONGEST_CALL`]. When nothing at all came back
+//! Every call has a deadline, measured against silence (`silence.rs`): past it, a call keeps
+//! waiting while Redis answers other calls, up to [`LONGEST_CALL`]. When nothing at all came back
 //! for a deadline, the link is hung: the call fails and trips the pool for [`TRIPPED_FOR`], and
 //! calls in that time fail at once instead of queueing behind it, so a send is answered `busy`
 //! quickly and a push goes to local devices only; the first call after that tries again.
@@ -19,13 +17,16 @@ use deadpool_redis::redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use deadpool_redis::{Config, Pool, Runtime};
 use tidings_domain::{ConvId, StoreError, UserId};
 
+use super::silence::{LastHeard, patiently};
+
 /// How long calls fail at once after one missed its deadline.
-pub const TRIPPED_FOR: Duration = Duration::from_secs(1);
+const TRIPPED_FOR: Duration = Duration::from_secs(1);
 
 /// The longest one call may wait while Redis answers others.
-pub const LONGEST_CALL: Duration = Duration::from_secs(5);
+const LONGEST_CALL: Duration = Duration::from_secs(5);
 
-/// Opens a pool whose calls each wait at most `deadline`, and checks that Redis answers.
+/// Opens a pool whose calls give up after `deadline` of silence from Redis, and checks that
+/// Redis answers.
 pub async fn connect_redis(url: &str, max_size: usize, deadline: Duration) -> Result<RedisPool, StoreError> {
     let mut cfg = Config::from_url(url);
     cfg.pool = Some(deadpool_redis::PoolConfig::new(max_size.max(1)));
@@ -57,13 +58,14 @@ struct PoolInner {
     /// Connections are made on the runtime the pool was made on, where their driver tasks
     /// then run (not on whichever HTTP worker happened to ask first).
     runtime: tokio::runtime::Handle,
-    /// The longest any call (or making a connection) may take.
+    /// How long Redis may stay silent while a call waits (and the longest making a connection
+    /// may take).
     deadline: Duration,
     /// Calls fail at once until this many microseconds after `born` (0: not tripped).
     tripped_until_us: AtomicU64,
-    /// When a call last got an answer, in microseconds after `born`.
-    heard_us: AtomicU64,
     born: Instant,
+    /// When a call last got an answer.
+    heard: LastHeard,
 }
 
 impl PoolInner {
@@ -86,14 +88,9 @@ impl PoolInner {
         self.now_us() < self.tripped_until_us.load(Ordering::Acquire)
     }
 
-    fn heard(&self) {
-        self.heard_us.fetch_max(self.now_us(), Ordering::AcqRel);
-    }
-
     /// Whether anything came back within the last deadline.
     fn answering(&self) -> bool {
-        let silent = self.now_us().saturating_sub(self.heard_us.load(Ordering::Acquire));
-        silent < u64::try_from(self.deadline.as_micros()).unwrap_or(u64::MAX)
+        self.heard.silent_for() < self.deadline
     }
 }
 
@@ -103,8 +100,8 @@ impl PoolInner {
 pub struct ConnectError(String);
 
 impl RedisPool {
-    /// Shares up to `slots` connections of `pool`, each call waiting at most `deadline`. Call
-    /// on the runtime that should drive them.
+    /// Shares up to `slots` connections of `pool`, a call giving up after `deadline` of silence
+    /// from Redis. Call on the runtime that should drive them.
     pub fn new(pool: Pool, slots: usize, deadline: Duration) -> Self {
         let slots = (0..slots.clamp(1, 8)).map(|_| RwLock::new(None)).collect();
         Self {
@@ -115,15 +112,10 @@ impl RedisPool {
                 runtime: tokio::runtime::Handle::current(),
                 deadline: deadline.max(Duration::from_millis(1)),
                 tripped_until_us: AtomicU64::new(0),
-                heard_us: AtomicU64::new(0),
                 born: Instant::now(),
+                heard: LastHeard::new(),
             }),
         }
-    }
-
-    /// Whether a recent call missed its deadline (calls fail at once for now).
-    pub fn is_tripped(&self) -> bool {
-        self.inner.tripped()
     }
 
     /// The next shared connection, made first if its slot is empty.
@@ -182,24 +174,16 @@ impl SharedConnection {
         &self,
         call: impl std::future::Future<Output = Result<T, RedisError>>,
     ) -> Result<T, RedisError> {
-        let started = Instant::now();
-        let mut call = std::pin::pin!(call);
-        let result = loop {
-            match tokio::time::timeout(self.pool.deadline, &mut call).await {
-                Ok(result) => {
-                    if result.is_ok() {
-                        self.pool.heard();
-                    }
-                    break result;
+        let result = match patiently(call, self.pool.deadline, LONGEST_CALL, || self.pool.answering()).await {
+            Some(result) => {
+                if result.is_ok() {
+                    self.pool.heard.heard();
                 }
-                Err(_) if self.pool.answering() && started.elapsed() < LONGEST_CALL => {}
-                Err(_) => {
-                    self.pool.trip();
-                    break Err(RedisError::from(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "redis call missed its deadline",
-                    )));
-                }
+                result
+            }
+            None => {
+                self.pool.trip();
+                Err(RedisError::from(io::Error::new(io::ErrorKind::TimedOut, "redis call missed its deadline")))
             }
         };
         self.check(&result);

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod after_commit;
 pub mod batch;
 pub mod clock;
 pub mod devices;
@@ -23,6 +24,7 @@ pub mod webhooks;
 
 pub use accounts::{AccountService, AuthPolicy, Tokens};
 pub use admin::AdminService;
+pub use after_commit::AfterCommit;
 pub use devices::DeviceLimits;
 pub use error::AppError;
 pub use groups::{GroupLimits, GroupService};
@@ -30,7 +32,7 @@ pub use integration::IntegrationService;
 pub use media::{MediaLimits, MediaService};
 pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig, PipelineStats};
 pub use presence::PresenceService;
-pub use push::{PushConfig, PushNotifier, PushService};
+pub use push::{PushConfig, PushService};
 pub use retention::{RetentionConfig, RetentionJob};
 pub use social::SocialService;
-pub use webhooks::{WebhookConfig, WebhookNotifier, WebhookService};
+pub use webhooks::{WebhookConfig, WebhookService};

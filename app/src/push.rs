@@ -1,9 +1,9 @@
 //! Offline push: after commit, each message's recipients with no connected device who have not
 //! muted the conversation (or are mentioned by name) get a notice through the [`PushProvider`].
 //!
-//! Installed as a decorator of the `Notifier` port ([`PushNotifier`]), like the webhooks, so the
-//! commit pipeline is untouched and only the instance that committed a message pushes it. When
-//! push is off the decorator is not installed at all. When on, a send costs a kind check and a
+//! An after-commit observer ([`CommitObserver`], listed in the composition root), so the commit
+//! pipeline is untouched and only the instance that committed a message pushes it. When push is
+//! off the observer is not in the list at all. When on, a send costs a kind check and a
 //! non-blocking hand-off to a bounded queue; a full queue drops the notice (counted and logged),
 //! never the send. A worker takes the queue in batches and resolves a batch with one presence
 //! lookup (pipelined in cluster mode) and one query for mutes, whatever its size.
@@ -12,11 +12,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_trait::async_trait;
 use serde_json::Value;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::Message;
-use tidings_domain::ports::{ConversationStore, Notifier, PresenceReader};
+use tidings_domain::ports::{CommitObserver, ConversationStore, PresenceReader};
 use tidings_domain::push::{Mention, PushNotice, PushOutcome, PushProvider, kind_pushes, pushes_through};
 use tidings_domain::{ConvId, UserId};
 use tokio::sync::{Semaphore, mpsc};
@@ -228,30 +227,15 @@ fn preview(m: &Message, body: &Value) -> Option<String> {
     body.get("text").and_then(Value::as_str).map(|t| t.chars().take(PREVIEW_CHARS).collect())
 }
 
-/// A [`Notifier`] that forwards every delivery unchanged and hands committed messages to the
-/// push dispatcher (without waiting on it).
-pub struct PushNotifier {
-    inner: Arc<dyn Notifier>,
-    push: PushService,
-}
-
-impl PushNotifier {
-    /// Wraps `inner`.
-    pub fn new(inner: Arc<dyn Notifier>, push: PushService) -> Self {
-        Self { inner, push }
-    }
-}
-
-#[async_trait]
-impl Notifier for PushNotifier {
-    async fn notify(&self, delivery: Delivery) {
-        self.push.committed(&delivery);
-        self.inner.notify(delivery).await;
+/// Offline push is one of the after-commit observers: it takes the messages that may push and
+/// queues them, never waiting.
+impl CommitObserver for PushService {
+    fn name(&self) -> &'static str {
+        "push"
     }
 
-    async fn notify_many(&self, deliveries: Vec<Delivery>) {
-        deliveries.iter().for_each(|d| self.push.committed(d));
-        self.inner.notify_many(deliveries).await;
+    fn observe(&self, deliveries: &[Delivery]) {
+        deliveries.iter().for_each(|d| self.committed(d));
     }
 }
 

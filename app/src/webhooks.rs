@@ -1,7 +1,7 @@
 //! Outgoing webhooks: registration, the delivery log, and the dispatcher.
 //!
-//! Events reach the dispatcher without blocking whoever raised them: committed messages through
-//! [`WebhookNotifier`] (a decorator of the `Notifier` port, so the commit pipeline is untouched),
+//! Events reach the dispatcher without blocking whoever raised them: committed messages as an
+//! after-commit observer ([`CommitObserver`], so the commit pipeline is untouched),
 //! presence changes from the gateway. An event nobody subscribes to costs one atomic load.
 //! Otherwise it goes onto a bounded queue; a worker turns it into one stored delivery per
 //! subscribed webhook and sends what it has capacity for at once. Everything else (retries, and
@@ -13,12 +13,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use serde_json::{Value, json};
 use tidings_domain::UserId;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::Message;
-use tidings_domain::ports::{Notifier, TokenService};
+use tidings_domain::ports::{CommitObserver, TokenService};
 use tidings_domain::webhook::{
     AttemptOutcome, DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent, WebhookSender, WebhookStore,
     new_delivery_id, new_webhook_id,
@@ -422,36 +421,19 @@ fn message_json(m: &Message) -> Value {
     })
 }
 
-/// A [`Notifier`] that forwards every delivery unchanged and hands committed messages to the
-/// webhook dispatcher (without waiting on it).
-pub struct WebhookNotifier {
-    inner: Arc<dyn Notifier>,
-    hooks: WebhookService,
-}
-
-impl WebhookNotifier {
-    /// Wraps `inner`.
-    pub fn new(inner: Arc<dyn Notifier>, hooks: WebhookService) -> Self {
-        Self { inner, hooks }
+/// The webhooks are one of the after-commit observers: committed messages become `message.sent`
+/// (and `group.changed`) events on the dispatcher's queue, never waiting.
+impl CommitObserver for WebhookService {
+    fn name(&self) -> &'static str {
+        "webhooks"
     }
 
-    fn observe(&self, delivery: &Delivery) {
-        if let Event::Message(m) = delivery.event.as_ref() {
-            self.hooks.message_committed(m);
+    fn observe(&self, deliveries: &[Delivery]) {
+        for d in deliveries {
+            if let Event::Message(m) = d.event.as_ref() {
+                self.message_committed(m);
+            }
         }
-    }
-}
-
-#[async_trait]
-impl Notifier for WebhookNotifier {
-    async fn notify(&self, delivery: Delivery) {
-        self.observe(&delivery);
-        self.inner.notify(delivery).await;
-    }
-
-    async fn notify_many(&self, deliveries: Vec<Delivery>) {
-        deliveries.iter().for_each(|d| self.observe(d));
-        self.inner.notify_many(deliveries).await;
     }
 }
 

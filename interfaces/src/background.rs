@@ -7,28 +7,27 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use tidings_app::{PushConfig, PushNotifier, PushService, RetentionConfig, RetentionJob};
-use tidings_domain::ports::{ConversationStore, Notifier, PresenceReader};
+use tidings_app::{PushConfig, PushService, RetentionConfig, RetentionJob};
+use tidings_domain::ports::{ConversationStore, PresenceReader};
 use tidings_domain::retention::Purger;
 use tidings_infrastructure::db::SqlRetentionStore;
 use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
 
 use crate::settings::Settings;
 
-/// `notifier` wrapped by the push dispatcher when `push.provider` names one (with the
-/// dispatcher, for its counters); unchanged for `none`.
-pub fn with_push(
+/// The offline push dispatcher when `push.provider` names one (an after-commit observer, and
+/// its counters for `/metrics`); `None` for `none`.
+pub fn offline_push(
     settings: &Settings,
-    notifier: Arc<dyn Notifier>,
     presence: Arc<dyn PresenceReader>,
     convs: Arc<dyn ConversationStore>,
-) -> anyhow::Result<(Arc<dyn Notifier>, Option<PushService>)> {
+) -> anyhow::Result<Option<PushService>> {
     let p = &settings.push;
     let (Some(url), Some(secret)) = (&p.url, &p.secret) else {
-        return Ok((notifier, None));
+        return Ok(None);
     };
     if p.provider != "webhook" {
-        return Ok((notifier, None));
+        return Ok(None);
     }
     let provider = WebhookPushProvider::new(WebhookPushConfig {
         url: url.clone(),
@@ -45,7 +44,7 @@ pub fn with_push(
         PushConfig { queue_capacity: p.queue_capacity, preview: p.preview, max_in_flight: p.max_in_flight },
     );
     tracing::info!(url, preview = p.preview, "offline push through a webhook");
-    Ok((Arc::new(PushNotifier::new(notifier, push.clone())), Some(push)))
+    Ok(Some(push))
 }
 
 /// Starts the retention job when `retention.max_age_secs` is set. `purgers` trim what else

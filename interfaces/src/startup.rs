@@ -16,16 +16,16 @@ use sea_orm::DatabaseConnection;
 use tidings_app::admin::AdminOutcome;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{
-    AccountService, AdminService, AuthPolicy, GroupLimits, GroupService, IntegrationService, MediaLimits, MediaService,
-    MessagingLimits, MessagingPorts, MessagingService, PipelineConfig, PresenceService, SocialService, WebhookConfig,
-    WebhookNotifier, WebhookService,
+    AccountService, AdminService, AfterCommit, AuthPolicy, GroupLimits, GroupService, IntegrationService, MediaLimits,
+    MediaService, MessagingLimits, MessagingPorts, MessagingService, PipelineConfig, PresenceService, PushService,
+    SocialService, WebhookConfig, WebhookService,
 };
 use tidings_domain::StoreError;
 use tidings_domain::account::User;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{
-    ChangeCounter, ConversationStore, DedupeCache, GateEpoch, LocalDelivery, MessageStore, Notifier, PasswordHasher,
-    PresenceReader, RateLimiter, RouteRegistry, SeqAllocator, TokenService,
+    ChangeCounter, CommitObserver, ConversationStore, DedupeCache, GateEpoch, LocalDelivery, MessageStore, Notifier,
+    PasswordHasher, PresenceReader, RateLimiter, RouteRegistry, SeqAllocator, TokenService,
 };
 use tidings_infrastructure::cluster::{
     AmqpBus, AmqpOptions, ClusterNotifier, ClusterRegistry, PushOrder, RedisDedupeCache, RedisGateEpoch, RedisKeys,
@@ -236,6 +236,22 @@ impl OnlineCounter for ClusterOnline {
     }
 }
 
+/// The one ordered list of what happens after a commit (docs/design.md, "After a commit"):
+/// every batch goes to these observers in this order, then to the realtime delivery. A feature
+/// that reacts to committed messages (search indexing, bots, content hooks) adds its line here.
+fn after_commit(
+    realtime: Arc<dyn Notifier>,
+    webhooks: &WebhookService,
+    offline_push: Option<&PushService>,
+) -> Arc<dyn Notifier> {
+    let mut observers: Vec<Arc<dyn CommitObserver>> = Vec::new();
+    observers.push(Arc::new(webhooks.clone()));
+    if let Some(push) = offline_push {
+        observers.push(Arc::new(push.clone()));
+    }
+    Arc::new(AfterCommit::new(observers, realtime))
+}
+
 fn webhook_config(settings: &Settings) -> WebhookConfig {
     let w = &settings.webhooks;
     WebhookConfig {
@@ -381,13 +397,10 @@ impl Application {
         )
         .await
         .map_err(|e| anyhow::anyhow!("starting the webhook dispatcher: {e}"))?;
-        // Every delivery passes through unchanged; committed messages also reach the webhooks.
-        let notifier: Arc<dyn Notifier> = Arc::new(WebhookNotifier::new(routing.notifier.clone(), webhooks.clone()));
         let convs: Arc<dyn ConversationStore> =
             Arc::new(SqlConversationStore::with_batch_writer(db.clone(), batch_writer));
-        // Offline push, when configured, sees committed messages after the webhooks do.
-        let (notifier, offline_push) =
-            background::with_push(&settings, notifier, routing.presence.clone(), convs.clone())?;
+        let offline_push = background::offline_push(&settings, routing.presence.clone(), convs.clone())?;
+        let notifier = after_commit(routing.notifier.clone(), &webhooks, offline_push.as_ref());
         let media = Arc::new(media_service(&settings, &db, convs.clone())?);
         // Uploads age with the messages: the retention job trims both with one cutoff.
         background::start_retention(&settings, &db, vec![media.clone()]);
@@ -434,11 +447,10 @@ impl Application {
             ));
         // Group gates (role, mute, dissolution) likewise, under the same epoch: group and
         // membership writes move it on too.
-        let group_store: Arc<dyn tidings_domain::ports::GroupStore> =
-            Arc::new(tidings_app::group_gate_cache::CachedGroupStore::new(
-                Arc::new(SqlGroupStore::new(db.clone())),
-                routing.gate_epoch.clone(),
-            ));
+        let group_ports = tidings_app::group_gate_cache::CachedGroupGate::ports(
+            Arc::new(SqlGroupStore::new(db.clone())),
+            routing.gate_epoch.clone(),
+        );
         let dm_policy = settings.dm_policy().unwrap_or_default();
         let messaging = MessagingService::start(
             MessagingPorts {
@@ -449,7 +461,8 @@ impl Application {
                 seqs: routing.seqs.clone(),
                 notifier: notifier.clone(),
                 social: social_store.clone(),
-                groups: group_store.clone(),
+                group_gate: group_ports.gate.clone(),
+                group_directory: group_ports.directory.clone(),
                 media: Arc::new(SqlMediaRepository::new(db.clone())),
             },
             MessagingLimits {
@@ -484,7 +497,7 @@ impl Application {
         let social = SocialService::new(users.clone(), social_store.clone(), dm_policy, l.max_page);
         let groups = GroupService::new(
             users.clone(),
-            group_store,
+            group_ports,
             social_store,
             messaging.clone(),
             GroupLimits {

@@ -96,7 +96,7 @@ impl MessagingService {
         let users: HashMap<UserId, String> =
             self.users.by_ids(&peers).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
         let groups: HashMap<String, (String, Option<String>)> =
-            self.groups.get_many(&group_ids).await?.into_iter().map(|g| (g.id, (g.name, g.avatar))).collect();
+            self.group_directory.get_many(&group_ids).await?.into_iter().map(|g| (g.id, (g.name, g.avatar))).collect();
         let mut out = HashMap::with_capacity(views.len());
         for v in views {
             let profile = match &v.conv {

@@ -22,7 +22,8 @@ use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
-    ConversationStore, DedupeCache, GroupStore, MessageStore, Notifier, SeqAllocator, SocialStore, UserRepository,
+    ConversationStore, DedupeCache, GroupDirectory, GroupGate, MessageStore, Notifier, SeqAllocator, SocialStore,
+    UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ConvId, DeviceId, UserId};
@@ -99,8 +100,10 @@ pub struct MessagingPorts {
     pub notifier: Arc<dyn Notifier>,
     /// Blocks, friendships and direct-message policies.
     pub social: Arc<dyn SocialStore>,
-    /// Groups and their members.
-    pub groups: Arc<dyn GroupStore>,
+    /// The group send gate (cached).
+    pub group_gate: Arc<dyn GroupGate>,
+    /// Group names and members, for listings and fan-out.
+    pub group_directory: Arc<dyn GroupDirectory>,
     /// Uploads, for the check of a media message's `media_id`.
     pub media: Arc<dyn MediaRepository>,
 }
@@ -112,7 +115,8 @@ pub struct MessagingService {
     messages: Arc<dyn MessageStore>,
     notifier: Arc<dyn Notifier>,
     social: Arc<dyn SocialStore>,
-    groups: Arc<dyn GroupStore>,
+    group_gate: Arc<dyn GroupGate>,
+    group_directory: Arc<dyn GroupDirectory>,
     media: Arc<dyn MediaRepository>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
@@ -162,7 +166,8 @@ impl MessagingService {
             messages: ports.messages,
             notifier: ports.notifier,
             social: ports.social,
-            groups: ports.groups,
+            group_gate: ports.group_gate,
+            group_directory: ports.group_directory,
             media: ports.media,
             pipeline,
             reads,
@@ -313,7 +318,7 @@ impl MessagingService {
                 if let Some(view) = self.convs.member_view(conv, user).await? {
                     return Ok(Some(view));
                 }
-                match self.groups.get(id).await? {
+                match self.group_directory.get(id).await? {
                     Some(_) => Err(AppError::NotMember),
                     None => Err(AppError::UnknownConversation),
                 }
@@ -365,7 +370,7 @@ impl MessagingService {
 
     /// Membership, dissolution and mutes; returns the members to push to.
     async fn check_group_post(&self, sender: &UserId, id: &str) -> Result<Audience, AppError> {
-        let Some((group, member)) = self.groups.gate(id, sender).await? else {
+        let Some((group, member)) = self.group_gate.gate(id, sender).await? else {
             return Err(AppError::UnknownConversation);
         };
         // Membership first (outsiders learn nothing more), then dissolution, then mutes.
@@ -392,7 +397,7 @@ impl MessagingService {
         {
             return Ok(entry.1.clone());
         }
-        let ids = Arc::new(self.groups.member_ids(id).await?);
+        let ids = Arc::new(self.group_directory.member_ids(id).await?);
         if self.group_members.len() >= KNOWN_CONVS_CAP {
             self.group_members.clear();
         }
@@ -410,7 +415,7 @@ impl MessagingService {
         body: &Value,
         also: &[UserId],
     ) -> Result<Ack, AppError> {
-        let mut recipients = self.groups.member_ids(group).await?;
+        let mut recipients = self.group_directory.member_ids(group).await?;
         for user in also {
             if !recipients.contains(user) {
                 recipients.push(user.clone());

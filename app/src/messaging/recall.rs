@@ -63,7 +63,7 @@ impl MessagingService {
                 Ok(vec![lo.clone(), hi.clone()])
             }
             ConvId::Group(id) => {
-                let Some((group, member)) = self.groups.gate(id, user).await? else {
+                let Some((group, member)) = self.group_gate.gate(id, user).await? else {
                     return Err(AppError::UnknownConversation);
                 };
                 let Some(member) = member else {

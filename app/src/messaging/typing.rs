@@ -16,7 +16,7 @@ impl MessagingService {
         let others: Vec<UserId> = match &conv {
             ConvId::Direct { .. } => vec![conv.peer_of(user).cloned().ok_or(AppError::NotMember)?],
             ConvId::Group(id) => {
-                let Some((group, member)) = self.groups.gate(id, user).await? else {
+                let Some((group, member)) = self.group_gate.gate(id, user).await? else {
                     return Err(AppError::UnknownConversation);
                 };
                 if member.is_none() {

@@ -1,0 +1,17 @@
+//! Ports: what the use cases need from the outside world. Embedded mode and cluster mode
+//! implement the same traits, so one code path serves both. One file per area; every port is
+//! re-exported here, so callers name `tidings_domain::ports::X` whatever file holds it.
+
+mod accounts;
+mod delivery;
+mod groups;
+mod limits;
+mod messages;
+mod social;
+
+pub use accounts::*;
+pub use delivery::*;
+pub use groups::*;
+pub use limits::*;
+pub use messages::*;
+pub use social::*;

@@ -3,7 +3,6 @@
 //! maximum age is set). Both cost nothing when off.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -13,7 +12,7 @@ use tidings_domain::retention::Purger;
 use tidings_infrastructure::db::SqlRetentionStore;
 use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
 
-use crate::settings::Settings;
+use crate::settings::{PushProviderKind, Settings};
 
 /// The offline push dispatcher when `push.provider` names one (an after-commit observer, and
 /// its counters for `/metrics`); `None` for `none`.
@@ -23,18 +22,19 @@ pub fn offline_push(
     convs: Arc<dyn ConversationStore>,
 ) -> anyhow::Result<Option<PushService>> {
     let p = &settings.push;
+    match p.provider {
+        PushProviderKind::None => return Ok(None),
+        PushProviderKind::Webhook => {}
+    }
     let (Some(url), Some(secret)) = (&p.url, &p.secret) else {
         return Ok(None);
     };
-    if p.provider != "webhook" {
-        return Ok(None);
-    }
     let provider = WebhookPushProvider::new(WebhookPushConfig {
         url: url.clone(),
-        secret: secret.clone(),
+        secret: secret.expose().to_owned(),
         max_attempts: p.max_attempts,
-        retry_base: Duration::from_millis(p.retry_base_ms),
-        timeout: Duration::from_millis(p.timeout_ms),
+        retry_base: p.retry_base,
+        timeout: p.timeout,
     })
     .context("building the push HTTP client")?;
     let push = PushService::start(
@@ -47,18 +47,14 @@ pub fn offline_push(
     Ok(Some(push))
 }
 
-/// Starts the retention job when `retention.max_age_secs` is set. `purgers` trim what else
+/// Starts the retention job when `retention.max_age` is set. `purgers` trim what else
 /// ages with the messages (media, once its service registers one).
 pub fn start_retention(settings: &Settings, db: &DatabaseConnection, purgers: Vec<Arc<dyn Purger>>) {
     let r = &settings.retention;
-    if r.max_age_secs == 0 {
+    if !r.is_on() {
         return;
     }
-    let config = RetentionConfig {
-        max_age: Duration::from_secs(r.max_age_secs),
-        interval: Duration::from_secs(r.interval_secs),
-        batch: r.batch_size,
-    };
-    tracing::info!(max_age_secs = r.max_age_secs, interval_secs = r.interval_secs, "retention job started");
+    let config = RetentionConfig { max_age: r.max_age, interval: r.interval, batch: r.batch_size };
+    tracing::info!(max_age = ?r.max_age, interval = ?r.interval, "retention job started");
     RetentionJob::new(Arc::new(SqlRetentionStore::new(db.clone())), purgers, config).spawn();
 }

@@ -9,57 +9,11 @@ use tidings_app::admin::AdminOutcome;
 use tidings_protocol::text::name_fault;
 
 use crate::startup::runtime_system;
-use crate::{Application, Settings, telemetry};
+use crate::{Application, Settings, settings, telemetry};
 use clap::{Args, Parser, Subcommand};
 
-const SETTINGS_HELP: &str = "\
-Settings (defaults < tidings.toml or --config < environment):
-  TIDINGS_HTTP_ADDR            listen address for REST and /ws      [127.0.0.1:8080]
-  TIDINGS_DATA_DIR             SQLite database and signing key      [./data]
-  TIDINGS_DATABASE_URL         mysql://user:pass@host:3306/db       [SQLite in the data dir]
-  TIDINGS_REDIS_URL            redis://host:6379 (cluster mode: routes, seq counters)
-  TIDINGS_AMQP_URL             amqp://user:pass@host:5672/%2f (cluster mode: pushes between instances)
-  TIDINGS_INSTANCE_ID          this instance's id, unique in the cluster [random]
-  TIDINGS_LOG                  log filter                           [info]
-  TIDINGS_LOG_FORMAT           pretty | json                        [pretty]
-  TIDINGS_SIGNING_KEY          base64 HS256 key (>= 32 bytes)       [generated into the data dir]
-  TIDINGS_WORKERS              HTTP worker threads                  [one per core]
-  TIDINGS_AUTH__ACCESS_TTL_SECS / TIDINGS_AUTH__REFRESH_TTL_SECS    [900 / 2592000]
-  TIDINGS_AUTH__ARGON2_MEMORY_KIB [19456]  TIDINGS_AUTH__ARGON2_ITERATIONS [2]
-  TIDINGS_LIMITS__MAX_TEXT_CHARS [4000]   TIDINGS_LIMITS__MAX_BODY_BYTES [16384]
-  TIDINGS_LIMITS__MAX_FRAME_BYTES [65536] TIDINGS_LIMITS__MAX_HTTP_BODY_BYTES [65536]
-  TIDINGS_LIMITS__OUTBOUND_QUEUE [1024]   TIDINGS_LIMITS__MAX_INFLIGHT_SENDS [256]
-  TIDINGS_LIMITS__DEFAULT_PAGE [50]  TIDINGS_LIMITS__MAX_PAGE [200]  TIDINGS_LIMITS__MAX_CONVERSATIONS [200]
-  TIDINGS_LIMITS__SEND_PER_SEC [3]        TIDINGS_LIMITS__SEND_BURST [30]
-  TIDINGS_WS__HEARTBEAT_SECS [20]         TIDINGS_WS__IDLE_TIMEOUT_SECS [60]
-  TIDINGS_DB__MAX_CONNECTIONS [8]         TIDINGS_DB__ACQUIRE_TIMEOUT_SECS [5]
-  TIDINGS_DB__SQLITE_SYNC_EVERY_COMMIT [true]
-  TIDINGS_PIPELINE__SHARDS [1]               TIDINGS_PIPELINE__QUEUE_CAPACITY [32768 per core]
-  TIDINGS_PIPELINE__MAX_BATCH [4096]
-  TIDINGS_CLUSTER__REDIS_PREFIX [tidings:]   TIDINGS_CLUSTER__AMQP_PREFIX []
-  TIDINGS_CLUSTER__ROUTE_TTL_SECS [60]       TIDINGS_CLUSTER__REDIS_POOL_SIZE [4]
-  TIDINGS_CLUSTER__AMQP_PREFETCH [256]       TIDINGS_CLUSTER__CONNECT_TIMEOUT_SECS [10]
-  TIDINGS_CLUSTER__PUSH_ORDER_WAIT_MS [1000] (0: push as they arrive)
-  TIDINGS_CLUSTER__DEPENDENCY_TIMEOUT_MS [250] (longest Redis call or push publish)
-  TIDINGS_ADMIN__INITIAL_USERNAME / TIDINGS_ADMIN__INITIAL_PASSWORD  (first admin, created at start)
-  TIDINGS_INTEGRATION__REQUESTS_PER_SEC [20]  TIDINGS_INTEGRATION__BURST [100]   (per API key)
-  TIDINGS_WEBHOOKS__MAX_ATTEMPTS [6]  TIDINGS_WEBHOOKS__RETRY_BASE_MS [1000]  TIDINGS_WEBHOOKS__RETRY_CAP_MS [300000]
-  TIDINGS_WEBHOOKS__TIMEOUT_MS [10000]  TIDINGS_WEBHOOKS__QUEUE_CAPACITY [10000]
-  TIDINGS_WEBHOOKS__MAX_IN_FLIGHT [64]  TIDINGS_WEBHOOKS__RETENTION_DAYS [7]
-  TIDINGS_MEDIA__STORE local | s3 [local]  TIDINGS_MEDIA__DIR [{data_dir}/media]
-  TIDINGS_MEDIA__MAX_IMAGE_BYTES [20971520]  TIDINGS_MEDIA__MAX_FILE_BYTES [104857600]
-  TIDINGS_MEDIA__MAX_VOICE_BYTES [10485760]  TIDINGS_MEDIA__MAX_VIDEO_BYTES [209715200]
-  TIDINGS_MEDIA__THUMBNAIL_SIDE [256]  TIDINGS_MEDIA__DECODE_BUDGET_MIB [512]  TIDINGS_MEDIA__ORIGIN [unset]
-  TIDINGS_MEDIA__S3_ENDPOINT / __S3_BUCKET / __S3_REGION [us-east-1]
-  TIDINGS_MEDIA__S3_ACCESS_KEY_ID / __S3_SECRET_ACCESS_KEY / __S3_ALLOW_HTTP [false] / __S3_PREFIX
-  TIDINGS_DRAIN__TIMEOUT_SECS [20]  TIDINGS_DRAIN__RECONNECT_HINT (URL, or URLs comma-separated)
-  TIDINGS_DRAIN__RECONNECT_SPREAD_MS [1000]   (SIGTERM/SIGINT: graceful drain, then exit 0)
-Cluster mode = TIDINGS_DATABASE_URL (MySQL-compatible) + TIDINGS_REDIS_URL + TIDINGS_AMQP_URL
-+ TIDINGS_SIGNING_KEY shared by all instances.
-See docs/operations.md for what each one does.";
-
 #[derive(Parser)]
-#[command(name = "tidings", version, about = "Tidings instant-messaging server", after_help = SETTINGS_HELP)]
+#[command(name = "tidings", version, about = "Tidings instant-messaging server", after_help = settings::help_text())]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -68,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (what `tidings` with no command does).
-    #[command(after_help = SETTINGS_HELP)]
+    #[command(after_help = settings::help_text())]
     Serve(ServeArgs),
     /// Administration on the database the settings name, without a running server.
     #[command(subcommand)]
@@ -79,7 +33,7 @@ enum Command {
 enum AdminCommand {
     /// Create an admin, or make an existing user an admin; either way the account ends up an
     /// enabled admin with this password.
-    #[command(after_help = SETTINGS_HELP)]
+    #[command(after_help = settings::help_text())]
     Create(AdminCreateArgs),
 }
 

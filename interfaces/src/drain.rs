@@ -2,7 +2,7 @@
 //! handshake (refused) and every connection loop (which sends `reconnect`, refuses new sends,
 //! writes the acks of the sends it already accepted, then closes with 1012). The sequence in
 //! [`run`] stops accepting, waits for the connections to go, stops the server, removes this
-//! instance's leftover routes and closes its broker connection, all within `drain.timeout_secs`.
+//! instance's leftover routes and closes its broker connection, all within `drain.timeout`.
 
 use std::hash::BuildHasher as _;
 use std::sync::Arc;
@@ -49,12 +49,12 @@ impl Drain {
 }
 
 /// The `reconnect` frame for connection `conn_id`: one of the hinted URLs (spread over the
-/// connections) and a random wait below `reconnect_spread_ms`.
+/// connections) and a random wait below `drain.reconnect_spread`.
 pub fn reconnect_frame(settings: &DrainSettings, conn_id: u64) -> ServerFrame {
     let hints = settings.hints();
     let url =
         if hints.is_empty() { None } else { usize::try_from(conn_id).ok().map(|i| hints[i % hints.len()].clone()) };
-    let spread = settings.reconnect_spread_ms;
+    let spread = crate::settings::duration::millis_u64(settings.reconnect_spread);
     // A per-process random hasher is enough randomness to spread clients out.
     let after_ms = if spread == 0 { 0 } else { std::hash::RandomState::new().hash_one(conn_id) % spread };
     ServerFrame::Reconnect { reason: "draining".into(), url, after_ms }
@@ -145,7 +145,7 @@ async fn forget_routes(hub: &Hub, routes: Option<&dyn RouteRegistry>) {
 fn spawn_watchdog(budget: Duration) {
     let spawned = std::thread::Builder::new().name("tidings-drain-watchdog".into()).spawn(move || {
         std::thread::sleep(budget);
-        tracing::warn!("drain.timeout_secs reached: exiting now");
+        tracing::warn!("drain.timeout reached: exiting now");
         std::process::exit(0);
     });
     if let Err(e) = spawned {
@@ -158,7 +158,11 @@ mod tests {
     use super::*;
 
     fn frame(hint: Option<&str>, spread: u64, conn: u64) -> (Option<String>, u64) {
-        let s = DrainSettings { reconnect_hint: hint.map(str::to_owned), reconnect_spread_ms: spread, timeout_secs: 5 };
+        let s = DrainSettings {
+            reconnect_hint: hint.map(str::to_owned),
+            reconnect_spread: std::time::Duration::from_millis(spread),
+            timeout: std::time::Duration::from_secs(5),
+        };
         match reconnect_frame(&s, conn) {
             ServerFrame::Reconnect { reason, url, after_ms } => {
                 assert_eq!(reason, "draining");

@@ -43,7 +43,8 @@ use tidings_infrastructure::security::{Argon2Hasher, JwtTokenService, load_or_cr
 use tidings_infrastructure::webhook::HttpWebhookSender;
 use tracing::Instrument;
 
-use crate::settings::Settings;
+use crate::settings::duration::millis_u64 as millis;
+use crate::settings::{MediaStoreKind, Settings};
 use crate::state::{AppState, Readiness};
 use crate::ws;
 use crate::ws::hub::Hub;
@@ -136,28 +137,25 @@ async fn routing(settings: &Settings, hub: Arc<Hub>, messages: Arc<dyn MessageSt
     };
     let c = &settings.cluster;
     let instance = settings.instance_id.clone().unwrap_or_else(|| format!("i{}", next_instance_suffix()));
-    let timeout = Duration::from_secs(c.connect_timeout_secs);
-    let pool = tokio::time::timeout(
-        timeout,
-        connect_redis(redis_url, c.redis_pool_size, Duration::from_millis(c.dependency_timeout_ms)),
-    )
-    .await
-    .map_err(|_| anyhow::anyhow!("Redis did not answer within {timeout:?}"))?
-    .context("connecting to Redis")?;
+    let timeout = c.connect_timeout;
+    let pool =
+        tokio::time::timeout(timeout, connect_redis(redis_url.expose(), c.redis_pool_size, c.dependency_timeout))
+            .await
+            .map_err(|_| anyhow::anyhow!("Redis did not answer within {timeout:?}"))?
+            .context("connecting to Redis")?;
     let keys = RedisKeys::new(c.redis_prefix.clone());
-    let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl_secs));
-    let push_order =
-        (c.push_order_wait_ms > 0).then(|| PushOrder::start(hub.clone(), Duration::from_millis(c.push_order_wait_ms)));
+    let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl.as_secs()));
+    let push_order = (!c.push_order_wait.is_zero()).then(|| PushOrder::start(hub.clone(), c.push_order_wait));
     let local: Arc<dyn LocalDelivery> = match &push_order {
         Some(order) => order.clone(),
         None => hub,
     };
     let opts = AmqpOptions {
-        url: amqp_url.clone(),
+        url: amqp_url.expose().to_owned(),
         instance: instance.clone(),
         prefix: c.amqp_prefix.clone(),
         prefetch: c.amqp_prefetch,
-        publish_timeout: Duration::from_millis(c.dependency_timeout_ms),
+        publish_timeout: c.dependency_timeout,
     };
     let bus = AmqpBus::start(opts, local.clone(), timeout).await.context("connecting to RabbitMQ")?;
     tracing::info!(instance, "cluster mode: routes and counters in Redis, pushes through RabbitMQ");
@@ -189,9 +187,9 @@ const STATE_CHECK: Duration = Duration::from_secs(1);
 /// Keeps this instance's routes alive: re-asserts them every third of their TTL, and at once when
 /// Redis lost its state (checked every second); closes connections here whose device connected
 /// again elsewhere; reports the device count for the admin stats.
-fn spawn_route_refresh(routes: Arc<RedisRoutes>, registry: Arc<dyn RouteRegistry>, hub: Arc<Hub>, ttl_secs: u64) {
+fn spawn_route_refresh(routes: Arc<RedisRoutes>, registry: Arc<dyn RouteRegistry>, hub: Arc<Hub>, ttl: Duration) {
     tokio::spawn(async move {
-        let every = Duration::from_secs((ttl_secs / 3).max(1));
+        let every = Duration::from_secs((ttl.as_secs() / 3).max(1));
         let mut tick = tokio::time::interval(STATE_CHECK);
         let mut last_refresh: Option<tokio::time::Instant> = None;
         loop {
@@ -256,12 +254,12 @@ fn webhook_config(settings: &Settings) -> WebhookConfig {
     let w = &settings.webhooks;
     WebhookConfig {
         max_attempts: w.max_attempts,
-        retry_base_ms: w.retry_base_ms,
-        retry_cap_ms: w.retry_cap_ms,
-        timeout_ms: w.timeout_ms,
+        retry_base_ms: millis(w.retry_base),
+        retry_cap_ms: millis(w.retry_cap),
+        timeout_ms: millis(w.timeout),
         queue_capacity: w.queue_capacity,
         max_in_flight: w.max_in_flight,
-        retention_ms: i64::from(w.retention_days) * 86_400_000,
+        retention_ms: i64::try_from(w.retention.as_millis()).unwrap_or(i64::MAX),
     }
 }
 
@@ -277,21 +275,20 @@ fn media_service(
     convs: Arc<dyn tidings_domain::ports::ConversationStore>,
 ) -> anyhow::Result<MediaService> {
     let m = &settings.media;
-    let store: Arc<dyn tidings_domain::media::MediaStore> = if m.store == "s3" {
-        Arc::new(
+    let store: Arc<dyn tidings_domain::media::MediaStore> = match m.store {
+        MediaStoreKind::S3 => Arc::new(
             S3MediaStore::new(&S3Options {
                 endpoint: m.s3_endpoint.clone(),
                 bucket: m.s3_bucket.clone(),
                 region: m.s3_region.clone(),
                 access_key_id: m.s3_access_key_id.clone(),
-                secret_access_key: m.s3_secret_access_key.clone(),
+                secret_access_key: m.s3_secret_access_key.expose().to_owned(),
                 allow_http: m.s3_allow_http,
                 prefix: m.s3_prefix.clone(),
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?,
-        )
-    } else {
-        Arc::new(LocalMediaStore::new(media_dir(settings)))
+        ),
+        MediaStoreKind::Local => Arc::new(LocalMediaStore::new(media_dir(settings))),
     };
     Ok(MediaService::new(
         Arc::new(SqlMediaRepository::new(db.clone())),
@@ -313,7 +310,7 @@ fn db_options(settings: &Settings) -> DbOptions {
     DbOptions {
         url: settings.effective_database_url(),
         max_connections: settings.db.max_connections,
-        acquire_timeout: Duration::from_secs(settings.db.acquire_timeout_secs),
+        acquire_timeout: settings.db.acquire_timeout,
         sqlite_sync_every_commit: settings.db.sqlite_sync_every_commit,
     }
 }
@@ -331,7 +328,7 @@ pub async fn admin_create(
     display_name: Option<&str>,
 ) -> anyhow::Result<(User, AdminOutcome)> {
     let db = open_db(settings).await?;
-    let key = load_or_create_signing_key(settings.signing_key.as_deref(), &settings.data_dir.join("signing.key"))?;
+    let key = load_or_create_signing_key(settings.signing_key(), &settings.data_dir.join("signing.key"))?;
     // No server runs here: nobody is connected, so notifications go nowhere.
     let idle = Arc::new(Hub::new(1));
     let store = Arc::new(SqlAdminStore::new(db.clone()));
@@ -353,7 +350,7 @@ impl Application {
     /// Creates the data dir, loads or creates the signing key, migrates storage, wires the
     /// services and binds `settings.http_addr`. Must run inside an actix system. The server owns
     /// the process's SIGTERM/SIGINT: they start a graceful drain, which ends the process (exit 0)
-    /// if it overruns `drain.timeout_secs`.
+    /// if it overruns `drain.timeout`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with(settings, true).await
     }
@@ -361,7 +358,7 @@ impl Application {
     async fn build_with(settings: Settings, handle_signals: bool) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
-        let key = load_or_create_signing_key(settings.signing_key.as_deref(), &settings.data_dir.join("signing.key"))?;
+        let key = load_or_create_signing_key(settings.signing_key(), &settings.data_dir.join("signing.key"))?;
         let db = open_db(&settings).await?;
 
         let caps = crate::ws::hub::ConnectionCaps {
@@ -381,17 +378,14 @@ impl Application {
         let routing = routing(&settings, hub.clone(), messages.clone()).await?;
         let routing_is_cluster = routing.routes.is_some();
         if let (Some(routes), Some(registry)) = (&routing.routes, &routing.registry) {
-            spawn_route_refresh(routes.clone(), registry.clone(), hub.clone(), settings.cluster.route_ttl_secs);
+            spawn_route_refresh(routes.clone(), registry.clone(), hub.clone(), settings.cluster.route_ttl);
         }
         let tokens: Arc<dyn TokenService> = Arc::new(JwtTokenService::new(&key));
         let hasher: Arc<dyn PasswordHasher> =
             Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?);
         let webhooks = WebhookService::start(
             Arc::new(SqlWebhookStore::new(db.clone())),
-            Arc::new(
-                HttpWebhookSender::new(Duration::from_millis(settings.webhooks.timeout_ms))
-                    .context("building the webhook HTTP client")?,
-            ),
+            Arc::new(HttpWebhookSender::new(settings.webhooks.timeout).context("building the webhook HTTP client")?),
             tokens.clone(),
             webhook_config(&settings),
         )
@@ -419,7 +413,7 @@ impl Application {
             online,
         ));
         if let (Some(username), Some(password)) = (&settings.admin.initial_username, &settings.admin.initial_password) {
-            match admin.ensure_initial_admin(username, password).await {
+            match admin.ensure_initial_admin(username, password.expose()).await {
                 Ok(Some(user)) => tracing::info!(username, user = %user.id, "created the initial admin"),
                 Ok(None) => tracing::debug!(username, "initial admin exists already"),
                 Err(e) => anyhow::bail!("creating the initial admin {username}: {e}"),
@@ -432,8 +426,8 @@ impl Application {
             tokens,
             notifier.clone(),
             AuthPolicy {
-                access_ttl_secs: settings.auth.access_ttl_secs,
-                refresh_ttl_secs: settings.auth.refresh_ttl_secs,
+                access_ttl_secs: settings.auth.access_ttl.as_secs(),
+                refresh_ttl_secs: settings.auth.refresh_ttl.as_secs(),
             },
         )
         .with_device_limits(settings.devices.limits());
@@ -451,7 +445,7 @@ impl Application {
             Arc::new(SqlGroupStore::new(db.clone())),
             routing.gate_epoch.clone(),
         );
-        let dm_policy = settings.dm_policy().unwrap_or_default();
+        let dm_policy = settings.social.default_dm_policy;
         let messaging = MessagingService::start(
             MessagingPorts {
                 users: users.clone(),
@@ -471,15 +465,15 @@ impl Application {
                     max_body_bytes: l.max_body_bytes,
                     max_mentions: l.max_mentions,
                     max_file_name_chars: l.max_file_name_chars,
-                    max_file_bytes: l.max_file_bytes,
+                    max_file_bytes: l.max_declared_file_bytes,
                     max_media_side: l.max_media_side,
-                    max_voice_ms: l.max_voice_ms,
-                    max_video_ms: l.max_video_ms,
+                    max_voice_ms: millis(l.max_voice_duration),
+                    max_video_ms: millis(l.max_video_duration),
                 },
                 default_page: l.default_page,
                 max_page: l.max_page,
                 max_conversations: l.max_conversations,
-                recall_window_ms: i64::try_from(l.recall_window_ms).unwrap_or(i64::MAX),
+                recall_window_ms: i64::try_from(l.recall_window.as_millis()).unwrap_or(i64::MAX),
                 receipts_max_members: l.receipts_max_members,
             },
             dm_policy,
@@ -487,7 +481,7 @@ impl Application {
                 // One writer per instance makes the largest batches, which is what the database
                 // spends least on per message (docs/benchmarks.md); more only pay where the
                 // database has cores to spare.
-                shards: settings.pipeline.shards.unwrap_or(1),
+                shards: settings.pipeline.shards,
                 queue_capacity: settings.pipeline.queue_capacity(),
                 max_batch: settings.pipeline.max_batch,
                 one_writer_at_a_time: settings.is_sqlite(),
@@ -503,7 +497,7 @@ impl Application {
             GroupLimits {
                 max_members: settings.groups.max_members,
                 max_page: l.max_page,
-                max_mute_secs: settings.groups.max_mute_secs,
+                max_mute_secs: settings.groups.max_mute.as_secs(),
             },
         );
         let integration = Arc::new(IntegrationService::new(users, admin_store, admin.clone(), messaging.clone()));
@@ -583,7 +577,7 @@ impl Application {
             // Signals are ours (a graceful drain, see `drain`); this bounds the last step, when
             // the server stops and in-flight HTTP requests finish.
             .disable_signals()
-            .shutdown_timeout((settings.drain.timeout_secs / 4).max(1))
+            .shutdown_timeout((settings.drain.timeout.as_secs() / 4).max(1))
             .listen("tidings", listener, move || {
                 // The timeouts are `HttpServer`'s defaults.
                 HttpService::build()
@@ -611,7 +605,7 @@ impl Application {
             hub: drain_hub,
             routes: routes_registry,
             server: server.handle(),
-            timeout: Duration::from_secs(settings.drain.timeout_secs),
+            timeout: settings.drain.timeout,
             // Only a process that owns its signals may end itself; an embedded server may not.
             exit_on_overrun: handle_signals,
             bus: drain_bus,

@@ -90,7 +90,7 @@ impl AppState {
 
     /// Runs `attempt`, something that checks `username`'s password (a login, a password
     /// change), under the account's failed-login budget (`gateway.login_failures`, one forgiven
-    /// every `gateway.login_failure_secs`): refused while the budget is spent, a wrong
+    /// every `gateway.login_failure_ttl`): refused while the budget is spent, a wrong
     /// password spends one, and the right one gives the whole budget back.
     pub async fn password_attempt<T>(
         &self,
@@ -116,7 +116,7 @@ impl AppState {
 
     fn login_failure_rate(&self) -> tidings_domain::ports::Rate {
         let g = &self.settings.gateway;
-        tidings_domain::ports::Rate { per_sec: 1.0 / g.login_failure_secs as f64, burst: g.login_failures }
+        tidings_domain::ports::Rate { per_sec: 1.0 / g.login_failure_ttl.as_secs_f64(), burst: g.login_failures }
     }
 
     /// Checks one API key's request rate (`integration.*` settings).

@@ -92,11 +92,11 @@ impl ClusterResources {
 
     /// Points `settings` at these resources, as instance `instance`.
     pub fn apply(&self, settings: &mut Settings, instance: &str) {
-        settings.database_url = Some(format!("{}/{}", mysql_base(), self.db_name));
-        settings.redis_url = Some(redis_url());
-        settings.amqp_url = Some(amqp_url());
+        settings.database_url = Some(format!("{}/{}", mysql_base(), self.db_name).into());
+        settings.redis_url = Some(redis_url().into());
+        settings.amqp_url = Some(amqp_url().into());
         settings.instance_id = Some(instance.to_owned());
-        settings.signing_key = Some(self.signing_key.clone());
+        settings.signing_key = Some(self.signing_key.as_str().into());
         settings.cluster.redis_prefix = self.redis_prefix.clone();
         settings.cluster.amqp_prefix = self.amqp_prefix.clone();
         settings.db.max_connections = 4;

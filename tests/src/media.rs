@@ -101,7 +101,7 @@ pub async fn fetch(base_port: u16, path: &str, token: Option<&str>, headers: &[(
 
 /// Points a server's media store at the process's fake S3 server.
 pub fn use_fake_s3(s: &mut Settings) {
-    s.media.store = "s3".into();
+    s.media.store = tidings_interfaces::settings::MediaStoreKind::S3;
     s.media.s3_endpoint = Some(crate::fake_s3::endpoint());
     s.media.s3_bucket = "tidings-media".into();
     s.media.s3_region = "us-east-1".into();

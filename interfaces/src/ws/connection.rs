@@ -151,12 +151,10 @@ fn close(code: CloseCode, why: &str) -> End {
 
 impl Connection {
     async fn serve(&mut self) -> End {
-        let (heartbeat_secs, idle_secs) =
-            (self.state.settings.ws.heartbeat_secs, self.state.settings.ws.idle_timeout_secs);
+        let (heartbeat_every, idle_timeout) = (self.state.settings.ws.heartbeat, self.state.settings.ws.idle_timeout);
         let max_inflight_sends = self.state.settings.limits.max_inflight_sends;
-        let mut heartbeat = tokio::time::interval(Duration::from_secs(heartbeat_secs));
+        let mut heartbeat = tokio::time::interval(heartbeat_every);
         heartbeat.tick().await;
-        let idle_timeout = Duration::from_secs(idle_secs);
         let mut last_seen = Instant::now();
         let mut acks: FuturesUnordered<AckFuture> = FuturesUnordered::new();
         let mut drain_rx = self.state.drain.watch();
@@ -396,7 +394,7 @@ impl Connection {
 
     /// Replaces the presence subscriptions and answers with everyone's current state.
     async fn presence_sub(&mut self, id: String, users: Vec<String>) -> Reply {
-        let interval = Duration::from_millis(self.state.settings.ws.presence_sub_interval_ms);
+        let interval = self.state.settings.ws.presence_sub_interval;
         if let Some(wait) = too_soon(self.last_presence_sub, interval) {
             return Reply::Now(Some(rate_limited(Some(id), "presence_sub too often", wait)));
         }
@@ -434,9 +432,9 @@ impl Connection {
         }
     }
 
-    /// Forwards a typing indicator, at most one per `ws.typing_interval_ms` per connection.
+    /// Forwards a typing indicator, at most one per `ws.typing_interval` per connection.
     async fn typing(&mut self, conv: String) -> Reply {
-        let interval = Duration::from_millis(self.state.settings.ws.typing_interval_ms);
+        let interval = self.state.settings.ws.typing_interval;
         if let Some(wait) = too_soon(self.last_typing, interval) {
             return Reply::Now(Some(rate_limited(None, "typing too often", wait)));
         }

@@ -302,7 +302,7 @@ async fn unread_counts_match_the_server(backend: Backend) {
 
 both_modes!(short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client);
 async fn short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl_secs = 2).await;
+    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl = std::time::Duration::from_secs(2)).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -439,7 +439,7 @@ async fn a_reconnect_frame_moves_it_to_the_hinted_address() {
     let hint = hinted.base();
     let configure: tidings_tests::server::Configure = std::sync::Arc::new(move |s: &mut tidings_tests::Settings| {
         s.drain.reconnect_hint = Some(hint.clone());
-        s.drain.timeout_secs = 5;
+        s.drain.timeout = std::time::Duration::from_secs(5);
     });
     let mut first = tidings_tests::spawn_server_on_configured(backend, configure).await;
     let second = first.peer().await.unwrap();

@@ -19,8 +19,7 @@ use super::traffic::Traffic;
 use super::{Options, progress, setup, timing};
 
 /// Instance settings of every run: tokens outlive a long run, and a drain is bounded.
-const INSTANCE_ENV: [(&str, &str); 2] =
-    [("TIDINGS_AUTH__ACCESS_TTL_SECS", "86400"), ("TIDINGS_DRAIN__TIMEOUT_SECS", "10")];
+const INSTANCE_ENV: [(&str, &str); 2] = [("TIDINGS_AUTH__ACCESS_TTL", "1d"), ("TIDINGS_DRAIN__TIMEOUT", "10s")];
 
 /// Runs the harness as `opts` says; the report (errors are runs that could not complete).
 pub async fn run(opts: Options) -> anyhow::Result<Report> {

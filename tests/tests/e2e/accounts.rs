@@ -128,7 +128,7 @@ async fn bad_tokens_are_refused_everywhere(backend: Backend) {
 }
 
 async fn expired_access_tokens_say_so(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl_secs = 1).await;
+    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl = Duration::from_secs(1)).await;
     let frank = srv.api.user("frank", "d").await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, body) = srv.api.call("GET", "/api/v1/me", Some(&frank.access_token), None).await;

@@ -148,7 +148,7 @@ async fn killing_an_instance_during_traffic_loses_and_duplicates_nothing() {
 #[tokio::test]
 async fn a_redis_wipe_during_traffic_reuses_no_seq_and_routes_come_back() {
     let Some(_) = Backend::cluster("cluster::redis_wipe") else { return };
-    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__ROUTE_TTL_SECS", "3")]).await;
+    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__ROUTE_TTL", "3s")]).await;
     let a = c.at(0).api.user("alice", "a1").await;
     let b = c.at(1).api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -412,7 +412,7 @@ async fn acks_and_pushes(ws: &mut WsClient, acks: usize, pushes: usize) -> Vec<u
 async fn concurrent_group_sends_from_two_instances_arrive_in_seq_order_everywhere() {
     let Some(_) = Backend::cluster("cluster::push_order") else { return };
     // A generous wait: only an ordering fault, not a slow machine, can fail this.
-    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__PUSH_ORDER_WAIT_MS", "5000")]).await;
+    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__PUSH_ORDER_WAIT", "5s")]).await;
     let ann = c.at(0).api.user("ann", "a1").await;
     let bob = c.at(1).api.user("bob", "b1").await;
     let cat = c.at(0).api.user("cat", "c1").await;

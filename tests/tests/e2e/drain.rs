@@ -19,7 +19,7 @@ const DRAIN_SECS: u64 = 6;
 const EXIT_SLACK: Duration = Duration::from_millis(1500);
 
 fn drain_env() -> Vec<(&'static str, &'static str)> {
-    vec![("TIDINGS_DRAIN__TIMEOUT_SECS", "6"), ("TIDINGS_DRAIN__RECONNECT_SPREAD_MS", "400")]
+    vec![("TIDINGS_DRAIN__TIMEOUT", "6s"), ("TIDINGS_DRAIN__RECONNECT_SPREAD", "400ms")]
 }
 
 /// SIGTERM, then the process must exit 0 within the drain budget.
@@ -297,7 +297,7 @@ async fn a_rolling_restart_of_two_instances_loses_and_duplicates_no_acked_messag
 }
 
 fn drain_quickly(s: &mut tidings_tests::Settings) {
-    s.drain.timeout_secs = 5;
+    s.drain.timeout = Duration::from_secs(5);
     s.drain.reconnect_hint = Some("http://127.0.0.1:9, http://127.0.0.1:10".into());
 }
 

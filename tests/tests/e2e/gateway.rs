@@ -8,8 +8,8 @@ use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
 
 async fn silent_clients_are_closed_and_live_ones_kept(backend: Backend) {
     let srv = spawn_server_on_with(backend, |s| {
-        s.ws.heartbeat_secs = 1;
-        s.ws.idle_timeout_secs = 2;
+        s.ws.heartbeat = Duration::from_secs(1);
+        s.ws.idle_timeout = Duration::from_secs(2);
     })
     .await;
     let a = srv.api.user("alice", "a1").await;

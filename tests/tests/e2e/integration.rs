@@ -16,7 +16,7 @@ fn settings(s: &mut Settings) {
     s.admin.initial_username = Some("root".into());
     s.admin.initial_password = Some(PASSWORD.into());
     // Fast retries, so the retry story takes well under a second.
-    s.webhooks.retry_base_ms = 100;
+    s.webhooks.retry_base = Duration::from_millis(100);
 }
 
 async fn server(backend: Backend) -> (TestServer, Login) {
@@ -407,7 +407,7 @@ async fn a_failing_receiver_is_given_up_after_max_attempts(backend: Backend) {
     let srv = spawn_server_on_with(backend, |s| {
         settings(s);
         s.webhooks.max_attempts = 2;
-        s.webhooks.retry_base_ms = 50;
+        s.webhooks.retry_base = Duration::from_millis(50);
     })
     .await;
     let api = &srv.api;

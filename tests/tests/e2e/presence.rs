@@ -132,7 +132,7 @@ async fn drain(ws: &mut WsClient) -> Vec<Value> {
 }
 
 fn slow_presence_subs(s: &mut Settings) {
-    s.ws.presence_sub_interval_ms = 60_000;
+    s.ws.presence_sub_interval = Duration::from_secs(60);
 }
 
 async fn presence_sub_is_rate_limited_per_connection(backend: Backend) {

@@ -63,7 +63,7 @@ tidings_tests::both_modes!(auth_requests_are_budgeted_per_client_address);
 fn three_failures(s: &mut Settings) {
     behind_proxy(s);
     s.gateway.login_failures = 3;
-    s.gateway.login_failure_secs = 3600;
+    s.gateway.login_failure_ttl = std::time::Duration::from_secs(3600);
 }
 
 async fn failed_logins_lock_the_account_for_a_while(backend: Backend) {

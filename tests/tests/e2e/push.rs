@@ -20,7 +20,7 @@ async fn server_with_push(backend: Backend, url: &str) -> TestServer {
     spawn_server_on_configured(
         backend,
         Arc::new(move |s| {
-            s.push.provider = "webhook".into();
+            s.push.provider = tidings_interfaces::settings::PushProviderKind::Webhook;
             s.push.url = Some(url.clone());
             s.push.secret = Some(SECRET.into());
             s.push.preview = true;

@@ -38,8 +38,8 @@ async fn row(api: &Api, who: &Login, conv: &str) -> Value {
 
 async fn old_messages_are_purged_and_the_floor_is_reported(backend: Backend) {
     let srv = spawn_server_on_with(backend, |s| {
-        s.retention.max_age_secs = 3;
-        s.retention.interval_secs = 1;
+        s.retention.max_age = Duration::from_secs(3);
+        s.retention.interval = Duration::from_secs(1);
         s.retention.batch_size = 2; // several bounded batches for one conversation
     })
     .await;
@@ -105,8 +105,8 @@ async fn old_messages_are_purged_and_the_floor_is_reported(backend: Backend) {
 
 async fn retention_zero_keeps_everything(backend: Backend) {
     let srv = spawn_server_on_with(backend, |s| {
-        s.retention.max_age_secs = 0;
-        s.retention.interval_secs = 1;
+        s.retention.max_age = Duration::ZERO;
+        s.retention.interval = Duration::from_secs(1);
     })
     .await;
     let api = &srv.api;

@@ -22,10 +22,10 @@ fn small_limits(s: &mut Settings) {
     s.limits.max_body_bytes = 200;
     s.limits.max_mentions = 2;
     s.limits.max_file_name_chars = 16;
-    s.limits.max_file_bytes = 1_000;
+    s.limits.max_declared_file_bytes = 1_000;
     s.limits.max_media_side = 4_096;
-    s.limits.max_voice_ms = 60_000;
-    s.limits.max_video_ms = 60_000;
+    s.limits.max_voice_duration = Duration::from_secs(60);
+    s.limits.max_video_duration = Duration::from_secs(60);
 }
 
 async fn send(api: &Api, who: &Login, conv: &str, cmid: &str, kind: &str, body: Value) -> (u16, Value) {
@@ -262,7 +262,7 @@ async fn recall_by_the_sender(backend: Backend) {
 async fn recall_window_and_managers(backend: Backend) {
     let srv = spawn_server_on_with(backend, |s| {
         small_limits(s);
-        s.limits.recall_window_ms = 300;
+        s.limits.recall_window = Duration::from_millis(300);
     })
     .await;
     let api = &srv.api;

@@ -58,7 +58,7 @@ async fn the_pong_carries_a_change_counter_that_moves_with_each_message_of_the_u
 async fn a_stale_socket_neither_overwrites_nor_deletes_the_newer_route() {
     let Some(_) = Backend::cluster("routes::stale_socket") else { return };
     // Route TTL 3 s: each instance refreshes its routes every second.
-    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__ROUTE_TTL_SECS", "3")]).await;
+    let c = ClusterProcesses::start(BIN, 2, &[("TIDINGS_CLUSTER__ROUTE_TTL", "3s")]).await;
     let a = c.at(0).api.user("alice", "a1").await;
     let b = c.at(0).api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);

@@ -1,5 +1,6 @@
-//! The one mapping from use-case errors to the wire: an HTTP status plus a stable code for REST,
-//! the same code in `error` frames. Internal details go to the log, never to the client.
+//! The one mapping from use-case errors to the wire: a stable code, and the HTTP status each code
+//! answers with over REST ([`status`]); the same code in `error` frames. Internal details go to
+//! the log, never to the client.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -23,9 +24,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with an explicit code, status and message.
-    pub fn new(code: ErrorCode, status: StatusCode, message: impl Into<String>) -> Self {
-        Self { code, status, message: message.into(), retry_after_ms: None, headers: Vec::new() }
+    /// An error with a code and a message, answered with the code's [`status`].
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, status: status(code), message: message.into(), retry_after_ms: None, headers: Vec::new() }
+    }
+
+    /// The same error answered with another status: for the codes that have a second one
+    /// (`too_many_connections` for a user's cap: 429).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
     }
 
     /// The same error with one more response header.
@@ -39,17 +47,48 @@ impl ApiError {
         let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
         Self {
             retry_after_ms: Some(ms),
-            ..Self::new(
-                ErrorCode::RateLimited,
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("too many requests; retry in {ms} ms"),
-            )
+            ..Self::new(ErrorCode::RateLimited, format!("too many requests; retry in {ms} ms"))
         }
     }
 
     /// 400 `invalid_field`.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidField, StatusCode::BAD_REQUEST, message)
+        Self::new(ErrorCode::InvalidField, message)
+    }
+
+    /// 415 `bad_json`: a body that should be JSON was sent under another content type.
+    pub fn not_json(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadJson, message).with_status(NOT_JSON)
+    }
+}
+
+/// The status of `bad_json` for a body not sent as `application/json` (its second status).
+pub const NOT_JSON: StatusCode = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+
+/// The HTTP status of each code: the one place it is written, read by [`ApiError::new`] and by
+/// the OpenAPI document's error responses. Two codes have a second status, given where they are
+/// answered: `bad_json` ([`NOT_JSON`]) and `too_many_connections` (429 for a user's cap).
+/// WebSocket-only codes answer 400 if they ever reach HTTP (a malformed `/ws` handshake).
+pub fn status(code: ErrorCode) -> StatusCode {
+    use ErrorCode as C;
+    match code {
+        C::BadJson | C::BadFrame | C::UnknownType | C::InvalidField | C::UnsupportedKind | C::SeqOutOfRange => {
+            StatusCode::BAD_REQUEST
+        }
+        C::Unauthorized | C::TokenExpired | C::InvalidCredentials | C::RefreshReused => StatusCode::UNAUTHORIZED,
+        C::NotMember | C::Forbidden | C::Blocked | C::NotFriends | C::Muted | C::AccountDisabled | C::IpDenied => {
+            StatusCode::FORBIDDEN
+        }
+        C::UnknownConversation | C::NotFound | C::MediaNotFound => StatusCode::NOT_FOUND,
+        C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        C::UsernameTaken | C::Conflict | C::GroupFull => StatusCode::CONFLICT,
+        C::GroupDissolved => StatusCode::GONE,
+        C::BodyTooLarge | C::PayloadTooLarge | C::MediaTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        C::MediaTypeMismatch => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        C::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+        C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        C::Busy | C::TooManyConnections | C::Draining => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -62,37 +101,37 @@ impl std::fmt::Display for ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         use ErrorCode as C;
-        let (code, status) = match &e {
-            AppError::InvalidField(_) => (C::InvalidField, StatusCode::BAD_REQUEST),
-            AppError::UnsupportedKind(_) => (C::UnsupportedKind, StatusCode::BAD_REQUEST),
-            AppError::BodyTooLarge(_) => (C::BodyTooLarge, StatusCode::PAYLOAD_TOO_LARGE),
-            AppError::UnknownConversation => (C::UnknownConversation, StatusCode::NOT_FOUND),
-            AppError::NotMember => (C::NotMember, StatusCode::FORBIDDEN),
-            AppError::SeqOutOfRange { .. } => (C::SeqOutOfRange, StatusCode::BAD_REQUEST),
-            AppError::Unauthorized => (C::Unauthorized, StatusCode::UNAUTHORIZED),
-            AppError::TokenExpired => (C::TokenExpired, StatusCode::UNAUTHORIZED),
-            AppError::InvalidCredentials => (C::InvalidCredentials, StatusCode::UNAUTHORIZED),
-            AppError::RefreshReused => (C::RefreshReused, StatusCode::UNAUTHORIZED),
-            AppError::UsernameTaken => (C::UsernameTaken, StatusCode::CONFLICT),
-            AppError::NotFound(_) => (C::NotFound, StatusCode::NOT_FOUND),
-            AppError::Forbidden(_) => (C::Forbidden, StatusCode::FORBIDDEN),
-            AppError::Conflict(_) => (C::Conflict, StatusCode::CONFLICT),
-            AppError::Blocked => (C::Blocked, StatusCode::FORBIDDEN),
-            AppError::NotFriends => (C::NotFriends, StatusCode::FORBIDDEN),
-            AppError::GroupFull(_) => (C::GroupFull, StatusCode::CONFLICT),
-            AppError::Muted => (C::Muted, StatusCode::FORBIDDEN),
-            AppError::GroupDissolved => (C::GroupDissolved, StatusCode::GONE),
-            AppError::AccountDisabled => (C::AccountDisabled, StatusCode::FORBIDDEN),
-            AppError::MediaNotFound => (C::MediaNotFound, StatusCode::NOT_FOUND),
-            AppError::MediaTooLarge(_) => (C::MediaTooLarge, StatusCode::PAYLOAD_TOO_LARGE),
-            AppError::MediaTypeMismatch(_) => (C::MediaTypeMismatch, StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            AppError::Busy => (C::Busy, StatusCode::SERVICE_UNAVAILABLE),
+        let code = match &e {
+            AppError::InvalidField(_) => C::InvalidField,
+            AppError::UnsupportedKind(_) => C::UnsupportedKind,
+            AppError::BodyTooLarge(_) => C::BodyTooLarge,
+            AppError::UnknownConversation => C::UnknownConversation,
+            AppError::NotMember => C::NotMember,
+            AppError::SeqOutOfRange { .. } => C::SeqOutOfRange,
+            AppError::Unauthorized => C::Unauthorized,
+            AppError::TokenExpired => C::TokenExpired,
+            AppError::InvalidCredentials => C::InvalidCredentials,
+            AppError::RefreshReused => C::RefreshReused,
+            AppError::UsernameTaken => C::UsernameTaken,
+            AppError::NotFound(_) => C::NotFound,
+            AppError::Forbidden(_) => C::Forbidden,
+            AppError::Conflict(_) => C::Conflict,
+            AppError::Blocked => C::Blocked,
+            AppError::NotFriends => C::NotFriends,
+            AppError::GroupFull(_) => C::GroupFull,
+            AppError::Muted => C::Muted,
+            AppError::GroupDissolved => C::GroupDissolved,
+            AppError::AccountDisabled => C::AccountDisabled,
+            AppError::MediaNotFound => C::MediaNotFound,
+            AppError::MediaTooLarge(_) => C::MediaTooLarge,
+            AppError::MediaTypeMismatch(_) => C::MediaTypeMismatch,
+            AppError::Busy => C::Busy,
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                return Self::new(C::Internal, StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+                return Self::new(C::Internal, "internal error");
             }
         };
-        Self::new(code, status, e.to_string())
+        Self::new(code, e.to_string())
     }
 }
 

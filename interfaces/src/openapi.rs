@@ -1,12 +1,18 @@
 //! The OpenAPI 3 document of the REST API, served at `GET /api/openapi.json`.
 //!
-//! Each REST module documents its own routes (`#[utoipa::path]` on the handlers, listed in the
-//! module's `Api` derive); [`crate::rest::api_docs`] collects them and this module adds what is
-//! global: info, servers, security schemes and tags. `tests/tests/e2e/openapi.rs` fails when a
-//! registered route is not documented, or a documented one is not registered.
+//! Each REST handler documents its own route (`#[utoipa::path]` over its actix route macro);
+//! [`crate::rest::operations`] collects them with the schemas they use, as registering the
+//! routes does. This module adds what is global (info, servers, security schemes, tags) and the
+//! error responses of every operation ([`error_responses`]).
+
+mod error_responses;
 
 use std::sync::OnceLock;
 
+use tidings_protocol::integration::WebhookPayload;
+use tidings_protocol::rest::ErrorBody;
+use utoipa::Modify as _;
+use utoipa::OpenApi as _;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{Components, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder, Paths, Server};
@@ -38,12 +44,19 @@ const TAGS: &[(&str, &str)] = &[
     ("meta", "This document."),
 ];
 
-/// The whole document: every module's paths and schemas, plus info, servers, security and tags.
+/// Schemas no operation refers to: the error body (the error responses are added after the
+/// operations are collected) and what webhooks are sent (no operation answers it).
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(ErrorBody, WebhookPayload)))]
+struct Unreferenced;
+
+/// The whole document: every operation and the schemas they use, their error responses, plus
+/// info, servers, security and tags.
 pub fn document() -> OpenApi {
     let mut doc = base();
-    for part in crate::rest::api_docs() {
-        doc.merge(part);
-    }
+    doc.merge(crate::rest::operations());
+    doc.merge(Unreferenced::openapi());
+    error_responses::ErrorResponses.modify(&mut doc);
     doc
 }
 

@@ -537,7 +537,7 @@ impl Application {
         let make_app = move || {
             let ip_policy = ip_policy.clone();
             let metrics = metrics.clone();
-            App::new()
+            let app = App::new()
                 .app_data(state.clone())
                 .app_data(json.clone())
                 .app_data(rest::extract::query_config())
@@ -565,10 +565,8 @@ impl Application {
                         res
                     }
                     .instrument(span)
-                })
-                .configure(rest::routes)
-                .configure(ws::routes)
-                .default_service(web::to(rest::not_found))
+                });
+            rest::routes(app).configure(ws::routes).default_service(web::to(rest::not_found))
         };
         // actix-web's `HttpServer` with one addition: WebSocket handshakes go to the takeover
         // (`ws::takeover`), which runs them through the same app and then serves the socket

@@ -10,7 +10,6 @@ pub use ip_policy::{BadAddress, IpPolicy};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, ResponseError};
 use std::future::Future;
 use std::sync::Arc;
@@ -37,7 +36,7 @@ where
     let denied = !PROBES.contains(&req.path()) && ip.is_some_and(|ip| !policy.admits(ip));
     let call = if denied {
         tracing::info!(ip = ?ip, "address refused by the gateway lists");
-        let refusal = ApiError::new(ErrorCode::IpDenied, StatusCode::FORBIDDEN, "this address may not connect");
+        let refusal = ApiError::new(ErrorCode::IpDenied, "this address may not connect");
         Err(req.into_response(refusal.error_response()))
     } else {
         if let Some(ip) = ip {

@@ -2,7 +2,7 @@
 //! (checked against storage on every request).
 
 use crate::rest::extract::Json;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, put, web};
 use futures_util::future::LocalBoxFuture;
 use tidings_app::AppError;
 use tidings_app::admin::NewUser;
@@ -13,11 +13,9 @@ use tidings_protocol::admin::{
     AdminUser, ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreateUserRequest, CreatedApiKey, ResetPasswordRequest,
     SetRoleRequest, StatsResponse, UserPage, UserSearchQuery,
 };
-use tidings_protocol::rest::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -70,20 +68,14 @@ fn role(raw: &str) -> Result<Role, ApiError> {
 
 /// Search users by username or display name, a page at a time.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/users",
     operation_id = "admin_list_users",
     tag = "admin",
     security(("bearer" = [])),
     params(UserSearchQuery),
-    responses(
-        (status = 200, description = "A page of users, ascending by id; `next_cursor` when more follow.", body = UserPage),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of users, ascending by id; `next_cursor` when more follow.", body = UserPage)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::InvalidField])))
 )]
+#[get("/admin/v1/users")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn list_users(
     state: web::Data<AppState>,
@@ -99,23 +91,14 @@ pub async fn list_users(
 
 /// Create an account (user, admin, or bot without a password).
 #[utoipa::path(
-    post,
-    path = "/admin/v1/users",
     operation_id = "admin_create_user",
     tag = "admin",
     security(("bearer" = [])),
     request_body = CreateUserRequest,
-    responses(
-        (status = 201, description = "The new account.", body = AdminUser),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::UsernameTaken]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 201, description = "The new account.", body = AdminUser)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::UsernameTaken])))
 )]
+#[post("/admin/v1/users")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, username = %body.username))]
 pub async fn create_user(
     state: web::Data<AppState>,
@@ -140,20 +123,14 @@ pub async fn create_user(
 
 /// One account, as admins see it.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/users/{user_id}",
     operation_id = "admin_get_user",
     tag = "admin",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER_ID)),
-    responses(
-        (status = 200, description = "The account.", body = AdminUser),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The account.", body = AdminUser)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound])))
 )]
+#[get("/admin/v1/users/{user_id}")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn get_user(
     state: web::Data<AppState>,
@@ -168,21 +145,17 @@ pub async fn get_user(
 /// It can no longer log in; every session is revoked and its open sockets close (1008). Its
 /// tokens answer `account_disabled`.
 #[utoipa::path(
-    post,
-    path = "/admin/v1/users/{user_id}/disable",
     operation_id = "admin_disable_user",
     tag = "admin",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER_ID)),
     responses(
         (status = 200, description = "The account, disabled.", body = AdminUser),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin_or_protected(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+        (status = 403, description = "- the system account cannot be changed"),
+    ),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::Conflict])))
 )]
+#[post("/admin/v1/users/{user_id}/disable")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn disable_user(
     state: web::Data<AppState>,
@@ -194,21 +167,17 @@ pub async fn disable_user(
 
 /// Enable a disabled account (its old sessions stay revoked).
 #[utoipa::path(
-    post,
-    path = "/admin/v1/users/{user_id}/enable",
     operation_id = "admin_enable_user",
     tag = "admin",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER_ID)),
     responses(
         (status = 200, description = "The account, enabled.", body = AdminUser),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin_or_protected(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+        (status = 403, description = "- the system account cannot be changed"),
+    ),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::Conflict])))
 )]
+#[post("/admin/v1/users/{user_id}/enable")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn enable_user(
     state: web::Data<AppState>,
@@ -220,24 +189,15 @@ pub async fn enable_user(
 
 /// Set a new password for an account; every session is revoked.
 #[utoipa::path(
-    post,
-    path = "/admin/v1/users/{user_id}/password",
     operation_id = "admin_reset_password",
     tag = "admin",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER_ID)),
     request_body = ResetPasswordRequest,
-    responses(
-        (status = 204, description = "The password is set and every session of the account revoked."),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "The password is set and every session of the account revoked.")),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound])))
 )]
+#[post("/admin/v1/users/{user_id}/password")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn reset_password(
     state: web::Data<AppState>,
@@ -252,8 +212,6 @@ pub async fn reset_password(
 
 /// Change an account's role (user, admin or bot); becoming a bot revokes every session.
 #[utoipa::path(
-    put,
-    path = "/admin/v1/users/{user_id}/role",
     operation_id = "admin_set_role",
     tag = "admin",
     security(("bearer" = [])),
@@ -261,16 +219,11 @@ pub async fn reset_password(
     request_body = SetRoleRequest,
     responses(
         (status = 200, description = "The account with its new role.", body = AdminUser),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin_or_protected(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+        (status = 403, description = "- the system account cannot be changed"),
+    ),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::Conflict])))
 )]
+#[put("/admin/v1/users/{user_id}/role")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, user = %path))]
 pub async fn set_role(
     state: web::Data<AppState>,
@@ -285,18 +238,13 @@ pub async fn set_role(
 
 /// Figures: accounts, connected devices, messages since midnight UTC.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/stats",
     operation_id = "admin_stats",
     tag = "admin",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Accounts, connected devices and today's messages.", body = StatsResponse),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "Accounts, connected devices and today's messages.", body = StatsResponse)),
+    extensions(("x-errors" = json!([ADMIN_ONLY])))
 )]
+#[get("/admin/v1/stats")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn stats(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpResponse, ApiError> {
     let s = state.admin.stats().await?;
@@ -309,22 +257,14 @@ pub async fn stats(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpR
 
 /// Create an API key for a business system; the full key is shown only in this answer.
 #[utoipa::path(
-    post,
-    path = "/admin/v1/api-keys",
     operation_id = "admin_create_api_key",
     tag = "admin",
     security(("bearer" = [])),
     request_body = CreateApiKeyRequest,
-    responses(
-        (status = 201, description = "The key; `key` is shown only in this answer.", body = CreatedApiKey),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 201, description = "The key; `key` is shown only in this answer.", body = CreatedApiKey)),
+    extensions(("x-errors" = json!([ADMIN_ONLY])))
 )]
+#[post("/admin/v1/api-keys")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn create_api_key(
     state: web::Data<AppState>,
@@ -339,18 +279,13 @@ pub async fn create_api_key(
 
 /// Every API key, without secrets.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/api-keys",
     operation_id = "admin_list_api_keys",
     tag = "admin",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Every key, newest first, without secrets.", body = ApiKeyList),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "Every key, newest first, without secrets.", body = ApiKeyList)),
+    extensions(("x-errors" = json!([ADMIN_ONLY])))
 )]
+#[get("/admin/v1/api-keys")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub async fn list_api_keys(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpResponse, ApiError> {
     let keys = state.admin.api_keys().await?;
@@ -359,20 +294,14 @@ pub async fn list_api_keys(state: web::Data<AppState>, who: AdminAuthed) -> Resu
 
 /// Revoke an API key.
 #[utoipa::path(
-    delete,
-    path = "/admin/v1/api-keys/{key_id}",
     operation_id = "admin_revoke_api_key",
     tag = "admin",
     security(("bearer" = [])),
     params(("key_id" = String, Path, description = "The key's id (the part between `tk_` and the secret).")),
-    responses(
-        (status = 204, description = "Revoked: the key is refused from the next request on."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = not_admin(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "Revoked: the key is refused from the next request on.")),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound])))
 )]
+#[delete("/admin/v1/api-keys/{key_id}")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, key = %path))]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
@@ -384,60 +313,21 @@ pub async fn revoke_api_key(
 }
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/admin/v1/users", list_users)
-        .post("/admin/v1/users", create_user)
-        .get("/admin/v1/users/{user_id}", get_user)
-        .post("/admin/v1/users/{user_id}/disable", disable_user)
-        .post("/admin/v1/users/{user_id}/enable", enable_user)
-        .post("/admin/v1/users/{user_id}/password", reset_password)
-        .put("/admin/v1/users/{user_id}/role", set_role)
-        .get("/admin/v1/stats", stats)
-        .post("/admin/v1/api-keys", create_api_key)
-        .get("/admin/v1/api-keys", list_api_keys)
-        .delete("/admin/v1/api-keys/{key_id}", revoke_api_key);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(disable_user)
+        .service(enable_user)
+        .service(reset_password)
+        .service(set_role)
+        .service(stats)
+        .service(create_api_key)
+        .service(list_api_keys)
+        .service(revoke_api_key);
 }
 
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        list_users,
-        create_user,
-        get_user,
-        disable_user,
-        enable_user,
-        reset_password,
-        set_role,
-        stats,
-        create_api_key,
-        list_api_keys,
-        revoke_api_key
-    ),
-    components(schemas(
-        AdminUser,
-        UserPage,
-        CreateUserRequest,
-        ResetPasswordRequest,
-        SetRoleRequest,
-        StatsResponse,
-        CreateApiKeyRequest,
-        ApiKeyView,
-        CreatedApiKey,
-        ApiKeyList,
-        ErrorBody
-    ))
-)]
-pub(super) struct Api;
-
-/// The 403 of every admin route.
-fn not_admin() -> String {
-    doc::codes(&[C::Forbidden, C::AccountDisabled])
-}
-
-/// The 403 of admin routes that change an account.
-fn not_admin_or_protected() -> String {
-    format!("{}\n- the system account cannot be changed", not_admin())
-}
+/// What [`AdminAuthed`] refuses with: every admin route answers these (with its own codes).
+pub(super) const ADMIN_ONLY: &[C] = &[C::Forbidden, C::AccountDisabled];
 
 const USER_ID: &str = "The account's id (`u_` + ULID).";

@@ -3,56 +3,36 @@
 //! notice whose actor is the admin.
 
 use crate::rest::extract::Json;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use tidings_domain::group::{Group, Role};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::admin_groups::{
     AdminAnnouncementRequest, AdminCreateGroupRequest, AdminGroupQuery, AdminSetMemberRoleRequest,
 };
-use tidings_protocol::rest::ErrorBody;
 use tidings_protocol::social::{GroupInfo, GroupList, GroupMemberList, GroupMemberView, InviteRequest, InviteResult};
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
-use super::admin::AdminAuthed;
-use super::doc;
+use super::admin::{ADMIN_ONLY, AdminAuthed};
 use super::friends::user_param;
-use super::groups::{group_info, member_view, new_group};
+use super::group_members::member_view;
+use super::groups::{group_info, new_group};
 use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/admin/v1/groups", list)
-        .post("/admin/v1/groups", create)
-        .get("/admin/v1/groups/{group_id}", get)
-        .delete("/admin/v1/groups/{group_id}", dissolve)
-        .get("/admin/v1/groups/{group_id}/members", members)
-        .post("/admin/v1/groups/{group_id}/members", add_members)
-        .delete("/admin/v1/groups/{group_id}/members/{user_id}", remove_member)
-        .put("/admin/v1/groups/{group_id}/members/{user_id}/role", set_role)
-        .put("/admin/v1/groups/{group_id}/announcement", announce);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(dissolve)
+        .service(members)
+        .service(add_members)
+        .service(remove_member)
+        .service(set_role)
+        .service(announce);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(list, create, get, dissolve, members, add_members, remove_member, set_role, announce),
-    components(schemas(
-        AdminCreateGroupRequest,
-        AdminSetMemberRoleRequest,
-        AdminAnnouncementRequest,
-        GroupInfo,
-        GroupList,
-        GroupMemberList,
-        GroupMemberView,
-        InviteRequest,
-        InviteResult,
-        ErrorBody
-    ))
-)]
-pub(super) struct Api;
 
 /// A group with every field (admins see what members see, without a membership of their own).
 fn full_info(g: &Group) -> GroupInfo {
@@ -64,20 +44,14 @@ fn full_info(g: &Group) -> GroupInfo {
 /// Admins only. `q` matches a part of the name (case-insensitive) or an exact group id; pages
 /// follow `next_after`.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/groups",
     operation_id = "admin_list_groups",
     tag = "admin",
     security(("bearer" = [])),
     params(AdminGroupQuery),
-    responses(
-        (status = 200, description = "A page of groups, ordered by id.", body = GroupList),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of groups, ordered by id.", body = GroupList)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::InvalidField])))
 )]
+#[get("/admin/v1/groups")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -94,24 +68,14 @@ pub(super) async fn list(
 ///
 /// Admins only. The owner and the members must exist; the member cap applies.
 #[utoipa::path(
-    post,
-    path = "/admin/v1/groups",
     operation_id = "admin_create_group",
     tag = "admin",
     security(("bearer" = [])),
     request_body = AdminCreateGroupRequest,
-    responses(
-        (status = 201, description = "The new group.", body = GroupInfo),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::GroupFull]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 201, description = "The new group.", body = GroupInfo)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupFull])))
 )]
+#[post("/admin/v1/groups")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub(super) async fn create(
     state: web::Data<AppState>,
@@ -137,20 +101,14 @@ pub(super) async fn create(
 ///
 /// Admins only; no membership needed.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/groups/{group_id}",
     operation_id = "admin_get_group",
     tag = "admin",
     security(("bearer" = [])),
     params(("group_id" = String, Path, description = "The group's id.")),
-    responses(
-        (status = 200, description = "The group.", body = GroupInfo),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The group.", body = GroupInfo)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound])))
 )]
+#[get("/admin/v1/groups/{group_id}")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
 pub(super) async fn get(
     state: web::Data<AppState>,
@@ -164,21 +122,14 @@ pub(super) async fn get(
 ///
 /// Admins only. Members keep read access to the history; a `dissolved` notice records it.
 #[utoipa::path(
-    delete,
-    path = "/admin/v1/groups/{group_id}",
     operation_id = "admin_dissolve_group",
     tag = "admin",
     security(("bearer" = [])),
     params(("group_id" = String, Path, description = "The group's id.")),
-    responses(
-        (status = 204, description = "Dissolved."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "Dissolved.")),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupDissolved])))
 )]
+#[delete("/admin/v1/groups/{group_id}")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
 pub(super) async fn dissolve(
     state: web::Data<AppState>,
@@ -193,8 +144,6 @@ pub(super) async fn dissolve(
 ///
 /// Admins only. Ordered by user id; pages follow `next_after`.
 #[utoipa::path(
-    get,
-    path = "/admin/v1/groups/{group_id}/members",
     operation_id = "admin_list_group_members",
     tag = "admin",
     security(("bearer" = [])),
@@ -203,15 +152,10 @@ pub(super) async fn dissolve(
         ("after" = Option<String>, Query, description = "The last user id of the previous page."),
         ("limit" = Option<u32>, Query, description = "Page size (1 to `limits.max_page`)."),
     ),
-    responses(
-        (status = 200, description = "A page of members.", body = GroupMemberList),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of members.", body = GroupMemberList)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::InvalidField, C::NotFound])))
 )]
+#[get("/admin/v1/groups/{group_id}/members")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
 pub(super) async fn members(
     state: web::Data<AppState>,
@@ -229,26 +173,15 @@ pub(super) async fn members(
 ///
 /// Admins only. People who are members already are skipped; the member cap applies.
 #[utoipa::path(
-    post,
-    path = "/admin/v1/groups/{group_id}/members",
     operation_id = "admin_add_group_members",
     tag = "admin",
     security(("bearer" = [])),
     params(("group_id" = String, Path, description = "The group's id.")),
     request_body = InviteRequest,
-    responses(
-        (status = 200, description = "Who was added.", body = InviteResult),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::GroupFull]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "Who was added.", body = InviteResult)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupFull, C::GroupDissolved])))
 )]
+#[post("/admin/v1/groups/{group_id}/members")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
 pub(super) async fn add_members(
     state: web::Data<AppState>,
@@ -267,8 +200,6 @@ pub(super) async fn add_members(
 /// Admins only. Not the owner (make another member owner first). The member keeps read access
 /// up to the notice of their removal.
 #[utoipa::path(
-    delete,
-    path = "/admin/v1/groups/{group_id}/members/{user_id}",
     operation_id = "admin_remove_group_member",
     tag = "admin",
     security(("bearer" = [])),
@@ -276,15 +207,10 @@ pub(super) async fn add_members(
         ("group_id" = String, Path, description = "The group's id."),
         ("user_id" = String, Path, description = "The member to remove."),
     ),
-    responses(
-        (status = 204, description = "Removed."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "Removed.")),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupDissolved])))
 )]
+#[delete("/admin/v1/groups/{group_id}/members/{user_id}")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub(super) async fn remove_member(
     state: web::Data<AppState>,
@@ -301,8 +227,6 @@ pub(super) async fn remove_member(
 /// Admins only. `owner` hands the ownership over (the old owner becomes an admin); the owner's
 /// own role changes only that way.
 #[utoipa::path(
-    put,
-    path = "/admin/v1/groups/{group_id}/members/{user_id}/role",
     operation_id = "admin_set_group_member_role",
     tag = "admin",
     security(("bearer" = [])),
@@ -311,18 +235,10 @@ pub(super) async fn remove_member(
         ("user_id" = String, Path, description = "The member."),
     ),
     request_body = AdminSetMemberRoleRequest,
-    responses(
-        (status = 200, description = "The member after the change.", body = GroupMemberView),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The member after the change.", body = GroupMemberView)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupDissolved])))
 )]
+#[put("/admin/v1/groups/{group_id}/members/{user_id}/role")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
 pub(super) async fn set_role(
     state: web::Data<AppState>,
@@ -343,25 +259,15 @@ pub(super) async fn set_role(
 ///
 /// Admins only. Members get an `announcement` notice.
 #[utoipa::path(
-    put,
-    path = "/admin/v1/groups/{group_id}/announcement",
     operation_id = "admin_announce",
     tag = "admin",
     security(("bearer" = [])),
     params(("group_id" = String, Path, description = "The group's id.")),
     request_body = AdminAnnouncementRequest,
-    responses(
-        (status = 200, description = "The group after the change.", body = GroupInfo),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The group after the change.", body = GroupInfo)),
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupDissolved])))
 )]
+#[put("/admin/v1/groups/{group_id}/announcement")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]
 pub(super) async fn announce(
     state: web::Data<AppState>,

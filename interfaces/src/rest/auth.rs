@@ -1,36 +1,22 @@
 //! `/api/v1/auth/*`: register, login, refresh, logout.
 
 use crate::rest::extract::Json;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use tidings_domain::DeviceId;
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{
-    ErrorBody, LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse,
-};
+use tidings_protocol::rest::{LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::gateway::ClientIp;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.post("/api/v1/auth/register", register)
-        .post("/api/v1/auth/login", login)
-        .post("/api/v1/auth/refresh", refresh)
-        .post("/api/v1/auth/logout", logout);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register).service(login).service(refresh).service(logout);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(register, login, refresh, logout),
-    components(schemas(RegisterRequest, RegisterResponse, LoginRequest, TokenResponse, RefreshRequest, ErrorBody))
-)]
-pub(super) struct Api;
 
 fn tokens(t: tidings_app::Tokens) -> TokenResponse {
     TokenResponse {
@@ -46,22 +32,13 @@ fn tokens(t: tidings_app::Tokens) -> TokenResponse {
 /// Username: 3–32 of `a-z 0-9 _ . -`, starting with a letter or digit; password: 8–128
 /// characters; display name: 1–64 characters, not blank (defaults to the username).
 #[utoipa::path(
-    post,
-    path = "/api/v1/auth/register",
     operation_id = "register",
     tag = "auth",
     request_body = RegisterRequest,
-    responses(
-        (status = 201, description = "The account is created.", body = RegisterResponse),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::IpDenied]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::UsernameTaken]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 201, description = "The account is created.", body = RegisterResponse)),
+    extensions(("x-errors" = json!([C::IpDenied, C::UsernameTaken, C::RateLimited])))
 )]
+#[post("/api/v1/auth/register")]
 #[tracing::instrument(skip_all, fields(username = %body.username))]
 pub(super) async fn register(
     state: web::Data<AppState>,
@@ -79,22 +56,13 @@ pub(super) async fn register(
 /// A device has one live session: logging the same `device_id` in again revokes its previous
 /// session and closes that session's sockets.
 #[utoipa::path(
-    post,
-    path = "/api/v1/auth/login",
     operation_id = "login",
     tag = "auth",
     request_body = LoginRequest,
-    responses(
-        (status = 200, description = "A token pair for this device; its previous session is revoked.", body = TokenResponse),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::codes(&[C::InvalidCredentials]), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::AccountDisabled, C::IpDenied]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A token pair for this device; its previous session is revoked.", body = TokenResponse)),
+    extensions(("x-errors" = json!([C::InvalidCredentials, C::AccountDisabled, C::IpDenied, C::RateLimited])))
 )]
+#[post("/api/v1/auth/login")]
 #[tracing::instrument(skip_all, fields(username = %body.username, device = %body.device_id))]
 pub(super) async fn login(
     state: web::Data<AppState>,
@@ -113,22 +81,15 @@ pub(super) async fn login(
 ///
 /// Refresh tokens are single-use; presenting a spent one again revokes the whole device session.
 #[utoipa::path(
-    post,
-    path = "/api/v1/auth/refresh",
     operation_id = "refresh",
     tag = "auth",
     request_body = RefreshRequest,
-    responses(
-        (status = 200, description = "The next token pair; the refresh token sent is spent.", body = TokenResponse),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::codes(&[C::Unauthorized, C::RefreshReused]), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::AccountDisabled, C::IpDenied]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The next token pair; the refresh token sent is spent.", body = TokenResponse)),
+    extensions(("x-errors" = json!([
+        C::Unauthorized, C::RefreshReused, C::AccountDisabled, C::IpDenied, C::RateLimited
+    ])))
 )]
+#[post("/api/v1/auth/refresh")]
 #[tracing::instrument(skip_all)]
 pub(super) async fn refresh(
     state: web::Data<AppState>,
@@ -144,17 +105,12 @@ pub(super) async fn refresh(
 ///
 /// Revokes the device session: its tokens stop working at once and its sockets close.
 #[utoipa::path(
-    post,
-    path = "/api/v1/auth/logout",
     operation_id = "logout",
     tag = "auth",
     security(("bearer" = [])),
-    responses(
-        (status = 204, description = "The device session is revoked and its sockets closed (1008)."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "The device session is revoked and its sockets closed (1008)."))
 )]
+#[post("/api/v1/auth/logout")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn logout(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     state.accounts.logout(&who.0).await?;

@@ -1,55 +1,26 @@
 //! `/api/v1/conversations`: list, history, send over HTTP, read.
 
 use crate::rest::extract::Json;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use tidings_domain::conversation::PrefsPatch;
+use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::{
-    ConversationList, ConversationPrefsRequest, ConversationSummary, ErrorBody, GroupCard, MessagePage, PeerProfile,
-    ReadAllResponse, ReadRequest, SendMessageRequest, SendMessageResponse,
+    ConversationList, ConversationPrefsRequest, MessagePage, ReadAllResponse, ReadRequest, SendMessageRequest,
+    SendMessageResponse,
 };
-use tidings_protocol::{ErrorCode as C, WireMessage};
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/api/v1/conversations", list)
-        .post("/api/v1/conversations/read-all", read_all)
-        .patch("/api/v1/conversations/{conv}", set_prefs)
-        .get("/api/v1/conversations/{conv}/messages", history)
-        .post("/api/v1/conversations/{conv}/messages", send)
-        .post("/api/v1/conversations/{conv}/read", read);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(read_all).service(set_prefs).service(history).service(send).service(read);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(list, history, send, read, read_all, set_prefs),
-    components(schemas(
-        ConversationList,
-        ConversationSummary,
-        PeerProfile,
-        GroupCard,
-        ConversationPrefsRequest,
-        PrefsResponse,
-        ReadAllResponse,
-        WireMessage,
-        MessagePage,
-        SendMessageRequest,
-        SendMessageResponse,
-        ReadRequest,
-        ReadResponse,
-        ErrorBody
-    ))
-)]
-pub(super) struct Api;
 
 /// `?limit=&since_version=` of the list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -110,19 +81,14 @@ const CONV: &str = "Conversation id: `d:{lo}:{hi}` (the two user ids in ascendin
 /// Pinned rows first, then the most recently active. With `since_version`, only the rows that
 /// changed since (a message, a read, a preference change).
 #[utoipa::path(
-    get,
-    path = "/api/v1/conversations",
     operation_id = "list_conversations",
     tag = "conversations",
     security(("bearer" = [])),
     params(ListQuery),
-    responses(
-        (status = 200, description = "The caller's conversations, pinned first, then most recently active.", body = ConversationList),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The caller's conversations, pinned first, then most recently active.", body = ConversationList)),
+    extensions(("x-errors" = json!([C::InvalidField])))
 )]
+#[get("/api/v1/conversations")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -142,17 +108,12 @@ pub(super) async fn list(
 /// Each conversation's read position moves to the newest message the caller may see; each move
 /// is pushed as a `read` frame to the caller's other devices (and, in direct chats, to the peer).
 #[utoipa::path(
-    post,
-    path = "/api/v1/conversations/read-all",
     operation_id = "mark_all_read",
     tag = "conversations",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "How many conversations were marked read.", body = ReadAllResponse),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "How many conversations were marked read.", body = ReadAllResponse))
 )]
+#[post("/api/v1/conversations/read-all")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn read_all(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     let moved = state.messaging.read_all(&who.0.user_id, &who.0.device_id).await?;
@@ -163,24 +124,15 @@ pub(super) async fn read_all(state: web::Data<AppState>, who: Authed) -> Result<
 ///
 /// Shared by all the caller's devices (they see the change in the list, whose row version moves).
 #[utoipa::path(
-    patch,
-    path = "/api/v1/conversations/{conv}",
     operation_id = "set_conversation_prefs",
     tag = "conversations",
     security(("bearer" = [])),
     params(("conv" = String, Path, description = CONV)),
     request_body = ConversationPrefsRequest,
-    responses(
-        (status = 200, description = "The caller's settings now.", body = PrefsResponse),
-        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The caller's settings now.", body = PrefsResponse)),
+    extensions(("x-errors" = json!([C::NotMember, C::UnknownConversation])))
 )]
+#[patch("/api/v1/conversations/{conv}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
 pub(super) async fn set_prefs(
     state: web::Data<AppState>,
@@ -209,21 +161,14 @@ pub(super) async fn set_prefs(
 /// With `after_seq`: the first `limit` messages after it; with `before_seq`: the newest `limit`
 /// below it. Not both. A direct conversation with no messages yet answers an empty page.
 #[utoipa::path(
-    get,
-    path = "/api/v1/conversations/{conv}/messages",
     operation_id = "list_messages",
     tag = "conversations",
     security(("bearer" = [])),
     params(("conv" = String, Path, description = CONV), HistoryQuery),
-    responses(
-        (status = 200, description = "A page of messages, ascending by seq.", body = MessagePage),
-        (status = 400, description = doc::codes(&[C::InvalidField, C::SeqOutOfRange]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of messages, ascending by seq.", body = MessagePage)),
+    extensions(("x-errors" = json!([C::InvalidField, C::SeqOutOfRange, C::NotMember, C::UnknownConversation])))
 )]
+#[get("/api/v1/conversations/{conv}/messages")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
 pub(super) async fn history(
     state: web::Data<AppState>,
@@ -244,8 +189,6 @@ pub(super) async fn history(
 /// 201 once the message is committed, or 200 with the original ack when the `client_msg_id` was
 /// already stored. The message is pushed like a WebSocket send. Limited per user like every send.
 #[utoipa::path(
-    post,
-    path = "/api/v1/conversations/{conv}/messages",
     operation_id = "send_message",
     tag = "conversations",
     security(("bearer" = [])),
@@ -254,19 +197,13 @@ pub(super) async fn history(
     responses(
         (status = 201, description = "The message is committed and pushed (`duplicate: false`).", body = SendMessageResponse),
         (status = 200, description = "A repeat of a stored `client_msg_id`: the original ack, `duplicate: true`.", body = SendMessageResponse),
-        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField, C::UnsupportedKind]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::NotMember, C::Blocked, C::NotFriends, C::Muted, C::Forbidden]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 413, description = doc::codes(&[C::BodyTooLarge, C::PayloadTooLarge]), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until a send would be accepted."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
-    )
+    ),
+    extensions(("x-errors" = json!([
+        C::UnsupportedKind, C::NotMember, C::Blocked, C::NotFriends, C::Muted, C::Forbidden, C::UnknownConversation,
+        C::GroupDissolved, C::BodyTooLarge, C::PayloadTooLarge, C::RateLimited, C::Busy
+    ])))
 )]
+#[post("/api/v1/conversations/{conv}/messages")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
 pub(super) async fn send(
     state: web::Data<AppState>,
@@ -289,24 +226,15 @@ pub(super) async fn send(
 /// The read position only moves forward; the move is pushed to the caller's other devices and,
 /// in a direct chat, to the peer.
 #[utoipa::path(
-    post,
-    path = "/api/v1/conversations/{conv}/read",
     operation_id = "mark_read",
     tag = "conversations",
     security(("bearer" = [])),
     params(("conv" = String, Path, description = CONV)),
     request_body = ReadRequest,
-    responses(
-        (status = 200, description = "The caller's read position, moved forward and pushed.", body = ReadResponse),
-        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField, C::SeqOutOfRange]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::NotMember]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The caller's read position, moved forward and pushed.", body = ReadResponse)),
+    extensions(("x-errors" = json!([C::SeqOutOfRange, C::NotMember, C::UnknownConversation])))
 )]
+#[post("/api/v1/conversations/{conv}/read")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path))]
 pub(super) async fn read(
     state: web::Data<AppState>,

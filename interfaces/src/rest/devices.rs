@@ -1,39 +1,28 @@
 //! `/api/v1/me/devices`: the caller's logged-in devices and remote logout.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, web};
 use tidings_domain::DeviceId;
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{DeviceInfo, DeviceList, ErrorBody};
+use tidings_protocol::rest::{DeviceInfo, DeviceList};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/api/v1/me/devices", list).delete("/api/v1/me/devices/{device_id}", logout);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(logout);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, logout), components(schemas(DeviceList, DeviceInfo, ErrorBody)))]
-pub(super) struct Api;
 
 /// List the caller's logged-in devices, with whether each is connected now.
 #[utoipa::path(
-    get,
-    path = "/api/v1/me/devices",
     operation_id = "list_devices",
     tag = "users",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Device sessions still live, oldest first.", body = DeviceList),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "Device sessions still live, oldest first.", body = DeviceList))
 )]
+#[get("/api/v1/me/devices")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn list(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     let me = &who.0;
@@ -61,19 +50,14 @@ pub(super) async fn list(state: web::Data<AppState>, who: Authed) -> Result<Http
 /// Log one of the caller's devices out: its tokens stop working and its sockets get `kicked`
 /// (`remote_logout`) and close.
 #[utoipa::path(
-    delete,
-    path = "/api/v1/me/devices/{device_id}",
     operation_id = "logout_device",
     tag = "users",
     security(("bearer" = [])),
     params(("device_id" = String, Path, description = "The device id given at its login.")),
-    responses(
-        (status = 204, description = "The device is logged out."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "The device is logged out.")),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[delete("/api/v1/me/devices/{device_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, device = %path))]
 pub(super) async fn logout(
     state: web::Data<AppState>,

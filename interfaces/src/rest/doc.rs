@@ -1,4 +1,5 @@
-//! Helpers for the `#[utoipa::path]` annotations: error responses described by their stable codes.
+//! The error codes as the OpenAPI document describes them: the catalogue in its introduction,
+//! and the description of an error response by its codes.
 
 use tidings_protocol::ErrorCode;
 
@@ -92,29 +93,4 @@ pub(crate) fn meaning(code: ErrorCode) -> &'static str {
 /// The description of an error response: one Markdown line per code, "`code`: meaning".
 pub(crate) fn codes(codes: &[ErrorCode]) -> String {
     codes.iter().map(|&c| format!("- `{c}`: {}", meaning(c))).collect::<Vec<_>>().join("\n")
-}
-
-/// The 401 of every route that takes an access token.
-pub(crate) fn unauthorized() -> String {
-    codes(&[ErrorCode::Unauthorized, ErrorCode::TokenExpired])
-}
-
-/// The 500 every route that touches storage can answer.
-pub(crate) fn internal() -> String {
-    codes(&[ErrorCode::Internal])
-}
-
-/// The 400 of a JSON body that is malformed or breaks a field rule.
-pub(crate) fn bad_body() -> String {
-    codes(&[ErrorCode::BadJson, ErrorCode::InvalidField])
-}
-
-/// The 413 of a JSON body over the size limit.
-pub(crate) fn too_large() -> String {
-    codes(&[ErrorCode::PayloadTooLarge])
-}
-
-/// The 415 of a body not sent as `application/json`.
-pub(crate) fn not_json() -> String {
-    codes(&[ErrorCode::BadJson])
 }

@@ -1,7 +1,6 @@
 //! Request extractors: the authenticated caller, and JSON/query error mapping to stable codes.
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use tidings_domain::ports::AccessClaims;
@@ -28,11 +27,8 @@ impl FromRequest for Authed {
         let token = bearer(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let state = state
-                .ok_or_else(|| ApiError::new(ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR, "no state"))?;
-            let token = token.ok_or_else(|| {
-                ApiError::new(ErrorCode::Unauthorized, StatusCode::UNAUTHORIZED, "missing bearer token")
-            })?;
+            let state = state.ok_or_else(|| ApiError::new(ErrorCode::Internal, "no state"))?;
+            let token = token.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "missing bearer token"))?;
             Ok(Self(state.accounts.authenticate(&token).await?))
         })
     }
@@ -43,15 +39,11 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(|err, _| {
         let api = match &err {
             JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                ApiError::new(ErrorCode::PayloadTooLarge, StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+                ApiError::new(ErrorCode::PayloadTooLarge, "request body too large")
             }
-            JsonPayloadError::ContentType => ApiError::new(
-                ErrorCode::BadJson,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected Content-Type: application/json",
-            ),
+            JsonPayloadError::ContentType => ApiError::not_json("expected Content-Type: application/json"),
             JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::invalid(e.to_string()),
-            other => ApiError::new(ErrorCode::BadJson, StatusCode::BAD_REQUEST, other.to_string()),
+            other => ApiError::new(ErrorCode::BadJson, other.to_string()),
         };
         api.into()
     })
@@ -104,11 +96,7 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         if !declares_utf8_json(req) {
-            let refused = ApiError::new(
-                ErrorCode::BadJson,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected Content-Type: application/json (UTF-8)",
-            );
+            let refused = ApiError::not_json("expected Content-Type: application/json (UTF-8)");
             return Box::pin(std::future::ready(Err(refused.into())));
         }
         let body = web::Json::<serde_json::Value>::from_request(req, payload);

@@ -1,7 +1,7 @@
 //! `/api/v1/friends`, `/api/v1/friends/requests`, `/api/v1/blocks` and `/api/v1/me/privacy`.
 
 use crate::rest::extract::Json;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::Deserialize;
 use tidings_app::AppError;
 use tidings_app::social::RequestOutcome;
@@ -9,15 +9,13 @@ use tidings_domain::UserId;
 use tidings_domain::account::User;
 use tidings_domain::social::{DmPolicy, Friend, FriendRequest};
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{ErrorBody, Presence, UserProfile};
 use tidings_protocol::social::{
     BlockList, BlockView, FriendList, FriendRequestBody, FriendRequestList, FriendRequestResult, FriendRequestView,
     FriendView, PrivacySettings, UpdateFriendRequest,
 };
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use super::paging::{AfterPage, next_cursor, request_status};
 use crate::error::ApiError;
@@ -25,55 +23,20 @@ use crate::state::AppState;
 use crate::wire;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/api/v1/me/privacy", privacy)
-        .put("/api/v1/me/privacy", set_privacy)
-        .get("/api/v1/friends", list)
-        .get("/api/v1/friends/requests", list_requests)
-        .post("/api/v1/friends/requests", send_request)
-        .post("/api/v1/friends/requests/{request_id}/accept", accept)
-        .post("/api/v1/friends/requests/{request_id}/reject", reject)
-        .patch("/api/v1/friends/{user_id}", update)
-        .delete("/api/v1/friends/{user_id}", remove)
-        .get("/api/v1/blocks", list_blocks)
-        .put("/api/v1/blocks/{user_id}", block)
-        .delete("/api/v1/blocks/{user_id}", unblock);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(privacy)
+        .service(set_privacy)
+        .service(list)
+        .service(list_requests)
+        .service(send_request)
+        .service(accept)
+        .service(reject)
+        .service(update)
+        .service(remove)
+        .service(list_blocks)
+        .service(block)
+        .service(unblock);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        privacy,
-        set_privacy,
-        list,
-        list_requests,
-        send_request,
-        accept,
-        reject,
-        update,
-        remove,
-        list_blocks,
-        block,
-        unblock
-    ),
-    components(schemas(
-        PrivacySettings,
-        FriendList,
-        FriendView,
-        UserProfile,
-        Presence,
-        UpdateFriendRequest,
-        FriendRequestBody,
-        FriendRequestResult,
-        FriendRequestList,
-        FriendRequestView,
-        BlockList,
-        BlockView,
-        ErrorBody
-    ))
-)]
-pub(super) struct Api;
 
 /// `?direction=incoming|outgoing&status=&before=&limit=` of the request list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -120,8 +83,6 @@ pub(super) fn user_param(raw: &str) -> Result<UserId, ApiError> {
 /// pending (`friends: false`), or when the other user had already asked the caller: that request
 /// is accepted and the two are friends now (`friends: true`). An empty `message` is dropped.
 #[utoipa::path(
-    post,
-    path = "/api/v1/friends/requests",
     operation_id = "send_friend_request",
     tag = "friends",
     security(("bearer" = [])),
@@ -130,16 +91,10 @@ pub(super) fn user_param(raw: &str) -> Result<UserId, ApiError> {
         (status = 201, description = "A new request, pending the other user's answer.", body = FriendRequestResult),
         (status = 200, description = "The same request was already pending (`friends: false`), or the other user's \
             own request was accepted and the two are friends now (`friends: true`).", body = FriendRequestResult),
-        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Blocked]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    ),
+    extensions(("x-errors" = json!([C::Blocked, C::NotFound, C::Conflict])))
 )]
+#[post("/api/v1/friends/requests")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn send_request(
     state: web::Data<AppState>,
@@ -167,19 +122,14 @@ pub(super) async fn send_request(
 ///
 /// Incoming requests by default; `direction=outgoing` for the ones the caller sent.
 #[utoipa::path(
-    get,
-    path = "/api/v1/friends/requests",
     operation_id = "list_friend_requests",
     tag = "friends",
     security(("bearer" = [])),
     params(RequestQuery),
-    responses(
-        (status = 200, description = "A page of requests, newest first.", body = FriendRequestList),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of requests, newest first.", body = FriendRequestList)),
+    extensions(("x-errors" = json!([C::InvalidField])))
 )]
+#[get("/api/v1/friends/requests")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn list_requests(
     state: web::Data<AppState>,
@@ -201,20 +151,14 @@ pub(super) async fn list_requests(
 ///
 /// Only the request's recipient may answer it; to anyone else it does not exist (404).
 #[utoipa::path(
-    post,
-    path = "/api/v1/friends/requests/{request_id}/accept",
     operation_id = "accept_friend_request",
     tag = "friends",
     security(("bearer" = [])),
     params(("request_id" = String, Path, description = REQUEST)),
-    responses(
-        (status = 200, description = "The request, now `accepted`.", body = FriendRequestView),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The request, now `accepted`.", body = FriendRequestView)),
+    extensions(("x-errors" = json!([C::NotFound, C::Conflict])))
 )]
+#[post("/api/v1/friends/requests/{request_id}/accept")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn accept(
     state: web::Data<AppState>,
@@ -229,20 +173,14 @@ pub(super) async fn accept(
 ///
 /// Only the request's recipient may answer it; to anyone else it does not exist (404).
 #[utoipa::path(
-    post,
-    path = "/api/v1/friends/requests/{request_id}/reject",
     operation_id = "reject_friend_request",
     tag = "friends",
     security(("bearer" = [])),
     params(("request_id" = String, Path, description = REQUEST)),
-    responses(
-        (status = 200, description = "The request, now `rejected`.", body = FriendRequestView),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The request, now `rejected`.", body = FriendRequestView)),
+    extensions(("x-errors" = json!([C::NotFound, C::Conflict])))
 )]
+#[post("/api/v1/friends/requests/{request_id}/reject")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn reject(
     state: web::Data<AppState>,
@@ -259,19 +197,14 @@ fn friend_view(f: &Friend, account: &User) -> FriendView {
 
 /// List the caller's friends, ordered by user id, with their profiles and the caller's remarks.
 #[utoipa::path(
-    get,
-    path = "/api/v1/friends",
     operation_id = "list_friends",
     tag = "friends",
     security(("bearer" = [])),
     params(AfterPage),
-    responses(
-        (status = 200, description = "A page of friends, ordered by user id.", body = FriendList),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of friends, ordered by user id.", body = FriendList)),
+    extensions(("x-errors" = json!([C::InvalidField])))
 )]
+#[get("/api/v1/friends")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -289,23 +222,15 @@ pub(super) async fn list(
 ///
 /// A null, absent or blank `remark` clears it. The other user never sees it.
 #[utoipa::path(
-    patch,
-    path = "/api/v1/friends/{user_id}",
     operation_id = "update_friend",
     tag = "friends",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER)),
     request_body = UpdateFriendRequest,
-    responses(
-        (status = 200, description = "The friend, with the new remark.", body = FriendView),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The friend, with the new remark.", body = FriendView)),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[patch("/api/v1/friends/{user_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn update(
     state: web::Data<AppState>,
@@ -323,19 +248,14 @@ pub(super) async fn update(
 
 /// End a friendship, for both sides.
 #[utoipa::path(
-    delete,
-    path = "/api/v1/friends/{user_id}",
     operation_id = "remove_friend",
     tag = "friends",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER)),
-    responses(
-        (status = 204, description = "The two are no longer friends."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "The two are no longer friends.")),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[delete("/api/v1/friends/{user_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn remove(
     state: web::Data<AppState>,
@@ -349,19 +269,14 @@ pub(super) async fn remove(
 
 /// List the users the caller blocks, ordered by user id.
 #[utoipa::path(
-    get,
-    path = "/api/v1/blocks",
     operation_id = "list_blocks",
     tag = "blocks",
     security(("bearer" = [])),
     params(AfterPage),
-    responses(
-        (status = 200, description = "A page of blocked users, ordered by user id.", body = BlockList),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of blocked users, ordered by user id.", body = BlockList)),
+    extensions(("x-errors" = json!([C::InvalidField])))
 )]
+#[get("/api/v1/blocks")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn list_blocks(
     state: web::Data<AppState>,
@@ -379,20 +294,14 @@ pub(super) async fn list_blocks(
 ///
 /// Blocking someone already blocked changes nothing.
 #[utoipa::path(
-    put,
-    path = "/api/v1/blocks/{user_id}",
     operation_id = "block_user",
     tag = "blocks",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER)),
-    responses(
-        (status = 204, description = "The user is blocked."),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "The user is blocked.")),
+    extensions(("x-errors" = json!([C::InvalidField, C::NotFound])))
 )]
+#[put("/api/v1/blocks/{user_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn block(
     state: web::Data<AppState>,
@@ -406,19 +315,14 @@ pub(super) async fn block(
 
 /// Lift a block.
 #[utoipa::path(
-    delete,
-    path = "/api/v1/blocks/{user_id}",
     operation_id = "unblock_user",
     tag = "blocks",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = USER)),
-    responses(
-        (status = 204, description = "The block is lifted."),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "The block is lifted.")),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[delete("/api/v1/blocks/{user_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn unblock(
     state: web::Data<AppState>,
@@ -434,17 +338,12 @@ pub(super) async fn unblock(
 ///
 /// The caller's own choice, or the server default if they never made one.
 #[utoipa::path(
-    get,
-    path = "/api/v1/me/privacy",
     operation_id = "get_privacy",
     tag = "privacy",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The caller's direct-message policy.", body = PrivacySettings),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The caller's direct-message policy.", body = PrivacySettings))
 )]
+#[get("/api/v1/me/privacy")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn privacy(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     let policy = state.social.dm_policy(&who.0.user_id).await?;
@@ -455,21 +354,13 @@ pub(super) async fn privacy(state: web::Data<AppState>, who: Authed) -> Result<H
 ///
 /// With `friends`, direct sends from non-friends fail with `not_friends`.
 #[utoipa::path(
-    put,
-    path = "/api/v1/me/privacy",
     operation_id = "set_privacy",
     tag = "privacy",
     security(("bearer" = [])),
     request_body = PrivacySettings,
-    responses(
-        (status = 200, description = "The caller's direct-message policy now.", body = PrivacySettings),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The caller's direct-message policy now.", body = PrivacySettings))
 )]
+#[put("/api/v1/me/privacy")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn set_privacy(
     state: web::Data<AppState>,

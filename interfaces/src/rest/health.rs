@@ -1,21 +1,16 @@
 //! `/healthz` (the process is alive) and `/readyz` (its dependencies answer).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::RouteTable;
 use crate::metrics::Observed;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/healthz", healthz).get("/readyz", readyz).get("/metrics", metrics);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(metrics);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(healthz, readyz, metrics), components(schemas(Status)))]
-pub(super) struct Api;
 
 /// Answer of the health probes.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -29,20 +24,17 @@ pub(super) struct Status {
 
 /// Liveness: the process runs.
 #[utoipa::path(
-    get,
-    path = "/healthz",
     operation_id = "healthz",
     tag = "health",
     responses((status = 200, description = "The process runs: `{\"status\":\"ok\"}`.", body = Status))
 )]
+#[get("/healthz")]
 pub(super) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok", reason: None })
 }
 
 /// Readiness: storage (and, in a cluster, Redis and RabbitMQ) answers.
 #[utoipa::path(
-    get,
-    path = "/readyz",
     operation_id = "readyz",
     tag = "health",
     responses(
@@ -50,6 +42,7 @@ pub(super) async fn healthz() -> HttpResponse {
         (status = 503, description = "A dependency does not answer: `{\"status\":\"not_ready\",\"reason\":...}`; or the instance is shutting down (graceful drain): `{\"status\":\"draining\"}`.", body = Status),
     )
 )]
+#[get("/readyz")]
 pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.drain.is_draining() {
         return HttpResponse::ServiceUnavailable().json(Status { status: "draining", reason: None });
@@ -67,12 +60,11 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// rate-limit refusals) and latency, error frames by code, and readiness. The list is in
 /// `docs/operations.md`; restrict who may scrape with `gateway.allow` or at the proxy.
 #[utoipa::path(
-    get,
-    path = "/metrics",
     operation_id = "metrics",
     tag = "health",
     responses((status = 200, description = "The exposition, `application/openmetrics-text`.", content_type = "application/openmetrics-text", body = String))
 )]
+#[get("/metrics")]
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let (pushes, slow_consumers) = state.hub.counts().read();

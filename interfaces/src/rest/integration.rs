@@ -2,8 +2,7 @@
 //! tk_…`), each call within the key's scopes and rate.
 
 use crate::rest::extract::Json;
-use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, delete, get, post, web};
 use futures_util::future::LocalBoxFuture;
 use tidings_app::AppError;
 use tidings_app::integration::{ProvisionItem, Target};
@@ -15,15 +14,13 @@ use tidings_protocol::ErrorCode as C;
 use tidings_protocol::admin::AdminUser;
 use tidings_protocol::integration::{
     BulkUserResult, BulkUsersRequest, BulkUsersResponse, CreateWebhookRequest, CreatedWebhook, DeliveriesQuery,
-    DeliveryPage, DeliveryView, IntegrationSendRequest, ItemError, ProvisionUser, WebhookList, WebhookPayload,
-    WebhookView,
+    DeliveryPage, DeliveryView, IntegrationSendRequest, ItemError, WebhookList, WebhookView,
 };
-use tidings_protocol::rest::{ErrorBody, SendMessageResponse};
+use tidings_protocol::rest::SendMessageResponse;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
 use super::admin::admin_user;
-use super::doc;
 use super::extract::bearer;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,9 +49,7 @@ impl FromRequest for KeyAuthed {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::from(AppError::Internal("no state".into())))?;
-            let token = token.ok_or_else(|| {
-                ApiError::new(ErrorCode::Unauthorized, StatusCode::UNAUTHORIZED, "missing API key (Bearer tk_…)")
-            })?;
+            let token = token.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "missing API key (Bearer tk_…)"))?;
             let key = state.admin.authenticate_key(&token).await?;
             state.check_api_key_rate(&key.key_id).await?;
             Ok(Self(key))
@@ -72,25 +67,14 @@ fn item_error(e: AppError) -> ItemError {
 /// One result per item, in order. Repeating a call changes nothing. Passwords apply only when an
 /// account is created; admin and system accounts are refused per item (`forbidden`).
 #[utoipa::path(
-    post,
-    path = "/integration/v1/users/bulk",
     operation_id = "integration_bulk_users",
     tag = "integration",
     security(("api_key" = [])),
     request_body = BulkUsersRequest,
-    responses(
-        (status = 200, description = "One result per item, in request order.", body = BulkUsersResponse),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = out_of_scope(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
-    )
+    responses((status = 200, description = "One result per item, in request order.", body = BulkUsersResponse)),
+    extensions(("x-errors" = json!([C::Busy])))
 )]
+#[post("/integration/v1/users/bulk")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, n = body.users.len()))]
 pub async fn bulk_users(
     state: web::Data<AppState>,
@@ -132,22 +116,14 @@ pub async fn bulk_users(
 
 /// One user (scope `users:read`).
 #[utoipa::path(
-    get,
-    path = "/integration/v1/users/{user_id}",
     operation_id = "integration_get_user",
     tag = "integration",
     security(("api_key" = [])),
     params(("user_id" = String, Path, description = "The user's id (`u_` + ULID).")),
-    responses(
-        (status = 200, description = "The user.", body = AdminUser),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = out_of_scope(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-    )
+    responses((status = 200, description = "The user.", body = AdminUser)),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[get("/integration/v1/users/{user_id}")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, user = %path))]
 pub async fn get_user(
     state: web::Data<AppState>,
@@ -162,8 +138,6 @@ pub async fn get_user(
 ///
 /// 201 once committed, 200 with the original ack for a repeated `client_msg_id`.
 #[utoipa::path(
-    post,
-    path = "/integration/v1/messages",
     operation_id = "integration_send",
     tag = "integration",
     security(("api_key" = [])),
@@ -171,19 +145,13 @@ pub async fn get_user(
     responses(
         (status = 201, description = "Committed and pushed (`duplicate: false`).", body = SendMessageResponse),
         (status = 200, description = "A repeat of a stored `client_msg_id`: the original ack, `duplicate: true`.", body = SendMessageResponse),
-        (status = 400, description = doc::codes(&[C::BadJson, C::InvalidField, C::UnsupportedKind]), body = ErrorBody),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::Forbidden, C::AccountDisabled, C::NotMember, C::Blocked, C::NotFriends, C::Muted]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 413, description = doc::codes(&[C::BodyTooLarge, C::PayloadTooLarge]), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
-    )
+    ),
+    extensions(("x-errors" = json!([
+        C::UnsupportedKind, C::AccountDisabled, C::NotMember, C::Blocked, C::NotFriends, C::Muted,
+        C::UnknownConversation, C::GroupDissolved, C::BodyTooLarge, C::PayloadTooLarge, C::Busy
+    ])))
 )]
+#[post("/integration/v1/messages")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id))]
 pub async fn send(
     state: web::Data<AppState>,
@@ -230,24 +198,15 @@ fn delivery_view(d: &WebhookDelivery) -> DeliveryView {
 
 /// Register a webhook (scope `webhooks:manage`); its secret is shown only in this answer.
 #[utoipa::path(
-    post,
-    path = "/integration/v1/webhooks",
     operation_id = "integration_create_webhook",
     tag = "integration",
     security(("api_key" = [])),
     request_body = CreateWebhookRequest,
     responses(
         (status = 201, description = "The webhook and its signing secret (shown only here).", body = CreatedWebhook),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = out_of_scope(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
     )
 )]
+#[post("/integration/v1/webhooks")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id))]
 pub async fn create_webhook(
     state: web::Data<AppState>,
@@ -263,20 +222,12 @@ pub async fn create_webhook(
 
 /// Every webhook, without secrets (scope `webhooks:manage`).
 #[utoipa::path(
-    get,
-    path = "/integration/v1/webhooks",
     operation_id = "integration_list_webhooks",
     tag = "integration",
     security(("api_key" = [])),
-    responses(
-        (status = 200, description = "Every webhook, oldest first.", body = WebhookList),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = out_of_scope(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "Every webhook, oldest first.", body = WebhookList))
 )]
+#[get("/integration/v1/webhooks")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id))]
 pub async fn list_webhooks(state: web::Data<AppState>, who: KeyAuthed) -> Result<HttpResponse, ApiError> {
     who.require(Scope::WebhooksManage)?;
@@ -286,22 +237,14 @@ pub async fn list_webhooks(state: web::Data<AppState>, who: KeyAuthed) -> Result
 
 /// Delete a webhook: nothing more is sent to it (scope `webhooks:manage`).
 #[utoipa::path(
-    delete,
-    path = "/integration/v1/webhooks/{webhook_id}",
     operation_id = "integration_delete_webhook",
     tag = "integration",
     security(("api_key" = [])),
     params(("webhook_id" = String, Path, description = WEBHOOK_ID)),
-    responses(
-        (status = 204, description = "Deleted; pending deliveries are given up."),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = out_of_scope(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-    )
+    responses((status = 204, description = "Deleted; pending deliveries are given up.")),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[delete("/integration/v1/webhooks/{webhook_id}")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, webhook = %path))]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
@@ -315,23 +258,14 @@ pub async fn delete_webhook(
 
 /// A webhook's delivery log, newest first (scope `webhooks:manage`).
 #[utoipa::path(
-    get,
-    path = "/integration/v1/webhooks/{webhook_id}/deliveries",
     operation_id = "integration_webhook_deliveries",
     tag = "integration",
     security(("api_key" = [])),
     params(("webhook_id" = String, Path, description = WEBHOOK_ID), DeliveriesQuery),
-    responses(
-        (status = 200, description = "A page of the delivery log, newest first; `next_cursor` when more follow.", body = DeliveryPage),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = no_key(), body = ErrorBody),
-        (status = 403, description = out_of_scope(), body = ErrorBody),
-        (status = 429, description = over_rate(), body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds until the key may call again."))),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-    )
+    responses((status = 200, description = "A page of the delivery log, newest first; `next_cursor` when more follow.", body = DeliveryPage)),
+    extensions(("x-errors" = json!([C::InvalidField, C::NotFound])))
 )]
+#[get("/integration/v1/webhooks/{webhook_id}/deliveries")]
 #[tracing::instrument(skip_all, fields(key = %who.0.key_id, webhook = %path))]
 pub async fn deliveries(
     state: web::Data<AppState>,
@@ -347,54 +281,14 @@ pub async fn deliveries(
 }
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.post("/integration/v1/users/bulk", bulk_users)
-        .get("/integration/v1/users/{user_id}", get_user)
-        .post("/integration/v1/messages", send)
-        .post("/integration/v1/webhooks", create_webhook)
-        .get("/integration/v1/webhooks", list_webhooks)
-        .delete("/integration/v1/webhooks/{webhook_id}", delete_webhook)
-        .get("/integration/v1/webhooks/{webhook_id}/deliveries", deliveries);
-}
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(bulk_users, get_user, send, create_webhook, list_webhooks, delete_webhook, deliveries),
-    components(schemas(
-        BulkUsersRequest,
-        ProvisionUser,
-        BulkUsersResponse,
-        BulkUserResult,
-        ItemError,
-        IntegrationSendRequest,
-        SendMessageResponse,
-        CreateWebhookRequest,
-        WebhookView,
-        CreatedWebhook,
-        WebhookList,
-        DeliveryView,
-        DeliveryPage,
-        WebhookPayload,
-        AdminUser,
-        ErrorBody
-    ))
-)]
-pub(super) struct Api;
-
-/// The 401 of every integration route.
-fn no_key() -> String {
-    doc::codes(&[C::Unauthorized])
-}
-
-/// The 403 of a key without the route's scope.
-fn out_of_scope() -> String {
-    doc::codes(&[C::Forbidden])
-}
-
-/// The 429 of a key over its rate.
-fn over_rate() -> String {
-    doc::codes(&[C::RateLimited])
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(bulk_users)
+        .service(get_user)
+        .service(send)
+        .service(create_webhook)
+        .service(list_webhooks)
+        .service(delete_webhook)
+        .service(deliveries);
 }
 
 const WEBHOOK_ID: &str = "The webhook's id (`wh_…`).";

@@ -2,18 +2,15 @@
 //! `GET /api/v1/media/{media_id}` and `GET /api/v1/media/{media_id}/thumbnail` (downloads with
 //! single-range support, for the uploader or members of a conversation the media was sent in).
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use tidings_app::media::{Staged, UploadMeta};
 use tidings_domain::media::{Media, MediaKind};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::media::MediaInfo;
-use tidings_protocol::rest::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::{Authed, bearer};
 use super::media_serve::{Blob, serve};
 use super::media_stage::stage;
@@ -21,16 +18,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.post("/api/v1/media", upload);
-    t.get("/api/v1/media/{media_id}", download);
-    t.get("/api/v1/media/{media_id}/thumbnail", thumbnail);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(upload).service(download).service(thumbnail);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(upload, download, thumbnail), components(schemas(MediaInfo, ErrorBody)))]
-pub(super) struct Api;
 
 /// `?kind=&name=` of an upload.
 #[derive(Debug, Deserialize, utoipa::IntoParams, validator::Validate)]
@@ -77,23 +67,15 @@ fn info(m: &Media) -> MediaInfo {
 /// `limits.max_media_side` before decoding) and a PNG thumbnail. The same bytes are stored once,
 /// however often they are uploaded; each upload gets its own `media_id`.
 #[utoipa::path(
-    post,
-    path = "/api/v1/media",
     operation_id = "upload_media",
     tag = "media",
     security(("bearer" = [])),
     params(UploadQuery),
     request_body(content = String, content_type = "application/octet-stream", description = "The raw bytes."),
-    responses(
-        (status = 201, description = "Stored.", body = MediaInfo),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 413, description = doc::codes(&[C::MediaTooLarge]), body = ErrorBody),
-        (status = 415, description = doc::codes(&[C::MediaTypeMismatch]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
-    )
+    responses((status = 201, description = "Stored.", body = MediaInfo)),
+    extensions(("x-errors" = json!([C::InvalidField, C::MediaTooLarge, C::MediaTypeMismatch, C::Busy])))
 )]
+#[post("/api/v1/media")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, kind = %q.kind))]
 pub(super) async fn upload(
     state: web::Data<AppState>,
@@ -106,13 +88,7 @@ pub(super) async fn upload(
     let kind =
         MediaKind::parse(&q.kind).ok_or_else(|| ApiError::invalid("kind must be one of image, file, voice, video"))?;
     let max = state.media.limits().max_bytes(kind);
-    let too_large = || {
-        ApiError::new(
-            C::MediaTooLarge,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} uploads are limited to {max} bytes", kind.as_str()),
-        )
-    };
+    let too_large = || ApiError::new(C::MediaTooLarge, format!("{} uploads are limited to {max} bytes", kind.as_str()));
     let declared_len = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared_len.is_some_and(|n| n > max) {
         return Err(too_large());
@@ -147,7 +123,7 @@ fn on_media_origin(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> 
 async fn caller(state: &AppState, req: &HttpRequest, q: &TokenQuery) -> Result<tidings_domain::UserId, ApiError> {
     let token = bearer(req)
         .or_else(|| q.token.clone())
-        .ok_or_else(|| ApiError::new(C::Unauthorized, StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+        .ok_or_else(|| ApiError::new(C::Unauthorized, "missing bearer token"))?;
     Ok(state.accounts.authenticate(&token).await?.user_id)
 }
 
@@ -158,8 +134,6 @@ async fn caller(state: &AppState, req: &HttpRequest, q: &TokenQuery) -> Result<t
 /// `Authorization: Bearer` or `?token=`. A single `Range: bytes=a-b` (also `a-` and `-n`) is
 /// answered with 206 and `Content-Range`; `ETag` is the SHA-256, so `If-None-Match` gets 304.
 #[utoipa::path(
-    get,
-    path = "/api/v1/media/{media_id}",
     operation_id = "download_media",
     tag = "media",
     security(("bearer" = [])),
@@ -168,13 +142,10 @@ async fn caller(state: &AppState, req: &HttpRequest, q: &TokenQuery) -> Result<t
         (status = 200, description = "The bytes, with `Content-Type`, `ETag`, `Accept-Ranges: bytes`. (304 when `If-None-Match` matches the `ETag`.)"),
         (status = 206, description = "The asked range, with `Content-Range`."),
         (status = 307, description = "With `media.origin` set, a request on another host is sent there: same path and query."),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::MediaNotFound]), body = ErrorBody),
-        (status = 416, description = doc::codes(&[C::RangeNotSatisfiable]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    ),
+    extensions(("x-errors" = json!([C::InvalidField, C::MediaNotFound, C::RangeNotSatisfiable])))
 )]
+#[get("/api/v1/media/{media_id}")]
 #[tracing::instrument(skip_all, fields(media = %path.as_str()))]
 pub(super) async fn download(
     state: web::Data<AppState>,
@@ -201,8 +172,6 @@ pub(super) async fn download(
 /// A PNG whose longest side is at most `media.thumbnail_side`; same access rule and headers as
 /// the media itself. `media_not_found` for media without a thumbnail.
 #[utoipa::path(
-    get,
-    path = "/api/v1/media/{media_id}/thumbnail",
     operation_id = "download_media_thumbnail",
     tag = "media",
     security(("bearer" = [])),
@@ -211,13 +180,10 @@ pub(super) async fn download(
         (status = 200, description = "The PNG thumbnail. (304 when `If-None-Match` matches the `ETag`.)"),
         (status = 206, description = "The asked range, with `Content-Range`."),
         (status = 307, description = "With `media.origin` set, a request on another host is sent there: same path and query."),
-        (status = 400, description = doc::codes(&[C::InvalidField]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::MediaNotFound]), body = ErrorBody),
-        (status = 416, description = doc::codes(&[C::RangeNotSatisfiable]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    ),
+    extensions(("x-errors" = json!([C::InvalidField, C::MediaNotFound, C::RangeNotSatisfiable])))
 )]
+#[get("/api/v1/media/{media_id}/thumbnail")]
 #[tracing::instrument(skip_all, fields(media = %path.as_str()))]
 pub(super) async fn thumbnail(
     state: web::Data<AppState>,

@@ -6,7 +6,6 @@
 //! (HTML, SVG, XML, scripts, documents) is an `attachment`, and every blob carries `nosniff` and
 //! a sandboxing `Content-Security-Policy` that lets nothing run even if a browser renders it.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ContentDisposition,
     DispositionType, ETAG, IF_NONE_MATCH, RANGE, X_CONTENT_TYPE_OPTIONS,
@@ -107,7 +106,6 @@ pub(super) async fn serve(state: &AppState, req: &HttpRequest, blob: Blob) -> Re
     let range = parse_range(header(RANGE), blob.size).map_err(|()| {
         ApiError::new(
             ErrorCode::RangeNotSatisfiable,
-            StatusCode::RANGE_NOT_SATISFIABLE,
             format!("give one range inside bytes 0-{}", blob.size.saturating_sub(1)),
         )
         .with_header("content-range", format!("bytes */{}", blob.size))

@@ -1,5 +1,9 @@
-//! REST API: one module per resource. Each module registers its routes in `routes(t)` and
-//! documents them in its `Api`; the two lists below name every module once.
+//! REST API: one module per resource. A route is declared once, on its handler: actix's route
+//! macro (`#[get("/api/v1/me")]`) gives its method and path, and `#[utoipa::path(...)]` above it
+//! the rest of its operation, with the error codes it answers beyond what its security and body
+//! imply (`x-errors`; [`crate::openapi`] turns codes into responses). Each module names its
+//! handlers once in `routes`, and [`register`] names every module once: the server and the
+//! OpenAPI document are both built from that one registration.
 
 pub mod admin;
 mod admin_groups;
@@ -8,7 +12,10 @@ mod conversations;
 mod devices;
 pub(crate) mod doc;
 pub mod extract;
+mod fallback;
 mod friends;
+mod group_joins;
+mod group_members;
 mod groups;
 mod health;
 pub mod integration;
@@ -18,74 +25,48 @@ mod media_stage;
 mod paging;
 mod recall;
 mod receipts;
-pub mod routes;
 mod spec;
 mod users;
 
-use actix_web::{HttpResponse, web};
-use tidings_protocol::ErrorCode;
-use utoipa::OpenApi as _;
+use actix_web::App;
+use actix_web::dev::{ServiceFactory, ServiceRequest};
+use utoipa_actix_web::AppExt as _;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub use self::routes::RouteTable;
-use crate::error::ApiError;
+pub use self::fallback::not_found;
 
 /// Every REST route, one line per module.
-fn register(t: &mut RouteTable) {
-    health::routes(t);
-    spec::routes(t);
-    auth::routes(t);
-    users::routes(t);
-    devices::routes(t);
-    conversations::routes(t);
-    recall::routes(t);
-    receipts::routes(t);
-    friends::routes(t);
-    groups::routes(t);
-    admin::routes(t);
-    admin_groups::routes(t);
-    integration::routes(t);
-    media::routes(t);
+fn register(cfg: &mut ServiceConfig) {
+    health::routes(cfg);
+    spec::routes(cfg);
+    auth::routes(cfg);
+    users::routes(cfg);
+    devices::routes(cfg);
+    conversations::routes(cfg);
+    recall::routes(cfg);
+    receipts::routes(cfg);
+    friends::routes(cfg);
+    groups::routes(cfg);
+    group_members::routes(cfg);
+    group_joins::routes(cfg);
+    admin::routes(cfg);
+    admin_groups::routes(cfg);
+    integration::routes(cfg);
+    media::routes(cfg);
 }
 
-/// The OpenAPI part of every module, one line per module (merged by [`crate::openapi::document`]).
-pub(crate) fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
-    vec![
-        health::Api::openapi(),
-        spec::Api::openapi(),
-        auth::Api::openapi(),
-        users::Api::openapi(),
-        devices::Api::openapi(),
-        conversations::Api::openapi(),
-        recall::Api::openapi(),
-        receipts::Api::openapi(),
-        friends::Api::openapi(),
-        groups::Api::openapi(),
-        admin::Api::openapi(),
-        admin_groups::Api::openapi(),
-        integration::Api::openapi(),
-        media::Api::openapi(),
-    ]
+/// `app` with every REST route, then, for each of their paths, a 405 for the methods it lacks
+/// (read from the operations the same registration collected).
+pub fn routes<T>(app: App<T>) -> App<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    let (app, api) = app.into_utoipa_app().configure(register).split_for_parts();
+    app.configure(|cfg| fallback::method_not_allowed(cfg, &api.paths))
 }
 
-/// Registers every REST route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    let mut table = RouteTable::serving(cfg);
-    register(&mut table);
-    table.close();
-}
-
-/// Every REST route as `(METHOD, full path)`, from the same registration code as [`routes`].
-pub fn route_list() -> Vec<(String, String)> {
-    let mut t = RouteTable::listing();
-    register(&mut t);
-    t.into_list()
-}
-
-/// JSON 404 for unknown routes.
-pub async fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::new(
-        ErrorCode::NotFound,
-        actix_web::http::StatusCode::NOT_FOUND,
-        "no such route",
-    ))
+/// Every REST operation and the schemas they use, as registering the routes collects them (on
+/// an app that is never run).
+pub(crate) fn operations() -> utoipa::openapi::OpenApi {
+    App::new().into_utoipa_app().configure(register).split_for_parts().1
 }

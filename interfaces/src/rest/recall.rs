@@ -1,25 +1,19 @@
 //! `POST /api/v1/conversations/{conv}/messages/{seq}/recall`: take a message back.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{ErrorBody, SendMessageResponse};
+use tidings_protocol::rest::SendMessageResponse;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.post("/api/v1/conversations/{conv}/messages/{seq}/recall", recall);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(recall);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(recall), components(schemas(SendMessageResponse, ErrorBody)))]
-pub(super) struct Api;
 
 /// Recall a message.
 ///
@@ -28,8 +22,6 @@ pub(super) struct Api;
 /// `recalled` with body `{}`), and a `recall` notice `{seq, by}` is written to the log and
 /// pushed to every member and every device of the caller. Answers the notice's ack.
 #[utoipa::path(
-    post,
-    path = "/api/v1/conversations/{conv}/messages/{seq}/recall",
     operation_id = "recall_message",
     tag = "conversations",
     security(("bearer" = [])),
@@ -37,18 +29,12 @@ pub(super) struct Api;
         ("conv" = String, Path, description = "Conversation id: `d:{lo}:{hi}` or `g:{group_id}`."),
         ("seq" = u64, Path, description = "Seq of the message to recall."),
     ),
-    responses(
-        (status = 201, description = "Recalled; the ack of the `recall` notice written to the log.", body = SendMessageResponse),
-        (status = 400, description = doc::codes(&[C::SeqOutOfRange]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::NotMember, C::Forbidden]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 409, description = doc::codes(&[C::Conflict]), body = ErrorBody),
-        (status = 410, description = doc::codes(&[C::GroupDissolved]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-        (status = 503, description = doc::codes(&[C::Busy]), body = ErrorBody),
-    )
+    responses((status = 201, description = "Recalled; the ack of the `recall` notice written to the log.", body = SendMessageResponse)),
+    extensions(("x-errors" = json!([
+        C::SeqOutOfRange, C::NotMember, C::Forbidden, C::UnknownConversation, C::Conflict, C::GroupDissolved, C::Busy
+    ])))
 )]
+#[post("/api/v1/conversations/{conv}/messages/{seq}/recall")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path.0, seq = path.1))]
 pub(super) async fn recall(
     state: web::Data<AppState>,

@@ -1,25 +1,18 @@
 //! `GET /api/v1/conversations/{conv}/messages/{seq}/reads`: who has read a message.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::receipts::ReadReceipts;
-use tidings_protocol::rest::ErrorBody;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/api/v1/conversations/{conv}/messages/{seq}/reads", reads);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(reads);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(reads), components(schemas(ReadReceipts, ErrorBody)))]
-pub(super) struct Api;
 
 /// Who has read a message.
 ///
@@ -27,8 +20,6 @@ pub(super) struct Api;
 /// the message have not. Members only; groups above `limits.receipts_max_members` answer
 /// `forbidden`.
 #[utoipa::path(
-    get,
-    path = "/api/v1/conversations/{conv}/messages/{seq}/reads",
     operation_id = "message_reads",
     tag = "conversations",
     security(("bearer" = [])),
@@ -36,15 +27,10 @@ pub(super) struct Api;
         ("conv" = String, Path, description = "Conversation id: `d:{lo}:{hi}` or `g:{group_id}`."),
         ("seq" = u64, Path, description = "Seq of the message."),
     ),
-    responses(
-        (status = 200, description = "Who read the message.", body = ReadReceipts),
-        (status = 400, description = doc::codes(&[C::SeqOutOfRange]), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 403, description = doc::codes(&[C::NotMember, C::Forbidden]), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::UnknownConversation]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "Who read the message.", body = ReadReceipts)),
+    extensions(("x-errors" = json!([C::SeqOutOfRange, C::NotMember, C::Forbidden, C::UnknownConversation])))
 )]
+#[get("/api/v1/conversations/{conv}/messages/{seq}/reads")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, conv = %path.0, seq = path.1))]
 pub(super) async fn reads(
     state: web::Data<AppState>,

@@ -1,50 +1,33 @@
 //! `/api/v1/me` and `/api/v1/users/{id}`.
 
 use crate::rest::extract::Json;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, patch, put, web};
 use tidings_app::AppError;
 use tidings_domain::UserId;
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{ChangePasswordRequest, ErrorBody, Presence, UpdateMeRequest, UserProfile};
+use tidings_protocol::rest::{ChangePasswordRequest, Presence, UpdateMeRequest, UserProfile};
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::RouteTable;
-use super::doc;
 use super::extract::Authed;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
 
 /// Registers the routes of this module.
-pub(super) fn routes(t: &mut RouteTable) {
-    t.get("/api/v1/me", me)
-        .patch("/api/v1/me", update_me)
-        .put("/api/v1/me/password", change_password)
-        .get("/api/v1/users/{user_id}", get);
+pub(super) fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(me).service(update_me).service(change_password).service(get);
 }
-
-/// The OpenAPI part of this module.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(me, update_me, change_password, get),
-    components(schemas(UserProfile, Presence, UpdateMeRequest, ChangePasswordRequest, ErrorBody))
-)]
-pub(super) struct Api;
 
 /// The caller's profile.
 #[utoipa::path(
-    get,
-    path = "/api/v1/me",
     operation_id = "get_me",
     tag = "users",
     security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The caller's profile (without presence).", body = UserProfile),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The caller's profile (without presence).", body = UserProfile)),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[get("/api/v1/me")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(wire::profile(&state.accounts.user(&who.0.user_id).await?)))
@@ -52,22 +35,14 @@ pub(super) async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpRe
 
 /// Change the caller's profile (`display_name`).
 #[utoipa::path(
-    patch,
-    path = "/api/v1/me",
     operation_id = "update_me",
     tag = "users",
     security(("bearer" = [])),
     request_body = UpdateMeRequest,
-    responses(
-        (status = 200, description = "The updated profile.", body = UserProfile),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The updated profile.", body = UserProfile)),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[patch("/api/v1/me")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn update_me(
     state: web::Data<AppState>,
@@ -83,19 +58,14 @@ pub(super) async fn update_me(
 ///
 /// Presence is a hint: when it cannot be read the profile answers without it.
 #[utoipa::path(
-    get,
-    path = "/api/v1/users/{user_id}",
     operation_id = "get_user",
     tag = "users",
     security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The user's id (`u_` + ULID).")),
-    responses(
-        (status = 200, description = "The user's profile with presence.", body = UserProfile),
-        (status = 401, description = doc::unauthorized(), body = ErrorBody),
-        (status = 404, description = doc::codes(&[C::NotFound]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 200, description = "The user's profile with presence.", body = UserProfile)),
+    extensions(("x-errors" = json!([C::NotFound])))
 )]
+#[get("/api/v1/users/{user_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn get(
     state: web::Data<AppState>,
@@ -119,22 +89,14 @@ pub(super) async fn get(
 /// tokens stop working, its sockets close with 1008); the calling device stays logged in.
 /// Wrong current passwords spend the account's failed-login budget like logins do.
 #[utoipa::path(
-    put,
-    path = "/api/v1/me/password",
     operation_id = "change_password",
     tag = "users",
     security(("bearer" = [])),
     request_body = ChangePasswordRequest,
-    responses(
-        (status = 204, description = "Changed; the account's other sessions are revoked."),
-        (status = 400, description = doc::bad_body(), body = ErrorBody),
-        (status = 401, description = doc::codes(&[C::Unauthorized, C::TokenExpired, C::InvalidCredentials]), body = ErrorBody),
-        (status = 413, description = doc::too_large(), body = ErrorBody),
-        (status = 415, description = doc::not_json(), body = ErrorBody),
-        (status = 429, description = doc::codes(&[C::RateLimited]), body = ErrorBody),
-        (status = 500, description = doc::internal(), body = ErrorBody),
-    )
+    responses((status = 204, description = "Changed; the account's other sessions are revoked.")),
+    extensions(("x-errors" = json!([C::InvalidCredentials, C::RateLimited])))
 )]
+#[put("/api/v1/me/password")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn change_password(
     state: web::Data<AppState>,

@@ -7,7 +7,6 @@ pub mod outbox;
 pub mod socket;
 pub mod takeover;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tidings_protocol::ErrorCode;
@@ -30,22 +29,18 @@ pub async fn entry(
     state: web::Data<AppState>,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = bearer(&req).or_else(|| query.into_inner().token).ok_or_else(|| {
-        ApiError::new(ErrorCode::Unauthorized, actix_web::http::StatusCode::UNAUTHORIZED, "missing access token")
-    })?;
+    let token = bearer(&req)
+        .or_else(|| query.into_inner().token)
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "missing access token"))?;
     let claims = state.accounts.authenticate(&token).await?;
     if state.drain.is_draining() {
-        return Err(ApiError::new(
-            ErrorCode::Draining,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "this instance is shutting down; connect to another one",
-        ));
+        return Err(ApiError::new(ErrorCode::Draining, "this instance is shutting down; connect to another one"));
     }
-    let mut handshake = actix_http::ws::handshake(req.head())
-        .map_err(|e| ApiError::new(ErrorCode::BadFrame, StatusCode::BAD_REQUEST, e.to_string()))?;
+    let mut handshake =
+        actix_http::ws::handshake(req.head()).map_err(|e| ApiError::new(ErrorCode::BadFrame, e.to_string()))?;
     let handshake = handshake
         .message_body(actix_web::body::BoxBody::new(()))
-        .map_err(|e| ApiError::new(ErrorCode::Internal, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let mut response = HttpResponse::from(handshake);
     response.extensions_mut().insert(takeover::Admitted { state: state.into_inner(), claims });
     Ok(response)

@@ -101,11 +101,12 @@ async fn attach(admitted: Admitted, res: HttpResponse, mut framed: Framed<TcpStr
         Ok(registration) => registration,
         Err(refused) => {
             tracing::info!(?refused, user = %claims.user_id, "connection refused: cap reached");
-            let status = match refused {
-                Refused::InstanceFull => StatusCode::SERVICE_UNAVAILABLE,
-                Refused::UserFull => StatusCode::TOO_MANY_REQUESTS,
+            let error = ApiError::new(ErrorCode::TooManyConnections, "too many connections; try again later");
+            // The instance being full is the code's own 503; this user's cap is 429.
+            let error = match refused {
+                Refused::InstanceFull => error,
+                Refused::UserFull => error.with_status(StatusCode::TOO_MANY_REQUESTS),
             };
-            let error = ApiError::new(ErrorCode::TooManyConnections, status, "too many connections; try again later");
             return answer(error.error_response(), framed).await;
         }
     };

@@ -2,8 +2,8 @@
 //! mapping to the wire, settings, telemetry, and the composition root that wires the
 //! infrastructure adapters into the use cases.
 
-pub mod background;
 pub mod cli;
+mod compose;
 pub mod drain;
 pub mod error;
 pub mod gateway;

@@ -6,10 +6,37 @@ use tidings_app::{
     AccountService, AdminService, GroupService, IntegrationService, MessagingService, SocialService, WebhookService,
 };
 
-use crate::settings::Settings;
+use crate::settings::{DrainSettings, GatewaySettings, IntegrationSettings, LimitSettings, WsSettings};
 use crate::ws::hub::Hub;
 
-/// Services and settings, cloned into each worker.
+/// The settings handlers and connections read, section by section: never the whole `Settings`
+/// (its secrets, URLs and storage choices are the composition root's business).
+#[derive(Debug, Clone)]
+pub struct HandlerConfig {
+    /// Bodies, frames, pages, send rate.
+    pub limits: LimitSettings,
+    /// WebSocket keepalive, typing and presence subscriptions.
+    pub ws: WsSettings,
+    /// What `reconnect` frames say during a drain.
+    pub drain: DrainSettings,
+    /// Auth and failed-login budgets.
+    pub gateway: GatewaySettings,
+    /// Per-API-key request budgets.
+    pub integration: IntegrationSettings,
+    /// The longest mute an owner or admin may set (`groups.max_mute`).
+    pub max_mute: std::time::Duration,
+    /// The public origin of media URLs (`media.origin`), when set.
+    pub media_origin: Option<String>,
+}
+
+/// The cluster's push-order stage, as `/metrics` reads it: pushes held for a seq gap, released
+/// by the wait, and late.
+pub trait PushOrderMetrics: Send + Sync {
+    /// `[held, released_by_wait, late]` so far.
+    fn observed(&self) -> [u64; 3];
+}
+
+/// Services and the handlers' settings, cloned into each worker.
 #[derive(Clone)]
 pub struct AppState {
     /// Set once SIGTERM/SIGINT started a graceful drain.
@@ -24,8 +51,8 @@ pub struct AppState {
     pub groups: Arc<GroupService>,
     /// Local WebSocket connections.
     pub hub: Arc<Hub>,
-    /// Effective settings.
-    pub settings: Arc<Settings>,
+    /// The settings sections handlers read.
+    pub config: Arc<HandlerConfig>,
     /// Checks that storage answers, for `/readyz`.
     pub readiness: Arc<dyn Readiness>,
     /// Device routes shared with other instances (cluster mode only; embedded mode routes
@@ -33,7 +60,7 @@ pub struct AppState {
     pub routes: Option<Arc<dyn tidings_domain::ports::RouteRegistry>>,
     /// Cluster mode: the stage that puts each conversation's pushes in seq order before the
     /// hub (for its counts in `/metrics`).
-    pub push_order: Option<Arc<tidings_infrastructure::cluster::PushOrder>>,
+    pub push_order: Option<Arc<dyn PushOrderMetrics>>,
     /// Rate limits (in process, or in Redis across the cluster).
     pub limiter: Arc<dyn tidings_domain::ports::RateLimiter>,
     /// Who is online (the hub in embedded mode, Redis in cluster mode).
@@ -68,7 +95,7 @@ pub trait Readiness: Send + Sync {
 impl AppState {
     /// Checks the per-user send rate; `Err` is the error every send path answers with.
     pub async fn check_send_rate(&self, user: &tidings_domain::UserId) -> Result<(), crate::error::ApiError> {
-        let l = &self.settings.limits;
+        let l = &self.config.limits;
         let rate = tidings_domain::ports::Rate { per_sec: l.send_per_sec, burst: l.send_burst };
         self.limiter.check(&format!("send:{user}"), rate).await.map_err(crate::error::ApiError::rate_limited)
     }
@@ -76,7 +103,7 @@ impl AppState {
     /// Checks one client address's budget on register, login and refresh (`gateway.auth_*`).
     /// IPv6 clients are counted per /64, the block one subscriber usually holds.
     pub async fn check_auth_rate(&self, ip: crate::gateway::ClientIp) -> Result<(), crate::error::ApiError> {
-        let g = &self.settings.gateway;
+        let g = &self.config.gateway;
         let rate = tidings_domain::ports::Rate { per_sec: g.auth_per_sec, burst: g.auth_burst };
         let key = match ip.0 {
             std::net::IpAddr::V4(v4) => format!("auth-ip:{v4}"),
@@ -115,13 +142,13 @@ impl AppState {
     }
 
     fn login_failure_rate(&self) -> tidings_domain::ports::Rate {
-        let g = &self.settings.gateway;
+        let g = &self.config.gateway;
         tidings_domain::ports::Rate { per_sec: 1.0 / g.login_failure_ttl.as_secs_f64(), burst: g.login_failures }
     }
 
     /// Checks one API key's request rate (`integration.*` settings).
     pub async fn check_api_key_rate(&self, key_id: &str) -> Result<(), crate::error::ApiError> {
-        let i = &self.settings.integration;
+        let i = &self.config.integration;
         let rate = tidings_domain::ports::Rate { per_sec: i.requests_per_sec, burst: i.burst };
         self.limiter.check(&format!("apikey:{key_id}"), rate).await.map_err(crate::error::ApiError::rate_limited)
     }

@@ -83,7 +83,7 @@ pub async fn list_users(
     q: web::Query<UserSearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     q.validate()?;
-    let limit = q.limit.unwrap_or(state.settings.limits.default_page).min(state.settings.limits.max_page);
+    let limit = q.limit.unwrap_or(state.config.limits.default_page).min(state.config.limits.max_page);
     let page = state.admin.search(q.q.as_deref(), q.cursor.as_deref(), limit).await?;
     Ok(HttpResponse::Ok()
         .json(UserPage { users: page.users.iter().map(admin_user).collect(), next_cursor: page.next_cursor }))

@@ -93,7 +93,7 @@ pub(super) async fn join(
     path: web::Path<String>,
     raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body = optional_json::<JoinGroupRequest>(&raw, state.settings.limits.max_http_body_bytes)?;
+    let body = optional_json::<JoinGroupRequest>(&raw, state.config.limits.max_http_body_bytes)?;
     body.validate()?;
     let message = body.message.filter(|m| !m.trim().is_empty());
     Ok(match state.groups.join(&who.0.user_id, &path, message).await? {

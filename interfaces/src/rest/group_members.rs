@@ -119,11 +119,8 @@ pub(super) async fn update_member(
     if body.role.is_none() && body.mute_secs.is_none() {
         return Err(ApiError::invalid("give role or mute_secs"));
     }
-    if body.mute_secs.is_some_and(|secs| secs > state.settings.groups.max_mute.as_secs()) {
-        return Err(ApiError::invalid(format!(
-            "mute_secs must be at most {}",
-            state.settings.groups.max_mute.as_secs()
-        )));
+    if body.mute_secs.is_some_and(|secs| secs > state.config.max_mute.as_secs()) {
+        return Err(ApiError::invalid(format!("mute_secs must be at most {}", state.config.max_mute.as_secs())));
     }
     let me = &who.0.user_id;
     if let Some(role) = &body.role {

@@ -74,10 +74,7 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     });
     let p = state.messaging.pipeline_stats();
     let commits = [read(&p.batches), read(&p.messages), read(&p.failures), read(&p.refused_full)];
-    let push_order = state.push_order.as_ref().map_or([0; 3], |o| {
-        let c = o.counts();
-        [read(&c.held), read(&c.released_by_wait), read(&c.late)]
-    });
+    let push_order = state.push_order.as_ref().map_or([0; 3], |o| o.observed());
     let observed = Observed {
         commits,
         push_order,

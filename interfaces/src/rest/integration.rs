@@ -275,7 +275,7 @@ pub async fn deliveries(
 ) -> Result<HttpResponse, ApiError> {
     who.require(Scope::WebhooksManage)?;
     q.validate()?;
-    let limit = q.limit.unwrap_or(state.settings.limits.default_page).min(state.settings.limits.max_page);
+    let limit = q.limit.unwrap_or(state.config.limits.default_page).min(state.config.limits.max_page);
     let (page, next_cursor) = state.webhooks.deliveries(&path, q.cursor.as_deref(), limit).await?;
     Ok(HttpResponse::Ok().json(DeliveryPage { deliveries: page.iter().map(delivery_view).collect(), next_cursor }))
 }

@@ -106,7 +106,7 @@ pub(super) async fn upload(
 /// the same path and query on the media origin (307 keeps the method). `None` when it is
 /// already there, or no origin is set.
 fn on_media_origin(state: &AppState, req: &HttpRequest) -> Option<HttpResponse> {
-    let origin = state.settings.media.origin.as_deref()?;
+    let origin = state.config.media_origin.as_deref()?;
     let host = origin.split_once("://").map_or(origin, |(_, host)| host);
     if req.connection_info().host().eq_ignore_ascii_case(host) {
         return None;

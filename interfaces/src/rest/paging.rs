@@ -44,7 +44,7 @@ pub(crate) fn next_cursor<T>(
     rows: &[T],
     key: impl Fn(&T) -> String,
 ) -> Option<String> {
-    let max = u64::from(state.settings.limits.max_page);
+    let max = u64::from(state.config.limits.max_page);
     let size = limit.map_or(max, |l| u64::from(l).min(max));
     let full = !rows.is_empty() && rows.len() as u64 >= size;
     if full { rows.last().map(key) } else { None }

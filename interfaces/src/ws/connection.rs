@@ -151,8 +151,8 @@ fn close(code: CloseCode, why: &str) -> End {
 
 impl Connection {
     async fn serve(&mut self) -> End {
-        let (heartbeat_every, idle_timeout) = (self.state.settings.ws.heartbeat, self.state.settings.ws.idle_timeout);
-        let max_inflight_sends = self.state.settings.limits.max_inflight_sends;
+        let (heartbeat_every, idle_timeout) = (self.state.config.ws.heartbeat, self.state.config.ws.idle_timeout);
+        let max_inflight_sends = self.state.config.limits.max_inflight_sends;
         let mut heartbeat = tokio::time::interval(heartbeat_every);
         heartbeat.tick().await;
         let mut last_seen = Instant::now();
@@ -173,7 +173,7 @@ impl Connection {
                 changed = drain_rx.changed(), if !self.draining => {
                     if changed.is_ok() && *drain_rx.borrow() {
                         self.draining = true;
-                        let frame = crate::drain::reconnect_frame(&self.state.settings.drain, self.handle.id);
+                        let frame = crate::drain::reconnect_frame(&self.state.config.drain, self.handle.id);
                         self.queue(&frame);
                     }
                 }
@@ -394,11 +394,11 @@ impl Connection {
 
     /// Replaces the presence subscriptions and answers with everyone's current state.
     async fn presence_sub(&mut self, id: String, users: Vec<String>) -> Reply {
-        let interval = self.state.settings.ws.presence_sub_interval;
+        let interval = self.state.config.ws.presence_sub_interval;
         if let Some(wait) = too_soon(self.last_presence_sub, interval) {
             return Reply::Now(Some(rate_limited(Some(id), "presence_sub too often", wait)));
         }
-        let max = self.state.settings.ws.max_presence_subs;
+        let max = self.state.config.ws.max_presence_subs;
         if users.len() > max {
             let why = format!("at most {max} users per presence_sub");
             return Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::InvalidField, why)));
@@ -434,7 +434,7 @@ impl Connection {
 
     /// Forwards a typing indicator, at most one per `ws.typing_interval` per connection.
     async fn typing(&mut self, conv: String) -> Reply {
-        let interval = self.state.settings.ws.typing_interval;
+        let interval = self.state.config.ws.typing_interval;
         if let Some(wait) = too_soon(self.last_typing, interval) {
             return Reply::Now(Some(rate_limited(None, "typing too often", wait)));
         }

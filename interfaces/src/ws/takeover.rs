@@ -118,10 +118,10 @@ async fn attach(admitted: Admitted, res: HttpResponse, mut framed: Framed<TcpStr
         return Ok(());
     }
     let parts = framed.into_parts();
-    if let Err(e) = parts.io.set_nodelay(state.settings.ws.nodelay) {
+    if let Err(e) = parts.io.set_nodelay(state.config.ws.nodelay) {
         tracing::debug!(error = %e, "could not set TCP_NODELAY");
     }
-    let socket = Socket::new(parts.io, parts.read_buf, state.settings.limits.max_frame_bytes);
+    let socket = Socket::new(parts.io, parts.read_buf, state.config.limits.max_frame_bytes);
     actix_web::rt::spawn(connection::run(state, claims, socket, registration));
     Ok(())
 }

@@ -44,8 +44,9 @@ const TAGS: &[(&str, &str)] = &[
     ("meta", "This document."),
 ];
 
-/// Schemas no operation refers to: the error body (the error responses are added after the
-/// operations are collected) and what webhooks are sent (no operation answers it).
+/// Schemas that collecting the operations does not reach: the error body (the error responses
+/// that refer to it are written afterwards) and the payload webhooks are sent (no operation
+/// answers it).
 #[derive(utoipa::OpenApi)]
 #[openapi(components(schemas(ErrorBody, WebhookPayload)))]
 struct Unreferenced;

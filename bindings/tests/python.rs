@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 /// Longest run of the Python script (its own waits are bounded far below this).
 const SCRIPT_LIMIT: Duration = Duration::from_secs(180);
@@ -111,7 +111,7 @@ fn run_script(module_dir: &Path, data_dir: &Path, server_a: &str, server_b: &str
 }
 
 async fn python_story(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let peer = srv.peer().await;
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     let server_a = url(srv.port());

@@ -39,17 +39,20 @@ fn generate(language: uniffi::TargetLanguage, dir: &Path) {
     .unwrap();
 }
 
-/// Generates the Python module into `dir` and puts the library beside it.
+/// Generates the Python modules into `dir` (`tidings`, and `tidings_sdk` with the SDK's records
+/// and events) and puts the library beside them.
 fn generate_python(dir: &Path) {
     generate(uniffi::TargetLanguage::Python, dir);
-    assert!(dir.join("tidings.py").exists(), "no tidings.py generated in {}", dir.display());
+    for module in ["tidings.py", "tidings_sdk.py"] {
+        assert!(dir.join(module).exists(), "no {module} generated in {}", dir.display());
+    }
     let lib = library();
     std::fs::copy(&lib, dir.join(lib.file_name().unwrap())).unwrap();
 }
 
 /// Kotlin and Swift cannot be compiled here (bindings/README.md), but their generation from
 /// this build's library must work and expose the API: the client's suspend/async calls, the
-/// listener interface and the error type with the server's code.
+/// listener interface, the error type with the server's code, and the SDK's event enum.
 #[test]
 fn kotlin_and_swift_are_generated() {
     let out = tempfile::tempdir().unwrap();
@@ -72,6 +75,9 @@ fn kotlin_and_swift_are_generated() {
     {
         assert!(swift.contains(needle), "generated Swift lacks {needle:?}");
     }
+    // The SDK's records and events come in a module of their own, which Swift compiles with the rest.
+    assert!(read("kotlin/uniffi/tidings_sdk/tidings_sdk.kt").contains("sealed class ClientEvent"));
+    assert!(read("swift/tidings_sdk.swift").contains("enum ClientEvent"));
     assert!(read("swift/tidingsFFI.modulemap").contains("tidingsFFI"));
     assert!(read("swift/tidingsFFI.h").contains("uniffi_tidings_bindings_fn_method_tidingsclient_login"));
 }

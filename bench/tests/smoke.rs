@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use tidings_bench::{w1, w2, w3, w4, w5};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w2_delivers_everything_once_in_order() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let base = format!("http://127.0.0.1:{}", srv.port());
     let r = w2::run(w2::W2Params {
         servers: vec![base.clone()],
@@ -45,7 +45,7 @@ async fn w2_delivers_everything_once_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w3_fans_out_to_every_member_once_in_order() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let r = w3::run(w3::W3Params {
         servers: vec![format!("http://127.0.0.1:{}", srv.port())],
         members: 30,
@@ -64,7 +64,7 @@ async fn w3_fans_out_to_every_member_once_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w1_holds_connections_and_reads_memory() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let r = w1::run(w1::W1Params {
         servers: vec![format!("http://127.0.0.1:{}", srv.port())],
         server_pids: vec![std::process::id()],
@@ -82,7 +82,7 @@ async fn w1_holds_connections_and_reads_memory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w4_everyone_catches_up_after_a_storm() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let r = w4::run(w4::W4Params {
         servers: vec![format!("http://127.0.0.1:{}", srv.port())],
         clients: 30,
@@ -107,7 +107,7 @@ fn refuses_non_loopback_targets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w5_a_short_day_delivers_everything_once_in_order() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let r = w5::run(w5::W5Params {
         servers: vec![format!("http://127.0.0.1:{}", srv.port())],
         users: 40,

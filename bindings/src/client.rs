@@ -1,15 +1,15 @@
 //! [`TidingsClient`]: the SDK's `Client` as a UniFFI object. Every async method runs the SDK
-//! call on the library's own runtime (`runtime.rs`) and converts its values and errors; nothing
-//! else happens here.
+//! call on the library's own runtime (`runtime.rs`) and converts its errors; its values are the
+//! SDK's own records. Nothing else happens here.
 
 use std::sync::Arc;
 
-use tidings_sdk as sdk;
+use tidings_sdk::{
+    self as sdk, ClientConfig, Conversation, Friend, FriendRequest, Group, GroupMember, Message, UploadedMedia,
+};
 
 use crate::TidingsError;
-use crate::config::ClientConfig;
 use crate::events::{EventListener, Forward, Subscription};
-use crate::records::{Conversation, Friend, FriendRequest, Group, GroupMember, Message, UploadedMedia};
 use crate::runtime::run;
 
 /// The Tidings client: build it with `create`, log in, `connect`, add a listener, send.
@@ -18,22 +18,15 @@ pub struct TidingsClient {
     inner: Arc<sdk::Client>,
 }
 
-/// Runs an SDK call on the owned runtime with its own handle to the client, converting the
-/// result into the bindings' types.
-async fn call<T, R, F, Fut>(client: &Arc<sdk::Client>, f: F) -> Result<R, TidingsError>
+/// Runs an SDK call on the owned runtime with its own handle to the client, converting its error.
+async fn call<T, F, Fut>(client: &Arc<sdk::Client>, f: F) -> Result<T, TidingsError>
 where
     F: FnOnce(Arc<sdk::Client>) -> Fut,
     Fut: Future<Output = Result<T, sdk::SdkError>> + Send + 'static,
-    T: Into<R>,
-    R: Send + 'static,
+    T: Send + 'static,
 {
     let fut = f(client.clone());
-    run(async move { fut.await.map(Into::into).map_err(TidingsError::from) }).await
-}
-
-/// Converts every element of a list.
-fn each<A, B: From<A>>(list: Vec<A>) -> Vec<B> {
-    list.into_iter().map(B::from).collect()
+    run(async move { fut.await.map_err(TidingsError::from) }).await
 }
 
 #[uniffi::export]
@@ -41,7 +34,7 @@ impl TidingsClient {
     /// Opens the local store in `config.data_dir` and restores a saved session, if any.
     #[uniffi::constructor]
     pub async fn create(config: ClientConfig) -> Result<Arc<Self>, TidingsError> {
-        let inner = run(async move { sdk::Client::new(config.into()).await.map_err(TidingsError::from) }).await?;
+        let inner = run(async move { sdk::Client::new(config).await.map_err(TidingsError::from) }).await?;
         Ok(Arc::new(Self { inner }))
     }
 
@@ -121,8 +114,7 @@ impl TidingsClient {
 
     /// An own message by client id, with its current status.
     pub async fn message_by_client_id(&self, client_msg_id: String) -> Result<Option<Message>, TidingsError> {
-        let found = call(&self.inner, |c| async move { c.message_by_client_id(client_msg_id).await }).await;
-        found.map(|m: Option<sdk::Message>| m.map(Message::from))
+        call(&self.inner, |c| async move { c.message_by_client_id(client_msg_id).await }).await
     }
 
     /// How many messages wait in the outbox.
@@ -132,12 +124,12 @@ impl TidingsClient {
 
     /// The conversation list from the local store, most recent first, with unread counts.
     pub async fn conversations(&self) -> Result<Vec<Conversation>, TidingsError> {
-        call(&self.inner, |c| async move { c.conversations().await.map(each) }).await
+        call(&self.inner, |c| async move { c.conversations().await }).await
     }
 
     /// One conversation from the local store.
     pub async fn conversation(&self, conv: String) -> Result<Option<Conversation>, TidingsError> {
-        call(&self.inner, |c| async move { c.conversation(conv).await.map(|o| o.map(Conversation::from)) }).await
+        call(&self.inner, |c| async move { c.conversation(conv).await }).await
     }
 
     /// The sum of unread counts.
@@ -158,7 +150,7 @@ impl TidingsClient {
         before_seq: Option<u64>,
         limit: u32,
     ) -> Result<Vec<Message>, TidingsError> {
-        call(&self.inner, |c| async move { c.history(conv, before_seq, limit).await.map(each) }).await
+        call(&self.inner, |c| async move { c.history(conv, before_seq, limit).await }).await
     }
 
     /// Marks everything up to `seq` read (locally at once, then on the server).
@@ -200,12 +192,12 @@ impl TidingsClient {
         media: UploadedMedia,
         duration_ms: Option<u64>,
     ) -> Result<Message, TidingsError> {
-        call(&self.inner, |c| async move { c.send_media(conv, media.into(), duration_ms).await }).await
+        call(&self.inner, |c| async move { c.send_media(conv, media, duration_ms).await }).await
     }
 
     /// The user's friends.
     pub async fn friends(&self) -> Result<Vec<Friend>, TidingsError> {
-        call(&self.inner, |c| async move { c.friends().await.map(each) }).await
+        call(&self.inner, |c| async move { c.friends().await }).await
     }
 
     /// Asks `user_id` to be friends, with an optional note.
@@ -219,7 +211,7 @@ impl TidingsClient {
 
     /// Friend requests to the user (`incoming`) or from the user, newest first.
     pub async fn friend_requests(&self, incoming: bool) -> Result<Vec<FriendRequest>, TidingsError> {
-        call(&self.inner, |c| async move { c.friend_requests(incoming).await.map(each) }).await
+        call(&self.inner, |c| async move { c.friend_requests(incoming).await }).await
     }
 
     /// Accepts (`true`) or rejects a request made to the user.
@@ -229,7 +221,7 @@ impl TidingsClient {
 
     /// The user's groups.
     pub async fn groups(&self) -> Result<Vec<Group>, TidingsError> {
-        call(&self.inner, |c| async move { c.groups().await.map(each) }).await
+        call(&self.inner, |c| async move { c.groups().await }).await
     }
 
     /// Creates a group with the user as owner and `members` as its first members.
@@ -239,7 +231,7 @@ impl TidingsClient {
 
     /// Members of a group.
     pub async fn group_members(&self, group_id: String) -> Result<Vec<GroupMember>, TidingsError> {
-        call(&self.inner, |c| async move { c.group_members(group_id).await.map(each) }).await
+        call(&self.inner, |c| async move { c.group_members(group_id).await }).await
     }
 
     /// Invites users into a group; returns those who were added.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 /// Longest run of the Python script (its own waits are bounded far below this).
 const SCRIPT_LIMIT: Duration = Duration::from_secs(180);
@@ -39,17 +39,20 @@ fn generate(language: uniffi::TargetLanguage, dir: &Path) {
     .unwrap();
 }
 
-/// Generates the Python module into `dir` and puts the library beside it.
+/// Generates the Python modules into `dir` (`tidings`, and `tidings_sdk` with the SDK's records
+/// and events) and puts the library beside them.
 fn generate_python(dir: &Path) {
     generate(uniffi::TargetLanguage::Python, dir);
-    assert!(dir.join("tidings.py").exists(), "no tidings.py generated in {}", dir.display());
+    for module in ["tidings.py", "tidings_sdk.py"] {
+        assert!(dir.join(module).exists(), "no {module} generated in {}", dir.display());
+    }
     let lib = library();
     std::fs::copy(&lib, dir.join(lib.file_name().unwrap())).unwrap();
 }
 
 /// Kotlin and Swift cannot be compiled here (bindings/README.md), but their generation from
 /// this build's library must work and expose the API: the client's suspend/async calls, the
-/// listener interface and the error type with the server's code.
+/// listener interface, the error type with the server's code, and the SDK's event enum.
 #[test]
 fn kotlin_and_swift_are_generated() {
     let out = tempfile::tempdir().unwrap();
@@ -72,6 +75,9 @@ fn kotlin_and_swift_are_generated() {
     {
         assert!(swift.contains(needle), "generated Swift lacks {needle:?}");
     }
+    // The SDK's records and events come in a module of their own, which Swift compiles with the rest.
+    assert!(read("kotlin/uniffi/tidings_sdk/tidings_sdk.kt").contains("sealed class ClientEvent"));
+    assert!(read("swift/tidings_sdk.swift").contains("enum ClientEvent"));
     assert!(read("swift/tidingsFFI.modulemap").contains("tidingsFFI"));
     assert!(read("swift/tidingsFFI.h").contains("uniffi_tidings_bindings_fn_method_tidingsclient_login"));
 }
@@ -111,7 +117,7 @@ fn run_script(module_dir: &Path, data_dir: &Path, server_a: &str, server_b: &str
 }
 
 async fn python_story(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let peer = srv.peer().await;
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     let server_a = url(srv.port());

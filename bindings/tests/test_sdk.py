@@ -1,9 +1,10 @@
 """The Tidings SDK through its generated Python bindings (ctypes), against a live server.
 
-Run by bindings/tests/python.rs, which generates the `tidings` module into PYTHONPATH and
-starts the server(s). Environment: TIDINGS_SERVER_A and TIDINGS_SERVER_B (base URLs; the same
-server in embedded mode, two instances in cluster mode) and TIDINGS_DATA (a scratch directory).
-Only the standard library is used; every wait is bounded.
+Run by bindings/tests/python.rs, which generates the `tidings` module (the client, its
+listener and errors) and the `tidings_sdk` module it imports (the SDK's records and events) into
+PYTHONPATH and starts the server(s). Environment: TIDINGS_SERVER_A and TIDINGS_SERVER_B (base
+URLs; the same server in embedded mode, two instances in cluster mode) and TIDINGS_DATA (a
+scratch directory). Only the standard library is used; every wait is bounded.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import sys
 import uuid
 
 import tidings as t
+import tidings_sdk as sdk
 
 SERVER_A = os.environ["TIDINGS_SERVER_A"]
 SERVER_B = os.environ["TIDINGS_SERVER_B"]
@@ -77,8 +79,8 @@ class App:
     async def connected(self):
         return await self.events.wait(
             "connected",
-            lambda e: isinstance(e, t.ClientEvent.CONNECTION)
-            and isinstance(e.state, t.ConnectionState.CONNECTED),
+            lambda e: isinstance(e, sdk.ClientEvent.CONNECTION)
+            and isinstance(e.state, sdk.ConnectionState.CONNECTED),
         )
 
 
@@ -87,7 +89,7 @@ async def story():
     tag = uuid.uuid4().hex[:10]
 
     # Record defaults in the generated code are the SDK's.
-    built = t.ClientConfig(servers=[SERVER_A], data_dir="/d", device_id="dev", platform="desktop")
+    built = sdk.ClientConfig(servers=[SERVER_A], data_dir="/d", device_id="dev", platform="desktop")
     assert built == t.default_config([SERVER_A], "/d", "dev", "desktop"), built
     step("config defaults")
 
@@ -132,32 +134,32 @@ async def story():
     conv = alice.client.direct_conversation(bob_id)
     assert conv == bob.client.direct_conversation(alice_id)
     sent = await alice.client.send_text(conv, "hello from python")
-    assert sent.status == t.MessageStatus.SENDING and sent.seq is None, sent
+    assert sent.status == sdk.MessageStatus.SENDING and sent.seq is None, sent
     acked = await alice.events.wait(
         "sent status",
-        lambda e: isinstance(e, t.ClientEvent.MESSAGE_STATUS_CHANGED)
+        lambda e: isinstance(e, sdk.ClientEvent.MESSAGE_STATUS_CHANGED)
         and e.client_msg_id == sent.client_msg_id
-        and e.status == t.MessageStatus.SENT,
+        and e.status == sdk.MessageStatus.SENT,
     )
     first_seq = acked.seq
     assert first_seq is not None
     mine = await alice.client.message_by_client_id(sent.client_msg_id)
-    assert mine.status == t.MessageStatus.SENT and mine.seq == first_seq, mine
+    assert mine.status == sdk.MessageStatus.SENT and mine.seq == first_seq, mine
     step("send")
 
     # Receive through the listener, on the other client (another instance in cluster mode).
     got = await bob.events.wait(
         "new message",
-        lambda e: isinstance(e, t.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == sent.client_msg_id,
+        lambda e: isinstance(e, sdk.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == sent.client_msg_id,
     )
     assert got.message.sender == alice_id and got.message.seq == first_seq
     assert json.loads(got.message.body) == {"text": "hello from python"}
-    assert got.message.status == t.MessageStatus.RECEIVED
+    assert got.message.status == sdk.MessageStatus.RECEIVED
     step("receive through a listener")
 
     # Unread counts.
     await bob.events.wait(
-        "total unread 1", lambda e: isinstance(e, t.ClientEvent.TOTAL_UNREAD_CHANGED) and e.total == 1
+        "total unread 1", lambda e: isinstance(e, sdk.ClientEvent.TOTAL_UNREAD_CHANGED) and e.total == 1
     )
     assert await bob.client.total_unread() == 1
     row = await bob.client.conversation(conv)
@@ -165,11 +167,11 @@ async def story():
     await bob.client.mark_read(conv, first_seq)
     assert await bob.client.total_unread() == 0
     await bob.events.wait(
-        "total unread 0", lambda e: isinstance(e, t.ClientEvent.TOTAL_UNREAD_CHANGED) and e.total == 0
+        "total unread 0", lambda e: isinstance(e, sdk.ClientEvent.TOTAL_UNREAD_CHANGED) and e.total == 0
     )
     await alice.events.wait(
         "read receipt",
-        lambda e: isinstance(e, t.ClientEvent.READ_RECEIPT) and e.user_id == bob_id and e.seq == first_seq,
+        lambda e: isinstance(e, sdk.ClientEvent.READ_RECEIPT) and e.user_id == bob_id and e.seq == first_seq,
     )
     step("unread counts and read receipt")
 
@@ -179,21 +181,21 @@ async def story():
     for m in more:
         await alice.events.wait(
             "sent while bob is away",
-            lambda e, m=m: isinstance(e, t.ClientEvent.MESSAGE_STATUS_CHANGED)
+            lambda e, m=m: isinstance(e, sdk.ClientEvent.MESSAGE_STATUS_CHANGED)
             and e.client_msg_id == m.client_msg_id
-            and e.status == t.MessageStatus.SENT,
+            and e.status == sdk.MessageStatus.SENT,
         )
     assert await bob.client.cursor(conv) == first_seq
     await bob.client.connect()
     await bob.connected()
     await bob.events.wait(
         "sync progress",
-        lambda e: isinstance(e, t.ClientEvent.SYNC_PROGRESS) and e.conv == conv and e.to_seq >= first_seq + 2,
+        lambda e: isinstance(e, sdk.ClientEvent.SYNC_PROGRESS) and e.conv == conv and e.to_seq >= first_seq + 2,
     )
     for m in more:
         await bob.events.wait(
             "synced message",
-            lambda e, m=m: isinstance(e, t.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == m.client_msg_id,
+            lambda e, m=m: isinstance(e, sdk.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == m.client_msg_id,
         )
     assert await bob.client.cursor(conv) == first_seq + 2
     assert await bob.client.total_unread() == 2
@@ -204,7 +206,7 @@ async def story():
     # Recall: alice recalls her first message; bob sees it through the listener.
     await alice.client.recall(conv, first_seq + 1)
     gone = await bob.events.wait(
-        "recall", lambda e: isinstance(e, t.ClientEvent.RECALLED) and e.seq == first_seq + 1
+        "recall", lambda e: isinstance(e, sdk.ClientEvent.RECALLED) and e.seq == first_seq + 1
     )
     assert gone.by == alice_id and gone.conv == conv
     page = await bob.client.history(conv, None, 10)
@@ -240,7 +242,7 @@ async def story():
     last = await alice.client.send_text(conv, "after cancel")
     await other.wait(
         "message after cancel",
-        lambda e: isinstance(e, t.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == last.client_msg_id,
+        lambda e: isinstance(e, sdk.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == last.client_msg_id,
     )
     await asyncio.sleep(0.5)
     assert bob.events.count == before, "a cancelled listener still got events"

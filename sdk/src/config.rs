@@ -1,9 +1,12 @@
 //! What an app tells the SDK when it builds a [`crate::Client`]: where the servers are, where to
-//! keep the local store, who this device is, and the timing knobs of the connection.
+//! keep the local store, who this device is, and the timing knobs of the connection. With the
+//! `uniffi` feature it is a UniFFI record whose timing fields default to the values of
+//! [`ClientConfig::new`], so generated code can build it from the first four fields only.
 
 /// Settings of one [`crate::Client`]. Build with [`ClientConfig::new`] and adjust the public
 /// fields; the defaults suit a phone app.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ClientConfig {
     /// Base URLs of the servers (`http://host:port`), tried in order and rotated on failure.
     pub servers: Vec<String>,
@@ -14,23 +17,31 @@ pub struct ClientConfig {
     /// `android`, `ios`, `web`, `desktop` or `other`.
     pub platform: String,
     /// Seconds between `ping` frames; a connection silent for three of them is dropped.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 15))]
     pub heartbeat_secs: u64,
     /// How long a `send` or `recall` waits for its answer before it is retried.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 10000))]
     pub ack_timeout_ms: u64,
     /// Attempts per outgoing message before it is marked `failed`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 5))]
     pub max_send_attempts: u32,
     /// First reconnect delay; each failure doubles it, with jitter, up to `backoff_max_ms`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 250))]
     pub backoff_initial_ms: u64,
     /// Longest reconnect delay.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 30000))]
     pub backoff_max_ms: u64,
     /// Messages asked for per `sync` page (the server caps it at 200).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 200))]
     pub sync_page: u32,
     /// Timeout of every REST call and WebSocket handshake.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 15000))]
     pub request_timeout_ms: u64,
 }
 
 impl ClientConfig {
-    /// Settings with the default timings.
+    /// Settings with the default timings (the record defaults of the bindings repeat them: UniFFI
+    /// takes only literals there; the Python test checks that both agree).
     pub fn new(servers: Vec<String>, data_dir: String, device_id: String, platform: String) -> Self {
         Self {
             servers,

@@ -9,6 +9,7 @@ use crate::types::{ConnectionState, Conversation, Message, MessageStatus};
 
 /// Something the app may want to show.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ClientEvent {
     /// The connection state changed.
     Connection {

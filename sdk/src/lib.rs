@@ -3,7 +3,12 @@
 //! [`Client::connect`], register a [`ClientListener`], and send.
 //!
 //! The public API uses owned values, one error enum, `Arc<Client>` and async methods, so the
-//! UniFFI bindings can wrap it as it is.
+//! UniFFI bindings can wrap it as it is. With the `uniffi` feature the records and events below
+//! carry the UniFFI derives themselves (namespace `tidings_sdk`), so the bindings hand them out
+//! as they are.
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("tidings_sdk");
 
 mod client;
 mod config;

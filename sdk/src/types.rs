@@ -1,17 +1,19 @@
 //! The owned, FFI-friendly values the SDK hands to apps: messages with a delivery status,
 //! conversations with unread counts, friends and groups. Bodies travel as JSON text so the
-//! bindings need no JSON type of their own.
+//! bindings need no JSON type of their own; with the `uniffi` feature each type is also a UniFFI
+//! record or enum, the very one the bindings hand out.
 
 use tidings_protocol::WireMessage;
 
 /// Where a message is on its way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MessageStatus {
     /// Written locally and in the outbox; no ack yet.
     Sending,
     /// Acked by the server: it is stored and has its `seq`.
     Sent,
-    /// Given up after the bounded retries or refused by the server; [`crate::Client::retry`] requeues it.
+    /// Given up after the bounded retries or refused by the server; `retry` requeues it.
     Failed,
     /// Someone else's message (or this user's from another device), received from the server.
     Received,
@@ -39,6 +41,7 @@ impl MessageStatus {
 
 /// One message as the app shows it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Message {
     /// Conversation id.
     pub conv: String,
@@ -84,6 +87,7 @@ impl Message {
 
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Conversation {
     /// Conversation id (`d:{lo}:{hi}` or `g:{group_id}`).
     pub conv: String,
@@ -105,6 +109,7 @@ pub struct Conversation {
 
 /// Connection state, as reported to listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ConnectionState {
     /// Opening a WebSocket to `server` (attempt counts from 1 since the last success).
     Connecting {
@@ -134,6 +139,7 @@ pub enum ConnectionState {
 
 /// A friend of the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Friend {
     /// Their user id.
     pub user_id: String,
@@ -145,14 +151,18 @@ pub struct Friend {
 
 /// A friend request, either direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FriendRequest {
     /// Request id (to accept or reject).
     pub request_id: String,
-    /// Who asked.
+    /// Who asked (`from_user` in the bindings: `from` is a Python keyword).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "from_user"))]
     pub from: String,
     /// Who was asked.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "to_user"))]
     pub to: String,
     /// Optional note.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "note"))]
     pub message: Option<String>,
     /// `pending`, `accepted` or `rejected`.
     pub status: String,
@@ -160,6 +170,7 @@ pub struct FriendRequest {
 
 /// A group the user belongs to (or just created).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Group {
     /// Group id.
     pub group_id: String,
@@ -173,6 +184,7 @@ pub struct Group {
 
 /// A member of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GroupMember {
     /// User id.
     pub user_id: String,
@@ -187,6 +199,7 @@ pub fn direct_conv_id(a: &str, b: &str) -> String {
 
 /// An upload the server stored; messages refer to it by `media_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UploadedMedia {
     /// Id to put in a message body.
     pub media_id: String,

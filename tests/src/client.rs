@@ -9,6 +9,9 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// The password of every user [`Api::register`] creates (and of the settings' first admin).
+pub const PASSWORD: &str = "correct-horse";
+
 /// How long any single expected frame or response may take.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -72,12 +75,7 @@ impl Api {
     /// Registers `username` with a fixed test password; returns the user id.
     pub async fn register(&self, username: &str) -> String {
         let (status, body) = self
-            .call(
-                "POST",
-                "/api/v1/auth/register",
-                None,
-                Some(json!({"username": username, "password": "correct-horse"})),
-            )
+            .call("POST", "/api/v1/auth/register", None, Some(json!({"username": username, "password": PASSWORD})))
             .await;
         assert_eq!(status, 201, "register {username}: {body}");
         body["user_id"].as_str().unwrap_or_default().to_owned()
@@ -95,7 +93,7 @@ impl Api {
                 "POST",
                 "/api/v1/auth/login",
                 None,
-                Some(json!({"username": username, "password": "correct-horse", "device_id": device, "platform": platform})),
+                Some(json!({"username": username, "password": PASSWORD, "device_id": device, "platform": platform})),
             )
             .await;
         assert_eq!(status, 200, "login {username}: {body}");
@@ -127,8 +125,7 @@ impl Api {
 
     /// Sends a text over REST (`POST /api/v1/conversations/{conv}/messages`): status and body.
     pub async fn send_text(&self, who: &Login, conv: &str, client_msg_id: &str, text: &str) -> (u16, Value) {
-        let body = json!({"client_msg_id": client_msg_id, "kind": "text", "body": {"text": text}});
-        self.call("POST", &format!("/api/v1/conversations/{conv}/messages"), Some(&who.access_token), Some(body)).await
+        crate::helpers::send(self, who, conv, client_msg_id, "text", json!({"text": text})).await
     }
 
     /// Full history of a conversation as the user sees it (follows paging).

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod client;
 pub mod fake_s3;
 pub mod faults;
+pub mod helpers;
 pub mod media;
 pub mod processes;
 pub mod receiver;
@@ -12,6 +13,6 @@ pub mod server;
 
 pub use backend::Backend;
 pub use client::{Api, Login, WsClient};
-pub use server::{TestServer, spawn_server, spawn_server_on, spawn_server_on_configured, spawn_server_on_with};
+pub use server::{TestServer, spawn_server, spawn_server_with};
 /// The server's settings, for tests that configure a server.
 pub use tidings_interfaces::Settings;

@@ -20,8 +20,8 @@ pub struct TestServer {
     pub api: Api,
 }
 
-/// Adjusts a test server's settings; may capture values (a receiver's URL, say).
-pub type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
+/// Adjusts a test server's settings; kept so that peers and restarts start alike.
+type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
 
 fn settings_for(dir: PathBuf, configure: &Configure) -> Settings {
     let mut s = Settings {
@@ -45,34 +45,23 @@ fn settings_for(dir: PathBuf, configure: &Configure) -> Settings {
     s
 }
 
-/// A fresh embedded server with default settings.
-pub async fn spawn_server() -> TestServer {
-    spawn_server_with(|_| {}).await
+/// A fresh server in the given mode with the test settings: the common case.
+pub async fn spawn_server(backend: Backend) -> TestServer {
+    spawn_server_with(backend, |_| {}).await
 }
 
-/// A fresh embedded server whose settings `configure` adjusts.
-pub async fn spawn_server_with(configure: fn(&mut Settings)) -> TestServer {
-    spawn_server_on_with(Backend::Embedded, configure).await
-}
-
-/// A fresh server in the given mode.
-pub async fn spawn_server_on(backend: Backend) -> TestServer {
-    spawn_server_on_with(backend, |_| {}).await
-}
-
-/// A fresh server in the given mode, settings adjusted by `configure`.
-pub async fn spawn_server_on_with(backend: Backend, configure: fn(&mut Settings)) -> TestServer {
-    spawn_server_on_configured(backend, Arc::new(configure)).await
-}
-
-/// A fresh server in the given mode, settings adjusted by a closure (which may capture).
-pub async fn spawn_server_on_configured(backend: Backend, configure: Configure) -> TestServer {
+/// A fresh server in the given mode whose test settings `configure` adjusts (a plain `fn` or a
+/// closure that captures, a receiver's URL say). Its peers and restarts get the same settings.
+pub async fn spawn_server_with(
+    backend: Backend,
+    configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+) -> TestServer {
     let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
     let cluster = match backend {
         Backend::Embedded => None,
         Backend::Cluster => Some(Arc::new(ClusterResources::create().await)),
     };
-    start(dir, cluster, configure).await
+    start(dir, cluster, Arc::new(configure)).await
 }
 
 async fn start(data_dir: Arc<TempDir>, cluster: Option<Arc<ClusterResources>>, configure: Configure) -> TestServer {

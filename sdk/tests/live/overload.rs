@@ -11,7 +11,7 @@ use serde_json::json;
 use sqlx::Connection as _;
 use tidings_sdk::MessageStatus;
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::server::spawn_server_with;
+use tidings_tests::{Backend, spawn_server_with};
 
 use crate::support::{App, stored_count};
 
@@ -25,7 +25,7 @@ async fn busy_answers(base: &str) -> u64 {
 
 #[tokio::test]
 async fn a_busy_refusal_is_retried_with_growing_pauses_and_stored_once() {
-    let srv = spawn_server_with(|s| {
+    let srv = spawn_server_with(Backend::Embedded, |s| {
         s.pipeline.queue_capacity = Some(1);
         s.pipeline.max_batch = 1;
         s.limits.send_per_sec = 1_000.0;

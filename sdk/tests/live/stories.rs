@@ -4,14 +4,14 @@
 use serde_json::json;
 use tidings_sdk::{ClientEvent, ConnectionState, MessageStatus};
 use tidings_tests::client::direct;
-use tidings_tests::{Backend, both_modes, spawn_server_on, spawn_server_on_with};
+use tidings_tests::{Backend, both_modes, spawn_server, spawn_server_with};
 
 use crate::proxy::Proxy;
 use crate::support::{App, post_text, sdk_texts, sdk_unread, server_texts, server_unread, stored_count, until};
 
 both_modes!(reconnects_after_a_server_restart_and_loses_nothing);
 async fn reconnects_after_a_server_restart_and_loses_nothing(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -53,7 +53,7 @@ async fn reconnects_after_a_server_restart_and_loses_nothing(backend: Backend) {
 #[tokio::test]
 async fn fails_over_to_the_second_address_when_the_first_instance_dies() {
     let Some(backend) = Backend::cluster("sdk::failover") else { return };
-    let first = spawn_server_on(backend).await;
+    let first = spawn_server(backend).await;
     let second = first.peer().await.unwrap();
     let bob = second.api.user("bob", "b1").await;
     let alice = second.api.user("alice", "a-rest").await;
@@ -84,7 +84,7 @@ async fn fails_over_to_the_second_address_when_the_first_instance_dies() {
 
 both_modes!(a_lost_ack_is_retried_with_the_same_id_and_stored_once);
 async fn a_lost_ack_is_retried_with_the_same_id_and_stored_once(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -111,7 +111,7 @@ async fn a_lost_ack_is_retried_with_the_same_id_and_stored_once(backend: Backend
 
 both_modes!(a_gap_in_pushes_is_filled_by_sync);
 async fn a_gap_in_pushes_is_filled_by_sync(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -149,7 +149,7 @@ async fn a_gap_in_pushes_is_filled_by_sync(backend: Backend) {
 
 both_modes!(a_missed_push_in_a_quiet_conversation_is_caught_up_at_the_next_pong);
 async fn a_missed_push_in_a_quiet_conversation_is_caught_up_at_the_next_pong(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -177,7 +177,7 @@ async fn a_missed_push_in_a_quiet_conversation_is_caught_up_at_the_next_pong(bac
 
 both_modes!(the_outbox_and_the_cursor_survive_an_sdk_restart);
 async fn the_outbox_and_the_cursor_survive_an_sdk_restart(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -246,7 +246,7 @@ async fn the_outbox_and_the_cursor_survive_an_sdk_restart(backend: Backend) {
 
 both_modes!(unread_counts_match_the_server);
 async fn unread_counts_match_the_server(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -302,7 +302,7 @@ async fn unread_counts_match_the_server(backend: Backend) {
 
 both_modes!(short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client);
 async fn short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl = std::time::Duration::from_secs(2)).await;
+    let srv = spawn_server_with(backend, |s| s.auth.access_ttl = std::time::Duration::from_secs(2)).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -340,7 +340,7 @@ async fn short_lived_tokens_are_refreshed_and_a_remote_logout_stops_the_client(b
 
 both_modes!(refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries);
 async fn refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -388,7 +388,7 @@ async fn refused_sends_fail_at_once_and_unanswered_ones_after_bounded_retries(ba
 
 both_modes!(history_pages_come_from_the_server_once_then_from_the_store);
 async fn history_pages_come_from_the_server_once_then_from_the_store(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let bob = srv.api.user("bob", "b1").await;
     let alice = srv.api.user("alice", "a-rest").await;
     let conv = direct(&alice.user_id, &bob.user_id);
@@ -437,11 +437,11 @@ async fn a_reconnect_frame_moves_it_to_the_hinted_address() {
     // The hint names a proxy that will lead to the second instance, which is not up yet.
     let hinted = Proxy::start(1).await;
     let hint = hinted.base();
-    let configure: tidings_tests::server::Configure = std::sync::Arc::new(move |s: &mut tidings_tests::Settings| {
+    let mut first = spawn_server_with(backend, move |s| {
         s.drain.reconnect_hint = Some(hint.clone());
         s.drain.timeout = std::time::Duration::from_secs(5);
-    });
-    let mut first = tidings_tests::spawn_server_on_configured(backend, configure).await;
+    })
+    .await;
     let second = first.peer().await.unwrap();
     hinted.set_upstream(second.port());
     let bob = second.api.user("bob", "b1").await;
@@ -468,7 +468,7 @@ async fn a_reconnect_frame_moves_it_to_the_hinted_address() {
 both_modes!(media_goes_up_with_one_client_and_down_with_the_other);
 async fn media_goes_up_with_one_client_and_down_with_the_other(backend: Backend) {
     // Instances share uploads through an S3-compatible store (a fake one on loopback here).
-    let srv = spawn_server_on_with(backend, tidings_tests::media::use_fake_s3).await;
+    let srv = spawn_server_with(backend, tidings_tests::media::use_fake_s3).await;
     let peer = srv.peer().await;
     let there = peer.as_ref().unwrap_or(&srv);
     let alice = srv.api.user("alice", "a-rest").await;

@@ -11,7 +11,7 @@ use tidings_tests::{Api, Login};
 use tokio::sync::mpsc;
 
 /// The password `tidings_tests::Api::register` gives every user.
-pub const PASSWORD: &str = "correct-horse";
+pub use tidings_tests::client::PASSWORD;
 /// Longest wait for any one expected event.
 pub const WAIT: Duration = Duration::from_secs(30);
 

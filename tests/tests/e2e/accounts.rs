@@ -5,10 +5,10 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::json;
 use tidings_tests::client::{Closed, WsClient};
-use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
+use tidings_tests::{Backend, spawn_server, spawn_server_with};
 
 async fn register_login_profile_refresh_logout(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
 
     let alice = api.register("alice").await;
@@ -80,7 +80,7 @@ async fn register_login_profile_refresh_logout(backend: Backend) {
 }
 
 async fn logout_closes_the_devices_socket_only(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let phone = srv.api.user("carol", "phone").await;
     let laptop = srv.api.login("carol", "laptop").await;
     let mut phone_ws = WsClient::connect(&srv.ws_url(), &phone.access_token).await;
@@ -95,7 +95,7 @@ async fn logout_closes_the_devices_socket_only(backend: Backend) {
 }
 
 async fn a_new_login_of_the_same_device_replaces_the_old_session(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let first = srv.api.user("dave", "tablet").await;
     let mut old_ws = WsClient::connect(&srv.ws_url(), &first.access_token).await;
     let second = srv.api.login("dave", "tablet").await;
@@ -105,7 +105,7 @@ async fn a_new_login_of_the_same_device_replaces_the_old_session(backend: Backen
 }
 
 async fn bad_tokens_are_refused_everywhere(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let erin = srv.api.user("erin", "d").await;
     let (status, body) = srv.api.call("GET", "/api/v1/me", None, None).await;
     assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
@@ -128,7 +128,7 @@ async fn bad_tokens_are_refused_everywhere(backend: Backend) {
 }
 
 async fn expired_access_tokens_say_so(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| s.auth.access_ttl = Duration::from_secs(1)).await;
+    let srv = spawn_server_with(backend, |s| s.auth.access_ttl = std::time::Duration::from_secs(1)).await;
     let frank = srv.api.user("frank", "d").await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, body) = srv.api.call("GET", "/api/v1/me", Some(&frank.access_token), None).await;
@@ -140,7 +140,7 @@ async fn expired_access_tokens_say_so(backend: Backend) {
 }
 
 async fn changing_the_password_revokes_the_other_sessions(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let peer = srv.peer().await;
     let there = peer.as_ref().unwrap_or(&srv);
     let api = &srv.api;

@@ -5,29 +5,17 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tidings_interfaces::Settings;
-use tidings_tests::client::{Api, Closed, Login, WsClient, direct};
-use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
+use tidings_tests::client::{Api, Closed, Login, PASSWORD, WsClient, direct};
+use tidings_tests::helpers::{code, with_initial_admin};
+use tidings_tests::{Backend, TestServer, spawn_server, spawn_server_with};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
 
-/// The password the test client's `login` uses.
-const PASSWORD: &str = "correct-horse";
-
-fn with_initial_admin(s: &mut Settings) {
-    s.admin.initial_username = Some("root".into());
-    s.admin.initial_password = Some(PASSWORD.into());
-}
-
 /// A server whose first admin `root` comes from the settings, and root logged in.
 async fn server_with_admin(backend: Backend) -> (TestServer, Login) {
-    let srv = spawn_server_on_with(backend, with_initial_admin).await;
+    let srv = spawn_server_with(backend, with_initial_admin).await;
     let root = srv.api.login("root", "console").await;
     (srv, root)
-}
-
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
 }
 
 async fn stats(api: &Api, admin: &Login) -> Value {
@@ -349,7 +337,7 @@ fn cli(srv: &TestServer, args: &[&str]) -> (i32, String, String) {
 }
 
 async fn cli_creates_and_promotes_admins(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
 
     let (status, out, err) = cli(&srv, &["--username", "boss", "--password", PASSWORD, "--display-name", "The Boss"]);

@@ -3,35 +3,16 @@
 //! these routes.
 
 use serde_json::{Value, json};
-use tidings_interfaces::Settings;
 use tidings_tests::client::{Api, Login, WsClient};
-use tidings_tests::{Backend, spawn_server_on_with};
-
-fn with_initial_admin(s: &mut Settings) {
-    s.admin.initial_username = Some("root".into());
-    s.admin.initial_password = Some("correct-horse".into());
-}
-
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
-}
-
-/// Skips pushes until the notice of `event`; returns its body.
-async fn until_event(ws: &mut WsClient, event: &str) -> Value {
-    loop {
-        let (frame, _) = ws.wait_for("msg").await;
-        if frame["message"]["body"]["event"] == event {
-            return frame["message"]["body"].clone();
-        }
-    }
-}
+use tidings_tests::helpers::{code, until_notice, with_initial_admin};
+use tidings_tests::{Backend, spawn_server_with};
 
 async fn call(api: &Api, who: &Login, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     api.call(method, path, Some(&who.access_token), body).await
 }
 
 async fn admin_manages_groups(backend: Backend) {
-    let srv = spawn_server_on_with(backend, with_initial_admin).await;
+    let srv = spawn_server_with(backend, with_initial_admin).await;
     let api = &srv.api;
     let root = api.login("root", "console").await;
     let owner = api.user("owner", "o1").await;
@@ -53,7 +34,7 @@ async fn admin_manages_groups(backend: Backend) {
     assert_eq!((g["owner"].as_str(), g["member_count"].as_u64()), (Some(owner.user_id.as_str()), Some(2)));
     let gid = g["group_id"].as_str().unwrap().to_owned();
     let base = format!("/admin/v1/groups/{gid}");
-    assert_eq!(until_event(&mut m1_ws, "created").await["actor"], owner.user_id.as_str());
+    assert_eq!(until_notice(&mut m1_ws, "created").await["body"]["actor"], owner.user_id.as_str());
     let (_, mine) = call(api, &owner, "GET", &format!("/api/v1/groups/{gid}"), None).await;
     assert_eq!(mine["me"]["role"], "owner");
 
@@ -76,7 +57,7 @@ async fn admin_manages_groups(backend: Backend) {
     let (status, body) =
         call(api, &root, "POST", &format!("{base}/members"), Some(json!({"user_ids": [m2.user_id, m1.user_id]}))).await;
     assert_eq!((status, body["added"].clone()), (200, json!([m2.user_id])), "{body}");
-    let joined = until_event(&mut m1_ws, "joined").await;
+    let joined = until_notice(&mut m1_ws, "joined").await["body"].clone();
     assert_eq!((joined["via"].as_str(), joined["actor"].as_str()), (Some("admin"), Some(root.user_id.as_str())));
     let (status, body) =
         call(api, &root, "PUT", &format!("{base}/members/{}/role", m1.user_id), Some(json!({"role": "admin"}))).await;
@@ -96,7 +77,7 @@ async fn admin_manages_groups(backend: Backend) {
     assert_eq!((status, code(&body)), (403, Some("forbidden")), "the owner cannot be removed");
     let (status, _) = call(api, &root, "DELETE", &format!("{base}/members/{}", m1.user_id), None).await;
     assert_eq!(status, 204);
-    let kicked = until_event(&mut m1_ws, "kicked").await;
+    let kicked = until_notice(&mut m1_ws, "kicked").await["body"].clone();
     assert_eq!(kicked["users"][0], m1.user_id.as_str());
 
     // Announcement, then dissolution.

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Api, Login, WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 /// Text that only members may ever see; no error may carry it.
 const SECRET: &str = "SECRET-ANNOUNCEMENT-7f3a";
@@ -42,7 +42,7 @@ fn assert_refusal(label: &str, status: u16, body: &Value, want: (u16, &str)) {
 }
 
 async fn authorization_matrix(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let owner = api.user("owner", "o1").await;
     let admin = api.user("admin", "a1").await;

@@ -4,11 +4,11 @@
 use serde_json::{Value, json};
 use tidings_tests::TestServer;
 use tidings_tests::client::{Closed, Login, WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on_with};
+use tidings_tests::{Backend, spawn_server_with};
 
 /// Small limits so the over-limit cases are cheap to build.
 async fn server(backend: Backend) -> TestServer {
-    spawn_server_on_with(backend, |s| {
+    spawn_server_with(backend, |s| {
         s.limits.max_text_chars = 100;
         s.limits.max_frame_bytes = 4096;
         s.limits.max_http_body_bytes = 4096;

@@ -6,15 +6,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Login, WsClient, direct};
+use tidings_tests::helpers::seqs;
 use tidings_tests::processes::{ClusterProcesses, cut_amqp_connection};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
 const QUIET: Duration = Duration::from_millis(400);
-
-fn seqs(messages: &[Value]) -> Vec<u64> {
-    messages.iter().map(|m| m["seq"].as_u64().unwrap()).collect()
-}
 
 /// Sends `n` texts from `ws` with `gap` between them, then collects every ack:
 /// `client_msg_id -> seq` of the acked ones.
@@ -231,7 +228,7 @@ async fn cut_broker_connections_recover_without_a_restart() {
 #[tokio::test]
 async fn a_seq_counter_set_back_is_detected_and_healed() {
     let Some(backend) = Backend::cluster("cluster::seq_collision") else { return };
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Api, Login, WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 async fn list(api: &Api, who: &Login, since: Option<i64>) -> (Vec<Value>, i64) {
     let path = match since {
@@ -48,14 +48,7 @@ async fn send_custom(api: &Api, who: &Login, conv: &str, id: &str, body: Value) 
 }
 
 async fn send_text(api: &Api, who: &Login, conv: &str, id: &str, text: &str) -> u64 {
-    let (status, ack) = api
-        .call(
-            "POST",
-            &format!("/api/v1/conversations/{conv}/messages"),
-            Some(&who.access_token),
-            Some(json!({"client_msg_id": id, "kind": "text", "body": {"text": text}})),
-        )
-        .await;
+    let (status, ack) = api.send_text(who, conv, id, text).await;
     assert_eq!(status, 201, "{ack}");
     ack["seq"].as_u64().unwrap()
 }
@@ -65,7 +58,7 @@ async fn patch(api: &Api, who: &Login, conv: &str, body: Value) -> (u16, Value) 
 }
 
 async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let a1 = api.user("alice", "a1").await;
     let a2 = api.login("alice", "a2").await;
@@ -173,7 +166,7 @@ async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
 }
 
 async fn unread_counts_stay_exact_across_devices_reads_and_reconnects(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let a1 = api.user("alice", "a1").await;
     let a2 = api.login("alice", "a2").await;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tidings_tests::client::{Closed, WsClient};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 const QUIET: Duration = Duration::from_millis(300);
 
@@ -24,7 +24,7 @@ fn device_ids(list: &Value) -> Vec<(String, String, bool)> {
 }
 
 async fn a_second_phone_login_kicks_the_first_and_remote_logout_works(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let peer = srv.peer().await;
     let there = peer.as_ref().unwrap_or(&srv);
     let api = &srv.api;

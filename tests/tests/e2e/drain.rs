@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tidings_tests::client::{Closed, Login, WsClient, direct};
 use tidings_tests::processes::{ClusterProcesses, Instance, spawn_embedded};
-use tidings_tests::{Backend, both_modes, spawn_server_on_with};
+use tidings_tests::{Backend, both_modes, spawn_server_with};
 use tokio::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
@@ -303,7 +303,7 @@ fn drain_quickly(s: &mut tidings_tests::Settings) {
 
 both_modes!(a_drained_server_acks_what_it_accepted_and_the_rest_lands_elsewhere_once);
 async fn a_drained_server_acks_what_it_accepted_and_the_rest_lands_elsewhere_once(backend: Backend) {
-    let mut srv = spawn_server_on_with(backend, drain_quickly).await;
+    let mut srv = spawn_server_with(backend, drain_quickly).await;
     let peer = srv.peer().await;
     let alice = srv.api.user("alice", "a1").await;
     let bob = srv.api.user("bob", "b1").await;

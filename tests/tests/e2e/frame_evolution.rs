@@ -4,10 +4,10 @@
 
 use serde_json::json;
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 
 async fn unknown_fields_in_client_frames_are_ignored(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);

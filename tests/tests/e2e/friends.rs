@@ -1,12 +1,9 @@
 //! Friends, friend requests, blocks and the direct-message policy, over HTTP and WebSocket.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tidings_tests::client::{Login, WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on};
-
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
-}
+use tidings_tests::helpers::code;
+use tidings_tests::{Backend, spawn_server};
 
 async fn friend_ids(api: &tidings_tests::client::Api, who: &Login) -> Vec<String> {
     let (status, body) = api.call("GET", "/api/v1/friends", Some(&who.access_token), None).await;
@@ -15,7 +12,7 @@ async fn friend_ids(api: &tidings_tests::client::Api, who: &Login) -> Vec<String
 }
 
 async fn friend_lifecycle(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let alice = api.user("alice", "a1").await;
     let bob = api.user("bob", "b1").await;
@@ -119,7 +116,7 @@ async fn friend_lifecycle(backend: Backend) {
 }
 
 async fn blocks_and_dm_policy(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let alice = api.user("alice", "a1").await;
     let bob = api.user("bob", "b1").await;

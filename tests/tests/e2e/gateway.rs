@@ -4,12 +4,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Closed, WsClient};
-use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
+use tidings_tests::{Backend, TestServer, spawn_server, spawn_server_with};
 
 async fn silent_clients_are_closed_and_live_ones_kept(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
-        s.ws.heartbeat = Duration::from_secs(1);
-        s.ws.idle_timeout = Duration::from_secs(2);
+    let srv = spawn_server_with(backend, |s| {
+        s.ws.heartbeat = std::time::Duration::from_secs(1);
+        s.ws.idle_timeout = std::time::Duration::from_secs(2);
     })
     .await;
     let a = srv.api.user("alice", "a1").await;
@@ -26,13 +26,13 @@ async fn silent_clients_are_closed_and_live_ones_kept(backend: Backend) {
 }
 
 async fn health_and_readiness(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     assert_eq!(srv.api.call("GET", "/healthz", None, None).await, (200, json!({"status": "ok"})));
     assert_eq!(srv.api.call("GET", "/readyz", None, None).await, (200, json!({"status": "ready"})));
 }
 
 async fn presence_follows_connections(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let bob = |srv: &tidings_tests::TestServer| {
@@ -72,7 +72,7 @@ async fn presence_follows_connections(backend: Backend) {
 /// A client that stops reading is closed with 1013 once its bounded queue is full; the sender
 /// and other clients are not slowed, and nothing is lost (the log has it all).
 async fn a_slow_consumer_is_closed_and_nobody_else_waits(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
+    let srv = spawn_server_with(backend, |s| {
         s.limits.outbound_queue = 16;
         s.limits.max_body_bytes = 64 * 1024;
         s.limits.max_frame_bytes = 128 * 1024;

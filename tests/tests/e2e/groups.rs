@@ -7,22 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Api, Login, WsClient};
-use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
-
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
-}
-
-/// Creates a group owned by `owner` with `members`; returns its id.
-async fn create_group(api: &Api, owner: &Login, members: &[&Login], extra: Value) -> String {
-    let mut body = json!({"name": "Team", "members": members.iter().map(|m| m.user_id.clone()).collect::<Vec<_>>()});
-    if let (Some(obj), Some(more)) = (body.as_object_mut(), extra.as_object()) {
-        obj.extend(more.clone());
-    }
-    let (status, group) = api.call("POST", "/api/v1/groups", Some(&owner.access_token), Some(body)).await;
-    assert_eq!(status, 201, "{group}");
-    group["group_id"].as_str().unwrap().to_owned()
-}
+use tidings_tests::helpers::{code, create_group, until_notice};
+use tidings_tests::{Backend, spawn_server, spawn_server_with};
 
 /// Waits for the next group notice and returns its body.
 async fn notice(ws: &mut WsClient) -> Value {
@@ -31,22 +17,12 @@ async fn notice(ws: &mut WsClient) -> Value {
     frame["message"]["body"].clone()
 }
 
-/// Skips pushes until the notice of `event`; returns that message.
-async fn until_event(ws: &mut WsClient, event: &str) -> Value {
-    loop {
-        let (frame, _) = ws.wait_for("msg").await;
-        if frame["message"]["body"]["event"] == event {
-            return frame["message"].clone();
-        }
-    }
-}
-
 async fn patch(api: &Api, who: &Login, path: &str, body: Value) -> (u16, Value) {
     api.call("PATCH", path, Some(&who.access_token), Some(body)).await
 }
 
 async fn group_lifecycle(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let owner = api.user("owner", "o1").await;
     let ann = api.user("ann", "a1").await;
@@ -123,7 +99,7 @@ async fn group_lifecycle(backend: Backend) {
     assert_eq!((status, code(&body)), (403, Some("forbidden")), "an admin cannot remove the owner");
 
     // Ben's visible range ends at the notice of his removal.
-    let kicked_seq = until_event(&mut ann_ws, "kicked").await["seq"].as_u64().unwrap();
+    let kicked_seq = until_notice(&mut ann_ws, "kicked").await["seq"].as_u64().unwrap();
     ann_ws.send_text(&conv, "ann-2", "after ben left").await;
     ann_ws.expect("ack").await;
     let seen: Vec<u64> = api.all_messages(&ben, &conv).await.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
@@ -226,7 +202,7 @@ async fn group_lifecycle(backend: Backend) {
     // Dissolve: history stays readable, nothing else works.
     let (status, _) = api.call("DELETE", &base, Some(&ann.access_token), None).await;
     assert_eq!(status, 204);
-    until_event(&mut xena_ws, "dissolved").await;
+    until_notice(&mut xena_ws, "dissolved").await;
     xena_ws.send_text(&conv, "x-after", "anyone?").await;
     assert_eq!(xena_ws.wait_for("error").await.0["code"], "group_dissolved");
     let (status, body) = api
@@ -242,7 +218,7 @@ async fn group_lifecycle(backend: Backend) {
 }
 
 async fn member_cap_and_bad_input(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| s.groups.max_members = 3).await;
+    let srv = spawn_server_with(backend, |s| s.groups.max_members = 3).await;
     let api = &srv.api;
     let owner = api.user("owner", "o1").await;
     let a = api.user("a-user", "a1").await;
@@ -323,7 +299,7 @@ async fn fan_out_to_200_members(backend: Backend) {
     const MEMBERS: usize = 200;
     const SENDERS: usize = 4;
     const PER_SENDER: usize = 5;
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let mut logins = Vec::with_capacity(MEMBERS);
     for i in 0..MEMBERS {

@@ -6,11 +6,11 @@
 use tidings_interfaces::Settings;
 use tidings_tests::client::direct;
 use tidings_tests::media::{fetch, upload};
-use tidings_tests::{Backend, spawn_server_on, spawn_server_on_with};
+use tidings_tests::{Backend, spawn_server, spawn_server_with};
 
 /// Every answer, a handler's, an error or the fallback 404, carries the API's security headers.
 async fn every_response_carries_the_security_headers(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let alice = srv.api.user("alice", "a1").await;
     let me = format!("/api/v1/users/{}", alice.user_id);
     for (path, token, status) in [
@@ -31,7 +31,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
 /// A path segment that does not parse is a 400 `invalid_field` in the JSON error format (it was
 /// actix's plain-text 404), and changes nothing.
 async fn malformed_path_segments_get_json_errors(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -48,7 +48,7 @@ async fn malformed_path_segments_get_json_errors(backend: Backend) {
 
 /// `limit=0` is refused on the conversation list as on every other list; a huge one is capped.
 async fn a_page_of_nothing_is_refused(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     for path in ["/api/v1/conversations?limit=0", "/api/v1/friends?limit=0", "/api/v1/blocks?limit=0"] {
         let (status, body) = srv.api.call("GET", path, Some(&a.access_token), None).await;
@@ -95,7 +95,7 @@ async fn typical_login(srv: &tidings_tests::TestServer, usernames: &[String], pa
 /// A login of an unknown account costs a password hash, like a wrong password: the answer's
 /// timing does not tell which accounts exist. (It answered in ~1.5 ms against ~17.5 ms.)
 async fn unknown_accounts_take_as_long_as_wrong_passwords(backend: Backend) {
-    let srv = spawn_server_on_with(backend, real_hash_cost).await;
+    let srv = spawn_server_with(backend, real_hash_cost).await;
     let mut known = Vec::new();
     for i in 0..5 {
         let username = format!("known{i}");
@@ -113,7 +113,7 @@ async fn unknown_accounts_take_as_long_as_wrong_passwords(backend: Backend) {
 /// The right password gives the account's failed-login budget back: failures before a
 /// successful login do not count towards locking it later.
 async fn a_successful_login_forgives_earlier_failures(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     srv.api.user("alice", "a1").await;
     for round in 0..3 {
         for attempt in 0..4 {
@@ -160,7 +160,7 @@ async fn malformed_requests_do_not_write_errors_to_the_log() {
 /// `bad_json` and creates nothing; `charset=utf-8` (any case) is fine. A media upload still
 /// takes whatever type its file has.
 async fn json_bodies_are_utf8_application_json(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let register = |name: &str| format!(r#"{{"username":"{name}","password":"correct-horse"}}"#).into_bytes();
     for (i, content_type) in
         ["application/json; charset=utf-16", "application/vnd.api+json", "text/json", "application/x-json"]
@@ -190,7 +190,7 @@ tidings_tests::both_modes!(json_bodies_are_utf8_application_json);
 /// A known path asked with a method it does not have is 405 `method_not_allowed` with `Allow`;
 /// an unknown path stays 404 `not_found`.
 async fn undeclared_methods_are_405(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let client = reqwest::Client::new();
     for (method, path, allow) in [
@@ -226,7 +226,7 @@ tidings_tests::both_modes!(undeclared_methods_are_405);
 /// `after_seq` and `before_seq` together ask for a window (both excluded), where they were
 /// refused: every combination the document allows is a valid request.
 async fn history_windows(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -253,7 +253,7 @@ tidings_tests::both_modes!(history_windows);
 /// A whole number written with a zero fraction (`1.0`, `1e0`) is an integer, as JSON Schema's
 /// `integer` says; `1.5` is still refused.
 async fn whole_numbers_with_a_fraction_are_integers(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -275,7 +275,7 @@ tidings_tests::both_modes!(whole_numbers_with_a_fraction_are_integers);
 /// An unknown but well-formed conversation is 404 `unknown_conversation` on every
 /// conversation route and on the socket, not 403 `not_member`.
 async fn unknown_conversations_are_404(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let no_group = "g:01M956P7DFVSJ6X652V1W86EW5";
     let no_peer = direct(&a.user_id, "u_01M956P7DFVSJ6X652V1W86EW9");

@@ -5,28 +5,23 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_interfaces::Settings;
-use tidings_tests::client::{Api, Login, WsClient, direct};
+use tidings_tests::client::{Api, Login, PASSWORD, WsClient, direct};
+use tidings_tests::helpers::{code, with_initial_admin};
 use tidings_tests::receiver::{Receiver, signature_ok};
-use tidings_tests::{Backend, TestServer, spawn_server_on_with};
+use tidings_tests::{Backend, TestServer, spawn_server_with};
 
-const PASSWORD: &str = "correct-horse";
 const SYSTEM: &str = "u_00000000000000000000000000";
 
 fn settings(s: &mut Settings) {
-    s.admin.initial_username = Some("root".into());
-    s.admin.initial_password = Some(PASSWORD.into());
+    with_initial_admin(s);
     // Fast retries, so the retry story takes well under a second.
     s.webhooks.retry_base = Duration::from_millis(100);
 }
 
 async fn server(backend: Backend) -> (TestServer, Login) {
-    let srv = spawn_server_on_with(backend, settings).await;
+    let srv = spawn_server_with(backend, settings).await;
     let root = srv.api.login("root", "console").await;
     (srv, root)
-}
-
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
 }
 
 /// An API key with `scopes`, made by the admin.
@@ -243,7 +238,7 @@ async fn keys_are_held_to_their_scopes(backend: Backend) {
 }
 
 async fn keys_are_rate_limited(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
+    let srv = spawn_server_with(backend, |s| {
         settings(s);
         s.integration.requests_per_sec = 0.5;
         s.integration.burst = 3;
@@ -404,7 +399,7 @@ async fn webhooks_are_signed_retried_logged_and_stop_when_deleted(backend: Backe
 }
 
 async fn a_failing_receiver_is_given_up_after_max_attempts(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
+    let srv = spawn_server_with(backend, |s| {
         settings(s);
         s.webhooks.max_attempts = 2;
         s.webhooks.retry_base = Duration::from_millis(50);

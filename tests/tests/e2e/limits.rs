@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde_json::json;
 use tidings_tests::client::{WsClient, direct};
 use tidings_tests::processes::ClusterProcesses;
-use tidings_tests::{Backend, spawn_server_on_with};
+use tidings_tests::{Backend, spawn_server_with};
 
 async fn sends_beyond_the_rate_are_refused_until_it_allows(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
+    let srv = spawn_server_with(backend, |s| {
         s.limits.send_per_sec = 2.0;
         s.limits.send_burst = 3;
     })

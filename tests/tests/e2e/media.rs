@@ -11,9 +11,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 use tidings_interfaces::Settings;
-use tidings_tests::client::{Api, Login, direct};
+use tidings_tests::client::{Login, direct};
+use tidings_tests::helpers::send;
 use tidings_tests::media::{Fetched, fetch, jpeg, mp4, ogg, png, upload, upload_ok, use_fake_s3};
-use tidings_tests::{Backend, fake_s3, spawn_server_on_with};
+use tidings_tests::{Backend, fake_s3, spawn_server_with};
 
 fn small(s: &mut Settings) {
     s.media.max_image_bytes = 60_000;
@@ -47,18 +48,13 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-async fn send(api: &Api, who: &Login, conv: &str, cmid: &str, kind: &str, body: Value) -> (u16, Value) {
-    let req = json!({"client_msg_id": cmid, "kind": kind, "body": body});
-    api.call("POST", &format!("/api/v1/conversations/{conv}/messages"), Some(&who.access_token), Some(req)).await
-}
-
 async fn get(port: u16, id: &str, who: &Login, headers: &[(&str, &str)]) -> Fetched {
     fetch(port, &format!("/api/v1/media/{id}"), Some(&who.access_token), headers).await
 }
 
 async fn media_story(backend: Backend) {
     let configure = if backend == Backend::Cluster { small_on_s3 } else { small };
-    let srv = spawn_server_on_with(backend, configure).await;
+    let srv = spawn_server_with(backend, configure).await;
     let peer = srv.peer().await;
     // Downloads go to the other instance in cluster mode: it never saw the upload.
     let there = peer.as_ref().map_or(srv.port(), |p| p.port());

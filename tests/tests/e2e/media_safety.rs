@@ -2,11 +2,9 @@
 //! nosniff and a sandboxing policy for every blob, a media origin of their own when configured,
 //! and a memory budget for decoding images.
 
-use std::sync::Arc;
-
 use tidings_interfaces::Settings;
 use tidings_tests::media::{fetch, png, upload, use_fake_s3};
-use tidings_tests::{Backend, TestServer, spawn_server_on_configured};
+use tidings_tests::{Backend, TestServer, spawn_server_with};
 
 /// A server with `configure`'s settings whose blobs are kept where the mode keeps them: in S3
 /// (a fake one on loopback) in a cluster, in the data dir embedded.
@@ -18,7 +16,7 @@ async fn media_server(backend: Backend, configure: fn(&mut Settings)) -> TestSer
             use_fake_s3(s);
         }
     };
-    spawn_server_on_configured(backend, Arc::new(settings)).await
+    spawn_server_with(backend, settings).await
 }
 
 /// An uploaded HTML page or SVG is downloaded, never shown: `attachment`, `nosniff` and a

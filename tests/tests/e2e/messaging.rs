@@ -5,16 +5,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::helpers::seqs;
+use tidings_tests::{Backend, spawn_server};
 
 const QUIET: Duration = Duration::from_millis(300);
 
-fn seqs(messages: &[Value]) -> Vec<u64> {
-    messages.iter().map(|m| m["seq"].as_u64().unwrap()).collect()
-}
-
 async fn a_message_reaches_the_online_peer(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -45,7 +42,7 @@ async fn a_message_reaches_the_online_peer(backend: Backend) {
 }
 
 async fn an_offline_peer_syncs_everything_in_order_once(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -99,7 +96,7 @@ async fn an_offline_peer_syncs_everything_in_order_once(backend: Backend) {
 }
 
 async fn the_same_client_msg_id_is_stored_once(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let a2 = srv.api.login("alice", "a2").await;
     let b = srv.api.user("bob", "b1").await;
@@ -154,7 +151,7 @@ async fn the_same_client_msg_id_is_stored_once(backend: Backend) {
 }
 
 async fn every_device_gets_each_message_once_and_sees_its_users_own_sends(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a-phone").await;
     let a_laptop = srv.api.login("alice", "a-laptop").await;
     let b = srv.api.user("bob", "b-phone").await;
@@ -187,7 +184,7 @@ async fn every_device_gets_each_message_once_and_sees_its_users_own_sends(backen
 }
 
 async fn reads_move_unread_counts_and_reach_the_peer_and_other_devices(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let b2 = srv.api.login("bob", "b2").await;
@@ -249,7 +246,7 @@ async fn reads_move_unread_counts_and_reach_the_peer_and_other_devices(backend: 
 }
 
 async fn history_survives_a_restart_and_seq_continues(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -277,7 +274,7 @@ async fn history_survives_a_restart_and_seq_continues(backend: Backend) {
 }
 
 async fn rest_send_pushes_and_history_pages_both_ways(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -321,7 +318,7 @@ async fn rest_send_pushes_and_history_pages_both_ways(backend: Backend) {
 /// Reads are written in batches: a burst of them ends at the highest, the pushes the peer sees
 /// never go backwards, and a refused read in the same burst does not swallow a valid one.
 async fn a_burst_of_reads_lands_at_the_highest_and_pushes_never_go_back(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::{Backend, TestServer, spawn_server_on};
+use tidings_tests::{Backend, TestServer, spawn_server};
 
 /// The value of one sample line (`name{labels} value`), 0 when absent.
 pub(crate) fn sample(text: &str, series: &str) -> f64 {
@@ -23,7 +23,7 @@ pub(crate) async fn scrape(srv: &TestServer) -> String {
 }
 
 async fn metrics_count_connections_frames_sends_and_refusals(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let api = &srv.api;
     let ann = api.user("ann", "a1").await;
     let bob = api.user("bob", "b1").await;

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
-use tidings_tests::{Backend, TestServer, spawn_server_on};
+use tidings_tests::{Backend, TestServer, spawn_server};
 
 /// HTTP codes of `docs/protocol.md` that no REST route documents yet. Remove a code from here
 /// when a route documents it; the test says when. `too_many_connections` and `draining` are
@@ -55,7 +55,7 @@ fn is_authenticated(op: &Value) -> bool {
 /// and its `Allow` lists exactly the documented methods.
 #[tokio::test]
 async fn every_documented_operation_is_served() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let doc = fetch(&srv).await;
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "not OpenAPI 3: {}", doc["openapi"]);
     assert_eq!(doc["info"]["title"], "Tidings");
@@ -92,7 +92,7 @@ async fn every_documented_operation_is_served() {
 
 #[tokio::test]
 async fn every_operation_is_complete() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let doc = fetch(&srv).await;
     let tags: HashSet<&str> = doc["tags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
     let schemes = doc["components"]["securitySchemes"].as_object().expect("security schemes");
@@ -155,7 +155,7 @@ async fn every_operation_is_complete() {
 /// authenticated (a security requirement and a 401), the others must not.
 #[tokio::test]
 async fn documented_security_matches_what_the_server_enforces() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let doc = fetch(&srv).await;
     let ops = operations(&doc);
     let mut problems = Vec::new();
@@ -174,7 +174,7 @@ async fn documented_security_matches_what_the_server_enforces() {
 
 #[tokio::test]
 async fn every_ref_resolves() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let doc = fetch(&srv).await;
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
@@ -219,7 +219,7 @@ fn protocol_error_table() -> BTreeMap<String, Vec<u16>> {
 
 #[tokio::test]
 async fn error_codes_are_documented_with_their_statuses() {
-    let srv = spawn_server_on(Backend::Embedded).await;
+    let srv = spawn_server(Backend::Embedded).await;
     let doc = fetch(&srv).await;
     let table = protocol_error_table();
     let text = doc.to_string();

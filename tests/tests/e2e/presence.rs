@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_interfaces::settings::Settings;
-use tidings_tests::client::{Api, Login, WsClient, direct};
-use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
+use tidings_tests::client::{WsClient, direct};
+use tidings_tests::helpers::create_group;
+use tidings_tests::{Backend, TestServer, spawn_server, spawn_server_with};
 
 const QUIET: Duration = Duration::from_millis(300);
 
@@ -25,7 +26,7 @@ async fn subscribe(ws: &mut WsClient, users: &[&str]) -> Vec<Value> {
 }
 
 async fn a_subscriber_sees_a_user_come_online_and_go_offline(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let peer = other_instance(&srv).await;
     let there = peer.as_ref().unwrap_or(&srv);
     let w = srv.api.user("watcher", "w1").await;
@@ -70,15 +71,8 @@ async fn a_subscriber_sees_a_user_come_online_and_go_offline(backend: Backend) {
     assert_eq!(w_ws.expect_error().await, "invalid_field");
 }
 
-async fn create_group(api: &Api, owner: &Login, members: &[&Login]) -> String {
-    let body = json!({"name": "Typists", "members": members.iter().map(|m| m.user_id.clone()).collect::<Vec<_>>()});
-    let (status, group) = api.call("POST", "/api/v1/groups", Some(&owner.access_token), Some(body)).await;
-    assert_eq!(status, 201, "{group}");
-    format!("g:{}", group["group_id"].as_str().unwrap())
-}
-
 async fn typing_reaches_other_members_only_and_is_rate_limited(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let peer = other_instance(&srv).await;
     let there = peer.as_ref().unwrap_or(&srv);
     let a = srv.api.user("alice", "a1").await;
@@ -106,7 +100,7 @@ async fn typing_reaches_other_members_only_and_is_rate_limited(backend: Backend)
     b_ws.expect_silence(QUIET).await;
 
     // Groups: every other member; outsiders are refused.
-    let conv = create_group(&srv.api, &a, &[&b, &c]).await;
+    let conv = format!("g:{}", create_group(&srv.api, &a, &[&b, &c], json!({"name": "Typists"})).await);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     b_ws.send(json!({"type": "typing", "conv": conv})).await;
     for ws in [&mut a_ws, &mut c_ws] {
@@ -136,7 +130,7 @@ fn slow_presence_subs(s: &mut Settings) {
 }
 
 async fn presence_sub_is_rate_limited_per_connection(backend: Backend) {
-    let srv = spawn_server_on_with(backend, slow_presence_subs).await;
+    let srv = spawn_server_with(backend, slow_presence_subs).await;
     let peer = other_instance(&srv).await;
     let there = peer.as_ref().unwrap_or(&srv);
     let w = srv.api.user("watcher", "w1").await;

@@ -3,10 +3,8 @@
 
 use serde_json::{Value, json};
 use tidings_interfaces::settings::Settings;
-use tidings_tests::client::WsClient;
-use tidings_tests::{Backend, TestServer, spawn_server_on_with};
-
-const PASSWORD: &str = "correct-horse";
+use tidings_tests::client::{PASSWORD, WsClient};
+use tidings_tests::{Backend, TestServer, spawn_server_with};
 
 /// A request as a client at `ip` behind the trusted proxy (the test itself, on 127.0.0.1).
 async fn post_from(srv: &TestServer, ip: &str, path: &str, body: Value) -> (u16, Option<String>, Value) {
@@ -33,7 +31,7 @@ fn tight_auth_budget(s: &mut Settings) {
 }
 
 async fn auth_requests_are_budgeted_per_client_address(backend: Backend) {
-    let srv = spawn_server_on_with(backend, tight_auth_budget).await;
+    let srv = spawn_server_with(backend, tight_auth_budget).await;
     let peer = srv.peer().await;
     let there = peer.as_ref().unwrap_or(&srv);
     let reg = |name: &str| json!({"username": name, "password": PASSWORD});
@@ -67,7 +65,7 @@ fn three_failures(s: &mut Settings) {
 }
 
 async fn failed_logins_lock_the_account_for_a_while(backend: Backend) {
-    let srv = spawn_server_on_with(backend, three_failures).await;
+    let srv = spawn_server_with(backend, three_failures).await;
     let peer = srv.peer().await;
     let there = peer.as_ref().unwrap_or(&srv);
     srv.api.register("dora").await;
@@ -100,7 +98,7 @@ fn lists(s: &mut Settings) {
 }
 
 async fn the_address_lists_hold_for_rest_and_websocket(backend: Backend) {
-    let srv = spawn_server_on_with(backend, lists).await;
+    let srv = spawn_server_with(backend, lists).await;
     let reg = |name: &str| json!({"username": name, "password": PASSWORD});
     assert_eq!(post_from(&srv, "198.51.100.5", "/api/v1/auth/register", reg("fay")).await.0, 201);
     for ip in ["198.51.100.66", "203.0.113.1", "2001:db8::1"] {
@@ -144,7 +142,7 @@ fn caps(s: &mut Settings) {
 }
 
 async fn connection_caps_refuse_the_extra_socket_and_free_up_on_close(backend: Backend) {
-    let srv = spawn_server_on_with(backend, caps).await;
+    let srv = spawn_server_with(backend, caps).await;
     let api = &srv.api;
     api.register("hal").await;
     api.register("ida").await;

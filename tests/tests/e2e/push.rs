@@ -6,40 +6,28 @@
 //! sent right after, and the notices received before the sentinel's are exactly the expected
 //! ones (the test dispatcher runs one provider call at a time, so notices arrive in order).
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 use tidings_tests::client::{Api, Login, WsClient, direct};
 use tidings_tests::receiver::{Receiver, signature_ok};
-use tidings_tests::{Backend, TestServer, spawn_server_on_configured};
+use tidings_tests::{Backend, TestServer, helpers, spawn_server_with};
 
 const SECRET: &str = "push-test-secret";
 
 async fn server_with_push(backend: Backend, url: &str) -> TestServer {
     let url = url.to_owned();
-    spawn_server_on_configured(
-        backend,
-        Arc::new(move |s| {
-            s.push.provider = tidings_interfaces::settings::PushProviderKind::Webhook;
-            s.push.url = Some(url.clone());
-            s.push.secret = Some(SECRET.into());
-            s.push.preview = true;
-            s.push.max_in_flight = 1;
-        }),
-    )
+    spawn_server_with(backend, move |s| {
+        s.push.provider = tidings_interfaces::settings::PushProviderKind::Webhook;
+        s.push.url = Some(url.clone());
+        s.push.secret = Some(SECRET.into());
+        s.push.preview = true;
+        s.push.max_in_flight = 1;
+    })
     .await
 }
 
 /// Sends over REST; returns the msg_id.
 async fn send(api: &Api, who: &Login, conv: &str, cmid: &str, body: Value) -> String {
-    let (status, ack) = api
-        .call(
-            "POST",
-            &format!("/api/v1/conversations/{conv}/messages"),
-            Some(&who.access_token),
-            Some(json!({"client_msg_id": cmid, "kind": "text", "body": body})),
-        )
-        .await;
+    let (status, ack) = helpers::send(api, who, conv, cmid, "text", body).await;
     assert_eq!(status, 201, "{ack}");
     ack["msg_id"].as_str().unwrap().to_owned()
 }

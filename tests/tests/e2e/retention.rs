@@ -6,17 +6,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Api, Login, WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on_with};
+use tidings_tests::{Backend, spawn_server_with};
 
 async fn send(api: &Api, who: &Login, conv: &str, cmid: &str) -> u64 {
-    let (status, ack) = api
-        .call(
-            "POST",
-            &format!("/api/v1/conversations/{conv}/messages"),
-            Some(&who.access_token),
-            Some(json!({"client_msg_id": cmid, "kind": "text", "body": {"text": cmid}})),
-        )
-        .await;
+    let (status, ack) = api.send_text(who, conv, cmid, cmid).await;
     assert_eq!(status, 201, "{ack}");
     ack["seq"].as_u64().unwrap()
 }
@@ -37,9 +30,9 @@ async fn row(api: &Api, who: &Login, conv: &str) -> Value {
 }
 
 async fn old_messages_are_purged_and_the_floor_is_reported(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
-        s.retention.max_age = Duration::from_secs(3);
-        s.retention.interval = Duration::from_secs(1);
+    let srv = spawn_server_with(backend, |s| {
+        s.retention.max_age = std::time::Duration::from_secs(3);
+        s.retention.interval = std::time::Duration::from_secs(1);
         s.retention.batch_size = 2; // several bounded batches for one conversation
     })
     .await;
@@ -104,9 +97,9 @@ async fn old_messages_are_purged_and_the_floor_is_reported(backend: Backend) {
 }
 
 async fn retention_zero_keeps_everything(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
-        s.retention.max_age = Duration::ZERO;
-        s.retention.interval = Duration::from_secs(1);
+    let srv = spawn_server_with(backend, |s| {
+        s.retention.max_age = std::time::Duration::ZERO;
+        s.retention.interval = std::time::Duration::from_secs(1);
     })
     .await;
     let api = &srv.api;

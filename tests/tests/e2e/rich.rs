@@ -7,12 +7,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tidings_interfaces::Settings;
 use tidings_tests::client::{Api, Login, WsClient, direct};
+use tidings_tests::helpers::{code, create_group, send};
 use tidings_tests::media::{mp4, ogg, png, upload_ok};
-use tidings_tests::{Backend, spawn_server_on_with};
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("-")
-}
+use tidings_tests::{Backend, spawn_server_with};
 
 /// Small limits so each can be passed in a test, and no send rate in the way.
 fn small_limits(s: &mut Settings) {
@@ -28,21 +25,9 @@ fn small_limits(s: &mut Settings) {
     s.limits.max_video_duration = Duration::from_secs(60);
 }
 
-async fn send(api: &Api, who: &Login, conv: &str, cmid: &str, kind: &str, body: Value) -> (u16, Value) {
-    let req = json!({"client_msg_id": cmid, "kind": kind, "body": body});
-    api.call("POST", &format!("/api/v1/conversations/{conv}/messages"), Some(&who.access_token), Some(req)).await
-}
-
 async fn recall(api: &Api, who: &Login, conv: &str, seq: u64) -> (u16, Value) {
     api.call("POST", &format!("/api/v1/conversations/{conv}/messages/{seq}/recall"), Some(&who.access_token), None)
         .await
-}
-
-async fn create_group(api: &Api, owner: &Login, members: &[&Login]) -> String {
-    let body = json!({"name": "Team", "members": members.iter().map(|m| m.user_id.clone()).collect::<Vec<_>>()});
-    let (status, group) = api.call("POST", "/api/v1/groups", Some(&owner.access_token), Some(body)).await;
-    assert_eq!(status, 201, "{group}");
-    group["group_id"].as_str().unwrap().to_owned()
 }
 
 async fn make_admin(api: &Api, owner: &Login, gid: &str, who: &Login) {
@@ -62,13 +47,13 @@ async fn next_of_kind(ws: &mut WsClient, kind: &str) -> Value {
 }
 
 async fn every_kind_is_checked(backend: Backend) {
-    let srv = spawn_server_on_with(backend, small_limits).await;
+    let srv = spawn_server_with(backend, small_limits).await;
     let api = &srv.api;
     let alice = api.user("alice", "a1").await;
     let bob = api.user("bob", "b1").await;
     let carol = api.user("carol", "c1").await;
     let conv = direct(&alice.user_id, &bob.user_id);
-    let gid = create_group(api, &alice, &[&bob, &carol]).await;
+    let gid = create_group(api, &alice, &[&bob, &carol], json!({})).await;
     let group = format!("g:{gid}");
 
     // Valid bodies of every kind, with mentions and replies (media messages carry real uploads).
@@ -141,7 +126,7 @@ async fn every_kind_is_checked(backend: Backend) {
     ];
     for (i, (kind, body, want)) in refused.iter().enumerate() {
         let (status, err) = send(api, &alice, &conv, &format!("bad-{i}"), kind, body.clone()).await;
-        assert_eq!(code(&err), *want, "{kind} {body}: {status} {err}");
+        assert_eq!(code(&err), Some(*want), "{kind} {body}: {status} {err}");
         assert!(status >= 400, "{err}");
     }
     // The same over WebSocket.
@@ -157,14 +142,14 @@ async fn every_kind_is_checked(backend: Backend) {
         send(api, &bob, &group, "g-1", "text", json!({"text": "hi", "mentions": [carol.user_id, alice.user_id]})).await;
     assert_eq!(status, 201, "{ack}");
     let (status, err) = send(api, &bob, &group, "g-2", "text", json!({"text": "all!", "mention_all": true})).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     let (status, ack) = send(api, &alice, &group, "g-3", "text", json!({"text": "all!", "mention_all": true})).await;
     assert_eq!(status, 201, "{ack}");
     let reply = json!({"text": "re", "reply_to": {"conv": group, "seq": ack["seq"]}});
     assert_eq!(send(api, &carol, &group, "g-4", "text", reply).await.0, 201);
     let (_, err) =
         send(api, &carol, &group, "g-5", "text", json!({"text": "re", "reply_to": {"conv": conv, "seq": 1}})).await;
-    assert_eq!(code(&err), "invalid_field", "{err}");
+    assert_eq!(code(&err), Some("invalid_field"), "{err}");
     let kinds: Vec<Value> = api.all_messages(&carol, &group).await.iter().map(|m| m["body"]["text"].clone()).collect();
     assert_eq!(kinds.iter().filter(|t| t.is_string()).count(), 3, "{kinds:?}");
 }
@@ -182,7 +167,7 @@ async fn everything_seen(srv_ws: &str, api: &Api, who: &Login, conv: &str) -> St
 }
 
 async fn recall_by_the_sender(backend: Backend) {
-    let srv = spawn_server_on_with(backend, small_limits).await;
+    let srv = spawn_server_with(backend, small_limits).await;
     let api = &srv.api;
     let alice = api.user("alice", "a1").await;
     let alice2 = api.login("alice", "a2").await;
@@ -229,14 +214,14 @@ async fn recall_by_the_sender(backend: Backend) {
     a1.send(json!({"type": "recall", "id": "rc2", "conv": conv, "seq": 1})).await;
     let (err, _) = a1.wait_for("error").await;
     assert_eq!((err["id"].as_str(), err["code"].as_str()), (Some("rc2"), Some("conflict")), "{err}");
-    assert_eq!(code(&recall(api, &alice, &conv, 2).await.1), "conflict");
+    assert_eq!(code(&recall(api, &alice, &conv, 2).await.1), Some("conflict"));
     let (status, err) = recall(api, &alice, &conv, 3).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     let (status, err) = recall(api, &bob, &conv, 4).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
-    assert_eq!(code(&recall(api, &bob, &conv, 99).await.1), "seq_out_of_range");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
+    assert_eq!(code(&recall(api, &bob, &conv, 99).await.1), Some("seq_out_of_range"));
     let carol = api.user("carol", "c1").await;
-    assert_eq!(code(&recall(api, &carol, &conv, 3).await.1), "not_member");
+    assert_eq!(code(&recall(api, &carol, &conv, 3).await.1), Some("not_member"));
 
     // The originals are gone from every history, sync and list response of both users.
     let history = api.all_messages(&bob, &conv).await;
@@ -260,7 +245,7 @@ async fn recall_by_the_sender(backend: Backend) {
 }
 
 async fn recall_window_and_managers(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
+    let srv = spawn_server_with(backend, |s| {
         small_limits(s);
         s.limits.recall_window = Duration::from_millis(300);
     })
@@ -271,7 +256,7 @@ async fn recall_window_and_managers(backend: Backend) {
     let carol = api.user("carol", "c1").await;
     let dave = api.user("dave", "d1").await;
     let conv = direct(&alice.user_id, &bob.user_id);
-    let gid = create_group(api, &alice, &[&bob, &carol, &dave]).await;
+    let gid = create_group(api, &alice, &[&bob, &carol, &dave], json!({})).await;
     make_admin(api, &alice, &gid, &carol).await;
     let group = format!("g:{gid}");
     let text = |t: &str| json!({"text": t});
@@ -283,15 +268,15 @@ async fn recall_window_and_managers(backend: Backend) {
     let seq = |ack: &Value| ack["seq"].as_u64().unwrap();
     // Inside the window a plain member still may not recall someone else's message.
     let (status, err) = recall(api, &dave, &group, seq(&g_bob)).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     tokio::time::sleep(Duration::from_millis(600)).await;
 
     // Past the window: the sender is refused, with a message saying so.
     let (status, err) = recall(api, &alice, &conv, seq(&d1)).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("window"), "{err}");
     let (status, err) = recall(api, &bob, &group, seq(&g_bob)).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     // An admin recalls a member's message at any time, the owner anyone's (their own too).
     let mut b1 = WsClient::connect(&srv.ws_url(), &bob.access_token).await;
     let (status, ack) = recall(api, &carol, &group, seq(&g_bob)).await;
@@ -300,10 +285,10 @@ async fn recall_window_and_managers(backend: Backend) {
     assert_eq!(notice["body"], json!({"seq": seq(&g_bob), "by": carol.user_id}));
     assert_eq!(recall(api, &alice, &group, seq(&g_alice)).await.0, 201);
     assert_eq!(recall(api, &alice, &group, seq(&g_dave)).await.0, 201);
-    assert_eq!(code(&recall(api, &carol, &group, seq(&g_dave)).await.1), "conflict");
+    assert_eq!(code(&recall(api, &carol, &group, seq(&g_dave)).await.1), Some("conflict"));
     // Group notices are system messages.
     let (status, err) = recall(api, &alice, &group, 1).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     let seen = everything_seen(&srv.ws_url(), api, &dave, &group).await;
     assert!(!seen.contains("bob's") && !seen.contains("alice's") && !seen.contains("dave's"), "{seen}");
 }
@@ -318,7 +303,7 @@ async fn check_unread(api: &Api, who: &Login, conv: &str) -> u64 {
 }
 
 async fn unread_counts_stay_exact(backend: Backend) {
-    let srv = spawn_server_on_with(backend, small_limits).await;
+    let srv = spawn_server_with(backend, small_limits).await;
     let api = &srv.api;
     let alice = api.user("alice", "a1").await;
     let bob = api.user("bob", "b1").await;
@@ -345,7 +330,7 @@ async fn unread_counts_stay_exact(backend: Backend) {
     assert_eq!(check_unread(api, &alice, &conv).await, 1);
 
     // In a group, an admin's recall of someone's message counts for nobody.
-    let gid = create_group(api, &alice, &[&bob, &carol]).await;
+    let gid = create_group(api, &alice, &[&bob, &carol], json!({})).await;
     let group = format!("g:{gid}");
     let (_, ack) = send(api, &bob, &group, "g-1", "text", text("hey")).await;
     assert_eq!(send(api, &carol, &group, "g-2", "text", text("ho")).await.0, 201);
@@ -357,7 +342,7 @@ async fn unread_counts_stay_exact(backend: Backend) {
 }
 
 async fn group_read_list(backend: Backend) {
-    let srv = spawn_server_on_with(backend, |s| {
+    let srv = spawn_server_with(backend, |s| {
         small_limits(s);
         s.limits.receipts_max_members = 4;
     })
@@ -368,7 +353,7 @@ async fn group_read_list(backend: Backend) {
     let carol = api.user("carol", "c1").await;
     let dave = api.user("dave", "d1").await;
     let eve = api.user("eve", "e1").await;
-    let gid = create_group(api, &alice, &[&bob, &carol, &dave]).await;
+    let gid = create_group(api, &alice, &[&bob, &carol, &dave], json!({})).await;
     let group = format!("g:{gid}");
     let (_, ack) = send(api, &alice, &group, "m-1", "text", json!({"text": "read me"})).await;
     let seq = ack["seq"].as_u64().unwrap();
@@ -405,15 +390,15 @@ async fn group_read_list(backend: Backend) {
     assert_eq!(got, json!({"read_by": expected, "count": 2, "unread_count": 1}));
     // Outsiders are refused; a seq past the log too.
     let (status, err) = reads(&eve).await;
-    assert_eq!((status, code(&err)), (403, "not_member"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("not_member")), "{err}");
     let path = format!("/api/v1/conversations/{group}/messages/999/reads");
-    assert_eq!(code(&api.call("GET", &path, Some(&alice.access_token), None).await.1), "seq_out_of_range");
+    assert_eq!(code(&api.call("GET", &path, Some(&alice.access_token), None).await.1), Some("seq_out_of_range"));
 
     // Past the size limit: refused with a clear message.
-    let big = create_group(api, &alice, &[&bob, &carol, &dave, &eve]).await;
+    let big = create_group(api, &alice, &[&bob, &carol, &dave, &eve], json!({})).await;
     let path = format!("/api/v1/conversations/g:{big}/messages/1/reads");
     let (status, err) = api.call("GET", &path, Some(&alice.access_token), None).await;
-    assert_eq!((status, code(&err)), (403, "forbidden"), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("forbidden")), "{err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("up to 4 members"), "{err}");
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tidings_tests::client::{WsClient, direct};
 use tidings_tests::processes::ClusterProcesses;
-use tidings_tests::{Backend, both_modes, spawn_server_on};
+use tidings_tests::{Backend, both_modes, spawn_server};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
 
@@ -26,7 +26,7 @@ async fn send_acked(ws: &mut WsClient, conv: &str, id: &str) -> Value {
 
 both_modes!(the_pong_carries_a_change_counter_that_moves_with_each_message_of_the_user);
 async fn the_pong_carries_a_change_counter_that_moves_with_each_message_of_the_user(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let c = srv.api.user("carol", "c1").await;

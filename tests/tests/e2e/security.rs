@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tidings_interfaces::settings::Settings;
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::{Backend, TestServer, spawn_server_on, spawn_server_on_with};
+use tidings_tests::{Backend, TestServer, spawn_server, spawn_server_with};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 const LIMIT: Duration = Duration::from_secs(30);
 
 async fn invalid_utf8_in_a_text_frame_closes_only_that_socket(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -77,7 +77,7 @@ async fn stalled_reader(srv: &TestServer, token: &str) -> tokio_tungstenite::Web
 }
 
 async fn idle_half_open_and_stalled_clients_do_not_starve_a_chat(backend: Backend) {
-    let srv = spawn_server_on_with(backend, large_messages).await;
+    let srv = spawn_server_with(backend, large_messages).await;
     let api = &srv.api;
     let a = api.user("alice", "a1").await;
     let b = api.user("bob", "b1").await;

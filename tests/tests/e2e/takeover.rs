@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::{Backend, spawn_server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -123,7 +123,7 @@ fn parse(buf: &[u8]) -> Option<(RawFrame, usize)> {
 
 /// Fragments, a control frame between them, and bytes sent before the `101` arrived.
 async fn fragments_and_bytes_sent_with_the_handshake_arrive_whole(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let alice = srv.api.user("alice", "a1").await;
     // The request and a first frame in one write: the frame was read with the handshake and must
     // not be lost when the socket changes hands.
@@ -173,7 +173,7 @@ async fn fragments_and_bytes_sent_with_the_handshake_arrive_whole(backend: Backe
 /// Upgrade requests the gateway does not admit get the app's HTTP answer, then the socket
 /// closes; nothing is registered.
 async fn refused_upgrades_get_the_http_answer(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let alice = srv.api.user("alice", "a1").await;
     let cases = [
         (handshake("/ws"), 401, "unauthorized"),
@@ -202,7 +202,7 @@ async fn refused_upgrades_get_the_http_answer(backend: Backend) {
 /// Broken framing closes that socket with 1002 (protocol error), text that is not UTF-8 with
 /// 1007 (RFC 6455, 8.1); other clients are untouched.
 async fn broken_framing_closes_with_1002(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let alice = srv.api.user("alice", "a1").await;
     let upgrade = handshake(&format!("/ws?token={}", alice.access_token));
     let unmasked = {

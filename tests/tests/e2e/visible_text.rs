@@ -2,9 +2,10 @@
 //! zero-width-only message texts are refused like blank ones; display names and group names with
 //! control characters, bidi overrides or nothing visible are `invalid_field`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::{Backend, spawn_server_on};
+use tidings_tests::helpers::code;
+use tidings_tests::{Backend, spawn_server};
 
 /// Texts that show nothing although `str::trim` leaves something.
 const INVISIBLE: [&str; 4] = [
@@ -26,12 +27,8 @@ const BAD_NAMES: [&str; 8] = [
     "left\u{202A}embed",
 ];
 
-fn code(body: &Value) -> Option<&str> {
-    body["error"]["code"].as_str()
-}
-
 async fn invisible_only_text_is_refused_like_blank_text(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let a = srv.api.user("alice", "a1").await;
     let b = srv.api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
@@ -64,7 +61,7 @@ async fn invisible_only_text_is_refused_like_blank_text(backend: Backend) {
 }
 
 async fn names_must_show_something_and_not_hide_or_reorder(backend: Backend) {
-    let srv = spawn_server_on(backend).await;
+    let srv = spawn_server(backend).await;
     let alice = srv.api.user("alice", "a1").await;
     let token = Some(alice.access_token.as_str());
     let (status, group) = srv.api.call("POST", "/api/v1/groups", token, Some(json!({"name": "Team"}))).await;

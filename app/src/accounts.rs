@@ -7,9 +7,8 @@ use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{
     AccessClaims, Notifier, PasswordHasher, SessionRepository, TokenError, TokenService, UserRepository,
 };
-use tidings_domain::{DeviceId, SessionId, StoreError, UserId};
+use tidings_domain::{Clock, DeviceId, SessionId, StoreError, UserId};
 
-use crate::clock::now_ms;
 use crate::devices::DeviceLimits;
 use crate::error::AppError;
 
@@ -44,6 +43,8 @@ pub struct AccountService {
     pub(crate) notifier: Arc<dyn Notifier>,
     policy: AuthPolicy,
     pub(crate) device_limits: DeviceLimits,
+    /// Session expiry and timestamps (a test moves it instead of sleeping).
+    pub(crate) clock: Arc<dyn Clock>,
     /// A hash of no account's password, made once: a login of an unknown account is checked
     /// against it, so it costs what a wrong password costs and its timing tells nothing.
     decoy: tokio::sync::OnceCell<String>,
@@ -58,6 +59,7 @@ impl AccountService {
         tokens: Arc<dyn TokenService>,
         notifier: Arc<dyn Notifier>,
         policy: AuthPolicy,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             users,
@@ -66,6 +68,7 @@ impl AccountService {
             tokens,
             notifier,
             policy,
+            clock,
             device_limits: DeviceLimits::default(),
             decoy: tokio::sync::OnceCell::new(),
         }
@@ -89,7 +92,7 @@ impl AccountService {
             id: UserId::generate(),
             username: username.to_owned(),
             display_name: display_name.map(str::trim).unwrap_or(username).to_owned(),
-            created_at: now_ms(),
+            created_at: self.clock.now_ms(),
             role: Role::User,
             disabled_at: None,
         };
@@ -126,7 +129,7 @@ impl AccountService {
         if user.is_disabled() {
             return Err(AppError::AccountDisabled);
         }
-        let now = now_ms();
+        let now = self.clock.now_ms();
         for old in self.sessions.revoke_device(&user.id, &device, now).await? {
             self.announce_revoked(&user.id, old).await;
         }
@@ -172,7 +175,7 @@ impl AccountService {
         if !self.users.set_password_hash(&user.id, &next).await? {
             return Err(AppError::Unauthorized);
         }
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let mut revoked = 0;
         for session in self.sessions.active_for_user(&user.id, now).await? {
             if session.id != claims.session_id {
@@ -191,7 +194,7 @@ impl AccountService {
         let Some(session) = self.sessions.get(&SessionId::new(sid)).await? else {
             return Err(AppError::Unauthorized);
         };
-        let now = now_ms();
+        let now = self.clock.now_ms();
         if !session.is_active(now) {
             return Err(self.refusal(&session.user_id).await);
         }
@@ -219,7 +222,7 @@ impl AccountService {
 
     /// Revokes the caller's device session and closes its sockets.
     pub async fn logout(&self, claims: &AccessClaims) -> Result<(), AppError> {
-        self.sessions.revoke(&claims.session_id, now_ms()).await?;
+        self.sessions.revoke(&claims.session_id, self.clock.now_ms()).await?;
         self.announce_revoked(&claims.user_id, claims.session_id.clone()).await;
         Ok(())
     }
@@ -231,7 +234,7 @@ impl AccountService {
             TokenError::Invalid => AppError::Unauthorized,
         })?;
         match self.sessions.get(&claims.session_id).await? {
-            Some(s) if s.is_active(now_ms()) && s.user_id == claims.user_id => Ok(claims),
+            Some(s) if s.is_active(self.clock.now_ms()) && s.user_id == claims.user_id => Ok(claims),
             Some(s) if s.user_id == claims.user_id && s.revoked_at.is_some() => Err(self.refusal(&s.user_id).await),
             _ => Err(AppError::Unauthorized),
         }
@@ -265,7 +268,7 @@ impl AccountService {
             user_id: session.user_id.clone(),
             session_id: session.id.clone(),
             device_id: session.device_id.clone(),
-            expires_at: now_ms() / 1000 + i64::try_from(self.policy.access_ttl_secs).unwrap_or(i64::MAX / 2),
+            expires_at: self.clock.now_ms() / 1000 + i64::try_from(self.policy.access_ttl_secs).unwrap_or(i64::MAX / 2),
         };
         Ok(Tokens {
             access_token: self.tokens.issue_access(&claims)?,

@@ -8,7 +8,6 @@ use tidings_domain::event::{Delivery, Event};
 use tidings_domain::{DeviceId, UserId};
 
 use crate::accounts::AccountService;
-use crate::clock::now_ms;
 use crate::error::AppError;
 
 /// Why a session was ended, as the `kicked` frame names it: a newer login on the same platform.
@@ -65,7 +64,7 @@ impl AccountService {
         }
         let same: Vec<DeviceSession> = self
             .sessions
-            .active_for_user(user, now_ms())
+            .active_for_user(user, self.clock.now_ms())
             .await?
             .into_iter()
             .filter(|s| s.platform == platform && s.device_id != *device)
@@ -73,7 +72,7 @@ impl AccountService {
         let excess = (same.len() + 1).saturating_sub(limit as usize);
         for old in same.into_iter().take(excess) {
             tracing::info!(user = %user, device = old.device_id.as_str(), platform, "device limit: kicking the oldest");
-            self.sessions.revoke(&old.id, now_ms()).await?;
+            self.sessions.revoke(&old.id, self.clock.now_ms()).await?;
             self.kick(user, old, KICK_DEVICE_LIMIT).await;
         }
         Ok(())
@@ -81,7 +80,7 @@ impl AccountService {
 
     /// The user's logged-in devices, oldest session first.
     pub async fn devices(&self, user: &UserId) -> Result<Vec<DeviceSession>, AppError> {
-        Ok(self.sessions.active_for_user(user, now_ms()).await?)
+        Ok(self.sessions.active_for_user(user, self.clock.now_ms()).await?)
     }
 
     /// Logs one of the user's devices out: revokes its sessions and kicks its sockets.
@@ -91,7 +90,7 @@ impl AccountService {
         if live.is_empty() {
             return Err(AppError::NotFound("device"));
         }
-        self.sessions.revoke_device(user, device, now_ms()).await?;
+        self.sessions.revoke_device(user, device, self.clock.now_ms()).await?;
         for session in live {
             self.kick(user, session, KICK_REMOTE_LOGOUT).await;
         }

@@ -2,6 +2,7 @@
 //! use cases reach storage, routing and crypto. Nothing here performs I/O or names a framework.
 
 pub mod account;
+pub mod clock;
 pub mod admin;
 pub mod conversation;
 pub mod error;
@@ -17,5 +18,6 @@ pub mod retention;
 pub mod social;
 pub mod webhook;
 
+pub use clock::{Clock, ShiftedClock, SystemClock};
 pub use error::StoreError;
 pub use ids::{ConvId, DeviceId, SessionId, UserId};

@@ -13,6 +13,7 @@ use actix_web::dev::AppConfig;
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::{App, web};
 use anyhow::Context;
+use tidings_domain::{Clock, SystemClock};
 use tracing::Instrument;
 
 pub use crate::compose::admin_create;
@@ -38,11 +39,11 @@ impl Application {
     /// the process's SIGTERM/SIGINT: they start a graceful drain, which ends the process (exit 0)
     /// if it overruns `drain.timeout`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with(settings, true).await
+        Self::build_with(settings, true, Arc::new(SystemClock)).await
     }
 
-    async fn build_with(settings: Settings, handle_signals: bool) -> anyhow::Result<Self> {
-        let wired = crate::compose::wire(&settings).await?;
+    async fn build_with(settings: Settings, handle_signals: bool, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let wired = crate::compose::wire(&settings, clock).await?;
         let listener =
             TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
         let addr = listener.local_addr()?;
@@ -192,10 +193,16 @@ pub struct BackgroundServer {
 impl BackgroundServer {
     /// Starts a server with `settings` (use `http_addr = "127.0.0.1:0"`) and waits until it listens.
     pub fn start(settings: Settings) -> anyhow::Result<Self> {
+        Self::start_with_clock(settings, Arc::new(SystemClock))
+    }
+
+    /// [`BackgroundServer::start`], its time rules (expiry, recall windows, mutes) reading
+    /// `clock`: tests move a [`tidings_domain::ShiftedClock`] instead of sleeping.
+    pub fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new().name("tidings-server".into()).spawn(move || {
             runtime_system().block_on(async move {
-                match Application::build_with(settings, false).await {
+                match Application::build_with(settings, false, clock).await {
                     Ok(app) => {
                         let _ = tx.send(Ok((app.port(), app.handle(), app.drain_trigger())));
                         if let Err(e) = app.run_until_stopped().await {

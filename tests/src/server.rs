@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tempfile::TempDir;
+use tidings_domain::{Clock, ShiftedClock};
 use tidings_interfaces::{BackgroundServer, Settings};
 
 use crate::backend::{Backend, ClusterResources};
@@ -16,6 +17,8 @@ pub struct TestServer {
     data_dir: Arc<TempDir>,
     cluster: Option<Arc<ClusterResources>>,
     configure: Configure,
+    /// The clock its time rules read; shared with its peers and restarts.
+    clock: Arc<ShiftedClock>,
     /// HTTP client bound to this server.
     pub api: Api,
 }
@@ -61,17 +64,23 @@ pub async fn spawn_server_with(
         Backend::Embedded => None,
         Backend::Cluster => Some(Arc::new(ClusterResources::create().await)),
     };
-    start(dir, cluster, Arc::new(configure)).await
+    start(dir, cluster, Arc::new(configure), Arc::default()).await
 }
 
-async fn start(data_dir: Arc<TempDir>, cluster: Option<Arc<ClusterResources>>, configure: Configure) -> TestServer {
-    start_as(data_dir, cluster, configure, "i1").await
+async fn start(
+    data_dir: Arc<TempDir>,
+    cluster: Option<Arc<ClusterResources>>,
+    configure: Configure,
+    clock: Arc<ShiftedClock>,
+) -> TestServer {
+    start_as(data_dir, cluster, configure, clock, "i1").await
 }
 
 async fn start_as(
     data_dir: Arc<TempDir>,
     cluster: Option<Arc<ClusterResources>>,
     configure: Configure,
+    clock: Arc<ShiftedClock>,
     instance: &str,
 ) -> TestServer {
     let mut settings = settings_for(data_dir.path().to_path_buf(), &configure);
@@ -79,12 +88,13 @@ async fn start_as(
         res.apply(&mut settings, instance);
     }
     tidings_interfaces::telemetry::init(&settings);
-    let server = tokio::task::spawn_blocking(move || BackgroundServer::start(settings))
+    let server_clock: Arc<dyn Clock> = clock.clone();
+    let server = tokio::task::spawn_blocking(move || BackgroundServer::start_with_clock(settings, server_clock))
         .await
         .unwrap_or_else(|e| panic!("start task: {e}"))
         .unwrap_or_else(|e| panic!("server start: {e:#}"));
     let api = Api::new(format!("http://127.0.0.1:{}", server.port()));
-    TestServer { server: Some(server), data_dir, cluster, configure, api }
+    TestServer { server: Some(server), data_dir, cluster, configure, clock, api }
 }
 
 impl TestServer {
@@ -103,6 +113,13 @@ impl TestServer {
         self.data_dir.path()
     }
 
+    /// Moves this server's clock (and its peers') `by` into the future: tokens expire, recall
+    /// windows close and mutes end without the test sleeping. Timers (heartbeats, the retention
+    /// interval) do not follow it.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.clock.advance(by);
+    }
+
     /// The cluster resources, in cluster mode.
     pub fn cluster(&self) -> Option<&Arc<ClusterResources>> {
         self.cluster.as_ref()
@@ -113,7 +130,7 @@ impl TestServer {
     pub async fn peer(&self) -> Option<TestServer> {
         let cluster = self.cluster.clone()?;
         let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
-        Some(start_as(dir, Some(cluster), self.configure.clone(), "i2").await)
+        Some(start_as(dir, Some(cluster), self.configure.clone(), self.clock.clone(), "i2").await)
     }
 
     /// Stops the server and starts a new one on the same data dir, database and prefixes.
@@ -121,7 +138,7 @@ impl TestServer {
         if let Some(server) = self.server.take() {
             server.stop().await;
         }
-        start(self.data_dir.clone(), self.cluster.clone(), self.configure.clone()).await
+        start(self.data_dir.clone(), self.cluster.clone(), self.configure.clone(), self.clock.clone()).await
     }
 
     /// Drains the server as SIGTERM would, and waits until it has stopped; [`TestServer::restart`]

@@ -48,7 +48,7 @@ impl GroupService {
     /// Dissolves any group; `admin` is recorded as the actor.
     pub async fn admin_dissolve(&self, admin: &UserId, id: &str) -> Result<(), AppError> {
         self.admin_get(id).await?;
-        if !self.groups.writes.dissolve(id, now_ms()).await? {
+        if !self.groups.writes.dissolve(id, self.clock.now_ms()).await? {
             return Err(AppError::GroupDissolved);
         }
         self.notice(id, admin, json!({"event": "dissolved"}), &[]).await?;
@@ -87,7 +87,7 @@ impl GroupService {
             return Ok(());
         }
         if role == Role::Owner {
-            self.groups.writes.transfer_owner(id, &group.owner, user, now_ms()).await?;
+            self.groups.writes.transfer_owner(id, &group.owner, user, self.clock.now_ms()).await?;
             self.notice(id, admin, json!({"event": "owner_transferred", "users": [user.as_str()]}), &[]).await?;
             return Ok(());
         }
@@ -104,7 +104,7 @@ impl GroupService {
     pub async fn admin_announce(&self, admin: &UserId, id: &str, text: Option<String>) -> Result<Group, AppError> {
         self.alive(id).await?;
         let patch = GroupPatch { announcement: Some(text), ..GroupPatch::default() };
-        let group = self.groups.writes.update(id, &patch, now_ms()).await?.ok_or(AppError::NotFound("group"))?;
+        let group = self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
         self.notice(id, admin, json!({"event": "announcement", "announcement": group.announcement}), &[]).await?;
         Ok(group)
     }

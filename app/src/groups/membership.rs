@@ -38,7 +38,7 @@ impl GroupService {
                 if let Some(pending) = self.groups.joins.pending_join_request(id, user).await? {
                     return Ok(JoinOutcome::Requested(pending));
                 }
-                let now = now_ms();
+                let now = self.clock.now_ms();
                 let request = JoinRequest {
                     id: JoinRequest::generate_id(),
                     group_id: id.to_owned(),
@@ -90,7 +90,7 @@ impl GroupService {
         }
         let added = if approve { self.add(&group, std::slice::from_ref(&found.user)).await? } else { Vec::new() };
         let status = if approve { RequestStatus::Accepted } else { RequestStatus::Rejected };
-        if !self.groups.joins.answer_join_request(request, status, user, now_ms()).await? && added.is_empty() {
+        if !self.groups.joins.answer_join_request(request, status, user, self.clock.now_ms()).await? && added.is_empty() {
             return Err(AppError::Conflict("the request was answered meanwhile".into()));
         }
         if !added.is_empty() {
@@ -158,7 +158,7 @@ impl GroupService {
             return Err(AppError::InvalidField("you already own the group".into()));
         }
         self.target(id, target).await?;
-        self.groups.writes.transfer_owner(id, user, target, now_ms()).await?;
+        self.groups.writes.transfer_owner(id, user, target, self.clock.now_ms()).await?;
         self.notice(id, user, json!({"event": "owner_transferred", "users": [target.as_str()]}), &[]).await?;
         Ok(())
     }
@@ -174,7 +174,7 @@ impl GroupService {
         if them.role >= me.role {
             return Err(AppError::Forbidden("you can only mute members below your role".into()));
         }
-        let until = (secs > 0).then(|| now_ms() + i64::try_from(secs * 1000).unwrap_or(i64::MAX / 2));
+        let until = (secs > 0).then(|| self.clock.now_ms() + i64::try_from(secs * 1000).unwrap_or(i64::MAX / 2));
         self.groups.writes.set_muted_until(id, target, until).await?;
         let body = match until {
             Some(until) => json!({"event": "muted", "users": [target.as_str()], "until": until}),

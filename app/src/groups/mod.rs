@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
 use tidings_domain::ports::{AddMembersError, GroupPorts, SocialStore, UserRepository};
 use tidings_domain::social::RequestStatus;
-use tidings_domain::{ConvId, UserId};
+use tidings_domain::{Clock, ConvId, UserId};
 
-use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::messaging::MessagingService;
 use crate::social::page_size;
@@ -72,6 +71,8 @@ pub struct GroupService {
     social: Arc<dyn SocialStore>,
     messaging: Arc<MessagingService>,
     limits: GroupLimits,
+    /// Mute expiry and timestamps.
+    clock: Arc<dyn Clock>,
 }
 
 impl GroupService {
@@ -82,8 +83,9 @@ impl GroupService {
         social: Arc<dyn SocialStore>,
         messaging: Arc<MessagingService>,
         limits: GroupLimits,
+        clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { users, groups, social, messaging, limits }
+        Self { users, groups, social, messaging, limits, clock }
     }
 
     /// Creates a group owned by `owner` with the given first members.
@@ -98,7 +100,7 @@ impl GroupService {
             return Err(AppError::GroupFull(self.limits.max_members));
         }
         self.check_invitees(owner, &others).await?;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let group = Group {
             id: Group::generate_id(),
             name: new.name,
@@ -146,7 +148,7 @@ impl GroupService {
     /// Changes settings (owners and admins). Each kind of change is announced in the log.
     pub async fn update(&self, user: &UserId, id: &str, patch: GroupPatch) -> Result<Group, AppError> {
         let (before, _) = self.manager(user, id).await?;
-        let after = self.groups.writes.update(id, &patch, now_ms()).await?.ok_or(AppError::NotFound("group"))?;
+        let after = self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
         if patch.announcement.is_some() && after.announcement != before.announcement {
             self.notice(id, user, json!({"event": "announcement", "announcement": after.announcement}), &[]).await?;
         }
@@ -181,7 +183,7 @@ impl GroupService {
         if me.role != Role::Owner {
             return Err(AppError::Forbidden("only the owner may dissolve the group".into()));
         }
-        if !self.groups.writes.dissolve(id, now_ms()).await? {
+        if !self.groups.writes.dissolve(id, self.clock.now_ms()).await? {
             return Err(AppError::GroupDissolved);
         }
         self.notice(id, user, json!({"event": "dissolved"}), &[]).await?;
@@ -252,7 +254,7 @@ impl GroupService {
 
     /// Adds members under the cap; newcomers see history from now on unless the group shows it.
     async fn add(&self, group: &Group, users: &[UserId]) -> Result<Vec<UserId>, AppError> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let members: Vec<GroupMember> = users.iter().map(|u| GroupMember::new(u.clone(), Role::Member, now)).collect();
         let reached = self.messaging.max_seq(&ConvId::Group(group.id.clone())).await?;
         let visible_from = if group.history_visible { 0 } else { reached };

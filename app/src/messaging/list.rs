@@ -14,7 +14,6 @@ use tidings_domain::{ConvId, DeviceId, UserId};
 
 use super::reads::read_push;
 use super::{MessagingService, parse_conv};
-use crate::clock::now_ms;
 use crate::error::AppError;
 
 /// How far behind the clock a list's `version` stays, so a change committed while the list was
@@ -42,7 +41,7 @@ impl MessagingService {
         limit: Option<u32>,
     ) -> Result<ConversationPage, AppError> {
         let limit = crate::social::page_size(limit, self.limits.max_conversations)?;
-        let version = (now_ms() - LIST_SETTLE_MS).max(since.unwrap_or(0));
+        let version = (self.clock.now_ms() - LIST_SETTLE_MS).max(since.unwrap_or(0));
         let views = self.convs.list_for_user(user, since, limit).await?;
         let ranges: Vec<UnreadRange> = views
             .iter()
@@ -128,9 +127,9 @@ impl MessagingService {
             return Err(AppError::InvalidField(format!("draft: at most {MAX_DRAFT_CHARS} characters")));
         }
         if self.access(user, &conv).await?.is_none() {
-            self.convs.ensure_direct(&conv, now_ms()).await?;
+            self.convs.ensure_direct(&conv, self.clock.now_ms()).await?;
         }
-        self.convs.set_prefs(&conv, user, patch, now_ms()).await?;
+        self.convs.set_prefs(&conv, user, patch, self.clock.now_ms()).await?;
         self.convs.member_view(&conv, user).await?.ok_or(AppError::NotMember)
     }
 

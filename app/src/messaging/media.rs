@@ -7,7 +7,6 @@ use tidings_domain::media::MediaKind;
 use tidings_domain::{ConvId, UserId};
 
 use super::MessagingService;
-use crate::clock::now_ms;
 use crate::error::AppError;
 use crate::media::may_access;
 
@@ -47,7 +46,7 @@ impl MessagingService {
                 media.kind.as_str()
             )));
         }
-        self.media.record_sent(media_id, conv, now_ms()).await?;
+        self.media.record_sent(media_id, conv, self.clock.now_ms()).await?;
         Ok(())
     }
 }

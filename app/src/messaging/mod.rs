@@ -26,7 +26,7 @@ use tidings_domain::ports::{
     UserRepository,
 };
 use tidings_domain::social::DmPolicy;
-use tidings_domain::{ConvId, DeviceId, UserId};
+use tidings_domain::{Clock, ConvId, DeviceId, UserId};
 
 pub use body::{BodyLimits, CheckedBody, References};
 pub use lane::WriteLane;
@@ -36,7 +36,6 @@ pub use pipeline::{CommitPipeline, Draft, OpenedConversations, PendingAck, Pipel
 use reads::ReadWriter;
 pub use receipts::ReadList;
 
-use crate::clock::now_ms;
 use crate::error::AppError;
 
 /// Bounds of messaging requests.
@@ -106,6 +105,8 @@ pub struct MessagingPorts {
     pub group_directory: Arc<dyn GroupDirectory>,
     /// Uploads, for the check of a media message's `media_id`.
     pub media: Arc<dyn MediaRepository>,
+    /// Message timestamps, recall windows, mutes, the list's settle time.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Messaging use cases.
@@ -118,6 +119,7 @@ pub struct MessagingService {
     group_gate: Arc<dyn GroupGate>,
     group_directory: Arc<dyn GroupDirectory>,
     media: Arc<dyn MediaRepository>,
+    clock: Arc<dyn Clock>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
     limits: MessagingLimits,
@@ -159,6 +161,7 @@ impl MessagingService {
             pipeline,
             lane,
             known.clone(),
+            ports.clock.clone(),
         );
         Self {
             users: ports.users,
@@ -169,6 +172,7 @@ impl MessagingService {
             group_gate: ports.group_gate,
             group_directory: ports.group_directory,
             media: ports.media,
+            clock: ports.clock,
             pipeline,
             reads,
             limits,
@@ -383,7 +387,7 @@ impl MessagingService {
             return Err(AppError::GroupDissolved);
         }
         let manager = sender.is_system() || member.as_ref().is_some_and(|m| m.role.manages());
-        if member.is_some_and(|m| m.is_muted(now_ms()) || (group.mute_all && !m.role.manages())) {
+        if member.is_some_and(|m| m.is_muted(self.clock.now_ms()) || (group.mute_all && !m.role.manages())) {
             return Err(AppError::Muted);
         }
         let recipients = self.members_at(id, group.version).await?.as_ref().clone();

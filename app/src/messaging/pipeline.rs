@@ -15,7 +15,7 @@ use dashmap::DashSet;
 use tidings_domain::event::Delivery;
 use tidings_domain::message::Ack;
 use tidings_domain::ports::{DedupeCache, MessageStore, Notifier, SeqAllocator};
-use tidings_domain::{ConvId, DeviceId, UserId};
+use tidings_domain::{Clock, ConvId, DeviceId, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::lane::WriteLane;
@@ -136,6 +136,7 @@ impl CommitPipeline {
         config: PipelineConfig,
         lane: WriteLane,
         opened: Arc<OpenedConversations>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let stats = Arc::new(PipelineStats::default());
         let shards = (0..config.shards.max(1))
@@ -151,6 +152,7 @@ impl CommitPipeline {
                     stats: stats.clone(),
                     lane: lane.clone(),
                     opened: opened.clone(),
+                    clock: clock.clone(),
                 };
                 writer.spawn(rx);
                 tokio::spawn(push_loop(push_rx, notifier.clone()));

@@ -9,7 +9,6 @@ use tidings_domain::{ConvId, UserId};
 
 use super::pipeline::Draft;
 use super::{MessagingService, parse_conv, visible_range};
-use crate::clock::now_ms;
 use crate::error::AppError;
 
 impl MessagingService {
@@ -87,7 +86,7 @@ impl MessagingService {
             return Err(AppError::Forbidden(format!("only {who} may recall this message")));
         }
         let window = self.limits.recall_window_ms;
-        if now_ms().saturating_sub(message.ts) > window {
+        if self.clock.now_ms().saturating_sub(message.ts) > window {
             let span = if window % 1000 == 0 { format!("{} s", window / 1000) } else { format!("{window} ms") };
             let tail = if group { "; a group owner or admin still can" } else { "" };
             return Err(AppError::Forbidden(format!(

@@ -18,13 +18,12 @@ use std::time::Instant;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::{Ack, Message, generate_msg_id};
 use tidings_domain::ports::{DedupeCache, MessageStore, SeqAllocator};
-use tidings_domain::{ConvId, StoreError, UserId};
+use tidings_domain::{Clock, ConvId, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
 
 use super::lane::WriteLane;
 use super::pipeline::{Draft, OpenedConversations, Pending, PipelineStats};
 use super::retry::with_retries;
-use crate::clock::now_ms;
 use crate::error::AppError;
 
 /// Prepared batches that may wait for the commit stage; it takes all of them at once.
@@ -45,6 +44,8 @@ pub(super) struct Writer {
     pub(super) stats: Arc<PipelineStats>,
     pub(super) lane: WriteLane,
     pub(super) opened: Arc<OpenedConversations>,
+    /// Stamps each message's `ts`.
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 /// A send that is first of its `(sender, client_msg_id)` in the batch, with any repeats.
@@ -128,7 +129,7 @@ impl Writer {
                 tracing::error!(error = %e, "seq allocation failed");
             }
         }
-        let ts = now_ms();
+        let ts = self.clock.now_ms();
         let (mut kept, mut messages) = (Vec::with_capacity(leaders.len()), Vec::with_capacity(leaders.len()));
         for mut leader in leaders {
             let Some(seq) = next_seq.get_mut(&leader.draft.conv) else {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tidings_app::admin::AdminOutcome;
 use tidings_app::{AccountService, AdminService, AuthPolicy};
 use tidings_domain::account::User;
+use tidings_domain::{Clock, SystemClock};
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{Notifier, PasswordHasher, TokenService, UserRepository};
 use tidings_infrastructure::db::{SqlAdminStore, SqlSessionRepository, SqlUserRepository};
@@ -23,11 +24,12 @@ pub(super) struct Security {
     pub(super) hasher: Arc<dyn PasswordHasher>,
 }
 
-/// The token service on the configured or generated signing key, and the password hasher.
-pub(super) fn security(settings: &Settings) -> anyhow::Result<Security> {
+/// The token service on the configured or generated signing key (tokens expire by `clock`),
+/// and the password hasher.
+pub(super) fn security(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Security> {
     let key = load_or_create_signing_key(settings.signing_key(), &settings.data_dir.join("signing.key"))?;
     Ok(Security {
-        tokens: Arc::new(JwtTokenService::new(&key)),
+        tokens: Arc::new(JwtTokenService::new(&key, clock)),
         hasher: Arc::new(Argon2Hasher::new(settings.auth.argon2_memory_kib, settings.auth.argon2_iterations)?),
     })
 }
@@ -50,6 +52,7 @@ pub(super) async fn build(
     security: &Security,
     notifier: Arc<dyn Notifier>,
     online: Arc<dyn OnlineCounter>,
+    clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Accounts> {
     let (auth, devices, first_admin) = sections;
     let admin_store = Arc::new(SqlAdminStore::new(db.clone()));
@@ -76,6 +79,7 @@ pub(super) async fn build(
         security.tokens.clone(),
         notifier,
         AuthPolicy { access_ttl_secs: auth.access_ttl.as_secs(), refresh_ttl_secs: auth.refresh_ttl.as_secs() },
+        clock,
     )
     .with_device_limits(devices.limits());
     Ok(Accounts { accounts, admin, admin_store })
@@ -90,7 +94,7 @@ pub async fn admin_create(
     display_name: Option<&str>,
 ) -> anyhow::Result<(User, AdminOutcome)> {
     let db = super::storage::open_db(settings).await?;
-    let security = security(settings)?;
+    let security = security(settings, Arc::new(SystemClock))?;
     // No server runs here: nobody is connected, so notifications go nowhere.
     let idle = Arc::new(Hub::new(1));
     let store = Arc::new(SqlAdminStore::new(db.clone()));

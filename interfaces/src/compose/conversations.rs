@@ -13,6 +13,7 @@ use tidings_app::{
     AdminService, GroupLimits, GroupService, IntegrationService, MessagingLimits, MessagingPorts, MessagingService,
     PipelineConfig, SocialService,
 };
+use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
 use tidings_infrastructure::db::{SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlSocialStore};
 
@@ -54,6 +55,7 @@ pub(super) fn build(
     routing: &Routing,
     notifier: Arc<dyn tidings_domain::ports::Notifier>,
     admin: (Arc<AdminService>, Arc<SqlAdminStore>),
+    clock: Arc<dyn Clock>,
 ) -> Conversations {
     let db: &DatabaseConnection = &storage.db;
     let users: Arc<dyn UserRepository> = storage.users.clone();
@@ -74,6 +76,7 @@ pub(super) fn build(
             group_gate: group_ports.gate.clone(),
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),
+            clock: clock.clone(),
         },
         messaging_limits(l),
         dm_policy,
@@ -98,6 +101,7 @@ pub(super) fn build(
             max_page: l.max_page,
             max_mute_secs: s.groups.max_mute.as_secs(),
         },
+        clock,
     );
     let (admin, admin_store) = admin;
     let integration = Arc::new(IntegrationService::new(users, admin_store, admin, messaging.clone()));

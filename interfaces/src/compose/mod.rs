@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tidings_app::PresenceService;
+use tidings_domain::Clock;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::RouteRegistry;
 use tidings_infrastructure::cluster::{AmqpBus, PushOrder};
@@ -40,11 +41,11 @@ pub(crate) struct Wired {
     pub(crate) mode: &'static str,
 }
 
-/// Builds every context from `settings`, in dependency order.
-pub(crate) async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
+/// Builds every context from `settings`, in dependency order; the time rules read `clock`.
+pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Wired> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
-    let security = accounts::security(settings)?;
+    let security = accounts::security(settings, clock.clone())?;
     let storage = storage::open(settings).await?;
     let hub = Arc::new(Hub::with_caps(
         settings.limits.outbound_queue,
@@ -88,6 +89,7 @@ pub(crate) async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         &security,
         notifier.clone(),
         online,
+        clock.clone(),
     )
     .await?;
     let conversations = conversations::build(
@@ -102,6 +104,7 @@ pub(crate) async fn wire(settings: &Settings) -> anyhow::Result<Wired> {
         &routing,
         notifier.clone(),
         (accounts.admin.clone(), accounts.admin_store.clone()),
+        clock,
     );
     let mode = if routing.routes.is_some() {
         "cluster (external database, Redis routes, RabbitMQ pushes)"

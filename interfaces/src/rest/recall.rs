@@ -17,7 +17,7 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
 
 /// Recall a message.
 ///
-/// The sender may recall within `limits.recall_window_ms` of sending; group owners and admins
+/// The sender may recall within `limits.recall_window` of sending; group owners and admins
 /// recall any user message at any time. The original body is erased (the message becomes kind
 /// `recalled` with body `{}`), and a `recall` notice `{seq, by}` is written to the log and
 /// pushed to every member and every device of the caller. Answers the notice's ack.

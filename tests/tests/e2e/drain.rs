@@ -13,7 +13,7 @@ use tidings_tests::{Backend, both_modes, spawn_server_with};
 use tokio::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tidings-e2e-server");
-/// `drain.timeout_secs` of the processes under test.
+/// `drain.timeout` of the processes under test.
 const DRAIN_SECS: u64 = 6;
 /// Slack on top of the drain budget for the process to be reaped.
 const EXIT_SLACK: Duration = Duration::from_millis(1500);

@@ -2,8 +2,8 @@
 //! use cases reach storage, routing and crypto. Nothing here performs I/O or names a framework.
 
 pub mod account;
-pub mod clock;
 pub mod admin;
+pub mod clock;
 pub mod conversation;
 pub mod error;
 pub mod event;

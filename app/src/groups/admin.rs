@@ -104,7 +104,8 @@ impl GroupService {
     pub async fn admin_announce(&self, admin: &UserId, id: &str, text: Option<String>) -> Result<Group, AppError> {
         self.alive(id).await?;
         let patch = GroupPatch { announcement: Some(text), ..GroupPatch::default() };
-        let group = self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
+        let group =
+            self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
         self.notice(id, admin, json!({"event": "announcement", "announcement": group.announcement}), &[]).await?;
         Ok(group)
     }

@@ -90,7 +90,8 @@ impl GroupService {
         }
         let added = if approve { self.add(&group, std::slice::from_ref(&found.user)).await? } else { Vec::new() };
         let status = if approve { RequestStatus::Accepted } else { RequestStatus::Rejected };
-        if !self.groups.joins.answer_join_request(request, status, user, self.clock.now_ms()).await? && added.is_empty() {
+        if !self.groups.joins.answer_join_request(request, status, user, self.clock.now_ms()).await? && added.is_empty()
+        {
             return Err(AppError::Conflict("the request was answered meanwhile".into()));
         }
         if !added.is_empty() {

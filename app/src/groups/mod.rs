@@ -148,7 +148,8 @@ impl GroupService {
     /// Changes settings (owners and admins). Each kind of change is announced in the log.
     pub async fn update(&self, user: &UserId, id: &str, patch: GroupPatch) -> Result<Group, AppError> {
         let (before, _) = self.manager(user, id).await?;
-        let after = self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
+        let after =
+            self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
         if patch.announcement.is_some() && after.announcement != before.announcement {
             self.notice(id, user, json!({"event": "announcement", "announcement": after.announcement}), &[]).await?;
         }

@@ -32,7 +32,9 @@ pub use body::{BodyLimits, CheckedBody, References};
 pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
-pub use pipeline::{CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelineStats};
+pub use pipeline::{
+    CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
+};
 use reads::ReadWriter;
 pub use receipts::ReadList;
 
@@ -154,14 +156,16 @@ impl MessagingService {
             lane.clone(),
         );
         let pipeline = CommitPipeline::start(
-            ports.messages.clone(),
-            ports.dedupe,
-            ports.seqs,
-            ports.notifier.clone(),
+            PipelinePorts {
+                store: ports.messages.clone(),
+                dedupe: ports.dedupe,
+                seqs: ports.seqs,
+                notifier: ports.notifier.clone(),
+                clock: ports.clock.clone(),
+            },
             pipeline,
             lane,
             known.clone(),
-            ports.clock.clone(),
         );
         Self {
             users: ports.users,

@@ -126,18 +126,29 @@ pub struct PipelineStats {
     pub refused_full: AtomicU64,
 }
 
+/// What the commit pipeline's writers write through.
+pub struct PipelinePorts {
+    /// The message logs.
+    pub store: Arc<dyn MessageStore>,
+    /// Recent acks, for retries.
+    pub dedupe: Arc<dyn DedupeCache>,
+    /// Seq counters.
+    pub seqs: Arc<dyn SeqAllocator>,
+    /// Where committed messages go next.
+    pub notifier: Arc<dyn Notifier>,
+    /// Stamps each message's `ts`.
+    pub clock: Arc<dyn Clock>,
+}
+
 impl CommitPipeline {
     /// Spawns the writers (and one pusher per writer) on the current tokio runtime.
     pub fn start(
-        store: Arc<dyn MessageStore>,
-        dedupe: Arc<dyn DedupeCache>,
-        seqs: Arc<dyn SeqAllocator>,
-        notifier: Arc<dyn Notifier>,
+        ports: PipelinePorts,
         config: PipelineConfig,
         lane: WriteLane,
         opened: Arc<OpenedConversations>,
-        clock: Arc<dyn Clock>,
     ) -> Self {
+        let PipelinePorts { store, dedupe, seqs, notifier, clock } = ports;
         let stats = Arc::new(PipelineStats::default());
         let shards = (0..config.shards.max(1))
             .map(|_| {

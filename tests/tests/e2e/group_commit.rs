@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use tidings_app::PipelineConfig;
-use tidings_app::messaging::{CommitPipeline, Draft, OpenedConversations, WriteLane};
+use tidings_app::messaging::{CommitPipeline, Draft, OpenedConversations, PipelinePorts, WriteLane};
 use tidings_domain::message::Message;
 use tidings_domain::ports::{MessageStore, Notifier};
 use tidings_domain::{ConvId, DeviceId, StoreError, UserId};
@@ -86,10 +86,13 @@ async fn a_burst_of_sends_shares_few_transactions() {
     });
     let notifier: Arc<dyn Notifier> = Arc::new(LocalNotifier::new(Arc::new(Hub::new(16)), Arc::default()));
     let pipeline = CommitPipeline::start(
-        store.clone(),
-        Arc::new(MemoryDedupeCache::new(10_000)),
-        Arc::new(MemorySeqAllocator::new(store.clone())),
-        notifier,
+        PipelinePorts {
+            store: store.clone(),
+            dedupe: Arc::new(MemoryDedupeCache::new(10_000)),
+            seqs: Arc::new(MemorySeqAllocator::new(store.clone())),
+            notifier,
+            clock: Arc::new(tidings_domain::SystemClock),
+        },
         PipelineConfig { shards: 1, queue_capacity: 4096, max_batch: 512, one_writer_at_a_time: true },
         WriteLane::shared(),
         Arc::new(OpenedConversations::new(100)),

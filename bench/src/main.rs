@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use tidings_bench::{w1, w2, w3, w4, w5};
+use tidings_bench::{stats, w1, w2, w3, w4, w5};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -193,7 +193,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W5: {} users, {} groups; {} sent, {} acked ({} to groups) = {:.0} msgs/s; {} of {} deliveries = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; {} reads, {} recalls ({} acked), {} errors; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%; {}",
+                    "W5: {} users, {} groups; {} sent, {} acked ({} to groups) = {:.0} msgs/s; {} of {} deliveries = {:.0}/s; {}; {} reads, {} recalls ({} acked), {} errors; {}",
                     r.users,
                     r.group_sizes.len(),
                     r.sent,
@@ -203,19 +203,12 @@ async fn main() -> anyhow::Result<()> {
                     r.delivered,
                     r.expected,
                     r.deliveries_per_s,
-                    r.latency.p50_us as f64 / 1000.0,
-                    r.latency.p99_us as f64 / 1000.0,
-                    r.latency.p999_us as f64 / 1000.0,
-                    r.latency.max_us as f64 / 1000.0,
+                    r.latency,
                     r.reads,
                     r.recalls,
                     r.recalls_acked,
                     r.errors,
-                    r.lost,
-                    r.duplicated,
-                    r.reordered,
-                    r.client_cpu_pct,
-                    r.cpu.summary()
+                    stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
             }
             Workload::W3 { members, senders, messages, window } => {
@@ -232,7 +225,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W3: group of {}, {} senders, {} acked; {} of {} deliveries in {:.2}s = {:.0} deliveries/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%; {}",
+                    "W3: group of {}, {} senders, {} acked; {} of {} deliveries in {:.2}s = {:.0} deliveries/s; {}; {}",
                     r.members,
                     r.senders,
                     r.acked,
@@ -240,15 +233,8 @@ async fn main() -> anyhow::Result<()> {
                     r.expected,
                     r.elapsed_s,
                     r.deliveries_per_s,
-                    r.latency.p50_us as f64 / 1000.0,
-                    r.latency.p99_us as f64 / 1000.0,
-                    r.latency.p999_us as f64 / 1000.0,
-                    r.latency.max_us as f64 / 1000.0,
-                    r.lost,
-                    r.duplicated,
-                    r.reordered,
-                    r.client_cpu_pct,
-                    r.cpu.summary()
+                    r.latency,
+                    stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
             }
             Workload::W2 { pairs, messages, window, rate } => {
@@ -265,7 +251,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W2: {} pairs, {} sent, {} acked, {} refused, {} delivered in {:.2}s = {:.0} msgs/s; latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms; lost {}, duplicated {}, reordered {}; load generator CPU {:.0}%; {}",
+                    "W2: {} pairs, {} sent, {} acked, {} refused, {} delivered in {:.2}s = {:.0} msgs/s; {}; {}",
                     r.pairs,
                     r.sent,
                     r.acked,
@@ -273,15 +259,8 @@ async fn main() -> anyhow::Result<()> {
                     r.delivered,
                     r.elapsed_s,
                     r.delivered_per_s,
-                    r.latency.p50_us as f64 / 1000.0,
-                    r.latency.p99_us as f64 / 1000.0,
-                    r.latency.p999_us as f64 / 1000.0,
-                    r.latency.max_us as f64 / 1000.0,
-                    r.lost,
-                    r.duplicated,
-                    r.reordered,
-                    r.client_cpu_pct,
-                    r.cpu.summary()
+                    r.latency,
+                    stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
             }
         }

@@ -16,6 +16,29 @@ pub struct Latency {
     pub max_us: u64,
 }
 
+/// `latency p50 … ms, p99 … ms, p999 … ms, max … ms`, as every summary line writes it.
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |us: u64| us as f64 / 1000.0;
+        write!(
+            f,
+            "latency p50 {:.2} ms, p99 {:.2} ms, p999 {:.2} ms, max {:.2} ms",
+            ms(self.p50_us),
+            ms(self.p99_us),
+            ms(self.p999_us),
+            ms(self.max_us)
+        )
+    }
+}
+
+/// `lost …, duplicated …, reordered …; load generator CPU …%; <server CPU>`: how every summary
+/// line ends.
+pub fn integrity_and_cpu(lost: u64, duplicated: u64, reordered: u64, client_cpu_pct: f64, cpu: &str) -> String {
+    format!(
+        "lost {lost}, duplicated {duplicated}, reordered {reordered}; load generator CPU {client_cpu_pct:.0}%; {cpu}"
+    )
+}
+
 impl Latency {
     /// Percentiles of `h`.
     pub fn of(h: &Histogram<u64>) -> Self {

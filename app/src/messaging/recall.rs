@@ -17,18 +17,7 @@ impl MessagingService {
     /// If the process dies between the erasure and the notice, the message stays recalled
     /// (sync shows it as `recalled`) without a notice: the body is never kept by mistake.
     pub async fn recall(&self, user: &UserId, conv: &str, seq: u64) -> Result<Ack, AppError> {
-        let conv = parse_conv(conv)?;
-        let view = self.access(user, &conv).await?;
-        if view.as_ref().is_some_and(|v| v.visible_until.is_some()) {
-            return Err(AppError::NotMember);
-        }
-        let (from, max) = visible_range(view.as_ref());
-        if seq <= from || seq > max {
-            return Err(AppError::SeqOutOfRange { seq, max });
-        }
-        let Some(message) = self.messages.get(&conv, seq).await? else {
-            return Err(AppError::SeqOutOfRange { seq, max });
-        };
+        let (conv, message) = self.current_member_message(user, conv, seq).await?;
         if message.kind == RECALLED_KIND {
             return Err(AppError::Conflict("this message was already recalled".into()));
         }
@@ -55,6 +44,29 @@ impl MessagingService {
     }
 
     /// Checks the user may recall `message`; returns who gets the notice.
+    /// Message `seq` of `conv` for a current member who can see it: `not_member` for someone
+    /// who left, `seq_out_of_range` outside what they may see. Recalls and read lists start here.
+    pub(super) async fn current_member_message(
+        &self,
+        user: &UserId,
+        conv: &str,
+        seq: u64,
+    ) -> Result<(ConvId, Message), AppError> {
+        let conv = parse_conv(conv)?;
+        let view = self.access(user, &conv).await?;
+        if view.as_ref().is_some_and(|v| v.visible_until.is_some()) {
+            return Err(AppError::NotMember);
+        }
+        let (from, max) = visible_range(view.as_ref());
+        if seq <= from || seq > max {
+            return Err(AppError::SeqOutOfRange { seq, max });
+        }
+        let Some(message) = self.messages.get(&conv, seq).await? else {
+            return Err(AppError::SeqOutOfRange { seq, max });
+        };
+        Ok((conv, message))
+    }
+
     async fn recall_audience(&self, user: &UserId, conv: &ConvId, message: &Message) -> Result<Vec<UserId>, AppError> {
         match conv {
             ConvId::Direct { lo, hi } => {

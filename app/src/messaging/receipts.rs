@@ -2,7 +2,7 @@
 
 use tidings_domain::{ConvId, UserId};
 
-use super::{MessagingService, parse_conv, visible_range};
+use super::MessagingService;
 use crate::error::AppError;
 
 /// Who read a message.
@@ -18,18 +18,7 @@ impl MessagingService {
     /// Who of the current members has read message `seq`. Members only; groups above
     /// `receipts_max_members` members are refused.
     pub async fn read_list(&self, user: &UserId, conv: &str, seq: u64) -> Result<ReadList, AppError> {
-        let conv = parse_conv(conv)?;
-        let view = self.access(user, &conv).await?;
-        if view.as_ref().is_some_and(|v| v.visible_until.is_some()) {
-            return Err(AppError::NotMember);
-        }
-        let (from, max) = visible_range(view.as_ref());
-        if seq <= from || seq > max {
-            return Err(AppError::SeqOutOfRange { seq, max });
-        }
-        let Some(message) = self.messages.get(&conv, seq).await? else {
-            return Err(AppError::SeqOutOfRange { seq, max });
-        };
+        let (conv, message) = self.current_member_message(user, conv, seq).await?;
         let positions = self.convs.read_positions(&conv).await?;
         let cap = self.limits.receipts_max_members;
         if matches!(conv, ConvId::Group(_)) && positions.len() > cap {

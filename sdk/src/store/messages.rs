@@ -123,16 +123,7 @@ impl Store {
         .bind(client_msg_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM outbox WHERE client_msg_id = ?").bind(client_msg_id).execute(&mut *tx).await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM messages WHERE sender = ? AND client_msg_id = ?"
-        )))
-        .bind(me)
-        .bind(client_msg_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row.as_ref().map(row_to_message).transpose()?)
+        leave_outbox(tx, me, client_msg_id).await
     }
 
     /// Marks an own message failed and takes it out of the outbox.
@@ -143,16 +134,7 @@ impl Store {
             .bind(client_msg_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM outbox WHERE client_msg_id = ?").bind(client_msg_id).execute(&mut *tx).await?;
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM messages WHERE sender = ? AND client_msg_id = ?"
-        )))
-        .bind(me)
-        .bind(client_msg_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row.as_ref().map(row_to_message).transpose()?)
+        leave_outbox(tx, me, client_msg_id).await
     }
 
     /// An own message by its client id.
@@ -207,4 +189,21 @@ impl Store {
     pub(crate) async fn last_message(&self, conv: &str) -> Result<Option<Message>, SdkError> {
         Ok(self.history(conv, None, 1).await?.pop())
     }
+}
+
+/// Takes an own message out of the outbox and commits `tx`; the message as stored now.
+async fn leave_outbox(
+    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    me: &str,
+    client_msg_id: &str,
+) -> Result<Option<Message>, SdkError> {
+    sqlx::query("DELETE FROM outbox WHERE client_msg_id = ?").bind(client_msg_id).execute(&mut *tx).await?;
+    let row =
+        sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE sender = ? AND client_msg_id = ?")))
+            .bind(me)
+            .bind(client_msg_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    Ok(row.as_ref().map(row_to_message).transpose()?)
 }

@@ -30,7 +30,9 @@ pub use error::AppError;
 pub use groups::{GroupLimits, GroupService};
 pub use integration::IntegrationService;
 pub use media::{MediaLimits, MediaService};
-pub use messaging::{MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig, PipelineStats};
+pub use messaging::{
+    MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
+};
 pub use presence::PresenceService;
 pub use push::{PushConfig, PushService};
 pub use retention::{RetentionConfig, RetentionJob};

@@ -22,8 +22,7 @@ use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
-    ConversationStore, DedupeCache, GroupDirectory, GroupGate, MessageStore, Notifier, SeqAllocator, SocialStore,
-    UserRepository,
+    ConversationStore, GroupDirectory, GroupGate, MessageStore, Notifier, SocialStore, UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{Clock, ConvId, DeviceId, UserId};
@@ -91,14 +90,9 @@ pub struct MessagingPorts {
     pub users: Arc<dyn UserRepository>,
     /// Conversations and members' read positions.
     pub convs: Arc<dyn ConversationStore>,
-    /// Message logs.
-    pub messages: Arc<dyn MessageStore>,
-    /// Recent commits, for retries.
-    pub dedupe: Arc<dyn DedupeCache>,
-    /// Seq counters.
-    pub seqs: Arc<dyn SeqAllocator>,
-    /// Pushes to online devices.
-    pub notifier: Arc<dyn Notifier>,
+    /// What the commit pipeline writes through (the message logs, dedupe, seqs, the notifier
+    /// and the clock, which the service's reads and pushes use too).
+    pub pipeline: PipelinePorts,
     /// Blocks, friendships and direct-message policies.
     pub social: Arc<dyn SocialStore>,
     /// The group send gate (cached).
@@ -107,8 +101,6 @@ pub struct MessagingPorts {
     pub group_directory: Arc<dyn GroupDirectory>,
     /// Uploads, for the check of a media message's `media_id`.
     pub media: Arc<dyn MediaRepository>,
-    /// Message timestamps, recall windows, mutes, the list's settle time.
-    pub clock: Arc<dyn Clock>,
 }
 
 /// Messaging use cases.
@@ -149,34 +141,25 @@ impl MessagingService {
         let lane = if pipeline.one_writer_at_a_time { WriteLane::shared() } else { WriteLane::none() };
         let reads = ReadWriter::start(
             ports.convs.clone(),
-            ports.notifier.clone(),
+            ports.pipeline.notifier.clone(),
             // Reads outnumber sends and cost a row each: a longer queue and larger batches.
             pipeline.queue_capacity.saturating_mul(READS_PER_SEND),
             pipeline.max_batch.saturating_mul(READS_PER_SEND),
             lane.clone(),
         );
-        let pipeline = CommitPipeline::start(
-            PipelinePorts {
-                store: ports.messages.clone(),
-                dedupe: ports.dedupe,
-                seqs: ports.seqs,
-                notifier: ports.notifier.clone(),
-                clock: ports.clock.clone(),
-            },
-            pipeline,
-            lane,
-            known.clone(),
-        );
+        let (messages, notifier, clock) =
+            (ports.pipeline.store.clone(), ports.pipeline.notifier.clone(), ports.pipeline.clock.clone());
+        let pipeline = CommitPipeline::start(ports.pipeline, pipeline, lane, known.clone());
         Self {
             users: ports.users,
             convs: ports.convs,
-            messages: ports.messages,
-            notifier: ports.notifier,
+            messages,
+            notifier,
             social: ports.social,
             group_gate: ports.group_gate,
             group_directory: ports.group_directory,
             media: ports.media,
-            clock: ports.clock,
+            clock,
             pipeline,
             reads,
             limits,

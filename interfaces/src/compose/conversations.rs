@@ -11,7 +11,7 @@ use tidings_app::group_gate_cache::CachedGroupGate;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{
     AdminService, GroupLimits, GroupService, IntegrationService, MessagingLimits, MessagingPorts, MessagingService,
-    PipelineConfig, SocialService,
+    PipelineConfig, PipelinePorts, SocialService,
 };
 use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
@@ -68,15 +68,17 @@ pub(super) fn build(
         MessagingPorts {
             users: users.clone(),
             convs: storage.convs.clone(),
-            messages: storage.messages.clone(),
-            dedupe: routing.dedupe.clone(),
-            seqs: routing.seqs.clone(),
-            notifier,
+            pipeline: PipelinePorts {
+                store: storage.messages.clone(),
+                dedupe: routing.dedupe.clone(),
+                seqs: routing.seqs.clone(),
+                notifier,
+                clock: clock.clone(),
+            },
             social: social_store.clone(),
             group_gate: group_ports.gate.clone(),
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),
-            clock: clock.clone(),
         },
         messaging_limits(l),
         dm_policy,

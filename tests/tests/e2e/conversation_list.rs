@@ -53,6 +53,13 @@ async fn send_text(api: &Api, who: &Login, conv: &str, id: &str, text: &str) -> 
     ack["seq"].as_u64().unwrap()
 }
 
+/// Alice on two devices, Bob and Carol: the people of both stories here.
+async fn alice_twice_bob_carol(api: &Api) -> (Login, Login, Login, Login) {
+    let a1 = api.user("alice", "a1").await;
+    let a2 = api.login("alice", "a2").await;
+    (a1, a2, api.user("bob", "b1").await, api.user("carol", "c1").await)
+}
+
 async fn patch(api: &Api, who: &Login, conv: &str, body: Value) -> (u16, Value) {
     api.call("PATCH", &format!("/api/v1/conversations/{conv}"), Some(&who.access_token), Some(body)).await
 }
@@ -60,10 +67,7 @@ async fn patch(api: &Api, who: &Login, conv: &str, body: Value) -> (u16, Value) 
 async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
     let srv = spawn_server(backend).await;
     let api = &srv.api;
-    let a1 = api.user("alice", "a1").await;
-    let a2 = api.login("alice", "a2").await;
-    let b = api.user("bob", "b1").await;
-    let c = api.user("carol", "c1").await;
+    let (a1, a2, b, c) = alice_twice_bob_carol(api).await;
     let x = api.user("xena", "x1").await;
     let ab = direct(&a1.user_id, &b.user_id);
     let body = json!({"name": "Team", "avatar": "media_1", "members": [a1.user_id, b.user_id]});
@@ -168,10 +172,7 @@ async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
 async fn unread_counts_stay_exact_across_devices_reads_and_reconnects(backend: Backend) {
     let srv = spawn_server(backend).await;
     let api = &srv.api;
-    let a1 = api.user("alice", "a1").await;
-    let a2 = api.login("alice", "a2").await;
-    let b = api.user("bob", "b1").await;
-    let c = api.user("carol", "c1").await;
+    let (a1, a2, b, c) = alice_twice_bob_carol(api).await;
     let ab = direct(&a1.user_id, &b.user_id);
     let ac = direct(&a1.user_id, &c.user_id);
     let mut a1_ws = WsClient::connect(&srv.ws_url(), &a1.access_token).await;

@@ -211,26 +211,13 @@ impl GroupWrites for SqlGroupStore {
     }
 
     async fn set_role(&self, id: &str, user: &UserId, role: Role) -> Result<(), StoreError> {
-        members::Entity::update_many()
-            .col_expr(members::Column::Role, Expr::value(role.as_str()))
-            .filter(members::Column::GroupId.eq(id))
-            .filter(members::Column::UserId.eq(user.to_string()))
-            .exec(&self.db)
-            .await
-            .map_err(store_err)?;
-        Ok(())
+        set_member_column(&self.db, id, user, members::Column::Role, role.as_str()).await
     }
 
     async fn transfer_owner(&self, id: &str, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(store_err)?;
         for (user, role) in [(from, Role::Admin), (to, Role::Owner)] {
-            members::Entity::update_many()
-                .col_expr(members::Column::Role, Expr::value(role.as_str()))
-                .filter(members::Column::GroupId.eq(id))
-                .filter(members::Column::UserId.eq(user.to_string()))
-                .exec(&txn)
-                .await
-                .map_err(store_err)?;
+            set_member_column(&txn, id, user, members::Column::Role, role.as_str()).await?;
         }
         groups::Entity::update_many()
             .col_expr(groups::Column::OwnerId, Expr::value(to.to_string()))
@@ -243,14 +230,7 @@ impl GroupWrites for SqlGroupStore {
     }
 
     async fn set_muted_until(&self, id: &str, user: &UserId, until: Option<i64>) -> Result<(), StoreError> {
-        members::Entity::update_many()
-            .col_expr(members::Column::MutedUntil, Expr::value(until))
-            .filter(members::Column::GroupId.eq(id))
-            .filter(members::Column::UserId.eq(user.to_string()))
-            .exec(&self.db)
-            .await
-            .map_err(store_err)?;
-        Ok(())
+        set_member_column(&self.db, id, user, members::Column::MutedUntil, until).await
     }
 
     async fn update_member(&self, id: &str, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError> {
@@ -271,4 +251,22 @@ impl GroupWrites for SqlGroupStore {
         }
         Ok(())
     }
+}
+
+/// Sets one column of one membership row (a role, a mute).
+async fn set_member_column<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: &str,
+    user: &UserId,
+    column: members::Column,
+    value: impl Into<sea_orm::Value>,
+) -> Result<(), StoreError> {
+    members::Entity::update_many()
+        .col_expr(column, Expr::value(value))
+        .filter(members::Column::GroupId.eq(id))
+        .filter(members::Column::UserId.eq(user.to_string()))
+        .exec(db)
+        .await
+        .map_err(store_err)?;
+    Ok(())
 }

@@ -22,9 +22,9 @@ pub struct AfterCommit {
 impl AfterCommit {
     /// Hands each batch to `observers` (in this order), then to `realtime`.
     pub fn new(observers: Vec<Arc<dyn CommitObserver>>, realtime: Arc<dyn Notifier>) -> Self {
-        let names: Vec<&str> = observers.iter().map(|o| o.name()).collect();
-        tracing::debug!(?names, "after-commit observers");
-        Self { observers, realtime }
+        let chain = Self { observers, realtime };
+        tracing::debug!(names = ?chain.observer_names(), "after-commit observers");
+        chain
     }
 
     /// The observers' names, in the order they see each batch (for the startup log and tests).

@@ -1,8 +1,9 @@
-//! Wall-clock time in the units the domain stores.
+//! Wall-clock time for the services that do not take the [`Clock`] port yet (admin, social,
+//! webhooks, push, presence, media, retention): the same reading as [`SystemClock`].
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use tidings_domain::{Clock, SystemClock};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
+    SystemClock.now_ms()
 }

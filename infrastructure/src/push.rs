@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use tidings_domain::push::{PushNotice, PushOutcome, PushProvider};
+use tidings_domain::{Clock as _, SystemClock};
 
 use crate::webhook::signature;
 
@@ -50,7 +51,7 @@ impl WebhookPushProvider {
 
     /// One attempt: `Ok` when settled (accepted or refused for good), `Err` when worth a retry.
     async fn attempt(&self, delivery: &str, body: &str) -> Result<Result<(), String>, String> {
-        let sig = signature(&self.config.secret, now_ms(), body);
+        let sig = signature(&self.config.secret, SystemClock.now_ms(), body);
         let sent = self
             .client
             .post(&self.config.url)
@@ -72,12 +73,6 @@ impl WebhookPushProvider {
             Err(e) => Err(format!("request failed: {e}")),
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// One notice as the push body lists it.
@@ -109,7 +104,7 @@ impl PushProvider for WebhookPushProvider {
             return Vec::new();
         }
         let delivery = format!("p_{}", ulid_like());
-        let body = push_body(&delivery, now_ms(), &notices);
+        let body = push_body(&delivery, SystemClock.now_ms(), &notices);
         let attempts = self.config.max_attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {

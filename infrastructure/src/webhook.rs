@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tidings_domain::webhook::{AttemptOutcome, WebhookEvent, WebhookSender};
+use tidings_domain::{Clock as _, SystemClock};
 
 /// The signature header value for `body` signed with `secret` at `t_ms`.
 pub fn signature(secret: &str, t_ms: i64, body: &str) -> String {
@@ -40,12 +41,6 @@ impl HttpWebhookSender {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 #[async_trait]
 impl WebhookSender for HttpWebhookSender {
     async fn send(
@@ -56,7 +51,7 @@ impl WebhookSender for HttpWebhookSender {
         delivery_id: &str,
         body: &str,
     ) -> AttemptOutcome {
-        let sig = signature(secret, now_ms(), body);
+        let sig = signature(secret, SystemClock.now_ms(), body);
         let result = self
             .client
             .post(url)

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use deadpool_redis::redis::{self, Script};
 use tidings_domain::ports::{ChangeCounter, PresenceReader, RouteOwner};
 use tidings_domain::presence::PresenceStatus;
+use tidings_domain::{Clock as _, SystemClock};
 use tidings_domain::{DeviceId, StoreError, UserId};
 
 use super::redis::{RedisKeys, redis_err};
@@ -24,12 +25,6 @@ const MARKER_TTL_SECS: u64 = 24 * 3600;
 
 /// How long a user's last-activity time is kept.
 const LAST_ACTIVE_TTL_SECS: u64 = 90 * 24 * 3600;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
 
 /// Removes a device's route only if the connection that is ending still owns it (the device
 /// may have connected again, here or elsewhere). Returns the user's remaining devices, or -1 if
@@ -181,7 +176,7 @@ impl RedisRoutes {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         let set: Option<String> = redis::cmd("SET")
             .arg(self.keys.marker(&self.instance))
-            .arg(now_ms())
+            .arg(SystemClock.now_ms())
             .arg("NX")
             .arg("EX")
             .arg(MARKER_TTL_SECS)
@@ -200,7 +195,7 @@ impl RedisRoutes {
             .arg("EX")
             .arg(self.ttl_secs)
             .ignore();
-        pipe.cmd("ZADD").arg(self.keys.instances()).arg(now_ms()).arg(&self.instance).ignore();
+        pipe.cmd("ZADD").arg(self.keys.instances()).arg(SystemClock.now_ms()).arg(&self.instance).ignore();
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         pipe.query_async::<()>(&mut conn).await.map_err(redis_err)
     }
@@ -208,7 +203,8 @@ impl RedisRoutes {
     /// Instances that reported within one route TTL (for broadcasts such as presence changes).
     pub async fn live_instances(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
-        let fresh_after = now_ms() - i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+        let fresh_after =
+            SystemClock.now_ms() - i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
         redis::cmd("ZRANGEBYSCORE")
             .arg(self.keys.instances())
             .arg(fresh_after)
@@ -222,7 +218,8 @@ impl RedisRoutes {
     /// route TTL (an instance that stopped reporting drops out once its count expires).
     pub async fn cluster_devices(&self) -> Result<u64, StoreError> {
         let mut conn = self.pool.get().await.map_err(redis_err)?;
-        let stale_before = now_ms() - i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+        let stale_before =
+            SystemClock.now_ms() - i64::try_from(self.ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
         let instances: Vec<String> = redis::pipe()
             .cmd("ZREMRANGEBYSCORE")
             .arg(self.keys.instances())
@@ -255,7 +252,7 @@ impl RedisRoutes {
             .arg(device.as_str())
             .arg(route_value(&self.instance, owner))
             .arg(self.ttl_secs)
-            .arg(now_ms())
+            .arg(SystemClock.now_ms())
             .arg(LAST_ACTIVE_TTL_SECS)
             .arg(owner.since_us)
             .invoke_async(&mut conn)
@@ -283,7 +280,7 @@ impl RedisRoutes {
             .map_err(redis_err)?;
         let _: Result<(), _> = redis::cmd("SET")
             .arg(self.keys.last_active(user))
-            .arg(now_ms())
+            .arg(SystemClock.now_ms())
             .arg("EX")
             .arg(LAST_ACTIVE_TTL_SECS)
             .query_async(&mut conn)
@@ -309,7 +306,7 @@ impl RedisRoutes {
             let found: Vec<usize> = call.invoke_async(&mut conn).await.map_err(redis_err)?;
             stale.extend(found.into_iter().filter_map(|i| chunk.get(i.wrapping_sub(1)).cloned()));
             let mut pipe = redis::pipe();
-            let now = now_ms();
+            let now = SystemClock.now_ms();
             for (user, _, _) in chunk {
                 pipe.cmd("SET").arg(self.keys.last_active(user)).arg(now).arg("EX").arg(LAST_ACTIVE_TTL_SECS).ignore();
             }

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
 use tidings_domain::ports::ConversationStore;
+use tidings_domain::{Clock as _, SystemClock};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 use super::entity::{conversation_members as members, conversations};
@@ -102,7 +103,7 @@ impl SqlConversationStore {
     /// instead of a statement per move: on SQLite's single writer every statement of a batch
     /// holds up the next commit.
     async fn mark_read_many_sqlite(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
-        let now = now_ms();
+        let now = SystemClock.now_ms();
         let txn = self.writer.begin().await.map_err(store_err)?;
         let mut moved: HashSet<(String, String)> = HashSet::new();
         for chunk in moves.chunks(READ_MOVES_PER_STATEMENT) {
@@ -473,13 +474,7 @@ async fn positions<C: ConnectionTrait>(
 /// batch recognises the rows it moved by it.
 fn unique_stamp() -> i64 {
     static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     let prev = LAST.fetch_max(now, std::sync::atomic::Ordering::AcqRel);
     if prev >= now { LAST.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1 } else { now }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

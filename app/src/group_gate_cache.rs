@@ -11,7 +11,7 @@ use tidings_domain::group::{Group, GroupMember, GroupPatch, MemberPatch, Role};
 use tidings_domain::ports::{
     AddMembersError, GateEpoch, GroupDirectory, GroupGate, GroupPorts, GroupWrites, JoinRequestStore,
 };
-use tidings_domain::{StoreError, UserId};
+use tidings_domain::{GroupId, StoreError, UserId};
 
 use crate::epoch_cache::EpochCache;
 
@@ -22,7 +22,7 @@ type Gate = Option<(Group, Option<GroupMember>)>;
 pub struct CachedGroupGate {
     inner: Arc<dyn GroupGate>,
     writes: Arc<dyn GroupWrites>,
-    gates: EpochCache<(String, UserId), Gate>,
+    gates: EpochCache<(GroupId, UserId), Gate>,
 }
 
 impl CachedGroupGate {
@@ -43,8 +43,8 @@ impl CachedGroupGate {
 
 #[async_trait]
 impl GroupGate for CachedGroupGate {
-    async fn gate(&self, id: &str, user: &UserId) -> Result<Gate, StoreError> {
-        self.gates.get_or_read((id.to_owned(), user.clone()), || self.inner.gate(id, user)).await
+    async fn gate(&self, id: &GroupId, user: &UserId) -> Result<Gate, StoreError> {
+        self.gates.get_or_read((id.clone(), user.clone()), || self.inner.gate(id, user)).await
     }
 }
 
@@ -55,17 +55,17 @@ impl GroupWrites for CachedGroupGate {
         self.gates.after_write(self.writes.create(group, members).await).await
     }
 
-    async fn update(&self, id: &str, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError> {
+    async fn update(&self, id: &GroupId, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError> {
         self.gates.after_write(self.writes.update(id, patch, now_ms).await).await
     }
 
-    async fn dissolve(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+    async fn dissolve(&self, id: &GroupId, now_ms: i64) -> Result<bool, StoreError> {
         self.gates.after_write(self.writes.dissolve(id, now_ms).await).await
     }
 
     async fn add_members(
         &self,
-        id: &str,
+        id: &GroupId,
         members: &[GroupMember],
         cap: u32,
         visible_from: u64,
@@ -74,27 +74,27 @@ impl GroupWrites for CachedGroupGate {
         self.gates.after_write(self.writes.add_members(id, members, cap, visible_from, read_from).await).await
     }
 
-    async fn remove_member(&self, id: &str, user: &UserId) -> Result<bool, StoreError> {
+    async fn remove_member(&self, id: &GroupId, user: &UserId) -> Result<bool, StoreError> {
         self.gates.after_write(self.writes.remove_member(id, user).await).await
     }
 
-    async fn extend_visible_until(&self, id: &str, user: &UserId, seq: u64) -> Result<(), StoreError> {
+    async fn extend_visible_until(&self, id: &GroupId, user: &UserId, seq: u64) -> Result<(), StoreError> {
         self.gates.after_write(self.writes.extend_visible_until(id, user, seq).await).await
     }
 
-    async fn set_role(&self, id: &str, user: &UserId, role: Role) -> Result<(), StoreError> {
+    async fn set_role(&self, id: &GroupId, user: &UserId, role: Role) -> Result<(), StoreError> {
         self.gates.after_write(self.writes.set_role(id, user, role).await).await
     }
 
-    async fn transfer_owner(&self, id: &str, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError> {
+    async fn transfer_owner(&self, id: &GroupId, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError> {
         self.gates.after_write(self.writes.transfer_owner(id, from, to, now_ms).await).await
     }
 
-    async fn set_muted_until(&self, id: &str, user: &UserId, until: Option<i64>) -> Result<(), StoreError> {
+    async fn set_muted_until(&self, id: &GroupId, user: &UserId, until: Option<i64>) -> Result<(), StoreError> {
         self.gates.after_write(self.writes.set_muted_until(id, user, until).await).await
     }
 
-    async fn update_member(&self, id: &str, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError> {
+    async fn update_member(&self, id: &GroupId, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError> {
         self.gates.after_write(self.writes.update_member(id, user, patch).await).await
     }
 }

@@ -7,11 +7,11 @@ use serde_json::Value;
 use tidings_domain::account::{Role, User};
 use tidings_domain::admin::UserAdminStore;
 use tidings_domain::ports::UserRepository;
-use tidings_domain::{ConvId, DeviceId, UserId};
+use tidings_domain::{ClientMsgId, ConvId, DeviceId, UserId};
 
 use crate::admin::{AdminService, NewUser};
 use crate::error::AppError;
-use crate::messaging::{MessagingService, PendingAck};
+use crate::messaging::{MessagingService, PendingAck, parse_conv, parse_kind};
 
 /// The device id integration sends are made from.
 pub const INTEGRATION_DEVICE: &str = "integration";
@@ -151,16 +151,19 @@ impl IntegrationService {
                 id
             }
         };
+        // The integration API's edge: its text is parsed here, after the sender (whose checks
+        // come first), in the order of every send: conversation, client_msg_id, kind.
         let conv = match target {
-            Target::Conv(conv) => conv.to_owned(),
+            Target::Conv(conv) => parse_conv(conv)?,
             Target::User(raw) => {
                 let to = UserId::parse(raw).ok_or(AppError::UnknownConversation)?;
                 ConvId::direct(&sender, &to)
                     .ok_or_else(|| AppError::InvalidField("to_user: the sender cannot message itself".into()))?
-                    .to_string()
             }
         };
+        let client_msg_id = ClientMsgId::parse(client_msg_id)?;
+        let kind = parse_kind(kind)?;
         let device = DeviceId::new(INTEGRATION_DEVICE);
-        self.messaging.send(&sender, &device, &conv, client_msg_id, kind, body).await
+        self.messaging.send(&sender, &device, conv, client_msg_id, kind, body).await
     }
 }

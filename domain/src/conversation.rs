@@ -79,7 +79,7 @@ pub enum ConversationProfile {
     /// A group.
     Group {
         /// Group id.
-        group_id: String,
+        group_id: crate::ids::GroupId,
         /// Its name.
         name: String,
         /// Its avatar.

@@ -1,6 +1,6 @@
 //! Groups: their settings, members, roles and join requests.
 
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 use crate::social::RequestStatus;
 
 /// How people who are not members get in.
@@ -77,7 +77,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     /// Id (`g_` + ULID); its conversation is `g:{id}`.
-    pub id: String,
+    pub id: GroupId,
     /// Shown name.
     pub name: String,
     /// Avatar URL or media id.
@@ -104,13 +104,6 @@ pub struct Group {
     pub updated_at: i64,
     /// Set when the owner dissolved the group.
     pub dissolved_at: Option<i64>,
-}
-
-impl Group {
-    /// A fresh group id.
-    pub fn generate_id() -> String {
-        format!("g_{}", ulid::Ulid::new())
-    }
 }
 
 /// One member of a group.
@@ -148,7 +141,7 @@ pub struct JoinRequest {
     /// Id (`jr_` + ULID).
     pub id: String,
     /// The group.
-    pub group_id: String,
+    pub group_id: GroupId,
     /// Who wants in.
     pub user: UserId,
     /// Their note.

@@ -1,5 +1,6 @@
 //! Identifiers. User ids are `u_` + ULID so that string order is creation order; conversation
-//! ids name their kind: `d:{lo}:{hi}` for two users, `g:{group_id}` for a group.
+//! ids name their kind: `d:{lo}:{hi}` for two users, `g:{group_id}` for a group. Each is parsed
+//! once where it enters (a frame, a path, a token, a row) and travels typed from there.
 
 use std::fmt;
 
@@ -9,6 +10,12 @@ pub const SYSTEM_USER_ID: &str = "u_00000000000000000000000000";
 /// A user's id (`u_01J…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(String);
+
+/// Whether `raw` may be a user or group id: 1-40 ASCII letters, digits or `_`, so that it can
+/// never break a conversation id.
+fn is_plain_id(raw: &str) -> bool {
+    !raw.is_empty() && raw.len() <= 40 && raw.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
 
 impl UserId {
     /// A fresh id for a new user.
@@ -29,8 +36,7 @@ impl UserId {
 
     /// Wraps an id read from storage or a token; rejects strings that could break a conversation id.
     pub fn parse(raw: &str) -> Option<Self> {
-        let ok = !raw.is_empty() && raw.len() <= 40 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        ok.then(|| Self(raw.to_owned()))
+        is_plain_id(raw).then(|| Self(raw.to_owned()))
     }
 
     /// The id as text.
@@ -40,6 +46,35 @@ impl UserId {
 }
 
 impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A group's id (`g_01J…`), also the tail of its conversation id (`g:g_01J…`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupId(String);
+
+impl GroupId {
+    /// A fresh id for a new group.
+    pub fn generate() -> Self {
+        Self(format!("g_{}", ulid::Ulid::new()))
+    }
+
+    /// Wraps an id from a path, a frame or storage (an owned string is taken without a copy);
+    /// `None` for anything that could not be a group id (the rule of user ids: 1-40 ASCII
+    /// letters, digits or `_`).
+    pub fn parse<S: AsRef<str> + Into<String>>(raw: S) -> Option<Self> {
+        is_plain_id(raw.as_ref()).then(|| Self(raw.into()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for GroupId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -99,7 +134,7 @@ pub enum ConvId {
         hi: UserId,
     },
     /// A group chat.
-    Group(String),
+    Group(GroupId),
 }
 
 impl ConvId {
@@ -119,9 +154,7 @@ impl ConvId {
             let (lo, hi) = (UserId::parse(lo)?, UserId::parse(hi)?);
             (lo < hi).then_some(Self::Direct { lo, hi })
         } else if let Some(group) = raw.strip_prefix("g:") {
-            let ok =
-                !group.is_empty() && group.len() <= 40 && group.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            ok.then(|| Self::Group(group.to_owned()))
+            GroupId::parse(group).map(Self::Group)
         } else {
             None
         }
@@ -176,6 +209,6 @@ mod tests {
         for raw in ["", "x:1", "d:", "d:u_a", "d:u_a:u_b:u_c", "g:", "g:a b", "d:u-a:u_b"] {
             assert_eq!(ConvId::parse(raw), None, "{raw}");
         }
-        assert_eq!(ConvId::parse("g:team1"), Some(ConvId::Group("team1".into())));
+        assert_eq!(ConvId::parse("g:team1"), Some(ConvId::Group(GroupId::parse("team1").unwrap())));
     }
 }

@@ -20,4 +20,5 @@ pub mod webhook;
 
 pub use clock::{Clock, ShiftedClock, SystemClock};
 pub use error::StoreError;
-pub use ids::{ConvId, DeviceId, SessionId, UserId};
+pub use ids::{ConvId, DeviceId, GroupId, SessionId, UserId};
+pub use message::{ClientMsgId, MessageKind};

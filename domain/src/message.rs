@@ -1,4 +1,7 @@
-//! Messages and the acknowledgement a sender gets for one.
+//! Messages and the acknowledgement a sender gets for one, and the typed parts of a send: its
+//! [`ClientMsgId`] and [`MessageKind`].
+
+use std::fmt;
 
 use crate::ids::{ConvId, UserId};
 
@@ -54,8 +57,89 @@ pub struct Ack {
     pub duplicate: bool,
 }
 
-/// Message kinds a client may send.
+/// Message kinds a client may send (the wire names of [`MessageKind`]).
 pub const USER_KINDS: &[&str] = &["text", "image", "file", "voice", "video", "custom"];
+
+/// A kind of message a client may send. Other kinds in a log (recall notices, recalled
+/// messages, group notices) are written by the server only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// `text`: text with optional mentions.
+    Text,
+    /// `image`: an uploaded image.
+    Image,
+    /// `file`: an uploaded file.
+    File,
+    /// `voice`: an uploaded voice clip.
+    Voice,
+    /// `video`: an uploaded video.
+    Video,
+    /// `custom`: any JSON object the clients agree on; only its size is checked.
+    Custom,
+}
+
+impl MessageKind {
+    /// Every kind, in the order of [`USER_KINDS`].
+    pub const ALL: [Self; 6] = [Self::Text, Self::Image, Self::File, Self::Voice, Self::Video, Self::Custom];
+
+    /// The kind named `raw` (exact, lowercase); `None` for any kind a client may not send.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Image => "image",
+            Self::File => "file",
+            Self::Voice => "voice",
+            Self::Video => "video",
+            Self::Custom => "custom",
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A sender's own id for a message (1-64 printable ASCII characters), unique per sender: a
+/// retry with the same id is answered with the first send's ack.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientMsgId(String);
+
+/// A `client_msg_id` broke its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("client_msg_id must be 1-64 printable ASCII characters")]
+pub struct InvalidClientMsgId;
+
+impl ClientMsgId {
+    /// Checks `raw` and wraps it, taking an owned string without copying it.
+    pub fn parse<S: AsRef<str> + Into<String>>(raw: S) -> Result<Self, InvalidClientMsgId> {
+        let s = raw.as_ref();
+        let ok = !s.is_empty() && s.len() <= 64 && s.bytes().all(|c| c.is_ascii_graphic());
+        if ok { Ok(Self(raw.into())) } else { Err(InvalidClientMsgId) }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The id's text, for a message or an ack.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for ClientMsgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Kind of a recall notice: a system message recording that a message was recalled.
 pub const RECALL_KIND: &str = "recall";
@@ -72,10 +156,36 @@ pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND];
 /// Whether clients may send this kind, and so whether a message of it may be recalled (system
 /// messages and already recalled ones may not).
 pub fn is_user_kind(kind: &str) -> bool {
-    USER_KINDS.contains(&kind)
+    MessageKind::parse(kind).is_some()
 }
 
 /// A fresh message id (`m_` + ULID, so ids sort by creation time).
 pub fn generate_msg_id() -> String {
     format!("m_{}", ulid::Ulid::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_match_their_names() {
+        let names: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, USER_KINDS);
+        for kind in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(kind.as_str()), Some(kind));
+        }
+        for raw in ["", "Text", "text ", "recall", "recalled", "notice"] {
+            assert_eq!(MessageKind::parse(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn client_msg_ids_are_printable_ascii() {
+        assert_eq!(ClientMsgId::parse("c-1").map(ClientMsgId::into_string), Ok("c-1".to_owned()));
+        assert!(ClientMsgId::parse("x".repeat(64)).is_ok());
+        for raw in [String::new(), "x".repeat(65), "a b".into(), "é".into(), "a\n".into()] {
+            assert_eq!(ClientMsgId::parse(raw.as_str()), Err(InvalidClientMsgId), "{raw:?}");
+        }
+    }
 }

@@ -74,7 +74,7 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
         },
         group: match &s.profile {
             Some(ConversationProfile::Group { group_id, name, avatar }) => {
-                Some(rest::GroupCard { group_id: group_id.clone(), name: name.clone(), avatar: avatar.clone() })
+                Some(rest::GroupCard { group_id: group_id.to_string(), name: name.clone(), avatar: avatar.clone() })
             }
             _ => None,
         },

@@ -15,14 +15,14 @@ impl GroupService {
     }
 
     /// One group, for enterprise admins (no membership needed).
-    pub async fn admin_get(&self, id: &str) -> Result<Group, AppError> {
+    pub async fn admin_get(&self, id: &GroupId) -> Result<Group, AppError> {
         self.groups.directory.get(id).await?.ok_or(AppError::NotFound("group"))
     }
 
     /// Members of any group, for enterprise admins.
     pub async fn admin_members(
         &self,
-        id: &str,
+        id: &GroupId,
         after: Option<&UserId>,
         limit: Option<u32>,
     ) -> Result<Vec<GroupMember>, AppError> {
@@ -32,7 +32,7 @@ impl GroupService {
     }
 
     /// One member of any group, for enterprise admins.
-    pub async fn admin_member(&self, id: &str, user: &UserId) -> Result<GroupMember, AppError> {
+    pub async fn admin_member(&self, id: &GroupId, user: &UserId) -> Result<GroupMember, AppError> {
         self.admin_get(id).await?;
         self.target(id, user).await
     }
@@ -46,7 +46,7 @@ impl GroupService {
     }
 
     /// Dissolves any group; `admin` is recorded as the actor.
-    pub async fn admin_dissolve(&self, admin: &UserId, id: &str) -> Result<(), AppError> {
+    pub async fn admin_dissolve(&self, admin: &UserId, id: &GroupId) -> Result<(), AppError> {
         self.admin_get(id).await?;
         if !self.groups.writes.dissolve(id, self.clock.now_ms()).await? {
             return Err(AppError::GroupDissolved);
@@ -56,7 +56,12 @@ impl GroupService {
     }
 
     /// Adds members to any group, within the member cap; returns who was added.
-    pub async fn admin_add_members(&self, admin: &UserId, id: &str, users: &[UserId]) -> Result<Vec<UserId>, AppError> {
+    pub async fn admin_add_members(
+        &self,
+        admin: &UserId,
+        id: &GroupId,
+        users: &[UserId],
+    ) -> Result<Vec<UserId>, AppError> {
         let group = self.alive(id).await?;
         let people = self.people(users).await?;
         if users.iter().any(|u| !people.contains(u)) {
@@ -70,7 +75,7 @@ impl GroupService {
     }
 
     /// Removes a member from any group (not the owner: hand ownership over first).
-    pub async fn admin_remove_member(&self, admin: &UserId, id: &str, user: &UserId) -> Result<(), AppError> {
+    pub async fn admin_remove_member(&self, admin: &UserId, id: &GroupId, user: &UserId) -> Result<(), AppError> {
         self.alive(id).await?;
         if self.target(id, user).await?.role == Role::Owner {
             return Err(AppError::Forbidden("the owner cannot be removed; make another member owner first".into()));
@@ -80,7 +85,13 @@ impl GroupService {
 
     /// Sets a member's role in any group; `owner` hands the ownership over (the old owner
     /// becomes an admin).
-    pub async fn admin_set_role(&self, admin: &UserId, id: &str, user: &UserId, role: Role) -> Result<(), AppError> {
+    pub async fn admin_set_role(
+        &self,
+        admin: &UserId,
+        id: &GroupId,
+        user: &UserId,
+        role: Role,
+    ) -> Result<(), AppError> {
         let group = self.alive(id).await?;
         let them = self.target(id, user).await?;
         if them.role == role {
@@ -101,7 +112,7 @@ impl GroupService {
     }
 
     /// Posts (or clears, with `None`) the announcement of any group.
-    pub async fn admin_announce(&self, admin: &UserId, id: &str, text: Option<String>) -> Result<Group, AppError> {
+    pub async fn admin_announce(&self, admin: &UserId, id: &GroupId, text: Option<String>) -> Result<Group, AppError> {
         self.alive(id).await?;
         let patch = GroupPatch { announcement: Some(text), ..GroupPatch::default() };
         let group =

@@ -6,7 +6,7 @@ use super::*;
 impl GroupService {
     /// Adds people to the group (any member may invite). Returns who was added (people who
     /// were members already are skipped).
-    pub async fn invite(&self, user: &UserId, id: &str, invitees: &[UserId]) -> Result<Vec<UserId>, AppError> {
+    pub async fn invite(&self, user: &UserId, id: &GroupId, invitees: &[UserId]) -> Result<Vec<UserId>, AppError> {
         let (group, _) = self.active_member(user, id).await?;
         self.check_invitees(user, invitees).await?;
         let added = self.add(&group, invitees).await?;
@@ -17,7 +17,7 @@ impl GroupService {
     }
 
     /// Joins by group id, as the join policy allows.
-    pub async fn join(&self, user: &UserId, id: &str, message: Option<String>) -> Result<JoinOutcome, AppError> {
+    pub async fn join(&self, user: &UserId, id: &GroupId, message: Option<String>) -> Result<JoinOutcome, AppError> {
         let (group, me) = self.groups.gate.gate(id, user).await?.ok_or(AppError::NotFound("group"))?;
         if group.dissolved_at.is_some() {
             return Err(AppError::GroupDissolved);
@@ -41,7 +41,7 @@ impl GroupService {
                 let now = self.clock.now_ms();
                 let request = JoinRequest {
                     id: JoinRequest::generate_id(),
-                    group_id: id.to_owned(),
+                    group_id: id.clone(),
                     user: user.clone(),
                     message,
                     status: RequestStatus::Pending,
@@ -59,7 +59,7 @@ impl GroupService {
     pub async fn join_requests(
         &self,
         user: &UserId,
-        id: &str,
+        id: &GroupId,
         status: Option<RequestStatus>,
         before: Option<&str>,
         limit: Option<u32>,
@@ -73,7 +73,7 @@ impl GroupService {
     pub async fn answer_join(
         &self,
         user: &UserId,
-        id: &str,
+        id: &GroupId,
         request: &str,
         approve: bool,
     ) -> Result<JoinRequest, AppError> {
@@ -83,7 +83,7 @@ impl GroupService {
             .joins
             .join_request(request)
             .await?
-            .filter(|r| r.group_id == id)
+            .filter(|r| &r.group_id == id)
             .ok_or(AppError::NotFound("join request"))?;
         if found.status != RequestStatus::Pending {
             return Err(AppError::Conflict(format!("the request was already {}", found.status.as_str())));
@@ -101,7 +101,7 @@ impl GroupService {
     }
 
     /// Leaves the group. The owner must hand over ownership (or dissolve) first.
-    pub async fn leave(&self, user: &UserId, id: &str) -> Result<(), AppError> {
+    pub async fn leave(&self, user: &UserId, id: &GroupId) -> Result<(), AppError> {
         let (group, me) = self.member_of(user, id).await?;
         if group.dissolved_at.is_some() {
             // Nothing more can be posted, so no notice: the group just leaves the member's list.
@@ -115,10 +115,8 @@ impl GroupService {
     }
 
     /// Removes a member (owners remove anyone, admins remove ordinary members).
-    pub async fn kick(&self, user: &UserId, id: &str, target: &UserId) -> Result<(), AppError> {
-        if user == target {
-            return Err(AppError::InvalidField("use leave to leave a group".into()));
-        }
+    pub async fn kick(&self, user: &UserId, id: &GroupId, target: &UserId) -> Result<(), AppError> {
+        check_kick_target(user, target)?;
         let (_, me) = self.manager(user, id).await?;
         let them = self.target(id, target).await?;
         if them.role >= me.role {
@@ -128,7 +126,7 @@ impl GroupService {
     }
 
     /// Makes a member an admin or an ordinary member again (owner only).
-    pub async fn set_role(&self, user: &UserId, id: &str, target: &UserId, role: Role) -> Result<(), AppError> {
+    pub async fn set_role(&self, user: &UserId, id: &GroupId, target: &UserId, role: Role) -> Result<(), AppError> {
         let (_, me) = self.active_member(user, id).await?;
         if me.role != Role::Owner {
             return Err(AppError::Forbidden("only the owner may change roles".into()));
@@ -150,7 +148,7 @@ impl GroupService {
     }
 
     /// Hands ownership to another member (owner only); the old owner becomes an admin.
-    pub async fn transfer(&self, user: &UserId, id: &str, target: &UserId) -> Result<(), AppError> {
+    pub async fn transfer(&self, user: &UserId, id: &GroupId, target: &UserId) -> Result<(), AppError> {
         let (_, me) = self.active_member(user, id).await?;
         if me.role != Role::Owner {
             return Err(AppError::Forbidden("only the owner may transfer ownership".into()));
@@ -166,7 +164,7 @@ impl GroupService {
 
     /// Mutes a member for `secs` seconds, or unmutes with 0 (owners and admins, over members
     /// below them).
-    pub async fn mute(&self, user: &UserId, id: &str, target: &UserId, secs: u64) -> Result<Option<i64>, AppError> {
+    pub async fn mute(&self, user: &UserId, id: &GroupId, target: &UserId, secs: u64) -> Result<Option<i64>, AppError> {
         if secs > self.limits.max_mute_secs {
             return Err(AppError::InvalidField(format!("mute_secs must be at most {}", self.limits.max_mute_secs)));
         }
@@ -186,7 +184,7 @@ impl GroupService {
     }
 
     /// Changes the caller's own nickname or private remark for the group.
-    pub async fn update_me(&self, user: &UserId, id: &str, patch: MemberPatch) -> Result<GroupMember, AppError> {
+    pub async fn update_me(&self, user: &UserId, id: &GroupId, patch: MemberPatch) -> Result<GroupMember, AppError> {
         self.active_member(user, id).await?;
         self.groups.writes.update_member(id, user, &patch).await?;
         self.groups.directory.member(id, user).await?.ok_or(AppError::NotMember)
@@ -196,7 +194,7 @@ impl GroupService {
     pub async fn members(
         &self,
         user: &UserId,
-        id: &str,
+        id: &GroupId,
         after: Option<&UserId>,
         limit: Option<u32>,
     ) -> Result<Vec<GroupMember>, AppError> {
@@ -204,4 +202,13 @@ impl GroupService {
         let limit = page_size(limit, self.limits.max_page)?;
         Ok(self.groups.directory.members(id, after, limit).await?)
     }
+}
+
+/// Refuses a kick of oneself (leaving is `leave`). It comes before any look at the group, so an
+/// interface that parses the group id first checks this first as well.
+pub fn check_kick_target(user: &UserId, target: &UserId) -> Result<(), AppError> {
+    if user == target {
+        return Err(AppError::InvalidField("use leave to leave a group".into()));
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
 use tidings_domain::ports::{AddMembersError, GroupPorts, SocialStore, UserRepository};
 use tidings_domain::social::RequestStatus;
-use tidings_domain::{Clock, ConvId, UserId};
+use tidings_domain::{Clock, ConvId, GroupId, UserId};
 
 use crate::error::AppError;
 use crate::messaging::MessagingService;
@@ -17,6 +17,8 @@ use crate::social::page_size;
 
 mod admin;
 mod membership;
+
+pub use membership::check_kick_target;
 
 /// Bounds of group operations.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +104,7 @@ impl GroupService {
         self.check_invitees(owner, &others).await?;
         let now = self.clock.now_ms();
         let group = Group {
-            id: Group::generate_id(),
+            id: GroupId::generate(),
             name: new.name,
             avatar: new.avatar,
             introduction: new.introduction,
@@ -128,7 +130,7 @@ impl GroupService {
 
     /// The group and the caller's membership. Outsiders get it too (to decide whether to join);
     /// the interface shows them only the public card.
-    pub async fn view(&self, user: &UserId, id: &str) -> Result<GroupView, AppError> {
+    pub async fn view(&self, user: &UserId, id: &GroupId) -> Result<GroupView, AppError> {
         let (group, me) = self.groups.gate.gate(id, user).await?.ok_or(AppError::NotFound("group"))?;
         Ok(GroupView { group, me })
     }
@@ -146,7 +148,7 @@ impl GroupService {
     }
 
     /// Changes settings (owners and admins). Each kind of change is announced in the log.
-    pub async fn update(&self, user: &UserId, id: &str, patch: GroupPatch) -> Result<Group, AppError> {
+    pub async fn update(&self, user: &UserId, id: &GroupId, patch: GroupPatch) -> Result<Group, AppError> {
         let (before, _) = self.manager(user, id).await?;
         let after =
             self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
@@ -179,7 +181,7 @@ impl GroupService {
     }
 
     /// Dissolves the group (owner only). Its history stays readable by its members.
-    pub async fn dissolve(&self, user: &UserId, id: &str) -> Result<(), AppError> {
+    pub async fn dissolve(&self, user: &UserId, id: &GroupId) -> Result<(), AppError> {
         let (_, me) = self.active_member(user, id).await?;
         if me.role != Role::Owner {
             return Err(AppError::Forbidden("only the owner may dissolve the group".into()));
@@ -194,7 +196,7 @@ impl GroupService {
 
 impl GroupService {
     /// A group that exists and is not dissolved.
-    async fn alive(&self, id: &str) -> Result<Group, AppError> {
+    async fn alive(&self, id: &GroupId) -> Result<Group, AppError> {
         let group = self.admin_get(id).await?;
         if group.dissolved_at.is_some() {
             return Err(AppError::GroupDissolved);
@@ -203,14 +205,14 @@ impl GroupService {
     }
 
     /// The caller must be a member (dissolved groups included, for reading).
-    async fn member_of(&self, user: &UserId, id: &str) -> Result<(Group, GroupMember), AppError> {
+    async fn member_of(&self, user: &UserId, id: &GroupId) -> Result<(Group, GroupMember), AppError> {
         let (group, me) = self.groups.gate.gate(id, user).await?.ok_or(AppError::NotFound("group"))?;
         let me = me.ok_or(AppError::NotMember)?;
         Ok((group, me))
     }
 
     /// The caller must be a member of a group that is not dissolved.
-    async fn active_member(&self, user: &UserId, id: &str) -> Result<(Group, GroupMember), AppError> {
+    async fn active_member(&self, user: &UserId, id: &GroupId) -> Result<(Group, GroupMember), AppError> {
         let (group, me) = self.member_of(user, id).await?;
         if group.dissolved_at.is_some() {
             return Err(AppError::GroupDissolved);
@@ -219,7 +221,7 @@ impl GroupService {
     }
 
     /// The caller must be an owner or admin of a group that is not dissolved.
-    async fn manager(&self, user: &UserId, id: &str) -> Result<(Group, GroupMember), AppError> {
+    async fn manager(&self, user: &UserId, id: &GroupId) -> Result<(Group, GroupMember), AppError> {
         let (group, me) = self.active_member(user, id).await?;
         if !me.role.manages() {
             return Err(AppError::Forbidden("only the owner and admins may do this".into()));
@@ -228,7 +230,7 @@ impl GroupService {
     }
 
     /// Another member the caller acts on.
-    async fn target(&self, id: &str, target: &UserId) -> Result<GroupMember, AppError> {
+    async fn target(&self, id: &GroupId, target: &UserId) -> Result<GroupMember, AppError> {
         self.groups.directory.member(id, target).await?.ok_or(AppError::NotFound("member"))
     }
 
@@ -270,7 +272,7 @@ impl GroupService {
 
     /// Removes a member: they keep read access up to the notice of their removal, which they
     /// receive too.
-    async fn remove(&self, id: &str, actor: &UserId, target: &UserId, event: &str) -> Result<(), AppError> {
+    async fn remove(&self, id: &GroupId, actor: &UserId, target: &UserId, event: &str) -> Result<(), AppError> {
         if !self.groups.writes.remove_member(id, target).await? {
             return Err(AppError::NotFound("member"));
         }
@@ -283,7 +285,7 @@ impl GroupService {
 
     async fn notice(
         &self,
-        id: &str,
+        id: &GroupId,
         actor: &UserId,
         mut body: Value,
         also: &[UserId],

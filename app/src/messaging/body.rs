@@ -4,8 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tidings_domain::UserId;
-use tidings_domain::message::is_user_kind;
+use tidings_domain::{MessageKind, UserId};
 use tidings_protocol::bodies::{FileBody, ImageBody, ReplyTo, TextBody, VideoBody, VoiceBody};
 use tidings_protocol::text::is_blank;
 
@@ -55,11 +54,8 @@ pub struct CheckedBody {
     pub refs: References,
 }
 
-/// Checks `kind` and `body`, returning the body's compact JSON text and its references.
-pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedBody, AppError> {
-    if !is_user_kind(kind) {
-        return Err(AppError::UnsupportedKind(trim(kind)));
-    }
+/// Checks `body` against `kind`'s rules, returning its compact JSON text and its references.
+pub fn validate(kind: MessageKind, body: &Value, limits: BodyLimits) -> Result<CheckedBody, AppError> {
     let Value::Object(fields) = body else {
         return Err(AppError::InvalidField("body must be a JSON object".into()));
     };
@@ -69,14 +65,14 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedB
         return Err(too_large(format!("body has {} bytes; the limit is {max}", json.len())));
     }
     let refs = match kind {
-        "text" => text(parse(kind, body)?, limits)?,
-        "image" => {
+        MessageKind::Text => text(parse(kind, body)?, limits)?,
+        MessageKind::Image => {
             let b: ImageBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             sides(b.width, b.height, limits)?;
             media_refs(b.reply_to, b.media_id)
         }
-        "file" => {
+        MessageKind::File => {
             let b: FileBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             let chars = b.name.chars().count();
@@ -94,20 +90,20 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedB
             }
             media_refs(b.reply_to, b.media_id)
         }
-        "voice" => {
+        MessageKind::Voice => {
             let b: VoiceBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             duration(b.duration_ms, limits.max_voice_ms)?;
             media_refs(b.reply_to, b.media_id)
         }
-        "video" => {
+        MessageKind::Video => {
             let b: VideoBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             duration(b.duration_ms, limits.max_video_ms)?;
             sides(b.width, b.height, limits)?;
             media_refs(b.reply_to, b.media_id)
         }
-        _ => match fields.get("reply_to") {
+        MessageKind::Custom => match fields.get("reply_to") {
             Some(r) => refs_of(Some(
                 serde_json::from_value(r.clone())
                     .map_err(|e| AppError::InvalidField(format!("custom body reply_to: {e}")))?,
@@ -118,7 +114,7 @@ pub fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedB
     Ok(CheckedBody { json, refs })
 }
 
-fn parse<T: DeserializeOwned>(kind: &str, body: &Value) -> Result<T, AppError> {
+fn parse<T: DeserializeOwned>(kind: MessageKind, body: &Value) -> Result<T, AppError> {
     serde_json::from_value(body.clone()).map_err(|e| AppError::InvalidField(format!("{kind} body: {e}")))
 }
 
@@ -180,14 +176,21 @@ fn too_large(why: String) -> AppError {
     AppError::BodyTooLarge(why)
 }
 
-fn trim(s: &str) -> String {
+/// The first 32 characters of `s`, for an error message.
+pub(super) fn trim(s: &str) -> String {
     s.chars().take(32).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messaging::parse_kind;
     use serde_json::json;
+
+    /// The edge's kind parse, then the body's rules: what a send checks, in its order.
+    fn validate(kind: &str, body: &Value, limits: BodyLimits) -> Result<CheckedBody, AppError> {
+        super::validate(parse_kind(kind)?, body, limits)
+    }
 
     const LIMITS: BodyLimits = BodyLimits {
         max_text_chars: 5,

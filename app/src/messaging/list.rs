@@ -10,10 +10,10 @@ use tidings_domain::conversation::{ConversationProfile, ConversationSummary, Mem
 use tidings_domain::event::Delivery;
 use tidings_domain::message::Message;
 use tidings_domain::ports::UnreadRange;
-use tidings_domain::{ConvId, DeviceId, UserId};
+use tidings_domain::{ConvId, DeviceId, GroupId, UserId};
 
+use super::MessagingService;
 use super::reads::read_push;
-use super::{MessagingService, parse_conv};
 use crate::error::AppError;
 
 /// How far behind the clock a list's `version` stays, so a change committed while the list was
@@ -85,7 +85,7 @@ impl MessagingService {
         views: &[MemberView],
     ) -> Result<HashMap<ConvId, ConversationProfile>, AppError> {
         let peers: Vec<UserId> = views.iter().filter_map(|v| v.conv.peer_of(user).cloned()).collect();
-        let group_ids: Vec<String> = views
+        let group_ids: Vec<GroupId> = views
             .iter()
             .filter_map(|v| match &v.conv {
                 ConvId::Group(id) => Some(id.clone()),
@@ -94,7 +94,7 @@ impl MessagingService {
             .collect();
         let users: HashMap<UserId, String> =
             self.users.by_ids(&peers).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
-        let groups: HashMap<String, (String, Option<String>)> =
+        let groups: HashMap<GroupId, (String, Option<String>)> =
             self.group_directory.get_many(&group_ids).await?.into_iter().map(|g| (g.id, (g.name, g.avatar))).collect();
         let mut out = HashMap::with_capacity(views.len());
         for v in views {
@@ -119,18 +119,17 @@ impl MessagingService {
 
     /// Changes the caller's own settings of a conversation (mute, pin, draft). A direct chat
     /// with no message yet is created, so a draft can be kept before the first send.
-    pub async fn set_prefs(&self, user: &UserId, conv: &str, patch: &PrefsPatch) -> Result<MemberView, AppError> {
-        let conv = parse_conv(conv)?;
+    pub async fn set_prefs(&self, user: &UserId, conv: &ConvId, patch: &PrefsPatch) -> Result<MemberView, AppError> {
         if let Some(Some(draft)) = &patch.draft
             && draft.chars().count() > MAX_DRAFT_CHARS
         {
             return Err(AppError::InvalidField(format!("draft: at most {MAX_DRAFT_CHARS} characters")));
         }
-        if self.access(user, &conv).await?.is_none() {
-            self.convs.ensure_direct(&conv, self.clock.now_ms()).await?;
+        if self.access(user, conv).await?.is_none() {
+            self.convs.ensure_direct(conv, self.clock.now_ms()).await?;
         }
-        self.convs.set_prefs(&conv, user, patch, self.clock.now_ms()).await?;
-        self.convs.member_view(&conv, user).await?.ok_or(AppError::NotMember)
+        self.convs.set_prefs(conv, user, patch, self.clock.now_ms()).await?;
+        self.convs.member_view(conv, user).await?.ok_or(AppError::NotMember)
     }
 
     /// Marks every conversation read up to what the user may see, and pushes each move to the

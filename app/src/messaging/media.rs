@@ -4,7 +4,7 @@
 //! conversation, so its members may then download the media.
 
 use tidings_domain::media::MediaKind;
-use tidings_domain::{ConvId, UserId};
+use tidings_domain::{ConvId, MessageKind, UserId};
 
 use super::MessagingService;
 use crate::error::AppError;
@@ -31,7 +31,7 @@ impl MessagingService {
         &self,
         sender: &UserId,
         conv: &ConvId,
-        kind: &str,
+        kind: MessageKind,
         media_id: &str,
     ) -> Result<(), AppError> {
         let media = self.media.get(media_id).await?.ok_or(AppError::MediaNotFound)?;
@@ -39,7 +39,7 @@ impl MessagingService {
         if !sender.is_system() && !may_access(self.media.as_ref(), self.convs.as_ref(), sender, &media).await? {
             return Err(AppError::MediaNotFound);
         }
-        let kind_ok = kind == "file" || MediaKind::parse(kind) == Some(media.kind);
+        let kind_ok = kind == MessageKind::File || MediaKind::parse(kind.as_str()) == Some(media.kind);
         if !kind_ok {
             return Err(AppError::InvalidField(format!(
                 "media {media_id} is a {} upload, not a {kind}",

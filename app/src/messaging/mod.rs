@@ -4,6 +4,7 @@ mod body;
 mod lane;
 mod list;
 mod media;
+mod parse;
 mod pipeline;
 mod reads;
 mod recall;
@@ -25,12 +26,13 @@ use tidings_domain::ports::{
     ConversationStore, GroupDirectory, GroupGate, MessageStore, Notifier, SocialStore, UserRepository,
 };
 use tidings_domain::social::DmPolicy;
-use tidings_domain::{Clock, ConvId, DeviceId, UserId};
+use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
 
 pub use body::{BodyLimits, CheckedBody, References};
 pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
+pub use parse::{SendParts, parse_conv, parse_kind};
 pub use pipeline::{
     CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
 };
@@ -126,7 +128,7 @@ pub struct MessagingService {
     peer_found: OpenedConversations,
     /// Each group's member list at a membership version; a send re-reads it only when the
     /// group's version (read with the permission check) has moved on.
-    group_members: DashMap<String, (i64, Arc<Vec<UserId>>)>,
+    group_members: DashMap<GroupId, (i64, Arc<Vec<UserId>>)>,
 }
 
 impl MessagingService {
@@ -171,18 +173,18 @@ impl MessagingService {
     }
 
     /// Validates a send and queues it for commit. Returns once queued (so the caller's next
-    /// send queues behind it); await the [`PendingAck`] for durability.
+    /// send queues behind it); await the [`PendingAck`] for durability. The edge parses the
+    /// conversation, `client_msg_id` and kind first ([`SendParts::parse`]); the body is checked
+    /// here, against its kind's rules.
     pub async fn send(
         &self,
         sender: &UserId,
         device: &DeviceId,
-        conv: &str,
-        client_msg_id: &str,
-        kind: &str,
+        conv: ConvId,
+        client_msg_id: ClientMsgId,
+        kind: MessageKind,
         body: &Value,
     ) -> Result<PendingAck, AppError> {
-        let conv = parse_conv(conv)?;
-        check_client_msg_id(client_msg_id)?;
         let body = body::validate(kind, body, self.limits.body)?;
         let audience = self.ensure_started(sender, &conv).await?;
         self.check_references(sender, &conv, &audience, &body.refs).await?;
@@ -194,8 +196,8 @@ impl MessagingService {
             conv,
             sender: sender.clone(),
             device: Some(device.clone()),
-            client_msg_id: client_msg_id.to_owned(),
-            kind: kind.to_owned(),
+            client_msg_id: client_msg_id.into_string(),
+            kind: kind.as_str().to_owned(),
             body: body.json,
             recipients: audience.recipients,
             opens_direct: audience.opens_direct,
@@ -207,18 +209,17 @@ impl MessagingService {
     pub async fn sync(
         &self,
         user: &UserId,
-        conv: &str,
+        conv: &ConvId,
         after_seq: u64,
         limit: Option<u32>,
     ) -> Result<MessageSlice, AppError> {
-        let conv = parse_conv(conv)?;
         let limit = self.page(limit)?;
-        let view = self.access(user, &conv).await?;
+        let view = self.access(user, conv).await?;
         let (from, max) = visible_range(view.as_ref());
         if after_seq > max {
             return Err(AppError::SeqOutOfRange { seq: after_seq, max });
         }
-        let mut page = self.messages.after(&conv, after_seq.max(from), limit + 1).await?;
+        let mut page = self.messages.after(conv, after_seq.max(from), limit + 1).await?;
         page.retain(|m| m.seq <= max);
         let has_more = page.len() as u64 > limit;
         page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -229,7 +230,7 @@ impl MessagingService {
     pub async fn history(
         &self,
         user: &UserId,
-        conv: &str,
+        conv: &ConvId,
         after_seq: Option<u64>,
         before_seq: Option<u64>,
         limit: Option<u32>,
@@ -247,11 +248,10 @@ impl MessagingService {
             }
             (after, None) => self.sync(user, conv, after.unwrap_or(0), limit).await,
             (None, Some(before)) => {
-                let conv = parse_conv(conv)?;
                 let limit = self.page(limit)?;
-                let view = self.access(user, &conv).await?;
+                let view = self.access(user, conv).await?;
                 let (from, max) = visible_range(view.as_ref());
-                let mut page = self.messages.before(&conv, before.min(max.saturating_add(1)), limit + 1).await?;
+                let mut page = self.messages.before(conv, before.min(max.saturating_add(1)), limit + 1).await?;
                 page.retain(|m| m.seq > from);
                 let has_more = page.len() as u64 > limit;
                 if has_more {
@@ -264,8 +264,7 @@ impl MessagingService {
 
     /// Moves the user's read position forward and tells their other devices and the peer.
     /// Returns the read position.
-    pub async fn read(&self, user: &UserId, device: &DeviceId, conv: &str, seq: u64) -> Result<u64, AppError> {
-        let conv = parse_conv(conv)?;
+    pub async fn read(&self, user: &UserId, device: &DeviceId, conv: &ConvId, seq: u64) -> Result<u64, AppError> {
         let mv = ReadMove { conv: conv.clone(), user: user.clone(), seq };
         // Written with whatever other reads queue meanwhile; the writer pushes the move. A
         // member already that far learns where it is from the same batch.
@@ -274,7 +273,7 @@ impl MessagingService {
         }
         // Not applied: a read this member may not make, or one that shared a batch with a
         // higher report that could not be applied. Find out which.
-        let view = self.access(user, &conv).await?;
+        let view = self.access(user, conv).await?;
         let (_, max) = visible_range(view.as_ref());
         if seq == 0 || seq > max {
             return Err(AppError::SeqOutOfRange { seq, max });
@@ -360,7 +359,7 @@ impl MessagingService {
     }
 
     /// Membership, dissolution and mutes; returns the members to push to.
-    async fn check_group_post(&self, sender: &UserId, id: &str) -> Result<Audience, AppError> {
+    async fn check_group_post(&self, sender: &UserId, id: &GroupId) -> Result<Audience, AppError> {
         let Some((group, member)) = self.group_gate.gate(id, sender).await? else {
             return Err(AppError::UnknownConversation);
         };
@@ -382,7 +381,7 @@ impl MessagingService {
     }
 
     /// The group's member ids at `version`, from the cache when it is that fresh.
-    async fn members_at(&self, id: &str, version: i64) -> Result<Arc<Vec<UserId>>, AppError> {
+    async fn members_at(&self, id: &GroupId, version: i64) -> Result<Arc<Vec<UserId>>, AppError> {
         if let Some(entry) = self.group_members.get(id)
             && entry.0 == version
         {
@@ -392,7 +391,7 @@ impl MessagingService {
         if self.group_members.len() >= KNOWN_CONVS_CAP {
             self.group_members.clear();
         }
-        self.group_members.insert(id.to_owned(), (version, ids.clone()));
+        self.group_members.insert(id.clone(), (version, ids.clone()));
         Ok(ids)
     }
 
@@ -401,7 +400,7 @@ impl MessagingService {
     /// Returns once it is durable, with its seq.
     pub async fn post_notice(
         &self,
-        group: &str,
+        group: &GroupId,
         actor: &UserId,
         body: &Value,
         also: &[UserId],
@@ -413,7 +412,7 @@ impl MessagingService {
             }
         }
         let pending = self.pipeline.enqueue(Draft {
-            conv: ConvId::Group(group.to_owned()),
+            conv: ConvId::Group(group.clone()),
             sender: actor.clone(),
             device: None,
             client_msg_id: format!("notice_{}", tidings_domain::message::generate_msg_id()),
@@ -446,17 +445,4 @@ impl MessagingService {
 /// The `(from, max)` seqs a member may see: above `from`, up to `max`.
 fn visible_range(view: Option<&MemberView>) -> (u64, u64) {
     view.map_or((0, 0), |v| (v.visible_from, v.visible_max()))
-}
-
-fn parse_conv(raw: &str) -> Result<ConvId, AppError> {
-    ConvId::parse(raw).ok_or(AppError::UnknownConversation)
-}
-
-fn check_client_msg_id(id: &str) -> Result<(), AppError> {
-    let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_graphic());
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::InvalidField("client_msg_id must be 1-64 printable ASCII characters".into()))
-    }
 }

@@ -8,7 +8,7 @@ use tidings_domain::message::{Ack, Message, RECALL_KIND, RECALLED_KIND, generate
 use tidings_domain::{ConvId, UserId};
 
 use super::pipeline::Draft;
-use super::{MessagingService, parse_conv, visible_range};
+use super::{MessagingService, visible_range};
 use crate::error::AppError;
 
 impl MessagingService {
@@ -16,8 +16,8 @@ impl MessagingService {
     ///
     /// If the process dies between the erasure and the notice, the message stays recalled
     /// (sync shows it as `recalled`) without a notice: the body is never kept by mistake.
-    pub async fn recall(&self, user: &UserId, conv: &str, seq: u64) -> Result<Ack, AppError> {
-        let (conv, message) = self.current_member_message(user, conv, seq).await?;
+    pub async fn recall(&self, user: &UserId, conv: ConvId, seq: u64) -> Result<Ack, AppError> {
+        let message = self.current_member_message(user, &conv, seq).await?;
         if message.kind == RECALLED_KIND {
             return Err(AppError::Conflict("this message was already recalled".into()));
         }
@@ -49,11 +49,10 @@ impl MessagingService {
     pub(super) async fn current_member_message(
         &self,
         user: &UserId,
-        conv: &str,
+        conv: &ConvId,
         seq: u64,
-    ) -> Result<(ConvId, Message), AppError> {
-        let conv = parse_conv(conv)?;
-        let view = self.access(user, &conv).await?;
+    ) -> Result<Message, AppError> {
+        let view = self.access(user, conv).await?;
         if view.as_ref().is_some_and(|v| v.visible_until.is_some()) {
             return Err(AppError::NotMember);
         }
@@ -61,10 +60,10 @@ impl MessagingService {
         if seq <= from || seq > max {
             return Err(AppError::SeqOutOfRange { seq, max });
         }
-        let Some(message) = self.messages.get(&conv, seq).await? else {
+        let Some(message) = self.messages.get(conv, seq).await? else {
             return Err(AppError::SeqOutOfRange { seq, max });
         };
-        Ok((conv, message))
+        Ok(message)
     }
 
     async fn recall_audience(&self, user: &UserId, conv: &ConvId, message: &Message) -> Result<Vec<UserId>, AppError> {

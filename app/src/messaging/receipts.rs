@@ -17,9 +17,9 @@ pub struct ReadList {
 impl MessagingService {
     /// Who of the current members has read message `seq`. Members only; groups above
     /// `receipts_max_members` members are refused.
-    pub async fn read_list(&self, user: &UserId, conv: &str, seq: u64) -> Result<ReadList, AppError> {
-        let (conv, message) = self.current_member_message(user, conv, seq).await?;
-        let positions = self.convs.read_positions(&conv).await?;
+    pub async fn read_list(&self, user: &UserId, conv: &ConvId, seq: u64) -> Result<ReadList, AppError> {
+        let message = self.current_member_message(user, conv, seq).await?;
+        let positions = self.convs.read_positions(conv).await?;
         let cap = self.limits.receipts_max_members;
         if matches!(conv, ConvId::Group(_)) && positions.len() > cap {
             return Err(AppError::Forbidden(format!("read lists are kept for groups of up to {cap} members")));

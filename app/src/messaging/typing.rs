@@ -5,14 +5,13 @@ use std::sync::Arc;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::{ConvId, UserId};
 
-use super::{MessagingService, parse_conv};
+use super::MessagingService;
 use crate::error::AppError;
 
 impl MessagingService {
     /// Tells the other members' online devices that `user` is typing in `conv`. Only current
     /// members may (a removed group member gets `NotMember`).
-    pub async fn typing(&self, user: &UserId, conv: &str) -> Result<(), AppError> {
-        let conv = parse_conv(conv)?;
+    pub async fn typing(&self, user: &UserId, conv: ConvId) -> Result<(), AppError> {
         let others: Vec<UserId> = match &conv {
             ConvId::Direct { .. } => vec![conv.peer_of(user).cloned().ok_or(AppError::NotMember)?],
             ConvId::Group(id) => {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::StoreError;
 use crate::group::{Group, GroupMember, GroupPatch, JoinRequest, MemberPatch, Role};
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 use crate::social::RequestStatus;
 use async_trait::async_trait;
 
@@ -29,16 +29,16 @@ pub enum AddMembersError {
 #[async_trait]
 pub trait GroupGate: Send + Sync {
     /// A group and the user's membership of it (if any), in one round trip.
-    async fn gate(&self, id: &str, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError>;
+    async fn gate(&self, id: &GroupId, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError>;
 }
 
 /// Reads of groups and their members, for listings and fan-out.
 #[async_trait]
 pub trait GroupDirectory: Send + Sync {
     /// A group by id.
-    async fn get(&self, id: &str) -> Result<Option<Group>, StoreError>;
+    async fn get(&self, id: &GroupId) -> Result<Option<Group>, StoreError>;
     /// Several groups by id (unknown ids are left out).
-    async fn get_many(&self, ids: &[String]) -> Result<Vec<Group>, StoreError> {
+    async fn get_many(&self, ids: &[GroupId]) -> Result<Vec<Group>, StoreError> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.extend(self.get(id).await?);
@@ -46,11 +46,11 @@ pub trait GroupDirectory: Send + Sync {
         Ok(out)
     }
     /// One member.
-    async fn member(&self, id: &str, user: &UserId) -> Result<Option<GroupMember>, StoreError>;
+    async fn member(&self, id: &GroupId, user: &UserId) -> Result<Option<GroupMember>, StoreError>;
     /// Members ordered by user id, after `after`.
-    async fn members(&self, id: &str, after: Option<&UserId>, limit: u64) -> Result<Vec<GroupMember>, StoreError>;
+    async fn members(&self, id: &GroupId, after: Option<&UserId>, limit: u64) -> Result<Vec<GroupMember>, StoreError>;
     /// Every member's id (for fan-out).
-    async fn member_ids(&self, id: &str) -> Result<Vec<UserId>, StoreError>;
+    async fn member_ids(&self, id: &GroupId) -> Result<Vec<UserId>, StoreError>;
     /// All groups (for enterprise admins), ordered by id, after `after`; `query` filters on a
     /// case-insensitive part of the name, or an exact group id.
     async fn search(&self, query: Option<&str>, after: Option<&str>, limit: u64) -> Result<Vec<Group>, StoreError>;
@@ -70,15 +70,15 @@ pub trait GroupWrites: Send + Sync {
     /// Creates the group, its conversation and its first members in one transaction.
     async fn create(&self, group: &Group, members: &[GroupMember]) -> Result<(), StoreError>;
     /// Applies a settings change; the group after it, `None` if it does not exist.
-    async fn update(&self, id: &str, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError>;
+    async fn update(&self, id: &GroupId, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError>;
     /// Marks the group dissolved. `false` if it was already.
-    async fn dissolve(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
+    async fn dissolve(&self, id: &GroupId, now_ms: i64) -> Result<bool, StoreError>;
     /// Adds members who are not members yet, unless that would pass `cap`. Each newcomer sees
     /// the conversation from `visible_from` on and has read up to `read_from`. Returns who was
     /// actually added.
     async fn add_members(
         &self,
-        id: &str,
+        id: &GroupId,
         members: &[GroupMember],
         cap: u32,
         visible_from: u64,
@@ -86,18 +86,18 @@ pub trait GroupWrites: Send + Sync {
     ) -> Result<Vec<UserId>, AddMembersError>;
     /// Removes a member; they keep read access to the log up to the seq the log had reached.
     /// `false` if they were not a member.
-    async fn remove_member(&self, id: &str, user: &UserId) -> Result<bool, StoreError>;
+    async fn remove_member(&self, id: &GroupId, user: &UserId) -> Result<bool, StoreError>;
     /// Extends a removed member's visible range to `seq` (the notice of their removal), unless
     /// they have rejoined since.
-    async fn extend_visible_until(&self, id: &str, user: &UserId, seq: u64) -> Result<(), StoreError>;
+    async fn extend_visible_until(&self, id: &GroupId, user: &UserId, seq: u64) -> Result<(), StoreError>;
     /// Changes a member's role (no-op for a non-member; callers check membership first).
-    async fn set_role(&self, id: &str, user: &UserId, role: Role) -> Result<(), StoreError>;
+    async fn set_role(&self, id: &GroupId, user: &UserId, role: Role) -> Result<(), StoreError>;
     /// Hands ownership from `from` (who becomes an admin) to `to`, in one transaction.
-    async fn transfer_owner(&self, id: &str, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError>;
+    async fn transfer_owner(&self, id: &GroupId, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError>;
     /// Mutes a member until a time, or unmutes (`None`).
-    async fn set_muted_until(&self, id: &str, user: &UserId, until: Option<i64>) -> Result<(), StoreError>;
+    async fn set_muted_until(&self, id: &GroupId, user: &UserId, until: Option<i64>) -> Result<(), StoreError>;
     /// Changes a member's own settings.
-    async fn update_member(&self, id: &str, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError>;
+    async fn update_member(&self, id: &GroupId, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError>;
 }
 
 /// Join requests to groups that require approval (no send's gate depends on them).
@@ -108,11 +108,11 @@ pub trait JoinRequestStore: Send + Sync {
     /// One join request.
     async fn join_request(&self, id: &str) -> Result<Option<JoinRequest>, StoreError>;
     /// The user's pending request to join the group, if any.
-    async fn pending_join_request(&self, group: &str, user: &UserId) -> Result<Option<JoinRequest>, StoreError>;
+    async fn pending_join_request(&self, group: &GroupId, user: &UserId) -> Result<Option<JoinRequest>, StoreError>;
     /// A group's join requests, newest first, with ids below `before`.
     async fn join_requests(
         &self,
-        group: &str,
+        group: &GroupId,
         status: Option<RequestStatus>,
         before: Option<&str>,
         limit: u64,

@@ -16,7 +16,7 @@ use validator::Validate;
 use super::admin::{ADMIN_ONLY, AdminAuthed};
 use super::friends::user_param;
 use super::group_members::member_view;
-use super::groups::{group_info, new_group};
+use super::groups::{group_info, group_param, new_group};
 use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -60,7 +60,7 @@ pub(super) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     q.validate()?;
     let rows = state.groups.admin_search(q.q.as_deref(), q.after.as_deref(), q.limit).await?;
-    let next_after = next_cursor(&state, q.limit, &rows, |g| g.id.clone());
+    let next_after = next_cursor(&state, q.limit, &rows, |g| g.id.to_string());
     Ok(HttpResponse::Ok().json(GroupList { groups: rows.iter().map(full_info).collect(), next_after }))
 }
 
@@ -115,7 +115,7 @@ pub(super) async fn get(
     who: AdminAuthed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(full_info(&state.groups.admin_get(&path).await?)))
+    Ok(HttpResponse::Ok().json(full_info(&state.groups.admin_get(&group_param(&path)?).await?)))
 }
 
 /// Dissolve a group.
@@ -136,7 +136,7 @@ pub(super) async fn dissolve(
     who: AdminAuthed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.groups.admin_dissolve(&who.0.id, &path).await?;
+    state.groups.admin_dissolve(&who.0.id, &group_param(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -164,7 +164,7 @@ pub(super) async fn members(
     q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
     let after = q.after_user()?;
-    let rows = state.groups.admin_members(&path, after.as_ref(), q.limit).await?;
+    let rows = state.groups.admin_members(&group_param(&path)?, after.as_ref(), q.limit).await?;
     let next_after = next_cursor(&state, q.limit, &rows, |m| m.user.to_string());
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
 }
@@ -191,7 +191,7 @@ pub(super) async fn add_members(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let users = body.user_ids.iter().map(|u| user_param(u)).collect::<Result<Vec<_>, _>>()?;
-    let added = state.groups.admin_add_members(&who.0.id, &path, &users).await?;
+    let added = state.groups.admin_add_members(&who.0.id, &group_param(&path)?, &users).await?;
     Ok(HttpResponse::Ok().json(InviteResult { added: added.iter().map(ToString::to_string).collect() }))
 }
 
@@ -218,7 +218,8 @@ pub(super) async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, target) = path.into_inner();
-    state.groups.admin_remove_member(&who.0.id, &group, &user_param(&target)?).await?;
+    let target = user_param(&target)?;
+    state.groups.admin_remove_member(&who.0.id, &group_param(&group)?, &target).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -250,6 +251,7 @@ pub(super) async fn set_role(
     let (group, target) = path.into_inner();
     let target = user_param(&target)?;
     let role = Role::parse(&body.role).ok_or_else(|| ApiError::invalid("role: owner, admin or member"))?;
+    let group = group_param(&group)?;
     state.groups.admin_set_role(&who.0.id, &group, &target, role).await?;
     let member = state.groups.admin_member(&group, &target).await?;
     Ok(HttpResponse::Ok().json(member_view(&member)))
@@ -277,6 +279,6 @@ pub(super) async fn announce(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let text = body.announcement.clone().filter(|a| !a.trim().is_empty());
-    let group = state.groups.admin_announce(&who.0.id, &path, text).await?;
+    let group = state.groups.admin_announce(&who.0.id, &group_param(&path)?, text).await?;
     Ok(HttpResponse::Ok().json(full_info(&group)))
 }

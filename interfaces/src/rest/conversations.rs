@@ -3,6 +3,7 @@
 use crate::rest::extract::Json;
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
+use tidings_app::messaging::{SendParts, parse_conv};
 use tidings_domain::conversation::PrefsPatch;
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::{
@@ -146,7 +147,7 @@ pub(super) async fn set_prefs(
         pinned: body.pinned,
         draft: body.draft.map(|d| d.filter(|text| !text.is_empty())),
     };
-    let view = state.messaging.set_prefs(&who.0.user_id, &path, &patch).await?;
+    let view = state.messaging.set_prefs(&who.0.user_id, &parse_conv(&path)?, &patch).await?;
     Ok(HttpResponse::Ok().json(PrefsResponse {
         conv: path.into_inner(),
         muted: view.prefs.muted,
@@ -176,7 +177,8 @@ pub(super) async fn history(
     path: web::Path<String>,
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let slice = state.messaging.history(&who.0.user_id, &path, q.after_seq, q.before_seq, q.limit).await?;
+    let conv = parse_conv(&path)?;
+    let slice = state.messaging.history(&who.0.user_id, &conv, q.after_seq, q.before_seq, q.limit).await?;
     Ok(HttpResponse::Ok().json(MessagePage {
         messages: slice.messages.iter().map(wire::message).collect(),
         has_more: slice.has_more,
@@ -214,8 +216,9 @@ pub(super) async fn send(
     body.validate()?;
     let c = &who.0;
     state.check_send_rate(&c.user_id).await?;
-    let pending =
-        state.messaging.send(&c.user_id, &c.device_id, &path, &body.client_msg_id, &body.kind, &body.body).await?;
+    let SendMessageRequest { client_msg_id, kind, body } = body.into_inner();
+    let p = SendParts::parse(&path, client_msg_id, &kind)?;
+    let pending = state.messaging.send(&c.user_id, &c.device_id, p.conv, p.client_msg_id, p.kind, &body).await?;
     let ack = pending.wait().await?;
     let mut resp = if ack.duplicate { HttpResponse::Ok() } else { HttpResponse::Created() };
     Ok(resp.json(wire::send_response(&ack)))
@@ -242,6 +245,6 @@ pub(super) async fn read(
     path: web::Path<String>,
     body: Json<ReadRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let read_seq = state.messaging.read(&who.0.user_id, &who.0.device_id, &path, body.seq).await?;
+    let read_seq = state.messaging.read(&who.0.user_id, &who.0.device_id, &parse_conv(&path)?, body.seq).await?;
     Ok(HttpResponse::Ok().json(ReadResponse { conv: path.into_inner(), read_seq }))
 }

@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use super::extract::Authed;
-use super::groups::GROUP;
+use super::groups::{GROUP, group_param};
 use super::paging::{next_cursor, request_status};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -41,7 +41,7 @@ const REQUEST: &str = "The join request's id (`jr_` + ULID).";
 fn join_request_view(r: &JoinRequest) -> JoinRequestView {
     JoinRequestView {
         request_id: r.id.clone(),
-        group_id: r.group_id.clone(),
+        group_id: r.group_id.to_string(),
         user_id: r.user.to_string(),
         message: r.message.clone(),
         status: r.status.as_str().to_owned(),
@@ -96,7 +96,7 @@ pub(super) async fn join(
     let body = optional_json::<JoinGroupRequest>(&raw, state.config.limits.max_http_body_bytes)?;
     body.validate()?;
     let message = body.message.filter(|m| !m.trim().is_empty());
-    Ok(match state.groups.join(&who.0.user_id, &path, message).await? {
+    Ok(match state.groups.join(&who.0.user_id, &group_param(&path)?, message).await? {
         JoinOutcome::Joined => HttpResponse::Ok().json(JoinResult { status: "joined".into(), request: None }),
         JoinOutcome::Requested(r) => {
             HttpResponse::Accepted().json(JoinResult { status: "pending".into(), request: Some(join_request_view(&r)) })
@@ -122,7 +122,8 @@ pub(super) async fn join_requests(
     q: web::Query<RequestQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let status = request_status(q.status.as_deref())?;
-    let rows = state.groups.join_requests(&who.0.user_id, &path, status, q.before.as_deref(), q.limit).await?;
+    let id = group_param(&path)?;
+    let rows = state.groups.join_requests(&who.0.user_id, &id, status, q.before.as_deref(), q.limit).await?;
     let next_before = next_cursor(&state, q.limit, &rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(JoinRequestList { requests: rows.iter().map(join_request_view).collect(), next_before }))
 }
@@ -148,7 +149,7 @@ pub(super) async fn approve(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, request) = path.into_inner();
-    let r = state.groups.answer_join(&who.0.user_id, &group, &request, true).await?;
+    let r = state.groups.answer_join(&who.0.user_id, &group_param(&group)?, &request, true).await?;
     Ok(HttpResponse::Ok().json(join_request_view(&r)))
 }
 
@@ -169,6 +170,6 @@ pub(super) async fn reject(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, request) = path.into_inner();
-    let r = state.groups.answer_join(&who.0.user_id, &group, &request, false).await?;
+    let r = state.groups.answer_join(&who.0.user_id, &group_param(&group)?, &request, false).await?;
     Ok(HttpResponse::Ok().json(join_request_view(&r)))
 }

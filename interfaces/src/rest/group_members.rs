@@ -4,6 +4,7 @@
 use crate::rest::extract::Json;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use tidings_app::AppError;
+use tidings_app::groups::check_kick_target;
 use tidings_domain::group::{GroupMember, MemberPatch, Role};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::social::{
@@ -15,7 +16,7 @@ use validator::Validate;
 
 use super::extract::Authed;
 use super::friends::user_param;
-use super::groups::{GROUP, clearable, reply_view, user_ids};
+use super::groups::{GROUP, clearable, group_param, reply_view, user_ids};
 use super::paging::{AfterPage, next_cursor};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -60,7 +61,7 @@ pub(super) async fn members(
     q: web::Query<AfterPage>,
 ) -> Result<HttpResponse, ApiError> {
     let after = q.after_user()?;
-    let rows = state.groups.members(&who.0.user_id, &path, after.as_ref(), q.limit).await?;
+    let rows = state.groups.members(&who.0.user_id, &group_param(&path)?, after.as_ref(), q.limit).await?;
     let next_after = next_cursor(&state, q.limit, &rows, |m| m.user.to_string());
     Ok(HttpResponse::Ok().json(GroupMemberList { members: rows.iter().map(member_view).collect(), next_after }))
 }
@@ -87,7 +88,8 @@ pub(super) async fn invite(
     body: Json<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    let added = state.groups.invite(&who.0.user_id, &path, &user_ids(&body.user_ids)?).await?;
+    let invitees = user_ids(&body.user_ids)?;
+    let added = state.groups.invite(&who.0.user_id, &group_param(&path)?, &invitees).await?;
     Ok(HttpResponse::Ok().json(InviteResult { added: added.iter().map(ToString::to_string).collect() }))
 }
 
@@ -123,8 +125,10 @@ pub(super) async fn update_member(
         return Err(ApiError::invalid(format!("mute_secs must be at most {}", state.config.max_mute.as_secs())));
     }
     let me = &who.0.user_id;
-    if let Some(role) = &body.role {
-        let role = Role::parse(role).ok_or_else(|| ApiError::invalid("role: admin or member"))?;
+    let role = body.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| ApiError::invalid("role: admin or member")));
+    let role = role.transpose()?;
+    let group = group_param(&group)?;
+    if let Some(role) = role {
         state.groups.set_role(me, &group, &target, role).await?;
     }
     if let Some(secs) = body.mute_secs {
@@ -156,7 +160,10 @@ pub(super) async fn kick(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, target) = path.into_inner();
-    state.groups.kick(&who.0.user_id, &group, &user_param(&target)?).await?;
+    let target = user_param(&target)?;
+    // Kicking oneself is refused before the group is looked at, as it always was.
+    check_kick_target(&who.0.user_id, &target)?;
+    state.groups.kick(&who.0.user_id, &group_param(&group)?, &target).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -182,8 +189,9 @@ pub(super) async fn update_me(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let patch = MemberPatch { nickname: clearable(body.nickname.as_ref()), remark: clearable(body.remark.as_ref()) };
-    state.groups.update_me(&who.0.user_id, &path, patch).await?;
-    reply_view(&state, &who.0.user_id, &path).await
+    let id = group_param(&path)?;
+    state.groups.update_me(&who.0.user_id, &id, patch).await?;
+    reply_view(&state, &who.0.user_id, &id).await
 }
 
 /// Leave a group.
@@ -205,6 +213,6 @@ pub(super) async fn leave(
     who: Authed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.groups.leave(&who.0.user_id, &path).await?;
+    state.groups.leave(&who.0.user_id, &group_param(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

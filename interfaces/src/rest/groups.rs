@@ -3,9 +3,10 @@
 
 use crate::rest::extract::Json;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use tidings_app::AppError;
 use tidings_app::groups::{GroupView, NewGroup};
-use tidings_domain::UserId;
 use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy};
+use tidings_domain::{GroupId, UserId};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::social::{
     CreateGroupRequest, GroupInfo, GroupList, MyMembership, TransferRequest, UpdateGroupRequest,
@@ -27,6 +28,13 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
 /// The `{group_id}` path parameter.
 pub(super) const GROUP: &str = "Group id (`g_` + ULID); its conversation is `g:{group_id}`.";
 
+/// The `{group_id}` path parameter, parsed once. A malformed id names no group, so it is refused
+/// as an unknown group is (404 `not_found`); handlers parse it after their other checks, where
+/// the group used to be looked up, so a request with several faults keeps its answer.
+pub(super) fn group_param(raw: &str) -> Result<GroupId, ApiError> {
+    GroupId::parse(raw).ok_or_else(|| AppError::NotFound("group").into())
+}
+
 /// The full view for members, the public card for outsiders.
 fn info(view: &GroupView) -> GroupInfo {
     group_info(&view.group, view.me.as_ref(), view.me.is_some())
@@ -36,7 +44,7 @@ fn info(view: &GroupView) -> GroupInfo {
 /// public card otherwise; `me` is the caller's own membership, if any.
 pub(super) fn group_info(g: &Group, me: Option<&GroupMember>, insider: bool) -> GroupInfo {
     GroupInfo {
-        group_id: g.id.clone(),
+        group_id: g.id.to_string(),
         conv: format!("g:{}", g.id),
         name: g.name.clone(),
         avatar: g.avatar.clone(),
@@ -95,7 +103,7 @@ pub(super) fn clearable(value: Option<&String>) -> Option<Option<String>> {
 }
 
 /// Answers with the group as `user` sees it.
-pub(super) async fn reply_view(state: &AppState, user: &UserId, id: &str) -> Result<HttpResponse, ApiError> {
+pub(super) async fn reply_view(state: &AppState, user: &UserId, id: &GroupId) -> Result<HttpResponse, ApiError> {
     let view = state.groups.view(user, id).await?;
     Ok(HttpResponse::Ok().json(info(&view)))
 }
@@ -156,7 +164,7 @@ pub(super) async fn mine(
     let me = &who.0.user_id;
     let rows = state.groups.mine(me, q.after.as_deref(), q.limit).await?;
     let groups = rows.iter().map(info).collect();
-    let next_after = next_cursor(&state, q.limit, &rows, |v| v.group.id.clone());
+    let next_after = next_cursor(&state, q.limit, &rows, |v| v.group.id.to_string());
     Ok(HttpResponse::Ok().json(GroupList { groups, next_after }))
 }
 
@@ -180,7 +188,7 @@ pub(super) async fn get(
     who: Authed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    reply_view(&state, &who.0.user_id, &path).await
+    reply_view(&state, &who.0.user_id, &group_param(&path)?).await
 }
 
 /// Change a group's settings. Owners and admins only.
@@ -214,8 +222,9 @@ pub(super) async fn update(
         mute_all: body.mute_all,
         history_visible: body.history_visible,
     };
-    state.groups.update(&who.0.user_id, &path, patch).await?;
-    reply_view(&state, &who.0.user_id, &path).await
+    let id = group_param(&path)?;
+    state.groups.update(&who.0.user_id, &id, patch).await?;
+    reply_view(&state, &who.0.user_id, &id).await
 }
 
 /// Dissolve a group. The owner only.
@@ -237,7 +246,7 @@ pub(super) async fn dissolve(
     who: Authed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.groups.dissolve(&who.0.user_id, &path).await?;
+    state.groups.dissolve(&who.0.user_id, &group_param(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -262,6 +271,8 @@ pub(super) async fn transfer(
     body: Json<TransferRequest>,
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
-    state.groups.transfer(&who.0.user_id, &path, &user_param(&body.user_id)?).await?;
-    reply_view(&state, &who.0.user_id, &path).await
+    let target = user_param(&body.user_id)?;
+    let id = group_param(&path)?;
+    state.groups.transfer(&who.0.user_id, &id, &target).await?;
+    reply_view(&state, &who.0.user_id, &id).await
 }

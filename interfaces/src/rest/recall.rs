@@ -1,6 +1,7 @@
 //! `POST /api/v1/conversations/{conv}/messages/{seq}/recall`: take a message back.
 
 use actix_web::{HttpResponse, post, web};
+use tidings_app::messaging::parse_conv;
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::SendMessageResponse;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -42,6 +43,6 @@ pub(super) async fn recall(
     path: web::Path<(String, u64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (conv, seq) = path.into_inner();
-    let ack = state.messaging.recall(&who.0.user_id, &conv, seq).await?;
+    let ack = state.messaging.recall(&who.0.user_id, parse_conv(&conv)?, seq).await?;
     Ok(HttpResponse::Created().json(wire::send_response(&ack)))
 }

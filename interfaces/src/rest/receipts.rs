@@ -1,6 +1,7 @@
 //! `GET /api/v1/conversations/{conv}/messages/{seq}/reads`: who has read a message.
 
 use actix_web::{HttpResponse, get, web};
+use tidings_app::messaging::parse_conv;
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::receipts::ReadReceipts;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -38,7 +39,7 @@ pub(super) async fn reads(
     path: web::Path<(String, u64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (conv, seq) = path.into_inner();
-    let list = state.messaging.read_list(&who.0.user_id, &conv, seq).await?;
+    let list = state.messaging.read_list(&who.0.user_id, &parse_conv(&conv)?, seq).await?;
     let read_by: Vec<String> = list.read_by.iter().map(ToString::to_string).collect();
     let count = read_by.len() as u64;
     Ok(HttpResponse::Ok().json(ReadReceipts { read_by, count, unread_count: list.unread }))

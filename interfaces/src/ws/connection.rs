@@ -11,6 +11,7 @@ use bytes::Bytes;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tidings_app::AppError;
+use tidings_app::messaging::{SendParts, parse_conv};
 use tidings_domain::UserId;
 use tidings_domain::ports::AccessClaims;
 use tidings_protocol::{ClientFrame, ServerFrame};
@@ -325,7 +326,12 @@ impl Connection {
                 }
                 let arrived = Instant::now();
                 let metrics = self.state.metrics.clone();
-                match m.send(&c.user_id, &c.device_id, &conv, &client_msg_id, &kind, &body).await {
+                // Parsed here, once; a malformed part fails like any refused send.
+                let sent = match SendParts::parse(&conv, client_msg_id, &kind) {
+                    Ok(p) => m.send(&c.user_id, &c.device_id, p.conv, p.client_msg_id, p.kind, &body).await,
+                    Err(e) => Err(e),
+                };
+                match sent {
                     Ok(pending) => Reply::Later(Box::pin(async move {
                         let outcome = pending.wait().await;
                         metrics.send_done(outcome.as_ref().map(|a| a.duplicate).map_err(|_| ()), arrived.elapsed());
@@ -341,7 +347,8 @@ impl Connection {
                 }
             }
             ClientFrame::Sync { id, conv, after_seq, limit } => {
-                Reply::Now(Some(match m.sync(&c.user_id, &conv, after_seq, limit).await {
+                let slice = async { m.sync(&c.user_id, &parse_conv(&conv)?, after_seq, limit).await };
+                Reply::Now(Some(match slice.await {
                     Ok(slice) => ServerFrame::SyncResult {
                         id,
                         conv,
@@ -358,7 +365,8 @@ impl Connection {
                 // Written in a batch with other reads: waited for beside the loop, not in it,
                 // so pushes to this connection keep flowing meanwhile.
                 Reply::Later(spawned(async move {
-                    m.read(&user, &device, &conv, seq).await.err().map(|e| app_error(None, e))
+                    let read = async { m.read(&user, &device, &parse_conv(&conv)?, seq).await };
+                    read.await.err().map(|e| app_error(None, e))
                 }))
             }
             ClientFrame::Recall { id, conv, seq } => {
@@ -366,7 +374,8 @@ impl Connection {
                 let user = c.user_id.clone();
                 // Answered like a send: `ack` of the recall notice, once it is durable.
                 Reply::Later(spawned(async move {
-                    Some(match m.recall(&user, &conv, seq).await {
+                    let recall = async { m.recall(&user, parse_conv(&conv)?, seq).await };
+                    Some(match recall.await {
                         Ok(ack) => wire::ack_frame(id, ack),
                         Err(e) => app_error(Some(id), e),
                     })
@@ -438,7 +447,11 @@ impl Connection {
         if let Some(wait) = too_soon(self.last_typing, interval) {
             return Reply::Now(Some(rate_limited(None, "typing too often", wait)));
         }
-        match self.state.messaging.typing(&self.claims.user_id, &conv).await {
+        let typed = match parse_conv(&conv) {
+            Ok(conv) => self.state.messaging.typing(&self.claims.user_id, conv).await,
+            Err(e) => Err(e),
+        };
+        match typed {
             Ok(()) => {
                 self.last_typing = Some(Instant::now());
                 Reply::Now(None)

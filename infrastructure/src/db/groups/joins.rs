@@ -6,7 +6,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use tidings_domain::group::JoinRequest;
 use tidings_domain::ports::JoinRequestStore;
 use tidings_domain::social::RequestStatus;
-use tidings_domain::{StoreError, UserId};
+use tidings_domain::{GroupId, StoreError, UserId};
 
 use super::super::entity::group_join_requests as join_requests;
 use super::super::store_err;
@@ -17,7 +17,7 @@ impl JoinRequestStore for SqlGroupStore {
     async fn insert_join_request(&self, r: &JoinRequest) -> Result<(), StoreError> {
         let row = join_requests::ActiveModel {
             request_id: Set(r.id.clone()),
-            group_id: Set(r.group_id.clone()),
+            group_id: Set(r.group_id.to_string()),
             user_id: Set(r.user.to_string()),
             message: Set(r.message.clone()),
             status: Set(r.status.as_str().to_owned()),
@@ -38,9 +38,9 @@ impl JoinRequestStore for SqlGroupStore {
             .transpose()
     }
 
-    async fn pending_join_request(&self, group: &str, user: &UserId) -> Result<Option<JoinRequest>, StoreError> {
+    async fn pending_join_request(&self, group: &GroupId, user: &UserId) -> Result<Option<JoinRequest>, StoreError> {
         join_requests::Entity::find()
-            .filter(join_requests::Column::GroupId.eq(group))
+            .filter(join_requests::Column::GroupId.eq(group.as_str()))
             .filter(join_requests::Column::UserId.eq(user.to_string()))
             .filter(join_requests::Column::Status.eq(RequestStatus::Pending.as_str()))
             .one(&self.db)
@@ -52,12 +52,12 @@ impl JoinRequestStore for SqlGroupStore {
 
     async fn join_requests(
         &self,
-        group: &str,
+        group: &GroupId,
         status: Option<RequestStatus>,
         before: Option<&str>,
         limit: u64,
     ) -> Result<Vec<JoinRequest>, StoreError> {
-        let mut q = join_requests::Entity::find().filter(join_requests::Column::GroupId.eq(group));
+        let mut q = join_requests::Entity::find().filter(join_requests::Column::GroupId.eq(group.as_str()));
         if let Some(status) = status {
             q = q.filter(join_requests::Column::Status.eq(status.as_str()));
         }

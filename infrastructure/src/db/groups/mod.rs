@@ -12,7 +12,7 @@ use sea_orm::{
 use tidings_domain::group::{Group, GroupMember, JoinPolicy, JoinRequest, Role};
 use tidings_domain::ports::{GroupDirectory, GroupGate};
 use tidings_domain::social::RequestStatus;
-use tidings_domain::{ConvId, StoreError, UserId};
+use tidings_domain::{ConvId, GroupId, StoreError, UserId};
 
 use super::entity::{
     chat_groups as groups, conversation_members as conv_members, group_join_requests as join_requests,
@@ -33,17 +33,21 @@ impl SqlGroupStore {
     }
 }
 
-fn conv_of(group: &str) -> String {
-    ConvId::Group(group.to_owned()).to_string()
+fn conv_of(group: &GroupId) -> String {
+    ConvId::Group(group.clone()).to_string()
 }
 
 fn user_id(raw: &str) -> Result<UserId, StoreError> {
     UserId::parse(raw).ok_or_else(|| StoreError::Other(format!("bad user id in storage: {raw}")))
 }
 
+fn group_id(raw: String) -> Result<GroupId, StoreError> {
+    GroupId::parse(raw).ok_or_else(|| StoreError::Other("bad group id in storage".into()))
+}
+
 fn to_group(m: groups::Model) -> Result<Group, StoreError> {
     Ok(Group {
-        id: m.group_id,
+        id: group_id(m.group_id)?,
         name: m.name,
         avatar: m.avatar,
         introduction: m.introduction,
@@ -74,7 +78,7 @@ fn to_member(m: members::Model) -> Result<GroupMember, StoreError> {
 fn to_join_request(m: join_requests::Model) -> Result<JoinRequest, StoreError> {
     Ok(JoinRequest {
         id: m.request_id,
-        group_id: m.group_id,
+        group_id: group_id(m.group_id)?,
         user: user_id(&m.user_id)?,
         message: m.message,
         status: RequestStatus::parse(&m.status).unwrap_or(RequestStatus::Rejected),
@@ -84,9 +88,9 @@ fn to_join_request(m: join_requests::Model) -> Result<JoinRequest, StoreError> {
     })
 }
 
-fn member_row(group: &str, m: &GroupMember) -> members::ActiveModel {
+fn member_row(group: &GroupId, m: &GroupMember) -> members::ActiveModel {
     members::ActiveModel {
-        group_id: Set(group.to_owned()),
+        group_id: Set(group.to_string()),
         user_id: Set(m.user.to_string()),
         role: Set(m.role.as_str().to_owned()),
         nickname: Set(m.nickname.clone()),
@@ -123,7 +127,7 @@ mod writes;
 
 #[async_trait]
 impl GroupGate for SqlGroupStore {
-    async fn gate(&self, id: &str, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError> {
+    async fn gate(&self, id: &GroupId, user: &UserId) -> Result<Option<(Group, Option<GroupMember>)>, StoreError> {
         let Some(group) = self.get(id).await? else {
             return Ok(None);
         };
@@ -133,24 +137,24 @@ impl GroupGate for SqlGroupStore {
 
 #[async_trait]
 impl GroupDirectory for SqlGroupStore {
-    async fn get(&self, id: &str) -> Result<Option<Group>, StoreError> {
-        groups::Entity::find_by_id(id.to_owned()).one(&self.db).await.map_err(store_err)?.map(to_group).transpose()
+    async fn get(&self, id: &GroupId) -> Result<Option<Group>, StoreError> {
+        groups::Entity::find_by_id(id.to_string()).one(&self.db).await.map_err(store_err)?.map(to_group).transpose()
     }
 
-    async fn get_many(&self, ids: &[String]) -> Result<Vec<Group>, StoreError> {
+    async fn get_many(&self, ids: &[GroupId]) -> Result<Vec<Group>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let rows = groups::Entity::find()
-            .filter(groups::Column::GroupId.is_in(ids.iter().cloned()))
+            .filter(groups::Column::GroupId.is_in(ids.iter().map(GroupId::as_str)))
             .all(&self.db)
             .await
             .map_err(store_err)?;
         rows.into_iter().map(to_group).collect()
     }
 
-    async fn member(&self, id: &str, user: &UserId) -> Result<Option<GroupMember>, StoreError> {
-        members::Entity::find_by_id((id.to_owned(), user.to_string()))
+    async fn member(&self, id: &GroupId, user: &UserId) -> Result<Option<GroupMember>, StoreError> {
+        members::Entity::find_by_id((id.to_string(), user.to_string()))
             .one(&self.db)
             .await
             .map_err(store_err)?
@@ -158,8 +162,8 @@ impl GroupDirectory for SqlGroupStore {
             .transpose()
     }
 
-    async fn members(&self, id: &str, after: Option<&UserId>, limit: u64) -> Result<Vec<GroupMember>, StoreError> {
-        let mut q = members::Entity::find().filter(members::Column::GroupId.eq(id));
+    async fn members(&self, id: &GroupId, after: Option<&UserId>, limit: u64) -> Result<Vec<GroupMember>, StoreError> {
+        let mut q = members::Entity::find().filter(members::Column::GroupId.eq(id.as_str()));
         if let Some(after) = after {
             q = q.filter(members::Column::UserId.gt(after.to_string()));
         }
@@ -167,11 +171,11 @@ impl GroupDirectory for SqlGroupStore {
         rows.into_iter().map(to_member).collect()
     }
 
-    async fn member_ids(&self, id: &str) -> Result<Vec<UserId>, StoreError> {
+    async fn member_ids(&self, id: &GroupId) -> Result<Vec<UserId>, StoreError> {
         let ids: Vec<String> = members::Entity::find()
             .select_only()
             .column(members::Column::UserId)
-            .filter(members::Column::GroupId.eq(id))
+            .filter(members::Column::GroupId.eq(id.as_str()))
             .into_tuple()
             .all(&self.db)
             .await

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use tidings_domain::group::{Group, GroupMember, GroupPatch, MemberPatch, Role};
 use tidings_domain::ports::{AddMembersError, GroupWrites};
-use tidings_domain::{StoreError, UserId};
+use tidings_domain::{GroupId, StoreError, UserId};
 
 use super::super::entity::{
     chat_groups as groups, conversation_members as conv_members, conversations, group_members as members,
@@ -21,7 +21,7 @@ impl GroupWrites for SqlGroupStore {
     async fn create(&self, group: &Group, first: &[GroupMember]) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(store_err)?;
         let row = groups::ActiveModel {
-            group_id: Set(group.id.clone()),
+            group_id: Set(group.id.to_string()),
             name: Set(group.name.clone()),
             avatar: Set(group.avatar.clone()),
             introduction: Set(group.introduction.clone()),
@@ -58,8 +58,8 @@ impl GroupWrites for SqlGroupStore {
         txn.commit().await.map_err(store_err)
     }
 
-    async fn update(&self, id: &str, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError> {
-        let Some(model) = groups::Entity::find_by_id(id.to_owned()).one(&self.db).await.map_err(store_err)? else {
+    async fn update(&self, id: &GroupId, patch: &GroupPatch, now_ms: i64) -> Result<Option<Group>, StoreError> {
+        let Some(model) = groups::Entity::find_by_id(id.to_string()).one(&self.db).await.map_err(store_err)? else {
             return Ok(None);
         };
         let mut row = model.into_active_model();
@@ -89,11 +89,11 @@ impl GroupWrites for SqlGroupStore {
         to_group(saved).map(Some)
     }
 
-    async fn dissolve(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
+    async fn dissolve(&self, id: &GroupId, now_ms: i64) -> Result<bool, StoreError> {
         let changed = groups::Entity::update_many()
             .col_expr(groups::Column::DissolvedAt, Expr::value(now_ms))
             .col_expr(groups::Column::UpdatedAt, Expr::value(now_ms))
-            .filter(groups::Column::GroupId.eq(id))
+            .filter(groups::Column::GroupId.eq(id.as_str()))
             .filter(groups::Column::DissolvedAt.is_null())
             .exec(&self.db)
             .await
@@ -104,7 +104,7 @@ impl GroupWrites for SqlGroupStore {
 
     async fn add_members(
         &self,
-        id: &str,
+        id: &GroupId,
         candidates: &[GroupMember],
         cap: u32,
         visible_from: u64,
@@ -115,7 +115,7 @@ impl GroupWrites for SqlGroupStore {
         let present: Vec<String> = members::Entity::find()
             .select_only()
             .column(members::Column::UserId)
-            .filter(members::Column::GroupId.eq(id))
+            .filter(members::Column::GroupId.eq(id.as_str()))
             .filter(members::Column::UserId.is_in(wanted))
             .into_tuple()
             .all(&txn)
@@ -131,7 +131,7 @@ impl GroupWrites for SqlGroupStore {
         let grown = groups::Entity::update_many()
             .col_expr(groups::Column::MemberCount, Expr::col(groups::Column::MemberCount).add(n))
             .col_expr(groups::Column::Version, Expr::col(groups::Column::Version).add(1))
-            .filter(groups::Column::GroupId.eq(id))
+            .filter(groups::Column::GroupId.eq(id.as_str()))
             .filter(groups::Column::DissolvedAt.is_null())
             .filter(Expr::col(groups::Column::MemberCount).add(n).lte(cap))
             .exec(&txn)
@@ -139,7 +139,7 @@ impl GroupWrites for SqlGroupStore {
             .map_err(store_err)?
             .rows_affected;
         if grown == 0 {
-            let alive = groups::Entity::find_by_id(id.to_owned())
+            let alive = groups::Entity::find_by_id(id.to_string())
                 .one(&txn)
                 .await
                 .map_err(store_err)?
@@ -162,9 +162,9 @@ impl GroupWrites for SqlGroupStore {
         Ok(fresh.into_iter().map(|m| m.user.clone()).collect())
     }
 
-    async fn remove_member(&self, id: &str, user: &UserId) -> Result<bool, StoreError> {
+    async fn remove_member(&self, id: &GroupId, user: &UserId) -> Result<bool, StoreError> {
         let txn = self.db.begin().await.map_err(store_err)?;
-        let removed = members::Entity::delete_by_id((id.to_owned(), user.to_string()))
+        let removed = members::Entity::delete_by_id((id.to_string(), user.to_string()))
             .exec(&txn)
             .await
             .map_err(store_err)?
@@ -175,7 +175,7 @@ impl GroupWrites for SqlGroupStore {
         groups::Entity::update_many()
             .col_expr(groups::Column::MemberCount, Expr::col(groups::Column::MemberCount).sub(1))
             .col_expr(groups::Column::Version, Expr::col(groups::Column::Version).add(1))
-            .filter(groups::Column::GroupId.eq(id))
+            .filter(groups::Column::GroupId.eq(id.as_str()))
             .exec(&txn)
             .await
             .map_err(store_err)?;
@@ -196,7 +196,7 @@ impl GroupWrites for SqlGroupStore {
         Ok(true)
     }
 
-    async fn extend_visible_until(&self, id: &str, user: &UserId, seq: u64) -> Result<(), StoreError> {
+    async fn extend_visible_until(&self, id: &GroupId, user: &UserId, seq: u64) -> Result<(), StoreError> {
         let seq = to_db(seq);
         conv_members::Entity::update_many()
             .col_expr(conv_members::Column::VisibleUntil, Expr::value(seq))
@@ -210,11 +210,11 @@ impl GroupWrites for SqlGroupStore {
         Ok(())
     }
 
-    async fn set_role(&self, id: &str, user: &UserId, role: Role) -> Result<(), StoreError> {
+    async fn set_role(&self, id: &GroupId, user: &UserId, role: Role) -> Result<(), StoreError> {
         set_member_column(&self.db, id, user, members::Column::Role, role.as_str()).await
     }
 
-    async fn transfer_owner(&self, id: &str, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError> {
+    async fn transfer_owner(&self, id: &GroupId, from: &UserId, to: &UserId, now_ms: i64) -> Result<(), StoreError> {
         let txn = self.db.begin().await.map_err(store_err)?;
         for (user, role) in [(from, Role::Admin), (to, Role::Owner)] {
             set_member_column(&txn, id, user, members::Column::Role, role.as_str()).await?;
@@ -222,20 +222,20 @@ impl GroupWrites for SqlGroupStore {
         groups::Entity::update_many()
             .col_expr(groups::Column::OwnerId, Expr::value(to.to_string()))
             .col_expr(groups::Column::UpdatedAt, Expr::value(now_ms))
-            .filter(groups::Column::GroupId.eq(id))
+            .filter(groups::Column::GroupId.eq(id.as_str()))
             .exec(&txn)
             .await
             .map_err(store_err)?;
         txn.commit().await.map_err(store_err)
     }
 
-    async fn set_muted_until(&self, id: &str, user: &UserId, until: Option<i64>) -> Result<(), StoreError> {
+    async fn set_muted_until(&self, id: &GroupId, user: &UserId, until: Option<i64>) -> Result<(), StoreError> {
         set_member_column(&self.db, id, user, members::Column::MutedUntil, until).await
     }
 
-    async fn update_member(&self, id: &str, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError> {
+    async fn update_member(&self, id: &GroupId, user: &UserId, patch: &MemberPatch) -> Result<(), StoreError> {
         let mut update = members::Entity::update_many()
-            .filter(members::Column::GroupId.eq(id))
+            .filter(members::Column::GroupId.eq(id.as_str()))
             .filter(members::Column::UserId.eq(user.to_string()));
         let mut any = false;
         if let Some(nickname) = &patch.nickname {
@@ -256,14 +256,14 @@ impl GroupWrites for SqlGroupStore {
 /// Sets one column of one membership row (a role, a mute).
 async fn set_member_column<C: sea_orm::ConnectionTrait>(
     db: &C,
-    id: &str,
+    id: &GroupId,
     user: &UserId,
     column: members::Column,
     value: impl Into<sea_orm::Value>,
 ) -> Result<(), StoreError> {
     members::Entity::update_many()
         .col_expr(column, Expr::value(value))
-        .filter(members::Column::GroupId.eq(id))
+        .filter(members::Column::GroupId.eq(id.as_str()))
         .filter(members::Column::UserId.eq(user.to_string()))
         .exec(db)
         .await

@@ -447,11 +447,8 @@ impl Connection {
         if let Some(wait) = too_soon(self.last_typing, interval) {
             return Reply::Now(Some(rate_limited(None, "typing too often", wait)));
         }
-        let typed = match parse_conv(&conv) {
-            Ok(conv) => self.state.messaging.typing(&self.claims.user_id, conv).await,
-            Err(e) => Err(e),
-        };
-        match typed {
+        let typed = async { self.state.messaging.typing(&self.claims.user_id, parse_conv(&conv)?).await };
+        match typed.await {
             Ok(()) => {
                 self.last_typing = Some(Instant::now());
                 Reply::Now(None)

@@ -243,8 +243,34 @@ async fn bad_rest_requests_get_codes_and_change_nothing(backend: Backend) {
     assert_eq!(s, 201, "the rejected usernames were not stored");
 }
 
+/// A `{group_id}` that could not be a group id is an unknown group (404 `not_found`), and a
+/// request's other faults that were reported before the group was looked up still are.
+async fn malformed_group_ids_are_unknown_groups(backend: Backend) {
+    let srv = server(backend).await;
+    let a = srv.api.user("alice", "a1").await;
+    let b = srv.api.user("bob", "b1").await;
+    let token = Some(a.access_token.as_str());
+    let too_long = "g".repeat(41);
+    for bad in ["bad-id", "a.b", too_long.as_str()] {
+        let (s, body) = srv.api.call("GET", &format!("/api/v1/groups/{bad}"), token, None).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (404, Some("not_found")), "{bad}");
+        let (s, body) = srv.api.call("POST", &format!("/api/v1/groups/{bad}/leave"), token, None).await;
+        assert_eq!((s, body["error"]["code"].as_str()), (404, Some("not_found")), "{bad}");
+    }
+    let member = |user: &str| format!("/api/v1/groups/bad-id/members/{user}");
+    let (s, body) = srv.api.call("DELETE", &member(&b.user_id), token, None).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (404, Some("not_found")));
+    let (s, body) = srv.api.call("DELETE", &member(&a.user_id), token, None).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (400, Some("invalid_field")), "kicking oneself comes first");
+    let (s, body) = srv.api.call("PATCH", &member(&b.user_id), token, Some(json!({"role": "boss"}))).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (400, Some("invalid_field")), "a bad role comes first");
+    let (s, body) = srv.api.call("PATCH", &member(&b.user_id), token, Some(json!({"role": "admin"}))).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
 tidings_tests::both_modes!(
     bad_frames_get_codes_and_change_nothing,
     an_oversize_frame_closes_only_that_socket_with_1009,
     bad_rest_requests_get_codes_and_change_nothing,
+    malformed_group_ids_are_unknown_groups,
 );

@@ -251,8 +251,9 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
-                    "W2: {} pairs, {} sent, {} acked, {} refused, {} delivered in {:.2}s = {:.0} msgs/s; {}; {}",
+                    "W2: {} pairs (connected in {:.1}s), {} sent, {} acked, {} refused, {} delivered in {:.2}s = {:.0} msgs/s; {}; {}",
                     r.pairs,
+                    r.connect_s,
                     r.sent,
                     r.acked,
                     r.refused,
@@ -262,6 +263,16 @@ async fn main() -> anyhow::Result<()> {
                     r.latency,
                     stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
+                println!(
+                    "by second sent (delivered/over 20 ms/over 50 ms/max ms): {}",
+                    w2::by_second_summary(&r.by_second)
+                );
+                if !r.send_lag_by_second.is_empty() {
+                    println!(
+                        "sender lag by second (sends/over 20 ms/over 50 ms/max ms): {}",
+                        w2::by_second_summary(&r.send_lag_by_second)
+                    );
+                }
             }
         }
         anyhow::Ok(())

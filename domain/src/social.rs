@@ -109,4 +109,7 @@ pub struct DirectGate {
     pub friends: bool,
     /// The peer's own policy, if they set one (else the server default applies).
     pub policy: Option<DmPolicy>,
+    /// The peer is a user. Read with the rest so that opening a chat costs one query, not two
+    /// (users are never deleted, so a cached `true` stays true).
+    pub peer_exists: bool,
 }

@@ -323,13 +323,17 @@ impl MessagingService {
                 let Some(peer) = conv.peer_of(sender) else {
                     return Err(AppError::NotMember);
                 };
-                self.check_direct(sender, peer).await?;
+                let peer_exists = self.check_direct(sender, peer).await?;
                 let opens_direct = !self.known.contains(conv);
                 // The conversation itself is opened by the commit of its first message. Until
                 // that commit, later sends in it skip the peer lookup once it has succeeded: a
                 // thousand chats opening at once cost a thousand lookups, not one per send.
                 if opens_direct && !self.peer_found.contains(conv) {
-                    if self.users.by_id(peer).await?.is_none() {
+                    let exists = match peer_exists {
+                        Some(known) => known,
+                        None => self.users.by_id(peer).await?.is_some(),
+                    };
+                    if !exists {
                         return Err(AppError::UnknownConversation);
                     }
                     self.peer_found.insert_all(std::slice::from_ref(conv));
@@ -340,10 +344,11 @@ impl MessagingService {
         }
     }
 
-    /// Blocks and the peer's direct-message policy. The system account is exempt.
-    async fn check_direct(&self, sender: &UserId, peer: &UserId) -> Result<(), AppError> {
+    /// Blocks and the peer's direct-message policy. The system account is exempt. Returns
+    /// whether the peer exists when the check read it (not for the system account).
+    async fn check_direct(&self, sender: &UserId, peer: &UserId) -> Result<Option<bool>, AppError> {
         if sender.is_system() {
-            return Ok(());
+            return Ok(None);
         }
         if peer.is_system() {
             return Err(AppError::Forbidden("the system account does not take messages".into()));
@@ -355,7 +360,7 @@ impl MessagingService {
         if gate.policy.unwrap_or(self.default_dm_policy) == DmPolicy::Friends && !gate.friends {
             return Err(AppError::NotFriends);
         }
-        Ok(())
+        Ok(Some(gate.peer_exists))
     }
 
     /// Membership, dissolution and mutes; returns the members to push to.

@@ -13,6 +13,7 @@ pub mod retention;
 pub mod sessions;
 mod shape;
 pub mod social;
+mod sqlite_checkpoint;
 mod sqlite_writer;
 pub mod users;
 pub mod webhooks;

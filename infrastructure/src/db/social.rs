@@ -275,12 +275,13 @@ impl SocialStore for SqlSocialStore {
         let sql = "SELECT \
             (SELECT COUNT(*) FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocked, \
             (SELECT COUNT(*) FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends, \
-            (SELECT dm_policy FROM user_settings WHERE user_id = ?) AS policy";
+            (SELECT dm_policy FROM user_settings WHERE user_id = ?) AS policy, \
+            (SELECT COUNT(*) FROM users WHERE id = ?) AS peer_exists";
         let (s, p) = (sender.to_string(), peer.to_string());
         let stmt = Statement::from_sql_and_values(
             self.db.get_database_backend(),
             sql,
-            [p.clone().into(), s.clone().into(), p.clone().into(), s.into(), p.into()],
+            [p.clone().into(), s.clone().into(), p.clone().into(), s.into(), p.clone().into(), p.into()],
         );
         let row = self
             .db
@@ -291,10 +292,12 @@ impl SocialStore for SqlSocialStore {
         let blocked: i64 = row.try_get("", "blocked").map_err(store_err)?;
         let friends: i64 = row.try_get("", "friends").map_err(store_err)?;
         let policy: Option<String> = row.try_get("", "policy").map_err(store_err)?;
+        let peer_exists: i64 = row.try_get("", "peer_exists").map_err(store_err)?;
         Ok(DirectGate {
             blocked: blocked > 0,
             friends: friends > 0,
             policy: policy.as_deref().and_then(DmPolicy::parse),
+            peer_exists: peer_exists > 0,
         })
     }
 }

@@ -8,11 +8,12 @@
 //! thread runs `BEGIN`, the inserts, the high-water marks and `COMMIT` with statements prepared
 //! once, then answers. Only SQLite's own work runs here.
 //!
-//! Checkpoints (copying the write-ahead log back into the database file) also run here, but
-//! after the batch is answered, never inside a commit: SQLite's automatic checkpoint runs in
-//! the commit that crosses its threshold, and a batch over a thousand conversations crossed it
-//! every time. Every connection of the pool has automatic checkpoints off
-//! (`super::connect_options`).
+//! Checkpoints (copying the write-ahead log back into the database file) never run inside a
+//! commit: SQLite's automatic checkpoint runs in the commit that crosses its threshold, and a
+//! batch over a thousand conversations crossed it every time. Every connection of the pool has
+//! automatic checkpoints off (`super::connect_options`). The bulk of each copy runs on a thread
+//! of its own (`super::sqlite_checkpoint`); this thread copies only what was logged meanwhile,
+//! after answering a batch.
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -25,14 +26,28 @@ use tidings_domain::{ConvId, StoreError};
 use tokio::sync::oneshot;
 
 use super::append::{Mark, high_water_marks, log_append};
+use super::sqlite_checkpoint::Checkpointer;
 use super::to_db;
 
-/// Logged pages (4 KiB) past which the writer checkpoints after answering a batch: 64 MiB. The
-/// same hot pages (each active conversation's and sender's index leaves) are logged again by
-/// every batch, and a checkpoint copies each page once, so a longer interval copies far less
-/// in all (W2 with 1,000 pairs: p99 416 ms windowed and a 17.5 ms mean ack at 10,000 msgs/s,
-/// against 672 ms and 42 ms with 4,096 pages).
-const CHECKPOINT_PAGES: i32 = 16_384;
+/// When the log is copied back, in log frames (4 KiB pages).
+#[derive(Debug, Clone, Copy)]
+struct CheckpointPolicy {
+    /// Logged pages past which a copy starts.
+    start_pages: i64,
+    /// Pages left after a background round that the writer copies itself; more, and it asks
+    /// for another round.
+    inline_rest: i64,
+    /// Background rounds of one copy before the writer copies the rest whatever its size, so
+    /// the log is sure to start over even when every round leaves much behind.
+    max_rounds: u32,
+}
+
+/// A copy starts at 64 MiB of log. The same hot pages (each active conversation's and sender's
+/// index leaves) are logged again by every batch, and a checkpoint copies each page once, so a
+/// longer interval copies far less in all (W2 with 1,000 pairs, checkpoints inline: p99 416 ms
+/// windowed and a 17.5 ms mean ack at 10,000 msgs/s, against 672 ms and 42 ms with 4,096
+/// pages).
+const CHECKPOINTS: CheckpointPolicy = CheckpointPolicy { start_pages: 16_384, inline_rest: 512, max_rounds: 4 };
 
 /// An idle writer checkpoints whatever is logged (by any connection) after this long without a
 /// batch.
@@ -72,11 +87,22 @@ pub(crate) struct SqliteWriter {
 impl SqliteWriter {
     /// Opens the database file at `path` (already migrated) and starts the thread.
     pub(crate) fn start(path: PathBuf, sync_every_commit: bool) -> Result<Self, StoreError> {
+        Self::start_with(path, sync_every_commit, CHECKPOINTS)
+    }
+
+    fn start_with(path: PathBuf, sync_every_commit: bool, policy: CheckpointPolicy) -> Result<Self, StoreError> {
         let conn = open(&path, sync_every_commit).map_err(store_err)?;
+        let checkpointer = match open(&path, sync_every_commit) {
+            Ok(conn) => Checkpointer::start(conn),
+            Err(e) => {
+                tracing::warn!(error = %e, "no checkpoint thread; the message writer checkpoints inline");
+                None
+            }
+        };
         let (jobs, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("tidings-sqlite-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, checkpointer.as_ref(), policy))
             .map_err(|e| StoreError::Other(format!("starting the SQLite writer: {e}")))?;
         Ok(Self { jobs })
     }
@@ -145,25 +171,66 @@ fn remember_logged_pages(_: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> ru
     Ok(())
 }
 
-fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, checkpointer: Option<&Checkpointer>, policy: CheckpointPolicy) {
+    let mut copy = CopyUnderWay { policy, rounds: 0 };
     loop {
         let job = match jobs.recv_timeout(IDLE_CHECKPOINT) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 // Other connections' commits (REST writes, read positions) log pages too, and
                 // only a checkpoint tells how many: cheap when there is nothing to copy.
-                checkpoint(&conn);
+                let _ = checkpointer.map(Checkpointer::take_done);
+                if !checkpointer.is_some_and(Checkpointer::busy) {
+                    copy.rounds = 0;
+                    checkpoint(&conn);
+                }
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
         let result = write(&mut conn, &job);
         let _ = job.reply.send(result.map_err(store_err));
-        if LOGGED_PAGES.with(Cell::get) >= CHECKPOINT_PAGES {
-            checkpoint(&conn);
-        }
+        copy.after_batch(&conn, checkpointer);
     }
     checkpoint(&conn);
+}
+
+/// The checkpoint policy and the background rounds of the copy under way.
+struct CopyUnderWay {
+    policy: CheckpointPolicy,
+    rounds: u32,
+}
+
+impl CopyUnderWay {
+    /// Between batches: asks for another background round while a finished round left much
+    /// behind (at most `max_rounds` in a row), copies the rest itself once it is small (so the
+    /// log starts over at the next commit), or starts a copy once enough is logged (inline
+    /// without a checkpoint thread).
+    fn after_batch(&mut self, conn: &Connection, checkpointer: Option<&Checkpointer>) {
+        let p = self.policy;
+        let logged = i64::from(LOGGED_PAGES.with(Cell::get));
+        let Some(c) = checkpointer else {
+            if logged >= p.start_pages {
+                checkpoint(conn);
+            }
+            return;
+        };
+        match c.take_done() {
+            Some(copied) if logged - copied > p.inline_rest && self.rounds < p.max_rounds => {
+                self.rounds += 1;
+                c.request();
+            }
+            Some(_) => {
+                self.rounds = 0;
+                checkpoint(conn);
+            }
+            None if logged >= p.start_pages && !c.busy() => {
+                self.rounds = 1;
+                c.request();
+            }
+            None => {}
+        }
+    }
 }
 
 fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
@@ -215,13 +282,18 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
 /// write once all of it is copied.
 fn checkpoint(conn: &Connection) {
     let started = Instant::now();
-    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
+    match passive_checkpoint(conn) {
         Ok((logged, copied)) => {
             LOGGED_PAGES.with(|p| p.set(i32::try_from(logged - copied).unwrap_or(i32::MAX)));
             tracing::debug!(logged, copied, took_us = started.elapsed().as_micros() as u64, "checkpoint");
         }
         Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
     }
+}
+
+/// `PRAGMA wal_checkpoint(PASSIVE)` on `conn`: (pages in the log, pages copied).
+pub(super) fn passive_checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))
 }
 
 /// The driver's errors in the domain's terms: a unique key is a duplicate, a locked database or
@@ -255,5 +327,53 @@ mod tests {
         assert_eq!(file_of("sqlite::memory:"), None);
         assert_eq!(file_of("sqlite://x.db?mode=memory&cache=shared"), None);
         assert_eq!(file_of("mysql://root@127.0.0.1/test"), None);
+    }
+
+    fn message(conv: &ConvId, seq: u64, sender: &tidings_domain::UserId, n: usize) -> Message {
+        Message {
+            conv: conv.clone(),
+            seq,
+            msg_id: format!("m{n:08}"),
+            sender: sender.clone(),
+            client_msg_id: format!("c{n}"),
+            kind: "text".into(),
+            body: r#"{"text":"hello"}"#.into(),
+            ts: 1,
+        }
+    }
+
+    /// Under writes that never pause, the background rounds and the writer's small rest keep
+    /// the log starting over: without the rest it would only grow (every round leaves the
+    /// frames logged meanwhile), here to over 50 MB.
+    #[tokio::test]
+    async fn background_checkpoints_keep_the_log_short_under_continuous_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let opts = super::super::DbOptions {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_sync_every_commit: true,
+        };
+        let _db = super::super::connect_and_migrate(&opts).await.unwrap();
+        let policy = CheckpointPolicy { start_pages: 64, inline_rest: 16, max_rounds: 4 };
+        let writer = SqliteWriter::start_with(path.clone(), true, policy).unwrap();
+        let users: Vec<_> = (0..101).map(|i| tidings_domain::UserId::parse(&format!("u_{i:03}")).unwrap()).collect();
+        let convs: Vec<_> = (1..101).map(|i| ConvId::direct(&users[0], &users[i]).unwrap()).collect();
+        let wal = dir.path().join("t.db-wal");
+        let (batches, mut largest_log) = (200u64, 0);
+        for b in 0..batches {
+            let batch: Vec<_> =
+                convs.iter().enumerate().map(|(i, c)| message(c, b + 1, &users[0], (b as usize) * 100 + i)).collect();
+            writer.append(&batch, if b == 0 { &convs } else { &[] }).await.unwrap();
+            largest_log = largest_log.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        drop(writer);
+        assert!(largest_log < 8 << 20, "the log grew to {largest_log} bytes");
+        let check = Connection::open(&path).unwrap();
+        let rows: i64 = check.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+        assert_eq!(rows, 100 * 200);
+        let ok: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tidings_domain::ports::{GateEpoch, SocialStore};
+use tidings_domain::ports::{DirectGates, GateEpoch, SocialStore};
 use tidings_domain::social::{DirectGate, DmPolicy, Friend, FriendRequest, RequestStatus};
 use tidings_domain::{StoreError, UserId};
 
@@ -101,7 +101,10 @@ impl SocialStore for CachedGateStore {
     async fn set_dm_policy(&self, user: &UserId, policy: DmPolicy) -> Result<(), StoreError> {
         self.gates.after_write(self.inner.set_dm_policy(user, policy).await).await
     }
+}
 
+#[async_trait]
+impl DirectGates for CachedGateStore {
     async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError> {
         self.gates.get_or_read((sender.clone(), peer.clone()), || self.inner.direct_gate(sender, peer)).await
     }

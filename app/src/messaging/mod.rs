@@ -23,7 +23,7 @@ use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
-    ConversationStore, GroupDirectory, GroupGate, MessageStore, Notifier, SocialStore, UserRepository,
+    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
@@ -95,8 +95,8 @@ pub struct MessagingPorts {
     /// What the commit pipeline writes through (the message logs, dedupe, seqs, the notifier
     /// and the clock, which the service's reads and pushes use too).
     pub pipeline: PipelinePorts,
-    /// Blocks, friendships and direct-message policies.
-    pub social: Arc<dyn SocialStore>,
+    /// The direct-send gate: blocks, friendship, policy, the peer's existence (cached).
+    pub gates: Arc<dyn DirectGates>,
     /// The group send gate (cached).
     pub group_gate: Arc<dyn GroupGate>,
     /// Group names and members, for listings and fan-out.
@@ -111,7 +111,7 @@ pub struct MessagingService {
     convs: Arc<dyn ConversationStore>,
     messages: Arc<dyn MessageStore>,
     notifier: Arc<dyn Notifier>,
-    social: Arc<dyn SocialStore>,
+    gates: Arc<dyn DirectGates>,
     group_gate: Arc<dyn GroupGate>,
     group_directory: Arc<dyn GroupDirectory>,
     media: Arc<dyn MediaRepository>,
@@ -157,7 +157,7 @@ impl MessagingService {
             convs: ports.convs,
             messages,
             notifier,
-            social: ports.social,
+            gates: ports.gates,
             group_gate: ports.group_gate,
             group_directory: ports.group_directory,
             media: ports.media,
@@ -353,7 +353,7 @@ impl MessagingService {
         if peer.is_system() {
             return Err(AppError::Forbidden("the system account does not take messages".into()));
         }
-        let gate = self.social.direct_gate(sender, peer).await?;
+        let gate = self.gates.direct_gate(sender, peer).await?;
         if gate.blocked {
             return Err(AppError::Blocked);
         }

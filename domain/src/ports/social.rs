@@ -5,9 +5,18 @@ use crate::ids::UserId;
 use crate::social::{DirectGate, DmPolicy, Friend, FriendRequest, RequestStatus};
 use async_trait::async_trait;
 
+/// What a direct send checks before it is queued: the one read the send path needs of the
+/// social graph, apart from the store's other sixteen operations.
+#[async_trait]
+pub trait DirectGates: Send + Sync {
+    /// Blocks, friendship and policy between a sender and a peer, and whether the peer exists,
+    /// in one round trip.
+    async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError>;
+}
+
 /// Friends, friend requests, blocks and direct-message policies.
 #[async_trait]
-pub trait SocialStore: Send + Sync {
+pub trait SocialStore: DirectGates {
     /// Stores a new friend request.
     async fn insert_request(&self, request: &FriendRequest) -> Result<(), StoreError>;
     /// One request by id.
@@ -49,6 +58,4 @@ pub trait SocialStore: Send + Sync {
     async fn dm_policy(&self, user: &UserId) -> Result<Option<DmPolicy>, StoreError>;
     /// Sets the user's direct-message policy.
     async fn set_dm_policy(&self, user: &UserId, policy: DmPolicy) -> Result<(), StoreError>;
-    /// Blocks, friendship and policy between a sender and a peer, in one round trip.
-    async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError>;
 }

@@ -1,6 +1,7 @@
 //! [`ConversationStore`] on sea-orm.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
@@ -10,7 +11,7 @@ use sea_orm::{
 };
 use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
 use tidings_domain::ports::ConversationStore;
-use tidings_domain::{Clock as _, SystemClock};
+use tidings_domain::{Clock, SystemClock};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 use super::entity::{conversation_members as members, conversations};
@@ -23,17 +24,26 @@ pub struct SqlConversationStore {
     /// Where batches of read moves commit (`super::connect_batch_writer`); the pool itself by
     /// default.
     writer: DatabaseConnection,
+    /// Stamps read moves' `changed_at`, which incremental conversation lists compare with the
+    /// versions the application's clock gives: the two must be one clock.
+    clock: Arc<dyn Clock>,
 }
 
 impl SqlConversationStore {
-    /// Uses the given pool for everything.
+    /// Uses the given pool for everything, and the system clock.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { writer: db.clone(), db }
+        Self { writer: db.clone(), db, clock: Arc::new(SystemClock) }
     }
 
     /// Reads from `db` and commits batches of read moves through `writer`.
     pub fn with_batch_writer(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
-        Self { db, writer }
+        Self { db, writer, clock: Arc::new(SystemClock) }
+    }
+
+    /// Stamps changes with `clock` (the one the application reads).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -103,7 +113,7 @@ impl SqlConversationStore {
     /// instead of a statement per move: on SQLite's single writer every statement of a batch
     /// holds up the next commit.
     async fn mark_read_many_sqlite(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
-        let now = SystemClock.now_ms();
+        let now = self.clock.now_ms();
         let txn = self.writer.begin().await.map_err(store_err)?;
         let mut moved: HashSet<(String, String)> = HashSet::new();
         for chunk in moves.chunks(READ_MOVES_PER_STATEMENT) {
@@ -155,7 +165,7 @@ impl SqlConversationStore {
     /// `UPDATE … RETURNING`. A row moved by this call carries its `read_seq` and this call's
     /// `changed_at`, a stamp no earlier call of this process used.
     async fn mark_read_many_mysql(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
-        let now = unique_stamp();
+        let now = unique_stamp(self.clock.now_ms());
         let backend = self.db.get_database_backend();
         // READ COMMITTED: the conversations are read without locking them, and only changed
         // member rows stay locked. Moves go in key order, so two instances' read writers take
@@ -470,11 +480,10 @@ async fn positions<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// The current time in ms, but later than any stamp this process handed out before: a read
-/// batch recognises the rows it moved by it.
-fn unique_stamp() -> i64 {
+/// `now`, but later than any stamp this process handed out before: a read batch recognises
+/// the rows it moved by it.
+fn unique_stamp(now: i64) -> i64 {
     static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
-    let now = SystemClock.now_ms();
     let prev = LAST.fetch_max(now, std::sync::atomic::Ordering::AcqRel);
     if prev >= now { LAST.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1 } else { now }
 }

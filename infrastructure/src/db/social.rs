@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, TransactionTrait,
 };
-use tidings_domain::ports::SocialStore;
+use tidings_domain::ports::{DirectGates, SocialStore};
 use tidings_domain::social::{DirectGate, DmPolicy, Friend, FriendRequest, RequestStatus};
 use tidings_domain::{StoreError, UserId};
 
@@ -269,7 +269,10 @@ impl SocialStore for SqlSocialStore {
             .map_err(store_err)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl DirectGates for SqlSocialStore {
     async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError> {
         // `?` placeholders suit both SQLite and MySQL; the table names are not reserved words.
         let sql = "SELECT \

@@ -75,7 +75,7 @@ pub(super) fn build(
                 notifier,
                 clock: clock.clone(),
             },
-            social: social_store.clone(),
+            gates: social_store.clone(),
             group_gate: group_ports.gate.clone(),
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),

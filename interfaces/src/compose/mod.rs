@@ -46,7 +46,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating data dir {}", settings.data_dir.display()))?;
     let security = accounts::security(settings, clock.clone())?;
-    let storage = storage::open(settings).await?;
+    let storage = storage::open(settings, clock.clone()).await?;
     let hub = Arc::new(Hub::with_caps(
         settings.limits.outbound_queue,
         ConnectionCaps {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
+use tidings_domain::Clock;
 use tidings_domain::ports::ConversationStore;
 use tidings_infrastructure::db::{self, DbOptions, SqlConversationStore, SqlMessageStore, SqlUserRepository};
 
@@ -38,7 +39,7 @@ pub(super) async fn open_db(settings: &Settings) -> anyhow::Result<DatabaseConne
 }
 
 /// Opens the database, the batch writer's connection and the shared stores.
-pub(super) async fn open(settings: &Settings) -> anyhow::Result<Storage> {
+pub(super) async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Storage> {
     let db = open_db(settings).await?;
     let options = db_options(settings);
     let batch_writer =
@@ -47,6 +48,6 @@ pub(super) async fn open(settings: &Settings) -> anyhow::Result<Storage> {
         SqlMessageStore::for_batches(&options, db.clone(), batch_writer.clone())
             .context("starting the message writer")?,
     );
-    let convs = Arc::new(SqlConversationStore::with_batch_writer(db.clone(), batch_writer));
+    let convs = Arc::new(SqlConversationStore::with_batch_writer(db.clone(), batch_writer).with_clock(clock));
     Ok(Storage { users: Arc::new(SqlUserRepository::new(db.clone())), messages, convs, db })
 }

@@ -127,8 +127,9 @@ async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
     let (status, _) = patch(api, &a1, &ab, json!({"draft": "x".repeat(4001)})).await;
     assert_eq!(status, 400);
 
-    // Incremental: only rows changed after the version come back.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Incremental: only rows changed after the version come back. A list's version stays a
+    // second behind the clock (LIST_SETTLE_MS), so the clock moves on past it between steps.
+    srv.advance(Duration::from_millis(1100));
     let (_, v0) = list(api, &a1, None).await;
     let (rows, v1) = list(api, &a1, Some(v0)).await;
     assert!(rows.is_empty(), "nothing changed: {rows:?}");
@@ -137,12 +138,12 @@ async fn list_fields_preferences_increments_and_read_all(backend: Backend) {
     let (rows, _) = list(api, &a1, Some(v0)).await;
     assert_eq!(convs(&rows), vec![ab.clone()], "a new message");
     assert_eq!(rows[0]["unread"].as_u64(), Some(3));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    srv.advance(Duration::from_millis(1100));
     let (_, v2) = list(api, &a1, None).await;
     assert_eq!(patch(api, &a2, &gc, json!({"draft": "later"})).await.0, 200);
     let (rows, _) = list(api, &a1, Some(v2)).await;
     assert_eq!(convs(&rows), vec![gc.clone()], "a preference change");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    srv.advance(Duration::from_millis(1100));
     let (_, v3) = list(api, &a1, None).await;
 
     // Mark-all-read from one device: every unread is zero and the other device hears of each.

@@ -28,8 +28,9 @@ pub struct WireMessage {
 
 /// A frame sent by a client. Fields the server does not know are ignored, so a newer client
 /// can add an optional field without breaking an older server (docs/protocol.md, Evolution).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::VariantNames)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClientFrame {
     /// Send a message; answered by `ack` (or `error`) with the same `id`.
     Send {
@@ -90,8 +91,9 @@ pub enum ClientFrame {
 }
 
 impl ClientFrame {
-    /// Every `type` a client may send, for error messages and docs.
-    pub const TYPES: &'static [&'static str] = &["send", "sync", "read", "recall", "ping", "presence_sub", "typing"];
+    /// Every `type` a client may send, for error messages and docs: derived from the enum, so a
+    /// new frame is named once.
+    pub const TYPES: &'static [&'static str] = <Self as strum::VariantNames>::VARIANTS;
 }
 
 /// A frame sent by the server.
@@ -202,4 +204,20 @@ pub enum ServerFrame {
         /// back at the same instant).
         after_ms: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientFrame;
+
+    #[test]
+    fn the_listed_types_are_the_ones_serde_reads() {
+        assert_eq!(ClientFrame::TYPES, ["send", "sync", "read", "recall", "ping", "presence_sub", "typing"]);
+        for kind in ClientFrame::TYPES {
+            let err = serde_json::from_value::<ClientFrame>(serde_json::json!({ "type": kind })).err();
+            assert!(!err.is_some_and(|e| e.to_string().contains("unknown variant")), "{kind} is not a frame type");
+        }
+        let unknown = serde_json::from_value::<ClientFrame>(serde_json::json!({ "type": "nope" })).unwrap_err();
+        assert!(unknown.to_string().contains("unknown variant"), "{unknown}");
+    }
 }

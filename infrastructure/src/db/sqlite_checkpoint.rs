@@ -54,14 +54,18 @@ impl Checkpointer {
         Some(Self { state, copied, wake })
     }
 
-    /// Asks for a copy unless one is under way or its rest is still to copy. Returns at once.
-    pub(super) fn request(&self) {
-        if self.state.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_ok()
-            && self.wake.try_send(()).is_err()
-        {
-            // The thread is gone: leave the state idle so the writer copies inline.
+    /// Asks for a copy unless one is under way or its rest is still to copy. Returns at once;
+    /// `false` when the thread is gone, and the writer must copy inline.
+    pub(super) fn request(&self) -> bool {
+        if self.state.compare_exchange(IDLE, RUNNING, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return true;
+        }
+        // The channel is empty whenever the state is idle, so this fails only without a thread.
+        let sent = self.wake.try_send(()).is_ok();
+        if !sent {
             self.state.store(IDLE, Ordering::Release);
         }
+        sent
     }
 
     /// Whether a copy has finished since the last call, and if so how many log frames it

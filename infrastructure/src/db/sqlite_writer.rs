@@ -218,7 +218,9 @@ impl CopyUnderWay {
         match c.take_done() {
             Some(copied) if logged - copied > p.inline_rest && self.rounds < p.max_rounds => {
                 self.rounds += 1;
-                c.request();
+                if !c.request() {
+                    checkpoint(conn);
+                }
             }
             Some(_) => {
                 self.rounds = 0;
@@ -226,7 +228,9 @@ impl CopyUnderWay {
             }
             None if logged >= p.start_pages && !c.busy() => {
                 self.rounds = 1;
-                c.request();
+                if !c.request() {
+                    checkpoint(conn);
+                }
             }
             None => {}
         }

@@ -217,22 +217,23 @@ impl CopyUnderWay {
         };
         match c.take_done() {
             Some(copied) if logged - copied > p.inline_rest && self.rounds < p.max_rounds => {
-                self.rounds += 1;
-                if !c.request() {
-                    checkpoint(conn);
-                }
+                self.ask_round(conn, c, self.rounds + 1);
             }
             Some(_) => {
                 self.rounds = 0;
                 checkpoint(conn);
             }
-            None if logged >= p.start_pages && !c.busy() => {
-                self.rounds = 1;
-                if !c.request() {
-                    checkpoint(conn);
-                }
-            }
+            None if logged >= p.start_pages && !c.busy() => self.ask_round(conn, c, 1),
             None => {}
+        }
+    }
+
+    /// Asks the thread for background round `round`; copies inline if the thread is gone.
+    fn ask_round(&mut self, conn: &Connection, c: &Checkpointer, round: u32) {
+        self.rounds = round;
+        if !c.request() {
+            self.rounds = 0;
+            checkpoint(conn);
         }
     }
 }

@@ -152,7 +152,7 @@ struct PairResult {
     last_receipt: Option<Instant>,
     /// The pair's sockets, held open until every pair is done: a pair that closed as soon as
     /// it finished would put a disconnect storm under the last second of the others.
-    _sockets: Box<dyn std::any::Any + Send>,
+    sockets: Box<dyn std::any::Any + Send>,
 }
 
 /// Runs W2.
@@ -169,7 +169,8 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
     let connected = Arc::new(Semaphore::new(0));
     let (go, start_rx) = watch::channel(None::<LoadStart>);
     let mut tasks = Vec::with_capacity(p.pairs);
-    let mut finished = Vec::with_capacity(p.pairs);
+    // Only the sockets are kept until the end, not the pairs' histograms.
+    let mut held_open = Vec::with_capacity(p.pairs);
     for i in 0..p.pairs {
         let sender = devices[2 * i].clone();
         let receiver = devices[2 * i + 1].clone();
@@ -211,7 +212,7 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
         SecondStats::add(&mut by_second, &r.by_second);
         SecondStats::add(&mut send_lag, &r.send_lag);
         last = last.max(r.last_receipt.unwrap_or(last));
-        finished.push(r);
+        held_open.push(r.sockets);
     }
     let elapsed = last.duration_since(start).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
@@ -276,7 +277,7 @@ async fn pair(
     }
     .await;
     // Allocated before the start (128 KiB each): a thousand of them allocated and zeroed in
-    // the first second made the load generator itself late by up to 250 ms.
+    // the first second made the load generator itself late by up to 223 ms.
     let mut latency = stats::histogram();
     // Counted connected even on failure, so the run reports the error instead of waiting.
     load.connected.add_permits(1);
@@ -292,6 +293,9 @@ async fn pair(
     let refused_seen = refused_so_far.clone();
     let receive = tokio::spawn(async move {
         let (rx_write, mut read) = rx_ws.split();
+        // The start's time, read at the first message (nothing arrives before the start). Not
+        // awaited up front: a thousand receivers waking at the start made the senders late.
+        let mut start_us = None;
         let mut by_second = Vec::with_capacity(64);
         let (mut delivered, mut duplicated, mut reordered, mut max_seq) = (0u64, 0u64, 0u64, 0u64);
         let mut seen = std::collections::HashSet::with_capacity(messages);
@@ -322,8 +326,8 @@ async fn pair(
             let sent_at = m["body"]["t"].as_u64().unwrap_or(0);
             let took = stats::now_us().saturating_sub(sent_at).max(1);
             let _ = latency.record(took);
-            let start_us = start_seen.borrow().map_or(0, |s| s.wall_us);
-            let second = sent_at.saturating_sub(start_us) / 1_000_000;
+            let base = *start_us.get_or_insert_with(|| start_seen.borrow().map_or(0, |s| s.wall_us));
+            let second = sent_at.saturating_sub(base) / 1_000_000;
             SecondStats::record(&mut by_second, usize::try_from(second).unwrap_or(0), took);
             last_receipt = Some(Instant::now());
         }
@@ -387,7 +391,7 @@ async fn pair(
     let (acked, refused, tx_read) = acks.await?;
     // The receiver waits for every message; refused ones will never come.
     let (delivered, duplicated, reordered, latency, by_second, last_receipt, rx_halves) = receive.await?;
-    let _sockets = Box::new((write, tx_read, rx_halves));
+    let sockets = Box::new((write, tx_read, rx_halves));
     Ok(PairResult {
         sent,
         acked,
@@ -399,6 +403,6 @@ async fn pair(
         by_second,
         send_lag,
         last_receipt,
-        _sockets,
+        sockets,
     })
 }

@@ -148,6 +148,8 @@ pub struct ConversationSummary {
     pub last_message: Option<Message>,
     /// An unread message mentions the member (by id or `mention_all`).
     pub mentioned: bool,
+    /// How many unread messages mention the member (counted like `unread`, cleared by read).
+    pub mention_count: u64,
     /// The peer or the group, when known.
     pub profile: Option<ConversationProfile>,
 }

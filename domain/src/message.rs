@@ -27,6 +27,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// The message of the same log this entry points at ([`refers_to`]).
+    pub fn refers_to(&self) -> Option<u64> {
+        refers_to(&self.kind, &self.body)
+    }
+
     /// The acknowledgement the sender gets for this message.
     pub fn ack(&self, duplicate: bool) -> Ack {
         Ack {
@@ -153,6 +158,42 @@ pub const RECALLED_BODY: &str = "{}";
 /// Kinds that never count as unread: a recall notice and the recalled message itself.
 pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND];
 
+/// Kinds of server-written entries that point at another message of their log, by the `seq` of
+/// their body (a recall notice at what it recalled).
+pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND];
+
+/// The message of the same log that an entry points at: the message a reply quotes
+/// (`reply_to.seq` of a user message's body), or the target of a notice
+/// ([`TARGETING_KINDS`]). Derived from kind and body alone, so every reader of the log finds the
+/// same references; the stores index them so that a recall can find every copy of what it erases.
+pub fn refers_to(kind: &str, body: &str) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Target {
+        seq: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        reply_to: Option<Target>,
+    }
+    if TARGETING_KINDS.contains(&kind) {
+        return serde_json::from_str::<Target>(body).ok().map(|t| t.seq);
+    }
+    // Most messages quote nothing: a substring test spares them the parse.
+    if is_user_kind(kind) && body.contains("\"reply_to\"") {
+        return serde_json::from_str::<Reply>(body).ok().and_then(|r| r.reply_to).map(|t| t.seq);
+    }
+    None
+}
+
+/// The body of a reply whose quoted message was recalled: its quote says only `recalled`, the
+/// copied excerpt is gone. `None` when the body holds no quote to erase.
+pub fn with_quote_recalled(body: &str) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let reply = value.get_mut("reply_to")?.as_object_mut()?;
+    reply.insert("quote".into(), serde_json::json!({"recalled": true}));
+    Some(value.to_string())
+}
+
 /// Whether clients may send this kind, and so whether a message of it may be recalled (system
 /// messages and already recalled ones may not).
 pub fn is_user_kind(kind: &str) -> bool {
@@ -187,5 +228,27 @@ mod tests {
         for raw in [String::new(), "x".repeat(65), "a b".into(), "é".into(), "a\n".into()] {
             assert_eq!(ClientMsgId::parse(raw.as_str()), Err(InvalidClientMsgId), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn references_come_from_replies_and_notices_only() {
+        assert_eq!(refers_to("text", r#"{"text":"hi","reply_to":{"seq":7}}"#), Some(7));
+        assert_eq!(refers_to("custom", r#"{"reply_to":{"seq":2},"x":1}"#), Some(2));
+        assert_eq!(refers_to(RECALL_KIND, r#"{"seq":3,"by":"u_1"}"#), Some(3));
+        assert_eq!(refers_to("text", r#"{"text":"\"reply_to\" in words"}"#), None);
+        assert_eq!(refers_to("text", r#"{"text":"hi"}"#), None);
+        assert_eq!(refers_to(RECALLED_KIND, RECALLED_BODY), None);
+        assert_eq!(refers_to("group_notice", r#"{"seq":3}"#), None);
+    }
+
+    #[test]
+    fn a_recalled_quote_keeps_its_seq_and_loses_its_excerpt() {
+        let body = r#"{"text":"yes","reply_to":{"seq":4,"quote":{"sender":"u_1","kind":"text","excerpt":"secret"}}}"#;
+        let erased = with_quote_recalled(body).unwrap();
+        assert!(!erased.contains("secret"), "{erased}");
+        let v: serde_json::Value = serde_json::from_str(&erased).unwrap();
+        assert_eq!(v["reply_to"], serde_json::json!({"seq": 4, "quote": {"recalled": true}}));
+        assert_eq!(v["text"], "yes");
+        assert_eq!(with_quote_recalled(r#"{"text":"no quote"}"#), None);
     }
 }

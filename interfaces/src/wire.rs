@@ -79,6 +79,7 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
             _ => None,
         },
         mentioned: s.mentioned,
+        mention_count: s.mention_count,
         muted: s.view.prefs.muted,
         pinned: s.view.prefs.pinned,
         draft: s.view.prefs.draft.clone(),

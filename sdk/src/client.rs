@@ -219,7 +219,7 @@ impl Client {
     /// `MessageStatusChanged` event reports `sent` (with the seq) or `failed`.
     pub async fn send_message(&self, conv: String, kind: String, body_json: String) -> Result<Message, SdkError> {
         let me = self.inner.me()?;
-        let body: Value = serde_json::from_str(&body_json)
+        let mut body: Value = serde_json::from_str(&body_json)
             .map_err(|e| SdkError::InvalidInput { message: format!("body is not JSON: {e}") })?;
         if !body.is_object() {
             return Err(SdkError::InvalidInput { message: "body must be a JSON object".into() });
@@ -227,6 +227,7 @@ impl Client {
         if kind.is_empty() || conv.is_empty() {
             return Err(SdkError::InvalidInput { message: "conv and kind must not be empty".into() });
         }
+        self.quote_locally(&conv, &mut body).await?;
         let message = Message {
             conv: conv.clone(),
             seq: None,
@@ -243,6 +244,19 @@ impl Client {
         self.inner.conversation_changed(&conv).await?;
         self.inner.outbox_kick.notify_one();
         Ok(message)
+    }
+
+    /// A reply shows its quote before the server has it: the same snapshot the server makes,
+    /// from the quoted message in the store (the server replaces it with its own on commit).
+    async fn quote_locally(&self, conv: &str, body: &mut Value) -> Result<(), SdkError> {
+        let Some(reply) = body.get_mut("reply_to").and_then(Value::as_object_mut) else { return Ok(()) };
+        let Some(seq) = reply.get("seq").and_then(Value::as_u64) else { return Ok(()) };
+        if let Some(quoted) = self.inner.store.message_at(conv, seq).await? {
+            let original: Value = serde_json::from_str(&quoted.body).unwrap_or_default();
+            let quote = tidings_protocol::bodies::Quote::of(&quoted.sender, &quoted.kind, &original);
+            reply.insert("quote".into(), serde_json::to_value(quote).unwrap_or_default());
+        }
+        Ok(())
     }
 
     /// Puts a `failed` message back in the outbox (same client_msg_id).

@@ -103,6 +103,9 @@ pub struct Conversation {
     pub read_seq: u64,
     /// Messages past `read_seq` from others, not recalled (the server's rule).
     pub unread: u64,
+    /// Of those, the ones that mention this user (by id or `mention_all`), as the server counts
+    /// its `mention_count`.
+    pub mention_count: u64,
     /// The newest message in the local store.
     pub last_message: Option<Message>,
 }

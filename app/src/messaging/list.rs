@@ -3,7 +3,7 @@
 //! queries whatever its length: the rows, the unread counts, the previews, the mention
 //! candidates, the peers' and the groups' profiles.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::Value;
 use tidings_domain::conversation::{ConversationProfile, ConversationSummary, MemberView, PrefsPatch, ReadMove};
@@ -48,14 +48,12 @@ impl MessagingService {
             .map(|v| UnreadRange { conv: v.conv.clone(), after: v.read_seq.max(v.visible_from), upto: v.visible_max() })
             .collect();
         let unread = self.messages.count_unread_many(user, &ranges).await?;
-        let mentioned: HashSet<ConvId> = self
-            .messages
-            .mention_candidates(user, &ranges)
-            .await?
-            .into_iter()
-            .filter(|m| mentions(m, user))
-            .map(|m| m.conv)
-            .collect();
+        let mut mention_counts: HashMap<ConvId, u64> = HashMap::new();
+        for m in self.messages.mention_candidates(user, &ranges).await? {
+            if mentions(&m, user) {
+                *mention_counts.entry(m.conv).or_default() += 1;
+            }
+        }
         let keys: Vec<(ConvId, u64)> = views
             .iter()
             .filter(|v| v.visible_max() > v.visible_from)
@@ -67,12 +65,16 @@ impl MessagingService {
         let rows = views
             .into_iter()
             .zip(unread)
-            .map(|(view, unread)| ConversationSummary {
-                unread,
-                mentioned: unread > 0 && mentioned.contains(&view.conv),
-                last_message: last.remove(&view.conv),
-                profile: profiles.remove(&view.conv),
-                view,
+            .map(|(view, unread)| {
+                let mention_count = if unread > 0 { mention_counts.get(&view.conv).copied().unwrap_or(0) } else { 0 };
+                ConversationSummary {
+                    unread,
+                    mentioned: mention_count > 0,
+                    mention_count,
+                    last_message: last.remove(&view.conv),
+                    profile: profiles.remove(&view.conv),
+                    view,
+                }
             })
             .collect();
         Ok(ConversationPage { rows, version })

@@ -185,9 +185,13 @@ impl MessagingService {
         kind: MessageKind,
         body: &Value,
     ) -> Result<PendingAck, AppError> {
-        let body = body::validate(kind, body, self.limits.body)?;
+        let checked = body::validate(kind, body, self.limits.body)?;
         let audience = self.ensure_started(sender, &conv).await?;
-        self.check_references(sender, &conv, &audience, &body.refs).await?;
+        let quoted = self.check_references(sender, &conv, &audience, &checked.refs).await?;
+        let body = match quoted {
+            Some(quoted) => CheckedBody { json: refs::with_quote(body, &quoted), refs: checked.refs },
+            None => checked,
+        };
         if let Some(media_id) = &body.refs.media_id {
             // Only media messages pay for this; text sends never reach it.
             self.check_media_use(sender, &conv, kind, media_id).await?;

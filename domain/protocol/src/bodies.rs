@@ -14,6 +14,61 @@ pub struct ReplyTo {
     pub conv: Option<String>,
     /// Seq of the quoted message.
     pub seq: u64,
+    /// What the reply shows of the quoted message, copied by the server when the reply is sent
+    /// (a client's own `quote` is replaced); after a recall of the quoted message, only
+    /// `recalled: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Quote>,
+}
+
+/// The longest excerpt a quote keeps, in characters.
+pub const QUOTE_EXCERPT_CHARS: usize = 100;
+
+impl Quote {
+    /// The snapshot of a message (its sender, kind and JSON body) that a reply to it keeps: the
+    /// start of a text, a file's name, nothing of other kinds; a recalled message's is only
+    /// `recalled`. The server makes it; the SDK makes the same for its own pending replies.
+    pub fn of(sender: &str, kind: &str, body: &serde_json::Value) -> Self {
+        if kind == "recalled" {
+            return Self::recalled();
+        }
+        let excerpt = match kind {
+            "text" => body.get("text").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            "file" => body.get("name").and_then(serde_json::Value::as_str).unwrap_or_default(),
+            _ => "",
+        };
+        Self {
+            sender: Some(sender.to_owned()),
+            kind: Some(kind.to_owned()),
+            excerpt: Some(excerpt.chars().take(QUOTE_EXCERPT_CHARS).collect()),
+            recalled: None,
+        }
+    }
+
+    /// The quote of a recalled message: nothing of it is kept.
+    pub fn recalled() -> Self {
+        Self { sender: None, kind: None, excerpt: None, recalled: Some(true) }
+    }
+}
+
+/// A reply's snapshot of the message it answers, so a client renders the quote without
+/// fetching the original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Quote {
+    /// The quoted message's sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// The quoted message's kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The start of its text (at most 100 characters), or a file's name; empty for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// The quoted message was recalled: nothing of it is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recalled: Option<bool>,
 }
 
 /// `text`: a text with optional mentions.

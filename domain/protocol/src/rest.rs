@@ -279,6 +279,10 @@ pub struct ConversationSummary {
     /// An unread message mentions the caller (by id, or `mention_all`).
     #[serde(default)]
     pub mentioned: bool,
+    /// How many unread messages mention the caller (by id, or `mention_all`); read clears them
+    /// as it clears `unread`.
+    #[serde(default)]
+    pub mention_count: u64,
     /// The caller muted this conversation.
     #[serde(default)]
     pub muted: bool,

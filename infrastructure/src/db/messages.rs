@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement,
 };
-use tidings_domain::message::{Message, NOT_UNREAD_KINDS, RECALLED_BODY, RECALLED_KIND, USER_KINDS};
+use tidings_domain::message::{Message, NOT_UNREAD_KINDS};
 use tidings_domain::ports::{MessageStore, UnreadRange};
 use tidings_domain::{ConvId, StoreError, UserId};
 
@@ -189,17 +188,9 @@ impl MessageStore for SqlMessageStore {
     }
 
     async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError> {
-        let done = messages::Entity::update_many()
-            .col_expr(messages::Column::Kind, Expr::val(RECALLED_KIND))
-            .col_expr(messages::Column::Body, Expr::val(RECALLED_BODY))
-            .filter(messages::Column::ConvId.eq(conv.to_string()))
-            .filter(messages::Column::Seq.eq(to_db(seq)))
-            .filter(messages::Column::Kind.is_in(USER_KINDS.iter().copied()))
-            .exec(&self.db)
-            .await
-            .map_err(store_err)?;
-        Ok(done.rows_affected == 1)
+        super::erase::recall(&self.db, conv, seq).await
     }
+
     async fn count_unread_many(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<u64>, StoreError> {
         let wanted: Vec<&UnreadRange> = ranges.iter().filter(|r| r.upto > r.after).collect();
         let mut counts: HashMap<String, u64> = HashMap::new();

@@ -5,6 +5,7 @@ pub mod admin;
 mod append;
 pub mod conversations;
 pub mod entity;
+mod erase;
 pub mod groups;
 pub mod media;
 pub mod messages;

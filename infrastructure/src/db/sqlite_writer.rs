@@ -67,6 +67,8 @@ struct Row {
     kind: String,
     body: String,
     ts: i64,
+    /// The seq this entry points at ([`Message::refers_to`]), found off the writer's thread.
+    refers_to: Option<i64>,
 }
 
 /// One batch for the thread.
@@ -123,6 +125,7 @@ impl SqliteWriter {
                 kind: m.kind.clone(),
                 body: m.body.clone(),
                 ts: m.ts,
+                refers_to: m.refers_to().map(to_db),
             })
             .collect();
         let mut open: Vec<(String, String, String)> = open
@@ -266,6 +269,15 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
         )?;
         for r in &job.rows {
             insert.execute(params![r.conv, r.seq, r.msg_id, r.sender, r.client_msg_id, r.kind, r.body, r.ts])?;
+        }
+        if job.rows.iter().any(|r| r.refers_to.is_some()) {
+            let mut point =
+                txn.prepare_cached("INSERT INTO message_refs (conv_id, target_seq, seq) VALUES (?1, ?2, ?3)")?;
+            for r in &job.rows {
+                if let Some(target) = r.refers_to {
+                    point.execute(params![r.conv, target, r.seq])?;
+                }
+            }
         }
     }
     let t_insert = t0.elapsed();

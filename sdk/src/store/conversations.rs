@@ -12,6 +12,14 @@ use crate::types::Conversation;
 /// Kinds that never count as unread: recall notices and what they erased (the server's rule).
 const NOT_UNREAD: &str = "('recall', 'recalled')";
 
+/// Of the unread messages `m` (joined with their conversation `c`), those that mention the
+/// user bound as the next parameter (the server's rule: `mention_all`, or the id in
+/// `mentions`). Bodies that are not JSON mention nobody.
+const MENTIONS_ME: &str = "CASE WHEN json_valid(m.body) THEN
+        json_extract(m.body, '$.mention_all') = 1
+        OR EXISTS (SELECT 1 FROM json_each(m.body, '$.mentions') WHERE value = ?)
+    ELSE 0 END";
+
 /// What the app passed or the server listed, about one conversation.
 pub(crate) struct ConvFacts<'a> {
     /// The conversation.
@@ -180,9 +188,13 @@ impl Store {
             "SELECT c.conv, c.kind, c.peer, c.title, c.read_seq,
                     MAX(c.max_seq, COALESCE((SELECT MAX(seq) FROM messages m WHERE m.conv = c.conv), 0)) AS max_seq,
                     (SELECT COUNT(*) FROM messages m WHERE m.conv = c.conv AND m.seq > c.read_seq
-                        AND m.sender != ? AND m.kind NOT IN {NOT_UNREAD}) AS unread
+                        AND m.sender != ? AND m.kind NOT IN {NOT_UNREAD}) AS unread,
+                    (SELECT COUNT(*) FROM messages m WHERE m.conv = c.conv AND m.seq > c.read_seq
+                        AND m.sender != ? AND m.kind NOT IN {NOT_UNREAD} AND {MENTIONS_ME}) AS mention_count
              FROM conversations c WHERE c.conv = ?"
         )))
+        .bind(me)
+        .bind(me)
         .bind(me)
         .bind(conv)
         .fetch_optional(&self.pool)
@@ -196,6 +208,7 @@ impl Store {
             max_seq: to_u64(row.try_get("max_seq")?),
             read_seq: to_u64(row.try_get("read_seq")?),
             unread: to_u64(row.try_get("unread")?),
+            mention_count: to_u64(row.try_get("mention_count")?),
             last_message: self.last_message(conv).await?,
         }))
     }

@@ -94,6 +94,15 @@ impl Store {
                 .bind(to_i64(target))
                 .execute(&mut *tx)
                 .await?;
+            // Quotes of it lose their excerpt, as on the server.
+            sqlx::query(
+                "UPDATE messages SET body = json_set(body, '$.reply_to.quote', json('{\"recalled\":true}'))
+                 WHERE conv = ? AND json_valid(body) AND json_extract(body, '$.reply_to.seq') = ?",
+            )
+            .bind(&m.conv)
+            .bind(to_i64(target))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(outcome)
@@ -183,6 +192,16 @@ impl Store {
         let mut out = rows.iter().map(row_to_message).collect::<Result<Vec<_>, _>>()?;
         out.reverse();
         Ok(out)
+    }
+
+    /// The stored message at `seq` of `conv`.
+    pub(crate) async fn message_at(&self, conv: &str, seq: u64) -> Result<Option<Message>, SdkError> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE conv = ? AND seq = ?")))
+            .bind(conv)
+            .bind(to_i64(seq))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(row_to_message).transpose()?)
     }
 
     /// The newest stored message of a conversation.

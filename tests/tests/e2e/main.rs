@@ -30,6 +30,7 @@ mod openapi;
 mod presence;
 mod protection;
 mod push;
+mod quotes;
 mod retention;
 mod rich;
 mod routes;

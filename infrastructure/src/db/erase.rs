@@ -1,0 +1,60 @@
+//! Recall in storage: the message's body is erased, and so is every copy of its content that
+//! other entries of the log made (the quotes of replies to it), in one transaction, so that no
+//! read path can show what was recalled once the recall has returned.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use tidings_domain::message::{RECALLED_BODY, RECALLED_KIND, USER_KINDS, with_quote_recalled};
+use tidings_domain::{ConvId, StoreError};
+
+use super::entity::{message_refs, messages};
+use super::{store_err, to_db};
+
+/// Marks message `seq` of `conv` recalled and erases the quotes of it; `false` (and nothing
+/// changed) when it is not a user message, or was recalled already.
+pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> Result<bool, StoreError> {
+    let conv_id = conv.to_string();
+    let txn = db.begin().await.map_err(store_err)?;
+    let done = messages::Entity::update_many()
+        .col_expr(messages::Column::Kind, Expr::val(RECALLED_KIND))
+        .col_expr(messages::Column::Body, Expr::val(RECALLED_BODY))
+        .filter(messages::Column::ConvId.eq(conv_id.clone()))
+        .filter(messages::Column::Seq.eq(to_db(seq)))
+        .filter(messages::Column::Kind.is_in(USER_KINDS.iter().copied()))
+        .exec(&txn)
+        .await
+        .map_err(store_err)?;
+    if done.rows_affected != 1 {
+        return Ok(false);
+    }
+    let pointing: Vec<i64> = message_refs::Entity::find()
+        .select_only()
+        .column(message_refs::Column::Seq)
+        .filter(message_refs::Column::ConvId.eq(conv_id.clone()))
+        .filter(message_refs::Column::TargetSeq.eq(to_db(seq)))
+        .into_tuple()
+        .all(&txn)
+        .await
+        .map_err(store_err)?;
+    if !pointing.is_empty() {
+        let replies = messages::Entity::find()
+            .filter(messages::Column::ConvId.eq(conv_id.clone()))
+            .filter(messages::Column::Seq.is_in(pointing))
+            .filter(messages::Column::Kind.is_in(USER_KINDS.iter().copied()))
+            .all(&txn)
+            .await
+            .map_err(store_err)?;
+        for reply in replies {
+            let Some(body) = with_quote_recalled(&reply.body) else { continue };
+            messages::Entity::update_many()
+                .col_expr(messages::Column::Body, Expr::val(body))
+                .filter(messages::Column::ConvId.eq(conv_id.clone()))
+                .filter(messages::Column::Seq.eq(reply.seq))
+                .exec(&txn)
+                .await
+                .map_err(store_err)?;
+        }
+    }
+    txn.commit().await.map_err(store_err)?;
+    Ok(true)
+}

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use tidings_sdk::{
-    self as sdk, ClientConfig, Conversation, Friend, FriendRequest, Group, GroupMember, Message, UploadedMedia,
+    self as sdk, ClientConfig, Conversation, Friend, FriendRequest, Group, GroupMember, Message, PinnedMessage,
+    UploadedMedia,
 };
 
 use crate::TidingsError;
@@ -161,6 +162,21 @@ impl TidingsClient {
     /// Recalls message `seq`.
     pub async fn recall(&self, conv: String, seq: u64) -> Result<(), TidingsError> {
         call(&self.inner, |c| async move { c.recall(conv, seq).await }).await
+    }
+
+    /// Pins message `seq` of `conv` for everyone; returns the seq of the `pin` entry.
+    pub async fn pin(&self, conv: String, seq: u64) -> Result<u64, TidingsError> {
+        call(&self.inner, |c| async move { c.pin(conv, seq).await }).await
+    }
+
+    /// Unpins message `seq` of `conv`; returns the seq of the `pin` entry.
+    pub async fn unpin(&self, conv: String, seq: u64) -> Result<u64, TidingsError> {
+        call(&self.inner, |c| async move { c.unpin(conv, seq).await }).await
+    }
+
+    /// The pinned messages of `conv`, the most recently pinned first (the store's when offline).
+    pub async fn pins(&self, conv: String) -> Result<Vec<PinnedMessage>, TidingsError> {
+        call(&self.inner, |c| async move { c.pins(conv).await }).await
     }
 
     /// Uploads `bytes` as `kind` (`image`, `file`, `voice`, `video`) of `content_type`; `name`

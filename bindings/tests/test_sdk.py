@@ -220,6 +220,16 @@ async def story():
         assert e.code, e
     step("recall")
 
+    # Pins: bob pins alice's first message; alice hears of it; the list crosses the FFI.
+    assert await bob.client.pin(conv, first_seq) > first_seq
+    pinned = await alice.events.wait(
+        "pin", lambda e: isinstance(e, sdk.ClientEvent.PINNED) and e.seq == first_seq
+    )
+    assert pinned.on and pinned.by == bob_id and pinned.conv == conv, pinned
+    pins = await alice.client.pins(conv)
+    assert [(p.message.seq, p.pinned_by) for p in pins] == [(first_seq, bob_id)], pins
+    step("pins")
+
     # Media through the bindings: bytes up and back down, records and errors across the FFI.
     notes = b"minutes of the meeting\n"
     up = await alice.client.upload_media("file", "text/plain", notes, "notes 1.txt")

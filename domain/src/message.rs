@@ -155,12 +155,16 @@ pub const RECALLED_KIND: &str = "recalled";
 /// Recalled body: the original is erased.
 pub const RECALLED_BODY: &str = "{}";
 
-/// Kinds that never count as unread: a recall notice and the recalled message itself.
-pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND];
+/// Kinds that never count as unread: a recall notice, the recalled message itself, and the
+/// entries of actions on other messages.
+pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND, PIN_KIND];
+
+/// Kind of a pin entry: a message was pinned or unpinned (`{seq, on, by}`).
+pub const PIN_KIND: &str = "pin";
 
 /// Kinds of server-written entries that point at another message of their log, by the `seq` of
-/// their body (a recall notice at what it recalled).
-pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND];
+/// their body (a recall notice at what it recalled, a pin entry at what it pins).
+pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND, PIN_KIND];
 
 /// The message of the same log that an entry points at: the message a reply quotes
 /// (`reply_to.seq` of a user message's body), or the target of a notice

@@ -52,6 +52,17 @@ pub enum ClientEvent {
         /// Who recalled it.
         by: String,
     },
+    /// Message `seq` was pinned (`on`) or unpinned by `by`.
+    Pinned {
+        /// Conversation.
+        conv: String,
+        /// The pinned or unpinned message.
+        seq: u64,
+        /// Who did it.
+        by: String,
+        /// Pinned (true) or unpinned (false).
+        on: bool,
+    },
     /// A conversation row changed (new message, read position, title).
     ConversationChanged {
         /// The row as it is now.

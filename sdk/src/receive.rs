@@ -78,6 +78,13 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                     let by = m.body.get("by").and_then(|b| b.as_str()).unwrap_or(&m.sender).to_owned();
                     inner.events.emit(ClientEvent::Recalled { conv: m.conv.clone(), seq, by });
                 }
+                if m.kind == "pin"
+                    && let Some(seq) = m.body.get("seq").and_then(serde_json::Value::as_u64)
+                {
+                    let by = m.body.get("by").and_then(|b| b.as_str()).unwrap_or(&m.sender).to_owned();
+                    let on = m.body.get("on").and_then(serde_json::Value::as_bool).unwrap_or(false);
+                    inner.events.emit(ClientEvent::Pinned { conv: m.conv.clone(), seq, by, on });
+                }
                 inner.events.emit(ClientEvent::NewMessage { message });
             }
             Ok(true)

@@ -110,6 +110,18 @@ pub struct Conversation {
     pub last_message: Option<Message>,
 }
 
+/// A pinned message of a conversation.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PinnedMessage {
+    /// The message, as the store has it now.
+    pub message: Message,
+    /// Who pinned it.
+    pub pinned_by: String,
+    /// When (ms since epoch).
+    pub pinned_at: i64,
+}
+
 /// Connection state, as reported to listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

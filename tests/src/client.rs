@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tidings_domain::message::NOT_UNREAD_KINDS;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -119,7 +120,7 @@ impl Api {
             .iter()
             .filter(|m| m["seq"].as_u64().unwrap_or_else(|| panic!("a message without a seq: {m}")) > read_seq)
             .filter(|m| m["sender"] != who.user_id.as_str())
-            .filter(|m| m["kind"] != "recall" && m["kind"] != "recalled")
+            .filter(|m| !NOT_UNREAD_KINDS.iter().any(|k| m["kind"] == *k))
             .count() as u64
     }
 

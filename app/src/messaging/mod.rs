@@ -5,6 +5,7 @@ mod lane;
 mod list;
 mod media;
 mod parse;
+mod pins;
 mod pipeline;
 mod reads;
 mod recall;
@@ -23,7 +24,7 @@ use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
-    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, UserRepository,
+    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, PinStore, UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
@@ -33,6 +34,7 @@ pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;
 pub use parse::{SendParts, parse_conv, parse_kind};
+pub use pins::MAX_PINS;
 pub use pipeline::{
     CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
 };
@@ -103,6 +105,8 @@ pub struct MessagingPorts {
     pub group_directory: Arc<dyn GroupDirectory>,
     /// Uploads, for the check of a media message's `media_id`.
     pub media: Arc<dyn MediaRepository>,
+    /// Pinned messages.
+    pub pins: Arc<dyn PinStore>,
 }
 
 /// Messaging use cases.
@@ -115,6 +119,9 @@ pub struct MessagingService {
     group_gate: Arc<dyn GroupGate>,
     group_directory: Arc<dyn GroupDirectory>,
     media: Arc<dyn MediaRepository>,
+    pins: Arc<dyn PinStore>,
+    /// Held while a pin changes and its entry is queued (`pins.rs`).
+    pin_order: tokio::sync::Mutex<()>,
     clock: Arc<dyn Clock>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
@@ -161,6 +168,8 @@ impl MessagingService {
             group_gate: ports.group_gate,
             group_directory: ports.group_directory,
             media: ports.media,
+            pins: ports.pins,
+            pin_order: tokio::sync::Mutex::new(()),
             clock,
             pipeline,
             reads,

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use tidings_domain::message::{Ack, Message, RECALL_KIND, RECALLED_KIND, generate_msg_id, is_user_kind};
-use tidings_domain::{ConvId, UserId};
+use tidings_domain::{ConvId, GroupId, UserId};
 
 use super::pipeline::Draft;
 use super::{MessagingService, visible_range};
@@ -73,21 +73,33 @@ impl MessagingService {
                 Ok(vec![lo.clone(), hi.clone()])
             }
             ConvId::Group(id) => {
-                let Some((group, member)) = self.group_gate.gate(id, user).await? else {
-                    return Err(AppError::UnknownConversation);
-                };
-                let Some(member) = member else {
-                    return Err(AppError::NotMember);
-                };
-                if group.dissolved_at.is_some() {
-                    return Err(AppError::GroupDissolved);
-                }
-                if !member.role.manages() {
+                let (members, manager) = self.group_action_audience(user, id).await?;
+                if !manager {
                     self.check_own_recent(user, message, true)?;
                 }
-                Ok(self.members_at(id, group.version).await?.as_ref().clone())
+                Ok(members)
             }
         }
+    }
+
+    /// A member acting on a message of group `id` (recall, pin): the members, who get the
+    /// action's entry, and whether the caller is an owner or admin. Unknown groups, outsiders
+    /// and dissolved groups are refused here.
+    pub(super) async fn group_action_audience(
+        &self,
+        user: &UserId,
+        id: &GroupId,
+    ) -> Result<(Vec<UserId>, bool), AppError> {
+        let Some((group, member)) = self.group_gate.gate(id, user).await? else {
+            return Err(AppError::UnknownConversation);
+        };
+        let Some(member) = member else {
+            return Err(AppError::NotMember);
+        };
+        if group.dissolved_at.is_some() {
+            return Err(AppError::GroupDissolved);
+        }
+        Ok((self.members_at(id, group.version).await?.as_ref().clone(), member.role.manages()))
     }
 
     /// The sender's own message, inside the recall window.

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod frames;
 pub mod integration;
 pub mod media;
+pub mod pins;
 pub mod receipts;
 pub mod rest;
 #[cfg(feature = "openapi")]

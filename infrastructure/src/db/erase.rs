@@ -1,13 +1,14 @@
 //! Recall in storage: the message's body is erased, and so is every copy of its content that
 //! other entries of the log made (the quotes of replies to it), in one transaction, so that no
-//! read path can show what was recalled once the recall has returned.
+//! read path can show what was recalled once the recall has returned. A recalled message is
+//! unpinned in the same transaction.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
 use tidings_domain::message::{RECALLED_BODY, RECALLED_KIND, USER_KINDS, with_quote_recalled};
 use tidings_domain::{ConvId, StoreError};
 
-use super::entity::{message_refs, messages};
+use super::entity::{conversation_pins, message_refs, messages};
 use super::{store_err, to_db};
 
 /// Marks message `seq` of `conv` recalled and erases the quotes of it; `false` (and nothing
@@ -55,6 +56,13 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
                 .map_err(store_err)?;
         }
     }
+    // A recalled message is pinned no more.
+    conversation_pins::Entity::delete_many()
+        .filter(conversation_pins::Column::ConvId.eq(conv_id))
+        .filter(conversation_pins::Column::Seq.eq(to_db(seq)))
+        .exec(&txn)
+        .await
+        .map_err(store_err)?;
     txn.commit().await.map_err(store_err)?;
     Ok(true)
 }

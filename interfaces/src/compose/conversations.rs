@@ -15,7 +15,7 @@ use tidings_app::{
 };
 use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
-use tidings_infrastructure::db::{SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlSocialStore};
+use tidings_infrastructure::db::{SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlPinStore, SqlSocialStore};
 
 use super::routing::Routing;
 use super::storage::Storage;
@@ -79,6 +79,7 @@ pub(super) fn build(
             group_gate: group_ports.gate.clone(),
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),
+            pins: Arc::new(SqlPinStore::new(db.clone())),
         },
         messaging_limits(l),
         dm_policy,

@@ -23,6 +23,7 @@ mod media;
 mod media_serve;
 mod media_stage;
 mod paging;
+mod pins;
 mod recall;
 mod receipts;
 mod spec;
@@ -43,6 +44,7 @@ fn register(cfg: &mut ServiceConfig) {
     users::routes(cfg);
     devices::routes(cfg);
     conversations::routes(cfg);
+    pins::routes(cfg);
     recall::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);

@@ -9,8 +9,9 @@ use super::{Store, to_i64, to_u64};
 use crate::SdkError;
 use crate::types::Conversation;
 
-/// Kinds that never count as unread: recall notices and what they erased (the server's rule).
-const NOT_UNREAD: &str = "('recall', 'recalled')";
+/// Kinds that never count as unread: recall notices, what they erased, and the entries of
+/// actions on other messages (the server's rule, `NOT_UNREAD_KINDS`).
+const NOT_UNREAD: &str = "('recall', 'recalled', 'pin')";
 
 /// Of the unread messages `m` (joined with their conversation `c`), those that mention the
 /// user bound as the next parameter (the server's rule: `mention_all`, or the id in

@@ -94,7 +94,12 @@ impl Store {
                 .bind(to_i64(target))
                 .execute(&mut *tx)
                 .await?;
-            // Quotes of it lose their excerpt, as on the server.
+            // It is pinned no more, and quotes of it lose their excerpt, as on the server.
+            sqlx::query("DELETE FROM pins WHERE conv = ? AND seq = ?")
+                .bind(&m.conv)
+                .bind(to_i64(target))
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "UPDATE messages SET body = json_set(body, '$.reply_to.quote', json('{\"recalled\":true}'))
                  WHERE conv = ? AND json_valid(body) AND json_extract(body, '$.reply_to.seq') = ?",
@@ -103,6 +108,11 @@ impl Store {
             .bind(to_i64(target))
             .execute(&mut *tx)
             .await?;
+        }
+        if m.kind == "pin"
+            && let Some(target) = m.body.get("seq").and_then(serde_json::Value::as_u64)
+        {
+            apply_pin(&mut tx, m, target).await?;
         }
         tx.commit().await?;
         Ok(outcome)
@@ -210,6 +220,28 @@ impl Store {
     }
 }
 
+/// A `pin` entry: its target joins or leaves the conversation's pins.
+async fn apply_pin(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, m: &WireMessage, target: u64) -> Result<(), SdkError> {
+    if m.body.get("on").and_then(serde_json::Value::as_bool) == Some(true) {
+        let by = m.body.get("by").and_then(|b| b.as_str()).unwrap_or(&m.sender);
+        let at = m.body.get("at").and_then(serde_json::Value::as_i64).unwrap_or(m.ts);
+        sqlx::query("INSERT OR REPLACE INTO pins (conv, seq, pinned_by, pinned_at) VALUES (?, ?, ?, ?)")
+            .bind(&m.conv)
+            .bind(to_i64(target))
+            .bind(by)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("DELETE FROM pins WHERE conv = ? AND seq = ?")
+            .bind(&m.conv)
+            .bind(to_i64(target))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Takes an own message out of the outbox and commits `tx`; the message as stored now.
 async fn leave_outbox(
     mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -225,4 +257,34 @@ async fn leave_outbox(
             .await?;
     tx.commit().await?;
     Ok(row.as_ref().map(row_to_message).transpose()?)
+}
+
+impl Store {
+    /// Replaces the stored pins of `conv` with the server's list `(seq, pinned_by, pinned_at)`.
+    pub(crate) async fn replace_pins(&self, conv: &str, pins: &[(u64, String, i64)]) -> Result<(), SdkError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM pins WHERE conv = ?").bind(conv).execute(&mut *tx).await?;
+        for (seq, by, at) in pins {
+            sqlx::query("INSERT INTO pins (conv, seq, pinned_by, pinned_at) VALUES (?, ?, ?, ?)")
+                .bind(conv)
+                .bind(to_i64(*seq))
+                .bind(by)
+                .bind(*at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The stored pins of `conv` `(seq, pinned_by, pinned_at)`, the most recently pinned first.
+    pub(crate) async fn pins(&self, conv: &str) -> Result<Vec<(u64, String, i64)>, SdkError> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT seq, pinned_by, pinned_at FROM pins WHERE conv = ? ORDER BY pinned_at DESC, seq DESC",
+        )
+        .bind(conv)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(seq, by, at)| (to_u64(seq), by, at)).collect())
+    }
 }

@@ -73,12 +73,13 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets every conversation, message and outbox entry (another user logged in here).
+    /// Forgets every conversation, message, pin and outbox entry (another user logged in here).
     pub(crate) async fn wipe(&self) -> Result<(), SdkError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM messages").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM conversations").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM outbox").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM pins").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

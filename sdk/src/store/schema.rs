@@ -44,6 +44,14 @@ const STATEMENTS: &[&str] = &[
         body TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0
     )",
+    // Pinned messages, as the log's `pin` entries and the server's list leave them.
+    "CREATE TABLE IF NOT EXISTS pins (
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        pinned_by TEXT NOT NULL,
+        pinned_at INTEGER NOT NULL,
+        PRIMARY KEY (conv, seq)
+    )",
     // Small values: the saved session.
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "PRAGMA user_version = 1",

@@ -104,3 +104,43 @@ async fn mention_counts_and_quotes_match_the_server(backend: Backend) {
     assert_eq!(sdk_counts(&offline).await, server);
     offline.client.shutdown().await;
 }
+
+both_modes!(pins_reach_the_store_and_stay_readable_offline);
+async fn pins_reach_the_store_and_stay_readable_offline(backend: Backend) {
+    let srv = spawn_server(backend).await;
+    let api = &srv.api;
+    let bob = api.user("bob", "b1").await;
+    let alice = api.user("alice", "a-rest").await;
+    let conv = tidings_tests::client::direct(&alice.user_id, &bob.user_id);
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!("http://127.0.0.1:{}", srv.port());
+    let mut app = App::new(vec![base.clone()], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    let first = post_text(api, &bob, &conv, "b-1", "first").await;
+    let second = post_text(api, &bob, &conv, "b-2", "second").await;
+    app.new_text("second").await;
+
+    // The app pins; the entry comes back to this device as to the peer.
+    app.client.pin(conv.clone(), first).await.unwrap();
+    app.wait("pin", |e| matches!(e, ClientEvent::Pinned { seq, on: true, .. } if *seq == first)).await;
+    // The peer pins while the app is away; after reconnecting, sync brings the entry.
+    app.client.disconnect().await;
+    let path = format!("/api/v1/conversations/{conv}/pins");
+    let (status, body) = api.call("POST", &path, Some(&bob.access_token), Some(json!({"seq": second}))).await;
+    assert_eq!(status, 201, "{body}");
+    app.connect().await;
+    app.wait("second pin", |e| matches!(e, ClientEvent::Pinned { seq, on: true, .. } if *seq == second)).await;
+    let pins = app.client.pins(conv.clone()).await.unwrap();
+    let listed: Vec<(u64, String)> = pins.iter().map(|p| (p.message.seq.unwrap(), p.pinned_by.clone())).collect();
+    assert_eq!(listed, vec![(second, bob.user_id.clone()), (first, alice.user_id.clone())]);
+    assert_eq!(pins[0].message.text().as_deref(), Some("second"));
+    // Pin entries are not unread.
+    assert_eq!(app.client.conversations().await.unwrap()[0].unread, 2);
+
+    // Offline, the store answers the same.
+    app.client.shutdown().await;
+    let offline = App::new(vec!["http://127.0.0.1:9".into()], dir.path(), "a-phone").await;
+    let again = offline.client.pins(conv.clone()).await.unwrap();
+    assert_eq!(again.iter().map(|p| (p.message.seq.unwrap(), p.pinned_by.clone())).collect::<Vec<_>>(), listed);
+    offline.client.shutdown().await;
+}

@@ -27,6 +27,7 @@ mod media_safety;
 mod messaging;
 mod metrics;
 mod openapi;
+mod pins;
 mod presence;
 mod protection;
 mod push;

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod blocks;
 pub mod chat_groups;
 pub mod conversation_members;
+pub mod conversation_pins;
 pub mod conversations;
 pub mod device_sessions;
 pub mod friend_requests;

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use tidings_sdk::{
-    self as sdk, ClientConfig, Conversation, Friend, FriendRequest, Group, GroupMember, Message, PinnedMessage,
-    UploadedMedia,
+    self as sdk, ClientConfig, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message,
+    PinnedMessage, UploadedMedia,
 };
 
 use crate::TidingsError;
@@ -162,6 +162,19 @@ impl TidingsClient {
     /// Recalls message `seq`.
     pub async fn recall(&self, conv: String, seq: u64) -> Result<(), TidingsError> {
         call(&self.inner, |c| async move { c.recall(conv, seq).await }).await
+    }
+
+    /// Forwards messages `seqs` of `from` to each of `to` (merged into one `forward` message,
+    /// or one copy each); one outcome per target.
+    pub async fn forward(
+        &self,
+        from: String,
+        seqs: Vec<u64>,
+        to: Vec<String>,
+        merged: bool,
+        client_msg_id: String,
+    ) -> Result<Vec<ForwardOutcome>, TidingsError> {
+        call(&self.inner, |c| async move { c.forward(from, seqs, to, merged, client_msg_id).await }).await
     }
 
     /// Pins message `seq` of `conv` for everyone; returns the seq of the `pin` entry.

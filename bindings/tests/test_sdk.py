@@ -230,6 +230,12 @@ async def story():
     assert [(p.message.seq, p.pinned_by) for p in pins] == [(first_seq, bob_id)], pins
     step("pins")
 
+    # Forward across the FFI: a copy into the same chat, one outcome per target.
+    outcomes = await alice.client.forward(conv, [first_seq], [conv], False, f"fw{tag}")
+    assert len(outcomes) == 1 and outcomes[0].conv == conv and outcomes[0].error_code is None, outcomes
+    assert len(outcomes[0].seqs) == 1 and outcomes[0].seqs[0] > first_seq, outcomes
+    step("forward")
+
     # Media through the bindings: bytes up and back down, records and errors across the FFI.
     notes = b"minutes of the meeting\n"
     up = await alice.client.upload_media("file", "text/plain", notes, "notes 1.txt")

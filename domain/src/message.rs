@@ -198,6 +198,19 @@ pub fn with_quote_recalled(body: &str) -> Option<String> {
     Some(value.to_string())
 }
 
+/// Kind of a merged forward: one message carrying copies of several others
+/// (`{"items": [{"sender", "ts", "kind", "body"}]}`), written by the server for a forward request.
+pub const FORWARD_KIND: &str = "forward";
+
+/// Kinds of messages people wrote (what clients send, and merged forwards): these may be
+/// recalled, pinned and forwarded, and count as unread; other kinds in a log are the server's.
+pub const CONTENT_KINDS: &[&str] = &["text", "image", "file", "voice", "video", "custom", FORWARD_KIND];
+
+/// Whether `kind` is one of [`CONTENT_KINDS`].
+pub fn is_content_kind(kind: &str) -> bool {
+    CONTENT_KINDS.contains(&kind)
+}
+
 /// Whether clients may send this kind, and so whether a message of it may be recalled (system
 /// messages and already recalled ones may not).
 pub fn is_user_kind(kind: &str) -> bool {
@@ -231,6 +244,15 @@ mod tests {
         assert!(ClientMsgId::parse("x".repeat(64)).is_ok());
         for raw in [String::new(), "x".repeat(65), "a b".into(), "é".into(), "a\n".into()] {
             assert_eq!(ClientMsgId::parse(raw.as_str()), Err(InvalidClientMsgId), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn content_kinds_are_the_user_kinds_and_forwards() {
+        assert!(USER_KINDS.iter().all(|k| is_content_kind(k)));
+        assert!(is_content_kind(FORWARD_KIND) && !is_user_kind(FORWARD_KIND));
+        for system in [RECALL_KIND, RECALLED_KIND, PIN_KIND, "group_notice"] {
+            assert!(!is_content_kind(system), "{system}");
         }
     }
 

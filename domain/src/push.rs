@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 
 use crate::ids::{ConvId, UserId};
-use crate::message::{Message, is_user_kind};
+use crate::message::{Message, is_content_kind};
 
 /// One notification for one user about one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +71,7 @@ impl Mention {
 
 /// Whether a message of this kind ever pushes.
 pub fn kind_pushes(message: &Message) -> bool {
-    is_user_kind(&message.kind)
+    is_content_kind(&message.kind)
 }
 
 /// Whether an offline recipient gets a push, given their mute flag and how they are mentioned.

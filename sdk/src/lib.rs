@@ -15,6 +15,7 @@ mod config;
 mod conn;
 mod error;
 mod events;
+mod forward;
 mod media;
 mod pins;
 mod receive;
@@ -31,6 +32,6 @@ pub use config::ClientConfig;
 pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use types::{
-    ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus, PinnedMessage,
-    UploadedMedia, direct_conv_id,
+    ConnectionState, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus,
+    PinnedMessage, UploadedMedia, direct_conv_id,
 };

@@ -55,7 +55,7 @@ impl Client {
 }
 
 /// A conversation id goes into a URL path: `d:` and `g:` ids only.
-fn conv_path(conv: &str) -> Result<&str, SdkError> {
+pub(crate) fn conv_path(conv: &str) -> Result<&str, SdkError> {
     let ok = (conv.starts_with("d:") || conv.starts_with("g:"))
         && conv.len() <= 96
         && conv.chars().all(|c| c.is_ascii_alphanumeric() || "_-:".contains(c));

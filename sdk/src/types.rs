@@ -110,6 +110,18 @@ pub struct Conversation {
     pub last_message: Option<Message>,
 }
 
+/// What a forward did in one target conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ForwardOutcome {
+    /// The target conversation.
+    pub conv: String,
+    /// Seqs of what was stored there (empty when refused).
+    pub seqs: Vec<u64>,
+    /// The server's code when the target was refused (`not_member`, `blocked`, …).
+    pub error_code: Option<String>,
+}
+
 /// A pinned message of a conversation.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]

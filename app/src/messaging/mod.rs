@@ -1,6 +1,7 @@
 //! Messaging use cases: send, sync, history, read, and the conversation list.
 
 mod body;
+mod forward;
 mod lane;
 mod list;
 mod media;
@@ -30,6 +31,7 @@ use tidings_domain::social::DmPolicy;
 use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
 
 pub use body::{BodyLimits, CheckedBody, References};
+pub use forward::{ForwardRequest, MAX_FORWARD_MESSAGES, MAX_FORWARD_TARGETS};
 pub use lane::WriteLane;
 pub use list::{ConversationPage, LIST_SETTLE_MS};
 pub use media::check_media_id;

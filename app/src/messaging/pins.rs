@@ -4,7 +4,7 @@
 //! table holds the state those entries leave, for the listing.
 
 use serde_json::json;
-use tidings_domain::message::{Ack, Message, PIN_KIND, RECALLED_KIND, generate_msg_id, is_user_kind};
+use tidings_domain::message::{Ack, Message, PIN_KIND, RECALLED_KIND, generate_msg_id, is_content_kind};
 use tidings_domain::ports::Pin;
 use tidings_domain::{ConvId, UserId};
 
@@ -108,7 +108,7 @@ fn check_pinnable(message: &Message) -> Result<(), AppError> {
     if message.kind == RECALLED_KIND {
         return Err(AppError::Conflict("a recalled message cannot be pinned".into()));
     }
-    if !is_user_kind(&message.kind) {
+    if !is_content_kind(&message.kind) {
         return Err(AppError::Forbidden("system messages cannot be pinned".into()));
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! learns it by push or sync.
 
 use serde_json::json;
-use tidings_domain::message::{Ack, Message, RECALL_KIND, RECALLED_KIND, generate_msg_id, is_user_kind};
+use tidings_domain::message::{Ack, Message, RECALL_KIND, RECALLED_KIND, generate_msg_id, is_content_kind};
 use tidings_domain::{ConvId, GroupId, UserId};
 
 use super::pipeline::Draft;
@@ -21,7 +21,7 @@ impl MessagingService {
         if message.kind == RECALLED_KIND {
             return Err(AppError::Conflict("this message was already recalled".into()));
         }
-        if !is_user_kind(&message.kind) {
+        if !is_content_kind(&message.kind) {
             return Err(AppError::Forbidden("system messages cannot be recalled".into()));
         }
         let recipients = self.recall_audience(user, &conv, &message).await?;

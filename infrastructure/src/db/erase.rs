@@ -5,7 +5,7 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
-use tidings_domain::message::{RECALLED_BODY, RECALLED_KIND, USER_KINDS, with_quote_recalled};
+use tidings_domain::message::{CONTENT_KINDS, RECALLED_BODY, RECALLED_KIND, with_quote_recalled};
 use tidings_domain::{ConvId, StoreError};
 
 use super::entity::{conversation_pins, message_refs, messages};
@@ -21,7 +21,7 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
         .col_expr(messages::Column::Body, Expr::val(RECALLED_BODY))
         .filter(messages::Column::ConvId.eq(conv_id.clone()))
         .filter(messages::Column::Seq.eq(to_db(seq)))
-        .filter(messages::Column::Kind.is_in(USER_KINDS.iter().copied()))
+        .filter(messages::Column::Kind.is_in(CONTENT_KINDS.iter().copied()))
         .exec(&txn)
         .await
         .map_err(store_err)?;
@@ -41,7 +41,7 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
         let replies = messages::Entity::find()
             .filter(messages::Column::ConvId.eq(conv_id.clone()))
             .filter(messages::Column::Seq.is_in(pointing))
-            .filter(messages::Column::Kind.is_in(USER_KINDS.iter().copied()))
+            .filter(messages::Column::Kind.is_in(CONTENT_KINDS.iter().copied()))
             .all(&txn)
             .await
             .map_err(store_err)?;

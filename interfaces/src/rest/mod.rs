@@ -13,6 +13,7 @@ mod devices;
 pub(crate) mod doc;
 pub mod extract;
 mod fallback;
+mod forward;
 mod friends;
 mod group_joins;
 mod group_members;
@@ -45,6 +46,7 @@ fn register(cfg: &mut ServiceConfig) {
     devices::routes(cfg);
     conversations::routes(cfg);
     pins::routes(cfg);
+    forward::routes(cfg);
     recall::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);

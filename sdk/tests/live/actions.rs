@@ -144,3 +144,45 @@ async fn pins_reach_the_store_and_stay_readable_offline(backend: Backend) {
     assert_eq!(again.iter().map(|p| (p.message.seq.unwrap(), p.pinned_by.clone())).collect::<Vec<_>>(), listed);
     offline.client.shutdown().await;
 }
+
+both_modes!(a_forward_reaches_the_store_of_the_forwarding_device);
+async fn a_forward_reaches_the_store_of_the_forwarding_device(backend: Backend) {
+    let srv = spawn_server(backend).await;
+    let api = &srv.api;
+    let bob = api.user("bob", "b1").await;
+    let carol = api.user("carol", "c1").await;
+    let alice = api.user("alice", "a-rest").await;
+    let ab = tidings_tests::client::direct(&alice.user_id, &bob.user_id);
+    let ac = tidings_tests::client::direct(&alice.user_id, &carol.user_id);
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    let first = post_text(api, &bob, &ab, "b-1", "minutes").await;
+    let second = post_text(api, &bob, &ab, "b-2", "agenda").await;
+    app.new_text("agenda").await;
+
+    let outcomes =
+        app.client.forward(ab.clone(), vec![first, second], vec![ac.clone()], true, "fw-1".into()).await.unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!((outcomes[0].conv.as_str(), outcomes[0].seqs.len(), &outcomes[0].error_code), (ac.as_str(), 1, &None));
+    let seq = outcomes[0].seqs[0];
+    // The forward comes into this device's store by sync, as the server has it.
+    crate::support::until("the forward is stored", || {
+        let client = app.client.clone();
+        let ac = ac.clone();
+        async move { client.history(ac, None, 10).await.unwrap().iter().any(|m| m.seq == Some(seq)) }
+    })
+    .await;
+    let page = app.client.history(ac.clone(), None, 10).await.unwrap();
+    let stored = page.iter().find(|m| m.seq == Some(seq)).unwrap();
+    let body: Value = serde_json::from_str(&stored.body).unwrap();
+    assert_eq!(stored.kind, "forward");
+    assert_eq!(body["items"][1]["body"]["text"], "agenda");
+    assert_eq!(body, api.all_messages(&carol, &ac).await.last().unwrap()["body"]);
+    // A refused target comes back with its code; nothing else is lost.
+    let gid = tidings_tests::helpers::create_group(api, &bob, &[&carol], json!({})).await;
+    let outcomes =
+        app.client.forward(ab.clone(), vec![first], vec![format!("g:{gid}")], false, "fw-2".into()).await.unwrap();
+    assert_eq!(outcomes[0].error_code.as_deref(), Some("not_member"));
+    app.client.shutdown().await;
+}

@@ -105,7 +105,7 @@ impl MessagingService {
             match MessageKind::parse(&m.kind) {
                 Some(kind) => pending.push(self.send(user, device, target.clone(), id, kind, &body).await?),
                 // A merged forward is forwarded as it is.
-                None => pending.push(self.enqueue_forward(user, device, target, id, body.to_string()).await?),
+                None => pending.push(self.enqueue_forward(user, device, target, id, body.to_string(), &[m]).await?),
             }
         }
         Ok(pending)
@@ -135,13 +135,12 @@ impl MessagingService {
                 body.len()
             )));
         }
-        for m in originals {
-            self.allow_media(user, target, m).await?;
-        }
-        self.enqueue_forward(user, device, target, ClientMsgId::parse(base.to_owned())?, body).await
+        let originals: Vec<&Message> = originals.iter().collect();
+        self.enqueue_forward(user, device, target, ClientMsgId::parse(base.to_owned())?, body, &originals).await
     }
 
-    /// Queues a `forward` message to `target`, after the checks a send there would pass.
+    /// Queues a `forward` message to `target`, after the checks a send there would pass; only
+    /// then does the media of `originals` become readable there.
     async fn enqueue_forward(
         &self,
         user: &UserId,
@@ -149,8 +148,12 @@ impl MessagingService {
         target: &ConvId,
         id: ClientMsgId,
         body: String,
+        originals: &[&Message],
     ) -> Result<PendingAck, AppError> {
         let audience = self.ensure_started(user, target).await?;
+        for m in originals {
+            self.allow_media(user, target, m).await?;
+        }
         self.pipeline.enqueue(Draft {
             conv: target.clone(),
             sender: user.clone(),

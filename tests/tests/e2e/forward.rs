@@ -144,6 +144,17 @@ async fn refusals_change_nothing(backend: Backend) {
     assert!(done["results"][0]["acks"].as_array().unwrap().is_empty());
     assert_eq!(done["results"][1]["acks"].as_array().unwrap().len(), 1, "{done}");
     assert_eq!(max_seq(api, &alice, &mine).await, before.1 + 1);
+
+    // A refused target gains nothing: its members still cannot read the media.
+    let image_id = upload_ok(api, &bob, "image", "image/png", png(8, 8)).await;
+    let image = sent(api, &bob, &ab, "b-3", "image", json!({"media_id": image_id, "width": 8, "height": 8})).await;
+    for merged in [true, false] {
+        let req = json!({"seqs": [image], "to": [theirs], "merged": merged, "client_msg_id": format!("m-{merged}")});
+        let (status, done) = forward(api, &alice, &ab, req).await;
+        assert_eq!((status, done["results"][0]["error"]["code"].as_str()), (200, Some("not_member")), "{done}");
+    }
+    let media_path = format!("/api/v1/media/{image_id}");
+    assert_eq!(fetch(srv.port(), &media_path, Some(&carol.access_token), &[]).await.code(), "media_not_found");
 }
 
 tidings_tests::both_modes!(copies_and_merged_forwards_reach_their_audience, refusals_change_nothing);

@@ -11,6 +11,7 @@ mod auth;
 mod conversations;
 mod devices;
 pub(crate) mod doc;
+mod edits;
 pub mod extract;
 mod fallback;
 mod friends;
@@ -44,6 +45,7 @@ fn register(cfg: &mut ServiceConfig) {
     devices::routes(cfg);
     conversations::routes(cfg);
     recall::routes(cfg);
+    edits::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);
     groups::routes(cfg);

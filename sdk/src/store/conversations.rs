@@ -9,8 +9,9 @@ use super::{Store, to_i64, to_u64};
 use crate::SdkError;
 use crate::types::Conversation;
 
-/// Kinds that never count as unread: recall notices and what they erased (the server's rule).
-const NOT_UNREAD: &str = "('recall', 'recalled')";
+/// Kinds that never count as unread: recall notices, what they erased, and edits (the server's
+/// rule).
+const NOT_UNREAD: &str = "('recall', 'recalled', 'edit')";
 
 /// Of the unread messages `m` (joined with their conversation `c`), those that mention the
 /// user bound as the next parameter (the server's rule: `mention_all`, or the id in

@@ -192,6 +192,16 @@ impl TidingsClient {
         call(&self.inner, |c| async move { c.pins(conv).await }).await
     }
 
+    /// Replaces the text of own text message `seq` (within the server's edit window).
+    pub async fn edit(&self, conv: String, seq: u64, text: String) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.edit(conv, seq, text).await }).await
+    }
+
+    /// Like `edit`, with a whole text body as JSON (mentions, `mention_all`).
+    pub async fn edit_message(&self, conv: String, seq: u64, body_json: String) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.edit_message(conv, seq, body_json).await }).await
+    }
+
     /// Uploads `bytes` as `kind` (`image`, `file`, `voice`, `video`) of `content_type`; `name`
     /// for files.
     pub async fn upload_media(

@@ -220,6 +220,23 @@ async def story():
         assert e.code, e
     step("recall")
 
+    # Edit: alice edits her last message; bob gets the event and his store has the new text.
+    await alice.client.edit(conv, first_seq + 2, "edited from python")
+    changed = await bob.events.wait(
+        "edit", lambda e: isinstance(e, sdk.ClientEvent.EDITED) and e.seq == first_seq + 2
+    )
+    assert changed.conv == conv and json.loads(changed.body) == {"text": "edited from python"}, changed
+    page = await bob.client.history(conv, None, 10)
+    edited = [m for m in page if m.seq == first_seq + 2][0]
+    assert json.loads(edited.body) == {"text": "edited from python"}, edited
+    assert edited.edited_at == changed.edited_at, edited
+    assert await bob.client.total_unread() == 1, "an edit is never unread"
+    try:
+        await bob.client.edit(conv, first_seq + 2, "not mine")
+        raise AssertionError("bob edited alice's message")
+    except t.TidingsError.Server as e:
+        assert e.code == "forbidden", e
+    step("edit")
     # Pins: bob pins alice's first message; alice hears of it; the list crosses the FFI.
     assert await bob.client.pin(conv, first_seq) > first_seq
     pinned = await alice.events.wait(

@@ -120,6 +120,7 @@ mod tests {
                 kind: "text".into(),
                 body: "{}".into(),
                 ts: 0,
+                edited_at: None,
             })),
         }
     }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod clock;
 pub mod conversation;
+pub mod edit;
 pub mod error;
 pub mod event;
 pub mod group;

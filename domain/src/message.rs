@@ -24,6 +24,8 @@ pub struct Message {
     pub body: String,
     /// Persist time, ms since epoch.
     pub ts: i64,
+    /// When the body was last replaced by an edit (ms), `None` if never edited.
+    pub edited_at: Option<i64>,
 }
 
 impl Message {
@@ -155,16 +157,21 @@ pub const RECALLED_KIND: &str = "recalled";
 /// Recalled body: the original is erased.
 pub const RECALLED_BODY: &str = "{}";
 
-/// Kinds that never count as unread: a recall notice, the recalled message itself, and the
-/// entries of actions on other messages.
-pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND, PIN_KIND];
-
-/// Kind of a pin entry: a message was pinned or unpinned (`{seq, on, by}`).
+/// Kind of a pin entry: a message was pinned or unpinned (`{seq, on, by, at}`).
 pub const PIN_KIND: &str = "pin";
 
+/// Kind of an edit entry: the sender replaced the body of their text message `seq` (body
+/// `{"seq", "body", "edited_at"}`, see [`crate::edit`]).
+pub const EDIT_KIND: &str = "edit";
+
+/// Kinds that never count as unread: a recall notice, the recalled message itself, and the
+/// entries of actions on other messages.
+pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND, PIN_KIND, EDIT_KIND];
+
 /// Kinds of server-written entries that point at another message of their log, by the `seq` of
-/// their body (a recall notice at what it recalled, a pin entry at what it pins).
-pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND, PIN_KIND];
+/// their body (a recall notice at what it recalled, a pin entry at what it pins, an edit at what
+/// it changed).
+pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND, PIN_KIND, EDIT_KIND];
 
 /// The message of the same log that an entry points at: the message a reply quotes
 /// (`reply_to.seq` of a user message's body), or the target of a notice

@@ -17,6 +17,7 @@ pub fn message(m: &Message) -> WireMessage {
         kind: m.kind.clone(),
         body: serde_json::from_str(&m.body).unwrap_or_else(|_| Value::String(m.body.clone())),
         ts: m.ts,
+        edited_at: m.edited_at,
     }
 }
 

@@ -238,6 +238,7 @@ impl Client {
             body: body.to_string(),
             ts: now_ms(),
             status: MessageStatus::Sending,
+            edited_at: None,
         };
         self.inner.store.ensure_conversation(&ConvFacts::from_id(&conv, &me)).await?;
         self.inner.store.enqueue(&message).await?;
@@ -362,6 +363,7 @@ impl Client {
             kind: "recall".into(),
             body: json!({ "seq": seq, "by": me }),
             ts: ack.ts,
+            edited_at: None,
         };
         crate::receive::absorb(inner, &notice, true).await?;
         inner.store.note_seq(&conv, ack.seq).await?;

@@ -63,6 +63,18 @@ pub enum ClientEvent {
         /// Pinned (true) or unpinned (false).
         on: bool,
     },
+    /// Message `seq` was edited by its sender: the store holds its new body now (read it with
+    /// `history`); `body` and `edited_at` are the edit's.
+    Edited {
+        /// Conversation.
+        conv: String,
+        /// The edited message.
+        seq: u64,
+        /// The new body as JSON text, e.g. `{"text":"hi"}`.
+        body: String,
+        /// When it was edited (ms).
+        edited_at: i64,
+    },
     /// A conversation row changed (new message, read position, title).
     ConversationChanged {
         /// The row as it is now.

@@ -13,6 +13,7 @@ uniffi::setup_scaffolding!("tidings_sdk");
 mod client;
 mod config;
 mod conn;
+mod edits;
 mod error;
 mod events;
 mod forward;

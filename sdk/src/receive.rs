@@ -85,11 +85,28 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                     let on = m.body.get("on").and_then(serde_json::Value::as_bool).unwrap_or(false);
                     inner.events.emit(ClientEvent::Pinned { conv: m.conv.clone(), seq, by, on });
                 }
+                if let Some(event) = edited_event(m) {
+                    inner.events.emit(event);
+                }
                 inner.events.emit(ClientEvent::NewMessage { message });
             }
             Ok(true)
         }
     }
+}
+
+/// The `Edited` event of an `edit` entry that carries a new body.
+fn edited_event(m: &WireMessage) -> Option<ClientEvent> {
+    if m.kind != "edit" {
+        return None;
+    }
+    let body = m.body.get("body").filter(|b| b.is_object())?;
+    Some(ClientEvent::Edited {
+        conv: m.conv.clone(),
+        seq: m.body.get("seq")?.as_u64()?,
+        body: body.to_string(),
+        edited_at: m.body.get("edited_at").and_then(serde_json::Value::as_i64).unwrap_or(m.ts),
+    })
 }
 
 /// A pushed message: store it, then pull the gap if its seq skipped ahead of the cursor.

@@ -53,7 +53,7 @@ pub struct Message {
     pub sender: String,
     /// The sender's id for the message (the dedupe key of retries).
     pub client_msg_id: String,
-    /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `group_notice`).
+    /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `edit`, `group_notice`).
     pub kind: String,
     /// The body as JSON text, e.g. `{"text":"hi"}`.
     pub body: String,
@@ -61,6 +61,8 @@ pub struct Message {
     pub ts: i64,
     /// Delivery status.
     pub status: MessageStatus,
+    /// When the sender last edited the body (ms); `None` if never edited.
+    pub edited_at: Option<i64>,
 }
 
 impl Message {
@@ -81,6 +83,7 @@ impl Message {
             body: m.body.to_string(),
             ts: m.ts,
             status: if m.sender == me { MessageStatus::Sent } else { MessageStatus::Received },
+            edited_at: m.edited_at,
         }
     }
 }

@@ -113,7 +113,7 @@ impl Api {
     }
 
     /// Unread counted from the log as protocol.md defines it: messages past `read_seq`, not the
-    /// user's own, neither recall notices nor recalled messages.
+    /// user's own, neither recall notices, recalled messages nor edits.
     pub async fn unread_from_log(&self, who: &Login, conv: &str, read_seq: u64) -> u64 {
         self.all_messages(who, conv)
             .await
@@ -377,11 +377,12 @@ impl WsClient {
         }
     }
 
-    /// Sync request; returns the `sync_result` frame.
+    /// Sync request; returns its `sync_result` frame. Pushes that arrive first (a message
+    /// committed just before the request, in either mode) are skipped.
     pub async fn sync(&mut self, conv: &str, after_seq: u64, limit: u32) -> Value {
         let id = self.next_id();
         self.send(json!({"type": "sync", "id": id, "conv": conv, "after_seq": after_seq, "limit": limit})).await;
-        let frame = self.expect("sync_result").await;
+        let (frame, _) = self.wait_for("sync_result").await;
         assert_eq!(frame["id"], id.as_str());
         frame
     }

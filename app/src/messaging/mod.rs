@@ -1,6 +1,7 @@
 //! Messaging use cases: send, sync, history, read, and the conversation list.
 
 mod body;
+mod edit;
 mod forward;
 mod lane;
 mod list;
@@ -58,6 +59,8 @@ pub struct MessagingLimits {
     pub max_conversations: u32,
     /// How long after sending the sender may recall a message (ms).
     pub recall_window_ms: i64,
+    /// How long after sending the sender may edit a text message (ms).
+    pub edit_window_ms: i64,
     /// Largest group whose read lists are served.
     pub receipts_max_members: usize,
 }

@@ -385,6 +385,8 @@ fn build_message(draft: &mut Draft, seq: u64, ts: i64) -> Message {
         kind: draft.kind.clone(),
         body: std::mem::take(&mut draft.body),
         ts,
+        // A new entry; an edit entry changes its target's `edited_at` in the store.
+        edited_at: None,
     }
 }
 

@@ -24,6 +24,9 @@ pub struct WireMessage {
     pub body: Value,
     /// Server time of persisting, milliseconds since the Unix epoch.
     pub ts: i64,
+    /// When the body was last replaced by an `edit` (ms); absent if never edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
 }
 
 /// A frame sent by a client. Fields the server does not know are ignored, so a newer client
@@ -72,6 +75,17 @@ pub enum ClientFrame {
         conv: String,
         /// Seq of the message to recall.
         seq: u64,
+    },
+    /// Edit an own text message; answered by `ack` (of the `edit` entry written to the log) or `error`.
+    Edit {
+        /// Request id, echoed.
+        id: String,
+        /// Conversation.
+        conv: String,
+        /// Seq of the message to edit.
+        seq: u64,
+        /// The new text body (`reply_to` is kept from the original whatever this says).
+        body: Value,
     },
     /// Application-level keepalive; answered by `pong`.
     Ping {},
@@ -212,7 +226,7 @@ mod tests {
 
     #[test]
     fn the_listed_types_are_the_ones_serde_reads() {
-        assert_eq!(ClientFrame::TYPES, ["send", "sync", "read", "recall", "ping", "presence_sub", "typing"]);
+        assert_eq!(ClientFrame::TYPES, ["send", "sync", "read", "recall", "edit", "ping", "presence_sub", "typing"]);
         for kind in ClientFrame::TYPES {
             let err = serde_json::from_value::<ClientFrame>(serde_json::json!({ "type": kind })).err();
             assert!(!err.is_some_and(|e| e.to_string().contains("unknown variant")), "{kind} is not a frame type");

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_groups;
 pub mod bodies;
 pub mod codes;
+pub mod edits;
 pub mod forward;
 pub mod frames;
 pub mod integration;

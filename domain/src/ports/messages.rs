@@ -55,6 +55,12 @@ pub trait MessageStore: Send + Sync {
         }
         Ok(out)
     }
+    /// The bodies message `seq` has had, oldest first ([`crate::edit::Version`]): empty when it
+    /// was never edited (or was recalled, which erases them).
+    async fn edit_versions(&self, conv: &ConvId, seq: u64) -> Result<Vec<crate::edit::Version>, StoreError> {
+        let _ = (conv, seq);
+        Ok(Vec::new())
+    }
     /// Messages in the ranges not sent by `user` whose body may mention someone (a cheap
     /// prefilter: callers parse the bodies to decide).
     async fn mention_candidates(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<Message>, StoreError> {

@@ -104,6 +104,7 @@ mod tests {
             kind: "text".into(),
             body: "{}".into(),
             ts: 77,
+            edited_at: None,
         };
         assert_eq!(decode(&encode(&m), "c|1"), Some(m.ack(true)));
         assert_eq!(decode("garbage", "c"), None);

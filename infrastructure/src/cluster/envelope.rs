@@ -135,6 +135,8 @@ fn from_envelope(env: Envelope) -> Option<Delivery> {
             kind,
             body,
             ts,
+            // A push is of a fresh commit: never edited yet.
+            edited_at: None,
         }),
         WireEvent::Read { conv, user_id, seq } => {
             Event::Read { conv: ConvId::parse(&conv)?, user_id: user(&user_id)?, seq }
@@ -178,6 +180,7 @@ mod tests {
             kind: "text".into(),
             body: r#"{"text":"hi"}"#.into(),
             ts: 5,
+            edited_at: None,
         };
         let d = Delivery {
             recipients: vec![a.clone(), b.clone()],

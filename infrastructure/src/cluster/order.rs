@@ -243,6 +243,7 @@ mod tests {
             kind: "text".into(),
             body: "{}".into(),
             ts: 0,
+            edited_at: None,
         };
         Delivery {
             recipients: to.iter().map(|u| UserId::parse(u).unwrap()).collect(),

@@ -1,14 +1,15 @@
 //! Recall in storage: the message's body is erased, and so is every copy of its content that
-//! other entries of the log made (the quotes of replies to it), in one transaction, so that no
-//! read path can show what was recalled once the recall has returned. A recalled message is
-//! unpinned in the same transaction.
+//! other entries of the log made (the quotes of replies to it, the bodies its edits carried and
+//! its kept versions), in one transaction, so that no read path can show what was recalled once
+//! the recall has returned. A recalled message is unpinned in the same transaction.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
-use tidings_domain::message::{CONTENT_KINDS, RECALLED_BODY, RECALLED_KIND, with_quote_recalled};
+use tidings_domain::edit::erased_edit_body;
+use tidings_domain::message::{CONTENT_KINDS, EDIT_KIND, RECALLED_BODY, RECALLED_KIND, with_quote_recalled};
 use tidings_domain::{ConvId, StoreError};
 
-use super::entity::{conversation_pins, message_refs, messages};
+use super::entity::{conversation_pins, message_edits, message_refs, messages};
 use super::{store_err, to_db};
 
 /// Marks message `seq` of `conv` recalled and erases the quotes of it; `false` (and nothing
@@ -19,6 +20,7 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
     let done = messages::Entity::update_many()
         .col_expr(messages::Column::Kind, Expr::val(RECALLED_KIND))
         .col_expr(messages::Column::Body, Expr::val(RECALLED_BODY))
+        .col_expr(messages::Column::EditedAt, Expr::val(Option::<i64>::None))
         .filter(messages::Column::ConvId.eq(conv_id.clone()))
         .filter(messages::Column::Seq.eq(to_db(seq)))
         .filter(messages::Column::Kind.is_in(CONTENT_KINDS.iter().copied()))
@@ -37,7 +39,22 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
         .all(&txn)
         .await
         .map_err(store_err)?;
+    // Every earlier version goes, and the edits keep only the seq they pointed at.
+    message_edits::Entity::delete_many()
+        .filter(message_edits::Column::ConvId.eq(conv_id.clone()))
+        .filter(message_edits::Column::TargetSeq.eq(to_db(seq)))
+        .exec(&txn)
+        .await
+        .map_err(store_err)?;
     if !pointing.is_empty() {
+        messages::Entity::update_many()
+            .col_expr(messages::Column::Body, Expr::val(erased_edit_body(seq)))
+            .filter(messages::Column::ConvId.eq(conv_id.clone()))
+            .filter(messages::Column::Seq.is_in(pointing.clone()))
+            .filter(messages::Column::Kind.eq(EDIT_KIND))
+            .exec(&txn)
+            .await
+            .map_err(store_err)?;
         let replies = messages::Entity::find()
             .filter(messages::Column::ConvId.eq(conv_id.clone()))
             .filter(messages::Column::Seq.is_in(pointing))

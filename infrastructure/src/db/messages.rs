@@ -70,6 +70,7 @@ fn to_message(m: messages::Model) -> Result<Message, StoreError> {
         kind: m.kind,
         body: m.body,
         ts: m.ts,
+        edited_at: m.edited_at,
     })
 }
 
@@ -189,6 +190,10 @@ impl MessageStore for SqlMessageStore {
 
     async fn mark_recalled(&self, conv: &ConvId, seq: u64) -> Result<bool, StoreError> {
         super::erase::recall(&self.db, conv, seq).await
+    }
+
+    async fn edit_versions(&self, conv: &ConvId, seq: u64) -> Result<Vec<tidings_domain::edit::Version>, StoreError> {
+        super::edits::versions(&self.db, conv, seq).await
     }
 
     async fn count_unread_many(&self, user: &UserId, ranges: &[UnreadRange]) -> Result<Vec<u64>, StoreError> {

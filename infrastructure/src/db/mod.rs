@@ -4,6 +4,7 @@
 pub mod admin;
 mod append;
 pub mod conversations;
+mod edits;
 pub mod entity;
 mod erase;
 pub mod groups;

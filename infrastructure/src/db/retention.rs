@@ -15,7 +15,7 @@ use tidings_domain::StoreError;
 use tidings_domain::retention::{PurgeReport, RetentionStore};
 
 use super::conversations::MIN_SEQ;
-use super::entity::{conversations, messages};
+use super::entity::{conversations, message_edits, messages};
 use super::store_err;
 
 /// Conversations read per page while looking for old messages.
@@ -88,6 +88,13 @@ impl SqlRetentionStore {
             let gone = messages::Entity::delete_many()
                 .filter(messages::Column::ConvId.eq(conv))
                 .filter(messages::Column::Seq.lt(next_floor))
+                .exec(&txn)
+                .await
+                .map_err(store_err)?;
+            // The kept versions of purged messages go with them.
+            message_edits::Entity::delete_many()
+                .filter(message_edits::Column::ConvId.eq(conv))
+                .filter(message_edits::Column::TargetSeq.lt(next_floor))
                 .exec(&txn)
                 .await
                 .map_err(store_err)?;

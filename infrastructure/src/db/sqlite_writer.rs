@@ -77,6 +77,8 @@ struct Job {
     /// Direct conversations to create if missing: (conv, lo user, hi user).
     open: Vec<(String, String, String)>,
     marks: Vec<Mark>,
+    /// The batch's edit entries, applied to their targets in its transaction.
+    edits: Vec<super::edits::Applied>,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -137,7 +139,7 @@ impl SqliteWriter {
             .collect();
         open.sort_unstable();
         let (reply, answer) = oneshot::channel();
-        let job = Job { rows, open, marks: high_water_marks(batch), reply };
+        let job = Job { rows, open, marks: high_water_marks(batch), edits: super::edits::of_batch(batch), reply };
         self.jobs.send(job).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
         answer.await.unwrap_or_else(|_| Err(StoreError::Unavailable("the SQLite writer stopped".into())))
     }
@@ -279,6 +281,7 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
                 }
             }
         }
+        super::edits::apply_sqlite(&txn, &job.edits)?;
     }
     let t_insert = t0.elapsed();
     {
@@ -356,6 +359,7 @@ mod tests {
             kind: "text".into(),
             body: r#"{"text":"hello"}"#.into(),
             ts: 1,
+            edited_at: None,
         }
     }
 

@@ -127,6 +127,7 @@ fn messaging_limits(l: &LimitSettings) -> MessagingLimits {
         max_page: l.max_page,
         max_conversations: l.max_conversations,
         recall_window_ms: i64::try_from(l.recall_window.as_millis()).unwrap_or(i64::MAX),
+        edit_window_ms: i64::try_from(l.edit_window.as_millis()).unwrap_or(i64::MAX),
         receipts_max_members: l.receipts_max_members,
     }
 }

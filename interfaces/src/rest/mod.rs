@@ -11,6 +11,7 @@ mod auth;
 mod conversations;
 mod devices;
 pub(crate) mod doc;
+mod edits;
 pub mod extract;
 mod fallback;
 mod forward;
@@ -48,6 +49,7 @@ fn register(cfg: &mut ServiceConfig) {
     pins::routes(cfg);
     forward::routes(cfg);
     recall::routes(cfg);
+    edits::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);
     groups::routes(cfg);

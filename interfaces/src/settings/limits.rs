@@ -35,6 +35,9 @@ pub struct LimitSettings {
     /// at any time.
     #[serde(with = "millis")]
     pub recall_window: Duration,
+    /// How long after sending the sender may edit a text message.
+    #[serde(with = "millis")]
+    pub edit_window: Duration,
     /// Largest group (members) whose per-message read lists are served.
     pub receipts_max_members: usize,
     /// Most bytes of one WebSocket frame; bigger frames close the socket with 1009.
@@ -69,6 +72,7 @@ impl Default for LimitSettings {
             max_voice_duration: Duration::from_secs(5 * 60),
             max_video_duration: Duration::from_secs(60 * 60),
             recall_window: Duration::from_secs(2 * 60),
+            edit_window: Duration::from_secs(24 * 60 * 60),
             receipts_max_members: 200,
             max_frame_bytes: 64 * 1024,
             max_http_body_bytes: 64 * 1024,
@@ -119,6 +123,7 @@ pub(super) const KEYS: &[Key] = &[
     Key::new("max_voice_duration", "longest voice clip").was("max_voice_ms"),
     Key::new("max_video_duration", "longest video").was("max_video_ms"),
     Key::new("recall_window", "how long after sending the sender may recall a message").was("recall_window_ms"),
+    Key::new("edit_window", "how long after sending the sender may edit a text message"),
     Key::new("receipts_max_members", "largest group whose per-message read lists are served"),
     Key::new("max_frame_bytes", "bytes of one WebSocket frame (larger closes with 1009)"),
     Key::new("max_http_body_bytes", "bytes of a REST JSON body (larger is 413)"),

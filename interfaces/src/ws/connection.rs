@@ -316,7 +316,9 @@ impl Connection {
         let c = &self.claims;
         let m = &self.state.messaging;
         match frame {
-            ClientFrame::Send { id, .. } | ClientFrame::Recall { id, .. } if self.draining => {
+            ClientFrame::Send { id, .. } | ClientFrame::Recall { id, .. } | ClientFrame::Edit { id, .. }
+                if self.draining =>
+            {
                 let why = "this instance is shutting down: resend on the new connection (same client_msg_id)";
                 Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::Draining, why.into())))
             }
@@ -376,6 +378,22 @@ impl Connection {
                 Reply::Later(spawned(async move {
                     let recall = async { m.recall(&user, parse_conv(&conv)?, seq).await };
                     Some(match recall.await {
+                        Ok(ack) => wire::ack_frame(id, ack),
+                        Err(e) => app_error(Some(id), e),
+                    })
+                }))
+            }
+            ClientFrame::Edit { id, conv, seq, body } => {
+                // An edit writes to the log like a send, and counts against the same rate.
+                if let Err(limited) = self.state.check_send_rate(&c.user_id).await {
+                    return Reply::Now(Some(api_error(Some(id), limited)));
+                }
+                let m = self.state.messaging.clone();
+                let user = c.user_id.clone();
+                // Answered like a recall: `ack` of the `edit` entry, once it is durable.
+                Reply::Later(spawned(async move {
+                    let edit = async { m.edit(&user, parse_conv(&conv)?, seq, &body).await };
+                    Some(match edit.await {
                         Ok(ack) => wire::ack_frame(id, ack),
                         Err(e) => app_error(Some(id), e),
                     })

@@ -11,7 +11,7 @@ use crate::types::Conversation;
 
 /// Kinds that never count as unread: recall notices, what they erased, and the entries of
 /// actions on other messages (the server's rule, `NOT_UNREAD_KINDS`).
-const NOT_UNREAD: &str = "('recall', 'recalled', 'pin')";
+const NOT_UNREAD: &str = "('recall', 'recalled', 'pin', 'edit')";
 
 /// Of the unread messages `m` (joined with their conversation `c`), those that mention the
 /// user bound as the next parameter (the server's rule: `mention_all`, or the id in

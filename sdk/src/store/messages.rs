@@ -1,5 +1,5 @@
 //! Messages in the store: received ones deduplicated by `(conv, seq)`, own ones matched to
-//! their acks and synced copies by `(sender, client_msg_id)`, recalls applied in place.
+//! their acks and synced copies by `(sender, client_msg_id)`, recalls and edits applied in place.
 
 use sqlx::AssertSqlSafe;
 use sqlx::Row as _;
@@ -21,7 +21,7 @@ pub(crate) enum Stored {
     Duplicate,
 }
 
-const COLUMNS: &str = "conv, seq, msg_id, sender, client_msg_id, kind, body, ts, status";
+const COLUMNS: &str = "conv, seq, msg_id, sender, client_msg_id, kind, body, ts, status, edited_at";
 
 pub(super) fn row_to_message(row: &SqliteRow) -> Result<Message, sqlx::Error> {
     Ok(Message {
@@ -34,12 +34,13 @@ pub(super) fn row_to_message(row: &SqliteRow) -> Result<Message, sqlx::Error> {
         body: row.try_get("body")?,
         ts: row.try_get("ts")?,
         status: MessageStatus::parse(row.try_get::<&str, _>("status")?),
+        edited_at: row.try_get("edited_at")?,
     })
 }
 
 impl Store {
     /// Stores a message from a push, a sync page or a history page, dropping duplicates.
-    /// A `recall` notice also erases the message it names.
+    /// A `recall` notice also erases the message it names; an `edit` replaces its body.
     pub(crate) async fn store_wire(&self, m: &WireMessage, me: &str) -> Result<Stored, SdkError> {
         let mut tx = self.pool.begin().await?;
         let seq = to_i64(m.seq);
@@ -59,41 +60,48 @@ impl Store {
             .await?;
         let outcome = if let Some(id) = own {
             sqlx::query(
-                "UPDATE messages SET seq = ?, msg_id = ?, ts = ?, kind = ?, body = ?, status = 'sent' WHERE id = ?",
+                "UPDATE messages SET seq = ?, msg_id = ?, ts = ?, kind = ?, body = ?, status = 'sent', edited_at = ?
+                 WHERE id = ?",
             )
             .bind(seq)
             .bind(&m.msg_id)
             .bind(m.ts)
             .bind(&m.kind)
             .bind(&message.body)
+            .bind(m.edited_at)
             .bind(id)
             .execute(&mut *tx)
             .await?;
             sqlx::query("DELETE FROM outbox WHERE client_msg_id = ?").bind(&m.client_msg_id).execute(&mut *tx).await?;
             Stored::OwnConfirmed(message)
         } else {
-            sqlx::query(AssertSqlSafe(format!("INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")))
-                .bind(&m.conv)
-                .bind(seq)
-                .bind(&m.msg_id)
-                .bind(&m.sender)
-                .bind(&m.client_msg_id)
-                .bind(&m.kind)
-                .bind(&message.body)
-                .bind(m.ts)
-                .bind(message.status.as_str())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            )))
+            .bind(&m.conv)
+            .bind(seq)
+            .bind(&m.msg_id)
+            .bind(&m.sender)
+            .bind(&m.client_msg_id)
+            .bind(&m.kind)
+            .bind(&message.body)
+            .bind(m.ts)
+            .bind(message.status.as_str())
+            .bind(m.edited_at)
+            .execute(&mut *tx)
+            .await?;
             Stored::New(message)
         };
         if m.kind == "recall"
             && let Some(target) = m.body.get("seq").and_then(serde_json::Value::as_u64)
         {
-            sqlx::query("UPDATE messages SET kind = 'recalled', body = '{}' WHERE conv = ? AND seq = ?")
-                .bind(&m.conv)
-                .bind(to_i64(target))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE messages SET kind = 'recalled', body = '{}', edited_at = NULL WHERE conv = ? AND seq = ?",
+            )
+            .bind(&m.conv)
+            .bind(to_i64(target))
+            .execute(&mut *tx)
+            .await?;
             // It is pinned no more, and quotes of it lose their excerpt, as on the server.
             sqlx::query("DELETE FROM pins WHERE conv = ? AND seq = ?")
                 .bind(&m.conv)
@@ -108,6 +116,10 @@ impl Store {
             .bind(to_i64(target))
             .execute(&mut *tx)
             .await?;
+            super::edits::erase_edits_of(&mut tx, &m.conv, target).await?;
+        }
+        if m.kind == "edit" {
+            super::edits::apply_edit(&mut tx, m).await?;
         }
         if m.kind == "pin"
             && let Some(target) = m.body.get("seq").and_then(serde_json::Value::as_u64)

@@ -3,6 +3,9 @@
 //! start-up, and keeps unsent messages across restarts.
 
 mod conversations;
+#[cfg(test)]
+mod edit_tests;
+mod edits;
 mod messages;
 mod outbox;
 mod schema;

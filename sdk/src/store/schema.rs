@@ -57,10 +57,27 @@ const STATEMENTS: &[&str] = &[
     "PRAGMA user_version = 1",
 ];
 
-/// Creates the tables that are missing.
+/// Columns added after a table was first made: `(table, column, ALTER statement)`. SQLite has
+/// no `ADD COLUMN IF NOT EXISTS`, so each is added only when the table lacks it.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // When the sender last edited a message (ms), NULL if never.
+    ("messages", "edited_at", "ALTER TABLE messages ADD COLUMN edited_at INTEGER"),
+];
+
+/// Creates the tables and columns that are missing.
 pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     for sql in STATEMENTS {
         sqlx::query(*sql).execute(pool).await?;
+    }
+    for (table, column, alter) in ADDED_COLUMNS {
+        let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?")
+            .bind(table)
+            .bind(column)
+            .fetch_one(pool)
+            .await?;
+        if present == 0 {
+            sqlx::query(*alter).execute(pool).await?;
+        }
     }
     Ok(())
 }

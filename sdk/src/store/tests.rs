@@ -23,6 +23,7 @@ fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) -> WireMess
         kind: kind.into(),
         body,
         ts: 1_000 + i64::try_from(seq).unwrap(),
+        edited_at: None,
     }
 }
 
@@ -69,6 +70,7 @@ async fn an_own_message_seen_through_sync_becomes_sent() {
         kind: "text".into(),
         body: json!({"text": "hi"}).to_string(),
         ts: 1,
+        edited_at: None,
         status: MessageStatus::Sending,
     };
     store.enqueue(&mine).await.unwrap();

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod actions;
+mod edits;
 mod model;
 mod overload;
 mod proxy;

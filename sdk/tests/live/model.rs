@@ -1,5 +1,5 @@
 //! A property of the whole, against the log: after a random sequence of sends (some mentioning
-//! the app's user, some replying), recalls, pins and unpins, reads and reconnects, the server's
+//! the app's user, some replying), edits, recalls, pins and unpins, reads and reconnects, the server's
 //! conversation list and the SDK's store (online, and offline after a restart) both equal what
 //! the log says: the same entries, the same unread and mention counts, the same pins (replayed
 //! from the log's `pin` entries), every quote of a recalled message erased.
@@ -17,6 +17,10 @@ use crate::support::{App, until};
 
 /// Actions per seed.
 const STEPS: usize = 60;
+
+/// The first actions of every sequence: posts, an edit, a post by the other member, the app's
+/// own send, a recall, a pin, a read, a reconnect.
+const FIRST_ROLLS: [u32; 10] = [0, 0, 0, 30, 45, 60, 70, 75, 85, 95];
 
 struct World<'a> {
     api: &'a Api,
@@ -38,12 +42,13 @@ impl World<'_> {
     async fn post(&mut self, who_is_bob: bool, conv: &str) {
         self.n += 1;
         let mut body = json!({"text": format!("m{}", self.n)});
-        if self.rng.random_bool(0.3) {
+        // The first posts mention and reply for sure, so every rule below is exercised.
+        if self.n <= 2 || self.rng.random_bool(0.3) {
             body["mentions"] = json!([self.me]);
         } else if who_is_bob && conv.starts_with("g:") && self.rng.random_bool(0.15) {
             body["mention_all"] = json!(true);
         }
-        if self.rng.random_bool(0.25) {
+        if self.n == 3 || self.rng.random_bool(0.25) {
             let live = self.live(conv).await;
             if !live.is_empty() {
                 let quoted = &live[self.rng.random_range(0..live.len())];
@@ -72,6 +77,27 @@ impl World<'_> {
             let (status, body) = self.api.call("POST", &path, Some(&self.bob.access_token), None).await;
             assert_eq!(status, 201, "{body}");
         }
+    }
+
+    /// Bob edits one of his texts, adding or dropping a mention of the app's user.
+    async fn edit_one(&mut self, conv: &str) {
+        let mine: Vec<u64> = self
+            .live(conv)
+            .await
+            .iter()
+            .filter(|m| m["sender"] == self.bob.user_id.as_str() && m["kind"] == "text")
+            .map(|m| m["seq"].as_u64().unwrap())
+            .collect();
+        let Some(seq) = pick(&mut self.rng, &mine) else { return };
+        self.n += 1;
+        let mut body = json!({"text": format!("edited {}", self.n)});
+        if self.rng.random_bool(0.5) {
+            body["mentions"] = json!([self.me]);
+        }
+        let path = format!("/api/v1/conversations/{conv}/messages/{seq}/edit");
+        let (status, ack) =
+            self.api.call("POST", &path, Some(&self.bob.access_token), Some(json!({"body": body}))).await;
+        assert_eq!(status, 201, "{ack}");
     }
 
     async fn toggle_pin(&mut self, conv: &str) {
@@ -128,15 +154,23 @@ fn pins_from_log(log: &[Value]) -> BTreeSet<u64> {
     &pinned - &recalled
 }
 
-/// `(seq, kind, body)` of every stored message of `conv` in the SDK's store.
-async fn store_log(client: &Client, conv: &str) -> Vec<(u64, String, Value)> {
+/// Every stored message of `conv` in the SDK's store.
+async fn store_log(client: &Client, conv: &str) -> Vec<Entry> {
     let page = client.history(conv.to_owned(), Some(u64::MAX / 4), 200).await.unwrap();
-    page.iter().filter_map(|m| Some((m.seq?, m.kind.clone(), serde_json::from_str(&m.body).unwrap()))).collect()
+    page.iter()
+        .filter_map(|m| Some((m.seq?, m.kind.clone(), serde_json::from_str(&m.body).unwrap(), m.edited_at)))
+        .collect()
 }
 
-fn server_log(log: &[Value]) -> Vec<(u64, String, Value)> {
+/// `(seq, kind, body, edited_at)` of one entry.
+type Entry = (u64, String, Value, Option<i64>);
+
+fn server_log(log: &[Value]) -> Vec<Entry> {
     log.iter()
-        .map(|m| (m["seq"].as_u64().unwrap(), m["kind"].as_str().unwrap().to_owned(), m["body"].clone()))
+        .map(|m| {
+            let seq = m["seq"].as_u64().unwrap();
+            (seq, m["kind"].as_str().unwrap().to_owned(), m["body"].clone(), m["edited_at"].as_i64())
+        })
         .collect()
 }
 
@@ -160,10 +194,13 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
         let mut w = World { api, bob, carol, me: alice.user_id.clone(), convs, rng: StdRng::seed_from_u64(seed), n: 0 };
         let mut online = true;
 
-        for _ in 0..STEPS {
+        for step in 0..STEPS {
             let conv = w.convs[w.rng.random_range(0..2)].clone();
-            match w.rng.random_range(0..100) {
-                0..40 => w.post(true, &conv).await,
+            // Every kind of action comes once first (bob posts thrice), then chance decides.
+            let roll = FIRST_ROLLS.get(step).copied().unwrap_or_else(|| w.rng.random_range(0..100));
+            match roll {
+                0..28 => w.post(true, &conv).await,
+                28..40 => w.edit_one(&conv).await,
                 40..55 => w.post(false, &w.convs[1].clone()).await,
                 55..65 => {
                     w.n += 1;
@@ -231,6 +268,7 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
         }
         let seen = |what: &dyn Fn(&Value) -> bool| whole.iter().any(what);
         assert!(seen(&|m| m["kind"] == "recalled") && seen(&|m| m["kind"] == "pin"), "seed {seed}");
+        assert!(seen(&|m| m["kind"] == "edit") && seen(&|m| m["edited_at"].is_i64()), "seed {seed}");
         assert!(seen(&|m| m["body"]["reply_to"].is_object()) && seen(&|m| mentions(m, &alice.user_id)), "seed {seed}");
         assert!(seen(&|m| m["sender"] == alice.user_id.as_str()), "seed {seed}");
 

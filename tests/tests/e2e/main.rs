@@ -13,6 +13,7 @@ mod cluster;
 mod conversation_list;
 mod devices;
 mod drain;
+mod edits;
 mod forward;
 mod frame_evolution;
 mod friends;

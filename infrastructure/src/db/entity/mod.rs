@@ -13,6 +13,7 @@ pub mod group_join_requests;
 pub mod group_members;
 pub mod media;
 pub mod media_sends;
+pub mod message_edits;
 pub mod message_refs;
 pub mod messages;
 pub mod user_settings;

@@ -11,6 +11,7 @@ mod m20261122_000006_member_prefs;
 mod m20261123_000007_media;
 mod m20261123_000008_retention;
 mod m20261206_000009_message_refs;
+mod m20261206_000010_message_edits;
 mod m20261206_000012_pins;
 
 /// Applies every migration in order.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_retention::Migration),
             Box::new(m20261206_000009_message_refs::Migration),
             Box::new(m20261206_000012_pins::Migration),
+            Box::new(m20261206_000010_message_edits::Migration),
         ]
     }
 }

@@ -155,12 +155,16 @@ pub const RECALLED_KIND: &str = "recalled";
 /// Recalled body: the original is erased.
 pub const RECALLED_BODY: &str = "{}";
 
-/// Kinds that never count as unread: a recall notice and the recalled message itself.
-pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND];
+/// Kind of a reaction entry: one user turned one emoji on or off on a message
+/// ([`crate::reaction`]).
+pub const REACTION_KIND: &str = "reaction";
+
+/// Kinds that never count as unread: a recall notice and the recalled message itself, reactions.
+pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND, REACTION_KIND];
 
 /// Kinds of server-written entries that point at another message of their log, by the `seq` of
-/// their body (a recall notice at what it recalled).
-pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND];
+/// their body (a recall notice at what it recalled, a reaction at what it reacts to).
+pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND, REACTION_KIND];
 
 /// The message of the same log that an entry points at: the message a reply quotes
 /// (`reply_to.seq` of a user message's body), or the target of a notice

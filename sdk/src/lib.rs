@@ -16,6 +16,7 @@ mod conn;
 mod error;
 mod events;
 mod media;
+mod reactions;
 mod receive;
 mod rest;
 mod sender;
@@ -30,6 +31,6 @@ pub use config::ClientConfig;
 pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use types::{
-    ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus, UploadedMedia,
-    direct_conv_id,
+    ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus, Reaction,
+    UploadedMedia, direct_conv_id,
 };

@@ -78,6 +78,10 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                     let by = m.body.get("by").and_then(|b| b.as_str()).unwrap_or(&m.sender).to_owned();
                     inner.events.emit(ClientEvent::Recalled { conv: m.conv.clone(), seq, by });
                 }
+                if let Some(r) = crate::store::ReactionChange::of(m) {
+                    let (seq, emoji, by, on) = (r.seq, r.emoji, r.by, r.on);
+                    inner.events.emit(ClientEvent::Reacted { conv: m.conv.clone(), seq, emoji, by, on });
+                }
                 inner.events.emit(ClientEvent::NewMessage { message });
             }
             Ok(true)

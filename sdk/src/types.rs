@@ -53,7 +53,7 @@ pub struct Message {
     pub sender: String,
     /// The sender's id for the message (the dedupe key of retries).
     pub client_msg_id: String,
-    /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `group_notice`).
+    /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `reaction`, `group_notice`).
     pub kind: String,
     /// The body as JSON text, e.g. `{"text":"hi"}`.
     pub body: String,
@@ -61,6 +61,21 @@ pub struct Message {
     pub ts: i64,
     /// Delivery status.
     pub status: MessageStatus,
+    /// Reactions, most used first, from the `reaction` entries in the store (empty on events
+    /// about the message itself; read the message again after a [`crate::ClientEvent::Reacted`]).
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji's total on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many users have it on.
+    pub count: u64,
+    /// This user is one of them.
+    pub me: bool,
 }
 
 impl Message {
@@ -81,6 +96,7 @@ impl Message {
             body: m.body.to_string(),
             ts: m.ts,
             status: if m.sender == me { MessageStatus::Sent } else { MessageStatus::Received },
+            reactions: Vec::new(),
         }
     }
 }

@@ -6,11 +6,14 @@ mod list;
 mod media;
 mod parse;
 mod pipeline;
+mod react;
+mod reaction_reads;
 mod reads;
 mod recall;
 mod receipts;
 mod refs;
 mod retry;
+mod turns;
 mod typing;
 mod writer;
 
@@ -23,7 +26,7 @@ use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
-    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, UserRepository,
+    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, ReactionStore, UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
@@ -36,6 +39,7 @@ pub use parse::{SendParts, parse_conv, parse_kind};
 pub use pipeline::{
     CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
 };
+pub use reaction_reads::PageReactions;
 use reads::ReadWriter;
 pub use receipts::ReadList;
 
@@ -56,6 +60,8 @@ pub struct MessagingLimits {
     pub recall_window_ms: i64,
     /// Largest group whose read lists are served.
     pub receipts_max_members: usize,
+    /// Most distinct emoji on one message; a new one past it is refused (`conflict`).
+    pub max_reaction_kinds: usize,
 }
 
 /// A page of a conversation's log.
@@ -67,6 +73,8 @@ pub struct MessageSlice {
     pub has_more: bool,
     /// The retention floor when older history was purged: messages below it are gone for good.
     pub min_seq: Option<u64>,
+    /// The reactions of the page's messages, as the reader sees them (`me`).
+    pub reactions: PageReactions,
 }
 
 /// Who a send reaches and whether its author manages the conversation.
@@ -103,6 +111,8 @@ pub struct MessagingPorts {
     pub group_directory: Arc<dyn GroupDirectory>,
     /// Uploads, for the check of a media message's `media_id`.
     pub media: Arc<dyn MediaRepository>,
+    /// Current reactions, which the message store writes with each `reaction` entry.
+    pub reactions: Arc<dyn ReactionStore>,
 }
 
 /// Messaging use cases.
@@ -115,6 +125,9 @@ pub struct MessagingService {
     group_gate: Arc<dyn GroupGate>,
     group_directory: Arc<dyn GroupDirectory>,
     media: Arc<dyn MediaRepository>,
+    reactions: Arc<dyn ReactionStore>,
+    /// Reactions to one message, and its recall, take turns (`react.rs` says why).
+    reaction_turns: turns::Turns<(ConvId, u64)>,
     clock: Arc<dyn Clock>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
@@ -161,6 +174,8 @@ impl MessagingService {
             group_gate: ports.group_gate,
             group_directory: ports.group_directory,
             media: ports.media,
+            reactions: ports.reactions,
+            reaction_turns: turns::Turns::new(),
             clock,
             pipeline,
             reads,
@@ -227,7 +242,8 @@ impl MessagingService {
         page.retain(|m| m.seq <= max);
         let has_more = page.len() as u64 > limit;
         page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()) })
+        let reactions = self.page_reactions(user, &page).await?;
+        Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()), reactions })
     }
 
     /// History for REST: after a seq (ascending from it) or before one (the newest page below it).
@@ -261,7 +277,8 @@ impl MessagingService {
                 if has_more {
                     page.remove(0);
                 }
-                Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()) })
+                let reactions = self.page_reactions(user, &page).await?;
+                Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()), reactions })
             }
         }
     }

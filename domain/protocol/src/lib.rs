@@ -8,6 +8,7 @@ pub mod codes;
 pub mod frames;
 pub mod integration;
 pub mod media;
+pub mod reactions;
 pub mod receipts;
 pub mod rest;
 #[cfg(feature = "openapi")]
@@ -17,3 +18,4 @@ pub mod text;
 
 pub use codes::ErrorCode;
 pub use frames::{ClientFrame, ServerFrame, WireMessage};
+pub use reactions::WireReaction;

@@ -7,6 +7,7 @@ mod delivery;
 mod groups;
 mod limits;
 mod messages;
+mod reactions;
 mod social;
 
 pub use accounts::*;
@@ -14,4 +15,5 @@ pub use delivery::*;
 pub use groups::*;
 pub use limits::*;
 pub use messages::*;
+pub use reactions::*;
 pub use social::*;

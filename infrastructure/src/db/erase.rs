@@ -1,6 +1,7 @@
 //! Recall in storage: the message's body is erased, and so is every copy of its content that
 //! other entries of the log made (the quotes of replies to it), in one transaction, so that no
-//! read path can show what was recalled once the recall has returned.
+//! read path can show what was recalled once the recall has returned. Its reactions are erased
+//! in the same transaction.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
@@ -36,6 +37,8 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
         .all(&txn)
         .await
         .map_err(store_err)?;
+    // Its reactions go with it: a recalled message shows none.
+    super::reactions::erase(&txn, &conv_id, to_db(seq)).await?;
     if !pointing.is_empty() {
         let replies = messages::Entity::find()
             .filter(messages::Column::ConvId.eq(conv_id.clone()))

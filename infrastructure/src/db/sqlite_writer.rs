@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior, params};
 use tidings_domain::message::Message;
+use tidings_domain::reaction::ReactionChange;
 use tidings_domain::{ConvId, StoreError};
 use tokio::sync::oneshot;
 
@@ -77,6 +78,8 @@ struct Job {
     /// Direct conversations to create if missing: (conv, lo user, hi user).
     open: Vec<(String, String, String)>,
     marks: Vec<Mark>,
+    /// The `reaction` entries' changes, applied after the rows (`super::reactions`).
+    reactions: Vec<ReactionChange>,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -137,7 +140,8 @@ impl SqliteWriter {
             .collect();
         open.sort_unstable();
         let (reply, answer) = oneshot::channel();
-        let job = Job { rows, open, marks: high_water_marks(batch), reply };
+        let reactions = batch.iter().filter_map(ReactionChange::of).collect();
+        let job = Job { rows, open, marks: high_water_marks(batch), reactions, reply };
         self.jobs.send(job).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
         answer.await.unwrap_or_else(|_| Err(StoreError::Unavailable("the SQLite writer stopped".into())))
     }
@@ -279,6 +283,7 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
                 }
             }
         }
+        super::reactions::apply_rows(&txn, &job.reactions)?;
     }
     let t_insert = t0.elapsed();
     {

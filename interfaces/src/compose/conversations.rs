@@ -15,7 +15,7 @@ use tidings_app::{
 };
 use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
-use tidings_infrastructure::db::{SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlSocialStore};
+use tidings_infrastructure::db::{SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlReactionStore, SqlSocialStore};
 
 use super::routing::Routing;
 use super::storage::Storage;
@@ -79,6 +79,7 @@ pub(super) fn build(
             group_gate: group_ports.gate.clone(),
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),
+            reactions: Arc::new(SqlReactionStore::new(db.clone())),
         },
         messaging_limits(l),
         dm_policy,
@@ -127,5 +128,6 @@ fn messaging_limits(l: &LimitSettings) -> MessagingLimits {
         max_conversations: l.max_conversations,
         recall_window_ms: i64::try_from(l.recall_window.as_millis()).unwrap_or(i64::MAX),
         receipts_max_members: l.receipts_max_members,
+        max_reaction_kinds: l.max_reaction_kinds,
     }
 }

@@ -23,6 +23,7 @@ mod media;
 mod media_serve;
 mod media_stage;
 mod paging;
+mod reactions;
 mod recall;
 mod receipts;
 mod spec;
@@ -44,6 +45,7 @@ fn register(cfg: &mut ServiceConfig) {
     devices::routes(cfg);
     conversations::routes(cfg);
     recall::routes(cfg);
+    reactions::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);
     groups::routes(cfg);

@@ -316,7 +316,9 @@ impl Connection {
         let c = &self.claims;
         let m = &self.state.messaging;
         match frame {
-            ClientFrame::Send { id, .. } | ClientFrame::Recall { id, .. } if self.draining => {
+            ClientFrame::Send { id, .. } | ClientFrame::Recall { id, .. } | ClientFrame::React { id, .. }
+                if self.draining =>
+            {
                 let why = "this instance is shutting down: resend on the new connection (same client_msg_id)";
                 Reply::Now(Some(error_frame(Some(id), tidings_protocol::ErrorCode::Draining, why.into())))
             }
@@ -352,7 +354,7 @@ impl Connection {
                     Ok(slice) => ServerFrame::SyncResult {
                         id,
                         conv,
-                        messages: slice.messages.iter().map(wire::message).collect(),
+                        messages: wire::page(&slice),
                         has_more: slice.has_more,
                         min_seq: slice.min_seq,
                     },
@@ -376,6 +378,22 @@ impl Connection {
                 Reply::Later(spawned(async move {
                     let recall = async { m.recall(&user, parse_conv(&conv)?, seq).await };
                     Some(match recall.await {
+                        Ok(ack) => wire::ack_frame(id, ack),
+                        Err(e) => app_error(Some(id), e),
+                    })
+                }))
+            }
+            ClientFrame::React { id, conv, seq, emoji, on } => {
+                // Reactions spend the sender's send budget (docs/operations.md).
+                if let Err(limited) = self.state.check_send_rate(&c.user_id).await {
+                    return Reply::Now(Some(api_error(Some(id), limited)));
+                }
+                let m = self.state.messaging.clone();
+                let user = c.user_id.clone();
+                // Answered like a recall: `ack` of the `reaction` entry, once it is durable.
+                Reply::Later(spawned(async move {
+                    let react = async { m.react(&user, parse_conv(&conv)?, seq, &emoji, on).await };
+                    Some(match react.await {
                         Ok(ack) => wire::ack_frame(id, ack),
                         Err(e) => app_error(Some(id), e),
                     })

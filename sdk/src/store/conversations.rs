@@ -9,8 +9,9 @@ use super::{Store, to_i64, to_u64};
 use crate::SdkError;
 use crate::types::Conversation;
 
-/// Kinds that never count as unread: recall notices and what they erased (the server's rule).
-const NOT_UNREAD: &str = "('recall', 'recalled')";
+/// Kinds that never count as unread: recall notices and what they erased, reactions (the
+/// server's rule).
+const NOT_UNREAD: &str = "('recall', 'recalled', 'reaction')";
 
 /// Of the unread messages `m` (joined with their conversation `c`), those that mention the
 /// user bound as the next parameter (the server's rule: `mention_all`, or the id in
@@ -209,7 +210,10 @@ impl Store {
             read_seq: to_u64(row.try_get("read_seq")?),
             unread: to_u64(row.try_get("unread")?),
             mention_count: to_u64(row.try_get("mention_count")?),
-            last_message: self.last_message(conv).await?,
+            last_message: match self.last_message(conv).await? {
+                Some(m) => self.with_reactions(me, vec![m]).await?.pop(),
+                None => None,
+            },
         }))
     }
 

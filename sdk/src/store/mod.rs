@@ -5,6 +5,7 @@
 mod conversations;
 mod messages;
 mod outbox;
+mod reactions;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use crate::SdkError;
 pub(crate) use conversations::ConvFacts;
 pub(crate) use messages::Stored;
 pub(crate) use outbox::OutboxItem;
+pub(crate) use reactions::ReactionChange;
 
 /// File name of the store inside the data dir.
 const FILE: &str = "tidings-sdk.sqlite3";
@@ -79,6 +81,7 @@ impl Store {
         sqlx::query("DELETE FROM messages").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM conversations").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM outbox").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM reactions").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

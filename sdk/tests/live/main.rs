@@ -7,5 +7,6 @@
 mod actions;
 mod overload;
 mod proxy;
+mod reactions;
 mod stories;
 mod support;

@@ -31,6 +31,7 @@ mod presence;
 mod protection;
 mod push;
 mod quotes;
+mod reactions;
 mod retention;
 mod rich;
 mod routes;

@@ -11,6 +11,7 @@ mod m20261122_000006_member_prefs;
 mod m20261123_000007_media;
 mod m20261123_000008_retention;
 mod m20261206_000009_message_refs;
+mod m20261206_000011_reactions;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_media::Migration),
             Box::new(m20261123_000008_retention::Migration),
             Box::new(m20261206_000009_message_refs::Migration),
+            Box::new(m20261206_000011_reactions::Migration),
         ]
     }
 }

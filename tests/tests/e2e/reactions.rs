@@ -307,7 +307,32 @@ async fn racing_toggles_end_as_the_log_says(backend: Backend) {
     assert_eq!(totals(api, &alice, &conv, target).await, expected);
 }
 
+/// Reactions spend the user's send budget: past it, `rate_limited` and nothing written.
+async fn reactions_spend_the_send_budget(backend: Backend) {
+    let srv = spawn_server_with(backend, |s| {
+        s.limits.send_burst = 2;
+        s.limits.send_per_sec = 0.001;
+    })
+    .await;
+    let api = &srv.api;
+    let alice = api.user("alice", "a1").await;
+    let bob = api.user("bob", "b1").await;
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let target = sent(api, &bob, &conv, "b-1", "hi").await;
+    assert_eq!(sent(api, &alice, &conv, "a-1", "hello").await, target + 1);
+    assert_eq!(react(api, &alice, &conv, target, "👍", true).await.0, 201);
+    let top = max_seq(api, &bob, &conv).await;
+    let (status, body) = react(api, &alice, &conv, target, "❤️", true).await;
+    assert_eq!((status, code(&body)), (429, Some("rate_limited")), "{body}");
+    let mut ws = WsClient::connect(&srv.ws_url(), &alice.access_token).await;
+    let frame = react_ws(&mut ws, &conv, target, "❤️", true).await;
+    assert_eq!(frame["code"], "rate_limited", "{frame}");
+    assert_eq!(max_seq(api, &bob, &conv).await, top);
+    assert_eq!(totals(api, &bob, &conv, target).await, json!([{"emoji": "👍", "count": 1, "me": false}]));
+}
+
 tidings_tests::both_modes!(
+    reactions_spend_the_send_budget,
     reactions_reach_everyone_and_show_on_every_read_path,
     refusals_change_nothing_and_a_recall_takes_the_reactions,
     racing_toggles_end_as_the_log_says,

@@ -71,6 +71,7 @@ async fn an_own_message_seen_through_sync_becomes_sent() {
         body: json!({"text": "hi"}).to_string(),
         ts: 1,
         status: MessageStatus::Sending,
+        reactions: Vec::new(),
     };
     store.enqueue(&mine).await.unwrap();
     assert_eq!(store.outbox_len().await.unwrap(), 1);

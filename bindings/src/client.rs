@@ -202,6 +202,11 @@ impl TidingsClient {
         call(&self.inner, |c| async move { c.edit_message(conv, seq, body_json).await }).await
     }
 
+    /// Turns `emoji` on or off on message `seq`; repeating what is done changes nothing.
+    pub async fn react(&self, conv: String, seq: u64, emoji: String, on: bool) -> Result<(), TidingsError> {
+        call(&self.inner, |c| async move { c.react(conv, seq, emoji, on).await }).await
+    }
+
     /// Uploads `bytes` as `kind` (`image`, `file`, `voice`, `video`) of `content_type`; `name`
     /// for files.
     pub async fn upload_media(

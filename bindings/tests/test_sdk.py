@@ -237,6 +237,24 @@ async def story():
     except t.TidingsError.Server as e:
         assert e.code == "forbidden", e
     step("edit")
+
+    # Reactions: bob reacts to alice's message, alice sees the event and the count, then adds hers.
+    unread_before = await alice.client.total_unread()
+    await bob.client.react(conv, first_seq, "👍", True)
+    got = await alice.events.wait(
+        "reaction", lambda e: isinstance(e, sdk.ClientEvent.REACTED) and e.seq == first_seq
+    )
+    assert got.by == bob_id and got.emoji == "👍" and got.on is True and got.conv == conv, got
+    await alice.client.react(conv, first_seq, "👍", True)
+    page = await alice.client.history(conv, None, 10)
+    reacted = [m for m in page if m.seq == first_seq][0]
+    assert [(r.emoji, r.count, r.me) for r in reacted.reactions] == [("👍", 2, True)], reacted.reactions
+    await alice.client.react(conv, first_seq, "👍", True)  # again: nothing changes
+    page = await alice.client.history(conv, None, 10)
+    assert [m for m in page if m.seq == first_seq][0].reactions == reacted.reactions
+    assert await alice.client.total_unread() == unread_before
+    step("reactions")
+
     # Pins: bob pins alice's first message; alice hears of it; the list crosses the FFI.
     assert await bob.client.pin(conv, first_seq) > first_seq
     pinned = await alice.events.wait(

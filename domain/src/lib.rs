@@ -15,6 +15,7 @@ pub mod message;
 pub mod ports;
 pub mod presence;
 pub mod push;
+pub mod reaction;
 pub mod retention;
 pub mod social;
 pub mod webhook;

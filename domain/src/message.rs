@@ -164,14 +164,18 @@ pub const PIN_KIND: &str = "pin";
 /// `{"seq", "body", "edited_at"}`, see [`crate::edit`]).
 pub const EDIT_KIND: &str = "edit";
 
+/// Kind of a reaction entry: one user turned one emoji on or off on a message
+/// ([`crate::reaction`]).
+pub const REACTION_KIND: &str = "reaction";
+
 /// Kinds that never count as unread: a recall notice, the recalled message itself, and the
 /// entries of actions on other messages.
-pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND, PIN_KIND, EDIT_KIND];
+pub const NOT_UNREAD_KINDS: &[&str] = &[RECALL_KIND, RECALLED_KIND, PIN_KIND, EDIT_KIND, REACTION_KIND];
 
 /// Kinds of server-written entries that point at another message of their log, by the `seq` of
 /// their body (a recall notice at what it recalled, a pin entry at what it pins, an edit at what
-/// it changed).
-pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND, PIN_KIND, EDIT_KIND];
+/// it changed, a reaction at what it reacts to).
+pub const TARGETING_KINDS: &[&str] = &[RECALL_KIND, PIN_KIND, EDIT_KIND, REACTION_KIND];
 
 /// The message of the same log that an entry points at: the message a reply quotes
 /// (`reply_to.seq` of a user message's body), or the target of a notice

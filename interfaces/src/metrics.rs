@@ -20,7 +20,8 @@ use tidings_protocol::{ClientFrame, ServerFrame};
 type Labels = [(&'static str, &'static str); 1];
 
 /// Frame types clients send (`frames_in`), plus `invalid` for frames that did not decode.
-const FRAMES_IN: [&str; 9] = ["send", "sync", "read", "recall", "edit", "ping", "presence_sub", "typing", "invalid"];
+const FRAMES_IN: [&str; 10] =
+    ["send", "sync", "read", "recall", "edit", "react", "ping", "presence_sub", "typing", "invalid"];
 /// Frame types written as direct answers on a connection (`frames_out`; pushes are counted apart).
 const FRAMES_OUT: [&str; 11] =
     ["ack", "msg", "sync_result", "read", "error", "pong", "presence", "typing", "kicked", "reconnect", "other"];
@@ -293,6 +294,7 @@ pub(crate) fn client_kind(f: &ClientFrame) -> &'static str {
         ClientFrame::Read { .. } => "read",
         ClientFrame::Recall { .. } => "recall",
         ClientFrame::Edit { .. } => "edit",
+        ClientFrame::React { .. } => "react",
         ClientFrame::Ping {} => "ping",
         ClientFrame::PresenceSub { .. } => "presence_sub",
         ClientFrame::Typing { .. } => "typing",

@@ -1,10 +1,12 @@
 //! Conversions from domain values to the shared wire types, used by REST and the gateway alike.
 
 use serde_json::Value;
+use tidings_app::messaging::MessageSlice;
 use tidings_domain::conversation::{ConversationProfile, ConversationSummary};
 use tidings_domain::message::{Ack, Message};
-use tidings_protocol::WireMessage;
+use tidings_domain::reaction::ReactionCount;
 use tidings_protocol::rest::{self, UserProfile};
+use tidings_protocol::{WireMessage, WireReaction};
 
 /// A stored message as the wire shows it. Bodies were validated JSON when stored.
 pub fn message(m: &Message) -> WireMessage {
@@ -18,7 +20,21 @@ pub fn message(m: &Message) -> WireMessage {
         body: serde_json::from_str(&m.body).unwrap_or_else(|_| Value::String(m.body.clone())),
         ts: m.ts,
         edited_at: m.edited_at,
+        reactions: Vec::new(),
     }
+}
+
+/// A page of history or sync, each message with its reactions.
+pub fn page(slice: &MessageSlice) -> Vec<WireMessage> {
+    slice.messages.iter().map(|m| with_reactions(message(m), slice.reactions.get(&m.seq))).collect()
+}
+
+/// `wire` with the reader's view of its reactions, if it has any.
+pub fn with_reactions(mut wire: WireMessage, counts: Option<&Vec<ReactionCount>>) -> WireMessage {
+    wire.reactions = counts
+        .map(|c| c.iter().map(|r| WireReaction { emoji: r.emoji.clone(), count: r.count, me: r.me }).collect())
+        .unwrap_or_default();
+    wire
 }
 
 /// The REST answer to a send.

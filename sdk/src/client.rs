@@ -239,6 +239,7 @@ impl Client {
             ts: now_ms(),
             status: MessageStatus::Sending,
             edited_at: None,
+            reactions: Vec::new(),
         };
         self.inner.store.ensure_conversation(&ConvFacts::from_id(&conv, &me)).await?;
         self.inner.store.enqueue(&message).await?;
@@ -304,6 +305,12 @@ impl Client {
     /// Served from the store when it holds an unbroken run; otherwise the page is fetched from
     /// the server and stored. Offline, whatever the store has is returned.
     pub async fn history(&self, conv: String, before_seq: Option<u64>, limit: u32) -> Result<Vec<Message>, SdkError> {
+        let page = self.history_rows(conv, before_seq, limit).await?;
+        self.inner.store.with_reactions(&self.inner.me()?, page).await
+    }
+
+    /// [`Self::history`] without the reactions.
+    async fn history_rows(&self, conv: String, before_seq: Option<u64>, limit: u32) -> Result<Vec<Message>, SdkError> {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(SdkError::InvalidInput { message: format!("limit must be 1..={MAX_PAGE}") });
         }
@@ -364,6 +371,7 @@ impl Client {
             body: json!({ "seq": seq, "by": me }),
             ts: ack.ts,
             edited_at: None,
+            reactions: Vec::new(),
         };
         crate::receive::absorb(inner, &notice, true).await?;
         inner.store.note_seq(&conv, ack.seq).await?;

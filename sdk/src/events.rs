@@ -75,6 +75,20 @@ pub enum ClientEvent {
         /// When it was edited (ms).
         edited_at: i64,
     },
+    /// `by` turned `emoji` on or off on message `seq` (a `reaction` entry was stored). The
+    /// message's totals, read from the store, already count it.
+    Reacted {
+        /// Conversation.
+        conv: String,
+        /// The message reacted to.
+        seq: u64,
+        /// The emoji.
+        emoji: String,
+        /// Who reacted.
+        by: String,
+        /// Turned on (true) or off.
+        on: bool,
+    },
     /// A conversation row changed (new message, read position, title).
     ConversationChanged {
         /// The row as it is now.

@@ -19,6 +19,7 @@ mod events;
 mod forward;
 mod media;
 mod pins;
+mod reactions;
 mod receive;
 mod rest;
 mod sender;
@@ -34,5 +35,5 @@ pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use types::{
     ConnectionState, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus,
-    PinnedMessage, UploadedMedia, direct_conv_id,
+    PinnedMessage, Reaction, UploadedMedia, direct_conv_id,
 };

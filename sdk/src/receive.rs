@@ -88,6 +88,10 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                 if let Some(event) = edited_event(m) {
                     inner.events.emit(event);
                 }
+                if let Some(r) = crate::store::ReactionChange::of(m) {
+                    let (seq, emoji, by, on) = (r.seq, r.emoji, r.by, r.on);
+                    inner.events.emit(ClientEvent::Reacted { conv: m.conv.clone(), seq, emoji, by, on });
+                }
                 inner.events.emit(ClientEvent::NewMessage { message });
             }
             Ok(true)

@@ -54,6 +54,7 @@ pub struct Message {
     /// The sender's id for the message (the dedupe key of retries).
     pub client_msg_id: String,
     /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `edit`, `group_notice`).
+    /// `text`, `image`, ..., or a system kind (`recall`, `recalled`, `reaction`, `group_notice`).
     pub kind: String,
     /// The body as JSON text, e.g. `{"text":"hi"}`.
     pub body: String,
@@ -63,6 +64,21 @@ pub struct Message {
     pub status: MessageStatus,
     /// When the sender last edited the body (ms); `None` if never edited.
     pub edited_at: Option<i64>,
+    /// Reactions, most used first, from the `reaction` entries in the store (empty on events
+    /// about the message itself; read the message again after a [`crate::ClientEvent::Reacted`]).
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji's total on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many users have it on.
+    pub count: u64,
+    /// This user is one of them.
+    pub me: bool,
 }
 
 impl Message {
@@ -84,6 +100,7 @@ impl Message {
             ts: m.ts,
             status: if m.sender == me { MessageStatus::Sent } else { MessageStatus::Received },
             edited_at: m.edited_at,
+            reactions: Vec::new(),
         }
     }
 }

@@ -114,6 +114,7 @@ impl Api {
 
     /// Unread counted from the log as protocol.md defines it: messages past `read_seq`, not the
     /// user's own, neither recall notices, recalled messages nor edits.
+    /// user's own, neither recall notices nor recalled messages nor reactions.
     pub async fn unread_from_log(&self, who: &Login, conv: &str, read_seq: u64) -> u64 {
         self.all_messages(who, conv)
             .await
@@ -121,6 +122,7 @@ impl Api {
             .filter(|m| m["seq"].as_u64().unwrap_or_else(|| panic!("a message without a seq: {m}")) > read_seq)
             .filter(|m| m["sender"] != who.user_id.as_str())
             .filter(|m| !NOT_UNREAD_KINDS.iter().any(|k| m["kind"] == *k))
+            .filter(|m| !["recall", "recalled", "reaction"].contains(&m["kind"].as_str().unwrap_or_default()))
             .count() as u64
     }
 

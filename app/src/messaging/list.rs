@@ -10,6 +10,7 @@ use tidings_domain::conversation::{ConversationProfile, ConversationSummary, Mem
 use tidings_domain::event::Delivery;
 use tidings_domain::message::Message;
 use tidings_domain::ports::UnreadRange;
+use tidings_domain::reaction::ReactionCount;
 use tidings_domain::{ConvId, DeviceId, GroupId, UserId};
 
 use super::MessagingService;
@@ -30,6 +31,8 @@ pub struct ConversationPage {
     pub rows: Vec<ConversationSummary>,
     /// Pass as `since_version` to get only rows changed after this list.
     pub version: i64,
+    /// The reactions of each row's `last_message`, as the reader sees them.
+    pub reactions: HashMap<ConvId, Vec<ReactionCount>>,
 }
 
 impl MessagingService {
@@ -59,8 +62,11 @@ impl MessagingService {
             .filter(|v| v.visible_max() > v.visible_from)
             .map(|v| (v.conv.clone(), v.visible_max()))
             .collect();
-        let mut last: HashMap<ConvId, Message> =
+        let last: HashMap<ConvId, Message> =
             self.messages.get_many(&keys).await?.into_iter().map(|m| (m.conv.clone(), m)).collect();
+        let floors = views.iter().map(|v| (v.conv.clone(), v.visible_from)).collect();
+        let mut last = self.previews_past_reactions(last, &floors).await?;
+        let reactions = self.preview_reactions(user, &last).await?;
         let mut profiles = self.profiles(user, &views).await?;
         let rows = views
             .into_iter()
@@ -77,7 +83,7 @@ impl MessagingService {
                 }
             })
             .collect();
-        Ok(ConversationPage { rows, version })
+        Ok(ConversationPage { rows, version, reactions })
     }
 
     /// The peer of each direct row and the group of each group row, in two queries.

@@ -9,11 +9,14 @@ mod media;
 mod parse;
 mod pins;
 mod pipeline;
+mod react;
+mod reaction_reads;
 mod reads;
 mod recall;
 mod receipts;
 mod refs;
 mod retry;
+mod turns;
 mod typing;
 mod writer;
 
@@ -26,7 +29,8 @@ use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
-    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, PinStore, UserRepository,
+    ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, PinStore, ReactionStore,
+    UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
@@ -41,6 +45,7 @@ pub use pins::MAX_PINS;
 pub use pipeline::{
     CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
 };
+pub use reaction_reads::PageReactions;
 use reads::ReadWriter;
 pub use receipts::ReadList;
 
@@ -63,6 +68,8 @@ pub struct MessagingLimits {
     pub edit_window_ms: i64,
     /// Largest group whose read lists are served.
     pub receipts_max_members: usize,
+    /// Most distinct emoji on one message; a new one past it is refused (`conflict`).
+    pub max_reaction_kinds: usize,
 }
 
 /// A page of a conversation's log.
@@ -74,6 +81,8 @@ pub struct MessageSlice {
     pub has_more: bool,
     /// The retention floor when older history was purged: messages below it are gone for good.
     pub min_seq: Option<u64>,
+    /// The reactions of the page's messages, as the reader sees them (`me`).
+    pub reactions: PageReactions,
 }
 
 /// Who a send reaches and whether its author manages the conversation.
@@ -112,6 +121,8 @@ pub struct MessagingPorts {
     pub media: Arc<dyn MediaRepository>,
     /// Pinned messages.
     pub pins: Arc<dyn PinStore>,
+    /// Current reactions, which the message store writes with each `reaction` entry.
+    pub reactions: Arc<dyn ReactionStore>,
 }
 
 /// Messaging use cases.
@@ -127,6 +138,9 @@ pub struct MessagingService {
     pins: Arc<dyn PinStore>,
     /// Held while a pin changes and its entry is queued (`pins.rs`).
     pin_order: tokio::sync::Mutex<()>,
+    reactions: Arc<dyn ReactionStore>,
+    /// Reactions to one message, and its recall, take turns (`react.rs` says why).
+    reaction_turns: turns::Turns<(ConvId, u64)>,
     clock: Arc<dyn Clock>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
@@ -175,6 +189,8 @@ impl MessagingService {
             media: ports.media,
             pins: ports.pins,
             pin_order: tokio::sync::Mutex::new(()),
+            reactions: ports.reactions,
+            reaction_turns: turns::Turns::new(),
             clock,
             pipeline,
             reads,
@@ -241,7 +257,8 @@ impl MessagingService {
         page.retain(|m| m.seq <= max);
         let has_more = page.len() as u64 > limit;
         page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()) })
+        let reactions = self.page_reactions(user, &page).await?;
+        Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()), reactions })
     }
 
     /// History for REST: after a seq (ascending from it) or before one (the newest page below it).
@@ -275,7 +292,8 @@ impl MessagingService {
                 if has_more {
                     page.remove(0);
                 }
-                Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()) })
+                let reactions = self.page_reactions(user, &page).await?;
+                Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()), reactions })
             }
         }
     }

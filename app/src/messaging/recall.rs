@@ -17,6 +17,8 @@ impl MessagingService {
     /// If the process dies between the erasure and the notice, the message stays recalled
     /// (sync shows it as `recalled`) without a notice: the body is never kept by mistake.
     pub async fn recall(&self, user: &UserId, conv: ConvId, seq: u64) -> Result<Ack, AppError> {
+        // No reaction commits to it meanwhile (`react.rs`).
+        let _turn = self.reaction_turns.take((conv.clone(), seq)).await;
         let message = self.current_member_message(user, &conv, seq).await?;
         if message.kind == RECALLED_KIND {
             return Err(AppError::Conflict("this message was already recalled".into()));

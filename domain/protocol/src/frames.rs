@@ -27,6 +27,11 @@ pub struct WireMessage {
     /// When the body was last replaced by an `edit` (ms); absent if never edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<i64>,
+    /// The message's reactions, most used first, on history, sync and the list's
+    /// `last_message`; left out when there are none (and on pushes, where the `reaction`
+    /// entries themselves tell the change).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<crate::WireReaction>,
 }
 
 /// A frame sent by a client. Fields the server does not know are ignored, so a newer client
@@ -86,6 +91,20 @@ pub enum ClientFrame {
         seq: u64,
         /// The new text body (`reply_to` is kept from the original whatever this says).
         body: Value,
+    },
+    /// Turn an emoji on or off on a message; answered by `ack` (of the `reaction` entry written
+    /// to the log; `duplicate: true` when nothing changed) or `error`.
+    React {
+        /// Request id, echoed.
+        id: String,
+        /// Conversation.
+        conv: String,
+        /// Seq of the message reacted to.
+        seq: u64,
+        /// The emoji (1 to 64 bytes of UTF-8, no whitespace or control characters).
+        emoji: String,
+        /// `true` to add it, `false` to take it back.
+        on: bool,
     },
     /// Application-level keepalive; answered by `pong`.
     Ping {},
@@ -226,7 +245,10 @@ mod tests {
 
     #[test]
     fn the_listed_types_are_the_ones_serde_reads() {
-        assert_eq!(ClientFrame::TYPES, ["send", "sync", "read", "recall", "edit", "ping", "presence_sub", "typing"]);
+        assert_eq!(
+            ClientFrame::TYPES,
+            ["send", "sync", "read", "recall", "edit", "react", "ping", "presence_sub", "typing"]
+        );
         for kind in ClientFrame::TYPES {
             let err = serde_json::from_value::<ClientFrame>(serde_json::json!({ "type": kind })).err();
             assert!(!err.is_some_and(|e| e.to_string().contains("unknown variant")), "{kind} is not a frame type");

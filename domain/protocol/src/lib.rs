@@ -11,6 +11,7 @@ pub mod frames;
 pub mod integration;
 pub mod media;
 pub mod pins;
+pub mod reactions;
 pub mod receipts;
 pub mod rest;
 #[cfg(feature = "openapi")]
@@ -20,3 +21,4 @@ pub mod text;
 
 pub use codes::ErrorCode;
 pub use frames::{ClientFrame, ServerFrame, WireMessage};
+pub use reactions::WireReaction;

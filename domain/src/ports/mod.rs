@@ -8,6 +8,7 @@ mod groups;
 mod limits;
 mod messages;
 mod pins;
+mod reactions;
 mod social;
 
 pub use accounts::*;
@@ -16,4 +17,5 @@ pub use groups::*;
 pub use limits::*;
 pub use messages::*;
 pub use pins::*;
+pub use reactions::*;
 pub use social::*;

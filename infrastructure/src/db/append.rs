@@ -54,6 +54,7 @@ pub(crate) async fn append_batch(
     }
     insert_refs(&txn, backend, batch).await?;
     super::edits::apply(&txn, &super::edits::of_batch(batch)).await?;
+    super::reactions::apply(&txn, backend, batch).await?;
     let t_insert = t0.elapsed();
     for group in marks.chunks(MARK_CHUNK) {
         raise_marks(&txn, group).await?;

@@ -1,7 +1,8 @@
 //! Recall in storage: the message's body is erased, and so is every copy of its content that
 //! other entries of the log made (the quotes of replies to it, the bodies its edits carried and
 //! its kept versions), in one transaction, so that no read path can show what was recalled once
-//! the recall has returned. A recalled message is unpinned in the same transaction.
+//! the recall has returned. A recalled message is unpinned, and its reactions erased, in the
+//! same transaction.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
@@ -46,6 +47,8 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
         .exec(&txn)
         .await
         .map_err(store_err)?;
+    // Its reactions go with it: a recalled message shows none.
+    super::reactions::erase(&txn, &conv_id, to_db(seq)).await?;
     if !pointing.is_empty() {
         messages::Entity::update_many()
             .col_expr(messages::Column::Body, Expr::val(erased_edit_body(seq)))

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, TransactionBehavior, params};
 use tidings_domain::message::Message;
+use tidings_domain::reaction::ReactionChange;
 use tidings_domain::{ConvId, StoreError};
 use tokio::sync::oneshot;
 
@@ -79,6 +80,8 @@ struct Job {
     marks: Vec<Mark>,
     /// The batch's edit entries, applied to their targets in its transaction.
     edits: Vec<super::edits::Applied>,
+    /// The `reaction` entries' changes, applied after the rows (`super::reactions`).
+    reactions: Vec<ReactionChange>,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -139,7 +142,9 @@ impl SqliteWriter {
             .collect();
         open.sort_unstable();
         let (reply, answer) = oneshot::channel();
-        let job = Job { rows, open, marks: high_water_marks(batch), edits: super::edits::of_batch(batch), reply };
+        let edits = super::edits::of_batch(batch);
+        let reactions = batch.iter().filter_map(ReactionChange::of).collect();
+        let job = Job { rows, open, marks: high_water_marks(batch), edits, reactions, reply };
         self.jobs.send(job).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
         answer.await.unwrap_or_else(|_| Err(StoreError::Unavailable("the SQLite writer stopped".into())))
     }
@@ -282,6 +287,7 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
             }
         }
         super::edits::apply_sqlite(&txn, &job.edits)?;
+        super::reactions::apply_rows(&txn, &job.reactions)?;
     }
     let t_insert = t0.elapsed();
     {

@@ -15,7 +15,9 @@ use tidings_app::{
 };
 use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
-use tidings_infrastructure::db::{SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlPinStore, SqlSocialStore};
+use tidings_infrastructure::db::{
+    SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlPinStore, SqlReactionStore, SqlSocialStore,
+};
 
 use super::routing::Routing;
 use super::storage::Storage;
@@ -80,6 +82,7 @@ pub(super) fn build(
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),
             pins: Arc::new(SqlPinStore::new(db.clone())),
+            reactions: Arc::new(SqlReactionStore::new(db.clone())),
         },
         messaging_limits(l),
         dm_policy,
@@ -129,5 +132,6 @@ fn messaging_limits(l: &LimitSettings) -> MessagingLimits {
         recall_window_ms: i64::try_from(l.recall_window.as_millis()).unwrap_or(i64::MAX),
         edit_window_ms: i64::try_from(l.edit_window.as_millis()).unwrap_or(i64::MAX),
         receipts_max_members: l.receipts_max_members,
+        max_reaction_kinds: l.max_reaction_kinds,
     }
 }

@@ -99,7 +99,15 @@ pub(super) async fn list(
     let me = &who.0.user_id;
     let page = state.messaging.conversations(me, q.since_version, q.limit).await?;
     Ok(HttpResponse::Ok().json(ConversationList {
-        conversations: page.rows.iter().map(|s| wire::summary(s, me)).collect(),
+        conversations: page
+            .rows
+            .iter()
+            .map(|s| {
+                let mut row = wire::summary(s, me);
+                row.last_message = row.last_message.map(|m| wire::with_reactions(m, page.reactions.get(&s.view.conv)));
+                row
+            })
+            .collect(),
         version: page.version,
     }))
 }
@@ -180,7 +188,7 @@ pub(super) async fn history(
     let conv = parse_conv(&path)?;
     let slice = state.messaging.history(&who.0.user_id, &conv, q.after_seq, q.before_seq, q.limit).await?;
     Ok(HttpResponse::Ok().json(MessagePage {
-        messages: slice.messages.iter().map(wire::message).collect(),
+        messages: wire::page(&slice),
         has_more: slice.has_more,
         min_seq: slice.min_seq,
     }))

@@ -26,6 +26,7 @@ mod media_serve;
 mod media_stage;
 mod paging;
 mod pins;
+mod reactions;
 mod recall;
 mod receipts;
 mod spec;
@@ -50,6 +51,7 @@ fn register(cfg: &mut ServiceConfig) {
     forward::routes(cfg);
     recall::routes(cfg);
     edits::routes(cfg);
+    reactions::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);
     groups::routes(cfg);

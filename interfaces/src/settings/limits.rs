@@ -40,6 +40,9 @@ pub struct LimitSettings {
     pub edit_window: Duration,
     /// Largest group (members) whose per-message read lists are served.
     pub receipts_max_members: usize,
+    /// Most distinct emoji on one message; a new one past it is refused (`conflict`), the
+    /// ones already there still toggle.
+    pub max_reaction_kinds: usize,
     /// Most bytes of one WebSocket frame; bigger frames close the socket with 1009.
     pub max_frame_bytes: usize,
     /// Most bytes of a REST request body.
@@ -74,6 +77,7 @@ impl Default for LimitSettings {
             recall_window: Duration::from_secs(2 * 60),
             edit_window: Duration::from_secs(24 * 60 * 60),
             receipts_max_members: 200,
+            max_reaction_kinds: 20,
             max_frame_bytes: 64 * 1024,
             max_http_body_bytes: 64 * 1024,
             outbound_queue: 1024,
@@ -104,6 +108,7 @@ impl LimitSettings {
             || self.max_media_side == 0
             || self.max_voice_duration.is_zero()
             || self.max_video_duration.is_zero()
+            || self.max_reaction_kinds == 0
         {
             return Err(SettingsError::new("limits must be positive"));
         }
@@ -125,6 +130,7 @@ pub(super) const KEYS: &[Key] = &[
     Key::new("recall_window", "how long after sending the sender may recall a message").was("recall_window_ms"),
     Key::new("edit_window", "how long after sending the sender may edit a text message"),
     Key::new("receipts_max_members", "largest group whose per-message read lists are served"),
+    Key::new("max_reaction_kinds", "distinct emoji on one message (a new one past it is refused)"),
     Key::new("max_frame_bytes", "bytes of one WebSocket frame (larger closes with 1009)"),
     Key::new("max_http_body_bytes", "bytes of a REST JSON body (larger is 413)"),
     Key::new("outbound_queue", "pushes queued per connection before it is closed as a slow consumer"),

@@ -316,7 +316,10 @@ impl Connection {
         let c = &self.claims;
         let m = &self.state.messaging;
         match frame {
-            ClientFrame::Send { id, .. } | ClientFrame::Recall { id, .. } | ClientFrame::Edit { id, .. }
+            ClientFrame::Send { id, .. }
+            | ClientFrame::Recall { id, .. }
+            | ClientFrame::Edit { id, .. }
+            | ClientFrame::React { id, .. }
                 if self.draining =>
             {
                 let why = "this instance is shutting down: resend on the new connection (same client_msg_id)";
@@ -354,7 +357,7 @@ impl Connection {
                     Ok(slice) => ServerFrame::SyncResult {
                         id,
                         conv,
-                        messages: slice.messages.iter().map(wire::message).collect(),
+                        messages: wire::page(&slice),
                         has_more: slice.has_more,
                         min_seq: slice.min_seq,
                     },
@@ -384,20 +387,20 @@ impl Connection {
                 }))
             }
             ClientFrame::Edit { id, conv, seq, body } => {
-                // An edit writes to the log like a send, and counts against the same rate.
-                if let Err(limited) = self.state.check_send_rate(&c.user_id).await {
-                    return Reply::Now(Some(api_error(Some(id), limited)));
-                }
                 let m = self.state.messaging.clone();
                 let user = c.user_id.clone();
-                // Answered like a recall: `ack` of the `edit` entry, once it is durable.
-                Reply::Later(spawned(async move {
-                    let edit = async { m.edit(&user, parse_conv(&conv)?, seq, &body).await };
-                    Some(match edit.await {
-                        Ok(ack) => wire::ack_frame(id, ack),
-                        Err(e) => app_error(Some(id), e),
-                    })
-                }))
+                self.logged_action(id, &c.user_id, async move { m.edit(&user, parse_conv(&conv)?, seq, &body).await })
+                    .await
+            }
+            ClientFrame::React { id, conv, seq, emoji, on } => {
+                let m = self.state.messaging.clone();
+                let user = c.user_id.clone();
+                self.logged_action(
+                    id,
+                    &c.user_id,
+                    async move { m.react(&user, parse_conv(&conv)?, seq, &emoji, on).await },
+                )
+                .await
             }
             ClientFrame::Ping {} => {
                 let changes = self.state.changes.clone();
@@ -489,6 +492,28 @@ fn rate_limited(id: Option<String>, what: &str, wait: Duration) -> ServerFrame {
         code: tidings_protocol::ErrorCode::RateLimited.as_str().to_owned(),
         message: what.to_owned(),
         retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)),
+    }
+}
+
+impl Connection {
+    /// An action on a message that writes an entry to the log (edit, react): it spends the
+    /// sender's send budget (docs/operations.md) and is answered like a recall, by the `ack` of
+    /// its entry once durable, waited for beside the loop.
+    async fn logged_action(
+        &self,
+        id: String,
+        user: &tidings_domain::UserId,
+        action: impl Future<Output = Result<tidings_domain::message::Ack, AppError>> + 'static,
+    ) -> Reply {
+        if let Err(limited) = self.state.check_send_rate(user).await {
+            return Reply::Now(Some(api_error(Some(id), limited)));
+        }
+        Reply::Later(spawned(async move {
+            Some(match action.await {
+                Ok(ack) => wire::ack_frame(id, ack),
+                Err(e) => app_error(Some(id), e),
+            })
+        }))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::types::Conversation;
 
 /// Kinds that never count as unread: recall notices, what they erased, and the entries of
 /// actions on other messages (the server's rule, `NOT_UNREAD_KINDS`).
-const NOT_UNREAD: &str = "('recall', 'recalled', 'pin', 'edit')";
+const NOT_UNREAD: &str = "('recall', 'recalled', 'pin', 'edit', 'reaction')";
 
 /// Of the unread messages `m` (joined with their conversation `c`), those that mention the
 /// user bound as the next parameter (the server's rule: `mention_all`, or the id in
@@ -210,7 +210,10 @@ impl Store {
             read_seq: to_u64(row.try_get("read_seq")?),
             unread: to_u64(row.try_get("unread")?),
             mention_count: to_u64(row.try_get("mention_count")?),
-            last_message: self.last_message(conv).await?,
+            last_message: match self.last_message(conv).await? {
+                Some(m) => self.with_reactions(me, vec![m]).await?.pop(),
+                None => None,
+            },
         }))
     }
 

@@ -23,6 +23,7 @@ fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) -> WireMess
         body,
         ts: 1_000 + i64::try_from(seq).unwrap(),
         edited_at: None,
+        reactions: Vec::new(),
     }
 }
 

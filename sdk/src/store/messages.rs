@@ -1,5 +1,7 @@
 //! Messages in the store: received ones deduplicated by `(conv, seq)`, own ones matched to
 //! their acks and synced copies by `(sender, client_msg_id)`, recalls and edits applied in place.
+//! their acks and synced copies by `(sender, client_msg_id)`, recalls and reactions applied in
+//! place.
 
 use sqlx::AssertSqlSafe;
 use sqlx::Row as _;
@@ -35,6 +37,7 @@ pub(super) fn row_to_message(row: &SqliteRow) -> Result<Message, sqlx::Error> {
         ts: row.try_get("ts")?,
         status: MessageStatus::parse(row.try_get::<&str, _>("status")?),
         edited_at: row.try_get("edited_at")?,
+        reactions: Vec::new(),
     })
 }
 
@@ -92,6 +95,7 @@ impl Store {
             .await?;
             Stored::New(message)
         };
+        super::reactions::apply(&mut tx, m).await?;
         if m.kind == "recall"
             && let Some(target) = m.body.get("seq").and_then(serde_json::Value::as_u64)
         {
@@ -108,6 +112,13 @@ impl Store {
                 .bind(to_i64(target))
                 .execute(&mut *tx)
                 .await?;
+            // Its reactions go with it, as on the server.
+            sqlx::query("DELETE FROM reactions WHERE conv = ? AND seq = ?")
+                .bind(&m.conv)
+                .bind(to_i64(target))
+                .execute(&mut *tx)
+                .await?;
+            // Quotes of it lose their excerpt, as on the server.
             sqlx::query(
                 "UPDATE messages SET body = json_set(body, '$.reply_to.quote', json('{\"recalled\":true}'))
                  WHERE conv = ? AND json_valid(body) AND json_extract(body, '$.reply_to.seq') = ?",
@@ -226,9 +237,17 @@ impl Store {
         Ok(row.as_ref().map(row_to_message).transpose()?)
     }
 
-    /// The newest stored message of a conversation.
+    /// The newest stored message of a conversation that is not a reaction (reacting does not
+    /// change what the list shows, as on the server).
     pub(crate) async fn last_message(&self, conv: &str) -> Result<Option<Message>, SdkError> {
-        Ok(self.history(conv, None, 1).await?.pop())
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM messages WHERE conv = ? AND kind != 'reaction'
+             ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT 1"
+        )))
+        .bind(conv)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(row_to_message).transpose()?)
     }
 }
 

@@ -8,6 +8,7 @@ mod edit_tests;
 mod edits;
 mod messages;
 mod outbox;
+mod reactions;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,7 @@ use crate::SdkError;
 pub(crate) use conversations::ConvFacts;
 pub(crate) use messages::Stored;
 pub(crate) use outbox::OutboxItem;
+pub(crate) use reactions::ReactionChange;
 
 /// File name of the store inside the data dir.
 const FILE: &str = "tidings-sdk.sqlite3";
@@ -83,6 +85,7 @@ impl Store {
         sqlx::query("DELETE FROM conversations").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM outbox").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM pins").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM reactions").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

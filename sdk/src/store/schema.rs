@@ -52,6 +52,17 @@ const STATEMENTS: &[&str] = &[
         pinned_at INTEGER NOT NULL,
         PRIMARY KEY (conv, seq)
     )",
+    // Reactions: each user's emoji per message, from the `reaction` entries stored, with the
+    // entry that set each (only a newer one moves it). Off rows stay, for that comparison.
+    "CREATE TABLE IF NOT EXISTS reactions (
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        emoji TEXT NOT NULL,
+        user TEXT NOT NULL,
+        is_on INTEGER NOT NULL,
+        entry_seq INTEGER NOT NULL,
+        PRIMARY KEY (conv, seq, emoji, user)
+    )",
     // Small values: the saved session.
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "PRAGMA user_version = 1",

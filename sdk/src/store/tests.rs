@@ -7,7 +7,7 @@ use serde_json::json;
 use tidings_protocol::WireMessage;
 
 use super::{ConvFacts, Store, Stored};
-use crate::types::{Message, MessageStatus};
+use crate::types::{Message, MessageStatus, Reaction};
 
 const ME: &str = "u_a";
 const PEER: &str = "u_b";
@@ -24,6 +24,7 @@ fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) -> WireMess
         body,
         ts: 1_000 + i64::try_from(seq).unwrap(),
         edited_at: None,
+        reactions: Vec::new(),
     }
 }
 
@@ -72,6 +73,7 @@ async fn an_own_message_seen_through_sync_becomes_sent() {
         ts: 1,
         edited_at: None,
         status: MessageStatus::Sending,
+        reactions: Vec::new(),
     };
     store.enqueue(&mine).await.unwrap();
     assert_eq!(store.outbox_len().await.unwrap(), 1);
@@ -102,4 +104,30 @@ async fn unread_counts_others_past_the_read_position_except_recalls() {
     assert_eq!(conv.max_seq, 6);
     let recalled = store.history(CONV, Some(4), 1).await.unwrap();
     assert_eq!((recalled[0].kind.as_str(), recalled[0].body.as_str()), ("recalled", "{}"));
+}
+
+#[tokio::test]
+async fn reactions_end_as_the_log_says_whatever_order_entries_arrive_in() {
+    let (store, _dir) = store().await;
+    store.store_wire(&text(1, PEER), ME).await.unwrap();
+    let react = |seq: u64, by: &str, emoji: &str, on: bool| {
+        wire(seq, by, "reaction", json!({"seq": 1, "emoji": emoji, "on": on, "by": by}))
+    };
+    // Entry 3 (off) overtakes entry 2 (on): the older one must not turn it back on.
+    store.store_wire(&react(3, ME, "👍", false), ME).await.unwrap();
+    store.store_wire(&react(2, ME, "👍", true), ME).await.unwrap();
+    store.store_wire(&react(4, PEER, "👍", true), ME).await.unwrap();
+    store.store_wire(&react(5, PEER, "🎉", true), ME).await.unwrap();
+    store.store_wire(&react(6, ME, "🎉", true), ME).await.unwrap();
+    let page = store.with_reactions(ME, store.history(CONV, None, 10).await.unwrap()).await.unwrap();
+    let first = page.iter().find(|m| m.seq == Some(1)).unwrap();
+    let r = |emoji: &str, count, me| Reaction { emoji: emoji.into(), count, me };
+    assert_eq!(first.reactions, [r("🎉", 2, true), r("👍", 1, false)]);
+    // Reaction entries are no unread messages and never the last message.
+    let row = store.conversation(CONV, ME).await.unwrap().unwrap();
+    assert_eq!((row.unread, row.last_message.map(|m| m.seq)), (1, Some(Some(1))));
+    // A recall takes them with it.
+    store.store_wire(&wire(7, PEER, "recall", json!({"seq": 1, "by": PEER})), ME).await.unwrap();
+    let page = store.with_reactions(ME, store.history(CONV, None, 10).await.unwrap()).await.unwrap();
+    assert!(page.iter().all(|m| m.reactions.is_empty()));
 }

@@ -9,5 +9,6 @@ mod edits;
 mod model;
 mod overload;
 mod proxy;
+mod reactions;
 mod stories;
 mod support;

@@ -34,6 +34,7 @@ mod presence;
 mod protection;
 mod push;
 mod quotes;
+mod reactions;
 mod retention;
 mod rich;
 mod routes;

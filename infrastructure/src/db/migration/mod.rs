@@ -12,6 +12,7 @@ mod m20261123_000007_media;
 mod m20261123_000008_retention;
 mod m20261206_000009_message_refs;
 mod m20261206_000010_message_edits;
+mod m20261206_000011_reactions;
 mod m20261206_000012_pins;
 
 /// Applies every migration in order.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_message_refs::Migration),
             Box::new(m20261206_000012_pins::Migration),
             Box::new(m20261206_000010_message_edits::Migration),
+            Box::new(m20261206_000011_reactions::Migration),
         ]
     }
 }

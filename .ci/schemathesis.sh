@@ -31,5 +31,7 @@ token="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: applicatio
 cd "$data"
 for seed in 1 2 3 4; do
     timeout 300 "$venv/bin/st" run "$base/api/openapi.json" -H "Authorization: Bearer $token" \
-        --checks all --max-examples 20 --workers 2 --seed "$seed" --no-color 2>&1 | tail -25
+        --checks all --max-examples 20 --workers 2 --seed "$seed" --no-color >"$data/st-$seed.log" 2>&1 \
+        || { cat "$data/st-$seed.log"; echo "server log (last 40 lines):"; tail -40 "$data/server.log"; exit 1; }
+    tail -25 "$data/st-$seed.log"
 done

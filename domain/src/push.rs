@@ -2,7 +2,8 @@
 //! that delivers it (a webhook today; FCM or APNs adapters later).
 //!
 //! The rules, in one place so the app layer and the docs agree:
-//! - only user kinds push ([`crate::message::USER_KINDS`]); recalls and group notices do not;
+//! - only content kinds push ([`crate::message::CONTENT_KINDS`]: user kinds and forwards);
+//!   recalls, action entries and group notices do not;
 //! - the sender never gets a push for their own message;
 //! - a recipient with any device connected (anywhere in the cluster) gets none: the socket
 //!   already carries the message;

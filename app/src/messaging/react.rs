@@ -14,7 +14,7 @@
 //! change key ([`change_key`]) makes two requests racing from one state one entry (the log's
 //! unique `(sender, client_msg_id)`), and only the emoji cap may be passed by the racing few.
 
-use tidings_domain::message::{Ack, REACTION_KIND, RECALLED_KIND, is_user_kind};
+use tidings_domain::message::{Ack, REACTION_KIND, RECALLED_KIND, is_content_kind};
 use tidings_domain::reaction::{ReactionBody, change_key, check_emoji};
 use tidings_domain::{ConvId, UserId};
 
@@ -34,7 +34,7 @@ impl MessagingService {
         if message.kind == RECALLED_KIND {
             return Err(AppError::Conflict("this message was recalled: it takes no reactions".into()));
         }
-        if !is_user_kind(&message.kind) {
+        if !is_content_kind(&message.kind) {
             return Err(AppError::Forbidden("system messages take no reactions".into()));
         }
         let recipients = self.reaction_audience(user, &conv).await?;

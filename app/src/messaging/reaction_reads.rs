@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use tidings_domain::message::{Message, REACTION_KIND, is_user_kind};
+use tidings_domain::message::{Message, REACTION_KIND, is_content_kind};
 use tidings_domain::reaction::ReactionCount;
 use tidings_domain::{ConvId, UserId};
 
@@ -28,7 +28,7 @@ impl MessagingService {
         messages: &[Message],
     ) -> Result<PageReactions, AppError> {
         let targets: Vec<(ConvId, u64)> =
-            messages.iter().filter(|m| is_user_kind(&m.kind)).map(|m| (m.conv.clone(), m.seq)).collect();
+            messages.iter().filter(|m| is_content_kind(&m.kind)).map(|m| (m.conv.clone(), m.seq)).collect();
         if targets.is_empty() {
             return Ok(HashMap::new());
         }
@@ -42,7 +42,7 @@ impl MessagingService {
         previews: &HashMap<ConvId, Message>,
     ) -> Result<HashMap<ConvId, Vec<ReactionCount>>, AppError> {
         let targets: Vec<(ConvId, u64)> =
-            previews.values().filter(|m| is_user_kind(&m.kind)).map(|m| (m.conv.clone(), m.seq)).collect();
+            previews.values().filter(|m| is_content_kind(&m.kind)).map(|m| (m.conv.clone(), m.seq)).collect();
         if targets.is_empty() {
             return Ok(HashMap::new());
         }

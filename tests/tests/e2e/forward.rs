@@ -97,6 +97,12 @@ async fn copies_and_merged_forwards_reach_their_audience(backend: Backend) {
         forward(api, &carol, &group, json!({"seqs": [merged_seq], "to": [ac], "client_msg_id": "fw-3"})).await;
     assert_eq!(status, 200, "{on}");
     assert_eq!(after(api, &alice, &ac, c0 + 3).await.last().unwrap()["kind"], "forward");
+    let path = format!("/api/v1/conversations/{group}/messages/{merged_seq}/reactions");
+    let (status, body) =
+        api.call("POST", &path, Some(&carol.access_token), Some(json!({"emoji": "👍", "on": true}))).await;
+    assert_eq!(status, 201, "reactions on a forward: {body}");
+    let reacted = after(api, &carol, &group, merged_seq - 1).await;
+    assert_eq!(reacted[0]["reactions"], json!([{"emoji": "👍", "count": 1, "me": true}]));
     let path = format!("/api/v1/conversations/{group}/messages/{merged_seq}/recall");
     assert_eq!(api.call("POST", &path, Some(&alice.access_token), None).await.0, 201);
 }

@@ -3,7 +3,9 @@
 # (`--checks all`: no 5xx, every answer as documented, schema-valid requests accepted and
 # schema-violating ones refused, 405 for undeclared methods) against a live embedded server,
 # signed in as an admin so /admin/v1 is reached too. Fixed seeds and a bounded number of
-# examples per operation keep it repeatable and under a minute.
+# examples per operation keep it repeatable and under a minute. One worker: with two, schemathesis
+# itself failed now and then on CPython 3.11 ("SystemError: AST constructor recursion depth
+# mismatch" inside its coverage phase, a runtime error of the tool, not a finding about the API).
 #   bash .ci/schemathesis.sh path/to/tidings
 set -euo pipefail
 bin="$1"
@@ -31,7 +33,7 @@ token="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: applicatio
 cd "$data"
 for seed in 1 2 3 4; do
     timeout 300 "$venv/bin/st" run "$base/api/openapi.json" -H "Authorization: Bearer $token" \
-        --checks all --max-examples 20 --workers 2 --seed "$seed" --no-color >"$data/st-$seed.log" 2>&1 \
+        --checks all --max-examples 20 --workers 1 --seed "$seed" --no-color >"$data/st-$seed.log" 2>&1 \
         || { cat "$data/st-$seed.log"; echo "server log (last 40 lines):"; tail -40 "$data/server.log"; exit 1; }
     tail -25 "$data/st-$seed.log"
 done

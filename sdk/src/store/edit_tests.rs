@@ -6,26 +6,8 @@
 use serde_json::json;
 use tidings_protocol::WireMessage;
 
+use super::tests::{CONV, ME, PEER, wire};
 use super::{ConvFacts, Store};
-
-const ME: &str = "u_a";
-const PEER: &str = "u_b";
-const CONV: &str = "d:u_a:u_b";
-
-fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) -> WireMessage {
-    WireMessage {
-        conv: CONV.into(),
-        seq,
-        msg_id: format!("m{seq}"),
-        sender: sender.into(),
-        client_msg_id: format!("c{seq}-{sender}"),
-        kind: kind.into(),
-        body,
-        ts: 1_000 + i64::try_from(seq).unwrap(),
-        edited_at: None,
-        reactions: Vec::new(),
-    }
-}
 
 fn edit(seq: u64, target: u64, text: &str, at: i64) -> WireMessage {
     wire(seq, PEER, "edit", json!({"seq": target, "body": {"text": text}, "edited_at": at}))

@@ -9,11 +9,12 @@ use tidings_protocol::WireMessage;
 use super::{ConvFacts, Store, Stored};
 use crate::types::{Message, MessageStatus, Reaction};
 
-const ME: &str = "u_a";
-const PEER: &str = "u_b";
-const CONV: &str = "d:u_a:u_b";
+pub(super) const ME: &str = "u_a";
+pub(super) const PEER: &str = "u_b";
+pub(super) const CONV: &str = "d:u_a:u_b";
 
-fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) -> WireMessage {
+/// A message of the test conversation as the server would send it.
+pub(super) fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) -> WireMessage {
     WireMessage {
         conv: CONV.into(),
         seq,

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 use tidings_sdk::ClientEvent;
+use tidings_tests::helpers::create_group;
 use tidings_tests::{Api, Backend, Login, both_modes, spawn_server};
 
 use crate::support::{App, post_text};
@@ -51,16 +52,7 @@ async fn mention_counts_and_quotes_match_the_server(backend: Backend) {
     let base = format!("http://127.0.0.1:{}", srv.port());
     let mut app = App::new(vec![base.clone()], dir.path(), "a-phone").await;
     app.login_and_connect("alice").await;
-    let (status, group) = api
-        .call(
-            "POST",
-            "/api/v1/groups",
-            Some(&bob.access_token),
-            Some(json!({"name": "Team", "members": [alice.user_id, carol.user_id]})),
-        )
-        .await;
-    assert_eq!(status, 201, "{group}");
-    let conv = group["conv"].as_str().unwrap().to_owned();
+    let conv = format!("g:{}", create_group(api, &bob, &[&alice, &carol], json!({})).await);
 
     let plan = post_text(api, &bob, &conv, "b-1", "the plan").await;
     post(api, &bob, &conv, "b-2", json!({"text": "@alice", "mentions": [alice.user_id]})).await;
@@ -180,7 +172,7 @@ async fn a_forward_reaches_the_store_of_the_forwarding_device(backend: Backend) 
     assert_eq!(body["items"][1]["body"]["text"], "agenda");
     assert_eq!(body, api.all_messages(&carol, &ac).await.last().unwrap()["body"]);
     // A refused target comes back with its code; nothing else is lost.
-    let gid = tidings_tests::helpers::create_group(api, &bob, &[&carol], json!({})).await;
+    let gid = create_group(api, &bob, &[&carol], json!({})).await;
     let outcomes =
         app.client.forward(ab.clone(), vec![first], vec![format!("g:{gid}")], false, "fw-2".into()).await.unwrap();
     assert_eq!(outcomes[0].error_code.as_deref(), Some("not_member"));

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use tidings_sdk::{ClientEvent, SdkError};
+use tidings_tests::helpers::create_group;
 use tidings_tests::{Api, Backend, Login, both_modes, spawn_server};
 
 use crate::support::{App, post_text, until};
@@ -63,16 +64,7 @@ async fn edits_reach_the_store_online_and_after_a_reconnect(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let mut app = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], dir.path(), "a-phone").await;
     app.login_and_connect("alice").await;
-    let (status, group) = api
-        .call(
-            "POST",
-            "/api/v1/groups",
-            Some(&bob.access_token),
-            Some(json!({"name": "Team", "members": [alice.user_id, carol.user_id]})),
-        )
-        .await;
-    assert_eq!(status, 201, "{group}");
-    let conv = group["conv"].as_str().unwrap().to_owned();
+    let conv = format!("g:{}", create_group(api, &bob, &[&alice, &carol], json!({})).await);
 
     // The app edits its own message: the store has the server's body and edited_at at once.
     let draft = app.client.send_text(conv.clone(), "draft".into()).await.unwrap();

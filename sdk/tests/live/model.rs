@@ -186,11 +186,9 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
         let dir = tempfile::tempdir().unwrap();
         let mut app = App::new(vec![base.clone()], dir.path(), "a-phone").await;
         app.login_and_connect(&format!("alice{seed}")).await;
-        let body = json!({"name": "Team", "members": [alice.user_id, carol.user_id]});
-        let (status, group) = api.call("POST", "/api/v1/groups", Some(&bob.access_token), Some(body)).await;
-        assert_eq!(status, 201, "{group}");
+        let gid = tidings_tests::helpers::create_group(api, &bob, &[&alice, &carol], json!({})).await;
         let direct = tidings_tests::client::direct(&alice.user_id, &bob.user_id);
-        let convs = [direct, group["conv"].as_str().unwrap().to_owned()];
+        let convs = [direct, format!("g:{gid}")];
         let mut w = World { api, bob, carol, me: alice.user_id.clone(), convs, rng: StdRng::seed_from_u64(seed), n: 0 };
         let mut online = true;
 

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 use tidings_sdk::{Client, ClientEvent};
+use tidings_tests::helpers::create_group;
 use tidings_tests::{Api, Backend, Login, both_modes, spawn_server};
 
 use crate::support::{App, post_text, until};
@@ -61,16 +62,7 @@ async fn reactions_made_offline_arrive_by_sync(backend: Backend) {
     let base = format!("http://127.0.0.1:{}", srv.port());
     let mut app = App::new(vec![base.clone()], dir.path(), "a-phone").await;
     app.login_and_connect("alice").await;
-    let (status, group) = api
-        .call(
-            "POST",
-            "/api/v1/groups",
-            Some(&bob.access_token),
-            Some(json!({"name": "Team", "members": [alice_rest.user_id, carol.user_id]})),
-        )
-        .await;
-    assert_eq!(status, 201, "{group}");
-    let conv = group["conv"].as_str().unwrap().to_owned();
+    let conv = format!("g:{}", create_group(api, &bob, &[&alice_rest, &carol], json!({})).await);
     let first = post_text(api, &bob, &conv, "b-1", "first").await;
     let second = post_text(api, &bob, &conv, "b-2", "second").await;
     app.new_text("second").await;

@@ -42,7 +42,7 @@ export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_GROUPS__MAX_MEMBERS=2000 \
        TIDINGS_SIGNING_KEY="$(head -c 32 /dev/urandom | base64)"
 for i in 1 2; do
     TIDINGS_INSTANCE_ID="c$i" TIDINGS_HTTP_ADDR="127.0.0.1:1909$i" TIDINGS_DATA_DIR="$scratch/c$i" \
-        "$BIN/tidings" >"$scratch/c$i.log" 2>&1 &
+        "$SERVER_BIN" >"$scratch/c$i.log" 2>&1 &
     pids+=($!)
     sleep 1 # the first instance migrates the new database
 done

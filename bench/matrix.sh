@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The W2 shape matrix of docs/benchmarks.md, each shape on a freshly started embedded server:
 # pairs 50 / 1,000 / 5,000; closed loop (window 1 and 10 unacknowledged sends per sender) and
-# open loop (10,000 and 20,000 msgs/s offered). Prints the machine's fsync time first, then one
-# summary line per run (the JSON lines go to $OUT, default ./matrix.jsonl).
+# open loop (10,000 and 20,000 msgs/s offered). Prints the server binary and the machine's fsync
+# time first, then the summary line of each run (its whole output goes to $OUT, default
+# ./matrix.jsonl: the JSON line, then the summary and by-second lines).
 #
 #   cargo build --release -p tidings-interfaces -p tidings-bench
 #   bash bench/matrix.sh                 # every shape
 #   bash bench/matrix.sh 1000:w10 5000:r20000   # chosen shapes: PAIRS:wWINDOW or PAIRS:rRATE
 #   TOTAL=300000 bash bench/matrix.sh 5000:w10  # longer closed-loop runs (past the start-up)
+#   W2_ARGS="--edit-pct 10 --react-pct 20" bash bench/matrix.sh 1000:w10  # with message actions
+#   SERVER_BIN=/path/to/other/tidings bash bench/matrix.sh  # another server build (common.sh)
 #
 # Loopback only; every run is bounded by --timeout.
 set -euo pipefail
@@ -16,6 +19,8 @@ BIN="${CARGO_TARGET_DIR:-target}/release"
 OUT="${OUT:-matrix.jsonl}"
 PORT="${PORT:-18080}"
 shapes=("$@")
+# Extra arguments for every w2 run (W2_ARGS, split at spaces).
+read -ra extra <<< "${W2_ARGS:-}"
 if [ ${#shapes[@]} -eq 0 ]; then
     shapes=(50:w1 50:w10 50:r10000 50:r20000 1000:w1 1000:w10 1000:r10000 1000:r20000
             5000:w1 5000:w10 5000:r10000 5000:r20000)
@@ -40,11 +45,12 @@ for shape in "${shapes[@]}"; do
         *) echo "bad shape $shape" >&2; exit 2 ;;
     esac
     rm -rf "$scratch/data"
-    TIDINGS_HTTP_ADDR="127.0.0.1:$PORT" TIDINGS_DATA_DIR="$scratch/data" "$BIN/tidings" &
+    TIDINGS_HTTP_ADDR="127.0.0.1:$PORT" TIDINGS_DATA_DIR="$scratch/data" "$SERVER_BIN" &
     server=$!
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-    echo "== w2 --pairs $pairs --messages $messages ${args[*]}"
+    echo "== w2 --pairs $pairs --messages $messages ${args[*]} ${extra[*]}"
+    # The summary line (and the actions line, with W2_ARGS); everything goes to $OUT.
     "$BIN/tidings-bench" --servers "http://127.0.0.1:$PORT" --server-pids "$server" --timeout 400 \
-        w2 --pairs "$pairs" --messages "$messages" "${args[@]}" | tee -a "$OUT" | tail -1
+        w2 --pairs "$pairs" --messages "$messages" "${args[@]}" "${extra[@]}" | tee -a "$OUT" | grep '^W2'
     kill "$server"; wait "$server" 2>/dev/null || true
 done

@@ -57,6 +57,13 @@ enum Workload {
         /// Total messages per second; 0 = windowed, as fast as acks allow.
         #[arg(long, default_value_t = 0)]
         rate: u64,
+        /// Percent of messages their sender edits once acked (sent as text; not counted as
+        /// messages).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100))]
+        edit_pct: u64,
+        /// Percent of messages their receiver reacts to once received (not counted as messages).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100))]
+        react_pct: u64,
     },
     /// Group fan-out: one group, all members online, some of them sending.
     W3 {
@@ -237,7 +244,7 @@ async fn main() -> anyhow::Result<()> {
                     stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
             }
-            Workload::W2 { pairs, messages, window, rate } => {
+            Workload::W2 { pairs, messages, window, rate, edit_pct, react_pct } => {
                 let r = w2::run(w2::W2Params {
                     servers: cli.servers.clone(),
                     pairs,
@@ -247,6 +254,8 @@ async fn main() -> anyhow::Result<()> {
                     timeout,
                     prefix,
                     server_pids: cli.server_pids.clone(),
+                    edit_pct,
+                    react_pct,
                 })
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);
@@ -263,6 +272,16 @@ async fn main() -> anyhow::Result<()> {
                     r.latency,
                     stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
+                let mut actions = Vec::new();
+                if r.edit_pct > 0 {
+                    actions.push(format!("edits of {}% of messages: {}", r.edit_pct, r.edits));
+                }
+                if r.react_pct > 0 {
+                    actions.push(format!("reactions to {}%: {}", r.react_pct, r.reactions));
+                }
+                if !actions.is_empty() {
+                    println!("W2 actions (in none of the figures above): {}", actions.join("; "));
+                }
                 println!(
                     "by second sent (delivered/over 20 ms/over 50 ms/max ms): {}",
                     w2::by_second_summary(&r.by_second)

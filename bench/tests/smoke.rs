@@ -20,6 +20,8 @@ async fn w2_delivers_everything_once_in_order() {
         prefix: "smoke".into(),
         // The server runs in this process: its threads are this process's.
         server_pids: vec![std::process::id()],
+        edit_pct: 0,
+        react_pct: 0,
     })
     .await
     .unwrap();
@@ -29,7 +31,7 @@ async fn w2_delivers_everything_once_in_order() {
     assert!(r.delivered_per_s > 0.0 && r.latency.max_us >= r.latency.p50_us);
 
     let paced = w2::run(w2::W2Params {
-        servers: vec![base],
+        servers: vec![base.clone()],
         pairs: 2,
         messages: 20,
         window: 1,
@@ -37,10 +39,33 @@ async fn w2_delivers_everything_once_in_order() {
         timeout: Duration::from_secs(30),
         prefix: "paced".into(),
         server_pids: vec![std::process::id()],
+        edit_pct: 0,
+        react_pct: 0,
     })
     .await
     .unwrap();
     assert_eq!((paced.delivered, paced.lost), (40, 0), "{paced:?}");
+
+    // Edits of 10 % and reactions to 20 % of the messages (indexes 0, 10 and 0, 5, 10, 15 of
+    // each sender's 20): all acked, and their pushes counted as no delivery.
+    let acting = w2::run(w2::W2Params {
+        servers: vec![base],
+        pairs: 2,
+        messages: 20,
+        window: 4,
+        rate: 0,
+        timeout: Duration::from_secs(30),
+        prefix: "acting".into(),
+        server_pids: vec![std::process::id()],
+        edit_pct: 10,
+        react_pct: 20,
+    })
+    .await
+    .unwrap();
+    let integrity = (acting.lost, acting.duplicated, acting.reordered);
+    assert_eq!((acting.acked, acting.delivered, integrity), (40, 40, (0, 0, 0)), "{acting:?}");
+    let (e, re) = (&acting.edits, &acting.reactions);
+    assert_eq!((e.sent, e.acked, e.refused, re.sent, re.acked, re.refused), (4, 4, 0, 8, 8, 0), "{acting:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

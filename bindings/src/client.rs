@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tidings_sdk::{
     self as sdk, ClientConfig, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message,
-    PinnedMessage, UploadedMedia,
+    PinnedMessage, ThreadPage, UploadedMedia,
 };
 
 use crate::TidingsError;
@@ -205,6 +205,27 @@ impl TidingsClient {
     /// Turns `emoji` on or off on message `seq`; repeating what is done changes nothing.
     pub async fn react(&self, conv: String, seq: u64, emoji: String, on: bool) -> Result<(), TidingsError> {
         call(&self.inner, |c| async move { c.react(conv, seq, emoji, on).await }).await
+    }
+
+    /// Sends `text` as a reply in the thread of message `root` (through the outbox).
+    pub async fn send_thread_reply(&self, conv: String, root: u64, text: String) -> Result<Message, TidingsError> {
+        call(&self.inner, |c| async move { c.send_thread_reply(conv, root, text).await }).await
+    }
+
+    /// The root of thread `root` and a page of its replies below `before_seq`, ascending.
+    pub async fn thread(
+        &self,
+        conv: String,
+        root: u64,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<ThreadPage, TidingsError> {
+        call(&self.inner, |c| async move { c.thread(conv, root, before_seq, limit).await }).await
+    }
+
+    /// Marks the thread of `root` read up to `seq`; returns the position (0 if not following).
+    pub async fn read_thread(&self, conv: String, root: u64, seq: u64) -> Result<u64, TidingsError> {
+        call(&self.inner, |c| async move { c.read_thread(conv, root, seq).await }).await
     }
 
     /// Uploads `bytes` as `kind` (`image`, `file`, `voice`, `video`) of `content_type`; `name`

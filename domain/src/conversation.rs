@@ -150,6 +150,9 @@ pub struct ConversationSummary {
     pub mentioned: bool,
     /// How many unread messages mention the member (counted like `unread`, cleared by read).
     pub mention_count: u64,
+    /// How many threads the member follows here hold replies by others they have not read in
+    /// the thread.
+    pub threads: u64,
     /// The peer or the group, when known.
     pub profile: Option<ConversationProfile>,
 }

@@ -18,6 +18,7 @@ pub mod push;
 pub mod reaction;
 pub mod retention;
 pub mod social;
+pub mod thread;
 pub mod webhook;
 
 pub use clock::{Clock, ShiftedClock, SystemClock};

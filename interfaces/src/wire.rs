@@ -5,8 +5,9 @@ use tidings_app::messaging::MessageSlice;
 use tidings_domain::conversation::{ConversationProfile, ConversationSummary};
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::reaction::ReactionCount;
+use tidings_domain::thread::ThreadSummary;
 use tidings_protocol::rest::{self, UserProfile};
-use tidings_protocol::{WireMessage, WireReaction};
+use tidings_protocol::{WireMessage, WireReaction, WireThread};
 
 /// A stored message as the wire shows it. Bodies were validated JSON when stored.
 pub fn message(m: &Message) -> WireMessage {
@@ -21,12 +22,30 @@ pub fn message(m: &Message) -> WireMessage {
         ts: m.ts,
         edited_at: m.edited_at,
         reactions: Vec::new(),
+        thread: None,
     }
 }
 
-/// A page of history or sync, each message with its reactions.
+/// A page of history or sync, each message with its reactions and, for a root, its thread.
 pub fn page(slice: &MessageSlice) -> Vec<WireMessage> {
-    slice.messages.iter().map(|m| with_reactions(message(m), slice.reactions.get(&m.seq))).collect()
+    slice.messages.iter().map(|m| annotated(m, slice)).collect()
+}
+
+/// `m` (one of `slice`'s pages, or its thread's root) with its reactions and thread summary.
+pub fn annotated(m: &Message, slice: &MessageSlice) -> WireMessage {
+    let mut wire = with_reactions(message(m), slice.reactions.get(&m.seq));
+    wire.thread = slice.threads.get(&m.seq).map(|t| Box::new(thread(t)));
+    wire
+}
+
+/// A root's thread summary as the wire shows it.
+pub fn thread(t: &ThreadSummary) -> WireThread {
+    WireThread {
+        replies: t.replies,
+        last_ts: t.last_ts,
+        last_seq: t.last_seq,
+        participants: t.participants.iter().map(ToString::to_string).collect(),
+    }
 }
 
 /// `wire` with the reader's view of its reactions, if it has any.
@@ -97,6 +116,7 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
         },
         mentioned: s.mentioned,
         mention_count: s.mention_count,
+        threads: s.threads,
         muted: s.view.prefs.muted,
         pinned: s.view.prefs.pinned,
         draft: s.view.prefs.draft.clone(),

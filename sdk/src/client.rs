@@ -29,7 +29,7 @@ use crate::types::{Conversation, Message, MessageStatus, direct_conv_id};
 /// Store key of the user whose data the store holds.
 const OWNER_KEY: &str = "owner";
 /// Largest history page (the server's cap).
-const MAX_PAGE: u32 = 200;
+pub(crate) const MAX_PAGE: u32 = 200;
 
 /// State shared by the client and its background tasks.
 pub(crate) struct Inner {
@@ -240,6 +240,7 @@ impl Client {
             status: MessageStatus::Sending,
             edited_at: None,
             reactions: Vec::new(),
+            thread: None,
         };
         self.inner.store.ensure_conversation(&ConvFacts::from_id(&conv, &me)).await?;
         self.inner.store.enqueue(&message).await?;
@@ -306,7 +307,7 @@ impl Client {
     /// the server and stored. Offline, whatever the store has is returned.
     pub async fn history(&self, conv: String, before_seq: Option<u64>, limit: u32) -> Result<Vec<Message>, SdkError> {
         let page = self.history_rows(conv, before_seq, limit).await?;
-        self.inner.store.with_reactions(&self.inner.me()?, page).await
+        self.inner.store.annotate(&self.inner.me()?, page).await
     }
 
     /// [`Self::history`] without the reactions.
@@ -372,6 +373,7 @@ impl Client {
             ts: ack.ts,
             edited_at: None,
             reactions: Vec::new(),
+            thread: None,
         };
         crate::receive::absorb(inner, &notice, true).await?;
         inner.store.note_seq(&conv, ack.seq).await?;

@@ -89,6 +89,16 @@ pub enum ClientEvent {
         /// Turned on (true) or off.
         on: bool,
     },
+    /// A reply in the thread of message `root` was stored: the root's summary (read it again)
+    /// counts it.
+    ThreadUpdated {
+        /// Conversation.
+        conv: String,
+        /// The thread's root.
+        root: u64,
+        /// The new reply.
+        seq: u64,
+    },
     /// A conversation row changed (new message, read position, title).
     ConversationChanged {
         /// The row as it is now.

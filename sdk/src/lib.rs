@@ -27,6 +27,7 @@ mod session;
 mod social;
 mod store;
 mod sync;
+mod threads;
 mod types;
 
 pub use client::Client;
@@ -35,5 +36,5 @@ pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use types::{
     ConnectionState, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus,
-    PinnedMessage, Reaction, UploadedMedia, direct_conv_id,
+    PinnedMessage, Reaction, ThreadPage, ThreadSummary, UploadedMedia, direct_conv_id,
 };

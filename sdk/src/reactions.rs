@@ -36,6 +36,7 @@ impl Client {
             ts: ack.ts,
             edited_at: None,
             reactions: Vec::new(),
+            thread: None,
         };
         crate::receive::absorb(inner, &entry, true).await?;
         inner.store.note_seq(&conv, ack.seq).await?;

@@ -92,11 +92,23 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                     let (seq, emoji, by, on) = (r.seq, r.emoji, r.by, r.on);
                     inner.events.emit(ClientEvent::Reacted { conv: m.conv.clone(), seq, emoji, by, on });
                 }
+                if let Some(root) = thread_root(m) {
+                    inner.events.emit(ClientEvent::ThreadUpdated { conv: m.conv.clone(), root, seq: m.seq });
+                }
                 inner.events.emit(ClientEvent::NewMessage { message });
             }
             Ok(true)
         }
     }
+}
+
+/// The root a user message replies in, if it is a thread reply.
+fn thread_root(m: &WireMessage) -> Option<u64> {
+    let server_kinds = ["recall", "recalled", "pin", "edit", "reaction", "notice", "forward"];
+    if server_kinds.contains(&m.kind.as_str()) {
+        return None;
+    }
+    m.body.get("thread_root")?.as_u64()
 }
 
 /// The `Edited` event of an `edit` entry that carries a new body.

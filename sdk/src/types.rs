@@ -67,6 +67,36 @@ pub struct Message {
     /// Reactions, most used first, from the `reaction` entries in the store (empty on events
     /// about the message itself; read the message again after a [`crate::ClientEvent::Reacted`]).
     pub reactions: Vec<Reaction>,
+    /// For the root of a thread: its summary (`None` when it has no replies). Read paths fill
+    /// it; events about the message itself leave it out (a [`crate::ClientEvent::ThreadUpdated`]
+    /// says when to read it again).
+    pub thread: Option<ThreadSummary>,
+}
+
+/// What a thread's root shows of its replies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ThreadSummary {
+    /// Replies not recalled.
+    pub replies: u64,
+    /// Time of the newest (ms).
+    pub last_ts: i64,
+    /// Seq of the newest.
+    pub last_seq: u64,
+    /// Who replied, in order of their first reply (at most 10).
+    pub participants: Vec<String>,
+}
+
+/// A page of one thread: its root and replies, ascending.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ThreadPage {
+    /// The root, with its summary.
+    pub root: Message,
+    /// Replies, ascending by seq.
+    pub replies: Vec<Message>,
+    /// Older replies exist (page on with `before_seq` = the first reply's seq).
+    pub has_more: bool,
 }
 
 /// One emoji's total on a message.
@@ -101,6 +131,7 @@ impl Message {
             status: if m.sender == me { MessageStatus::Sent } else { MessageStatus::Received },
             edited_at: m.edited_at,
             reactions: Vec::new(),
+            thread: None,
         }
     }
 }
@@ -126,6 +157,9 @@ pub struct Conversation {
     /// Of those, the ones that mention this user (by id or `mention_all`), as the server counts
     /// its `mention_count`.
     pub mention_count: u64,
+    /// Threads this user follows here (wrote the root or replied) with replies by others not
+    /// read in the thread: the server's count, as of the last conversation list or thread read.
+    pub threads: u64,
     /// The newest message in the local store.
     pub last_message: Option<Message>,
 }

@@ -43,6 +43,8 @@ pub struct References {
     pub reply_to: Option<ReplyTo>,
     /// The upload a media message points at.
     pub media_id: Option<String>,
+    /// The root of the thread the message replies in.
+    pub thread_root: Option<u64>,
 }
 
 /// A body that passed its kind's rules.
@@ -70,7 +72,7 @@ pub fn validate(kind: MessageKind, body: &Value, limits: BodyLimits) -> Result<C
             let b: ImageBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             sides(b.width, b.height, limits)?;
-            media_refs(b.reply_to, b.media_id)
+            media_refs(b.reply_to, b.media_id, b.thread_root)
         }
         MessageKind::File => {
             let b: FileBody = parse(kind, body)?;
@@ -88,28 +90,22 @@ pub fn validate(kind: MessageKind, body: &Value, limits: BodyLimits) -> Result<C
             if b.size > limits.max_file_bytes {
                 return Err(too_large(format!("file size {} is over the limit of {}", b.size, limits.max_file_bytes)));
             }
-            media_refs(b.reply_to, b.media_id)
+            media_refs(b.reply_to, b.media_id, b.thread_root)
         }
         MessageKind::Voice => {
             let b: VoiceBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             duration(b.duration_ms, limits.max_voice_ms)?;
-            media_refs(b.reply_to, b.media_id)
+            media_refs(b.reply_to, b.media_id, b.thread_root)
         }
         MessageKind::Video => {
             let b: VideoBody = parse(kind, body)?;
             check_media_id(&b.media_id)?;
             duration(b.duration_ms, limits.max_video_ms)?;
             sides(b.width, b.height, limits)?;
-            media_refs(b.reply_to, b.media_id)
+            media_refs(b.reply_to, b.media_id, b.thread_root)
         }
-        MessageKind::Custom => match fields.get("reply_to") {
-            Some(r) => refs_of(Some(
-                serde_json::from_value(r.clone())
-                    .map_err(|e| AppError::InvalidField(format!("custom body reply_to: {e}")))?,
-            )),
-            None => References::default(),
-        },
+        MessageKind::Custom => custom_refs(fields)?,
     };
     Ok(CheckedBody { json, refs })
 }
@@ -138,15 +134,33 @@ fn text(b: TextBody, limits: BodyLimits) -> Result<References, AppError> {
             mentions.push(user);
         }
     }
-    Ok(References { mentions, mention_all: b.mention_all.unwrap_or(false), reply_to: b.reply_to, media_id: None })
+    Ok(References {
+        mentions,
+        mention_all: b.mention_all.unwrap_or(false),
+        reply_to: b.reply_to,
+        media_id: None,
+        thread_root: b.thread_root,
+    })
 }
 
-fn refs_of(reply_to: Option<ReplyTo>) -> References {
-    References { reply_to, ..References::default() }
+/// A custom body's `reply_to` and `thread_root`, the two fields of it the server reads.
+fn custom_refs(fields: &serde_json::Map<String, Value>) -> Result<References, AppError> {
+    fn field<T: DeserializeOwned>(fields: &serde_json::Map<String, Value>, name: &str) -> Result<Option<T>, AppError> {
+        fields
+            .get(name)
+            .map(|v| serde_json::from_value(v.clone()))
+            .transpose()
+            .map_err(|e| AppError::InvalidField(format!("custom body {name}: {e}")))
+    }
+    Ok(References {
+        reply_to: field(fields, "reply_to")?,
+        thread_root: field(fields, "thread_root")?,
+        ..References::default()
+    })
 }
 
-fn media_refs(reply_to: Option<ReplyTo>, media_id: String) -> References {
-    References { reply_to, media_id: Some(media_id), ..References::default() }
+fn media_refs(reply_to: Option<ReplyTo>, media_id: String, thread_root: Option<u64>) -> References {
+    References { reply_to, media_id: Some(media_id), thread_root, ..References::default() }
 }
 
 fn sides(width: u32, height: u32, limits: BodyLimits) -> Result<(), AppError> {
@@ -270,6 +284,12 @@ mod tests {
         assert_eq!(code(validate("recalled", &json!({}), LIMITS)), "unsupported_kind");
         assert_eq!(code(validate("custom", &json!({"a": 1}), LIMITS)), "ok");
         assert_eq!(code(validate("custom", &json!({"a": 1, "reply_to": {"seq": "x"}}), LIMITS)), "invalid_field");
+        assert_eq!(code(validate("custom", &json!({"a": 1, "thread_root": -1}), LIMITS)), "invalid_field");
+        let threaded = validate("custom", &json!({"a": 1, "thread_root": 7}), LIMITS);
+        assert_eq!(threaded.ok().and_then(|c| c.refs.thread_root), Some(7));
+        let threaded = validate("text", &json!({"text": "a", "thread_root": 3}), LIMITS);
+        assert_eq!(threaded.ok().and_then(|c| c.refs.thread_root), Some(3));
+        assert_eq!(code(validate("text", &json!({"text": "a", "thread_root": "3"}), LIMITS)), "invalid_field");
         let big = json!({"a": "x".repeat(130)});
         assert_eq!(code(validate("custom", &big, LIMITS)), "body_too_large");
     }

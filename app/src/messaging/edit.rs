@@ -94,8 +94,9 @@ impl MessagingService {
         Ok(())
     }
 
-    /// `body` checked like a sent text (without its `reply_to`), with the original's `reply_to`
-    /// put back; compact JSON text.
+    /// `body` checked like a sent text (without its `reply_to` and `thread_root`), with the
+    /// original's put back: an edit changes what a message says, not what it answers or which
+    /// thread it is in. Compact JSON text.
     async fn checked_new_body(
         &self,
         user: &UserId,
@@ -106,18 +107,25 @@ impl MessagingService {
     ) -> Result<String, AppError> {
         let mut body = body.clone();
         if let Some(fields) = body.as_object_mut() {
-            fields.remove("reply_to");
+            for field in KEPT_FIELDS {
+                fields.remove(field);
+            }
         }
         let checked = body::validate(MessageKind::Text, &body, self.limits.body)?;
         self.check_references(user, conv, audience, &checked.refs).await?;
-        let kept_reply =
-            serde_json::from_str::<Value>(&original.body).ok().and_then(|mut b| b.get_mut("reply_to").map(Value::take));
-        match (kept_reply, body.as_object_mut()) {
-            (Some(reply), Some(fields)) => {
-                fields.insert("reply_to".into(), reply);
+        let Ok(Value::Object(mut kept)) = serde_json::from_str::<Value>(&original.body) else {
+            return Ok(checked.json);
+        };
+        kept.retain(|field, _| KEPT_FIELDS.contains(&field.as_str()));
+        match body.as_object_mut() {
+            Some(fields) if !kept.is_empty() => {
+                fields.extend(kept);
                 Ok(body.to_string())
             }
             _ => Ok(checked.json),
         }
     }
 }
+
+/// Fields of the original body an edit keeps whatever it sends.
+const KEPT_FIELDS: [&str; 2] = ["reply_to", "thread_root"];

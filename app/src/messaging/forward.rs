@@ -214,12 +214,12 @@ fn check_shape(req: &ForwardRequest) -> Result<(), AppError> {
     Ok(())
 }
 
-/// An original's body as a copy carries it: without the reply's quote and the mentions, which
-/// belong to the conversation it came from.
+/// An original's body as a copy carries it: without the reply's quote, the mentions and the
+/// thread, which belong to the conversation it came from.
 fn copied_body(raw: &str) -> Value {
     let mut body: Value = serde_json::from_str(raw).unwrap_or_default();
     if let Some(fields) = body.as_object_mut() {
-        for field in ["reply_to", "mentions", "mention_all"] {
+        for field in ["reply_to", "mentions", "mention_all", "thread_root"] {
             fields.remove(field);
         }
     }

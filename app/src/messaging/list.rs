@@ -1,4 +1,4 @@
-//! The conversation list (profiles, unread counts, mentions, previews, preferences, incremental
+//! The conversation list (profiles, unread counts, mentions, unread threads, previews, preferences, incremental
 //! by version), per-member preferences and mark-all-read. A page costs a fixed number of
 //! queries whatever its length: the rows, the unread counts, the previews, the mention
 //! candidates, the peers' and the groups' profiles.
@@ -57,6 +57,9 @@ impl MessagingService {
                 *mention_counts.entry(m.conv).or_default() += 1;
             }
         }
+        let thread_ranges: Vec<(ConvId, u64, u64)> =
+            views.iter().map(|v| (v.conv.clone(), v.visible_from, v.visible_max())).collect();
+        let mut threads = self.unread_threads(user, &thread_ranges).await?;
         let keys: Vec<(ConvId, u64)> = views
             .iter()
             .filter(|v| v.visible_max() > v.visible_from)
@@ -77,6 +80,7 @@ impl MessagingService {
                     unread,
                     mentioned: mention_count > 0,
                     mention_count,
+                    threads: threads.remove(&view.conv).unwrap_or(0),
                     last_message: last.remove(&view.conv),
                     profile: profiles.remove(&view.conv),
                     view,

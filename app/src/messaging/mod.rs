@@ -16,6 +16,7 @@ mod recall;
 mod receipts;
 mod refs;
 mod retry;
+mod threads;
 mod turns;
 mod typing;
 mod writer;
@@ -30,7 +31,7 @@ use tidings_domain::media::MediaRepository;
 use tidings_domain::message::{Ack, Message};
 use tidings_domain::ports::{
     ConversationStore, DirectGates, GroupDirectory, GroupGate, MessageStore, Notifier, PinStore, ReactionStore,
-    UserRepository,
+    ThreadStore, UserRepository,
 };
 use tidings_domain::social::DmPolicy;
 use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, GroupId, MessageKind, UserId};
@@ -48,6 +49,7 @@ pub use pipeline::{
 pub use reaction_reads::PageReactions;
 use reads::ReadWriter;
 pub use receipts::ReadList;
+pub use threads::{PageThreads, ThreadPage, ThreadRead};
 
 use crate::error::AppError;
 
@@ -83,6 +85,8 @@ pub struct MessageSlice {
     pub min_seq: Option<u64>,
     /// The reactions of the page's messages, as the reader sees them (`me`).
     pub reactions: PageReactions,
+    /// The thread summaries of the page's roots.
+    pub threads: PageThreads,
 }
 
 /// Who a send reaches and whether its author manages the conversation.
@@ -123,6 +127,8 @@ pub struct MessagingPorts {
     pub pins: Arc<dyn PinStore>,
     /// Current reactions, which the message store writes with each `reaction` entry.
     pub reactions: Arc<dyn ReactionStore>,
+    /// The thread index, which the message store writes with each thread reply.
+    pub threads: Arc<dyn ThreadStore>,
 }
 
 /// Messaging use cases.
@@ -141,6 +147,7 @@ pub struct MessagingService {
     reactions: Arc<dyn ReactionStore>,
     /// Reactions to one message, and its recall, take turns (`react.rs` says why).
     reaction_turns: turns::Turns<(ConvId, u64)>,
+    threads: Arc<dyn ThreadStore>,
     clock: Arc<dyn Clock>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
@@ -191,6 +198,7 @@ impl MessagingService {
             pin_order: tokio::sync::Mutex::new(()),
             reactions: ports.reactions,
             reaction_turns: turns::Turns::new(),
+            threads: ports.threads,
             clock,
             pipeline,
             reads,
@@ -222,6 +230,9 @@ impl MessagingService {
             Some(quoted) => CheckedBody { json: refs::with_quote(body, &quoted), refs: checked.refs },
             None => checked,
         };
+        if let Some(root) = body.refs.thread_root {
+            self.check_thread_root(sender, &conv, root).await?;
+        }
         if let Some(media_id) = &body.refs.media_id {
             // Only media messages pay for this; text sends never reach it.
             self.check_media_use(sender, &conv, kind, media_id).await?;
@@ -258,7 +269,9 @@ impl MessagingService {
         let has_more = page.len() as u64 > limit;
         page.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let reactions = self.page_reactions(user, &page).await?;
-        Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()), reactions })
+        let threads = self.page_threads(&page).await?;
+        let min_seq = view.and_then(|v| v.trimmed_below());
+        Ok(MessageSlice { messages: page, has_more, min_seq, reactions, threads })
     }
 
     /// History for REST: after a seq (ascending from it) or before one (the newest page below it).
@@ -293,7 +306,9 @@ impl MessagingService {
                     page.remove(0);
                 }
                 let reactions = self.page_reactions(user, &page).await?;
-                Ok(MessageSlice { messages: page, has_more, min_seq: view.and_then(|v| v.trimmed_below()), reactions })
+                let threads = self.page_threads(&page).await?;
+                let min_seq = view.and_then(|v| v.trimmed_below());
+                Ok(MessageSlice { messages: page, has_more, min_seq, reactions, threads })
             }
         }
     }

@@ -86,6 +86,9 @@ pub struct TextBody {
     /// The message answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// The seq of the thread's root when this message is a reply in a thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<u64>,
 }
 
 /// `image`: an uploaded picture.
@@ -101,6 +104,9 @@ pub struct ImageBody {
     /// The message answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// The seq of the thread's root when this message is a reply in a thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<u64>,
 }
 
 /// `file`: an uploaded file.
@@ -116,6 +122,9 @@ pub struct FileBody {
     /// The message answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// The seq of the thread's root when this message is a reply in a thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<u64>,
 }
 
 /// `voice`: a voice clip.
@@ -129,6 +138,9 @@ pub struct VoiceBody {
     /// The message answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// The seq of the thread's root when this message is a reply in a thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<u64>,
 }
 
 /// `video`: a video clip.
@@ -146,6 +158,9 @@ pub struct VideoBody {
     /// The message answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// The seq of the thread's root when this message is a reply in a thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<u64>,
 }
 
 /// Body of a `recall` notice.

@@ -32,6 +32,11 @@ pub struct WireMessage {
     /// entries themselves tell the change).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<crate::WireReaction>,
+    /// The summary of the thread this message is the root of, on history, sync and thread
+    /// pages; left out when it has no replies (and on pushes, where the replies tell the change).
+    /// Boxed: most messages are no root, and frames stay small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Box<crate::WireThread>>,
 }
 
 /// A frame sent by a client. Fields the server does not know are ignored, so a newer client

@@ -18,7 +18,9 @@ pub mod rest;
 pub mod schemas;
 pub mod social;
 pub mod text;
+pub mod threads;
 
 pub use codes::ErrorCode;
 pub use frames::{ClientFrame, ServerFrame, WireMessage};
 pub use reactions::WireReaction;
+pub use threads::WireThread;

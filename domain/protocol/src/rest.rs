@@ -283,6 +283,10 @@ pub struct ConversationSummary {
     /// as it clears `unread`.
     #[serde(default)]
     pub mention_count: u64,
+    /// How many threads the caller follows here (wrote the root or replied) hold replies by
+    /// others past the caller's read position in that thread.
+    #[serde(default)]
+    pub threads: u64,
     /// The caller muted this conversation.
     #[serde(default)]
     pub muted: bool,

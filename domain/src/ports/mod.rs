@@ -10,6 +10,7 @@ mod messages;
 mod pins;
 mod reactions;
 mod social;
+mod threads;
 
 pub use accounts::*;
 pub use delivery::*;
@@ -19,3 +20,4 @@ pub use messages::*;
 pub use pins::*;
 pub use reactions::*;
 pub use social::*;
+pub use threads::*;

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, Entit
 use tidings_domain::message::Message;
 use tidings_domain::{ConvId, StoreError};
 
-use super::entity::{conversations, message_refs, messages};
+use super::entity::{conversations, messages};
 use super::{store_err, to_db};
 
 /// Rows per INSERT statement (8 parameters each: 2,048, far below SQLite's 32,766).
@@ -52,9 +52,7 @@ pub(crate) async fn append_batch(
                 .map_err(store_err)?;
         }
     }
-    insert_refs(&txn, backend, batch).await?;
-    super::edits::apply(&txn, &super::edits::of_batch(batch)).await?;
-    super::reactions::apply(&txn, backend, batch).await?;
+    super::effects::Effects::of(batch).apply(&txn, backend).await?;
     let t_insert = t0.elapsed();
     for group in marks.chunks(MARK_CHUNK) {
         raise_marks(&txn, group).await?;
@@ -63,28 +61,6 @@ pub(crate) async fn append_batch(
     let done = txn.commit().await.map_err(store_err);
     log_append(batch.len(), marks.len(), open.len(), [t_begin, t_open, t_insert, t_update, t0.elapsed()]);
     done
-}
-
-/// One `message_refs` row per entry of `batch` that points at another message (most point at
-/// none: then no statement at all).
-async fn insert_refs<C: ConnectionTrait>(txn: &C, backend: DbBackend, batch: &[Message]) -> Result<(), StoreError> {
-    let refs: Vec<(String, i64, i64)> = batch
-        .iter()
-        .filter_map(|m| m.refers_to().map(|target| (m.conv.to_string(), to_db(target), to_db(m.seq))))
-        .collect();
-    for run in super::shape::power_of_two_runs(&refs) {
-        let mut insert = Query::insert();
-        insert.into_table(message_refs::Entity).columns([
-            message_refs::Column::ConvId,
-            message_refs::Column::TargetSeq,
-            message_refs::Column::Seq,
-        ]);
-        for (conv, target, seq) in run {
-            insert.values_panic([Expr::val(conv.clone()), Expr::val(*target), Expr::val(*seq)]);
-        }
-        txn.execute_raw(backend.build(&insert)).await.map_err(store_err)?;
-    }
-    Ok(())
 }
 
 /// The `append` debug line both batch writers log: rows, conversations, chats opened, and how

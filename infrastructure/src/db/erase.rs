@@ -49,6 +49,8 @@ pub(crate) async fn recall(db: &DatabaseConnection, conv: &ConvId, seq: u64) -> 
         .map_err(store_err)?;
     // Its reactions go with it: a recalled message shows none.
     super::reactions::erase(&txn, &conv_id, to_db(seq)).await?;
+    // A recalled reply leaves its thread: the root's summary and unread threads no longer count it.
+    super::threads::erase_reply(&txn, &conv_id, to_db(seq)).await?;
     if !pointing.is_empty() {
         messages::Entity::update_many()
             .col_expr(messages::Column::Body, Expr::val(erased_edit_body(seq)))

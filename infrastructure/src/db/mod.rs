@@ -5,6 +5,7 @@ pub mod admin;
 mod append;
 pub mod conversations;
 mod edits;
+mod effects;
 pub mod entity;
 mod erase;
 pub mod groups;
@@ -19,6 +20,7 @@ mod shape;
 pub mod social;
 mod sqlite_checkpoint;
 mod sqlite_writer;
+pub mod threads;
 pub mod users;
 pub mod webhooks;
 
@@ -42,6 +44,7 @@ pub use reactions::SqlReactionStore;
 pub use retention::SqlRetentionStore;
 pub use sessions::SqlSessionRepository;
 pub use social::SqlSocialStore;
+pub use threads::SqlThreadStore;
 pub use users::SqlUserRepository;
 pub use webhooks::SqlWebhookStore;
 

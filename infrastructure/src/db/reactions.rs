@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
-use tidings_domain::message::Message;
 use tidings_domain::ports::ReactionStore;
 use tidings_domain::reaction::{ReactionChange, ReactionCount, ReactionState};
 use tidings_domain::{ConvId, StoreError, UserId};
@@ -36,15 +35,15 @@ const MYSQL_UPSERT: &str = "INSERT INTO message_reactions \
      ts = IF(VALUES(entry_seq) > entry_seq, VALUES(ts), ts), \
      entry_seq = GREATEST(entry_seq, VALUES(entry_seq))";
 
-/// Applies the `reaction` entries of `batch`, in batch (seq) order, inside the batch's
-/// transaction. Batches without reactions cost nothing.
+/// Applies the changes of a batch's `reaction` entries, in batch (seq) order, inside the batch's
+/// transaction (`effects.rs`). Batches without reactions cost nothing.
 pub(crate) async fn apply<C: ConnectionTrait>(
     txn: &C,
     backend: DbBackend,
-    batch: &[Message],
+    changes: &[ReactionChange],
 ) -> Result<(), StoreError> {
     let sql = if backend == DbBackend::MySql { MYSQL_UPSERT } else { SQLITE_UPSERT };
-    for change in batch.iter().filter_map(ReactionChange::of) {
+    for change in changes.iter().cloned() {
         let values: Vec<sea_orm::Value> = vec![
             change.conv.to_string().into(),
             to_db(change.target).into(),
@@ -108,7 +107,7 @@ impl SqlReactionStore {
 }
 
 /// An integer column, whatever width the backend gave an aggregate or a boolean.
-fn int(row: &QueryResult, col: &str) -> Result<i64, StoreError> {
+pub(crate) fn int(row: &QueryResult, col: &str) -> Result<i64, StoreError> {
     if let Ok(n) = row.try_get::<i64>("", col) {
         return Ok(n);
     }

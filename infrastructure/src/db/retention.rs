@@ -6,7 +6,7 @@
 //! at the first message newer than the cutoff.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -98,6 +98,13 @@ impl SqlRetentionStore {
                 .exec(&txn)
                 .await
                 .map_err(store_err)?;
+            // So do the thread index rows of purged replies.
+            let purge_replies = Query::delete()
+                .from_table(Alias::new("thread_replies"))
+                .and_where(Expr::col(Alias::new("conv_id")).eq(conv))
+                .and_where(Expr::col(Alias::new("seq")).lt(next_floor))
+                .to_owned();
+            txn.execute(&purge_replies).await.map_err(store_err)?;
             let raise = Query::update()
                 .table(conversations::Entity)
                 .value(MIN_SEQ, next_floor)

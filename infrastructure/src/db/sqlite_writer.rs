@@ -20,9 +20,9 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::effects::Effects;
 use rusqlite::{Connection, TransactionBehavior, params};
 use tidings_domain::message::Message;
-use tidings_domain::reaction::ReactionChange;
 use tidings_domain::{ConvId, StoreError};
 use tokio::sync::oneshot;
 
@@ -68,8 +68,6 @@ struct Row {
     kind: String,
     body: String,
     ts: i64,
-    /// The seq this entry points at ([`Message::refers_to`]), found off the writer's thread.
-    refers_to: Option<i64>,
 }
 
 /// One batch for the thread.
@@ -78,10 +76,8 @@ struct Job {
     /// Direct conversations to create if missing: (conv, lo user, hi user).
     open: Vec<(String, String, String)>,
     marks: Vec<Mark>,
-    /// The batch's edit entries, applied to their targets in its transaction.
-    edits: Vec<super::edits::Applied>,
-    /// The `reaction` entries' changes, applied after the rows (`super::reactions`).
-    reactions: Vec<ReactionChange>,
+    /// What the batch's entries do besides being stored, applied after the rows.
+    effects: Effects,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -130,7 +126,6 @@ impl SqliteWriter {
                 kind: m.kind.clone(),
                 body: m.body.clone(),
                 ts: m.ts,
-                refers_to: m.refers_to().map(to_db),
             })
             .collect();
         let mut open: Vec<(String, String, String)> = open
@@ -142,9 +137,7 @@ impl SqliteWriter {
             .collect();
         open.sort_unstable();
         let (reply, answer) = oneshot::channel();
-        let edits = super::edits::of_batch(batch);
-        let reactions = batch.iter().filter_map(ReactionChange::of).collect();
-        let job = Job { rows, open, marks: high_water_marks(batch), edits, reactions, reply };
+        let job = Job { rows, open, marks: high_water_marks(batch), effects: Effects::of(batch), reply };
         self.jobs.send(job).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
         answer.await.unwrap_or_else(|_| Err(StoreError::Unavailable("the SQLite writer stopped".into())))
     }
@@ -277,17 +270,7 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<()> {
         for r in &job.rows {
             insert.execute(params![r.conv, r.seq, r.msg_id, r.sender, r.client_msg_id, r.kind, r.body, r.ts])?;
         }
-        if job.rows.iter().any(|r| r.refers_to.is_some()) {
-            let mut point =
-                txn.prepare_cached("INSERT INTO message_refs (conv_id, target_seq, seq) VALUES (?1, ?2, ?3)")?;
-            for r in &job.rows {
-                if let Some(target) = r.refers_to {
-                    point.execute(params![r.conv, target, r.seq])?;
-                }
-            }
-        }
-        super::edits::apply_sqlite(&txn, &job.edits)?;
-        super::reactions::apply_rows(&txn, &job.reactions)?;
+        job.effects.apply_sqlite(&txn)?;
     }
     let t_insert = t0.elapsed();
     {

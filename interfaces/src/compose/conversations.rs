@@ -16,7 +16,7 @@ use tidings_app::{
 use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
 use tidings_infrastructure::db::{
-    SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlPinStore, SqlReactionStore, SqlSocialStore,
+    SqlAdminStore, SqlGroupStore, SqlMediaRepository, SqlPinStore, SqlReactionStore, SqlSocialStore, SqlThreadStore,
 };
 
 use super::routing::Routing;
@@ -83,6 +83,7 @@ pub(super) fn build(
             media: Arc::new(SqlMediaRepository::new(db.clone())),
             pins: Arc::new(SqlPinStore::new(db.clone())),
             reactions: Arc::new(SqlReactionStore::new(db.clone())),
+            threads: Arc::new(SqlThreadStore::new(db.clone())),
         },
         messaging_limits(l),
         dm_policy,

@@ -30,6 +30,7 @@ mod reactions;
 mod recall;
 mod receipts;
 mod spec;
+mod threads;
 mod users;
 
 use actix_web::App;
@@ -52,6 +53,7 @@ fn register(cfg: &mut ServiceConfig) {
     recall::routes(cfg);
     edits::routes(cfg);
     reactions::routes(cfg);
+    threads::routes(cfg);
     receipts::routes(cfg);
     friends::routes(cfg);
     groups::routes(cfg);

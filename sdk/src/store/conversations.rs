@@ -71,7 +71,7 @@ impl Store {
             "INSERT INTO conversations (conv, kind, peer, title, cursor, read_seq, server_read_seq, max_seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6)
              ON CONFLICT(conv) DO UPDATE SET kind = ?2, peer = ?3, title = ?4,
-                read_seq = MAX(read_seq, ?5), server_read_seq = ?5, max_seq = MAX(max_seq, ?6)",
+                read_seq = MAX(read_seq, ?5), server_read_seq = ?5, max_seq = MAX(max_seq, ?6), threads = ?7",
         )
         .bind(&s.conv)
         .bind(&s.kind)
@@ -79,6 +79,7 @@ impl Store {
         .bind(title)
         .bind(to_i64(s.read_seq))
         .bind(to_i64(s.max_seq))
+        .bind(to_i64(s.threads))
         .execute(&self.pool)
         .await?;
         let read: i64 = sqlx::query_scalar("SELECT read_seq FROM conversations WHERE conv = ?")
@@ -186,7 +187,7 @@ impl Store {
     /// One conversation row with its unread count and newest message.
     pub(crate) async fn conversation(&self, conv: &str, me: &str) -> Result<Option<Conversation>, SdkError> {
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.conv, c.kind, c.peer, c.title, c.read_seq,
+            "SELECT c.conv, c.kind, c.peer, c.title, c.read_seq, c.threads,
                     MAX(c.max_seq, COALESCE((SELECT MAX(seq) FROM messages m WHERE m.conv = c.conv), 0)) AS max_seq,
                     (SELECT COUNT(*) FROM messages m WHERE m.conv = c.conv AND m.seq > c.read_seq
                         AND m.sender != ? AND m.kind NOT IN {NOT_UNREAD}) AS unread,
@@ -210,8 +211,9 @@ impl Store {
             read_seq: to_u64(row.try_get("read_seq")?),
             unread: to_u64(row.try_get("unread")?),
             mention_count: to_u64(row.try_get("mention_count")?),
+            threads: to_u64(row.try_get("threads")?),
             last_message: match self.last_message(conv).await? {
-                Some(m) => self.with_reactions(me, vec![m]).await?.pop(),
+                Some(m) => self.annotate(me, vec![m]).await?.pop(),
                 None => None,
             },
         }))

@@ -23,7 +23,7 @@ pub(crate) enum Stored {
     Duplicate,
 }
 
-const COLUMNS: &str = "conv, seq, msg_id, sender, client_msg_id, kind, body, ts, status, edited_at";
+pub(super) const COLUMNS: &str = "conv, seq, msg_id, sender, client_msg_id, kind, body, ts, status, edited_at";
 
 pub(super) fn row_to_message(row: &SqliteRow) -> Result<Message, sqlx::Error> {
     Ok(Message {
@@ -38,6 +38,7 @@ pub(super) fn row_to_message(row: &SqliteRow) -> Result<Message, sqlx::Error> {
         status: MessageStatus::parse(row.try_get::<&str, _>("status")?),
         edited_at: row.try_get("edited_at")?,
         reactions: Vec::new(),
+        thread: None,
     })
 }
 
@@ -52,7 +53,9 @@ impl Store {
             .bind(seq)
             .fetch_optional(&mut *tx)
             .await?;
+        super::threads::note_baseline(&mut tx, m).await?;
         if seen.is_some() {
+            tx.commit().await?;
             return Ok(Stored::Duplicate);
         }
         let message = Message::from_wire(m, me);
@@ -99,6 +102,7 @@ impl Store {
         if m.kind == "recall"
             && let Some(target) = m.body.get("seq").and_then(serde_json::Value::as_u64)
         {
+            super::threads::before_recall(&mut tx, &m.conv, target).await?;
             sqlx::query(
                 "UPDATE messages SET kind = 'recalled', body = '{}', edited_at = NULL WHERE conv = ? AND seq = ?",
             )

@@ -12,6 +12,9 @@ mod reactions;
 mod schema;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod thread_tests;
+mod threads;
 
 use std::path::Path;
 

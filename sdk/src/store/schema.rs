@@ -63,6 +63,21 @@ const STATEMENTS: &[&str] = &[
         entry_seq INTEGER NOT NULL,
         PRIMARY KEY (conv, seq, emoji, user)
     )",
+    // Thread summaries as the server last gave them with a root (`thread` of a history, sync or
+    // thread page); replies stored past `last_seq` are added to it when the root is read.
+    "CREATE TABLE IF NOT EXISTS thread_baselines (
+        conv TEXT NOT NULL,
+        root INTEGER NOT NULL,
+        replies INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        last_ts INTEGER NOT NULL,
+        participants TEXT NOT NULL,
+        PRIMARY KEY (conv, root)
+    )",
+    // The replies of each thread, found by the root their body names (a recalled reply's body is
+    // `{}`, so it leaves the thread, as on the server).
+    "CREATE INDEX IF NOT EXISTS messages_thread ON messages (conv, json_extract(body, '$.thread_root'))
+        WHERE json_extract(body, '$.thread_root') IS NOT NULL",
     // Small values: the saved session.
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "PRAGMA user_version = 1",
@@ -73,6 +88,8 @@ const STATEMENTS: &[&str] = &[
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     // When the sender last edited a message (ms), NULL if never.
     ("messages", "edited_at", "ALTER TABLE messages ADD COLUMN edited_at INTEGER"),
+    // The server's count of unread threads for this user (`threads` of its list).
+    ("conversations", "threads", "ALTER TABLE conversations ADD COLUMN threads INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Creates the tables and columns that are missing.

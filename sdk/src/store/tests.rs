@@ -26,6 +26,7 @@ pub(super) fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) 
         ts: 1_000 + i64::try_from(seq).unwrap(),
         edited_at: None,
         reactions: Vec::new(),
+        thread: None,
     }
 }
 
@@ -75,6 +76,7 @@ async fn an_own_message_seen_through_sync_becomes_sent() {
         edited_at: None,
         status: MessageStatus::Sending,
         reactions: Vec::new(),
+        thread: None,
     };
     store.enqueue(&mine).await.unwrap();
     assert_eq!(store.outbox_len().await.unwrap(), 1);

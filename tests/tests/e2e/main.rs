@@ -40,4 +40,5 @@ mod rich;
 mod routes;
 mod security;
 mod takeover;
+mod threads;
 mod visible_text;

@@ -14,6 +14,7 @@ mod m20261206_000009_message_refs;
 mod m20261206_000010_message_edits;
 mod m20261206_000011_reactions;
 mod m20261206_000012_pins;
+mod m20261207_000013_threads;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_pins::Migration),
             Box::new(m20261206_000010_message_edits::Migration),
             Box::new(m20261206_000011_reactions::Migration),
+            Box::new(m20261207_000013_threads::Migration),
         ]
     }
 }

@@ -1,0 +1,163 @@
+//! Threads in the store: a root's summary is the server's last word on it (`thread_baselines`,
+//! kept from any page that carried the root) plus the replies stored after it, found by the
+//! `thread_root` their bodies name. A recalled reply's body is erased, so it leaves the thread as
+//! on the server; if the server's summary already counted it, the recall takes it off.
+
+use std::collections::HashMap;
+
+use sqlx::Row as _;
+use sqlx::{AssertSqlSafe, Sqlite, Transaction};
+use tidings_protocol::WireMessage;
+
+use super::{Store, to_i64, to_u64};
+use crate::SdkError;
+use crate::types::{Message, ThreadSummary};
+
+/// Most participants a summary names, as on the server.
+const MAX_PARTICIPANTS: usize = 10;
+
+/// Keeps the summary the server gave with `m`, if it gave one (newer pages replace older ones).
+pub(super) async fn note_baseline(tx: &mut Transaction<'_, Sqlite>, m: &WireMessage) -> Result<(), SdkError> {
+    let Some(t) = &m.thread else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO thread_baselines (conv, root, replies, last_seq, last_ts, participants) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conv, root) DO UPDATE SET replies = excluded.replies, last_seq = excluded.last_seq,
+            last_ts = excluded.last_ts, participants = excluded.participants",
+    )
+    .bind(&m.conv)
+    .bind(to_i64(m.seq))
+    .bind(to_i64(t.replies))
+    .bind(to_i64(t.last_seq))
+    .bind(t.last_ts)
+    .bind(serde_json::to_string(&t.participants)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Before message `target` of `conv` is erased by a recall: if it is a reply that the server's
+/// summary of its root counted, the summary loses it.
+pub(super) async fn before_recall(tx: &mut Transaction<'_, Sqlite>, conv: &str, target: u64) -> Result<(), SdkError> {
+    sqlx::query(
+        "UPDATE thread_baselines SET replies = MAX(replies - 1, 0)
+         WHERE conv = ?1 AND last_seq >= ?2 AND root = (SELECT json_extract(body, '$.thread_root') FROM messages
+            WHERE conv = ?1 AND seq = ?2 AND kind != 'recalled' AND json_valid(body))",
+    )
+    .bind(conv)
+    .bind(to_i64(target))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether `m` could be a thread's root: a message people wrote, not a reply in a thread.
+fn may_be_root(m: &Message) -> bool {
+    let server_kinds = ["recall", "pin", "edit", "reaction", "notice"];
+    m.seq.is_some()
+        && !server_kinds.contains(&m.kind.as_str())
+        && serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|b| b.get("thread_root").cloned()).is_none()
+}
+
+impl Store {
+    /// `messages` with the summaries of the threads they are roots of.
+    pub(crate) async fn with_threads(&self, mut messages: Vec<Message>) -> Result<Vec<Message>, SdkError> {
+        let mut by_conv: HashMap<String, Vec<u64>> = HashMap::new();
+        for m in messages.iter().filter(|m| may_be_root(m)) {
+            by_conv.entry(m.conv.clone()).or_default().extend(m.seq);
+        }
+        let mut found: HashMap<(String, u64), ThreadSummary> = HashMap::new();
+        for (conv, roots) in by_conv {
+            for root in roots {
+                if let Some(t) = self.summary(&conv, root).await? {
+                    found.insert((conv.clone(), root), t);
+                }
+            }
+        }
+        for m in &mut messages {
+            if let Some(seq) = m.seq {
+                m.thread = found.remove(&(m.conv.clone(), seq));
+            }
+        }
+        Ok(messages)
+    }
+
+    /// The summary of root `root` of `conv`: the server's baseline and the replies stored after it.
+    async fn summary(&self, conv: &str, root: u64) -> Result<Option<ThreadSummary>, SdkError> {
+        let base = sqlx::query(
+            "SELECT replies, last_seq, last_ts, participants FROM thread_baselines WHERE conv = ? AND root = ?",
+        )
+        .bind(conv)
+        .bind(to_i64(root))
+        .fetch_optional(&self.pool)
+        .await?;
+        let mut t = match &base {
+            Some(row) => ThreadSummary {
+                replies: to_u64(row.try_get("replies")?),
+                last_seq: to_u64(row.try_get("last_seq")?),
+                last_ts: row.try_get("last_ts")?,
+                participants: serde_json::from_str(row.try_get("participants")?).unwrap_or_default(),
+            },
+            None => ThreadSummary { replies: 0, last_ts: 0, last_seq: 0, participants: Vec::new() },
+        };
+        let rows = sqlx::query(AssertSqlSafe(
+            "SELECT sender, seq, ts FROM messages WHERE conv = ? AND json_extract(body, '$.thread_root') = ?
+             AND seq > ? ORDER BY seq"
+                .to_owned(),
+        ))
+        .bind(conv)
+        .bind(to_i64(root))
+        .bind(to_i64(t.last_seq))
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let sender: String = row.try_get("sender")?;
+            t.replies += 1;
+            t.last_seq = to_u64(row.try_get("seq")?);
+            t.last_ts = row.try_get("ts")?;
+            if !t.participants.contains(&sender) && t.participants.len() < MAX_PARTICIPANTS {
+                t.participants.push(sender);
+            }
+        }
+        Ok((t.replies > 0).then_some(t))
+    }
+
+    /// `messages` with their reactions and thread summaries: what every read path shows.
+    pub(crate) async fn annotate(&self, me: &str, messages: Vec<Message>) -> Result<Vec<Message>, SdkError> {
+        let messages = self.with_reactions(me, messages).await?;
+        self.with_threads(messages).await
+    }
+
+    /// Up to `limit` stored replies of thread `root` below `before_seq`, ascending (offline pages).
+    pub(crate) async fn thread_replies(
+        &self,
+        conv: &str,
+        root: u64,
+        before_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Message>, SdkError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM messages WHERE conv = ? AND json_extract(body, '$.thread_root') = ? AND seq < ?
+             ORDER BY seq DESC LIMIT ?",
+            super::messages::COLUMNS
+        )))
+        .bind(conv)
+        .bind(to_i64(root))
+        .bind(to_i64(before_seq.unwrap_or(u64::MAX)))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows.iter().map(super::messages::row_to_message).collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Sets the server's count of unread threads of `conv` (from a thread read's answer).
+    pub(crate) async fn set_threads(&self, conv: &str, threads: u64) -> Result<(), SdkError> {
+        sqlx::query("UPDATE conversations SET threads = ? WHERE conv = ?")
+            .bind(to_i64(threads))
+            .bind(conv)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -74,3 +74,36 @@ async fn a_store_made_before_edits_gains_the_column_and_reopens() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_message_stored_after_its_edit_or_recall_takes_their_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).await.unwrap();
+    store.store_wire(&edit(5, 1, "v5", 50), ME).await.unwrap();
+    store.store_wire(&wire(6, PEER, "recall", json!({"seq": 2, "by": PEER})), ME).await.unwrap();
+    // The page holding 1 to 3 was read before those entries committed: old copies arrive last.
+    store.store_wire(&wire(1, PEER, "text", json!({"text": "v1"})), ME).await.unwrap();
+    store.store_wire(&wire(2, PEER, "text", json!({"text": "secret"})), ME).await.unwrap();
+    store
+        .store_wire(
+            &wire(3, PEER, "text", json!({"text": "re", "reply_to": {"seq": 2, "quote": {"excerpt": "secret"}}})),
+            ME,
+        )
+        .await
+        .unwrap();
+    let edited = at(&store, 1).await;
+    assert_eq!((edited.body.as_str(), edited.edited_at), (r#"{"text":"v5"}"#, Some(50)));
+    let gone = at(&store, 2).await;
+    assert_eq!((gone.kind.as_str(), gone.body.as_str()), ("recalled", "{}"));
+    let reply: serde_json::Value = serde_json::from_str(&at(&store, 3).await.body).unwrap();
+    assert_eq!(reply["reply_to"]["quote"], json!({"recalled": true}));
+    // A copy that already carries a later edit keeps it.
+    let mut newer = wire(4, PEER, "text", json!({"text": "v9"}));
+    newer.edited_at = Some(90);
+    store
+        .store_wire(&wire(7, PEER, "edit", json!({"seq": 4, "body": {"text": "v7"}, "edited_at": 70})), ME)
+        .await
+        .unwrap();
+    store.store_wire(&newer, ME).await.unwrap();
+    assert_eq!(at(&store, 4).await.body, r#"{"text":"v9"}"#);
+}

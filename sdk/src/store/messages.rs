@@ -98,40 +98,12 @@ impl Store {
             .await?;
             Stored::New(message)
         };
+        super::catch_up::apply_earlier_entries(&mut tx, m).await?;
         super::reactions::apply(&mut tx, m).await?;
         if m.kind == "recall"
             && let Some(target) = m.body.get("seq").and_then(serde_json::Value::as_u64)
         {
-            super::threads::before_recall(&mut tx, &m.conv, target).await?;
-            sqlx::query(
-                "UPDATE messages SET kind = 'recalled', body = '{}', edited_at = NULL WHERE conv = ? AND seq = ?",
-            )
-            .bind(&m.conv)
-            .bind(to_i64(target))
-            .execute(&mut *tx)
-            .await?;
-            // It is pinned no more, and quotes of it lose their excerpt, as on the server.
-            sqlx::query("DELETE FROM pins WHERE conv = ? AND seq = ?")
-                .bind(&m.conv)
-                .bind(to_i64(target))
-                .execute(&mut *tx)
-                .await?;
-            // Its reactions go with it, as on the server.
-            sqlx::query("DELETE FROM reactions WHERE conv = ? AND seq = ?")
-                .bind(&m.conv)
-                .bind(to_i64(target))
-                .execute(&mut *tx)
-                .await?;
-            // Quotes of it lose their excerpt, as on the server.
-            sqlx::query(
-                "UPDATE messages SET body = json_set(body, '$.reply_to.quote', json('{\"recalled\":true}'))
-                 WHERE conv = ? AND json_valid(body) AND json_extract(body, '$.reply_to.seq') = ?",
-            )
-            .bind(&m.conv)
-            .bind(to_i64(target))
-            .execute(&mut *tx)
-            .await?;
-            super::edits::erase_edits_of(&mut tx, &m.conv, target).await?;
+            super::catch_up::erase_recalled(&mut tx, &m.conv, target).await?;
         }
         if m.kind == "edit" {
             super::edits::apply_edit(&mut tx, m).await?;

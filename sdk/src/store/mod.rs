@@ -2,6 +2,7 @@
 //! and the saved session. It lets the app show history and unread counts offline and at
 //! start-up, and keeps unsent messages across restarts.
 
+mod catch_up;
 mod conversations;
 #[cfg(test)]
 mod edit_tests;

@@ -7,6 +7,7 @@
 mod actions;
 mod edits;
 mod model;
+mod model_views;
 mod overload;
 mod proxy;
 mod reactions;

@@ -1,26 +1,33 @@
 //! A property of the whole, against the log: after a random sequence of sends (some mentioning
-//! the app's user, some replying), edits, recalls, pins and unpins, reads and reconnects, the server's
-//! conversation list and the SDK's store (online, and offline after a restart) both equal what
-//! the log says: the same entries, the same unread and mention counts, the same pins (replayed
-//! from the log's `pin` entries), every quote of a recalled message erased.
+//! the app's user, some replying, some in threads), edits, reactions, recalls, pins and unpins,
+//! reads of conversations and of threads, and reconnects, the server's conversation list and
+//! history and the SDK's store (online, and offline after a restart) all equal what the log says:
+//! the same entries, the same unread, mention and unread-thread counts, the same pins (replayed
+//! from the log's `pin` entries), reaction totals and thread summaries, every quote of a recalled
+//! message erased.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use tidings_domain::message::NOT_UNREAD_KINDS;
 use tidings_sdk::Client;
 use tidings_tests::{Api, Backend, Login, both_modes, spawn_server};
 
+use crate::model_views::{
+    Totals, counts_from_log, mentions, pins_from_log, reactions_from_log, threads_from_log, unread_threads_from_log,
+};
 use crate::support::{App, until};
 
 /// Actions per seed.
 const STEPS: usize = 60;
 
 /// The first actions of every sequence: posts, an edit, a post by the other member, the app's
-/// own send, a recall, a pin, a read, a reconnect.
-const FIRST_ROLLS: [u32; 10] = [0, 0, 0, 30, 45, 60, 70, 75, 85, 95];
+/// own send, a recall, a pin, a reaction, a read, a reconnect.
+const FIRST_ROLLS: [u32; 11] = [0, 0, 0, 24, 34, 46, 56, 63, 70, 80, 95];
+
+/// The emoji the sequence reacts with (few, so toggles meet).
+const EMOJI: [&str; 3] = ["👍", "❤️", ":party:"];
 
 struct World<'a> {
     api: &'a Api,
@@ -30,6 +37,9 @@ struct World<'a> {
     convs: [String; 2],
     rng: StdRng,
     n: usize,
+    /// The app's explicit thread reads that the server took (it follows the thread), by
+    /// (conv, root): the highest seq read.
+    thread_reads: BTreeMap<(String, u64), u64>,
 }
 
 impl World<'_> {
@@ -48,6 +58,9 @@ impl World<'_> {
         } else if who_is_bob && conv.starts_with("g:") && self.rng.random_bool(0.15) {
             body["mention_all"] = json!(true);
         }
+        if self.n == 2 || self.rng.random_bool(0.25) {
+            body["thread_root"] = json!(self.pick_root(conv).await);
+        }
         if self.n == 3 || self.rng.random_bool(0.25) {
             let live = self.live(conv).await;
             if !live.is_empty() {
@@ -62,6 +75,52 @@ impl World<'_> {
             .call("POST", &format!("/api/v1/conversations/{conv}/messages"), Some(&who.access_token), Some(req))
             .await;
         assert_eq!(status, 201, "{ack}");
+    }
+
+    /// A message that may root a thread (not a reply in one); `null` when there is none yet.
+    async fn pick_root(&mut self, conv: &str) -> Option<u64> {
+        let roots: Vec<u64> = self
+            .live(conv)
+            .await
+            .iter()
+            .filter(|m| m["body"].get("thread_root").is_none())
+            .map(|m| m["seq"].as_u64().unwrap())
+            .collect();
+        pick(&mut self.rng, &roots)
+    }
+
+    /// Someone (bob, carol in the group, or the app) turns an emoji on or off.
+    async fn react(&mut self, conv: &str, app: &Client, online: bool) {
+        let live: Vec<u64> = self.live(conv).await.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+        let Some(seq) = pick(&mut self.rng, &live) else { return };
+        let emoji = EMOJI[self.rng.random_range(0..EMOJI.len())].to_owned();
+        let on = self.rng.random_bool(0.7);
+        match self.rng.random_range(0..3) {
+            0 if online => app.react(conv.to_owned(), seq, emoji, on).await.unwrap(),
+            who => {
+                let who = if who == 1 && conv.starts_with("g:") { &self.carol } else { &self.bob };
+                let path = format!("/api/v1/conversations/{conv}/messages/{seq}/reactions");
+                let req = json!({"emoji": emoji, "on": on});
+                let (status, body) = self.api.call("POST", &path, Some(&who.access_token), Some(req)).await;
+                assert!(status == 200 || status == 201, "{body}");
+            }
+        }
+    }
+
+    /// The app reads one thread of `conv` up to a random seq.
+    async fn read_thread(&mut self, conv: &str, app: &Client) {
+        let log = self.api.all_messages(&self.bob, conv).await;
+        let roots: Vec<u64> = threads_from_log(&log).into_keys().collect();
+        let (Some(root), Some(max)) = (pick(&mut self.rng, &roots), log.last().and_then(|m| m["seq"].as_u64())) else {
+            return;
+        };
+        let upto = self.rng.random_range(root..=max);
+        let now = app.read_thread(conv.to_owned(), root, upto).await.unwrap();
+        if now > 0 {
+            let read = self.thread_reads.entry((conv.to_owned(), root)).or_default();
+            *read = (*read).max(upto);
+            assert!(now >= *read, "a thread position never moves back");
+        }
     }
 
     async fn recall_one(&mut self, conv: &str) {
@@ -122,38 +181,6 @@ fn pick(rng: &mut StdRng, from: &[u64]) -> Option<u64> {
     (!from.is_empty()).then(|| from[rng.random_range(0..from.len())])
 }
 
-/// Whether a stored body mentions `me` (the server's rule).
-fn mentions(m: &Value, me: &str) -> bool {
-    m["body"]["mention_all"] == true
-        || m["body"]["mentions"].as_array().is_some_and(|ids| ids.iter().any(|id| id == me))
-}
-
-/// `(unread, mention_count)` the log gives for a reader at `read_seq`.
-fn counts_from_log(log: &[Value], me: &str, read_seq: u64) -> (u64, u64) {
-    let unread: Vec<&Value> = log
-        .iter()
-        .filter(|m| m["seq"].as_u64().unwrap() > read_seq && m["sender"] != me)
-        .filter(|m| !NOT_UNREAD_KINDS.iter().any(|k| m["kind"] == *k))
-        .collect();
-    (unread.len() as u64, unread.iter().filter(|m| mentions(m, me)).count() as u64)
-}
-
-/// The pins the log's `pin` entries leave, in order, less the messages recalled since.
-fn pins_from_log(log: &[Value]) -> BTreeSet<u64> {
-    let mut pinned = BTreeSet::new();
-    for m in log.iter().filter(|m| m["kind"] == "pin") {
-        let seq = m["body"]["seq"].as_u64().unwrap();
-        if m["body"]["on"] == true {
-            pinned.insert(seq)
-        } else {
-            pinned.remove(&seq)
-        };
-    }
-    let recalled: BTreeSet<u64> =
-        log.iter().filter(|m| m["kind"] == "recalled").map(|m| m["seq"].as_u64().unwrap()).collect();
-    &pinned - &recalled
-}
-
 /// Every stored message of `conv` in the SDK's store.
 async fn store_log(client: &Client, conv: &str) -> Vec<Entry> {
     let page = client.history(conv.to_owned(), Some(u64::MAX / 4), 200).await.unwrap();
@@ -178,6 +205,7 @@ both_modes!(every_view_equals_the_log_after_random_actions);
 async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
     let srv = spawn_server(backend).await;
     let base = format!("http://127.0.0.1:{}", srv.port());
+    let mut unread_threads_seen = false;
     for seed in [7_u64, 2026] {
         let api = &srv.api;
         let bob = api.user(&format!("bob{seed}"), "b1").await;
@@ -189,7 +217,9 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
         let gid = tidings_tests::helpers::create_group(api, &bob, &[&alice, &carol], json!({})).await;
         let direct = tidings_tests::client::direct(&alice.user_id, &bob.user_id);
         let convs = [direct, format!("g:{gid}")];
-        let mut w = World { api, bob, carol, me: alice.user_id.clone(), convs, rng: StdRng::seed_from_u64(seed), n: 0 };
+        let rng = StdRng::seed_from_u64(seed);
+        let mut w =
+            World { api, bob, carol, me: alice.user_id.clone(), convs, rng, n: 0, thread_reads: BTreeMap::new() };
         let mut online = true;
 
         for step in 0..STEPS {
@@ -197,17 +227,28 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
             // Every kind of action comes once first (bob posts thrice), then chance decides.
             let roll = FIRST_ROLLS.get(step).copied().unwrap_or_else(|| w.rng.random_range(0..100));
             match roll {
-                0..28 => w.post(true, &conv).await,
-                28..40 => w.edit_one(&conv).await,
-                40..55 => w.post(false, &w.convs[1].clone()).await,
-                55..65 => {
+                0..24 => w.post(true, &conv).await,
+                24..34 => w.edit_one(&conv).await,
+                34..46 => w.post(false, &w.convs[1].clone()).await,
+                46..56 => {
                     w.n += 1;
-                    app.client.send_text(conv, format!("mine {}", w.n)).await.unwrap();
+                    let text = format!("mine {}", w.n);
+                    match w.pick_root(&conv).await {
+                        Some(root) if w.rng.random_bool(0.5) => {
+                            app.client.send_thread_reply(conv, root, text).await.unwrap();
+                        }
+                        _ => {
+                            app.client.send_text(conv, text).await.unwrap();
+                        }
+                    }
                 }
-                65..73 => w.recall_one(&conv).await,
-                73..83 => w.toggle_pin(&conv).await,
-                83..93 => {
-                    if let Some(c) = app.client.conversation(conv.clone()).await.unwrap() {
+                56..63 => w.recall_one(&conv).await,
+                63..70 => w.toggle_pin(&conv).await,
+                70..80 => w.react(&conv, &app.client, online).await,
+                80..90 => {
+                    if online && w.rng.random_bool(0.5) {
+                        w.read_thread(&conv, &app.client).await;
+                    } else if let Some(c) = app.client.conversation(conv.clone()).await.unwrap() {
                         let upto = w.rng.random_range(0..=c.max_seq);
                         if upto > 0 {
                             app.client.mark_read(conv, upto).await.unwrap();
@@ -224,9 +265,11 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
                 }
             }
         }
-        if !online {
-            app.connect().await;
+        // A reconnect at the end: the SDK takes the server's list (the `threads` counts) anew.
+        if online {
+            app.client.disconnect().await;
         }
+        app.connect().await;
 
         // Settled: the outbox is empty, the store has every entry the server has, and the
         // server every read.
@@ -269,6 +312,7 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
         assert!(seen(&|m| m["kind"] == "edit") && seen(&|m| m["edited_at"].is_i64()), "seed {seed}");
         assert!(seen(&|m| m["body"]["reply_to"].is_object()) && seen(&|m| mentions(m, &alice.user_id)), "seed {seed}");
         assert!(seen(&|m| m["sender"] == alice.user_id.as_str()), "seed {seed}");
+        assert!(seen(&|m| m["kind"] == "reaction") && seen(&|m| m["body"]["thread_root"].is_u64()), "seed {seed}");
 
         let mut expected = Vec::new();
         for conv in &w.convs {
@@ -289,8 +333,20 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
                 (Some(unread), Some(mention_count)),
                 "seed {seed}: server list of {conv}"
             );
+            let reads: BTreeMap<u64, u64> =
+                w.thread_reads.iter().filter(|((c, _), _)| c == conv).map(|((_, root), s)| (*root, *s)).collect();
+            let threads = unread_threads_from_log(&log, &alice.user_id, &reads);
+            assert_eq!(row["threads"].as_u64(), Some(threads), "seed {seed}: server threads of {conv}");
             let local = app.client.conversation(conv.clone()).await.unwrap().unwrap();
-            assert_eq!((local.unread, local.mention_count), (unread, mention_count), "seed {seed}: SDK row of {conv}");
+            assert_eq!(
+                (local.unread, local.mention_count, local.threads),
+                (unread, mention_count, threads),
+                "seed {seed}: SDK row of {conv}"
+            );
+            let (reactions, summaries) = (reactions_from_log(&log, &alice.user_id), threads_from_log(&log));
+            assert_eq!(server_annotations(&log), (reactions.clone(), summaries.clone()), "seed {seed}: server {conv}");
+            let stored = app.client.history(conv.clone(), Some(u64::MAX / 4), 200).await.unwrap();
+            assert_eq!(sdk_annotations(&stored), (reactions, summaries), "seed {seed}: SDK store of {conv}");
             let pins = pins_from_log(&log);
             let (status, listed) =
                 api.call("GET", &format!("/api/v1/conversations/{conv}/pins"), Some(&alice.access_token), None).await;
@@ -298,19 +354,66 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
             let listed: BTreeSet<u64> =
                 listed["pins"].as_array().unwrap().iter().map(|p| p["message"]["seq"].as_u64().unwrap()).collect();
             assert_eq!(listed, pins, "seed {seed}: server pins of {conv}");
-            expected.push((conv.clone(), unread, mention_count, pins));
+            unread_threads_seen |= threads > 0;
+            expected.push((conv.clone(), unread, mention_count, threads, pins));
         }
 
         // Offline after a restart, the store alone gives the same view (pins from entries).
         app.client.shutdown().await;
         let offline = App::new(vec!["http://127.0.0.1:9".into()], dir.path(), "a-phone").await;
-        for (conv, unread, mention_count, pins) in expected {
+        for (conv, unread, mention_count, threads, pins) in expected {
             let row = offline.client.conversation(conv.clone()).await.unwrap().unwrap();
-            assert_eq!((row.unread, row.mention_count), (unread, mention_count), "seed {seed}: offline row of {conv}");
+            let counts = (row.unread, row.mention_count, row.threads);
+            assert_eq!(counts, (unread, mention_count, threads), "seed {seed}: offline row of {conv}");
             let stored: BTreeSet<u64> =
                 offline.client.pins(conv.clone()).await.unwrap().iter().filter_map(|p| p.message.seq).collect();
             assert_eq!(stored, pins, "seed {seed}: offline pins of {conv}");
         }
         offline.client.shutdown().await;
     }
+    assert!(unread_threads_seen, "some sequence left the app an unread followed thread");
+}
+
+/// Reaction totals (sorted by emoji) and thread summaries of the messages that have them, as
+/// the server's history shows them.
+fn server_annotations(log: &[Value]) -> (BTreeMap<u64, Totals>, BTreeMap<u64, Value>) {
+    let mut reactions = BTreeMap::new();
+    let mut threads = BTreeMap::new();
+    for m in log {
+        let seq = m["seq"].as_u64().unwrap();
+        if let Some(rs) = m["reactions"].as_array() {
+            let counts: Vec<u64> = rs.iter().map(|r| r["count"].as_u64().unwrap()).collect();
+            assert!(counts.windows(2).all(|w| w[0] >= w[1]), "most used first: {m}");
+            let mut totals: Totals = rs
+                .iter()
+                .map(|r| (r["emoji"].as_str().unwrap().to_owned(), r["count"].as_u64().unwrap(), r["me"] == true))
+                .collect();
+            totals.sort();
+            reactions.insert(seq, totals);
+        }
+        if m["thread"].is_object() {
+            threads.insert(seq, m["thread"].clone());
+        }
+    }
+    (reactions, threads)
+}
+
+/// The same from the SDK's store.
+fn sdk_annotations(stored: &[tidings_sdk::Message]) -> (BTreeMap<u64, Totals>, BTreeMap<u64, Value>) {
+    let mut reactions = BTreeMap::new();
+    let mut threads = BTreeMap::new();
+    for m in stored {
+        let seq = m.seq.unwrap();
+        if !m.reactions.is_empty() {
+            let mut totals: Totals = m.reactions.iter().map(|r| (r.emoji.clone(), r.count, r.me)).collect();
+            totals.sort();
+            reactions.insert(seq, totals);
+        }
+        if let Some(t) = &m.thread {
+            let summary = json!({"replies": t.replies, "last_ts": t.last_ts, "last_seq": t.last_seq,
+                "participants": t.participants});
+            threads.insert(seq, summary);
+        }
+    }
+    (reactions, threads)
 }

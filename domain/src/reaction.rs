@@ -43,6 +43,16 @@ pub struct ReactionState {
     pub entry_seq: u64,
 }
 
+/// What a reaction request decides on, read in one query: the caller's state for the emoji and
+/// the emoji that anyone has on for the message (for the cap on distinct emoji).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReactionStanding {
+    /// The caller's state for the emoji; `None` when never set.
+    pub mine: Option<ReactionState>,
+    /// The emoji at least one user has on.
+    pub emoji_on: Vec<String>,
+}
+
 /// A state change the stores apply to their table of reactions, in the transaction that
 /// writes its entry.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -38,12 +38,13 @@ impl MessagingService {
             return Err(AppError::Forbidden("system messages take no reactions".into()));
         }
         let recipients = self.reaction_audience(user, &conv).await?;
-        let state = self.reactions.state(&conv, seq, emoji, user).await?;
+        let standing = self.reactions.standing(&conv, seq, emoji, user).await?;
+        let state = standing.mine;
         if state.is_some_and(|s| s.on) == on {
             return self.unchanged(&conv, seq, emoji, state.map_or(0, |s| s.entry_seq)).await;
         }
         if on {
-            let there = self.reactions.emoji_on(&conv, seq).await?;
+            let there = standing.emoji_on;
             let cap = self.limits.max_reaction_kinds;
             if there.len() >= cap && !there.iter().any(|e| e == emoji) {
                 return Err(AppError::Conflict(format!(

@@ -87,6 +87,15 @@ pub trait ConversationStore: Send + Sync {
     async fn ensure_direct(&self, conv: &ConvId, now_ms: i64) -> Result<(), StoreError>;
     /// The member's state, `None` when the conversation or membership does not exist.
     async fn member_view(&self, conv: &ConvId, user: &UserId) -> Result<Option<MemberView>, StoreError>;
+    /// The member's state and message `seq` of `conv` in one read (what an action on a message
+    /// checks first); the message is `None` when there is none at `seq`, the view as
+    /// [`Self::member_view`].
+    async fn member_message(
+        &self,
+        conv: &ConvId,
+        user: &UserId,
+        seq: u64,
+    ) -> Result<(Option<MemberView>, Option<Message>), StoreError>;
     /// Raises each member's read_seq to its move's `seq`, all in one transaction, where the
     /// member may see that seq (it exists in the conversation and is not past the member's
     /// `visible_until`) and has not read that far yet; returns what each move found, in order

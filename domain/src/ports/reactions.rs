@@ -8,21 +8,20 @@ use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::ids::{ConvId, UserId};
-use crate::reaction::{ReactionCount, ReactionState};
+use crate::reaction::{ReactionCount, ReactionStanding};
 
 /// Reads of the reactions table.
 #[async_trait]
 pub trait ReactionStore: Send + Sync {
-    /// Where `user`'s `emoji` on message `seq` stands; `None` when it was never set.
-    async fn state(
+    /// Where `user`'s `emoji` on message `seq` stands, and which emoji anyone has on for it:
+    /// everything a reaction request decides on, in one read.
+    async fn standing(
         &self,
         conv: &ConvId,
         seq: u64,
         emoji: &str,
         user: &UserId,
-    ) -> Result<Option<ReactionState>, StoreError>;
-    /// The emoji that at least one user has on for message `seq`.
-    async fn emoji_on(&self, conv: &ConvId, seq: u64) -> Result<Vec<String>, StoreError>;
+    ) -> Result<ReactionStanding, StoreError>;
     /// The totals per emoji of each of `targets` as `reader` sees them (`me`), in one query
     /// per page; targets without reactions are left out. Emoji come most used first, then by
     /// the first time they were turned on.

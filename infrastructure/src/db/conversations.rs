@@ -250,6 +250,15 @@ impl ConversationStore for SqlConversationStore {
         row.map(|r| to_view(&r)).transpose().map(Option::flatten)
     }
 
+    async fn member_message(
+        &self,
+        conv: &ConvId,
+        user: &UserId,
+        seq: u64,
+    ) -> Result<(Option<MemberView>, Option<tidings_domain::message::Message>), StoreError> {
+        super::member_message::read(&self.db, conv, user, seq).await
+    }
+
     async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {
         if moves.is_empty() {
             return Ok(Vec::new());
@@ -393,7 +402,7 @@ pub(crate) const MIN_SEQ: Floor = Floor::MinSeq;
 const MUTED_CHUNK: usize = 500;
 
 /// The member rows of `user` joined with their conversations.
-fn select_views(user: &UserId) -> SelectStatement {
+pub(super) fn select_views(user: &UserId) -> SelectStatement {
     Query::select()
         .column((conversations::Entity, conversations::Column::ConvId))
         .column((conversations::Entity, conversations::Column::MaxSeq))
@@ -417,7 +426,7 @@ fn select_views(user: &UserId) -> SelectStatement {
 }
 
 /// One row of [`select_views`]; `None` for a malformed conversation id.
-fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreError> {
+pub(super) fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreError> {
     let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
     let Some(conv) = ConvId::parse(&conv_id) else {
         tracing::warn!(conv_id, "skipping malformed conversation id in storage");

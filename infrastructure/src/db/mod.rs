@@ -10,6 +10,7 @@ pub mod entity;
 mod erase;
 pub mod groups;
 pub mod media;
+mod member_message;
 pub mod messages;
 pub mod migration;
 pub mod pins;

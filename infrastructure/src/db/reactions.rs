@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
 use tidings_domain::ports::ReactionStore;
-use tidings_domain::reaction::{ReactionChange, ReactionCount, ReactionState};
+use tidings_domain::reaction::{ReactionChange, ReactionCount, ReactionStanding, ReactionState};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 use super::{from_db, store_err, to_db};
@@ -124,26 +124,30 @@ fn emoji(row: &QueryResult) -> Result<String, StoreError> {
 
 #[async_trait]
 impl ReactionStore for SqlReactionStore {
-    async fn state(
+    async fn standing(
         &self,
         conv: &ConvId,
         seq: u64,
-        emoji: &str,
+        wanted: &str,
         user: &UserId,
-    ) -> Result<Option<ReactionState>, StoreError> {
-        let sql = "SELECT CASE WHEN is_on <> 0 THEN 1 ELSE 0 END AS on_flag, entry_seq FROM message_reactions \
-                   WHERE conv_id = ? AND seq = ? AND emoji = ? AND user_id = ?";
-        let values =
-            vec![conv.to_string().into(), to_db(seq).into(), emoji.as_bytes().to_vec().into(), user.to_string().into()];
-        let rows = self.query(sql.into(), values).await?;
-        let Some(row) = rows.first() else { return Ok(None) };
-        Ok(Some(ReactionState { on: int(row, "on_flag")? != 0, entry_seq: from_db(int(row, "entry_seq")?) }))
-    }
-
-    async fn emoji_on(&self, conv: &ConvId, seq: u64) -> Result<Vec<String>, StoreError> {
-        let sql = "SELECT DISTINCT emoji FROM message_reactions WHERE conv_id = ? AND seq = ? AND is_on <> 0";
-        let rows = self.query(sql.into(), vec![conv.to_string().into(), to_db(seq).into()]).await?;
-        rows.iter().map(emoji).collect()
+    ) -> Result<ReactionStanding, StoreError> {
+        // One row per emoji of the message: whether anyone has it on, and the caller's row of it.
+        let sql = "SELECT emoji, MAX(CASE WHEN is_on <> 0 THEN 1 ELSE 0 END) AS any_on,                    MAX(CASE WHEN user_id = ? THEN (CASE WHEN is_on <> 0 THEN 1 ELSE 0 END) END) AS mine_on,                    MAX(CASE WHEN user_id = ? THEN entry_seq END) AS mine_entry                    FROM message_reactions WHERE conv_id = ? AND seq = ? GROUP BY emoji";
+        let me = user.to_string();
+        let values = vec![me.clone().into(), me.into(), conv.to_string().into(), to_db(seq).into()];
+        let mut standing = ReactionStanding::default();
+        for row in self.query(sql.into(), values).await? {
+            let this = emoji(&row)?;
+            if this == wanted
+                && let Ok(Some(entry)) = row.try_get::<Option<i64>>("", "mine_entry")
+            {
+                standing.mine = Some(ReactionState { on: int(&row, "mine_on")? != 0, entry_seq: from_db(entry) });
+            }
+            if int(&row, "any_on")? != 0 {
+                standing.emoji_on.push(this);
+            }
+        }
+        Ok(standing)
     }
 
     async fn counts(

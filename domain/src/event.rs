@@ -20,6 +20,20 @@ pub enum Event {
         /// New read seq.
         seq: u64,
     },
+    /// A member's read position in a thread moved; goes to the member's own devices, with the
+    /// conversation's count of unread followed threads after the move.
+    ThreadRead {
+        /// Conversation.
+        conv: ConvId,
+        /// Whose position.
+        user_id: UserId,
+        /// The thread's root.
+        root: u64,
+        /// The position now.
+        seq: u64,
+        /// The list's `threads` count of the conversation for this member now.
+        threads: u64,
+    },
     /// A device session was revoked: its sockets must close.
     SessionRevoked {
         /// Owner.

@@ -307,6 +307,7 @@ fn server_kind(f: &ServerFrame) -> &'static str {
         ServerFrame::Msg { .. } => "msg",
         ServerFrame::SyncResult { .. } => "sync_result",
         ServerFrame::Read { .. } => "read",
+        ServerFrame::ThreadRead { .. } => "thread_read",
         ServerFrame::Error { .. } => "error",
         ServerFrame::Pong { .. } => "pong",
         ServerFrame::Presence { .. } => "presence",

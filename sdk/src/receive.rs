@@ -40,6 +40,7 @@ pub(crate) async fn on_frame(inner: &Arc<Inner>, frame: ServerFrame) {
         }
         ServerFrame::Msg { message } => on_push(inner, &message).await,
         ServerFrame::Read { conv, user_id, seq } => on_read(inner, &conv, &user_id, seq).await,
+        ServerFrame::ThreadRead { conv, threads, .. } => on_thread_read(inner, &conv, threads).await,
         ServerFrame::Pong { .. }
         | ServerFrame::Presence { .. }
         | ServerFrame::Typing { .. }
@@ -183,6 +184,13 @@ async fn on_read(inner: &Inner, conv: &str, user_id: &str, seq: u64) -> Result<(
         inner.events.emit(ClientEvent::ReadReceipt { conv: conv.to_owned(), user_id: user_id.to_owned(), seq });
     }
     Ok(())
+}
+
+/// This user's position in a thread moved (here or on another device): the conversation's
+/// `threads` count is the server's.
+async fn on_thread_read(inner: &Inner, conv: &str, threads: u64) -> Result<(), SdkError> {
+    inner.store.set_threads(conv, threads).await?;
+    inner.conversation_changed(conv).await
 }
 
 /// After each (re)connect: learn new conversations and read positions from the server's list,

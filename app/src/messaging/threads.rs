@@ -3,7 +3,9 @@
 //! are entries of the conversation's log; the store indexes them per root in their own commit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use tidings_domain::event::{Delivery, Event};
 use tidings_domain::message::{Message, RECALLED_KIND, is_content_kind};
 use tidings_domain::thread::{ThreadSummary, thread_root};
 use tidings_domain::{ConvId, UserId};
@@ -128,6 +130,12 @@ impl MessagingService {
         }
         let position = self.threads.mark_read(conv, root, user, seq).await?;
         let threads = self.unread_threads(user, &[(conv.clone(), from, max)]).await?.remove(conv).unwrap_or(0);
+        if let Some(seq) = position {
+            // Every device of the reader learns the position and the count it leaves.
+            let event = Event::ThreadRead { conv: conv.clone(), user_id: user.clone(), root, seq, threads };
+            let delivery = Delivery { recipients: vec![user.clone()], skip_device: None, event: Arc::new(event) };
+            self.notifier.notify(delivery).await;
+        }
         Ok(ThreadRead { read_seq: position.unwrap_or(0), following: position.is_some(), threads })
     }
 

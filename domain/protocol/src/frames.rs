@@ -183,6 +183,18 @@ pub enum ServerFrame {
         /// New read seq.
         seq: u64,
     },
+    /// The caller's read position in a thread moved (on another device, or this one through
+    /// REST); `threads` is the conversation's count of unread followed threads now.
+    ThreadRead {
+        /// Conversation.
+        conv: String,
+        /// The thread's root.
+        root: u64,
+        /// The position now.
+        seq: u64,
+        /// The list's `threads` count of the conversation.
+        threads: u64,
+    },
     /// A request failed, or the server could not understand a frame.
     Error {
         /// The failing frame's id, when it had one.

@@ -33,6 +33,13 @@ enum WireEvent {
         user_id: String,
         seq: u64,
     },
+    ThreadRead {
+        conv: String,
+        user_id: String,
+        root: u64,
+        seq: u64,
+        threads: u64,
+    },
     SessionRevoked {
         user_id: String,
         session_id: String,
@@ -91,6 +98,13 @@ fn envelope(delivery: &Delivery, recipients: &[UserId]) -> Envelope {
         Event::Read { conv, user_id, seq } => {
             WireEvent::Read { conv: conv.to_string(), user_id: user_id.to_string(), seq: *seq }
         }
+        Event::ThreadRead { conv, user_id, root, seq, threads } => WireEvent::ThreadRead {
+            conv: conv.to_string(),
+            user_id: user_id.to_string(),
+            root: *root,
+            seq: *seq,
+            threads: *threads,
+        },
         Event::SessionRevoked { user_id, session_id } => {
             WireEvent::SessionRevoked { user_id: user_id.to_string(), session_id: session_id.as_str().to_owned() }
         }
@@ -140,6 +154,9 @@ fn from_envelope(env: Envelope) -> Option<Delivery> {
         }),
         WireEvent::Read { conv, user_id, seq } => {
             Event::Read { conv: ConvId::parse(&conv)?, user_id: user(&user_id)?, seq }
+        }
+        WireEvent::ThreadRead { conv, user_id, root, seq, threads } => {
+            Event::ThreadRead { conv: ConvId::parse(&conv)?, user_id: user(&user_id)?, root, seq, threads }
         }
         WireEvent::SessionRevoked { user_id, session_id } => {
             Event::SessionRevoked { user_id: user(&user_id)?, session_id: SessionId::new(session_id) }

@@ -321,6 +321,9 @@ impl LocalDelivery for Hub {
             Event::Read { conv, user_id, seq } => {
                 ServerFrame::Read { conv: conv.to_string(), user_id: user_id.to_string(), seq: *seq }
             }
+            Event::ThreadRead { conv, root, seq, threads, .. } => {
+                ServerFrame::ThreadRead { conv: conv.to_string(), root: *root, seq: *seq, threads: *threads }
+            }
             Event::SessionRevoked { user_id, session_id } => {
                 if let Some(list) = self.conns.get(user_id) {
                     for conn in list.iter().filter(|c| c.session == *session_id) {

@@ -13,3 +13,4 @@ mod proxy;
 mod reactions;
 mod stories;
 mod support;
+mod threads;

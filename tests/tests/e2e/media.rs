@@ -24,9 +24,14 @@ fn small(s: &mut Settings) {
     s.limits.max_media_side = 2_000;
 }
 
+/// The story's own bucket of the shared fake S3: other cluster tests upload into theirs at the
+/// same time, and the story counts what its bucket holds.
+const BUCKET: &str = "tidings-media-story";
+
 fn small_on_s3(s: &mut Settings) {
     small(s);
     use_fake_s3(s);
+    s.media.s3_bucket = BUCKET.into();
 }
 
 fn sha(bytes: &[u8]) -> String {
@@ -187,7 +192,7 @@ async fn media_story(backend: Backend) {
     let staged_and_stored = || {
         let mut local = files_under(&srv.data_dir().join("media"));
         local.sort();
-        (local, if on_s3 { fake_s3::keys_containing("/tidings-media/") } else { Vec::new() })
+        (local, if on_s3 { fake_s3::keys_containing(&format!("/{BUCKET}/")) } else { Vec::new() })
     };
     let before = staged_and_stored();
     let refusals: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
@@ -243,7 +248,7 @@ async fn media_story(backend: Backend) {
         }
         Backend::Cluster => {
             let objects = fake_s3::keys_containing(&key);
-            assert_eq!(objects, vec![format!("/tidings-media/{key}"), format!("/tidings-media/{key}.thumb")]);
+            assert_eq!(objects, vec![format!("/{BUCKET}/{key}"), format!("/{BUCKET}/{key}.thumb")]);
         }
     }
 }

@@ -101,6 +101,8 @@ async fn a_group_threads_and_follows(backend: Backend) {
     let path = format!("/api/v1/conversations/{conv}/read");
     assert_eq!(api.call("POST", &path, Some(&alice.access_token), Some(json!({ "seq": last }))).await.0, 200);
     assert_eq!(threads_count(api, &alice, &conv).await, 1);
+    let mut alice2_ws = WsClient::connect(&srv.ws_url(), &alice2.access_token).await;
+    alice2_ws.sync(&conv, 0, 1).await;
     assert_eq!(
         read_thread(api, &alice, &conv, root, c1).await,
         json!({"read_seq": c1, "following": true, "threads": 1})
@@ -109,6 +111,11 @@ async fn a_group_threads_and_follows(backend: Backend) {
         read_thread(api, &alice, &conv, root, b2).await,
         json!({"read_seq": b2, "following": true, "threads": 0})
     );
+    // Her other device hears of both moves, with the count each leaves.
+    for (seq, threads) in [(c1, 1), (b2, 0)] {
+        let (frame, _) = alice2_ws.wait_for("thread_read").await;
+        assert_eq!(frame, json!({"type": "thread_read", "conv": conv, "root": root, "seq": seq, "threads": threads}));
+    }
     assert_eq!(read_thread(api, &alice2, &conv, root, b1).await["read_seq"], json!(b2), "never back");
     assert_eq!(threads_count(api, &alice2, &conv).await, 0);
     assert_eq!(

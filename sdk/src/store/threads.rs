@@ -16,6 +16,9 @@ use crate::types::{Message, ThreadSummary};
 /// Most participants a summary names, as on the server.
 const MAX_PARTICIPANTS: usize = 10;
 
+/// Roots per query.
+const CHUNK: usize = 200;
+
 /// Keeps the summary the server gave with `m`, if it gave one (newer pages replace older ones).
 pub(super) async fn note_baseline(tx: &mut Transaction<'_, Sqlite>, m: &WireMessage) -> Result<(), SdkError> {
     let Some(t) = &m.thread else { return Ok(()) };
@@ -59,7 +62,8 @@ fn may_be_root(m: &Message) -> bool {
 }
 
 impl Store {
-    /// `messages` with the summaries of the threads they are roots of.
+    /// `messages` with the summaries of the threads they are roots of: two queries per
+    /// conversation of the page (the baselines, then the replies stored after them).
     pub(crate) async fn with_threads(&self, mut messages: Vec<Message>) -> Result<Vec<Message>, SdkError> {
         let mut by_conv: HashMap<String, Vec<u64>> = HashMap::new();
         for m in messages.iter().filter(|m| may_be_root(m)) {
@@ -67,8 +71,8 @@ impl Store {
         }
         let mut found: HashMap<(String, u64), ThreadSummary> = HashMap::new();
         for (conv, roots) in by_conv {
-            for root in roots {
-                if let Some(t) = self.summary(&conv, root).await? {
+            for chunk in roots.chunks(CHUNK) {
+                for (root, t) in self.summaries(&conv, chunk).await? {
                     found.insert((conv.clone(), root), t);
                 }
             }
@@ -81,36 +85,45 @@ impl Store {
         Ok(messages)
     }
 
-    /// The summary of root `root` of `conv`: the server's baseline and the replies stored after it.
-    async fn summary(&self, conv: &str, root: u64) -> Result<Option<ThreadSummary>, SdkError> {
-        let base = sqlx::query(
-            "SELECT replies, last_seq, last_ts, participants FROM thread_baselines WHERE conv = ? AND root = ?",
-        )
-        .bind(conv)
-        .bind(to_i64(root))
-        .fetch_optional(&self.pool)
-        .await?;
-        let mut t = match &base {
-            Some(row) => ThreadSummary {
+    /// The summaries of `roots` of `conv` that have replies: each root's baseline from the
+    /// server and the replies stored after it.
+    async fn summaries(&self, conv: &str, roots: &[u64]) -> Result<HashMap<u64, ThreadSummary>, SdkError> {
+        let list = vec!["?"; roots.len()].join(", ");
+        let sql = format!(
+            "SELECT root, replies, last_seq, last_ts, participants FROM thread_baselines WHERE conv = ? AND root IN ({list})"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(conv);
+        for root in roots {
+            query = query.bind(to_i64(*root));
+        }
+        let mut out: HashMap<u64, ThreadSummary> = HashMap::new();
+        for row in query.fetch_all(&self.pool).await? {
+            let summary = ThreadSummary {
                 replies: to_u64(row.try_get("replies")?),
                 last_seq: to_u64(row.try_get("last_seq")?),
                 last_ts: row.try_get("last_ts")?,
                 participants: serde_json::from_str(row.try_get("participants")?).unwrap_or_default(),
-            },
-            None => ThreadSummary { replies: 0, last_ts: 0, last_seq: 0, participants: Vec::new() },
-        };
-        let rows = sqlx::query(AssertSqlSafe(
-            "SELECT sender, seq, ts FROM messages WHERE conv = ? AND json_extract(body, '$.thread_root') = ?
-             AND seq > ? ORDER BY seq"
-                .to_owned(),
-        ))
-        .bind(conv)
-        .bind(to_i64(root))
-        .bind(to_i64(t.last_seq))
-        .fetch_all(&self.pool)
-        .await?;
-        for row in rows {
+            };
+            out.insert(to_u64(row.try_get("root")?), summary);
+        }
+        let sql = format!(
+            "SELECT json_extract(m.body, '$.thread_root') AS root, m.sender, m.seq, m.ts FROM messages m
+             LEFT JOIN thread_baselines b ON b.conv = m.conv AND b.root = json_extract(m.body, '$.thread_root')
+             WHERE m.conv = ? AND json_extract(m.body, '$.thread_root') IN ({list}) AND m.seq > COALESCE(b.last_seq, 0)
+             ORDER BY m.seq"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(conv);
+        for root in roots {
+            query = query.bind(to_i64(*root));
+        }
+        for row in query.fetch_all(&self.pool).await? {
             let sender: String = row.try_get("sender")?;
+            let t = out.entry(to_u64(row.try_get("root")?)).or_insert_with(|| ThreadSummary {
+                replies: 0,
+                last_ts: 0,
+                last_seq: 0,
+                participants: Vec::new(),
+            });
             t.replies += 1;
             t.last_seq = to_u64(row.try_get("seq")?);
             t.last_ts = row.try_get("ts")?;
@@ -118,7 +131,8 @@ impl Store {
                 t.participants.push(sender);
             }
         }
-        Ok((t.replies > 0).then_some(t))
+        out.retain(|_, t| t.replies > 0);
+        Ok(out)
     }
 
     /// `messages` with their reactions and thread summaries: what every read path shows.

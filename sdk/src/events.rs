@@ -89,6 +89,16 @@ pub enum ClientEvent {
         /// Turned on (true) or off.
         on: bool,
     },
+    /// A new message from someone else mentions this user, by id or with `mention_all` (it also
+    /// counts in the conversation's `mention_count` until read).
+    Mentioned {
+        /// Conversation.
+        conv: String,
+        /// The message.
+        seq: u64,
+        /// Its sender.
+        by: String,
+    },
     /// A reply in the thread of message `root` was stored: the root's summary (read it again)
     /// counts it.
     ThreadUpdated {

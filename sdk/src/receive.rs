@@ -93,6 +93,10 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                     let (seq, emoji, by, on) = (r.seq, r.emoji, r.by, r.on);
                     inner.events.emit(ClientEvent::Reacted { conv: m.conv.clone(), seq, emoji, by, on });
                 }
+                if mentions_me(m, &inner.me()?) {
+                    let (conv, seq, by) = (m.conv.clone(), m.seq, m.sender.clone());
+                    inner.events.emit(ClientEvent::Mentioned { conv, seq, by });
+                }
                 if let Some(root) = thread_root(m) {
                     inner.events.emit(ClientEvent::ThreadUpdated { conv: m.conv.clone(), root, seq: m.seq });
                 }
@@ -101,6 +105,14 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
             Ok(true)
         }
     }
+}
+
+/// Whether `m`, from someone else, names `me` in `mentions` or says `mention_all` (the server's
+/// rule for `mention_count`).
+fn mentions_me(m: &WireMessage, me: &str) -> bool {
+    m.sender != me
+        && (m.body.get("mention_all").and_then(serde_json::Value::as_bool) == Some(true)
+            || m.body.get("mentions").and_then(|v| v.as_array()).is_some_and(|ids| ids.iter().any(|id| id == me)))
 }
 
 /// The root a user message replies in, if it is a thread reply.

@@ -42,6 +42,20 @@ async fn a_thread_through_the_sdk_and_another_device(backend: Backend) {
     let stored_root = stored.iter().find(|m| m.seq == Some(root)).unwrap();
     assert_eq!(stored_root.thread.as_ref(), Some(&summary), "history shows the same summary");
 
+    // A mention of Alice in the thread is announced as one.
+    let (status, ack) = send(
+        api,
+        &bob,
+        &conv,
+        "b-m",
+        "text",
+        json!({"text": "see", "thread_root": root, "mentions": [alice_rest.user_id]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{ack}");
+    let by = bob.user_id.clone();
+    app.wait("the mention", |e| matches!(e, ClientEvent::Mentioned { by: b, .. } if *b == by)).await;
+
     // Offline, Bob replies again; after the reconnect the list says one unread thread.
     app.client.disconnect().await;
     post_text(api, &bob, &conv, "b-2", "one more").await;
@@ -58,7 +72,7 @@ async fn a_thread_through_the_sdk_and_another_device(backend: Backend) {
     .await;
     let stored = app.client.history(conv.clone(), None, 10).await.unwrap();
     let t = stored.iter().find(|m| m.seq == Some(root)).unwrap().thread.clone().unwrap();
-    assert_eq!((t.replies, t.last_seq), (3, b3), "synced replies count in the store");
+    assert_eq!((t.replies, t.last_seq), (4, b3), "synced replies count in the store");
 
     // Alice reads the thread on her other device: the app's count follows the push.
     let path = format!("/api/v1/conversations/{conv}/threads/{root}/read");

@@ -17,6 +17,7 @@ pub mod presence;
 pub mod push;
 pub mod reaction;
 pub mod retention;
+pub mod search;
 pub mod social;
 pub mod thread;
 pub mod webhook;

@@ -265,10 +265,28 @@ async fn every_view_equals_the_log_after_random_actions(backend: Backend) {
                 }
             }
         }
-        // A reconnect at the end: the SDK takes the server's list (the `threads` counts) anew.
-        if online {
-            app.client.disconnect().await;
+        if !online {
+            app.connect().await;
         }
+        // Every sequence ends with an unread followed thread, whatever chance did before: the
+        // app replies in a thread of the group, then Bob does.
+        let group = w.convs[1].clone();
+        if let Some(root) = w.pick_root(&group).await {
+            app.client.send_thread_reply(group.clone(), root, "last word".into()).await.unwrap();
+            let client = app.client.clone();
+            until("the app's thread reply is acked", || {
+                let client = client.clone();
+                async move { client.outbox_len().await.unwrap() == 0 }
+            })
+            .await;
+            let req =
+                json!({"client_msg_id": "last-bob", "kind": "text", "body": {"text": "and mine", "thread_root": root}});
+            let path = format!("/api/v1/conversations/{group}/messages");
+            let (status, ack) = api.call("POST", &path, Some(&w.bob.access_token), Some(req)).await;
+            assert_eq!(status, 201, "{ack}");
+        }
+        // A reconnect at the end: the SDK takes the server's list (the `threads` counts) anew.
+        app.client.disconnect().await;
         app.connect().await;
 
         // Settled: the outbox is empty, the store has every entry the server has, and the

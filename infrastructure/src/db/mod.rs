@@ -30,7 +30,7 @@ use std::time::Duration;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    IsolationLevel, RuntimeErr, SqlErr, Statement, TransactionTrait,
+    IsolationLevel, QueryResult, RuntimeErr, SqlErr, Statement, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tidings_domain::StoreError;
@@ -163,6 +163,17 @@ pub(crate) fn to_db(n: u64) -> i64 {
 /// The reverse of [`to_db`]; negative values cannot occur and read as 0.
 pub(crate) fn from_db(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+/// An integer column, whatever width the backend gave an aggregate or a boolean.
+pub(crate) fn int(row: &QueryResult, col: &str) -> Result<i64, StoreError> {
+    if let Ok(n) = row.try_get::<i64>("", col) {
+        return Ok(n);
+    }
+    if let Ok(n) = row.try_get::<i32>("", col) {
+        return Ok(i64::from(n));
+    }
+    row.try_get::<bool>("", col).map(i64::from).map_err(store_err)
 }
 
 /// Begins a background writer's batch transaction (messages, read positions). On MySQL-family

@@ -15,7 +15,7 @@ use tidings_domain::ports::ReactionStore;
 use tidings_domain::reaction::{ReactionChange, ReactionCount, ReactionStanding, ReactionState};
 use tidings_domain::{ConvId, StoreError, UserId};
 
-use super::{from_db, store_err, to_db};
+use super::{from_db, int, store_err, to_db};
 
 /// Targets per aggregate query (each costs two parameters at most).
 const TARGET_CHUNK: usize = 200;
@@ -104,17 +104,6 @@ impl SqlReactionStore {
         let backend = self.db.get_database_backend();
         self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)
     }
-}
-
-/// An integer column, whatever width the backend gave an aggregate or a boolean.
-pub(crate) fn int(row: &QueryResult, col: &str) -> Result<i64, StoreError> {
-    if let Ok(n) = row.try_get::<i64>("", col) {
-        return Ok(n);
-    }
-    if let Ok(n) = row.try_get::<i32>("", col) {
-        return Ok(i64::from(n));
-    }
-    row.try_get::<bool>("", col).map(i64::from).map_err(store_err)
 }
 
 fn emoji(row: &QueryResult) -> Result<String, StoreError> {

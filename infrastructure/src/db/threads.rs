@@ -14,8 +14,7 @@ use tidings_domain::ports::ThreadStore;
 use tidings_domain::thread::{MAX_SUMMARY_PARTICIPANTS, ThreadReply, ThreadSummary, UnreadThread};
 use tidings_domain::{ConvId, StoreError, UserId};
 
-use super::reactions::int;
-use super::{from_db, store_err, to_db};
+use super::{from_db, int, store_err, to_db};
 
 /// Conversations per unread query.
 const CONV_CHUNK: usize = 200;

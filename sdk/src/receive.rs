@@ -97,7 +97,7 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
                     let (conv, seq, by) = (m.conv.clone(), m.seq, m.sender.clone());
                     inner.events.emit(ClientEvent::Mentioned { conv, seq, by });
                 }
-                if let Some(root) = thread_root(m) {
+                if let Some(root) = crate::store::thread_root_of(&m.kind, &m.body) {
                     inner.events.emit(ClientEvent::ThreadUpdated { conv: m.conv.clone(), root, seq: m.seq });
                 }
                 inner.events.emit(ClientEvent::NewMessage { message });
@@ -107,21 +107,9 @@ pub(crate) async fn absorb(inner: &Inner, m: &WireMessage, announce: bool) -> Re
     }
 }
 
-/// Whether `m`, from someone else, names `me` in `mentions` or says `mention_all` (the server's
-/// rule for `mention_count`).
+/// Whether `m`, from someone else, mentions `me` (the server's rule for `mention_count`).
 fn mentions_me(m: &WireMessage, me: &str) -> bool {
-    m.sender != me
-        && (m.body.get("mention_all").and_then(serde_json::Value::as_bool) == Some(true)
-            || m.body.get("mentions").and_then(|v| v.as_array()).is_some_and(|ids| ids.iter().any(|id| id == me)))
-}
-
-/// The root a user message replies in, if it is a thread reply.
-fn thread_root(m: &WireMessage) -> Option<u64> {
-    let server_kinds = ["recall", "recalled", "pin", "edit", "reaction", "notice", "forward"];
-    if server_kinds.contains(&m.kind.as_str()) {
-        return None;
-    }
-    m.body.get("thread_root")?.as_u64()
+    m.sender != me && tidings_protocol::bodies::mentions(&m.body, me)
 }
 
 /// The `Edited` event of an `edit` entry that carries a new body.

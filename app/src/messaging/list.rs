@@ -167,14 +167,7 @@ impl MessagingService {
     }
 }
 
-/// Whether a message body names `user` in `mentions`, or says `mention_all: true`.
+/// Whether a stored message mentions `user` (`tidings_protocol::bodies::mentions`).
 fn mentions(m: &Message, user: &UserId) -> bool {
-    let Ok(body) = serde_json::from_str::<Value>(&m.body) else {
-        return false;
-    };
-    if body.get("mention_all").and_then(Value::as_bool) == Some(true) {
-        return true;
-    }
-    let me = user.to_string();
-    body.get("mentions").and_then(Value::as_array).is_some_and(|ids| ids.iter().any(|id| id.as_str() == Some(&me)))
+    serde_json::from_str::<Value>(&m.body).is_ok_and(|body| tidings_protocol::bodies::mentions(&body, user.as_str()))
 }

@@ -172,3 +172,11 @@ pub struct RecallNotice {
     /// Who recalled it (the sender, or a group owner or admin).
     pub by: String,
 }
+
+/// Whether a message body mentions `user`: names them in `mentions`, or says `mention_all: true`
+/// (any kind whose body carries those fields). The rule of the list's `mention_count`, shared by
+/// the server and the SDK.
+pub fn mentions(body: &serde_json::Value, user: &str) -> bool {
+    body.get("mention_all").and_then(serde_json::Value::as_bool) == Some(true)
+        || body.get("mentions").and_then(serde_json::Value::as_array).is_some_and(|ids| ids.iter().any(|id| id == user))
+}

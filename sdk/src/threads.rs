@@ -38,29 +38,26 @@ impl Client {
             path.push_str(&format!("&before_seq={before}"));
         }
         match inner.rest.call::<ThreadPageResponse>(Method::GET, &path, None).await {
+            // Stored first, then read back like the offline page: the store's copies carry what
+            // entries stored earlier did to them.
             Ok(page) => {
                 crate::receive::absorb(inner, &page.root, false).await?;
-                let mut seqs = Vec::with_capacity(page.messages.len());
                 for m in &page.messages {
                     crate::receive::absorb(inner, m, false).await?;
-                    seqs.push(m.seq);
                 }
-                let root_message = self.stored(&conv, root).await?;
-                let mut replies = Vec::with_capacity(seqs.len());
-                for seq in seqs {
-                    replies.extend(inner.store.message_at(&conv, seq).await?);
-                }
-                let replies = inner.store.annotate(&me, replies).await?;
-                let root = root_message.ok_or_else(|| SdkError::Store { message: "thread root not stored".into() })?;
-                Ok(ThreadPage { root, replies, has_more: page.has_more })
+                let root = self
+                    .stored(&conv, root)
+                    .await?
+                    .ok_or_else(|| SdkError::Store { message: "thread root not stored".into() })?;
+                let replies = inner.store.thread_replies(&conv, page.root.seq, before_seq, limit).await?;
+                Ok(ThreadPage { root, replies: inner.store.annotate(&me, replies).await?, has_more: page.has_more })
             }
             Err(SdkError::Network { .. } | SdkError::Timeout) => {
                 let root = self.stored(&conv, root).await?.ok_or(SdkError::Network {
                     message: "offline, and the thread's root is not in the store".into(),
                 })?;
                 let replies = inner.store.thread_replies(&conv, root.seq.unwrap_or(0), before_seq, limit).await?;
-                let replies = inner.store.annotate(&me, replies).await?;
-                Ok(ThreadPage { root, replies, has_more: false })
+                Ok(ThreadPage { root, replies: inner.store.annotate(&me, replies).await?, has_more: false })
             }
             Err(e) => Err(e),
         }

@@ -27,6 +27,7 @@ pub(crate) use conversations::ConvFacts;
 pub(crate) use messages::Stored;
 pub(crate) use outbox::OutboxItem;
 pub(crate) use reactions::ReactionChange;
+pub(crate) use threads::thread_root_of;
 
 /// File name of the store inside the data dir.
 const FILE: &str = "tidings-sdk.sqlite3";

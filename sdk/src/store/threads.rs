@@ -53,12 +53,26 @@ pub(super) async fn before_recall(tx: &mut Transaction<'_, Sqlite>, conv: &str, 
     Ok(())
 }
 
-/// Whether `m` could be a thread's root: a message people wrote, not a reply in a thread.
+/// Kinds a client sends: the only ones whose `thread_root` makes a thread reply (the server's
+/// rule, `tidings_domain::thread::thread_root`).
+const USER_KINDS: [&str; 6] = ["text", "image", "file", "voice", "video", "custom"];
+
+/// The root a message of `kind` with `body` replies in, if it is a thread reply.
+pub(crate) fn thread_root_of(kind: &str, body: &serde_json::Value) -> Option<u64> {
+    if !USER_KINDS.contains(&kind) {
+        return None;
+    }
+    body.get("thread_root")?.as_u64()
+}
+
+/// Whether `m` could be a thread's root: a message people wrote (or one recalled since), not a
+/// reply in a thread.
 fn may_be_root(m: &Message) -> bool {
-    let server_kinds = ["recall", "pin", "edit", "reaction", "notice"];
-    m.seq.is_some()
-        && !server_kinds.contains(&m.kind.as_str())
-        && serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|b| b.get("thread_root").cloned()).is_none()
+    let written = USER_KINDS.contains(&m.kind.as_str()) || m.kind == "forward" || m.kind == "recalled";
+    // Most bodies name no root: a substring test spares them the parse.
+    let reply = m.body.contains("\"thread_root\"")
+        && serde_json::from_str::<serde_json::Value>(&m.body).ok().and_then(|b| thread_root_of(&m.kind, &b)).is_some();
+    m.seq.is_some() && written && !reply
 }
 
 impl Store {

@@ -378,13 +378,7 @@ impl Connection {
                 let m = self.state.messaging.clone();
                 let user = c.user_id.clone();
                 // Answered like a send: `ack` of the recall notice, once it is durable.
-                Reply::Later(spawned(async move {
-                    let recall = async { m.recall(&user, parse_conv(&conv)?, seq).await };
-                    Some(match recall.await {
-                        Ok(ack) => wire::ack_frame(id, ack),
-                        Err(e) => app_error(Some(id), e),
-                    })
-                }))
+                acked_later(id, async move { m.recall(&user, parse_conv(&conv)?, seq).await })
             }
             ClientFrame::Edit { id, conv, seq, body } => {
                 let m = self.state.messaging.clone();
@@ -508,13 +502,22 @@ impl Connection {
         if let Err(limited) = self.state.check_send_rate(user).await {
             return Reply::Now(Some(api_error(Some(id), limited)));
         }
-        Reply::Later(spawned(async move {
-            Some(match action.await {
-                Ok(ack) => wire::ack_frame(id, ack),
-                Err(e) => app_error(Some(id), e),
-            })
-        }))
+        acked_later(id, action)
     }
+}
+
+/// The answer to request `id` that writes a log entry: the entry's `ack` once durable (or the
+/// error), waited for beside the loop.
+fn acked_later(
+    id: String,
+    action: impl Future<Output = Result<tidings_domain::message::Ack, AppError>> + 'static,
+) -> Reply {
+    Reply::Later(spawned(async move {
+        Some(match action.await {
+            Ok(ack) => wire::ack_frame(id, ack),
+            Err(e) => app_error(Some(id), e),
+        })
+    }))
 }
 
 enum Reply {

@@ -26,11 +26,13 @@ pub(super) const SEQ: &str = "\"seq\":";
 /// `"code":"`, the start of an error frame's `code` field.
 pub(super) const CODE: &str = "\"code\":\"";
 
-/// Whether message `index` is one of the `pct` percent that get an action: `pct` of every 100
-/// consecutive indexes, spread evenly, index 0 included (no randomness: the same messages in
-/// every run).
-pub(super) fn chosen(index: usize, pct: u64) -> bool {
-    pct > 0 && (index as u64).wrapping_mul(pct) % 100 < pct
+/// Whether message `index` of pair `pair` is one of the `pct` percent that get an action: `pct`
+/// of every 100 consecutive indexes, spread evenly (no randomness: the same messages in every
+/// run). The pair shifts the pattern, so the pairs' actions do not all fall on the same beat
+/// (with every pair's tenth message edited at once, a thousand pairs edited in one burst every
+/// ten messages' time, which no real chat does).
+pub(super) fn chosen(pair: usize, index: usize, pct: u64) -> bool {
+    pct > 0 && (index as u64).wrapping_add(pair as u64).wrapping_mul(pct) % 100 < pct
 }
 
 /// An action's kind: which frame, and the first character of its ids.
@@ -195,9 +197,13 @@ mod tests {
     #[test]
     fn chooses_pct_of_every_hundred_evenly() {
         for pct in [0, 1, 10, 20, 33, 100] {
-            assert_eq!((0..1000).filter(|&i| chosen(i, pct)).count() as u64, pct * 10, "{pct}");
+            assert_eq!((0..1000).filter(|&i| chosen(0, i, pct)).count() as u64, pct * 10, "{pct}");
+            assert_eq!((0..1000).filter(|&i| chosen(7, i, pct)).count() as u64, pct * 10, "{pct}");
         }
-        let tenth: Vec<usize> = (0..30).filter(|&i| chosen(i, 10)).collect();
+        // Pairs take their turns at different messages.
+        let third: Vec<usize> = (0..30).filter(|&i| chosen(3, i, 10)).collect();
+        assert_eq!(third, vec![7, 17, 27]);
+        let tenth: Vec<usize> = (0..30).filter(|&i| chosen(0, i, 10)).collect();
         assert_eq!(tenth, [0, 10, 20]);
     }
 

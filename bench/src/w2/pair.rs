@@ -75,6 +75,7 @@ pub(super) async fn pair(
     let refused_so_far = Arc::new(AtomicU64::new(0));
     // The receiving and ack-reading tasks start before the load does, for the same reason.
     let receiving = Receiving {
+        pair: index,
         conv: conv.clone(),
         messages,
         react_pct: load.react_pct,
@@ -89,8 +90,14 @@ pub(super) async fn pair(
     let (mut write, read) = tx_ws.split();
     let permits = Arc::new(Semaphore::new(if rate > 0.0 { messages } else { window }));
     let (to_edit, mut edits_due) = mpsc::unbounded_channel();
-    let reading =
-        AckReading { messages, edit_pct: load.edit_pct, deadline, permits: permits.clone(), refused: refused_so_far };
+    let reading = AckReading {
+        pair: index,
+        messages,
+        edit_pct: load.edit_pct,
+        deadline,
+        permits: permits.clone(),
+        refused: refused_so_far,
+    };
     let acks = tokio::spawn(read_acks(read, reading, to_edit, edits));
     let started = load.start.wait_for(Option::is_some).await.ok().and_then(|s| *s);
     let Some(started) = started else { anyhow::bail!("the run never started") };
@@ -119,7 +126,7 @@ pub(super) async fn pair(
         };
         let Some(stamp) = stamp else { break };
         // Only a text message can be edited; every other one is `custom`, as W2 always sent.
-        let frame = if chosen(i, load.edit_pct) {
+        let frame = if chosen(index, i, load.edit_pct) {
             json!({"type": "send", "id": i.to_string(), "conv": conv, "client_msg_id": format!("b{i}"),
                    "kind": "text", "body": {"text": stamp.to_string()}})
         } else {
@@ -192,6 +199,8 @@ async fn next_slot(
 
 /// The sender's ack reader: what it needs.
 struct AckReading {
+    /// The pair's index (which of its messages get edited).
+    pair: usize,
     messages: usize,
     edit_pct: u64,
     deadline: Deadline,
@@ -235,7 +244,7 @@ async fn read_acks(
         } else if is_ack {
             acked += 1;
             a.permits.add_permits(1);
-            let index = id.and_then(|id| id.parse::<usize>().ok()).filter(|&i| chosen(i, a.edit_pct));
+            let index = id.and_then(|id| id.parse::<usize>().ok()).filter(|&i| chosen(a.pair, i, a.edit_pct));
             if let (Some(i), Some(seq), Some(tx)) = (index, actions::u64_field(text, SEQ), &to_edit)
                 && tx.send((i, seq)).is_ok()
             {
@@ -256,6 +265,8 @@ async fn read_acks(
 
 /// The receiver: what it needs.
 struct Receiving {
+    /// The pair's index (which of its messages get reactions).
+    pair: usize,
     conv: String,
     messages: usize,
     react_pct: u64,
@@ -338,7 +349,7 @@ async fn receive(ws: Ws, mut r: Receiving) -> Received {
         let second = sent_at.saturating_sub(base) / 1_000_000;
         SecondStats::record(&mut by_second, usize::try_from(second).unwrap_or(0), took);
         last_receipt = Some(Instant::now());
-        let index = actions::message_index(m).filter(|&i| chosen(i, r.react_pct));
+        let index = actions::message_index(m).filter(|&i| chosen(r.pair, i, r.react_pct));
         if let Some(i) = index
             && write.send(Message::text(actions::react_frame(&r.conv, i, seq))).await.is_ok()
         {

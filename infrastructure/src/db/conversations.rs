@@ -15,6 +15,7 @@ use tidings_domain::{Clock, SystemClock};
 use tidings_domain::{ConvId, StoreError, UserId};
 
 use super::entity::{conversation_members as members, conversations};
+use super::sqlite_reads::SqliteReads;
 use super::{from_db, store_err, to_db};
 
 /// Conversations and memberships.
@@ -27,17 +28,25 @@ pub struct SqlConversationStore {
     /// Stamps read moves' `changed_at`, which incremental conversation lists compare with the
     /// versions the application's clock gives: the two must be one clock.
     clock: Arc<dyn Clock>,
+    /// The calling thread's own reads of a SQLite file, for the actions' first check.
+    reads: Option<SqliteReads>,
 }
 
 impl SqlConversationStore {
     /// Uses the given pool for everything, and the system clock.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { writer: db.clone(), db, clock: Arc::new(SystemClock) }
+        Self { writer: db.clone(), db, clock: Arc::new(SystemClock), reads: None }
     }
 
     /// Reads from `db` and commits batches of read moves through `writer`.
     pub fn with_batch_writer(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
-        Self { db, writer, clock: Arc::new(SystemClock) }
+        Self { db, writer, clock: Arc::new(SystemClock), reads: None }
+    }
+
+    /// Reads a member's message on the calling thread when `reads` is given (a SQLite file).
+    pub fn with_direct_reads(mut self, reads: Option<SqliteReads>) -> Self {
+        self.reads = reads;
+        self
     }
 
     /// Stamps changes with `clock` (the one the application reads).
@@ -256,7 +265,10 @@ impl ConversationStore for SqlConversationStore {
         user: &UserId,
         seq: u64,
     ) -> Result<(Option<MemberView>, Option<tidings_domain::message::Message>), StoreError> {
-        super::member_message::read(&self.db, conv, user, seq).await
+        match &self.reads {
+            Some(reads) => super::member_message::read_here(reads, conv, user, seq),
+            None => super::member_message::read(&self.db, conv, user, seq).await,
+        }
     }
 
     async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError> {

@@ -10,11 +10,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
+use rusqlite::types::ValueRef;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
 use tidings_domain::ports::ReactionStore;
 use tidings_domain::reaction::{ReactionChange, ReactionCount, ReactionStanding, ReactionState};
 use tidings_domain::{ConvId, StoreError, UserId};
 
+use super::sqlite_reads::SqliteReads;
 use super::{from_db, int, store_err, to_db};
 
 /// Targets per aggregate query (each costs two parameters at most).
@@ -92,18 +94,39 @@ pub(crate) async fn erase<C: ConnectionTrait>(txn: &C, conv: &str, seq: i64) -> 
 #[derive(Clone)]
 pub struct SqlReactionStore {
     db: DatabaseConnection,
+    /// The calling thread's own reads of a SQLite file, for a reaction's standing.
+    reads: Option<SqliteReads>,
 }
 
 impl SqlReactionStore {
     /// Reads through `db`.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, reads: None }
+    }
+
+    /// Reads a reaction's standing on the calling thread when `reads` is given (a SQLite file).
+    pub fn with_direct_reads(mut self, reads: Option<SqliteReads>) -> Self {
+        self.reads = reads;
+        self
     }
 
     async fn query(&self, sql: String, values: Vec<sea_orm::Value>) -> Result<Vec<QueryResult>, StoreError> {
         let backend = self.db.get_database_backend();
         self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(store_err)
     }
+}
+
+/// One row per emoji of a message: whether anyone has it on, and the caller's row of it.
+const STANDING: &str = "SELECT emoji, MAX(CASE WHEN is_on <> 0 THEN 1 ELSE 0 END) AS any_on, \
+     MAX(CASE WHEN user_id = ? THEN (CASE WHEN is_on <> 0 THEN 1 ELSE 0 END) END) AS mine_on, \
+     MAX(CASE WHEN user_id = ? THEN entry_seq END) AS mine_entry \
+     FROM message_reactions WHERE conv_id = ? AND seq = ? GROUP BY emoji";
+
+/// A row of [`STANDING`]; `mine` is the caller's (entry seq, on).
+struct EmojiRow {
+    emoji: String,
+    any_on: bool,
+    mine: Option<(i64, i64)>,
 }
 
 fn emoji(row: &QueryResult) -> Result<String, StoreError> {
@@ -120,20 +143,45 @@ impl ReactionStore for SqlReactionStore {
         wanted: &str,
         user: &UserId,
     ) -> Result<ReactionStanding, StoreError> {
-        // One row per emoji of the message: whether anyone has it on, and the caller's row of it.
-        let sql = "SELECT emoji, MAX(CASE WHEN is_on <> 0 THEN 1 ELSE 0 END) AS any_on,                    MAX(CASE WHEN user_id = ? THEN (CASE WHEN is_on <> 0 THEN 1 ELSE 0 END) END) AS mine_on,                    MAX(CASE WHEN user_id = ? THEN entry_seq END) AS mine_entry                    FROM message_reactions WHERE conv_id = ? AND seq = ? GROUP BY emoji";
         let me = user.to_string();
-        let values = vec![me.clone().into(), me.into(), conv.to_string().into(), to_db(seq).into()];
-        let mut standing = ReactionStanding::default();
-        for row in self.query(sql.into(), values).await? {
-            let this = emoji(&row)?;
-            if this == wanted
-                && let Ok(Some(entry)) = row.try_get::<Option<i64>>("", "mine_entry")
-            {
-                standing.mine = Some(ReactionState { on: int(&row, "mine_on")? != 0, entry_seq: from_db(entry) });
+        let rows = match &self.reads {
+            Some(reads) => {
+                let values = [me.clone().into(), me.into(), conv.to_string().into(), to_db(seq).into()];
+                reads.query_all(STANDING, &values, |row| {
+                    let emoji = match row.get_ref("emoji")? {
+                        ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+                        _ => String::new(),
+                    };
+                    Ok(EmojiRow {
+                        emoji,
+                        any_on: row.get::<_, i64>("any_on")? != 0,
+                        mine: row.get::<_, Option<i64>>("mine_entry")?.zip(row.get::<_, Option<i64>>("mine_on")?),
+                    })
+                })?
             }
-            if int(&row, "any_on")? != 0 {
-                standing.emoji_on.push(this);
+            None => {
+                let values = vec![me.clone().into(), me.into(), conv.to_string().into(), to_db(seq).into()];
+                let mut rows = Vec::new();
+                for row in self.query(STANDING.into(), values).await? {
+                    let entry = row.try_get::<Option<i64>>("", "mine_entry").ok().flatten();
+                    let mine = match entry {
+                        Some(entry) => Some((entry, int(&row, "mine_on")?)),
+                        None => None,
+                    };
+                    rows.push(EmojiRow { emoji: emoji(&row)?, any_on: int(&row, "any_on")? != 0, mine });
+                }
+                rows
+            }
+        };
+        let mut standing = ReactionStanding::default();
+        for row in rows {
+            if row.emoji == wanted
+                && let Some((entry, on)) = row.mine
+            {
+                standing.mine = Some(ReactionState { on: on != 0, entry_seq: from_db(entry) });
+            }
+            if row.any_on {
+                standing.emoji_on.push(row.emoji);
             }
         }
         Ok(standing)

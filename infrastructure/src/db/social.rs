@@ -12,20 +12,40 @@ use tidings_domain::social::{DirectGate, DmPolicy, Friend, FriendRequest, Reques
 use tidings_domain::{StoreError, UserId};
 
 use super::entity::{blocks, friend_requests as requests, friendships, user_settings};
+use super::sqlite_reads::SqliteReads;
 use super::store_err;
 
 /// Friends, requests, blocks and policies in their own tables.
 #[derive(Clone)]
 pub struct SqlSocialStore {
     db: DatabaseConnection,
+    /// The calling thread's own reads of a SQLite file, for the direct-chat gate.
+    reads: Option<SqliteReads>,
 }
 
 impl SqlSocialStore {
     /// Uses the given pool.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, reads: None }
+    }
+
+    /// Reads the direct-chat gate on the calling thread when `reads` is given (a SQLite file):
+    /// it is the first read of every chat, and a thousand chats opening at once queued a
+    /// thousand of them on the pool.
+    pub fn with_direct_reads(mut self, reads: Option<SqliteReads>) -> Self {
+        self.reads = reads;
+        self
     }
 }
+
+/// Everything a direct message's gate needs, in one statement; `?` placeholders suit SQLite and
+/// MySQL, and the table names are not reserved words. Bound: peer, sender, peer, sender, peer,
+/// peer.
+const DIRECT_GATE: &str = "SELECT \
+    (SELECT COUNT(*) FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocked, \
+    (SELECT COUNT(*) FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends, \
+    (SELECT dm_policy FROM user_settings WHERE user_id = ?) AS policy, \
+    (SELECT COUNT(*) FROM users WHERE id = ?) AS peer_exists";
 
 fn user_id(raw: &str) -> Result<UserId, StoreError> {
     UserId::parse(raw).ok_or_else(|| StoreError::Other(format!("bad user id in storage: {raw}")))
@@ -274,16 +294,22 @@ impl SocialStore for SqlSocialStore {
 #[async_trait]
 impl DirectGates for SqlSocialStore {
     async fn direct_gate(&self, sender: &UserId, peer: &UserId) -> Result<DirectGate, StoreError> {
-        // `?` placeholders suit both SQLite and MySQL; the table names are not reserved words.
-        let sql = "SELECT \
-            (SELECT COUNT(*) FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocked, \
-            (SELECT COUNT(*) FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends, \
-            (SELECT dm_policy FROM user_settings WHERE user_id = ?) AS policy, \
-            (SELECT COUNT(*) FROM users WHERE id = ?) AS peer_exists";
         let (s, p) = (sender.to_string(), peer.to_string());
+        if let Some(reads) = &self.reads {
+            let values = [p.clone(), s.clone(), p.clone(), s, p.clone(), p].map(rusqlite::types::Value::from);
+            let row = reads.query_all(DIRECT_GATE, &values, |row| {
+                Ok(DirectGate {
+                    blocked: row.get::<_, i64>("blocked")? > 0,
+                    friends: row.get::<_, i64>("friends")? > 0,
+                    policy: row.get::<_, Option<String>>("policy")?.as_deref().and_then(DmPolicy::parse),
+                    peer_exists: row.get::<_, i64>("peer_exists")? > 0,
+                })
+            })?;
+            return row.into_iter().next().ok_or_else(|| StoreError::Other("direct gate query returned no row".into()));
+        }
         let stmt = Statement::from_sql_and_values(
             self.db.get_database_backend(),
-            sql,
+            DIRECT_GATE,
             [p.clone().into(), s.clone().into(), p.clone().into(), s.into(), p.clone().into(), p.into()],
         );
         let row = self

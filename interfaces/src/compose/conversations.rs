@@ -61,8 +61,10 @@ pub(super) fn build(
 ) -> Conversations {
     let db: &DatabaseConnection = &storage.db;
     let users: Arc<dyn UserRepository> = storage.users.clone();
-    let social_store: Arc<dyn SocialStore> =
-        Arc::new(CachedGateStore::new(Arc::new(SqlSocialStore::new(db.clone())), routing.gate_epoch.clone()));
+    let social_store: Arc<dyn SocialStore> = Arc::new(CachedGateStore::new(
+        Arc::new(SqlSocialStore::new(db.clone()).with_direct_reads(storage.direct_reads.clone())),
+        routing.gate_epoch.clone(),
+    ));
     let group_ports = CachedGroupGate::ports(Arc::new(SqlGroupStore::new(db.clone())), routing.gate_epoch.clone());
     let dm_policy = s.social.default_dm_policy;
     let l = s.limits;
@@ -82,7 +84,7 @@ pub(super) fn build(
             group_directory: group_ports.directory.clone(),
             media: Arc::new(SqlMediaRepository::new(db.clone())),
             pins: Arc::new(SqlPinStore::new(db.clone())),
-            reactions: Arc::new(SqlReactionStore::new(db.clone())),
+            reactions: Arc::new(SqlReactionStore::new(db.clone()).with_direct_reads(storage.direct_reads.clone())),
             threads: Arc::new(SqlThreadStore::new(db.clone())),
         },
         messaging_limits(l),

@@ -7,7 +7,9 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_domain::Clock;
 use tidings_domain::ports::ConversationStore;
-use tidings_infrastructure::db::{self, DbOptions, SqlConversationStore, SqlMessageStore, SqlUserRepository};
+use tidings_infrastructure::db::{
+    self, DbOptions, SqlConversationStore, SqlMessageStore, SqlUserRepository, SqliteReads,
+};
 
 use crate::settings::Settings;
 
@@ -21,6 +23,8 @@ pub(super) struct Storage {
     pub(super) messages: Arc<SqlMessageStore>,
     /// Conversations and read positions (read moves go through the batch writer too).
     pub(super) convs: Arc<dyn ConversationStore>,
+    /// Point reads on the calling thread, for a SQLite file (`None` otherwise).
+    pub(super) direct_reads: Option<SqliteReads>,
 }
 
 /// The pool settings of `settings.db` and the effective URL.
@@ -48,6 +52,11 @@ pub(super) async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         SqlMessageStore::for_batches(&options, db.clone(), batch_writer.clone())
             .context("starting the message writer")?,
     );
-    let convs = Arc::new(SqlConversationStore::with_batch_writer(db.clone(), batch_writer).with_clock(clock));
-    Ok(Storage { users: Arc::new(SqlUserRepository::new(db.clone())), messages, convs, db })
+    let direct_reads = SqliteReads::for_url(&options.url);
+    let convs = Arc::new(
+        SqlConversationStore::with_batch_writer(db.clone(), batch_writer)
+            .with_clock(clock)
+            .with_direct_reads(direct_reads.clone()),
+    );
+    Ok(Storage { users: Arc::new(SqlUserRepository::new(db.clone())), messages, convs, db, direct_reads })
 }

@@ -1,5 +1,8 @@
 //! Groups: their settings, members, roles and join requests.
 
+use std::collections::BTreeMap;
+
+use crate::group_policy::GroupPolicies;
 use crate::ids::{GroupId, UserId};
 use crate::social::RequestStatus;
 
@@ -94,6 +97,8 @@ pub struct Group {
     pub mute_all: bool,
     /// New members also see messages from before they joined.
     pub history_visible: bool,
+    /// Who may do what is not every member's right (`group_policy.rs`).
+    pub policies: GroupPolicies,
     /// Current number of members.
     pub member_count: u32,
     /// Bumped on every membership change, so cached member lists know when they are stale.
@@ -180,6 +185,11 @@ pub struct GroupPatch {
     pub mute_all: Option<bool>,
     /// Whether new members see earlier history.
     pub history_visible: Option<bool>,
+    /// Rules to change, by name (`group_policy::Rule`), as the request gave them; empty: none.
+    pub policy_changes: BTreeMap<String, serde_json::Value>,
+    /// The rules after [`Self::policy_changes`], worked out against the current ones by the
+    /// service before the store sees the patch (`None`: unchanged).
+    pub policies: Option<GroupPolicies>,
 }
 
 /// A member's own settings for a group.

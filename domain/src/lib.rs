@@ -9,6 +9,7 @@ pub mod edit;
 pub mod error;
 pub mod event;
 pub mod group;
+pub mod group_policy;
 pub mod ids;
 pub mod media;
 pub mod message;

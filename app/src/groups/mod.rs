@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
+use tidings_domain::group_policy::GroupPolicies;
 use tidings_domain::ports::{AddMembersError, GroupPorts, SocialStore, UserRepository};
 use tidings_domain::social::RequestStatus;
 use tidings_domain::{Clock, ConvId, GroupId, UserId};
@@ -113,6 +114,7 @@ impl GroupService {
             join_policy: new.join_policy,
             mute_all: false,
             history_visible: new.history_visible,
+            policies: GroupPolicies::default(),
             member_count: u32::try_from(others.len() + 1).unwrap_or(u32::MAX),
             version: 1,
             created_at: now,
@@ -148,8 +150,12 @@ impl GroupService {
     }
 
     /// Changes settings (owners and admins). Each kind of change is announced in the log.
-    pub async fn update(&self, user: &UserId, id: &GroupId, patch: GroupPatch) -> Result<Group, AppError> {
+    pub async fn update(&self, user: &UserId, id: &GroupId, mut patch: GroupPatch) -> Result<Group, AppError> {
         let (before, _) = self.manager(user, id).await?;
+        if !patch.policy_changes.is_empty() {
+            let next = before.policies.with_changes(&patch.policy_changes);
+            patch.policies = Some(next.map_err(|e| AppError::InvalidField(e.to_string()))?);
+        }
         let after =
             self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
         if patch.announcement.is_some() && after.announcement != before.announcement {
@@ -173,6 +179,9 @@ impl GroupService {
         }
         if after.history_visible != before.history_visible {
             changed.insert("history_visible".into(), json!(after.history_visible));
+        }
+        if after.policies != before.policies {
+            changed.insert("policies".into(), json!(after.policies.view()));
         }
         if !changed.is_empty() {
             self.notice(id, user, json!({"event": "info_updated", "changes": changed}), &[]).await?;

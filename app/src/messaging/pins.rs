@@ -1,9 +1,11 @@
 //! Pinned messages: a member pins a message of a conversation for everyone (in a group, owners
-//! and admins; in a direct chat, either side). Each change is a `pin` entry of the log
+//! and admins, or every member where the group's `pin` rule says so; in a direct chat, either
+//! side). Each change is a `pin` entry of the log
 //! (`{seq, on, by, at}`), so every device learns it by push or sync, and the conversation's pin
 //! table holds the state those entries leave, for the listing.
 
 use serde_json::json;
+use tidings_domain::group_policy::Rule;
 use tidings_domain::message::{Ack, Message, PIN_KIND, RECALLED_KIND, generate_msg_id, is_content_kind};
 use tidings_domain::ports::Pin;
 use tidings_domain::{ConvId, UserId};
@@ -93,9 +95,11 @@ impl MessagingService {
         match conv {
             ConvId::Direct { lo, hi } => Ok(vec![lo.clone(), hi.clone()]),
             ConvId::Group(id) => {
-                let (members, manager) = self.group_action_audience(user, id).await?;
-                if !manager {
-                    return Err(AppError::Forbidden("only group owners and admins may pin or unpin messages".into()));
+                let (members, manager, policies) = self.group_action_audience(user, id).await?;
+                if !policies.allows(Rule::Pin, manager) {
+                    return Err(AppError::Forbidden(
+                        "in this group only owners and admins may pin or unpin messages (its \"pin\" rule)".into(),
+                    ));
                 }
                 Ok(members)
             }

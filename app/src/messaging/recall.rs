@@ -4,6 +4,7 @@
 //! learns it by push or sync.
 
 use serde_json::json;
+use tidings_domain::group_policy::GroupPolicies;
 use tidings_domain::message::{Ack, Message, RECALL_KIND, RECALLED_KIND, generate_msg_id, is_content_kind};
 use tidings_domain::{ConvId, GroupId, UserId};
 
@@ -77,7 +78,7 @@ impl MessagingService {
                 Ok(vec![lo.clone(), hi.clone()])
             }
             ConvId::Group(id) => {
-                let (members, manager) = self.group_action_audience(user, id).await?;
+                let (members, manager, _) = self.group_action_audience(user, id).await?;
                 if !manager {
                     self.check_own_recent(user, message, true)?;
                 }
@@ -87,13 +88,13 @@ impl MessagingService {
     }
 
     /// A member acting on a message of group `id` (recall, pin): the members, who get the
-    /// action's entry, and whether the caller is an owner or admin. Unknown groups, outsiders
-    /// and dissolved groups are refused here.
+    /// action's entry, whether the caller is an owner or admin, and the group's rules. Unknown
+    /// groups, outsiders and dissolved groups are refused here.
     pub(super) async fn group_action_audience(
         &self,
         user: &UserId,
         id: &GroupId,
-    ) -> Result<(Vec<UserId>, bool), AppError> {
+    ) -> Result<(Vec<UserId>, bool, GroupPolicies), AppError> {
         let Some((group, member)) = self.group_gate.gate(id, user).await? else {
             return Err(AppError::UnknownConversation);
         };
@@ -103,7 +104,8 @@ impl MessagingService {
         if group.dissolved_at.is_some() {
             return Err(AppError::GroupDissolved);
         }
-        Ok((self.members_at(id, group.version).await?.as_ref().clone(), member.role.manages()))
+        let members = self.members_at(id, group.version).await?.as_ref().clone();
+        Ok((members, member.role.manages(), group.policies))
     }
 
     /// The sender's own message, inside the recall window.

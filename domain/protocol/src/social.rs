@@ -1,6 +1,8 @@
 //! REST bodies of friends, blocks, privacy and groups (`/api/v1/friends`, `/api/v1/blocks`,
 //! `/api/v1/me/privacy`, `/api/v1/groups`).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::rest::UserProfile;
@@ -256,6 +258,11 @@ pub struct UpdateGroupRequest {
     /// Whether newcomers see earlier history.
     #[serde(default)]
     pub history_visible: Option<bool>,
+    /// "Who may" rules to change, by name: `{"pin": "members"}` lets every member pin
+    /// messages, `"managers"` only owners and admins (the default). Rules not named stay.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(max = 16)))]
+    pub policies: BTreeMap<String, serde_json::Value>,
 }
 
 /// The caller's own membership, inside [`GroupInfo`].
@@ -313,6 +320,10 @@ pub struct GroupInfo {
     /// Whether newcomers see earlier history (members only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history_visible: Option<bool>,
+    /// Every "who may" rule with its value, defaults included, e.g. `{"pin": "managers"}`
+    /// (members only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<BTreeMap<String, String>>,
     /// Creation time (ms).
     pub created_at: i64,
     /// The caller's membership; absent for outsiders.

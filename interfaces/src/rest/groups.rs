@@ -56,6 +56,7 @@ pub(super) fn group_info(g: &Group, me: Option<&GroupMember>, insider: bool) -> 
         owner: insider.then(|| g.owner.to_string()),
         mute_all: insider.then_some(g.mute_all),
         history_visible: insider.then_some(g.history_visible),
+        policies: insider.then(|| g.policies.view()),
         created_at: g.created_at,
         me: me.map(|m| MyMembership {
             role: m.role.as_str().to_owned(),
@@ -221,6 +222,8 @@ pub(super) async fn update(
         join_policy: join_policy(body.join_policy.as_deref())?,
         mute_all: body.mute_all,
         history_visible: body.history_visible,
+        policy_changes: body.policies.clone(),
+        policies: None,
     };
     let id = group_param(&path)?;
     state.groups.update(&who.0.user_id, &id, patch).await?;

@@ -153,4 +153,59 @@ async fn either_side_pins_a_direct_chat_up_to_the_cap(backend: Backend) {
     assert_eq!(pin(api, &bob, &conv, seqs[50]).await.0, 201);
 }
 
-tidings_tests::both_modes!(managers_pin_for_everyone, either_side_pins_a_direct_chat_up_to_the_cap);
+/// The group's `pin` rule: managers only by default; `members` lets everyone pin and unpin;
+/// the rule shows on the group, its change is a notice, bad rules change nothing.
+async fn a_group_rule_lets_members_pin(backend: Backend) {
+    let srv = spawn_server(backend).await;
+    let api = &srv.api;
+    let alice = api.user("alice", "a1").await;
+    let bob = api.user("bob", "b1").await;
+    let gid = create_group(api, &alice, &[&bob], json!({})).await;
+    let conv = format!("g:{gid}");
+    let group = format!("/api/v1/groups/{gid}");
+    let seq = text(api, &alice, &conv, "a-1").await;
+    let (status, info) = api.call("GET", &group, Some(&bob.access_token), None).await;
+    assert_eq!((status, &info["policies"]), (200, &json!({"pin": "managers"})), "{info}");
+    assert_eq!(code(&pin(api, &bob, &conv, seq).await.1), Some("forbidden"));
+
+    // A plain member may not change the rules; unknown rules and values are refused whole.
+    let open = json!({"policies": {"pin": "members"}});
+    let (status, err) = api.call("PATCH", &group, Some(&bob.access_token), Some(open.clone())).await;
+    assert_eq!(status, 403, "{err}");
+    for bad in [json!({"pin": "everyone"}), json!({"pin": true}), json!({"pin": "members", "kick": "members"})] {
+        let (status, err) = api.call("PATCH", &group, Some(&alice.access_token), Some(json!({"policies": bad}))).await;
+        assert_eq!((status, code(&err)), (400, Some("invalid_field")), "{bad}: {err}");
+    }
+    assert_eq!(api.call("GET", &group, Some(&bob.access_token), None).await.1["policies"], json!({"pin": "managers"}));
+
+    // The owner opens pinning to members: the change is announced in the log.
+    let mut bob_ws = WsClient::connect(&srv.ws_url(), &bob.access_token).await;
+    let (status, info) = api.call("PATCH", &group, Some(&alice.access_token), Some(open)).await;
+    assert_eq!((status, &info["policies"]), (200, &json!({"pin": "members"})), "{info}");
+    let notice = loop {
+        let (frame, _) = bob_ws.wait_for("msg").await;
+        if frame["message"]["kind"] == "group_notice" {
+            break frame["message"]["body"].clone();
+        }
+    };
+    assert_eq!(
+        (&notice["event"], &notice["changes"]["policies"]),
+        (&json!("info_updated"), &json!({"pin": "members"}))
+    );
+    let (status, ack) = pin(api, &bob, &conv, seq).await;
+    assert_eq!(status, 201, "{ack}");
+    assert_eq!(pinned(api, &alice, &conv).await, vec![(seq, bob.user_id.clone())]);
+    assert_eq!(unpin(api, &bob, &conv, seq).await.0, 200);
+
+    // Back to managers: the member is refused again and nothing changes.
+    let managers = json!({"policies": {"pin": "managers"}});
+    assert_eq!(api.call("PATCH", &group, Some(&alice.access_token), Some(managers)).await.0, 200);
+    assert_eq!(code(&pin(api, &bob, &conv, seq).await.1), Some("forbidden"));
+    assert!(pinned(api, &alice, &conv).await.is_empty());
+}
+
+tidings_tests::both_modes!(
+    managers_pin_for_everyone,
+    either_side_pins_a_direct_chat_up_to_the_cap,
+    a_group_rule_lets_members_pin
+);

@@ -16,6 +16,8 @@ pub struct Model {
     pub join_policy: String,
     pub mute_all: bool,
     pub history_visible: bool,
+    /// The group's "who may" rules as a JSON object (`tidings_domain::group_policy`).
+    pub policies: String,
     pub member_count: i32,
     pub version: i64,
     pub created_at: i64,

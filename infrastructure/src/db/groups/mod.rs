@@ -10,6 +10,7 @@ use sea_orm::{
     QuerySelect,
 };
 use tidings_domain::group::{Group, GroupMember, JoinPolicy, JoinRequest, Role};
+use tidings_domain::group_policy::GroupPolicies;
 use tidings_domain::ports::{GroupDirectory, GroupGate};
 use tidings_domain::social::RequestStatus;
 use tidings_domain::{ConvId, GroupId, StoreError, UserId};
@@ -56,6 +57,7 @@ fn to_group(m: groups::Model) -> Result<Group, StoreError> {
         join_policy: JoinPolicy::parse(&m.join_policy).unwrap_or_default(),
         mute_all: m.mute_all,
         history_visible: m.history_visible,
+        policies: GroupPolicies::from_storage(&m.policies),
         member_count: u32::try_from(m.member_count).unwrap_or(0),
         version: m.version,
         created_at: m.created_at,

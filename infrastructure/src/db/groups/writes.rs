@@ -30,6 +30,7 @@ impl GroupWrites for SqlGroupStore {
             join_policy: Set(group.join_policy.as_str().to_owned()),
             mute_all: Set(group.mute_all),
             history_visible: Set(group.history_visible),
+            policies: Set(group.policies.to_storage()),
             member_count: Set(i32::try_from(first.len()).unwrap_or(i32::MAX)),
             version: Set(1),
             created_at: Set(group.created_at),
@@ -83,6 +84,9 @@ impl GroupWrites for SqlGroupStore {
         }
         if let Some(visible) = patch.history_visible {
             row.history_visible = Set(visible);
+        }
+        if let Some(policies) = &patch.policies {
+            row.policies = Set(policies.to_storage());
         }
         row.updated_at = Set(now_ms);
         let saved = row.update(&self.db).await.map_err(store_err)?;

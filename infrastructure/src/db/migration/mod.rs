@@ -15,6 +15,7 @@ mod m20261206_000010_message_edits;
 mod m20261206_000011_reactions;
 mod m20261206_000012_pins;
 mod m20261207_000013_threads;
+mod m20261207_000014_group_policies;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_message_edits::Migration),
             Box::new(m20261206_000011_reactions::Migration),
             Box::new(m20261207_000013_threads::Migration),
+            Box::new(m20261207_000014_group_policies::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@
 //! A reply makes its author a follower with the reply as their read position (writing in a thread
 //! reads it), and makes the root's author a follower from position 0.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
@@ -38,25 +38,40 @@ const MYSQL_FOLLOW_ROOT: &str = "INSERT INTO thread_follows (user_id, conv_id, r
 
 /// Indexes the thread replies of a batch inside its transaction (driver path). Batches without
 /// thread replies cost nothing.
+///
+/// Follower rows are written once per key (the highest reply of each replier) and in key
+/// order: two instances committing replies to the same threads then lock those rows in one
+/// order, where in batch order they could take them crosswise and deadlock (the batch writer
+/// retries a deadlock's victim, but that costs a round of latency).
 pub(crate) async fn apply<C: ConnectionTrait>(
     txn: &C,
     backend: DbBackend,
     replies: &[ThreadReply],
 ) -> Result<(), StoreError> {
+    if replies.is_empty() {
+        return Ok(());
+    }
     let mysql = backend == DbBackend::MySql;
     let (follow_replier, follow_root) =
         if mysql { (MYSQL_FOLLOW_REPLIER, MYSQL_FOLLOW_ROOT) } else { (SQLITE_FOLLOW_REPLIER, SQLITE_FOLLOW_ROOT) };
+    let run = |sql: &'static str, values: Vec<sea_orm::Value>| {
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+    };
+    let mut repliers: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    let mut roots: BTreeSet<(String, i64)> = BTreeSet::new();
     for r in replies {
         let (conv, root, seq) = (r.conv.to_string(), to_db(r.root), to_db(r.seq));
-        let run = |sql: &'static str, values: Vec<sea_orm::Value>| {
-            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        };
         run(INSERT_REPLY, vec![conv.clone().into(), root.into(), seq.into(), r.sender.to_string().into(), r.ts.into()])
             .await
             .map_err(store_err)?;
-        run(follow_replier, vec![r.sender.to_string().into(), conv.clone().into(), root.into(), seq.into()])
-            .await
-            .map_err(store_err)?;
+        let position = repliers.entry((r.sender.to_string(), conv.clone(), root)).or_default();
+        *position = (*position).max(seq);
+        roots.insert((conv, root));
+    }
+    for ((user, conv, root), seq) in repliers {
+        run(follow_replier, vec![user.into(), conv.into(), root.into(), seq.into()]).await.map_err(store_err)?;
+    }
+    for (conv, root) in roots {
         run(follow_root, vec![conv.into(), root.into()]).await.map_err(store_err)?;
     }
     Ok(())

@@ -18,6 +18,7 @@ pub mod messaging;
 pub mod presence;
 pub mod push;
 pub mod retention;
+pub mod search;
 pub mod social;
 pub mod stall;
 pub mod webhooks;
@@ -36,5 +37,6 @@ pub use messaging::{
 pub use presence::PresenceService;
 pub use push::{PushConfig, PushService};
 pub use retention::{RetentionConfig, RetentionJob};
+pub use search::{SearchIndexer, SearchService};
 pub use social::SocialService;
 pub use webhooks::{WebhookConfig, WebhookService};

@@ -10,6 +10,10 @@
 //! A query is turned into terms by the same function and each term is quoted by the engine
 //! writers below, so nothing a user types is ever FTS or SQL syntax.
 
+use crate::edit::EditEntry;
+use crate::message::{EDIT_KIND, Message, MessageKind, RECALL_KIND, refers_to};
+use crate::ports::IndexChange;
+
 /// Marker of a CJK bigram (or lone CJK character) term.
 const CJK_MARK: char = 'z';
 
@@ -152,6 +156,104 @@ impl SearchQuery {
     }
 }
 
+/// Longest snippet, in characters.
+pub const SNIPPET_CHARS: usize = 120;
+
+/// Characters a snippet keeps before its first match when the text is longer than a snippet.
+const SNIPPET_LEAD: usize = 30;
+
+impl SearchQuery {
+    /// Where this query matches `text`: `[start, end)` character ranges, in order, merged where
+    /// they overlap. A CJK run matches where it stands in full; a word, at the start of a word
+    /// (case-insensitive), for the length of what was typed.
+    pub fn highlights(&self, text: &str) -> Vec<(usize, usize)> {
+        let chars: Vec<char> = text.chars().collect();
+        let lower: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect();
+        let mut found = Vec::new();
+        for piece in &self.0 {
+            let wanted: Vec<char> = match piece {
+                Piece::Run(bigrams) => {
+                    let mut run: Vec<char> = bigrams.first().map(|b| b.chars().skip(1).collect()).unwrap_or_default();
+                    run.extend(bigrams.iter().skip(1).filter_map(|b| b.chars().last()));
+                    run
+                }
+                Piece::Word(word) => word.chars().skip(1).collect(),
+            };
+            if wanted.is_empty() || wanted.len() > lower.len() {
+                continue;
+            }
+            for start in 0..=lower.len() - wanted.len() {
+                if lower[start..start + wanted.len()] != wanted[..] {
+                    continue;
+                }
+                // A word matches at the start of a word only.
+                let word_start = start == 0 || !lower[start - 1].is_alphanumeric() || is_cjk(lower[start - 1]);
+                if matches!(piece, Piece::Run(_)) || word_start {
+                    found.push((start, start + wanted.len()));
+                }
+            }
+        }
+        found.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+        for (start, end) in found {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
+    }
+}
+
+/// At most [`SNIPPET_CHARS`] of `text` around the first of `ranges` (as [`SearchQuery::highlights`]
+/// gives them), and the ranges that fall wholly inside it, shifted to its offsets.
+pub fn snippet(text: &str, ranges: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
+    let chars: Vec<char> = text.chars().collect();
+    let first = ranges.first().map_or(0, |r| r.0);
+    let start = if chars.len() <= SNIPPET_CHARS {
+        0
+    } else {
+        first.saturating_sub(SNIPPET_LEAD).min(chars.len() - SNIPPET_CHARS)
+    };
+    let end = (start + SNIPPET_CHARS).min(chars.len());
+    let kept = ranges.iter().filter(|r| r.0 >= start && r.1 <= end).map(|r| (r.0 - start, r.1 - start)).collect();
+    (chars[start..end].iter().collect(), kept)
+}
+
+/// The text of a message that search matches: a text message's `text`, an uploaded file's
+/// `name`; `None` for everything else (custom bodies, system entries, a recalled message).
+pub fn searchable_text(kind: &str, body: &str) -> Option<String> {
+    let field = match MessageKind::parse(kind)? {
+        MessageKind::Text => "text",
+        MessageKind::File | MessageKind::Image | MessageKind::Voice | MessageKind::Video => "name",
+        MessageKind::Custom => return None,
+    };
+    let body: serde_json::Value = serde_json::from_str(body).ok()?;
+    body.get(field)?.as_str().map(str::to_owned)
+}
+
+/// What a committed log entry changes in the index: a user message is indexed by its
+/// searchable text, an edit re-indexes its target with the new text (so only the current text
+/// matches), a recall takes its target out. `None` for everything else.
+pub fn index_change(m: &Message) -> Option<IndexChange> {
+    let put_or_remove = |seq: u64, kind: &str, body: &str| match searchable_text(kind, body).map(|t| index_text(&t)) {
+        Some(terms) if !terms.is_empty() => IndexChange::Put { conv: m.conv.clone(), seq, terms },
+        _ => IndexChange::Remove { conv: m.conv.clone(), seq },
+    };
+    match m.kind.as_str() {
+        EDIT_KIND => {
+            let edit = EditEntry::parse(&m.body)?;
+            Some(put_or_remove(edit.target, MessageKind::Text.as_str(), &edit.body))
+        }
+        RECALL_KIND => Some(IndexChange::Remove { conv: m.conv.clone(), seq: refers_to(&m.kind, &m.body)? }),
+        kind => match put_or_remove(m.seq, kind, &m.body) {
+            put @ IndexChange::Put { .. } => Some(put),
+            // A new message with nothing to search has nothing to take out either.
+            IndexChange::Remove { .. } => None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +285,66 @@ mod tests {
         assert_eq!(SearchQuery::parse(""), Err(QueryError::Empty));
         assert_eq!(SearchQuery::parse(&"a".repeat(101)), Err(QueryError::TooLong));
         assert_eq!(SearchQuery::parse(&"汉".repeat(40)), Err(QueryError::TooLong));
+    }
+
+    fn entry(seq: u64, kind: &str, body: &str) -> Message {
+        Message {
+            conv: crate::ConvId::parse("g:g_1").unwrap(),
+            seq,
+            msg_id: format!("m{seq}"),
+            sender: crate::UserId::parse("u_a").unwrap(),
+            client_msg_id: format!("c{seq}"),
+            kind: kind.into(),
+            body: body.into(),
+            ts: 1,
+            edited_at: None,
+        }
+    }
+
+    #[test]
+    fn entries_index_put_reindex_and_remove() {
+        let conv = crate::ConvId::parse("g:g_1").unwrap();
+        let text = index_change(&entry(3, "text", r#"{"text":"部署 plan"}"#));
+        assert_eq!(text, Some(IndexChange::Put { conv: conv.clone(), seq: 3, terms: "z部署 wplan".into() }));
+        let file = index_change(&entry(4, "file", r#"{"media_id":"m","name":"Report.pdf","size":3}"#));
+        assert_eq!(file, Some(IndexChange::Put { conv: conv.clone(), seq: 4, terms: "wreport wpdf".into() }));
+        assert_eq!(index_change(&entry(5, "custom", r#"{"text":"hidden"}"#)), None);
+        assert_eq!(index_change(&entry(6, "text", r#"{"text":"!!"}"#)), None);
+        let edit = EditEntry { target: 3, body: r#"{"text":"new words"}"#.into(), edited_at: 2 };
+        assert_eq!(
+            index_change(&entry(7, EDIT_KIND, &edit.to_body())),
+            Some(IndexChange::Put { conv: conv.clone(), seq: 3, terms: "wnew wwords".into() })
+        );
+        let emptied = EditEntry { target: 3, body: r#"{"text":"?"}"#.into(), edited_at: 2 };
+        assert_eq!(
+            index_change(&entry(8, EDIT_KIND, &emptied.to_body())),
+            Some(IndexChange::Remove { conv: conv.clone(), seq: 3 })
+        );
+        assert_eq!(
+            index_change(&entry(9, RECALL_KIND, r#"{"seq":3,"by":"u_a"}"#)),
+            Some(IndexChange::Remove { conv, seq: 3 })
+        );
+        assert_eq!(index_change(&entry(10, "group_notice", r#"{"event":"joined"}"#)), None);
+    }
+
+    #[test]
+    fn highlights_mark_runs_anywhere_and_words_at_their_start() {
+        let q = SearchQuery::parse("部署方案 Deploy").unwrap();
+        let text = "新的部署方案: redeploy, Deployment 部署方案";
+        assert_eq!(q.highlights(text), vec![(2, 6), (18, 24), (29, 33)]);
+        let lone = SearchQuery::parse("署").unwrap();
+        assert_eq!(lone.highlights("部署"), vec![(1, 2)]);
+        assert!(SearchQuery::parse("plan").unwrap().highlights("airplane").is_empty());
+    }
+
+    #[test]
+    fn a_snippet_keeps_the_first_match_and_shifts_the_ranges() {
+        let short = snippet("hello deploy", &[(6, 12)]);
+        assert_eq!(short, ("hello deploy".to_owned(), vec![(6, 12)]));
+        let long = format!("{}deploy{}", "x".repeat(200), "y".repeat(200));
+        let (text, ranges) = snippet(&long, &[(200, 206), (390, 395)]);
+        assert_eq!(text.chars().count(), SNIPPET_CHARS);
+        assert_eq!(ranges, vec![(SNIPPET_LEAD, SNIPPET_LEAD + 6)]);
+        assert_eq!(&text[SNIPPET_LEAD..SNIPPET_LEAD + 6], "deploy");
     }
 }

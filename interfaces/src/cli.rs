@@ -27,6 +27,16 @@ enum Command {
     /// Administration on the database the settings name, without a running server.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The search index, on the database the settings name, with the servers stopped.
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Empty the search index and rebuild it from every conversation's log.
+    #[command(after_help = settings::help_text())]
+    Reindex(ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -86,6 +96,31 @@ pub fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Admin(AdminCommand::Create(args)) => admin_create(args),
+        Command::Search(SearchCommand::Reindex(args)) => search_reindex(args),
+    }
+}
+
+fn search_reindex(args: ServeArgs) -> ExitCode {
+    let settings = match load(args.config.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    telemetry::init(&Settings { log: "warn".into(), ..settings.clone() });
+    match runtime_system().block_on(crate::startup::search_reindex(&settings)) {
+        Ok(done) => {
+            say(
+                false,
+                &format!(
+                    "search index rebuilt: {} conversations, {} entries read, {} index changes written",
+                    done.conversations, done.entries, done.changes
+                ),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            say(true, &format!("search reindex failed: {e:#}"));
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use anyhow::Context;
 use tidings_domain::{Clock, SystemClock};
 use tracing::Instrument;
 
-pub use crate::compose::admin_create;
+pub use crate::compose::{admin_create, search_reindex};
 use crate::settings::Settings;
 use crate::{rest, ws};
 

@@ -45,6 +45,8 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Messaging.
     pub messaging: Arc<MessagingService>,
+    /// Full-text search over what a user may read.
+    pub search: Arc<tidings_app::SearchService>,
     /// Friends, blocks and direct-message policies.
     pub social: Arc<SocialService>,
     /// Groups.
@@ -98,6 +100,13 @@ impl AppState {
         let l = &self.config.limits;
         let rate = tidings_domain::ports::Rate { per_sec: l.send_per_sec, burst: l.send_burst };
         self.limiter.check(&format!("send:{user}"), rate).await.map_err(crate::error::ApiError::rate_limited)
+    }
+
+    /// Checks the user's search budget (`limits.search_*`), shared by their devices.
+    pub async fn check_search_rate(&self, user: &tidings_domain::UserId) -> Result<(), crate::error::ApiError> {
+        let l = &self.config.limits;
+        let rate = tidings_domain::ports::Rate { per_sec: l.search_per_sec, burst: l.search_burst };
+        self.limiter.check(&format!("search:{user}"), rate).await.map_err(crate::error::ApiError::rate_limited)
     }
 
     /// Checks one client address's budget on register, login and refresh (`gateway.auth_*`).

@@ -37,6 +37,8 @@ fn settings_for(dir: PathBuf, configure: &Configure) -> Settings {
     // Tests that are not about rate limits send as fast as they like.
     s.limits.send_per_sec = 1e6;
     s.limits.send_burst = 1_000_000;
+    s.limits.search_per_sec = 1e6;
+    s.limits.search_burst = 1_000_000;
     // All test clients share 127.0.0.1: the per-IP auth budget would throttle the suites.
     s.gateway.auth_per_sec = 1e6;
     s.gateway.auth_burst = 1_000_000;
@@ -106,6 +108,16 @@ impl TestServer {
     /// `ws://…/ws` of this server.
     pub fn ws_url(&self) -> String {
         format!("ws://127.0.0.1:{}/ws", self.port())
+    }
+
+    /// The settings this server started with (its database, prefixes and data dir), for tools
+    /// that work on the same data (`tidings search reindex`).
+    pub fn settings(&self) -> Settings {
+        let mut settings = settings_for(self.data_dir.path().to_path_buf(), &self.configure);
+        if let Some(res) = &self.cluster {
+            res.apply(&mut settings, "i1");
+        }
+        settings
     }
 
     /// The server's data dir.

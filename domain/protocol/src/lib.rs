@@ -16,6 +16,7 @@ pub mod receipts;
 pub mod rest;
 #[cfg(feature = "openapi")]
 pub mod schemas;
+pub mod search;
 pub mod social;
 pub mod text;
 pub mod threads;

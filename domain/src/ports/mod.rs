@@ -9,6 +9,7 @@ mod limits;
 mod messages;
 mod pins;
 mod reactions;
+mod search;
 mod social;
 mod threads;
 
@@ -19,5 +20,6 @@ pub use limits::*;
 pub use messages::*;
 pub use pins::*;
 pub use reactions::*;
+pub use search::*;
 pub use social::*;
 pub use threads::*;

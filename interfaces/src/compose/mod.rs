@@ -16,13 +16,15 @@ mod storage;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tidings_app::PresenceService;
+use tidings_app::{PresenceService, SearchService};
 use tidings_domain::Clock;
 use tidings_domain::admin::OnlineCounter;
-use tidings_domain::ports::RouteRegistry;
+use tidings_domain::ports::{RouteRegistry, SearchIndex};
 use tidings_infrastructure::cluster::{AmqpBus, PushOrder};
+use tidings_infrastructure::db::SqlSearchIndex;
 
 pub use self::accounts::admin_create;
+pub use self::storage::search_reindex;
 use crate::settings::Settings;
 use crate::state::{AppState, HandlerConfig, PushOrderMetrics};
 use crate::ws::hub::{ConnectionCaps, Hub};
@@ -58,9 +60,10 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     if let (Some(routes), Some(registry)) = (&routing.routes, &routing.registry) {
         routing::spawn_route_refresh(routes.clone(), registry.clone(), hub.clone(), settings.cluster.route_ttl);
     }
+    let search_index: Arc<dyn SearchIndex> = Arc::new(SqlSearchIndex::new(storage.db.clone(), &storage.messages));
     let observers = observers::build(
-        &settings.webhooks,
-        &settings.push,
+        (&settings.webhooks, &settings.push),
+        search_index.clone(),
         &storage.db,
         security.tokens.clone(),
         routing.presence.clone(),
@@ -117,6 +120,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         drain: Arc::new(crate::drain::Drain::default()),
         accounts: Arc::new(accounts.accounts),
         messaging: conversations.messaging,
+        search: Arc::new(SearchService::new(search_index, storage.convs.clone(), storage.messages.clone())),
         social: Arc::new(conversations.social),
         groups: Arc::new(conversations.groups),
         hub: hub.clone(),

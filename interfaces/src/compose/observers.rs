@@ -5,14 +5,18 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use tidings_app::{AfterCommit, PushConfig, PushService, WebhookConfig, WebhookService};
-use tidings_domain::ports::{CommitObserver, ConversationStore, Notifier, PresenceReader, TokenService};
+use tidings_app::{AfterCommit, PushConfig, PushService, SearchIndexer, WebhookConfig, WebhookService};
+use tidings_domain::ports::{CommitObserver, ConversationStore, Notifier, PresenceReader, SearchIndex, TokenService};
 use tidings_infrastructure::db::SqlWebhookStore;
 use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
 use tidings_infrastructure::webhook::HttpWebhookSender;
 
 use crate::settings::duration::millis_u64 as millis;
 use crate::settings::{PushProviderKind, PushSettings, WebhookSettings};
+
+/// Index changes that may wait for the search indexer (about a second of a busy server's
+/// messages); past it they are dropped and counted (`tidings search reindex` restores them).
+const SEARCH_QUEUE: usize = 65_536;
 
 /// The observers that were built, and the notifier every service is given.
 pub(super) struct Observers {
@@ -26,8 +30,8 @@ pub(super) struct Observers {
 
 /// Starts the dispatchers and puts them in the one list, in front of `realtime`.
 pub(super) async fn build(
-    webhooks: &WebhookSettings,
-    push: &PushSettings,
+    (webhooks, push): (&WebhookSettings, &PushSettings),
+    search: Arc<dyn SearchIndex>,
     db: &DatabaseConnection,
     tokens: Arc<dyn TokenService>,
     presence: Arc<dyn PresenceReader>,
@@ -46,7 +50,8 @@ pub(super) async fn build(
     // The one ordered list of what happens after a commit: every batch goes to these observers
     // in this order, then to the realtime delivery. A feature that reacts to committed messages
     // (search indexing, bots, content hooks) adds its line here.
-    let mut list: Vec<Arc<dyn CommitObserver>> = vec![Arc::new(webhooks.clone())];
+    let mut list: Vec<Arc<dyn CommitObserver>> =
+        vec![Arc::new(webhooks.clone()), Arc::new(SearchIndexer::start(search, SEARCH_QUEUE))];
     if let Some(push) = &offline_push {
         list.push(Arc::new(push.clone()));
     }

@@ -60,3 +60,13 @@ pub(super) async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     );
     Ok(Storage { users: Arc::new(SqlUserRepository::new(db.clone())), messages, convs, db, direct_reads })
 }
+
+/// `tidings search reindex`: on the database the settings name (migrated first), empties the
+/// search index and rebuilds it from every conversation's log. Run with the servers stopped
+/// (what they commit meanwhile would be indexed twice or not at all).
+pub async fn search_reindex(settings: &Settings) -> anyhow::Result<db::Rebuilt> {
+    let db = open_db(settings).await?;
+    let messages = SqlMessageStore::new(db.clone());
+    let index = db::SqlSearchIndex::new(db, &messages);
+    index.rebuild(&messages).await.context("rebuilding the search index")
+}

@@ -29,6 +29,7 @@ mod pins;
 mod reactions;
 mod recall;
 mod receipts;
+mod search;
 mod spec;
 mod threads;
 mod users;
@@ -49,6 +50,7 @@ fn register(cfg: &mut ServiceConfig) {
     devices::routes(cfg);
     conversations::routes(cfg);
     pins::routes(cfg);
+    search::routes(cfg);
     forward::routes(cfg);
     recall::routes(cfg);
     edits::routes(cfg);

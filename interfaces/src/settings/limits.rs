@@ -61,6 +61,10 @@ pub struct LimitSettings {
     pub send_per_sec: f64,
     /// Messages a user may send back to back before the sustained rate applies.
     pub send_burst: u32,
+    /// Searches a user may make per second, sustained (`GET /api/v1/search`).
+    pub search_per_sec: f64,
+    /// Searches a user may make back to back.
+    pub search_burst: u32,
 }
 
 impl Default for LimitSettings {
@@ -87,6 +91,8 @@ impl Default for LimitSettings {
             max_conversations: 200,
             send_per_sec: 3.0,
             send_burst: 30,
+            search_per_sec: 2.0,
+            search_burst: 10,
         }
     }
 }
@@ -140,4 +146,6 @@ pub(super) const KEYS: &[Key] = &[
     Key::new("max_conversations", "largest conversation-list page"),
     Key::new("send_per_sec", "messages a user may send per second, sustained"),
     Key::new("send_burst", "messages a user may send back to back"),
+    Key::new("search_per_sec", "searches a user may make per second, sustained"),
+    Key::new("search_burst", "searches a user may make back to back"),
 ];

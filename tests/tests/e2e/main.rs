@@ -38,6 +38,7 @@ mod reactions;
 mod retention;
 mod rich;
 mod routes;
+mod search;
 mod security;
 mod takeover;
 mod threads;

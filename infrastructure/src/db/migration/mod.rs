@@ -16,6 +16,7 @@ mod m20261206_000011_reactions;
 mod m20261206_000012_pins;
 mod m20261207_000013_threads;
 mod m20261207_000014_group_policies;
+mod m20261207_000015_search;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_reactions::Migration),
             Box::new(m20261207_000013_threads::Migration),
             Box::new(m20261207_000014_group_policies::Migration),
+            Box::new(m20261207_000015_search::Migration),
         ]
     }
 }

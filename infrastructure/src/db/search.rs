@@ -1,0 +1,193 @@
+//! [`SearchIndex`] in the database the deployment already has (docs/search-design.md).
+//!
+//! SQLite: `search_docs` maps each indexed message to a row id, which is also its row in the
+//! contentless FTS5 table `search_terms` (terms only, no copy of the text). Writes run on the
+//! message writer's thread between batches (`SqliteWriter::run`), never racing the commits for
+//! the file's one write lock. MySQL family: one InnoDB table, `search_docs` with the terms and a
+//! `FULLTEXT` key, written through the pool. Both keep positions in insertion order, so newest
+//! first is a descending walk of the key.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+use tidings_domain::ports::{IndexChange, IndexHit, SearchIndex};
+use tidings_domain::search::SearchQuery;
+use tidings_domain::{ConvId, StoreError};
+
+use super::messages::SqlMessageStore;
+use super::sqlite_writer::SqliteWriter;
+use super::{from_db, int, store_err, to_db};
+
+/// Conversations named per search statement.
+const CONV_CHUNK: usize = 500;
+
+/// The search index of a SQLite file or a MySQL-family database.
+#[derive(Clone)]
+pub struct SqlSearchIndex {
+    db: DatabaseConnection,
+    /// On a SQLite file, the thread every write takes its turn on.
+    writer: Option<SqliteWriter>,
+}
+
+impl SqlSearchIndex {
+    /// Reads through `db`; writes on the message writer's thread of `messages` when it has one.
+    pub fn new(db: DatabaseConnection, messages: &SqlMessageStore) -> Self {
+        Self { db, writer: messages.sqlite_writer() }
+    }
+
+    /// The pool it reads through.
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+#[async_trait]
+impl SearchIndex for SqlSearchIndex {
+    async fn apply(&self, changes: &[IndexChange]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        if let Some(writer) = &self.writer {
+            let changes = changes.to_vec();
+            return writer.run(move |conn| apply_sqlite(conn, &changes)).await;
+        }
+        match self.db.get_database_backend() {
+            DbBackend::MySql => apply_mysql(&self.db, changes).await,
+            // An in-memory SQLite database (tests): the same statements through the pool.
+            _ => apply_pool_sqlite(&self.db, changes).await,
+        }
+    }
+
+    async fn search(
+        &self,
+        query: &SearchQuery,
+        convs: &[ConvId],
+        before: Option<u64>,
+        limit: u64,
+    ) -> Result<Vec<IndexHit>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let mysql = backend == DbBackend::MySql;
+        let mut hits = Vec::new();
+        for chunk in convs.chunks(CONV_CHUNK) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let below = if before.is_some() { " AND d.id < ?" } else { "" };
+            let sql = if mysql {
+                format!(
+                    "SELECT d.id, d.conv_id, d.seq FROM search_docs d \
+                     WHERE MATCH(d.terms) AGAINST (? IN BOOLEAN MODE) AND d.conv_id IN ({marks}){below} \
+                     ORDER BY d.id DESC LIMIT ?"
+                )
+            } else {
+                format!(
+                    "SELECT d.id, d.conv_id, d.seq FROM search_terms t JOIN search_docs d ON d.id = t.rowid \
+                     WHERE search_terms MATCH ? AND d.conv_id IN ({marks}){below} ORDER BY d.id DESC LIMIT ?"
+                )
+            };
+            let mut values: Vec<sea_orm::Value> = vec![if mysql { query.boolean_mode() } else { query.fts5() }.into()];
+            values.extend(chunk.iter().map(|c| c.to_string().into()));
+            if let Some(before) = before {
+                values.push(to_db(before).into());
+            }
+            values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+            let rows = self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await;
+            for row in rows.map_err(store_err)? {
+                let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
+                let Some(conv) = ConvId::parse(&conv_id) else { continue };
+                hits.push(IndexHit { position: from_db(int(&row, "id")?), conv, seq: from_db(int(&row, "seq")?) });
+            }
+        }
+        // Each chunk gave its newest; together, the newest `limit` of all.
+        hits.sort_by_key(|h| std::cmp::Reverse(h.position));
+        hits.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(hits)
+    }
+}
+
+/// The changes on the writer thread's connection, in one transaction.
+fn apply_sqlite(conn: &mut rusqlite::Connection, changes: &[IndexChange]) -> rusqlite::Result<()> {
+    let txn = conn.transaction()?;
+    {
+        let mut find = txn.prepare_cached("SELECT id FROM search_docs WHERE conv_id = ?1 AND seq = ?2")?;
+        let mut forget_terms = txn.prepare_cached("DELETE FROM search_terms WHERE rowid = ?1")?;
+        let mut forget_doc = txn.prepare_cached("DELETE FROM search_docs WHERE id = ?1")?;
+        let mut add_doc = txn.prepare_cached("INSERT INTO search_docs (conv_id, seq) VALUES (?1, ?2)")?;
+        let mut add_terms = txn.prepare_cached("INSERT INTO search_terms (rowid, terms) VALUES (?1, ?2)")?;
+        for change in changes {
+            let (conv, seq) = match change {
+                IndexChange::Put { conv, seq, .. } | IndexChange::Remove { conv, seq } => {
+                    (conv.to_string(), to_db(*seq))
+                }
+            };
+            // A put replaces what was there: an edited message matches its current text only,
+            // and moves to the top as the newest change.
+            if let Some(id) = find.query_row(params![conv, seq], |r| r.get::<_, i64>(0)).optional()? {
+                forget_terms.execute(params![id])?;
+                forget_doc.execute(params![id])?;
+            }
+            if let IndexChange::Put { terms, .. } = change {
+                add_doc.execute(params![conv, seq])?;
+                add_terms.execute(params![txn.last_insert_rowid(), terms])?;
+            }
+        }
+    }
+    txn.commit()
+}
+
+/// [`apply_sqlite`] through the pool, for a database with no writer thread.
+async fn apply_pool_sqlite(db: &DatabaseConnection, changes: &[IndexChange]) -> Result<(), StoreError> {
+    let txn = db.begin().await.map_err(store_err)?;
+    let run = |sql: &str, values: Vec<sea_orm::Value>| {
+        txn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+    };
+    for change in changes {
+        let (conv, seq) = match change {
+            IndexChange::Put { conv, seq, .. } | IndexChange::Remove { conv, seq } => (conv.to_string(), to_db(*seq)),
+        };
+        let found = txn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT id FROM search_docs WHERE conv_id = ? AND seq = ?",
+                [conv.clone().into(), seq.into()],
+            ))
+            .await
+            .map_err(store_err)?;
+        if let Some(row) = found {
+            let id = int(&row, "id")?;
+            run("DELETE FROM search_terms WHERE rowid = ?", vec![id.into()]).await.map_err(store_err)?;
+            run("DELETE FROM search_docs WHERE id = ?", vec![id.into()]).await.map_err(store_err)?;
+        }
+        if let IndexChange::Put { terms, .. } = change {
+            let added = run("INSERT INTO search_docs (conv_id, seq) VALUES (?, ?)", vec![conv.into(), seq.into()])
+                .await
+                .map_err(store_err)?;
+            let id = i64::try_from(added.last_insert_id()).unwrap_or(0);
+            run("INSERT INTO search_terms (rowid, terms) VALUES (?, ?)", vec![id.into(), terms.clone().into()])
+                .await
+                .map_err(store_err)?;
+        }
+    }
+    txn.commit().await.map_err(store_err)
+}
+
+/// The changes on a MySQL-family database, in one transaction: a put deletes and inserts, so
+/// the row takes a new (highest) position.
+async fn apply_mysql(db: &DatabaseConnection, changes: &[IndexChange]) -> Result<(), StoreError> {
+    let txn = db.begin().await.map_err(store_err)?;
+    for change in changes {
+        let (conv, seq) = match change {
+            IndexChange::Put { conv, seq, .. } | IndexChange::Remove { conv, seq } => (conv.to_string(), to_db(*seq)),
+        };
+        let delete = "DELETE FROM search_docs WHERE conv_id = ? AND seq = ?";
+        txn.execute_raw(Statement::from_sql_and_values(DbBackend::MySql, delete, [conv.clone().into(), seq.into()]))
+            .await
+            .map_err(store_err)?;
+        if let IndexChange::Put { terms, .. } = change {
+            let insert = "INSERT INTO search_docs (conv_id, seq, terms) VALUES (?, ?, ?)";
+            let values = [conv.into(), seq.into(), terms.clone().into()];
+            txn.execute_raw(Statement::from_sql_and_values(DbBackend::MySql, insert, values))
+                .await
+                .map_err(store_err)?;
+        }
+    }
+    txn.commit().await.map_err(store_err)
+}

@@ -64,6 +64,10 @@ enum Workload {
         /// Percent of messages their receiver reacts to once received (not counted as messages).
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100))]
         react_pct: u64,
+        /// Send every message as `text` with words in English and Chinese after its stamp (what
+        /// search indexes), instead of `custom`.
+        #[arg(long)]
+        text: bool,
     },
     /// Group fan-out: one group, all members online, some of them sending.
     W3 {
@@ -244,7 +248,7 @@ async fn main() -> anyhow::Result<()> {
                     stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
                 );
             }
-            Workload::W2 { pairs, messages, window, rate, edit_pct, react_pct } => {
+            Workload::W2 { pairs, messages, window, rate, edit_pct, react_pct, text } => {
                 let r = w2::run(w2::W2Params {
                     servers: cli.servers.clone(),
                     pairs,
@@ -256,6 +260,7 @@ async fn main() -> anyhow::Result<()> {
                     server_pids: cli.server_pids.clone(),
                     edit_pct,
                     react_pct,
+                    text,
                 })
                 .await?;
                 println!("{}", serde_json::to_string(&r)?);

@@ -56,6 +56,8 @@ pub struct W2Params {
     pub edit_pct: u64,
     /// Percent (0..=100) of messages their receiver reacts to once received.
     pub react_pct: u64,
+    /// Every message a `text` with words after its stamp (what search indexes).
+    pub text: bool,
 }
 
 /// Results.
@@ -144,6 +146,7 @@ pub async fn run(p: W2Params) -> anyhow::Result<W2Report> {
             start: start_rx.clone(),
             edit_pct: p.edit_pct,
             react_pct: p.react_pct,
+            text: p.text,
         };
         tasks
             .push(tokio::spawn(async move { pair::pair(i, sender, receiver, &send_server, &recv_server, load).await }));
@@ -229,4 +232,6 @@ struct Load {
     edit_pct: u64,
     /// Percent of messages to react to once received.
     react_pct: u64,
+    /// Every message a `text` with words.
+    text: bool,
 }

@@ -24,6 +24,7 @@ async fn w2_delivers_everything_once_in_order() {
         server_pids: vec![std::process::id()],
         edit_pct: 0,
         react_pct: 0,
+        text: false,
     })
     .await
     .unwrap();
@@ -43,10 +44,14 @@ async fn w2_delivers_everything_once_in_order() {
         server_pids: vec![std::process::id()],
         edit_pct: 0,
         react_pct: 0,
+        // Text messages with words after the stamp: the receiver still reads the stamp (a
+        // latency from stamp 0 would be decades).
+        text: true,
     })
     .await
     .unwrap();
     assert_eq!((paced.delivered, paced.lost), (40, 0), "{paced:?}");
+    assert!(paced.latency.max_us < 30_000_000, "{paced:?}");
 
     // Edits of 10 % and reactions to 20 % of the messages (indexes 0, 10 and 0, 5, 10, 15 of
     // each sender's 20): all acked, and their pushes counted as no delivery.
@@ -61,6 +66,7 @@ async fn w2_delivers_everything_once_in_order() {
         server_pids: vec![std::process::id()],
         edit_pct: 10,
         react_pct: 20,
+        text: false,
     })
     .await
     .unwrap();

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{CommitObserver, IndexChange, SearchIndex};
@@ -12,7 +13,14 @@ use tidings_domain::search::index_change;
 use tokio::sync::mpsc;
 
 /// Most changes written in one batch.
-const BATCH: usize = 512;
+const BATCH: usize = 8192;
+
+/// How long the worker lets changes gather after the first one arrives. Each batch is one
+/// transaction and, on SQLite, one new FTS5 segment that later merges cost: at 10,000 msgs/s,
+/// batches of the few dozen changes that arrive while the previous one is written doubled the
+/// message writer's load (docs/benchmarks.md, "Search"). A message is searchable this much
+/// later than its ack, at most (plus the write).
+const LINGER: Duration = Duration::from_millis(250);
 
 /// Counters of the indexer, for logs and tests.
 #[derive(Debug, Default)]
@@ -70,7 +78,16 @@ impl CommitObserver for SearchIndexer {
 }
 
 async fn worker(index: Arc<dyn SearchIndex>, mut rx: mpsc::Receiver<IndexChange>, stats: Arc<IndexerStats>) {
-    while let Some(batch) = crate::batch::recv_batch(&mut rx, BATCH).await {
+    while let Some(mut batch) = crate::batch::recv_batch(&mut rx, BATCH).await {
+        if batch.len() < BATCH {
+            tokio::time::sleep(LINGER).await;
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(change) => batch.push(change),
+                    Err(_) => break,
+                }
+            }
+        }
         let n = batch.len() as u64;
         match index.apply(&batch).await {
             Ok(()) => {

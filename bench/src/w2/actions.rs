@@ -35,6 +35,41 @@ pub(super) fn chosen(pair: usize, index: usize, pct: u64) -> bool {
     pct > 0 && (index as u64).wrapping_add(pair as u64).wrapping_mul(pct) % 100 < pct
 }
 
+/// Words for message `index` of pair `pair` with `--text`: 6 to 14 of a mixed English and
+/// Chinese vocabulary, so an index gets a realistic spread of terms (no randomness: the same
+/// text in every run).
+pub(super) fn sample_words(pair: usize, index: usize) -> String {
+    const VOCABULARY: [&str; 24] = [
+        "deploy",
+        "meeting",
+        "review",
+        "budget",
+        "release",
+        "notes",
+        "tomorrow",
+        "customer",
+        "report",
+        "部署方案",
+        "会议",
+        "预算",
+        "发布",
+        "客户",
+        "报告",
+        "明天",
+        "请看",
+        "文档",
+        "server",
+        "latency",
+        "进度",
+        "计划",
+        "check",
+        "done",
+    ];
+    let seed = pair.wrapping_mul(7919).wrapping_add(index.wrapping_mul(104_729));
+    let n = 6 + seed % 9;
+    (0..n).map(|k| VOCABULARY[(seed / 3 + k * 11 + k * k) % VOCABULARY.len()]).collect::<Vec<_>>().join(" ")
+}
+
 /// An action's kind: which frame, and the first character of its ids.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Kind {

@@ -126,7 +126,11 @@ pub(super) async fn pair(
         };
         let Some(stamp) = stamp else { break };
         // Only a text message can be edited; every other one is `custom`, as W2 always sent.
-        let frame = if chosen(index, i, load.edit_pct) {
+        let frame = if load.text {
+            let words = actions::sample_words(index, i);
+            json!({"type": "send", "id": i.to_string(), "conv": conv, "client_msg_id": format!("b{i}"),
+                   "kind": "text", "body": {"text": format!("{stamp} {words}")}})
+        } else if chosen(index, i, load.edit_pct) {
             json!({"type": "send", "id": i.to_string(), "conv": conv, "client_msg_id": format!("b{i}"),
                    "kind": "text", "body": {"text": stamp.to_string()}})
         } else {
@@ -342,7 +346,9 @@ async fn receive(ws: Ws, mut r: Receiving) -> Received {
         delivered += 1;
         // `custom` messages carry their stamp as `t`, `text` ones (those to be edited) as the text.
         let body = &m["body"];
-        let sent_at = body["t"].as_u64().or_else(|| body["text"].as_str().and_then(|t| t.parse().ok())).unwrap_or(0);
+        // With `--text` the stamp is the text's first word.
+        let stamp_of_text = |t: &str| t.split(' ').next().and_then(|s| s.parse().ok());
+        let sent_at = body["t"].as_u64().or_else(|| body["text"].as_str().and_then(stamp_of_text)).unwrap_or(0);
         let took = stats::now_us().saturating_sub(sent_at).max(1);
         let _ = r.latency.record(took);
         let base = *start_us.get_or_insert_with(|| r.start.borrow().map_or(0, |s| s.wall_us));

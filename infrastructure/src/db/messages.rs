@@ -37,12 +37,6 @@ impl SqlMessageStore {
         Self { writer: db.clone(), db, sqlite: None }
     }
 
-    /// The SQLite writer thread, when batches commit through one (other writers use it to take
-    /// their turn at the file).
-    pub(crate) fn sqlite_writer(&self) -> Option<SqliteWriter> {
-        self.sqlite.clone()
-    }
-
     /// Reads from `db` and commits batches through `writer`.
     pub fn with_batch_writer(db: DatabaseConnection, writer: DatabaseConnection) -> Self {
         Self { db, writer, sqlite: None }

@@ -17,6 +17,7 @@ pub mod pins;
 pub mod reactions;
 pub mod retention;
 pub mod search;
+mod search_file;
 mod search_rebuild;
 pub mod sessions;
 mod shape;

@@ -1,11 +1,11 @@
 //! [`SearchIndex`] in the database the deployment already has (docs/search-design.md).
 //!
 //! SQLite: `search_docs` maps each indexed message to a row id, which is also its row in the
-//! contentless FTS5 table `search_terms` (terms only, no copy of the text). Writes run on the
-//! message writer's thread between batches (`SqliteWriter::run`), never racing the commits for
-//! the file's one write lock. MySQL family: one InnoDB table, `search_docs` with the terms and a
-//! `FULLTEXT` key, written through the pool. Both keep positions in insertion order, so newest
-//! first is a descending walk of the key.
+//! contentless FTS5 table `search_terms` (terms only, no copy of the text), in a file of their
+//! own beside the database with a writer thread of their own (`search_file.rs`); an in-memory
+//! database keeps them in itself. MySQL family: one InnoDB table, `search_docs` with the terms
+//! and a `FULLTEXT` key, written through the pool. Both keep positions in insertion order, so
+//! newest first is a descending walk of the key.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
@@ -14,8 +14,7 @@ use tidings_domain::ports::{IndexChange, IndexHit, SearchIndex};
 use tidings_domain::search::SearchQuery;
 use tidings_domain::{ConvId, StoreError};
 
-use super::messages::SqlMessageStore;
-use super::sqlite_writer::SqliteWriter;
+use super::search_file::{SQLITE_TABLES, SearchFile};
 use super::{from_db, int, store_err, to_db};
 
 /// Conversations named per search statement.
@@ -25,14 +24,28 @@ const CONV_CHUNK: usize = 500;
 #[derive(Clone)]
 pub struct SqlSearchIndex {
     db: DatabaseConnection,
-    /// On a SQLite file, the thread every write takes its turn on.
-    writer: Option<SqliteWriter>,
+    /// For a SQLite file, the index's own file.
+    file: Option<SearchFile>,
 }
 
 impl SqlSearchIndex {
-    /// Reads through `db`; writes on the message writer's thread of `messages` when it has one.
-    pub fn new(db: DatabaseConnection, messages: &SqlMessageStore) -> Self {
-        Self { db, writer: messages.sqlite_writer() }
+    /// The index of the database `db` at `url`: a file beside a SQLite file, tables in an
+    /// in-memory SQLite database, the migrated `search_docs` table on MySQL.
+    pub async fn open(db: DatabaseConnection, url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = super::sqlite_writer::file_of(url) {
+            return Ok(Self { db, file: Some(SearchFile::open(&path)?) });
+        }
+        if db.get_database_backend() != DbBackend::MySql {
+            for sql in SQLITE_TABLES {
+                db.execute_unprepared(sql).await.map_err(store_err)?;
+            }
+        }
+        Ok(Self { db, file: None })
+    }
+
+    /// The index file, for a SQLite file.
+    pub(super) fn file(&self) -> Option<&SearchFile> {
+        self.file.as_ref()
     }
 
     /// The pool it reads through.
@@ -47,9 +60,9 @@ impl SearchIndex for SqlSearchIndex {
         if changes.is_empty() {
             return Ok(());
         }
-        if let Some(writer) = &self.writer {
+        if let Some(file) = &self.file {
             let changes = changes.to_vec();
-            return writer.run(move |conn| apply_sqlite(conn, &changes)).await;
+            return file.run(move |conn| apply_sqlite(conn, &changes)).await;
         }
         match self.db.get_database_backend() {
             DbBackend::MySql => apply_mysql(&self.db, changes).await,
@@ -89,6 +102,10 @@ impl SearchIndex for SqlSearchIndex {
                 values.push(to_db(before).into());
             }
             values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+            if let Some(file) = &self.file {
+                hits.extend(search_file(file, sql, values).await?);
+                continue;
+            }
             let rows = self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await;
             for row in rows.map_err(store_err)? {
                 let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
@@ -103,7 +120,34 @@ impl SearchIndex for SqlSearchIndex {
     }
 }
 
-/// The changes on the writer thread's connection, in one transaction.
+/// One search statement on the index file, on a blocking thread (a match walks posting lists:
+/// milliseconds, too long for a runtime thread).
+async fn search_file(file: &SearchFile, sql: String, values: Vec<sea_orm::Value>) -> Result<Vec<IndexHit>, StoreError> {
+    let reads = file.reads().clone();
+    let params: Vec<rusqlite::types::Value> = values
+        .into_iter()
+        .map(|v| match v {
+            sea_orm::Value::String(s) => s.map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
+            sea_orm::Value::BigInt(i) => i.map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Integer),
+            _ => rusqlite::types::Value::Null,
+        })
+        .collect();
+    let rows = tokio::task::spawn_blocking(move || {
+        reads.query_all(&sql, &params, |row| {
+            Ok((row.get::<_, i64>("id")?, row.get::<_, String>("conv_id")?, row.get::<_, i64>("seq")?))
+        })
+    })
+    .await
+    .map_err(|e| StoreError::Other(format!("search task: {e}")))??;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, conv, seq)| {
+            Some(IndexHit { position: from_db(id), conv: ConvId::parse(&conv)?, seq: from_db(seq) })
+        })
+        .collect())
+}
+
+/// The changes on the index writer's connection, in one transaction.
 fn apply_sqlite(conn: &mut rusqlite::Connection, changes: &[IndexChange]) -> rusqlite::Result<()> {
     let txn = conn.transaction()?;
     {

@@ -16,6 +16,10 @@ use super::store_err;
 /// Conversations read per page, and entries per page of one conversation.
 const PAGE: u64 = 500;
 
+/// Empties the SQLite tables; a contentless FTS5 table is emptied by its own command.
+const SQLITE_CLEAR: [&str; 2] =
+    ["INSERT INTO search_terms (search_terms) VALUES ('delete-all')", "DELETE FROM search_docs"];
+
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rebuilt {
@@ -73,13 +77,12 @@ impl SqlSearchIndex {
 
     /// Removes every entry of the index.
     pub async fn clear(&self) -> Result<(), StoreError> {
+        if let Some(file) = self.file() {
+            return file.run(|conn| conn.execute_batch(&SQLITE_CLEAR.join(";"))).await;
+        }
         let db = self.db();
-        let statements: &[&str] = if db.get_database_backend() == DbBackend::MySql {
-            &["DELETE FROM search_docs"]
-        } else {
-            // A contentless FTS5 table is emptied by its own command.
-            &["INSERT INTO search_terms (search_terms) VALUES ('delete-all')", "DELETE FROM search_docs"]
-        };
+        let statements: &[&str] =
+            if db.get_database_backend() == DbBackend::MySql { &["DELETE FROM search_docs"] } else { &SQLITE_CLEAR };
         for sql in statements {
             db.execute_unprepared(sql).await.map_err(store_err)?;
         }

@@ -58,8 +58,12 @@ impl SqliteReads {
     /// Reads of the file a `sqlite://` URL names; `None` for an in-memory database (a second
     /// connection would open another, empty one) and for other databases.
     pub fn for_url(url: &str) -> Option<Self> {
-        let path = super::sqlite_writer::file_of(url)?;
-        Some(Self { inner: Arc::new(Target { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), path }) })
+        Some(Self::for_path(super::sqlite_writer::file_of(url)?))
+    }
+
+    /// Reads of the SQLite file at `path`.
+    pub(crate) fn for_path(path: PathBuf) -> Self {
+        Self { inner: Arc::new(Target { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), path }) }
     }
 
     /// Runs `read` on this thread's connection to the database, opening it if needed.

@@ -81,17 +81,10 @@ struct Job {
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// Work for the thread: a batch of messages, or other writing (the search index) that takes
-/// its turn between batches instead of racing them for SQLite's one write lock.
-enum Work {
-    Batch(Job),
-    Other(Box<dyn FnOnce(&mut Connection) + Send>),
-}
-
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct SqliteWriter {
-    jobs: mpsc::Sender<Work>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl SqliteWriter {
@@ -145,21 +138,8 @@ impl SqliteWriter {
         open.sort_unstable();
         let (reply, answer) = oneshot::channel();
         let job = Job { rows, open, marks: high_water_marks(batch), effects: Effects::of(batch), reply };
-        self.jobs.send(Work::Batch(job)).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
+        self.jobs.send(job).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
         answer.await.unwrap_or_else(|_| Err(StoreError::Unavailable("the SQLite writer stopped".into())))
-    }
-
-    /// Runs `write` on the thread's connection between batches; its result once it has run.
-    pub(crate) async fn run<T: Send + 'static>(
-        &self,
-        write: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let work = Work::Other(Box::new(move |conn| {
-            let _ = reply.send(write(conn));
-        }));
-        self.jobs.send(work).map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the SQLite writer stopped".into()))?.map_err(store_err)
     }
 }
 
@@ -194,12 +174,7 @@ fn remember_logged_pages(_: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> ru
     Ok(())
 }
 
-fn run(
-    mut conn: Connection,
-    jobs: mpsc::Receiver<Work>,
-    checkpointer: Option<&Checkpointer>,
-    policy: CheckpointPolicy,
-) {
+fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, checkpointer: Option<&Checkpointer>, policy: CheckpointPolicy) {
     let mut copy = CopyUnderWay { policy, rounds: 0 };
     loop {
         let job = match jobs.recv_timeout(IDLE_CHECKPOINT) {
@@ -216,13 +191,8 @@ fn run(
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        match job {
-            Work::Batch(job) => {
-                let result = write(&mut conn, &job);
-                let _ = job.reply.send(result.map_err(store_err));
-            }
-            Work::Other(write) => write(&mut conn),
-        }
+        let result = write(&mut conn, &job);
+        let _ = job.reply.send(result.map_err(store_err));
         copy.after_batch(&conn, checkpointer);
     }
     checkpoint(&conn);

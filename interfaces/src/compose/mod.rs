@@ -60,7 +60,11 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     if let (Some(routes), Some(registry)) = (&routing.routes, &routing.registry) {
         routing::spawn_route_refresh(routes.clone(), registry.clone(), hub.clone(), settings.cluster.route_ttl);
     }
-    let search_index: Arc<dyn SearchIndex> = Arc::new(SqlSearchIndex::new(storage.db.clone(), &storage.messages));
+    let search_index: Arc<dyn SearchIndex> = Arc::new(
+        SqlSearchIndex::open(storage.db.clone(), &storage::db_options(settings).url)
+            .await
+            .context("opening the search index")?,
+    );
     let observers = observers::build(
         (&settings.webhooks, &settings.push),
         search_index.clone(),

@@ -67,6 +67,6 @@ pub(super) async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
 pub async fn search_reindex(settings: &Settings) -> anyhow::Result<db::Rebuilt> {
     let db = open_db(settings).await?;
     let messages = SqlMessageStore::new(db.clone());
-    let index = db::SqlSearchIndex::new(db, &messages);
+    let index = db::SqlSearchIndex::open(db, &db_options(settings).url).await?;
     index.rebuild(&messages).await.context("rebuilding the search index")
 }

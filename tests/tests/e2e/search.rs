@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tidings_infrastructure::db::{SqlMessageStore, SqlSearchIndex};
+use tidings_infrastructure::db::SqlSearchIndex;
 use tidings_tests::client::{Api, Login, direct};
 use tidings_tests::helpers::{code, create_group, send};
 use tidings_tests::{Backend, spawn_server};
@@ -206,8 +206,9 @@ async fn reindex_rebuilds_a_wiped_index(backend: Backend) {
 
     // Wiped: nothing is found.
     let settings = srv.settings();
-    let db = sea_orm::Database::connect(settings.effective_database_url()).await.unwrap();
-    let index = SqlSearchIndex::new(db.clone(), &SqlMessageStore::new(db));
+    let url = settings.effective_database_url();
+    let db = sea_orm::Database::connect(url.clone()).await.unwrap();
+    let index = SqlSearchIndex::open(db, &url).await.unwrap();
     index.clear().await.unwrap();
     finds(api, &bob, "roadmap", &[]).await;
 

@@ -1,21 +1,13 @@
-//! The search index (docs/search-design.md). SQLite: `search_docs` (a row id per indexed
-//! message) and the contentless FTS5 table `search_terms` keyed by that row id, which keeps terms
-//! only. MySQL family: one InnoDB table with the terms under a `FULLTEXT` key (InnoDB indexes
-//! tokens of three characters and more by default; the terms' one-letter markers make every
-//! term at least that long, so no server setting is needed).
+//! The search index on MySQL-family databases (docs/search-design.md): one InnoDB table with the
+//! terms under a `FULLTEXT` key (InnoDB indexes tokens of three characters and more by default;
+//! the terms' one-letter markers make every term at least that long, so no server setting is
+//! needed). On SQLite the index keeps its tables in a file of its own (`db/search_file.rs`).
 
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-const SQLITE_UP: [&str; 2] = [
-    "CREATE TABLE IF NOT EXISTS search_docs (id INTEGER PRIMARY KEY AUTOINCREMENT, \
-     conv_id VARCHAR(96) NOT NULL, seq BIGINT NOT NULL, UNIQUE (conv_id, seq))",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_terms USING fts5(terms, content='', contentless_delete=1, \
-     tokenize='unicode61 remove_diacritics 0')",
-];
 
 const MYSQL_UP: &str = "CREATE TABLE IF NOT EXISTS search_docs (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
      conv_id VARCHAR(96) NOT NULL, seq BIGINT NOT NULL, terms MEDIUMTEXT NOT NULL, \
@@ -28,20 +20,15 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::MySql {
             db.execute_unprepared(MYSQL_UP).await?;
-        } else {
-            for sql in SQLITE_UP {
-                db.execute_unprepared(sql).await?;
-            }
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        if db.get_database_backend() != DbBackend::MySql {
-            db.execute_unprepared("DROP TABLE IF EXISTS search_terms").await?;
+        if db.get_database_backend() == DbBackend::MySql {
+            db.execute_unprepared("DROP TABLE IF EXISTS search_docs").await?;
         }
-        db.execute_unprepared("DROP TABLE IF EXISTS search_docs").await?;
         Ok(())
     }
 }

@@ -7,6 +7,8 @@
 //! and a `FULLTEXT` key, written through the pool. Both keep positions in insertion order, so
 //! newest first is a descending walk of the key.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
@@ -213,24 +215,45 @@ async fn apply_pool_sqlite(db: &DatabaseConnection, changes: &[IndexChange]) -> 
     txn.commit().await.map_err(store_err)
 }
 
-/// The changes on a MySQL-family database, in one transaction: a put deletes and inserts, so
-/// the row takes a new (highest) position.
+/// Keys per statement on a MySQL-family database.
+const MYSQL_CHUNK: usize = 256;
+
+/// The changes on a MySQL-family database, in one transaction and a few statements whatever
+/// their number: every key the batch touches is deleted, then each one's last put is inserted
+/// (a put deletes and re-inserts, so the row takes a new, highest position). Statements come in
+/// few lengths (`shape.rs`).
 async fn apply_mysql(db: &DatabaseConnection, changes: &[IndexChange]) -> Result<(), StoreError> {
-    let txn = db.begin().await.map_err(store_err)?;
-    for change in changes {
-        let (conv, seq) = match change {
-            IndexChange::Put { conv, seq, .. } | IndexChange::Remove { conv, seq } => (conv.to_string(), to_db(*seq)),
+    // The last change of each key decides (a put then a removal in one batch ends removed), and
+    // puts are inserted in the order of their last change, so positions follow the log.
+    let mut last: HashMap<(String, i64), (usize, Option<&str>)> = HashMap::with_capacity(changes.len());
+    for (at, change) in changes.iter().enumerate() {
+        match change {
+            IndexChange::Put { conv, seq, terms } => last.insert((conv.to_string(), to_db(*seq)), (at, Some(terms))),
+            IndexChange::Remove { conv, seq } => last.insert((conv.to_string(), to_db(*seq)), (at, None)),
         };
-        let delete = "DELETE FROM search_docs WHERE conv_id = ? AND seq = ?";
-        txn.execute_raw(Statement::from_sql_and_values(DbBackend::MySql, delete, [conv.clone().into(), seq.into()]))
-            .await
-            .map_err(store_err)?;
-        if let IndexChange::Put { terms, .. } = change {
-            let insert = "INSERT INTO search_docs (conv_id, seq, terms) VALUES (?, ?, ?)";
-            let values = [conv.into(), seq.into(), terms.clone().into()];
-            txn.execute_raw(Statement::from_sql_and_values(DbBackend::MySql, insert, values))
-                .await
-                .map_err(store_err)?;
+    }
+    let keys: Vec<(String, i64)> = last.keys().cloned().collect();
+    let mut puts: Vec<(usize, String, i64, String)> =
+        last.iter().filter_map(|((c, s), (at, t))| t.map(|t| (*at, c.clone(), *s, t.to_owned()))).collect();
+    puts.sort_unstable_by_key(|p| p.0);
+    let puts: Vec<(String, i64, String)> = puts.into_iter().map(|(_, c, s, t)| (c, s, t)).collect();
+    let txn = db.begin().await.map_err(store_err)?;
+    for chunk in keys.chunks(MYSQL_CHUNK) {
+        let chunk = super::shape::padded(chunk.to_vec());
+        let sql =
+            format!("DELETE FROM search_docs WHERE (conv_id, seq) IN ({})", vec!["(?, ?)"; chunk.len()].join(", "));
+        let values: Vec<sea_orm::Value> = chunk.into_iter().flat_map(|(c, s)| [c.into(), s.into()]).collect();
+        txn.execute_raw(Statement::from_sql_and_values(DbBackend::MySql, sql, values)).await.map_err(store_err)?;
+    }
+    for chunk in puts.chunks(MYSQL_CHUNK) {
+        for run in super::shape::power_of_two_runs(chunk) {
+            let sql = format!(
+                "INSERT INTO search_docs (conv_id, seq, terms) VALUES {}",
+                vec!["(?, ?, ?)"; run.len()].join(", ")
+            );
+            let values: Vec<sea_orm::Value> =
+                run.iter().flat_map(|(c, s, t)| [c.clone().into(), (*s).into(), t.clone().into()]).collect();
+            txn.execute_raw(Statement::from_sql_and_values(DbBackend::MySql, sql, values)).await.map_err(store_err)?;
         }
     }
     txn.commit().await.map_err(store_err)

@@ -47,7 +47,8 @@ pub(super) async fn list(
 
 /// Pin a message.
 ///
-/// In a group, owners and admins pin; in a direct chat, either side. A `pin` entry
+/// In a group, owners and admins pin (every member where the group's `pin` rule is `members`);
+/// in a direct chat, either side. A `pin` entry
 /// `{seq, on: true, by}` is written to the log and pushed to every member and every device of
 /// the caller. Answers the entry's ack. A conversation holds at most 50 pins.
 #[utoipa::path(

@@ -85,23 +85,34 @@ impl SearchIndex for SqlSearchIndex {
         let mut hits = Vec::new();
         for chunk in convs.chunks(CONV_CHUNK) {
             let marks = vec!["?"; chunk.len()].join(", ");
-            let below = if before.is_some() { " AND d.id < ?" } else { "" };
             let sql = if mysql {
+                let below = if before.is_some() { " AND d.id < ?" } else { "" };
                 format!(
                     "SELECT d.id, d.conv_id, d.seq FROM search_docs d \
                      WHERE MATCH(d.terms) AGAINST (? IN BOOLEAN MODE) AND d.conv_id IN ({marks}){below} \
                      ORDER BY d.id DESC LIMIT ?"
                 )
             } else {
+                // The FTS5 table drives (CROSS JOIN keeps it outside) and walks its matches newest
+                // first by its own rowid, below the cursor, so the walk stops at `limit` matches
+                // in the caller's conversations. Ordered by the joined id instead, SQLite collected
+                // and sorted every match first: 1.4-3 s for a common word in 200,000 messages.
+                let below = if before.is_some() { " AND t.rowid < ?" } else { "" };
                 format!(
-                    "SELECT d.id, d.conv_id, d.seq FROM search_terms t JOIN search_docs d ON d.id = t.rowid \
-                     WHERE search_terms MATCH ? AND d.conv_id IN ({marks}){below} ORDER BY d.id DESC LIMIT ?"
+                    "SELECT d.id, d.conv_id, d.seq FROM search_terms t CROSS JOIN search_docs d ON d.id = t.rowid \
+                     WHERE search_terms MATCH ?{below} AND d.conv_id IN ({marks}) ORDER BY t.rowid DESC LIMIT ?"
                 )
             };
             let mut values: Vec<sea_orm::Value> = vec![if mysql { query.boolean_mode() } else { query.fts5() }.into()];
+            // Placeholders in the order of each text: the cursor before the conversations on
+            // SQLite, after them on MySQL.
+            let cursor = before.map(|b| sea_orm::Value::from(to_db(b)));
+            if !mysql {
+                values.extend(cursor.clone());
+            }
             values.extend(chunk.iter().map(|c| c.to_string().into()));
-            if let Some(before) = before {
-                values.push(to_db(before).into());
+            if mysql {
+                values.extend(cursor);
             }
             values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
             if let Some(file) = &self.file {

@@ -69,6 +69,21 @@ pub async fn spawn_server_with(
     start(dir, cluster, Arc::new(configure), Arc::default()).await
 }
 
+/// The settings of instance `instance` on `data_dir` (and, in cluster mode, `cluster`'s
+/// database, prefixes and queues).
+fn instance_settings(
+    data_dir: &TempDir,
+    cluster: Option<&ClusterResources>,
+    configure: &Configure,
+    instance: &str,
+) -> Settings {
+    let mut settings = settings_for(data_dir.path().to_path_buf(), configure);
+    if let Some(res) = cluster {
+        res.apply(&mut settings, instance);
+    }
+    settings
+}
+
 async fn start(
     data_dir: Arc<TempDir>,
     cluster: Option<Arc<ClusterResources>>,
@@ -85,10 +100,7 @@ async fn start_as(
     clock: Arc<ShiftedClock>,
     instance: &str,
 ) -> TestServer {
-    let mut settings = settings_for(data_dir.path().to_path_buf(), &configure);
-    if let Some(res) = &cluster {
-        res.apply(&mut settings, instance);
-    }
+    let settings = instance_settings(&data_dir, cluster.as_deref(), &configure, instance);
     tidings_interfaces::telemetry::init(&settings);
     let server_clock: Arc<dyn Clock> = clock.clone();
     let server = tokio::task::spawn_blocking(move || BackgroundServer::start_with_clock(settings, server_clock))
@@ -113,11 +125,7 @@ impl TestServer {
     /// The settings this server started with (its database, prefixes and data dir), for tools
     /// that work on the same data (`tidings search reindex`).
     pub fn settings(&self) -> Settings {
-        let mut settings = settings_for(self.data_dir.path().to_path_buf(), &self.configure);
-        if let Some(res) = &self.cluster {
-            res.apply(&mut settings, "i1");
-        }
-        settings
+        instance_settings(&self.data_dir, self.cluster.as_deref(), &self.configure, "i1")
     }
 
     /// The server's data dir.

@@ -29,6 +29,15 @@ pub enum IndexChange {
     },
 }
 
+impl IndexChange {
+    /// The message the change is about.
+    pub fn target(&self) -> (&ConvId, u64) {
+        match self {
+            Self::Put { conv, seq, .. } | Self::Remove { conv, seq } => (conv, *seq),
+        }
+    }
+}
+
 /// A message that matched, with its place in the index (newer entries have higher ones).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexHit {

@@ -11,12 +11,14 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
+use sea_orm::sea_query::Values;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use tidings_domain::ports::{IndexChange, IndexHit, SearchIndex};
 use tidings_domain::search::SearchQuery;
 use tidings_domain::{ConvId, StoreError};
 
 use super::search_file::{SQLITE_TABLES, SearchFile};
+use super::sqlite_reads::bound;
 use super::{from_db, int, store_err, to_db};
 
 /// Conversations named per search statement.
@@ -137,14 +139,7 @@ impl SearchIndex for SqlSearchIndex {
 /// milliseconds, too long for a runtime thread).
 async fn search_file(file: &SearchFile, sql: String, values: Vec<sea_orm::Value>) -> Result<Vec<IndexHit>, StoreError> {
     let reads = file.reads().clone();
-    let params: Vec<rusqlite::types::Value> = values
-        .into_iter()
-        .map(|v| match v {
-            sea_orm::Value::String(s) => s.map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text),
-            sea_orm::Value::BigInt(i) => i.map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Integer),
-            _ => rusqlite::types::Value::Null,
-        })
-        .collect();
+    let params = bound(&Values(values))?;
     let rows = tokio::task::spawn_blocking(move || {
         reads.query_all(&sql, &params, |row| {
             Ok((row.get::<_, i64>("id")?, row.get::<_, String>("conv_id")?, row.get::<_, i64>("seq")?))
@@ -160,21 +155,25 @@ async fn search_file(file: &SearchFile, sql: String, values: Vec<sea_orm::Value>
         .collect())
 }
 
+/// The statements of a change on SQLite, shared by the file's writer and the pool.
+const FIND_DOC: &str = "SELECT id FROM search_docs WHERE conv_id = ? AND seq = ?";
+const FORGET_TERMS: &str = "DELETE FROM search_terms WHERE rowid = ?";
+const FORGET_DOC: &str = "DELETE FROM search_docs WHERE id = ?";
+const ADD_DOC: &str = "INSERT INTO search_docs (conv_id, seq) VALUES (?, ?)";
+const ADD_TERMS: &str = "INSERT INTO search_terms (rowid, terms) VALUES (?, ?)";
+
 /// The changes on the index writer's connection, in one transaction.
 fn apply_sqlite(conn: &mut rusqlite::Connection, changes: &[IndexChange]) -> rusqlite::Result<()> {
     let txn = conn.transaction()?;
     {
-        let mut find = txn.prepare_cached("SELECT id FROM search_docs WHERE conv_id = ?1 AND seq = ?2")?;
-        let mut forget_terms = txn.prepare_cached("DELETE FROM search_terms WHERE rowid = ?1")?;
-        let mut forget_doc = txn.prepare_cached("DELETE FROM search_docs WHERE id = ?1")?;
-        let mut add_doc = txn.prepare_cached("INSERT INTO search_docs (conv_id, seq) VALUES (?1, ?2)")?;
-        let mut add_terms = txn.prepare_cached("INSERT INTO search_terms (rowid, terms) VALUES (?1, ?2)")?;
+        let mut find = txn.prepare_cached(FIND_DOC)?;
+        let mut forget_terms = txn.prepare_cached(FORGET_TERMS)?;
+        let mut forget_doc = txn.prepare_cached(FORGET_DOC)?;
+        let mut add_doc = txn.prepare_cached(ADD_DOC)?;
+        let mut add_terms = txn.prepare_cached(ADD_TERMS)?;
         for change in changes {
-            let (conv, seq) = match change {
-                IndexChange::Put { conv, seq, .. } | IndexChange::Remove { conv, seq } => {
-                    (conv.to_string(), to_db(*seq))
-                }
-            };
+            let (conv, seq) = change.target();
+            let (conv, seq) = (conv.to_string(), to_db(seq));
             // A put replaces what was there: an edited message matches its current text only,
             // and moves to the top as the newest change.
             if let Some(id) = find.query_row(params![conv, seq], |r| r.get::<_, i64>(0)).optional()? {
@@ -197,30 +196,18 @@ async fn apply_pool_sqlite(db: &DatabaseConnection, changes: &[IndexChange]) -> 
         txn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
     };
     for change in changes {
-        let (conv, seq) = match change {
-            IndexChange::Put { conv, seq, .. } | IndexChange::Remove { conv, seq } => (conv.to_string(), to_db(*seq)),
-        };
-        let found = txn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                "SELECT id FROM search_docs WHERE conv_id = ? AND seq = ?",
-                [conv.clone().into(), seq.into()],
-            ))
-            .await
-            .map_err(store_err)?;
-        if let Some(row) = found {
+        let (conv, seq) = change.target();
+        let (conv, seq) = (conv.to_string(), to_db(seq));
+        let find = Statement::from_sql_and_values(DbBackend::Sqlite, FIND_DOC, [conv.clone().into(), seq.into()]);
+        if let Some(row) = txn.query_one_raw(find).await.map_err(store_err)? {
             let id = int(&row, "id")?;
-            run("DELETE FROM search_terms WHERE rowid = ?", vec![id.into()]).await.map_err(store_err)?;
-            run("DELETE FROM search_docs WHERE id = ?", vec![id.into()]).await.map_err(store_err)?;
+            run(FORGET_TERMS, vec![id.into()]).await.map_err(store_err)?;
+            run(FORGET_DOC, vec![id.into()]).await.map_err(store_err)?;
         }
         if let IndexChange::Put { terms, .. } = change {
-            let added = run("INSERT INTO search_docs (conv_id, seq) VALUES (?, ?)", vec![conv.into(), seq.into()])
-                .await
-                .map_err(store_err)?;
+            let added = run(ADD_DOC, vec![conv.into(), seq.into()]).await.map_err(store_err)?;
             let id = i64::try_from(added.last_insert_id()).unwrap_or(0);
-            run("INSERT INTO search_terms (rowid, terms) VALUES (?, ?)", vec![id.into(), terms.clone().into()])
-                .await
-                .map_err(store_err)?;
+            run(ADD_TERMS, vec![id.into(), terms.clone().into()]).await.map_err(store_err)?;
         }
     }
     txn.commit().await.map_err(store_err)
@@ -238,10 +225,12 @@ async fn apply_mysql(db: &DatabaseConnection, changes: &[IndexChange]) -> Result
     // puts are inserted in the order of their last change, so positions follow the log.
     let mut last: HashMap<(String, i64), (usize, Option<&str>)> = HashMap::with_capacity(changes.len());
     for (at, change) in changes.iter().enumerate() {
-        match change {
-            IndexChange::Put { conv, seq, terms } => last.insert((conv.to_string(), to_db(*seq)), (at, Some(terms))),
-            IndexChange::Remove { conv, seq } => last.insert((conv.to_string(), to_db(*seq)), (at, None)),
+        let (conv, seq) = change.target();
+        let terms = match change {
+            IndexChange::Put { terms, .. } => Some(terms.as_str()),
+            IndexChange::Remove { .. } => None,
         };
+        last.insert((conv.to_string(), to_db(seq)), (at, terms));
     }
     let keys: Vec<(String, i64)> = last.keys().cloned().collect();
     let mut puts: Vec<(usize, String, i64, String)> =

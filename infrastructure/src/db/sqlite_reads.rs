@@ -128,7 +128,7 @@ impl SqliteReads {
 
 /// `values` (built by sea-query for SQLite) as SQLite values: the statements read here bind
 /// text and integers only.
-fn bound(values: &Values) -> Result<Vec<SqlValue>, StoreError> {
+pub(crate) fn bound(values: &Values) -> Result<Vec<SqlValue>, StoreError> {
     values
         .0
         .iter()

@@ -55,6 +55,12 @@ impl MemberView {
         self.visible_until.map_or(self.max_seq, |until| until.min(self.max_seq))
     }
 
+    /// Whether this member may see message `seq`: after what was hidden from them when they
+    /// joined, up to their removal, and not purged by retention.
+    pub fn sees(&self, seq: u64) -> bool {
+        seq > self.visible_from && seq <= self.visible_max() && seq >= self.min_seq
+    }
+
     /// The retention floor when history was trimmed (messages below it are gone), else `None`.
     pub fn trimmed_below(&self) -> Option<u64> {
         (self.min_seq > 1).then_some(self.min_seq)

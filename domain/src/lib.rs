@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod clock;
 pub mod conversation;
 pub mod edit;

@@ -254,6 +254,26 @@ pub fn index_change(m: &Message) -> Option<IndexChange> {
     }
 }
 
+/// The message whose index entry a committed log entry changes: a user message's own, an
+/// edit's or a recall's target; `None` for entries search never sees.
+pub fn index_target(m: &Message) -> Option<u64> {
+    match m.kind.as_str() {
+        EDIT_KIND => EditEntry::parse(&m.body).map(|e| e.target),
+        RECALL_KIND => refers_to(&m.kind, &m.body),
+        kind => MessageKind::parse(kind).filter(|k| *k != MessageKind::Custom).map(|_| m.seq),
+    }
+}
+
+/// The index entry of a message as its row holds it now (an edited one with its current text,
+/// a recalled one taken out): what a replay writes, whatever order the log's changes to it
+/// came in.
+pub fn current_index_change(m: &Message) -> IndexChange {
+    match searchable_text(&m.kind, &m.body).map(|t| index_text(&t)) {
+        Some(terms) if !terms.is_empty() => IndexChange::Put { conv: m.conv.clone(), seq: m.seq, terms },
+        _ => IndexChange::Remove { conv: m.conv.clone(), seq: m.seq },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +345,26 @@ mod tests {
             Some(IndexChange::Remove { conv, seq: 3 })
         );
         assert_eq!(index_change(&entry(10, "group_notice", r#"{"event":"joined"}"#)), None);
+    }
+
+    #[test]
+    fn a_replay_indexes_the_row_as_it_is_now() {
+        let conv = crate::ConvId::parse("g:g_1").unwrap();
+        let edit = EditEntry { target: 3, body: r#"{"text":"new"}"#.into(), edited_at: 2 };
+        assert_eq!(index_target(&entry(7, EDIT_KIND, &edit.to_body())), Some(3));
+        assert_eq!(index_target(&entry(9, RECALL_KIND, r#"{"seq":4,"by":"u_a"}"#)), Some(4));
+        assert_eq!(index_target(&entry(5, "text", r#"{"text":"hi"}"#)), Some(5));
+        assert_eq!(index_target(&entry(6, "custom", "{}")), None);
+        assert_eq!(index_target(&entry(8, "group_notice", "{}")), None);
+        let edited = entry(3, "text", r#"{"text":"deploy now"}"#);
+        assert_eq!(
+            current_index_change(&edited),
+            IndexChange::Put { conv: conv.clone(), seq: 3, terms: "wdeploy wnow".into() }
+        );
+        assert_eq!(
+            current_index_change(&entry(4, crate::message::RECALLED_KIND, "{}")),
+            IndexChange::Remove { conv, seq: 4 }
+        );
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! Keeps the search index up with the log: an after-commit observer ([`CommitObserver`]) that
 //! turns each committed entry into its index change (`tidings_domain::search::index_change`) and
 //! hands it to a worker, never waiting. The worker writes what queued up as one batch, in
-//! commit order, off the send path.
+//! commit order, off the send path, and records how far it got, so that what a full queue, a
+//! failed write or a crash loses is replayed from the log (`recovery.rs`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use tidings_domain::Clock;
 use tidings_domain::event::{Delivery, Event};
-use tidings_domain::ports::{CommitObserver, IndexChange, SearchIndex};
+use tidings_domain::ports::{CommitObserver, IndexChange, SearchIndex, SearchRecovery};
 use tidings_domain::search::index_change;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::recovery::{HEARTBEAT, PEER_CHECK, Recovery};
 
 /// Most changes written in one batch.
 const BATCH: usize = 8192;
@@ -27,25 +32,45 @@ const LINGER: Duration = Duration::from_millis(250);
 pub struct IndexerStats {
     /// Changes written.
     pub applied: AtomicU64,
-    /// Changes dropped because the queue was full or a write failed (`tidings search reindex`
-    /// puts them back).
+    /// Changes dropped because the queue was full or a write failed (replayed from the log
+    /// once the queue drains).
     pub dropped: AtomicU64,
+}
+
+/// What an indexer works with.
+pub struct IndexerParts {
+    /// The index it writes.
+    pub index: Arc<dyn SearchIndex>,
+    /// Where it records progress and replays from.
+    pub recovery: Arc<dyn SearchRecovery>,
+    /// Its time.
+    pub clock: Arc<dyn Clock>,
+    /// Its name among the indexers sharing the index (unique per process).
+    pub writer: String,
+    /// Whether other live processes index into the same index (a cluster).
+    pub peers: bool,
 }
 
 /// The observer side: queues index changes.
 #[derive(Clone)]
 pub struct SearchIndexer {
-    queue: mpsc::Sender<IndexChange>,
+    /// Each change with the time of the log entry that made it.
+    queue: mpsc::Sender<(i64, IndexChange)>,
     stats: Arc<IndexerStats>,
+    /// The oldest entry time of a dropped change (`i64::MAX`: none).
+    lost_since: Arc<AtomicI64>,
 }
 
 impl SearchIndexer {
-    /// Starts the worker on the current tokio runtime; at most `capacity` changes wait.
-    pub fn start(index: Arc<dyn SearchIndex>, capacity: usize) -> Self {
+    /// Starts the worker on the current tokio runtime (it first replays what earlier
+    /// processes left unindexed); at most `capacity` changes wait.
+    pub fn start(parts: IndexerParts, capacity: usize) -> Self {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(IndexerStats::default());
-        tokio::spawn(worker(index, rx, stats.clone()));
-        Self { queue, stats }
+        let recovery = Recovery::new(parts.recovery, parts.clock, parts.writer, parts.peers);
+        let lost_since = recovery.losses();
+        tokio::spawn(worker(parts.index, recovery, rx, stats.clone()));
+        Self { queue, stats, lost_since }
     }
 
     /// The counters.
@@ -53,10 +78,11 @@ impl SearchIndexer {
         &self.stats
     }
 
-    fn dropped(&self, n: u64) {
-        let before = self.stats.dropped.fetch_add(n, Ordering::Relaxed);
-        if before == 0 || (before + n) / 1000 > before / 1000 {
-            tracing::warn!(dropped = before + n, "search index changes dropped (run `tidings search reindex`)");
+    fn dropped(&self, ts: i64) {
+        self.lost_since.fetch_min(ts, Ordering::AcqRel);
+        let before = self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        if before == 0 || (before + 1) / 1000 > before / 1000 {
+            tracing::warn!(dropped = before + 1, "search index changes dropped; replayed once the queue drains");
         }
     }
 }
@@ -70,33 +96,73 @@ impl CommitObserver for SearchIndexer {
         for delivery in deliveries {
             let Event::Message(m) = delivery.event.as_ref() else { continue };
             let Some(change) = index_change(m) else { continue };
-            if self.queue.try_send(change).is_err() {
-                self.dropped(1);
+            if self.queue.try_send((m.ts, change)).is_err() {
+                self.dropped(m.ts);
             }
         }
     }
 }
 
-async fn worker(index: Arc<dyn SearchIndex>, mut rx: mpsc::Receiver<IndexChange>, stats: Arc<IndexerStats>) {
-    while let Some(mut batch) = crate::batch::recv_batch(&mut rx, BATCH).await {
-        if batch.len() < BATCH {
-            tokio::time::sleep(LINGER).await;
-            while batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(change) => batch.push(change),
-                    Err(_) => break,
-                }
+async fn worker(
+    index: Arc<dyn SearchIndex>,
+    recovery: Recovery,
+    mut rx: mpsc::Receiver<(i64, IndexChange)>,
+    stats: Arc<IndexerStats>,
+) {
+    recovery.mark(recovery.now()).await;
+    recovery.recover_dead(true).await;
+    let mut next_peer_check = Instant::now() + PEER_CHECK;
+    loop {
+        let batch = match tokio::time::timeout(HEARTBEAT, crate::batch::recv_batch(&mut rx, BATCH)).await {
+            Ok(None) => break,
+            Ok(Some(batch)) => Some(batch),
+            Err(_) => None,
+        };
+        match batch {
+            Some(batch) => write(&*index, &recovery, &mut rx, batch, &stats).await,
+            // Idle: everything observed is written.
+            None => recovery.mark(recovery.now()).await,
+        }
+        if rx.is_empty() {
+            recovery.replay_losses().await;
+        }
+        if recovery.has_peers() && Instant::now() >= next_peer_check {
+            recovery.recover_dead(false).await;
+            next_peer_check = Instant::now() + PEER_CHECK;
+        }
+    }
+}
+
+/// Lets `batch` gather for [`LINGER`], writes it and records how far it reached.
+async fn write(
+    index: &dyn SearchIndex,
+    recovery: &Recovery,
+    rx: &mut mpsc::Receiver<(i64, IndexChange)>,
+    mut batch: Vec<(i64, IndexChange)>,
+    stats: &IndexerStats,
+) {
+    if batch.len() < BATCH {
+        tokio::time::sleep(LINGER).await;
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(change) => batch.push(change),
+                Err(_) => break,
             }
         }
-        let n = batch.len() as u64;
-        match index.apply(&batch).await {
-            Ok(()) => {
-                stats.applied.fetch_add(n, Ordering::Relaxed);
-            }
-            Err(e) => {
-                stats.dropped.fetch_add(n, Ordering::Relaxed);
-                tracing::warn!(error = %e, changes = n, "search index batch failed (run `tidings search reindex`)");
-            }
+    }
+    let n = batch.len() as u64;
+    let newest = batch.iter().map(|c| c.0).max().unwrap_or(i64::MIN);
+    let oldest = batch.iter().map(|c| c.0).min().unwrap_or(i64::MAX);
+    let changes: Vec<IndexChange> = batch.into_iter().map(|c| c.1).collect();
+    match index.apply(&changes).await {
+        Ok(()) => {
+            stats.applied.fetch_add(n, Ordering::Relaxed);
+            recovery.mark(newest).await;
+        }
+        Err(e) => {
+            stats.dropped.fetch_add(n, Ordering::Relaxed);
+            recovery.losses().fetch_min(oldest, Ordering::AcqRel);
+            tracing::warn!(error = %e, changes = n, "search index batch failed; replayed from the log later");
         }
     }
 }

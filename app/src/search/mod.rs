@@ -7,17 +7,21 @@
 //! edit the indexer has not caught up with never shows stale text. The snippet comes from the
 //! stored message, never from the index.
 
+mod filter;
 mod indexer;
+mod recovery;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use indexer::{IndexerStats, SearchIndexer};
+pub use filter::{SearchFilter, SearchRequest};
+pub use indexer::{IndexerParts, IndexerStats, SearchIndexer};
+use tidings_domain::audit::{ACTION_SEARCH, AuditEntry};
 use tidings_domain::conversation::MemberView;
 use tidings_domain::message::{Message, RECALLED_KIND, is_content_kind};
-use tidings_domain::ports::{ConversationStore, MessageStore, SearchIndex};
+use tidings_domain::ports::{AuditLog, ConversationStore, MessageStore, SearchIndex, SearchScope};
 use tidings_domain::search::{SearchQuery, searchable_text, snippet};
-use tidings_domain::{ConvId, UserId};
+use tidings_domain::{Clock, ConvId, UserId};
 
 use crate::error::AppError;
 
@@ -53,60 +57,86 @@ pub struct FoundPage {
     pub next: Option<u64>,
 }
 
-/// Search over the messages a user may read.
+/// Search over the messages a user may read, and an administrator's audited search over all.
 pub struct SearchService {
     index: Arc<dyn SearchIndex>,
     convs: Arc<dyn ConversationStore>,
     messages: Arc<dyn MessageStore>,
+    audit: Arc<dyn AuditLog>,
+    clock: Arc<dyn Clock>,
 }
 
 impl SearchService {
-    /// Searches `index`, checking hits against `convs` and reading them from `messages`.
+    /// Searches `index`, checking hits against `convs` and reading them from `messages`;
+    /// administrators' searches are recorded in `audit` at `clock`'s time.
     pub fn new(
         index: Arc<dyn SearchIndex>,
         convs: Arc<dyn ConversationStore>,
         messages: Arc<dyn MessageStore>,
+        audit: Arc<dyn AuditLog>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { index, convs, messages }
+        Self { index, convs, messages, audit, clock }
     }
 
-    /// The messages matching `raw` that `user` may read (in `only`, when given), newest first,
-    /// below `cursor`.
-    pub async fn search(
-        &self,
-        user: &UserId,
-        raw: &str,
-        only: Option<ConvId>,
-        limit: Option<u32>,
-        cursor: Option<u64>,
-    ) -> Result<FoundPage, AppError> {
-        let query = SearchQuery::parse(raw).map_err(|e| AppError::InvalidField(format!("q: {e}")))?;
-        let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
-        let views = self.readable(user, only).await?;
+    /// The messages matching `request` that `user` may read, newest first.
+    pub async fn search(&self, user: &UserId, request: &SearchRequest) -> Result<FoundPage, AppError> {
+        let query = parse_query(&request.text)?;
+        let views = self.readable(user, request.conv.clone()).await?;
         if views.is_empty() {
             return Ok(FoundPage { results: Vec::new(), next: None });
         }
         let convs: Vec<ConvId> = views.keys().cloned().collect();
+        self.collect(&query, SearchScope::Conversations(&convs), Some(&views), request).await
+    }
+
+    /// Compliance search: the messages matching `request` in every conversation (or only
+    /// `request.conv`), whoever may read them, newest first. The search is recorded in the
+    /// audit log (who, what, when) before it runs; without the record it does not run.
+    pub async fn search_everywhere(&self, admin: &UserId, request: &SearchRequest) -> Result<FoundPage, AppError> {
+        let query = parse_query(&request.text)?;
+        self.audit.record(self.clock.now_ms(), admin, ACTION_SEARCH, &request.audit_detail()).await?;
+        let only = request.conv.as_ref().map(std::slice::from_ref);
+        let scope = only.map_or(SearchScope::Everywhere, SearchScope::Conversations);
+        self.collect(&query, scope, None, request).await
+    }
+
+    /// Audit entries newest first, below `before`; at most `limit` (1 to 100).
+    pub async fn audit_entries(&self, before: Option<u64>, limit: u64) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.audit.list(before, limit.clamp(1, 100)).await?)
+    }
+
+    /// Reads index pages within `scope` until `request`'s page is full: each hit checked
+    /// against `views` (when the search is a user's), read back from the log and filtered.
+    async fn collect(
+        &self,
+        query: &SearchQuery,
+        scope: SearchScope<'_>,
+        views: Option<&HashMap<ConvId, MemberView>>,
+        request: &SearchRequest,
+    ) -> Result<FoundPage, AppError> {
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
         let mut results = Vec::with_capacity(limit);
-        let mut below = cursor;
+        let mut below = request.cursor;
         for _ in 0..MAX_ROUNDS {
             // Ask for more than is missing: some hits fall outside what the caller may see.
             let want = ((limit - results.len()) * 2).max(10) as u64;
-            let hits = self.index.search(&query, &convs, below, want).await?;
+            let hits = self.index.search(query, scope, below, want).await?;
             let exhausted = (hits.len() as u64) < want;
-            let mut keys = Vec::with_capacity(hits.len());
-            for hit in &hits {
-                let Some(view) = views.get(&hit.conv) else { continue };
-                if hit.seq > view.visible_from && hit.seq <= view.visible_max() && hit.seq >= view.min_seq {
-                    keys.push((hit.conv.clone(), hit.seq));
-                }
-            }
+            let keys: Vec<(ConvId, u64)> = hits
+                .iter()
+                .filter(|hit| views.is_none_or(|v| v.get(&hit.conv).is_some_and(|view| view.sees(hit.seq))))
+                .map(|hit| (hit.conv.clone(), hit.seq))
+                .collect();
             let mut stored: HashMap<(ConvId, u64), Message> =
                 self.messages.get_many(&keys).await?.into_iter().map(|m| ((m.conv.clone(), m.seq), m)).collect();
             for hit in hits {
                 below = Some(hit.position);
                 let Some(message) = stored.remove(&(hit.conv, hit.seq)) else { continue };
-                if let Some(found) = found(&query, message) {
+                if !request.filter.admits(&message) {
+                    continue;
+                }
+                if let Some(found) = found(query, message) {
                     results.push(found);
                     if results.len() == limit {
                         return Ok(FoundPage { results, next: below });
@@ -134,6 +164,10 @@ impl SearchService {
         };
         Ok(views.into_iter().map(|v| (v.conv.clone(), v)).collect())
     }
+}
+
+fn parse_query(raw: &str) -> Result<SearchQuery, AppError> {
+    SearchQuery::parse(raw).map_err(|e| AppError::InvalidField(format!("q: {e}")))
 }
 
 /// `message` as a result, if it still matches as it is now (not recalled, its current text).

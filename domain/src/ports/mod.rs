@@ -3,6 +3,7 @@
 //! re-exported here, so callers name `tidings_domain::ports::X` whatever file holds it.
 
 mod accounts;
+mod audit;
 mod delivery;
 mod groups;
 mod limits;
@@ -14,6 +15,7 @@ mod social;
 mod threads;
 
 pub use accounts::*;
+pub use audit::*;
 pub use delivery::*;
 pub use groups::*;
 pub use limits::*;

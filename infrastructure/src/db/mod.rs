@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod append;
+mod audit;
 pub mod conversations;
 mod edits;
 mod effects;
@@ -18,6 +19,7 @@ pub mod reactions;
 pub mod retention;
 pub mod search;
 mod search_file;
+mod search_progress;
 mod search_rebuild;
 pub mod sessions;
 mod shape;
@@ -40,6 +42,7 @@ use sea_orm_migration::MigratorTrait;
 use tidings_domain::StoreError;
 
 pub use admin::SqlAdminStore;
+pub use audit::SqlAuditLog;
 pub use conversations::SqlConversationStore;
 pub use groups::SqlGroupStore;
 pub use media::SqlMediaRepository;

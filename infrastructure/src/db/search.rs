@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use sea_orm::sea_query::Values;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
-use tidings_domain::ports::{IndexChange, IndexHit, SearchIndex};
+use tidings_domain::ports::{IndexChange, IndexHit, SearchIndex, SearchScope};
 use tidings_domain::search::SearchQuery;
 use tidings_domain::{ConvId, StoreError};
 
@@ -78,20 +78,25 @@ impl SearchIndex for SqlSearchIndex {
     async fn search(
         &self,
         query: &SearchQuery,
-        convs: &[ConvId],
+        scope: SearchScope<'_>,
         before: Option<u64>,
         limit: u64,
     ) -> Result<Vec<IndexHit>, StoreError> {
         let backend = self.db.get_database_backend();
         let mysql = backend == DbBackend::MySql;
+        let chunks: Vec<Option<&[ConvId]>> = match scope {
+            SearchScope::Conversations(convs) => convs.chunks(CONV_CHUNK).map(Some).collect(),
+            SearchScope::Everywhere => vec![None],
+        };
         let mut hits = Vec::new();
-        for chunk in convs.chunks(CONV_CHUNK) {
-            let marks = vec!["?"; chunk.len()].join(", ");
+        for chunk in chunks {
+            let within =
+                chunk.map_or(String::new(), |c| format!(" AND d.conv_id IN ({})", vec!["?"; c.len()].join(", ")));
             let sql = if mysql {
                 let below = if before.is_some() { " AND d.id < ?" } else { "" };
                 format!(
                     "SELECT d.id, d.conv_id, d.seq FROM search_docs d \
-                     WHERE MATCH(d.terms) AGAINST (? IN BOOLEAN MODE) AND d.conv_id IN ({marks}){below} \
+                     WHERE MATCH(d.terms) AGAINST (? IN BOOLEAN MODE){within}{below} \
                      ORDER BY d.id DESC LIMIT ?"
                 )
             } else {
@@ -102,7 +107,7 @@ impl SearchIndex for SqlSearchIndex {
                 let below = if before.is_some() { " AND t.rowid < ?" } else { "" };
                 format!(
                     "SELECT d.id, d.conv_id, d.seq FROM search_terms t CROSS JOIN search_docs d ON d.id = t.rowid \
-                     WHERE search_terms MATCH ?{below} AND d.conv_id IN ({marks}) ORDER BY t.rowid DESC LIMIT ?"
+                     WHERE search_terms MATCH ?{below}{within} ORDER BY t.rowid DESC LIMIT ?"
                 )
             };
             let mut values: Vec<sea_orm::Value> = vec![if mysql { query.boolean_mode() } else { query.fts5() }.into()];
@@ -112,7 +117,7 @@ impl SearchIndex for SqlSearchIndex {
             if !mysql {
                 values.extend(cursor.clone());
             }
-            values.extend(chunk.iter().map(|c| c.to_string().into()));
+            values.extend(chunk.unwrap_or_default().iter().map(|c| c.to_string().into()));
             if mysql {
                 values.extend(cursor);
             }

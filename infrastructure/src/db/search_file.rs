@@ -19,11 +19,14 @@ use super::sqlite_reads::SqliteReads;
 
 /// The index's tables: `search_docs` gives each indexed message a row id, which is also its row
 /// in the contentless FTS5 table `search_terms` (terms only, no copy of the text).
-pub(crate) const SQLITE_TABLES: [&str; 2] = [
+/// `search_progress` holds each indexer's progress (`search_progress.rs`).
+pub(crate) const SQLITE_TABLES: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS search_docs (id INTEGER PRIMARY KEY AUTOINCREMENT, \
      conv_id VARCHAR(96) NOT NULL, seq BIGINT NOT NULL, UNIQUE (conv_id, seq))",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_terms USING fts5(terms, content='', contentless_delete=1, \
      tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TABLE IF NOT EXISTS search_progress (writer VARCHAR(64) PRIMARY KEY, \
+     indexed_through BIGINT NOT NULL, beat BIGINT NOT NULL)",
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;

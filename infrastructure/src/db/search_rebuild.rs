@@ -16,9 +16,13 @@ use super::store_err;
 /// Conversations read per page, and entries per page of one conversation.
 const PAGE: u64 = 500;
 
-/// Empties the SQLite tables; a contentless FTS5 table is emptied by its own command.
-const SQLITE_CLEAR: [&str; 2] =
-    ["INSERT INTO search_terms (search_terms) VALUES ('delete-all')", "DELETE FROM search_docs"];
+/// Empties the SQLite tables; a contentless FTS5 table is emptied by its own command. The
+/// indexers' progress goes too: a rebuilt index holds everything, nothing is left to replay.
+const SQLITE_CLEAR: [&str; 3] = [
+    "INSERT INTO search_terms (search_terms) VALUES ('delete-all')",
+    "DELETE FROM search_docs",
+    "DELETE FROM search_progress",
+];
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,8 +85,11 @@ impl SqlSearchIndex {
             return file.run(|conn| conn.execute_batch(&SQLITE_CLEAR.join(";"))).await;
         }
         let db = self.db();
-        let statements: &[&str] =
-            if db.get_database_backend() == DbBackend::MySql { &["DELETE FROM search_docs"] } else { &SQLITE_CLEAR };
+        let statements: &[&str] = if db.get_database_backend() == DbBackend::MySql {
+            &["DELETE FROM search_docs", "DELETE FROM search_progress"]
+        } else {
+            &SQLITE_CLEAR
+        };
         for sql in statements {
             db.execute_unprepared(sql).await.map_err(store_err)?;
         }

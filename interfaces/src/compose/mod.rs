@@ -16,12 +16,13 @@ mod storage;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tidings_app::search::IndexerParts;
 use tidings_app::{PresenceService, SearchService};
 use tidings_domain::Clock;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{RouteRegistry, SearchIndex};
 use tidings_infrastructure::cluster::{AmqpBus, PushOrder};
-use tidings_infrastructure::db::SqlSearchIndex;
+use tidings_infrastructure::db::{SqlAuditLog, SqlSearchIndex};
 
 pub use self::accounts::admin_create;
 pub use self::storage::search_reindex;
@@ -60,14 +61,24 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     if let (Some(routes), Some(registry)) = (&routing.routes, &routing.registry) {
         routing::spawn_route_refresh(routes.clone(), registry.clone(), hub.clone(), settings.cluster.route_ttl);
     }
-    let search_index: Arc<dyn SearchIndex> = Arc::new(
+    let sql_index = Arc::new(
         SqlSearchIndex::open(storage.db.clone(), &storage::db_options(settings).url)
             .await
             .context("opening the search index")?,
     );
+    let search_index: Arc<dyn SearchIndex> = sql_index.clone();
+    let indexer = IndexerParts {
+        index: search_index.clone(),
+        recovery: sql_index,
+        clock: clock.clone(),
+        // One name per process: a restarted instance is a new indexer, and its old record is
+        // a dead one's.
+        writer: format!("{}-{}", settings.instance_id.as_deref().unwrap_or("tidings"), ulid::Ulid::new()),
+        peers: routing.routes.is_some(),
+    };
     let observers = observers::build(
         (&settings.webhooks, &settings.push),
-        search_index.clone(),
+        indexer,
         &storage.db,
         security.tokens.clone(),
         routing.presence.clone(),
@@ -111,7 +122,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         &routing,
         notifier.clone(),
         (accounts.admin.clone(), accounts.admin_store.clone()),
-        clock,
+        clock.clone(),
     );
     let mode = if routing.routes.is_some() {
         "cluster (external database, Redis routes, RabbitMQ pushes)"
@@ -124,7 +135,13 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         drain: Arc::new(crate::drain::Drain::default()),
         accounts: Arc::new(accounts.accounts),
         messaging: conversations.messaging,
-        search: Arc::new(SearchService::new(search_index, storage.convs.clone(), storage.messages.clone())),
+        search: Arc::new(SearchService::new(
+            search_index,
+            storage.convs.clone(),
+            storage.messages.clone(),
+            Arc::new(SqlAuditLog::new(storage.db.clone())),
+            clock,
+        )),
         social: Arc::new(conversations.social),
         groups: Arc::new(conversations.groups),
         hub: hub.clone(),

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
+use tidings_app::search::IndexerParts;
 use tidings_app::{AfterCommit, PushConfig, PushService, SearchIndexer, WebhookConfig, WebhookService};
-use tidings_domain::ports::{CommitObserver, ConversationStore, Notifier, PresenceReader, SearchIndex, TokenService};
+use tidings_domain::ports::{CommitObserver, ConversationStore, Notifier, PresenceReader, TokenService};
 use tidings_infrastructure::db::SqlWebhookStore;
 use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
 use tidings_infrastructure::webhook::HttpWebhookSender;
@@ -15,7 +16,7 @@ use crate::settings::duration::millis_u64 as millis;
 use crate::settings::{PushProviderKind, PushSettings, WebhookSettings};
 
 /// Index changes that may wait for the search indexer (about a second of a busy server's
-/// messages); past it they are dropped and counted (`tidings search reindex` restores them).
+/// messages); past it they are dropped, counted and replayed from the log once it drains.
 const SEARCH_QUEUE: usize = 65_536;
 
 /// The observers that were built, and the notifier every service is given.
@@ -31,7 +32,7 @@ pub(super) struct Observers {
 /// Starts the dispatchers and puts them in the one list, in front of `realtime`.
 pub(super) async fn build(
     (webhooks, push): (&WebhookSettings, &PushSettings),
-    search: Arc<dyn SearchIndex>,
+    search: IndexerParts,
     db: &DatabaseConnection,
     tokens: Arc<dyn TokenService>,
     presence: Arc<dyn PresenceReader>,

@@ -7,6 +7,7 @@
 
 pub mod admin;
 mod admin_groups;
+mod admin_search;
 mod auth;
 mod conversations;
 mod devices;
@@ -63,6 +64,7 @@ fn register(cfg: &mut ServiceConfig) {
     group_joins::routes(cfg);
     admin::routes(cfg);
     admin_groups::routes(cfg);
+    admin_search::routes(cfg);
     integration::routes(cfg);
     media::routes(cfg);
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use tidings_app::messaging::parse_conv;
+use tidings_app::search::{FoundPage, SearchFilter, SearchRequest};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::search::{SearchHit, SearchPage, SearchParams};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -43,12 +44,23 @@ pub(super) async fn search(
     q.validate()?;
     let user = &who.0.user_id;
     state.check_search_rate(user).await?;
-    let only = q.conv.as_deref().map(parse_conv).transpose()?;
+    let page = state.search.search(user, &request(&q)?).await?;
+    Ok(HttpResponse::Ok().json(page_of(&page)))
+}
+
+/// The service's request for the wire's parameters.
+pub(super) fn request(q: &SearchParams) -> Result<SearchRequest, ApiError> {
+    let conv = q.conv.as_deref().map(parse_conv).transpose()?;
     let cursor = match q.cursor.as_deref() {
         Some(c) => Some(c.parse::<u64>().map_err(|_| ApiError::invalid("cursor: not one this server gave"))?),
         None => None,
     };
-    let page = state.search.search(user, &q.q, only, q.limit, cursor).await?;
+    let filter = SearchFilter::parse(q.from.as_deref(), q.after, q.before, q.kind.as_deref())?;
+    Ok(SearchRequest { text: q.q.clone(), conv, filter, limit: q.limit, cursor })
+}
+
+/// The wire's page of the service's results.
+pub(super) fn page_of(page: &FoundPage) -> SearchPage {
     let results = page
         .results
         .iter()
@@ -58,5 +70,5 @@ pub(super) async fn search(
             highlights: f.highlights.iter().map(|&(a, b)| [a as u32, b as u32]).collect(),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(SearchPage { results, next_cursor: page.next.map(|n| n.to_string()) }))
+    SearchPage { results, next_cursor: page.next.map(|n| n.to_string()) }
 }

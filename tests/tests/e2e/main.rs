@@ -39,6 +39,8 @@ mod retention;
 mod rich;
 mod routes;
 mod search;
+mod search_admin;
+mod search_recovery;
 mod security;
 mod takeover;
 mod threads;

@@ -10,18 +10,27 @@ use tidings_tests::client::{Api, Login, direct};
 use tidings_tests::helpers::{code, create_group, send};
 use tidings_tests::{Backend, spawn_server};
 
-async fn search(api: &Api, who: &Login, query: &str) -> (u16, Value) {
-    let q: String = query
+pub(crate) async fn search(api: &Api, who: &Login, query: &str) -> (u16, Value) {
+    api.call("GET", &format!("/api/v1/search?q={}", escaped(query)), Some(&who.access_token), None).await
+}
+
+/// `query` as a URL's query value: every byte but ASCII letters and digits escaped.
+pub(crate) fn escaped(query: &str) -> String {
+    query
         .bytes()
         .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
-        .collect();
-    api.call("GET", &format!("/api/v1/search?q={q}"), Some(&who.access_token), None).await
+        .collect()
 }
 
 /// The `(conv, seq)` of every result of `query`, in order.
 async fn found(api: &Api, who: &Login, query: &str) -> Vec<(String, u64)> {
     let (status, page) = search(api, who, query).await;
     assert_eq!(status, 200, "{query}: {page}");
+    hits(&page)
+}
+
+/// The `(conv, seq)` of every result on a page, in order.
+pub(crate) fn hits(page: &Value) -> Vec<(String, u64)> {
     page["results"]
         .as_array()
         .unwrap()
@@ -31,7 +40,7 @@ async fn found(api: &Api, who: &Login, query: &str) -> Vec<(String, u64)> {
 }
 
 /// Polls until `query` finds exactly `want` for `who` (indexing runs after commit), at most 5 s.
-async fn finds(api: &Api, who: &Login, query: &str, want: &[(String, u64)]) {
+pub(crate) async fn finds(api: &Api, who: &Login, query: &str, want: &[(String, u64)]) {
     let mut got = Vec::new();
     for _ in 0..100 {
         got = found(api, who, query).await;
@@ -43,7 +52,7 @@ async fn finds(api: &Api, who: &Login, query: &str, want: &[(String, u64)]) {
     panic!("{query}: wanted {want:?}, found {got:?}");
 }
 
-async fn text(api: &Api, who: &Login, conv: &str, id: &str, text: &str) -> u64 {
+pub(crate) async fn text(api: &Api, who: &Login, conv: &str, id: &str, text: &str) -> u64 {
     let (status, ack) = send(api, who, conv, id, "text", json!({ "text": text })).await;
     assert_eq!(status, 201, "{ack}");
     ack["seq"].as_u64().unwrap()

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. They mirror the migrations; domain types never see them.
 
 pub mod api_keys;
+pub mod audit_log;
 pub mod blocks;
 pub mod chat_groups;
 pub mod conversation_members;

@@ -3,7 +3,6 @@
 //! the terms' one-letter markers make every term at least that long, so no server setting is
 //! needed). On SQLite the index keeps its tables in a file of its own (`db/search_file.rs`).
 
-use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -17,18 +16,10 @@ const MYSQL_UP: &str = "CREATE TABLE IF NOT EXISTS search_docs (id BIGINT NOT NU
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if db.get_database_backend() == DbBackend::MySql {
-            db.execute_unprepared(MYSQL_UP).await?;
-        }
-        Ok(())
+        super::on_mysql(manager, MYSQL_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if db.get_database_backend() == DbBackend::MySql {
-            db.execute_unprepared("DROP TABLE IF EXISTS search_docs").await?;
-        }
-        Ok(())
+        super::on_mysql(manager, "DROP TABLE IF EXISTS search_docs").await
     }
 }

@@ -17,6 +17,19 @@ mod m20261206_000012_pins;
 mod m20261207_000013_threads;
 mod m20261207_000014_group_policies;
 mod m20261207_000015_search;
+mod m20261207_000016_audit;
+mod m20261207_000017_search_progress;
+
+/// Runs `sql` on MySQL-family databases only: tables that exist only there (SQLite keeps the
+/// search index in a file of its own).
+async fn on_mysql(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let db = manager.get_connection();
+    if db.get_database_backend() == DbBackend::MySql {
+        db.execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -39,6 +52,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_threads::Migration),
             Box::new(m20261207_000014_group_policies::Migration),
             Box::new(m20261207_000015_search::Migration),
+            Box::new(m20261207_000016_audit::Migration),
+            Box::new(m20261207_000017_search_progress::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 # machine's fsync time, printed before the runs it stands beside.
 export TIDINGS_LIMITS__SEND_PER_SEC=1000000 TIDINGS_LIMITS__SEND_BURST=1000000 \
        TIDINGS_GATEWAY__AUTH_PER_SEC=1000000 TIDINGS_GATEWAY__AUTH_BURST=1000000 \
+       TIDINGS_LIMITS__SEARCH_PER_SEC=1000000 TIDINGS_LIMITS__SEARCH_BURST=1000000 \
        TIDINGS_AUTH__ARGON2_MEMORY_KIB=1024 TIDINGS_AUTH__ARGON2_ITERATIONS=1
 
 # The server binary the scripts start: $SERVER_BIN, by default this checkout's release build.

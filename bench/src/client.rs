@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 
+/// A client's WebSocket connection.
+pub type Ws = WebSocketStream<TcpStream>;
+
 /// A logged-in device.
 #[derive(Debug, Clone)]
 pub struct Device {

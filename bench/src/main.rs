@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use tidings_bench::{stats, w1, w2, w3, w4, w5};
+use tidings_bench::{stats, w1, w2, w3, w4, w5, w6};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -112,6 +112,24 @@ enum Workload {
         #[arg(long, default_value_t = 2)]
         recall_pct: u64,
     },
+    /// Search at size: a large mixed Chinese and English log, then one user's searches.
+    W6 {
+        /// Direct conversations.
+        #[arg(long, default_value_t = 10_000)]
+        conversations: usize,
+        /// Messages in all.
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: usize,
+        /// Conversations the searcher is in.
+        #[arg(long, default_value_t = 200)]
+        searcher_convs: usize,
+        /// Unacknowledged sends per connection while seeding.
+        #[arg(long, default_value_t = 16)]
+        window: usize,
+        /// Times each query is asked.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+    },
     /// Reconnect storm: offline clients with waiting messages all reconnect and sync.
     W4 {
         /// Offline clients.
@@ -167,6 +185,36 @@ async fn main() -> anyhow::Result<()> {
                     r.rss_marginal_per_conn_bytes,
                     r.rss_per_conn_with_logins_bytes,
                     r.client_cpu_pct
+                );
+            }
+            Workload::W6 { conversations, messages, searcher_convs, window, rounds } => {
+                let r = w6::run(w6::W6Params {
+                    servers: cli.servers.clone(),
+                    conversations,
+                    messages,
+                    searcher_convs,
+                    window,
+                    rounds,
+                    timeout,
+                    prefix,
+                    server_pids: cli.server_pids.clone(),
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W6: {} messages acked ({} refused) in {} conversations in {:.1}s ({:.0} msgs/s; {}); index caught up {:.1}s after the last ack",
+                    r.acked, r.refused, r.conversations, r.seed_s, r.seed_msgs_per_s, r.seed_cpu.summary(), r.index_lag_s
+                );
+                for q in &r.queries {
+                    println!("  {:<24} first page {:>2}: {}", q.q, q.first_page, q.latency);
+                }
+                println!(
+                    "W6 search, a user in {} conversations, {} queries: {}; load generator CPU {:.0}%; {}",
+                    r.searcher_convs,
+                    r.queries.len() * rounds.max(1),
+                    r.latency,
+                    r.client_cpu_pct,
+                    r.query_cpu.summary()
                 );
             }
             Workload::W4 { clients, messages, senders, parallel } => {

@@ -1,5 +1,6 @@
 //! Search terms (issue 22, docs/search-design.md): the one tokenizer the server's indexes and the
-//! SDK's local index share, so a query finds the same messages on the server and offline on a
+//! SDK's local index share, and the rule of which text of a message they hold
+//! ([`searchable_text`]), so a query finds the same messages on the server and offline on a
 //! device. It is a crate of its own, with no dependency on the domain, because the SDK depends
 //! only on the wire crate (`tidings-protocol`), never on `tidings-domain`; the domain re-exports it
 //! (`tidings_domain::search`).
@@ -94,6 +95,20 @@ pub fn index_text(text: &str) -> String {
         }
     }
     terms.join(" ")
+}
+
+/// The text of a message that search matches, on the server and in the SDK alike: a `text`
+/// message's `text`, an upload's (`file`, `image`, `voice`, `video`) `name`; `None` for every
+/// other kind (custom bodies, system entries, a recalled message) and for a body that is not a
+/// JSON object. `kind` and `body` (JSON text) are as the log and the SDK's store keep them.
+pub fn searchable_text(kind: &str, body: &str) -> Option<String> {
+    let field = match kind {
+        "text" => "text",
+        "file" | "image" | "voice" | "video" => "name",
+        _ => return None,
+    };
+    let body: serde_json::Value = serde_json::from_str(body).ok()?;
+    body.get(field)?.as_str().map(str::to_owned)
 }
 
 /// A checked query: what every term of it must match.
@@ -231,6 +246,21 @@ mod tests {
         assert_eq!(index_text("见README说明"), "z见 wreadme z说明");
         assert_eq!(index_text("안녕하세요 world"), "z안녕 z녕하 z하세 z세요 wworld");
         assert_eq!(index_text("  ...  "), "");
+    }
+
+    #[test]
+    fn texts_match_by_text_and_uploads_by_name() {
+        let both = r#"{"text":"部署 plan","name":"Report.pdf","media_id":"m"}"#;
+        assert_eq!(searchable_text("text", both).as_deref(), Some("部署 plan"));
+        for upload in ["file", "image", "voice", "video"] {
+            assert_eq!(searchable_text(upload, both).as_deref(), Some("Report.pdf"), "{upload}");
+        }
+        for other in ["custom", "recalled", "edit", "recall", "forward", "group_notice", "Text"] {
+            assert_eq!(searchable_text(other, both), None, "{other}");
+        }
+        assert_eq!(searchable_text("image", r#"{"media_id":"m"}"#), None, "an image without a name");
+        assert_eq!(searchable_text("text", "not json"), None);
+        assert_eq!(searchable_text("text", r#"{"text":3}"#), None);
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub enum SdkError {
         /// Which argument and why.
         message: String,
     },
+    /// A search query was refused before anything was searched: nothing searchable in it (empty,
+    /// only punctuation, only one-letter words) or too long (over 100 characters or 32 terms).
+    #[error("invalid query: {message}")]
+    InvalidQuery {
+        /// Why, for the user.
+        message: String,
+    },
     /// The local store failed.
     #[error("local store: {message}")]
     Store {

@@ -22,6 +22,7 @@ mod pins;
 mod reactions;
 mod receive;
 mod rest;
+mod search;
 mod sender;
 mod session;
 mod social;
@@ -35,6 +36,7 @@ pub use config::ClientConfig;
 pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use types::{
-    ConnectionState, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message, MessageStatus,
-    PinnedMessage, Reaction, ThreadPage, ThreadSummary, UploadedMedia, direct_conv_id,
+    ConnectionState, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Highlight,
+    LocalSearchHit, LocalSearchPage, Message, MessageStatus, PinnedMessage, Reaction, ThreadPage, ThreadSummary,
+    UploadedMedia, direct_conv_id,
 };

@@ -188,6 +188,41 @@ pub struct PinnedMessage {
     pub pinned_at: i64,
 }
 
+/// A page of [`crate::Client::search_local`] results, newest first.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LocalSearchPage {
+    /// The matching messages.
+    pub results: Vec<LocalSearchHit>,
+    /// Pass it as `cursor` for older matches; `None` when there are none.
+    pub next_cursor: Option<String>,
+}
+
+/// One stored message that matched a local search.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct LocalSearchHit {
+    /// The message as the store has it now (an edited one with its current text), with its
+    /// reactions and thread summary like every read path.
+    pub message: Message,
+    /// The part of its text (a file's name for an upload) around the first match, at most 120
+    /// characters, as the server's search gives it.
+    pub snippet: String,
+    /// What matched in `snippet`, in order.
+    pub highlights: Vec<Highlight>,
+}
+
+/// A matched part of a snippet: `[start, end)` offsets in Unicode characters (code points, as
+/// Python indexes strings; Kotlin and Swift count UTF-16 units or graphemes, so convert there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Highlight {
+    /// First character of the match.
+    pub start: u32,
+    /// One past its last character.
+    pub end: u32,
+}
+
 /// Connection state, as reported to listeners.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]

@@ -113,6 +113,7 @@ impl Store {
         {
             apply_pin(&mut tx, m, target).await?;
         }
+        super::search::refresh(&mut tx).await?;
         tx.commit().await?;
         Ok(outcome)
     }

@@ -1,6 +1,6 @@
-//! The local SQLite store: conversations with cursors and read positions, messages, the outbox
-//! and the saved session. It lets the app show history and unread counts offline and at
-//! start-up, and keeps unsent messages across restarts.
+//! The local SQLite store: conversations with cursors and read positions, messages, the outbox,
+//! the saved session and a full-text index of the messages. It lets the app show history and
+//! unread counts and search offline and at start-up, and keeps unsent messages across restarts.
 
 mod catch_up;
 mod conversations;
@@ -11,6 +11,9 @@ mod messages;
 mod outbox;
 mod reactions;
 mod schema;
+mod search;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -27,6 +30,7 @@ pub(crate) use conversations::ConvFacts;
 pub(crate) use messages::Stored;
 pub(crate) use outbox::OutboxItem;
 pub(crate) use reactions::ReactionChange;
+pub(crate) use search::Position;
 pub(crate) use threads::thread_root_of;
 
 /// File name of the store inside the data dir.

@@ -46,6 +46,7 @@ impl Store {
             .bind(&m.body)
             .execute(&mut *tx)
             .await?;
+        super::search::refresh(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -80,7 +80,27 @@ const STATEMENTS: &[&str] = &[
         WHERE json_extract(body, '$.thread_root') IS NOT NULL",
     // Small values: the saved session.
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "PRAGMA user_version = 1",
+    // Local search (`search.rs`): the terms of each message's searchable text, in a contentless
+    // FTS5 table keyed by the message's row id (terms only, no second copy of the text).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS message_terms USING fts5(terms, content='', contentless_delete=1,
+        tokenize='unicode61 remove_diacritics 0')",
+    // Messages whose terms are to be written. The triggers below keep it, and take a changed or
+    // deleted message out of the index, in the very statement that changes the message, so no
+    // write path can leave a stale match; `search::refresh` writes the new terms.
+    "CREATE TABLE IF NOT EXISTS message_terms_stale (id INTEGER PRIMARY KEY)",
+    "CREATE TRIGGER IF NOT EXISTS message_terms_on_insert AFTER INSERT ON messages BEGIN
+        INSERT OR IGNORE INTO message_terms_stale (id) VALUES (new.id);
+    END",
+    "CREATE TRIGGER IF NOT EXISTS message_terms_on_update AFTER UPDATE OF kind, body ON messages
+        WHEN old.kind IS NOT new.kind OR old.body IS NOT new.body BEGIN
+        DELETE FROM message_terms WHERE rowid = old.id;
+        INSERT OR IGNORE INTO message_terms_stale (id) VALUES (new.id);
+    END",
+    "CREATE TRIGGER IF NOT EXISTS message_terms_on_delete AFTER DELETE ON messages BEGIN
+        DELETE FROM message_terms WHERE rowid = old.id;
+        DELETE FROM message_terms_stale WHERE id = old.id;
+    END",
+    "PRAGMA user_version = 2",
 ];
 
 /// Columns added after a table was first made: `(table, column, ALTER statement)`. SQLite has
@@ -92,8 +112,11 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("conversations", "threads", "ALTER TABLE conversations ADD COLUMN threads INTEGER NOT NULL DEFAULT 0"),
 ];
 
-/// Creates the tables and columns that are missing.
+/// Creates the tables and columns that are missing; a search index new to this store is filled
+/// from the messages it already holds.
 pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let indexed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'message_terms'").fetch_one(pool).await?;
     for sql in STATEMENTS {
         sqlx::query(*sql).execute(pool).await?;
     }
@@ -106,6 +129,9 @@ pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::Error> {
         if present == 0 {
             sqlx::query(*alter).execute(pool).await?;
         }
+    }
+    if indexed == 0 {
+        super::search::backfill(pool).await?;
     }
     Ok(())
 }

@@ -30,6 +30,24 @@ pub(super) fn wire(seq: u64, sender: &str, kind: &str, body: serde_json::Value) 
     }
 }
 
+/// An own text message just written, as `send_message` makes it (status `sending`, no seq).
+pub(super) fn sending(client_msg_id: &str, text: &str) -> Message {
+    Message {
+        conv: CONV.into(),
+        seq: None,
+        msg_id: None,
+        sender: ME.into(),
+        client_msg_id: client_msg_id.into(),
+        kind: "text".into(),
+        body: json!({ "text": text }).to_string(),
+        ts: 1,
+        edited_at: None,
+        status: MessageStatus::Sending,
+        reactions: Vec::new(),
+        thread: None,
+    }
+}
+
 fn text(seq: u64, sender: &str) -> WireMessage {
     wire(seq, sender, "text", json!({"text": format!("t{seq}")}))
 }
@@ -64,21 +82,7 @@ async fn the_cursor_walks_runs_stops_at_holes_and_jumps_settled_ones() {
 #[tokio::test]
 async fn an_own_message_seen_through_sync_becomes_sent() {
     let (store, _dir) = store().await;
-    let mine = Message {
-        conv: CONV.into(),
-        seq: None,
-        msg_id: None,
-        sender: ME.into(),
-        client_msg_id: "c-local".into(),
-        kind: "text".into(),
-        body: json!({"text": "hi"}).to_string(),
-        ts: 1,
-        edited_at: None,
-        status: MessageStatus::Sending,
-        reactions: Vec::new(),
-        thread: None,
-    };
-    store.enqueue(&mine).await.unwrap();
+    store.enqueue(&sending("c-local", "hi")).await.unwrap();
     assert_eq!(store.outbox_len().await.unwrap(), 1);
     let mut synced = text(1, ME);
     synced.client_msg_id = "c-local".into();

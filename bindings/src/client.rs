@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use tidings_sdk::{
-    self as sdk, ClientConfig, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Message,
-    PinnedMessage, ThreadPage, UploadedMedia,
+    self as sdk, ClientConfig, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember,
+    LocalSearchPage, Message, PinnedMessage, ThreadPage, UploadedMedia,
 };
 
 use crate::TidingsError;
@@ -152,6 +152,22 @@ impl TidingsClient {
         limit: u32,
     ) -> Result<Vec<Message>, TidingsError> {
         call(&self.inner, |c| async move { c.history(conv, before_seq, limit).await }).await
+    }
+
+    /// The stored messages matching `query`, newest first, in every conversation or only `conv`:
+    /// offline, over this device's store, with the server's rules (a Chinese, Japanese or Korean
+    /// run as a substring, a word by prefix, typed syntax as text). `limit` 1–50 (20 when
+    /// absent); `cursor` is the previous page's `next_cursor`. `InvalidQuery` when there is
+    /// nothing to search for or too much.
+    #[uniffi::method(default(conv = None, limit = None, cursor = None))]
+    pub async fn search_local(
+        &self,
+        query: String,
+        conv: Option<String>,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<LocalSearchPage, TidingsError> {
+        call(&self.inner, |c| async move { c.search_local(query, conv, limit, cursor).await }).await
     }
 
     /// Marks everything up to `seq` read (locally at once, then on the server).

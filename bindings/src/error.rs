@@ -39,6 +39,13 @@ pub enum TidingsError {
         /// Which argument and why.
         detail: String,
     },
+    /// A search query has nothing to search for (empty, only punctuation or one-letter words) or
+    /// is too long (over 100 characters or 32 terms).
+    #[error("invalid query: {detail}")]
+    InvalidQuery {
+        /// Why, for the user.
+        detail: String,
+    },
     /// The local store failed.
     #[error("local store: {detail}")]
     Store {
@@ -72,6 +79,7 @@ impl From<SdkError> for TidingsError {
             SdkError::NotLoggedIn => Self::NotLoggedIn,
             SdkError::SessionExpired => Self::SessionExpired,
             SdkError::InvalidInput { message } => Self::InvalidInput { detail: message },
+            SdkError::InvalidQuery { message } => Self::InvalidQuery { detail: message },
             SdkError::Store { message } => Self::Store { detail: message },
             SdkError::Protocol { message } => Self::Protocol { detail: message },
             SdkError::Shutdown => Self::Shutdown,
@@ -91,6 +99,10 @@ mod tests {
         assert_eq!(
             TidingsError::from(SdkError::InvalidInput { message: "limit".into() }),
             TidingsError::InvalidInput { detail: "limit".into() }
+        );
+        assert_eq!(
+            TidingsError::from(SdkError::InvalidQuery { message: "empty".into() }),
+            TidingsError::InvalidQuery { detail: "empty".into() }
         );
     }
 }

@@ -21,6 +21,6 @@ pub use config::default_config;
 pub use error::TidingsError;
 pub use events::{EventListener, Subscription};
 pub use tidings_sdk::{
-    ClientConfig, ClientEvent, ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Message,
-    MessageStatus, UploadedMedia,
+    ClientConfig, ClientEvent, ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Highlight,
+    LocalSearchHit, LocalSearchPage, Message, MessageStatus, UploadedMedia,
 };

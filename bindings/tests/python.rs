@@ -51,8 +51,9 @@ fn generate_python(dir: &Path) {
 }
 
 /// Kotlin and Swift cannot be compiled here (bindings/README.md), but their generation from
-/// this build's library must work and expose the API: the client's suspend/async calls, the
-/// listener interface, the error type with the server's code, and the SDK's event enum.
+/// this build's library must work and expose the API: the client's suspend/async calls (local
+/// search with its optional arguments defaulted), the listener interface, the error type with
+/// the server's code, and the SDK's event enum and search records.
 #[test]
 fn kotlin_and_swift_are_generated() {
     let out = tempfile::tempdir().unwrap();
@@ -63,6 +64,7 @@ fn kotlin_and_swift_are_generated() {
     let kotlin = read("kotlin/uniffi/tidings/tidings.kt");
     for needle in [
         "suspend fun `login`(",
+        "suspend fun `searchLocal`(`query`: kotlin.String, `conv`: kotlin.String? = null",
         "public interface EventListener",
         "sealed class TidingsException",
         "val `code`: kotlin.String",
@@ -70,14 +72,21 @@ fn kotlin_and_swift_are_generated() {
         assert!(kotlin.contains(needle), "generated Kotlin lacks {needle:?}");
     }
     let swift = read("swift/tidings.swift");
-    for needle in
-        ["func login(username: String, password: String) async throws", "protocol EventListener", "enum TidingsError"]
-    {
+    for needle in [
+        "func login(username: String, password: String) async throws",
+        "func searchLocal(query: String",
+        "protocol EventListener",
+        "enum TidingsError",
+    ] {
         assert!(swift.contains(needle), "generated Swift lacks {needle:?}");
     }
     // The SDK's records and events come in a module of their own, which Swift compiles with the rest.
-    assert!(read("kotlin/uniffi/tidings_sdk/tidings_sdk.kt").contains("sealed class ClientEvent"));
-    assert!(read("swift/tidings_sdk.swift").contains("enum ClientEvent"));
+    let kotlin_sdk = read("kotlin/uniffi/tidings_sdk/tidings_sdk.kt");
+    assert!(kotlin_sdk.contains("sealed class ClientEvent"));
+    assert!(kotlin_sdk.contains("data class LocalSearchPage"), "the local search records");
+    let swift_sdk = read("swift/tidings_sdk.swift");
+    assert!(swift_sdk.contains("enum ClientEvent"));
+    assert!(swift_sdk.contains("struct LocalSearchPage"));
     assert!(read("swift/tidingsFFI.modulemap").contains("tidingsFFI"));
     assert!(read("swift/tidingsFFI.h").contains("uniffi_tidings_bindings_fn_method_tidingsclient_login"));
 }

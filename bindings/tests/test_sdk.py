@@ -238,6 +238,39 @@ async def story():
         assert e.code == "forbidden", e
     step("edit")
 
+    # Local search, offline: bob's store finds what it received, with the server's rules.
+    for text in ["新的部署方案已经发布", "Deployment notes"]:
+        m = await alice.client.send_text(conv, text)
+        await bob.events.wait(
+            f"message {text!r}",
+            lambda e, m=m: isinstance(e, sdk.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == m.client_msg_id,
+        )
+    await bob.client.disconnect()
+    page = await bob.client.search_local("部署方案")
+    assert [json.loads(h.message.body)["text"] for h in page.results] == ["新的部署方案已经发布"], page
+    hit = page.results[0]
+    assert hit.snippet == "新的部署方案已经发布" and page.next_cursor is None, hit
+    assert [(r.start, r.end) for r in hit.highlights] == [(2, 6)], hit.highlights
+    assert hit.snippet[2:6] == "部署方案"
+    page = await bob.client.search_local("deploy", conv=conv)
+    assert [json.loads(h.message.body)["text"] for h in page.results] == ["Deployment notes"], page
+    page = await bob.client.search_local("edited")
+    assert [h.message.seq for h in page.results] == [first_seq + 2], page
+    assert page.results[0].message.edited_at is not None
+    assert (await bob.client.search_local("away")).results == [], "edited away and recalled"
+    first = await bob.client.search_local("python", limit=1)
+    assert [h.message.seq for h in first.results] == [first_seq + 2] and first.next_cursor, first
+    rest = await bob.client.search_local("python", limit=1, cursor=first.next_cursor)
+    assert [h.message.seq for h in rest.results] == [first_seq] and rest.next_cursor is None, rest
+    try:
+        await bob.client.search_local(" ?! ")
+        raise AssertionError("an empty query was accepted")
+    except t.TidingsError.InvalidQuery as e:
+        assert "nothing" in e.detail, e.detail
+    await bob.client.connect()
+    await bob.connected()
+    step("local search")
+
     # Reactions: bob reacts to alice's message, alice sees the event and the count, then adds hers.
     unread_before = await alice.client.total_unread()
     await bob.client.react(conv, first_seq, "👍", True)

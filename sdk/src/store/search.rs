@@ -113,11 +113,9 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        let mut found = Vec::with_capacity(rows.len());
-        for row in rows.iter().take(usize::try_from(limit).unwrap_or(usize::MAX)) {
-            found.push(found_row(row)?);
-        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        let found = rows.iter().take(limit).map(found_row).collect::<Result<Vec<_>, _>>()?;
         let next_cursor = if more { found.last().map(|(_, position)| position.cursor()) } else { None };
         let messages = self.annotate(me, found.into_iter().map(|(m, _)| m).collect()).await?;
         let results = messages.into_iter().map(|m| hit(query, m)).collect();

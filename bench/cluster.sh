@@ -10,6 +10,7 @@
 #   bash bench/cluster.sh w5 --users 2000 --seconds 30
 #   bash bench/cluster.sh w2 --pairs 1000 --messages 100 --rate 5000
 #   DB_QUERY='statement-cache-capacity=400' bash bench/cluster.sh w5 --users 2000 --seconds 30
+#   SIZES=1 TIMEOUT=1500 bash bench/cluster.sh w6   # search at size, and the index's size
 #
 # Loopback only; every run is bounded by --timeout.
 set -euo pipefail
@@ -60,8 +61,9 @@ done) &
 sampler=$!
 
 S=http://127.0.0.1:19091,http://127.0.0.1:19092
+# A failed or timed-out run still leaves the diagnostics and sizes below.
 "$BIN/tidings-bench" --servers "$S" --server-pids "${pids[0]},${pids[1]}" --timeout "${TIMEOUT:-200}" "$@" \
-    | tee -a "$OUT" | tail -1
+    | tee -a "$OUT" | tail -1 || echo "tidings-bench failed (exit ${PIPESTATUS[0]})"
 if [ -n "${DIAG:-}" ]; then
     # Where each instance's sockets to the services stand (a full Send-Q: the peer stopped
     # reading; a full Recv-Q: the instance did), and the broker's view of its connections.
@@ -78,6 +80,13 @@ if [ -n "${DIAG:-}" ]; then
             gdb -p "${pids[$((i - 1))]}" -batch -ex "thread apply all bt 30" >"$OUT.c$i.gdb" 2>&1 || true
         done
     fi
+fi
+if [ -n "${SIZES:-}" ]; then
+    # What the search index costs beside the message table (W6): InnoDB's files of each, the
+    # FULLTEXT key's auxiliary tables counted with the index.
+    "${mysql[@]}" -N -e "SELECT CONCAT('sizes: messages table ', ROUND(SUM(IF(NAME = '$run/messages', ALLOCATED_SIZE, 0)) / 1048576, 1),
+        ' MiB; search index ', ROUND(SUM(IF(NAME = '$run/search_docs' OR NAME LIKE '$run/FTS\\_%', ALLOCATED_SIZE, 0)) / 1048576, 1), ' MiB')
+        FROM information_schema.INNODB_SYS_TABLESPACES WHERE NAME LIKE '$run/%'"
 fi
 for i in 1 2; do
     curl -sf "http://127.0.0.1:1909$i/metrics" >"${DIAG:+$OUT.}${DIAG:-$scratch/}c$i.metrics" || echo "c$i: no /metrics"

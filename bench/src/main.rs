@@ -203,7 +203,13 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
                     "W6: {} messages acked ({} refused) in {} conversations in {:.1}s ({:.0} msgs/s; {}); index caught up {:.1}s after the last ack",
-                    r.acked, r.refused, r.conversations, r.seed_s, r.seed_msgs_per_s, r.seed_cpu.summary(), r.index_lag_s
+                    r.acked,
+                    r.refused,
+                    r.conversations,
+                    r.seed_s,
+                    r.seed_msgs_per_s,
+                    r.seed_cpu.summary(),
+                    r.index_lag_s
                 );
                 for q in &r.queries {
                     println!("  {:<24} first page {:>2}: {}", q.q, q.first_page, q.latency);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tidings_bench::{w1, w2, w3, w4, w5};
+use tidings_bench::{w1, w2, w3, w4, w5, w6};
 use tidings_tests::{Backend, spawn_server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,4 +163,29 @@ async fn w5_a_short_day_delivers_everything_once_in_order() {
     assert_eq!(r.delivered, r.expected, "{r:?}");
     assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{r:?}");
     assert!(r.reads > 0 && r.recalls > 0 && r.recalls_acked == r.recalls, "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w6_seeds_waits_for_the_index_and_searches() {
+    let srv = spawn_server(Backend::Embedded).await;
+    let r = w6::run(w6::W6Params {
+        servers: vec![format!("http://127.0.0.1:{}", srv.port())],
+        conversations: 30,
+        messages: 600,
+        searcher_convs: 10,
+        window: 8,
+        rounds: 2,
+        timeout: Duration::from_secs(60),
+        prefix: "smokew6".into(),
+        server_pids: vec![std::process::id()],
+    })
+    .await
+    .unwrap();
+    assert_eq!((r.acked, r.refused), (600, 0), "{r:?}");
+    let first_page = |q: &str| r.queries.iter().find(|x| x.q == q).map(|x| x.first_page);
+    // The most common word is in the searcher's conversations; the phrase planted only in
+    // others' never reaches them.
+    assert!(first_page("我们").is_some_and(|n| n > 0), "{r:?}");
+    assert_eq!(first_page(w6::ELSEWHERE), Some(0), "{r:?}");
+    assert!(r.latency.p50_us > 0, "{r:?}");
 }

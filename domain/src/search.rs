@@ -8,20 +8,8 @@ use crate::message::{EDIT_KIND, Message, MessageKind, RECALL_KIND, refers_to};
 use crate::ports::IndexChange;
 
 pub use tidings_terms::{
-    MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryError, SNIPPET_CHARS, SearchQuery, index_text, snippet,
+    MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryError, SNIPPET_CHARS, SearchQuery, index_text, searchable_text, snippet,
 };
-
-/// The text of a message that search matches: a text message's `text`, an uploaded file's
-/// `name`; `None` for everything else (custom bodies, system entries, a recalled message).
-pub fn searchable_text(kind: &str, body: &str) -> Option<String> {
-    let field = match MessageKind::parse(kind)? {
-        MessageKind::Text => "text",
-        MessageKind::File | MessageKind::Image | MessageKind::Voice | MessageKind::Video => "name",
-        MessageKind::Custom => return None,
-    };
-    let body: serde_json::Value = serde_json::from_str(body).ok()?;
-    body.get(field)?.as_str().map(str::to_owned)
-}
 
 /// What a committed log entry changes in the index: a user message is indexed by its
 /// searchable text, an edit re-indexes its target with the new text (so only the current text

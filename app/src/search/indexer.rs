@@ -5,7 +5,7 @@
 //! failed write or a crash loses is replayed from the log (`recovery.rs`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tidings_domain::Clock;
@@ -15,7 +15,7 @@ use tidings_domain::search::index_change;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::recovery::{HEARTBEAT, PEER_CHECK, Recovery};
+use super::recovery::{HEARTBEAT, Losses, PEER_CHECK, Recovery};
 
 /// Most changes written in one batch.
 const BATCH: usize = 8192;
@@ -26,6 +26,9 @@ const BATCH: usize = 8192;
 /// message writer's load (docs/benchmarks.md, "Search"). A message is searchable this much
 /// later than its ack, at most (plus the write).
 const LINGER: Duration = Duration::from_millis(250);
+
+/// Attempts at writing one batch.
+const TRIES: u64 = 3;
 
 /// Counters of the indexer, for logs and tests.
 #[derive(Debug, Default)]
@@ -57,8 +60,8 @@ pub struct SearchIndexer {
     /// Each change with the time of the log entry that made it.
     queue: mpsc::Sender<(i64, IndexChange)>,
     stats: Arc<IndexerStats>,
-    /// The oldest entry time of a dropped change (`i64::MAX`: none).
-    lost_since: Arc<AtomicI64>,
+    /// What it dropped, for the worker to replay.
+    losses: Arc<Losses>,
 }
 
 impl SearchIndexer {
@@ -68,9 +71,9 @@ impl SearchIndexer {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let stats = Arc::new(IndexerStats::default());
         let recovery = Recovery::new(parts.recovery, parts.clock, parts.writer, parts.peers);
-        let lost_since = recovery.losses();
+        let losses = recovery.losses();
         tokio::spawn(worker(parts.index, recovery, rx, stats.clone()));
-        Self { queue, stats, lost_since }
+        Self { queue, stats, losses }
     }
 
     /// The counters.
@@ -79,7 +82,7 @@ impl SearchIndexer {
     }
 
     fn dropped(&self, ts: i64) {
-        self.lost_since.fetch_min(ts, Ordering::AcqRel);
+        self.losses.note(ts);
         let before = self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         if before == 0 || (before + 1) / 1000 > before / 1000 {
             tracing::warn!(dropped = before + 1, "search index changes dropped; replayed once the queue drains");
@@ -154,14 +157,27 @@ async fn write(
     let newest = batch.iter().map(|c| c.0).max().unwrap_or(i64::MIN);
     let oldest = batch.iter().map(|c| c.0).min().unwrap_or(i64::MAX);
     let changes: Vec<IndexChange> = batch.into_iter().map(|c| c.1).collect();
-    match index.apply(&changes).await {
+    let mut tries = 1;
+    let written = loop {
+        match index.apply(&changes).await {
+            // Two instances' batches over neighbouring keys can deadlock on MySQL: try again
+            // before counting the batch as lost.
+            Err(e) if tries < TRIES => {
+                tracing::debug!(error = %e, tries, "search index batch failed; trying again");
+                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+                tries += 1;
+            }
+            done => break done,
+        }
+    };
+    match written {
         Ok(()) => {
             stats.applied.fetch_add(n, Ordering::Relaxed);
             recovery.mark(newest).await;
         }
         Err(e) => {
             stats.dropped.fetch_add(n, Ordering::Relaxed);
-            recovery.losses().fetch_min(oldest, Ordering::AcqRel);
+            recovery.losses().note(oldest);
             tracing::warn!(error = %e, changes = n, "search index batch failed; replayed from the log later");
         }
     }

@@ -9,7 +9,7 @@
 //! safe to repeat and to run beside live indexing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tidings_domain::Clock;
@@ -28,6 +28,28 @@ pub const STALE: Duration = Duration::from_secs(30);
 /// How often a cluster indexer looks for dead peers.
 pub const PEER_CHECK: Duration = Duration::from_secs(30);
 
+/// The changes an indexer dropped and has not replayed: shared by the observer, which notes
+/// each drop, and the worker, which replays them.
+#[derive(Debug)]
+pub(super) struct Losses {
+    /// The oldest entry time of a dropped change not yet replayed (`i64::MAX`: none).
+    since: AtomicI64,
+    /// Drops so far, so a replay knows whether more came while it ran.
+    count: AtomicU64,
+}
+
+impl Losses {
+    fn new() -> Self {
+        Self { since: AtomicI64::new(i64::MAX), count: AtomicU64::new(0) }
+    }
+
+    /// Notes a dropped change of an entry from `ts`.
+    pub(super) fn note(&self, ts: i64) {
+        self.since.fetch_min(ts, Ordering::AcqRel);
+        self.count.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
 /// One indexer's side of recovery.
 pub(super) struct Recovery {
     store: Arc<dyn SearchRecovery>,
@@ -35,25 +57,24 @@ pub(super) struct Recovery {
     writer: String,
     /// Whether other live indexers may share the index (a cluster).
     peers: bool,
-    /// The oldest entry time whose change this indexer dropped and has not replayed
-    /// (`i64::MAX`: none).
-    lost_since: Arc<AtomicI64>,
+    /// What this indexer dropped.
+    losses: Arc<Losses>,
 }
 
 impl Recovery {
     pub(super) fn new(store: Arc<dyn SearchRecovery>, clock: Arc<dyn Clock>, writer: String, peers: bool) -> Self {
-        Self { store, clock, writer, peers, lost_since: Arc::new(AtomicI64::new(i64::MAX)) }
+        Self { store, clock, writer, peers, losses: Arc::new(Losses::new()) }
     }
 
-    /// Where the observer notes a dropped change of an entry from `ts`.
-    pub(super) fn losses(&self) -> Arc<AtomicI64> {
-        self.lost_since.clone()
+    /// Where the observer and the worker note dropped changes.
+    pub(super) fn losses(&self) -> Arc<Losses> {
+        self.losses.clone()
     }
 
     /// Records that everything before `through` is written (held back to the oldest loss not yet
     /// replayed, so a crash before that replay still leaves it to whoever recovers this record).
     pub(super) async fn mark(&self, through: i64) {
-        let through = through.min(self.lost_since.load(Ordering::Acquire));
+        let through = through.min(self.losses.since.load(Ordering::Acquire));
         let progress = IndexerProgress { writer: self.writer.clone(), through, beat: self.clock.now_ms() };
         if let Err(e) = self.store.mark(&progress).await {
             tracing::warn!(error = %e, "search progress not recorded");
@@ -67,14 +88,17 @@ impl Recovery {
 
     /// Replays this indexer's own dropped changes, once its queue has drained.
     pub(super) async fn replay_losses(&self) {
-        let since = self.lost_since.load(Ordering::Acquire);
+        let since = self.losses.since.load(Ordering::Acquire);
         if since == i64::MAX {
             return;
         }
+        let (started, drops_before) = (self.clock.now_ms(), self.losses.count.load(Ordering::Acquire));
         match self.store.replay_since(since.saturating_sub(MARGIN_MS)).await {
             Ok(n) => {
-                // Losses noted meanwhile stay for the next round.
-                let _ = self.lost_since.compare_exchange(since, i64::MAX, Ordering::AcqRel, Ordering::Acquire);
+                // A drop during the replay may be of an entry the replay read its log before:
+                // the next round starts from when this one did (less the margin, as always).
+                let next = if self.losses.count.load(Ordering::Acquire) == drops_before { i64::MAX } else { started };
+                self.losses.since.store(next, Ordering::Release);
                 tracing::info!(since, changes = n, "search index caught up with dropped changes");
             }
             Err(e) => tracing::warn!(error = %e, "search replay of dropped changes failed; retrying later"),

@@ -24,7 +24,8 @@ pids=()
 cleanup() {
     kill "${pids[@]}" "${sampler:-}" 2>/dev/null || true
     wait 2>/dev/null || true
-    "${mysql[@]}" -e "DROP DATABASE IF EXISTS $run" || true
+    # KEEP=1 leaves the database for a look by hand afterwards (drop it yourself).
+    if [ -z "${KEEP:-}" ]; then "${mysql[@]}" -e "DROP DATABASE IF EXISTS $run" || true; else echo "kept database $run"; fi
     redis-cli --scan --pattern "$run:*" | xargs -r -n 500 redis-cli del >/dev/null || true
     for i in 1 2; do
         rabbitmqctl delete_queue "$run.instance.c$i" >/dev/null 2>&1 || true

@@ -118,6 +118,9 @@ async fn send_all(
             answered += 1;
             reader_permits.add_permits(1);
         }
+        // The socket closed or the deadline passed: the sender stops instead of waiting for
+        // answers that cannot come.
+        reader_permits.close();
         read
     });
     for (conv, n, mine) in list {

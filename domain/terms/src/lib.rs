@@ -169,6 +169,21 @@ impl SearchQuery {
             .collect();
         parts.join(" ")
     }
+
+    /// The same rules as `LIKE` patterns over the stored terms with a space added at each end
+    /// (`CONCAT(' ', terms, ' ')`), one per piece, all required: a CJK run is its bigrams in
+    /// order, whole; a word is a term that starts with it. For scans that read a bounded set
+    /// of rows (one user's conversations) instead of a full-text index's posting lists. Terms
+    /// are letters and digits only, so no pattern needs escaping.
+    pub fn like_patterns(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Run(run) => format!("% {} %", run.join(" ")),
+                Piece::Word(word) => format!("% {word}%"),
+            })
+            .collect()
+    }
 }
 
 /// Longest snippet, in characters.
@@ -269,6 +284,14 @@ mod tests {
         assert_eq!(q.fts5(), "\"z部署 z署方 z方案\" AND \"wdeploy\"*");
         assert_eq!(q.boolean_mode(), "+\"z部署 z署方 z方案\" +wdeploy*");
         assert_eq!(SearchQuery::parse("部").unwrap().boolean_mode(), "+z部");
+        assert_eq!(q.like_patterns(), ["% z部署 z署方 z方案 %", "% wdeploy%"]);
+        assert_eq!(SearchQuery::parse("部").unwrap().like_patterns(), ["% z部 %"]);
+        // A pattern's only wildcards are the ones it adds.
+        let nasty = SearchQuery::parse("50%_off \\ a_b%c").unwrap();
+        for p in nasty.like_patterns() {
+            let inner = &p[1..p.len() - 1];
+            assert!(!inner.contains(['%', '_', '\\']), "{p}");
+        }
     }
 
     #[test]

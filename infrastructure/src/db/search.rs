@@ -90,38 +90,11 @@ impl SearchIndex for SqlSearchIndex {
         };
         let mut hits = Vec::new();
         for chunk in chunks {
-            let within =
-                chunk.map_or(String::new(), |c| format!(" AND d.conv_id IN ({})", vec!["?"; c.len()].join(", ")));
-            let sql = if mysql {
-                let below = if before.is_some() { " AND d.id < ?" } else { "" };
-                format!(
-                    "SELECT d.id, d.conv_id, d.seq FROM search_docs d \
-                     WHERE MATCH(d.terms) AGAINST (? IN BOOLEAN MODE){within}{below} \
-                     ORDER BY d.id DESC LIMIT ?"
-                )
+            let (sql, values) = if mysql {
+                mysql_statement(query, chunk, before, limit)
             } else {
-                // The FTS5 table drives (CROSS JOIN keeps it outside) and walks its matches newest
-                // first by its own rowid, below the cursor, so the walk stops at `limit` matches
-                // in the caller's conversations. Ordered by the joined id instead, SQLite collected
-                // and sorted every match first: 1.4-3 s for a common word in 200,000 messages.
-                let below = if before.is_some() { " AND t.rowid < ?" } else { "" };
-                format!(
-                    "SELECT d.id, d.conv_id, d.seq FROM search_terms t CROSS JOIN search_docs d ON d.id = t.rowid \
-                     WHERE search_terms MATCH ?{below}{within} ORDER BY t.rowid DESC LIMIT ?"
-                )
+                sqlite_statement(query, chunk, before, limit)
             };
-            let mut values: Vec<sea_orm::Value> = vec![if mysql { query.boolean_mode() } else { query.fts5() }.into()];
-            // Placeholders in the order of each text: the cursor before the conversations on
-            // SQLite, after them on MySQL.
-            let cursor = before.map(|b| sea_orm::Value::from(to_db(b)));
-            if !mysql {
-                values.extend(cursor.clone());
-            }
-            values.extend(chunk.unwrap_or_default().iter().map(|c| c.to_string().into()));
-            if mysql {
-                values.extend(cursor);
-            }
-            values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
             if let Some(file) = &self.file {
                 hits.extend(search_file(file, sql, values).await?);
                 continue;
@@ -138,6 +111,72 @@ impl SearchIndex for SqlSearchIndex {
         hits.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(hits)
     }
+}
+
+/// The SQLite statement: the FTS5 table drives (CROSS JOIN keeps it outside) and walks its
+/// matches newest first by its own rowid, below the cursor, so the walk stops at `limit` matches
+/// in the caller's conversations. Ordered by the joined id instead, SQLite collected and sorted
+/// every match first: 1.4-3 s for a common word in 200,000 messages.
+fn sqlite_statement(
+    query: &SearchQuery,
+    chunk: Option<&[ConvId]>,
+    before: Option<u64>,
+    limit: u64,
+) -> (String, Vec<sea_orm::Value>) {
+    let below = if before.is_some() { " AND t.rowid < ?" } else { "" };
+    let sql = format!(
+        "SELECT d.id, d.conv_id, d.seq FROM search_terms t CROSS JOIN search_docs d ON d.id = t.rowid \
+         WHERE search_terms MATCH ?{below}{} ORDER BY t.rowid DESC LIMIT ?",
+        within(chunk)
+    );
+    let mut values: Vec<sea_orm::Value> = vec![query.fts5().into()];
+    values.extend(before.map(|b| sea_orm::Value::from(to_db(b))));
+    values.extend(chunk.unwrap_or_default().iter().map(|c| c.to_string().into()));
+    values.push(to_db(limit).into());
+    (sql, values)
+}
+
+/// The MySQL statement. Over every conversation (compliance search) the `FULLTEXT` key answers.
+/// Over a user's conversations the rows of those conversations are read through their
+/// `(conv_id, seq)` key and their terms matched with `LIKE`: InnoDB's `MATCH … AGAINST` reads a
+/// common word's whole posting list and every matching row before the conversation test, 2-17 s
+/// per page at 1,000,000 messages (docs/search-design.md, "MySQL at size"), where this reads only
+/// what the user's conversations hold.
+fn mysql_statement(
+    query: &SearchQuery,
+    chunk: Option<&[ConvId]>,
+    before: Option<u64>,
+    limit: u64,
+) -> (String, Vec<sea_orm::Value>) {
+    let below = if before.is_some() { " AND d.id < ?" } else { "" };
+    let convs = chunk.unwrap_or_default().iter().map(|c| sea_orm::Value::from(c.to_string()));
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let sql = if chunk.is_some() {
+        let patterns = query.like_patterns();
+        let like = vec![" AND CONCAT(' ', d.terms, ' ') LIKE ?"; patterns.len()].concat();
+        values.extend(convs);
+        values.extend(before.map(|b| sea_orm::Value::from(to_db(b))));
+        values.extend(patterns.into_iter().map(sea_orm::Value::from));
+        format!(
+            "SELECT d.id, d.conv_id, d.seq FROM search_docs d FORCE INDEX (uq_search_docs) \
+             WHERE TRUE{}{below}{like} ORDER BY d.id DESC LIMIT ?",
+            within(chunk)
+        )
+    } else {
+        values.push(query.boolean_mode().into());
+        values.extend(before.map(|b| sea_orm::Value::from(to_db(b))));
+        format!(
+            "SELECT d.id, d.conv_id, d.seq FROM search_docs d \
+             WHERE MATCH(d.terms) AGAINST (? IN BOOLEAN MODE){below} ORDER BY d.id DESC LIMIT ?"
+        )
+    };
+    values.push(to_db(limit).into());
+    (sql, values)
+}
+
+/// ` AND d.conv_id IN (?, …)` for a chunk of conversations; nothing for every conversation.
+fn within(chunk: Option<&[ConvId]>) -> String {
+    chunk.map_or(String::new(), |c| format!(" AND d.conv_id IN ({})", vec!["?"; c.len()].join(", ")))
 }
 
 /// One search statement on the index file, on a blocking thread (a match walks posting lists:

@@ -27,9 +27,6 @@ const BATCH: usize = 8192;
 /// later than its ack, at most (plus the write).
 const LINGER: Duration = Duration::from_millis(250);
 
-/// Attempts at writing one batch.
-const TRIES: u64 = 3;
-
 /// Counters of the indexer, for logs and tests.
 #[derive(Debug, Default)]
 pub struct IndexerStats {
@@ -157,20 +154,7 @@ async fn write(
     let newest = batch.iter().map(|c| c.0).max().unwrap_or(i64::MIN);
     let oldest = batch.iter().map(|c| c.0).min().unwrap_or(i64::MAX);
     let changes: Vec<IndexChange> = batch.into_iter().map(|c| c.1).collect();
-    let mut tries = 1;
-    let written = loop {
-        match index.apply(&changes).await {
-            // Two instances' batches over neighbouring keys can deadlock on MySQL: try again
-            // before counting the batch as lost.
-            Err(e) if tries < TRIES => {
-                tracing::debug!(error = %e, tries, "search index batch failed; trying again");
-                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
-                tries += 1;
-            }
-            done => break done,
-        }
-    };
-    match written {
+    match index.apply(&changes).await {
         Ok(()) => {
             stats.applied.fetch_add(n, Ordering::Relaxed);
             recovery.mark(newest).await;

@@ -69,7 +69,7 @@ impl SearchIndex for SqlSearchIndex {
             return file.run(move |conn| apply_sqlite(conn, &changes)).await;
         }
         match self.db.get_database_backend() {
-            DbBackend::MySql => apply_mysql(&self.db, changes).await,
+            DbBackend::MySql => apply_mysql_retrying(&self.db, changes).await,
             // An in-memory SQLite database (tests): the same statements through the pool.
             _ => apply_pool_sqlite(&self.db, changes).await,
         }
@@ -255,6 +255,26 @@ async fn apply_pool_sqlite(db: &DatabaseConnection, changes: &[IndexChange]) -> 
         }
     }
     txn.commit().await.map_err(store_err)
+}
+
+/// Attempts at one batch on a MySQL-family database.
+const MYSQL_TRIES: u64 = 4;
+
+/// [`apply_mysql`], tried again after a failure up to [`MYSQL_TRIES`] times in all: two
+/// instances' batches (live or replayed) over neighbouring keys can deadlock, and a batch given
+/// up is a loss the indexer must replay from the log.
+async fn apply_mysql_retrying(db: &DatabaseConnection, changes: &[IndexChange]) -> Result<(), StoreError> {
+    let mut tries = 1;
+    loop {
+        match apply_mysql(db, changes).await {
+            Err(e) if tries < MYSQL_TRIES => {
+                tracing::debug!(error = %e, tries, "search index batch failed; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Keys per statement on a MySQL-family database.

@@ -22,9 +22,6 @@ use super::{int, store_err};
 /// Log entries read per page while walking back, and conversations replayed per batch.
 const PAGE: u64 = 500;
 
-/// Attempts at each replay batch.
-const TRIES: u64 = 4;
-
 const UPSERT_SQLITE: &str = "INSERT INTO search_progress (writer, indexed_through, beat) VALUES (?, ?, ?) \
      ON CONFLICT (writer) DO UPDATE SET indexed_through = excluded.indexed_through, beat = excluded.beat";
 const UPSERT_MYSQL: &str = "INSERT INTO search_progress (writer, indexed_through, beat) VALUES (?, ?, ?) \
@@ -99,7 +96,7 @@ impl SearchRecovery for SqlSearchIndex {
             rows.sort_by_key(|r| r.0);
             let changes: Vec<IndexChange> = rows.into_iter().map(|r| r.1).collect();
             written += changes.len() as u64;
-            self.apply_retrying(&changes).await?;
+            self.apply(&changes).await?;
         }
         Ok(written)
     }
@@ -121,23 +118,6 @@ impl SqlSearchIndex {
             convs.extend(ConvId::parse(&id));
         }
         Ok(convs)
-    }
-
-    /// Applies `changes`, trying again after a failure up to [`TRIES`] times in all: on MySQL a
-    /// replay's batch can deadlock with a live batch or another instance's replay over the same
-    /// keys, and starting the whole replay over would redo every batch before it.
-    async fn apply_retrying(&self, changes: &[IndexChange]) -> Result<(), StoreError> {
-        let mut tries = 1;
-        loop {
-            match self.apply(changes).await {
-                Err(e) if tries < TRIES => {
-                    tracing::debug!(error = %e, tries, "search replay batch failed; trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * tries)).await;
-                    tries += 1;
-                }
-                done => return done,
-            }
-        }
     }
 
     /// One statement through the pool.

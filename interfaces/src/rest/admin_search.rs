@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use super::admin::{ADMIN_ONLY, AdminAuthed};
+use super::paging::position_cursor;
 use super::search::{page_of, request};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -62,10 +63,7 @@ async fn audit_log(
     q: web::Query<AuditParams>,
 ) -> Result<HttpResponse, ApiError> {
     q.validate()?;
-    let before = match q.cursor.as_deref() {
-        Some(c) => Some(c.parse::<u64>().map_err(|_| ApiError::invalid("cursor: not one this server gave"))?),
-        None => None,
-    };
+    let before = position_cursor(q.cursor.as_deref())?;
     let limit = u64::from(q.limit.unwrap_or(50));
     let entries = state.search.audit_entries(before, limit).await?;
     let next_cursor = (entries.len() as u64 == limit).then(|| entries.last().map(|e| e.id.to_string())).flatten();

@@ -36,6 +36,11 @@ pub(crate) fn request_status(raw: Option<&str>) -> Result<Option<RequestStatus>,
     raw.map(parse).transpose()
 }
 
+/// A position cursor this server handed out (search results, audit entries): a number.
+pub(crate) fn position_cursor(raw: Option<&str>) -> Result<Option<u64>, ApiError> {
+    raw.map(|c| c.parse::<u64>().map_err(|_| ApiError::invalid("cursor: not one this server gave"))).transpose()
+}
+
 /// The cursor of the next page: the last row's key when the page came back full (another may
 /// follow), else `None`.
 pub(crate) fn next_cursor<T>(

@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use super::extract::Authed;
+use super::paging::position_cursor;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::wire;
@@ -51,10 +52,7 @@ pub(super) async fn search(
 /// The service's request for the wire's parameters.
 pub(super) fn request(q: &SearchParams) -> Result<SearchRequest, ApiError> {
     let conv = q.conv.as_deref().map(parse_conv).transpose()?;
-    let cursor = match q.cursor.as_deref() {
-        Some(c) => Some(c.parse::<u64>().map_err(|_| ApiError::invalid("cursor: not one this server gave"))?),
-        None => None,
-    };
+    let cursor = position_cursor(q.cursor.as_deref())?;
     let filter = SearchFilter::parse(q.from.as_deref(), q.after, q.before, q.kind.as_deref())?;
     Ok(SearchRequest { text: q.q.clone(), conv, filter, limit: q.limit, cursor })
 }

@@ -11,6 +11,8 @@
 #   TOTAL=300000 bash bench/matrix.sh 5000:w10  # longer closed-loop runs (past the start-up)
 #   W2_ARGS="--edit-pct 10 --react-pct 20" bash bench/matrix.sh 1000:w10  # with message actions
 #   SERVER_BIN=/path/to/other/tidings bash bench/matrix.sh  # another server build (common.sh)
+#   HOOK=1 bash bench/matrix.sh 1000:r5000     # every send asks a before-send hook on loopback
+#   FILTER_WORDS=50000 W2_ARGS=--text bash bench/matrix.sh 1000:r10000  # with a 50,000-word list
 #
 # Loopback only; every run is bounded by --timeout.
 set -euo pipefail
@@ -32,6 +34,16 @@ source bench/common.sh
 print_fsync_time "$scratch"
 
 export TIDINGS_LOG=warn
+if [ -n "${HOOK:-}" ]; then
+    # A hook process that allows everything; the server asks it about every send.
+    "$BIN/tidings-bench" --timeout 3600 hook --port 18090 &
+    hook=$!
+    trap 'kill "${server:-}" "$hook" 2>/dev/null || true; rm -rf "$scratch"' EXIT
+    export TIDINGS_HOOKS__BEFORE_SEND_URL=http://127.0.0.1:18090/before-send TIDINGS_HOOKS__BEFORE_SEND_SECRET=bench
+fi
+if [ -n "${FILTER_WORDS:-}" ]; then
+    export TIDINGS_ADMIN__INITIAL_USERNAME=bench-admin TIDINGS_ADMIN__INITIAL_PASSWORD=bench-admin-password
+fi
 
 for shape in "${shapes[@]}"; do
     pairs="${shape%%:*}"; mode="${shape#*:}"
@@ -48,6 +60,9 @@ for shape in "${shapes[@]}"; do
     TIDINGS_HTTP_ADDR="127.0.0.1:$PORT" TIDINGS_DATA_DIR="$scratch/data" "$SERVER_BIN" &
     server=$!
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+    if [ -n "${FILTER_WORDS:-}" ]; then
+        "$BIN/tidings-bench" --servers "http://127.0.0.1:$PORT" seed-filter --words "$FILTER_WORDS"
+    fi
     echo "== w2 --pairs $pairs --messages $messages ${args[*]} ${extra[*]}"
     # The summary line (and the actions line, with W2_ARGS); everything goes to $OUT.
     "$BIN/tidings-bench" --servers "http://127.0.0.1:$PORT" --server-pids "$server" --timeout 400 \

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use tidings_domain::account::{DeviceSession, NO_PASSWORD, Role, User};
+use tidings_domain::content::ContentSubject;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{
     AccessClaims, Notifier, PasswordHasher, SessionRepository, TokenError, TokenService, UserRepository,
 };
 use tidings_domain::{Clock, DeviceId, SessionId, StoreError, UserId};
 
+use crate::content::ContentGate;
 use crate::devices::DeviceLimits;
 use crate::error::AppError;
 
@@ -48,6 +50,8 @@ pub struct AccountService {
     /// A hash of no account's password, made once: a login of an unknown account is checked
     /// against it, so it costs what a wrong password costs and its timing tells nothing.
     decoy: tokio::sync::OnceCell<String>,
+    /// The word lists display names pass.
+    content: Arc<ContentGate>,
 }
 
 impl AccountService {
@@ -71,7 +75,20 @@ impl AccountService {
             clock,
             device_limits: DeviceLimits::default(),
             decoy: tokio::sync::OnceCell::new(),
+            content: Arc::new(ContentGate::open()),
         }
+    }
+
+    /// Screens display names with `content`'s word lists.
+    pub fn with_content(mut self, content: Arc<ContentGate>) -> Self {
+        self.content = content;
+        self
+    }
+
+    /// A display name as stored: refused, masked or flagged by the word lists.
+    fn screened_name(&self, author: &UserId, name: &str) -> Result<String, AppError> {
+        let masked = self.content.screen_text(ContentSubject::DisplayName, author, name)?;
+        Ok(masked.unwrap_or_else(|| name.to_owned()))
     }
 
     /// Uses `limits` for how many devices per platform may be logged in at once.
@@ -87,11 +104,13 @@ impl AccountService {
         password: &str,
         display_name: Option<&str>,
     ) -> Result<UserId, AppError> {
+        let id = UserId::generate();
+        let display_name = self.screened_name(&id, display_name.map(str::trim).unwrap_or(username))?;
         let hash = self.hasher.hash(password).await?;
         let user = User {
-            id: UserId::generate(),
+            id,
             username: username.to_owned(),
-            display_name: display_name.map(str::trim).unwrap_or(username).to_owned(),
+            display_name,
             created_at: self.clock.now_ms(),
             role: Role::User,
             disabled_at: None,
@@ -258,7 +277,10 @@ impl AccountService {
     /// Changes the caller's profile.
     pub async fn update_me(&self, id: &UserId, display_name: Option<&str>) -> Result<User, AppError> {
         match display_name {
-            Some(name) => self.users.set_display_name(id, name.trim()).await?.ok_or(AppError::NotFound("user")),
+            Some(name) => {
+                let name = self.screened_name(id, name.trim())?;
+                self.users.set_display_name(id, &name).await?.ok_or(AppError::NotFound("user"))
+            }
             None => self.user(id).await,
         }
     }

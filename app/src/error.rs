@@ -68,6 +68,12 @@ pub enum AppError {
     /// The group was dissolved.
     #[error("the group has been dissolved")]
     GroupDissolved,
+    /// The content check refused the text, with the reason shown to the sender.
+    #[error("{0}")]
+    ContentRejected(String),
+    /// The before-send hook gave no answer and it fails closed: try again later.
+    #[error("the content check is unavailable; try again later")]
+    ContentCheckUnavailable,
     /// The account is disabled.
     #[error("account disabled")]
     AccountDisabled,

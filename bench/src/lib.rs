@@ -3,6 +3,7 @@
 //! the CLI prints as one JSON line plus a readable summary.
 
 pub mod client;
+pub mod content;
 pub mod cpu;
 pub mod stats;
 pub mod w1;

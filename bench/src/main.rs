@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tidings_bench::{stats, w1, w2, w3, w4, w5, w6};
 
@@ -130,6 +131,29 @@ enum Workload {
         #[arg(long, default_value_t = 50)]
         rounds: usize,
     },
+    /// A before-send hook on 127.0.0.1 that allows everything, until --timeout (for W2 with a
+    /// hook: `hooks.before_send_url`).
+    Hook {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 18090)]
+        port: u16,
+    },
+    /// Posts a word list of this many generated words through the admin API (for W2 with the
+    /// filter on).
+    SeedFilter {
+        /// Words in the list.
+        #[arg(long, default_value_t = 50_000)]
+        words: usize,
+        /// What the list does: reject, mask or flag.
+        #[arg(long, default_value = "mask")]
+        action: String,
+        /// The administrator's username.
+        #[arg(long, default_value = "bench-admin")]
+        admin: String,
+        /// Their password.
+        #[arg(long, default_value = "bench-admin-password")]
+        password: String,
+    },
     /// Reconnect storm: offline clients with waiting messages all reconnect and sync.
     W4 {
         /// Offline clients.
@@ -159,6 +183,12 @@ async fn main() -> anyhow::Result<()> {
     let timeout = Duration::from_secs(cli.timeout);
     let run = async {
         match cli.workload {
+            Workload::Hook { port } => tidings_bench::content::serve_hook(port, timeout).await?,
+            Workload::SeedFilter { words, action, admin, password } => {
+                let server = cli.servers.first().context("no server")?;
+                tidings_bench::content::seed_filter(server, &admin, &password, words, &action).await?;
+                println!("posted a {action} list of {words} words");
+            }
             Workload::W1 { connections, devices_per_user, hold, parallel } => {
                 let r = w1::run(w1::W1Params {
                     servers: cli.servers.clone(),

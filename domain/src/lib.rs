@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod clock;
+pub mod content;
 pub mod conversation;
 pub mod edit;
 pub mod error;

@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod db;
+pub mod hook;
 pub mod media;
 pub mod memory;
 pub mod push;

@@ -88,7 +88,8 @@ pub fn status(code: ErrorCode) -> StatusCode {
         C::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        C::Busy | C::TooManyConnections | C::Draining => StatusCode::SERVICE_UNAVAILABLE,
+        C::Busy | C::TooManyConnections | C::Draining | C::ContentCheckUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        C::ContentRejected => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
@@ -126,6 +127,8 @@ impl From<AppError> for ApiError {
             AppError::MediaTooLarge(_) => C::MediaTooLarge,
             AppError::MediaTypeMismatch(_) => C::MediaTypeMismatch,
             AppError::Busy => C::Busy,
+            AppError::ContentRejected(_) => C::ContentRejected,
+            AppError::ContentCheckUnavailable => C::ContentCheckUnavailable,
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return Self::new(C::Internal, "internal error");

@@ -15,6 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use tidings_app::content::{HookMeter, HookOutcome};
 use tidings_protocol::{ClientFrame, ServerFrame};
 
 type Labels = [(&'static str, &'static str); 1];
@@ -47,6 +48,8 @@ pub struct Metrics {
     backend_calls: Family<Labels, Counter>,
     backend_errors: Family<Labels, Counter>,
     backend_seconds: Family<Labels, Counter<f64>>,
+    hook_calls: HashMap<HookOutcome, Counter>,
+    hook_latency: Histogram,
     /// One scrape at a time mirrors the outside counts, so a delta is never added twice.
     mirror: Mutex<()>,
 }
@@ -164,6 +167,20 @@ impl Metrics {
             "Cluster: message pushes held for a gap in their seqs, released when the wait passed, arrived late",
             push_order.clone(),
         );
+        let hook_family = Family::<Labels, Counter>::default();
+        registry.register(
+            "hook_calls",
+            "Before-send hook calls, by outcome (allow, reject, rewrite, timeout, error)",
+            hook_family.clone(),
+        );
+        let hook_calls =
+            HookOutcome::ALL.iter().map(|o| (*o, family_member(&hook_family, "outcome", o.as_str()))).collect();
+        let hook_latency = Histogram::new(exponential_buckets(0.000_25, 2.0, 16));
+        registry.register(
+            "hook_latency_seconds",
+            "Before-send hook calls: from the request to its answer (or failure)",
+            hook_latency.clone(),
+        );
         Self {
             registry,
             connections,
@@ -184,6 +201,8 @@ impl Metrics {
             backend_calls,
             backend_errors,
             backend_seconds,
+            hook_calls,
+            hook_latency,
             mirror: Mutex::new(()),
         }
     }
@@ -266,6 +285,15 @@ impl Metrics {
             tracing::error!(error = %e, "could not encode the metrics");
         }
         out
+    }
+}
+
+impl HookMeter for Metrics {
+    fn hook_done(&self, outcome: HookOutcome, took: Duration) {
+        if let Some(c) = self.hook_calls.get(&outcome) {
+            c.inc();
+        }
+        self.hook_latency.observe(took.as_secs_f64());
     }
 }
 

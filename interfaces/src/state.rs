@@ -81,6 +81,8 @@ pub struct AppState {
     pub offline_push: Option<tidings_app::PushService>,
     /// This instance's Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The word lists and the review list of flagged content.
+    pub filters: Arc<tidings_app::WordFilters>,
     /// Media uploads and downloads.
     pub media: Arc<tidings_app::MediaService>,
     /// Where uploads are staged while they stream in (`tmp` in the local media dir).

@@ -6,6 +6,7 @@ pub mod client;
 pub mod fake_s3;
 pub mod faults;
 pub mod helpers;
+pub mod hook_receiver;
 pub mod media;
 pub mod processes;
 pub mod receiver;

@@ -114,7 +114,8 @@ impl GroupService {
     /// Posts (or clears, with `None`) the announcement of any group.
     pub async fn admin_announce(&self, admin: &UserId, id: &GroupId, text: Option<String>) -> Result<Group, AppError> {
         self.alive(id).await?;
-        let patch = GroupPatch { announcement: Some(text), ..GroupPatch::default() };
+        let mut patch = GroupPatch { announcement: Some(text), ..GroupPatch::default() };
+        self.screen_patch(admin, &mut patch)?;
         let group =
             self.groups.writes.update(id, &patch, self.clock.now_ms()).await?.ok_or(AppError::NotFound("group"))?;
         self.notice(id, admin, json!({"event": "announcement", "announcement": group.announcement}), &[]).await?;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tidings_domain::content::ContentSubject;
 use tidings_domain::group::{Group, GroupMember, GroupPatch, JoinPolicy, JoinRequest, MemberPatch, Role};
 use tidings_domain::group_policy::GroupPolicies;
 use tidings_domain::ports::{AddMembersError, GroupPorts, SocialStore, UserRepository};
@@ -91,6 +92,22 @@ impl GroupService {
         Self { users, groups, social, messaging, limits, clock }
     }
 
+    /// `text` as stored: refused, masked or flagged by the word lists.
+    fn screened(&self, subject: ContentSubject, author: &UserId, text: String) -> Result<String, AppError> {
+        Ok(self.messaging.content().screen_text(subject, author, &text)?.unwrap_or(text))
+    }
+
+    /// A patch's name and announcement through the word lists.
+    pub(crate) fn screen_patch(&self, author: &UserId, patch: &mut GroupPatch) -> Result<(), AppError> {
+        if let Some(name) = patch.name.take() {
+            patch.name = Some(self.screened(ContentSubject::GroupName, author, name)?);
+        }
+        if let Some(Some(text)) = patch.announcement.take() {
+            patch.announcement = Some(Some(self.screened(ContentSubject::Announcement, author, text)?));
+        }
+        Ok(())
+    }
+
     /// Creates a group owned by `owner` with the given first members.
     pub async fn create(&self, owner: &UserId, new: NewGroup) -> Result<Group, AppError> {
         let mut others: Vec<UserId> = Vec::new();
@@ -103,10 +120,11 @@ impl GroupService {
             return Err(AppError::GroupFull(self.limits.max_members));
         }
         self.check_invitees(owner, &others).await?;
+        let name = self.screened(ContentSubject::GroupName, owner, new.name)?;
         let now = self.clock.now_ms();
         let group = Group {
             id: GroupId::generate(),
-            name: new.name,
+            name,
             avatar: new.avatar,
             introduction: new.introduction,
             announcement: None,
@@ -152,6 +170,7 @@ impl GroupService {
     /// Changes settings (owners and admins). Each kind of change is announced in the log.
     pub async fn update(&self, user: &UserId, id: &GroupId, mut patch: GroupPatch) -> Result<Group, AppError> {
         let (before, _) = self.manager(user, id).await?;
+        self.screen_patch(user, &mut patch)?;
         if !patch.policy_changes.is_empty() {
             let next = before.policies.with_changes(&patch.policy_changes);
             patch.policies = Some(next.map_err(|e| AppError::InvalidField(e.to_string()))?);

@@ -16,7 +16,9 @@ use tidings_domain::{ConvId, UserId};
 
 use super::pipeline::Draft;
 use super::{Audience, MessagingService, body};
+use crate::content::MessageContext;
 use crate::error::AppError;
+use tidings_domain::content::ContentSubject;
 
 impl MessagingService {
     /// Replaces the body of message `seq` of `conv` with `body` (a text body); returns the ack of
@@ -111,7 +113,27 @@ impl MessagingService {
                 fields.remove(field);
             }
         }
-        let checked = body::validate(MessageKind::Text, &body, self.limits.body)?;
+        let mut checked = body::validate(MessageKind::Text, &body, self.limits.body)?;
+        // The hook and the word lists see an edit as they see a send: otherwise an edit would
+        // be the way around them.
+        let edit_id = format!("edit_{}", original.seq);
+        let ctx = MessageContext {
+            subject: ContentSubject::Edit,
+            conv,
+            sender: user,
+            client_msg_id: &edit_id,
+            seq: Some(original.seq),
+        };
+        let text = MessageKind::Text;
+        if let Some(new) = self.content.screen_message(ctx, text, &body, |b| self.valid(text, b)).await? {
+            body = new;
+            if let Some(fields) = body.as_object_mut() {
+                for field in KEPT_FIELDS {
+                    fields.remove(field);
+                }
+            }
+            checked = body::validate(text, &body, self.limits.body)?;
+        }
         self.check_references(user, conv, audience, &checked.refs).await?;
         let Ok(Value::Object(mut kept)) = serde_json::from_str::<Value>(&original.body) else {
             return Ok(checked.json);

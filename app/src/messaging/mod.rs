@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 use serde_json::Value;
+use tidings_domain::content::ContentSubject;
 use tidings_domain::conversation::{MemberView, ReadMove};
 use tidings_domain::group::NOTICE_KIND;
 use tidings_domain::media::MediaRepository;
@@ -52,6 +53,7 @@ use reads::ReadWriter;
 pub use receipts::ReadList;
 pub use threads::{PageThreads, ThreadPage, ThreadRead};
 
+use crate::content::{ContentGate, MessageContext};
 use crate::error::AppError;
 
 /// Bounds of messaging requests.
@@ -130,6 +132,8 @@ pub struct MessagingPorts {
     pub reactions: Arc<dyn ReactionStore>,
     /// The thread index, which the message store writes with each thread reply.
     pub threads: Arc<dyn ThreadStore>,
+    /// The before-send hook and the word lists.
+    pub content: Arc<ContentGate>,
 }
 
 /// Messaging use cases.
@@ -149,6 +153,7 @@ pub struct MessagingService {
     /// Reactions to one message, and its recall, take turns (`react.rs` says why).
     reaction_turns: turns::Turns<(ConvId, u64)>,
     threads: Arc<dyn ThreadStore>,
+    content: Arc<ContentGate>,
     clock: Arc<dyn Clock>,
     pipeline: CommitPipeline,
     reads: ReadWriter,
@@ -200,6 +205,7 @@ impl MessagingService {
             reactions: ports.reactions,
             reaction_turns: turns::Turns::new(),
             threads: ports.threads,
+            content: ports.content,
             clock,
             pipeline,
             reads,
@@ -224,8 +230,24 @@ impl MessagingService {
         kind: MessageKind,
         body: &Value,
     ) -> Result<PendingAck, AppError> {
-        let checked = body::validate(kind, body, self.limits.body)?;
+        let mut checked = body::validate(kind, body, self.limits.body)?;
         let audience = self.ensure_started(sender, &conv).await?;
+        // The hook and the word lists see only sends the sender may make.
+        let ctx = MessageContext {
+            subject: ContentSubject::Message,
+            conv: &conv,
+            sender,
+            client_msg_id: client_msg_id.as_str(),
+            seq: None,
+        };
+        let screened = self.content.screen_message(ctx, kind, body, |b| self.valid(kind, b)).await?;
+        let body = match &screened {
+            Some(new) => {
+                checked = body::validate(kind, new, self.limits.body)?;
+                new
+            }
+            None => body,
+        };
         let quoted = self.check_references(sender, &conv, &audience, &checked.refs).await?;
         let body = match quoted {
             Some(quoted) => CheckedBody { json: refs::with_quote(body, &quoted), refs: checked.refs },
@@ -417,6 +439,11 @@ impl MessagingService {
         pending.wait().await
     }
 
+    /// The hook and word lists sends pass (groups screen their names with it too).
+    pub fn content(&self) -> &ContentGate {
+        &self.content
+    }
+
     /// The commit pipeline's counters (batches, messages, insert time, failures).
     pub fn pipeline_stats(&self) -> &PipelineStats {
         self.pipeline.stats()
@@ -425,6 +452,11 @@ impl MessagingService {
     /// The highest committed seq of a conversation.
     pub async fn max_seq(&self, conv: &ConvId) -> Result<u64, AppError> {
         Ok(self.messages.max_seq(conv).await?)
+    }
+
+    /// Whether `body` passes `kind`'s rules (a rewritten body must).
+    fn valid(&self, kind: MessageKind, body: &Value) -> Result<(), AppError> {
+        body::validate(kind, body, self.limits.body).map(|_| ())
     }
 
     fn page(&self, limit: Option<u32>) -> Result<u64, AppError> {

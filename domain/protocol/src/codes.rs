@@ -78,6 +78,11 @@ pub enum ErrorCode {
     /// The instance is shutting down: connect to another one (and resend there, same
     /// client_msg_id).
     Draining,
+    /// The content check refused the text (a blocked word, or the business system's hook);
+    /// the message says why. Sending it again as it is will be refused again.
+    ContentRejected,
+    /// The content check could not run (the hook failed and fails closed); retry later.
+    ContentCheckUnavailable,
 }
 
 impl ErrorCode {
@@ -119,6 +124,8 @@ impl ErrorCode {
             Self::MediaTypeMismatch => "media_type_mismatch",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::Draining => "draining",
+            Self::ContentRejected => "content_rejected",
+            Self::ContentCheckUnavailable => "content_check_unavailable",
         }
     }
 }
@@ -142,6 +149,8 @@ mod tests {
             ErrorCode::NotFriends,
             ErrorCode::GroupDissolved,
             ErrorCode::MediaTypeMismatch,
+            ErrorCode::ContentRejected,
+            ErrorCode::ContentCheckUnavailable,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -6,6 +6,7 @@ pub mod admin_groups;
 pub mod bodies;
 pub mod codes;
 pub mod edits;
+pub mod filters;
 pub mod forward;
 pub mod frames;
 pub mod integration;

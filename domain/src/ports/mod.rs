@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod content;
 mod delivery;
 mod groups;
 mod limits;
@@ -16,6 +17,7 @@ mod threads;
 
 pub use accounts::*;
 pub use audit::*;
+pub use content::*;
 pub use delivery::*;
 pub use groups::*;
 pub use limits::*;

@@ -4,6 +4,7 @@
 pub mod admin;
 mod append;
 mod audit;
+mod content;
 pub mod conversations;
 mod edits;
 mod effects;
@@ -43,6 +44,7 @@ use tidings_domain::StoreError;
 
 pub use admin::SqlAdminStore;
 pub use audit::SqlAuditLog;
+pub use content::SqlContentStore;
 pub use conversations::SqlConversationStore;
 pub use groups::SqlGroupStore;
 pub use media::SqlMediaRepository;

@@ -10,8 +10,8 @@ use tidings_app::gate_cache::CachedGateStore;
 use tidings_app::group_gate_cache::CachedGroupGate;
 use tidings_app::messaging::BodyLimits;
 use tidings_app::{
-    AdminService, GroupLimits, GroupService, IntegrationService, MessagingLimits, MessagingPorts, MessagingService,
-    PipelineConfig, PipelinePorts, SocialService,
+    AdminService, ContentGate, GroupLimits, GroupService, IntegrationService, MessagingLimits, MessagingPorts,
+    MessagingService, PipelineConfig, PipelinePorts, SocialService,
 };
 use tidings_domain::Clock;
 use tidings_domain::ports::{SocialStore, UserRepository};
@@ -57,6 +57,7 @@ pub(super) fn build(
     routing: &Routing,
     notifier: Arc<dyn tidings_domain::ports::Notifier>,
     admin: (Arc<AdminService>, Arc<SqlAdminStore>),
+    content: Arc<ContentGate>,
     clock: Arc<dyn Clock>,
 ) -> Conversations {
     let db: &DatabaseConnection = &storage.db;
@@ -86,6 +87,7 @@ pub(super) fn build(
             pins: Arc::new(SqlPinStore::new(db.clone())),
             reactions: Arc::new(SqlReactionStore::new(db.clone()).with_direct_reads(storage.direct_reads.clone())),
             threads: Arc::new(SqlThreadStore::new(db.clone())),
+            content,
         },
         messaging_limits(l),
         dm_policy,

@@ -6,6 +6,7 @@
 //! Each builder takes the sections it needs, so what reads which setting is visible at the call.
 
 mod accounts;
+mod content;
 mod conversations;
 mod media;
 mod observers;
@@ -100,6 +101,8 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         Some(routes) => Arc::new(routing::ClusterOnline { routes: routes.clone(), hub: hub.clone() }),
         None => hub.clone(),
     };
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let content = content::build(&settings.hooks, &storage.db, clock.clone(), metrics.clone()).await?;
     let accounts = accounts::build(
         (&settings.auth, &settings.devices, &settings.admin),
         &storage.db,
@@ -122,6 +125,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         &routing,
         notifier.clone(),
         (accounts.admin.clone(), accounts.admin_store.clone()),
+        content.gate.clone(),
         clock.clone(),
     );
     let mode = if routing.routes.is_some() {
@@ -133,7 +137,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     };
     let state = AppState {
         drain: Arc::new(crate::drain::Drain::default()),
-        accounts: Arc::new(accounts.accounts),
+        accounts: Arc::new(accounts.accounts.with_content(content.gate)),
         messaging: conversations.messaging,
         search: Arc::new(SearchService::new(
             search_index,
@@ -161,7 +165,8 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         integration: conversations.integration,
         webhooks: observers.webhooks,
         offline_push: observers.offline_push,
-        metrics: Arc::new(crate::metrics::Metrics::new()),
+        metrics,
+        filters: content.filters,
         media,
         media_staging: media::media_dir(&settings.media, &settings.data_dir).join("tmp"),
     };

@@ -73,7 +73,7 @@ pub(super) async fn list(
     security(("bearer" = [])),
     request_body = AdminCreateGroupRequest,
     responses((status = 201, description = "The new group.", body = GroupInfo)),
-    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupFull])))
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupFull, C::ContentRejected])))
 )]
 #[post("/admin/v1/groups")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id))]
@@ -267,7 +267,7 @@ pub(super) async fn set_role(
     params(("group_id" = String, Path, description = "The group's id.")),
     request_body = AdminAnnouncementRequest,
     responses((status = 200, description = "The group after the change.", body = GroupInfo)),
-    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupDissolved])))
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::NotFound, C::GroupDissolved, C::ContentRejected])))
 )]
 #[put("/admin/v1/groups/{group_id}/announcement")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, group = %path))]

@@ -36,7 +36,7 @@ fn tokens(t: tidings_app::Tokens) -> TokenResponse {
     tag = "auth",
     request_body = RegisterRequest,
     responses((status = 201, description = "The account is created.", body = RegisterResponse)),
-    extensions(("x-errors" = json!([C::IpDenied, C::UsernameTaken, C::RateLimited])))
+    extensions(("x-errors" = json!([C::IpDenied, C::UsernameTaken, C::RateLimited, C::ContentRejected])))
 )]
 #[post("/api/v1/auth/register")]
 #[tracing::instrument(skip_all, fields(username = %body.username))]

@@ -210,7 +210,8 @@ pub(super) async fn history(
     ),
     extensions(("x-errors" = json!([
         C::UnsupportedKind, C::NotMember, C::Blocked, C::NotFriends, C::Muted, C::Forbidden, C::UnknownConversation,
-        C::GroupDissolved, C::BodyTooLarge, C::PayloadTooLarge, C::RateLimited, C::Busy
+        C::GroupDissolved, C::BodyTooLarge, C::PayloadTooLarge, C::RateLimited, C::Busy, C::ContentRejected,
+        C::ContentCheckUnavailable
     ])))
 )]
 #[post("/api/v1/conversations/{conv}/messages")]

@@ -43,6 +43,8 @@ pub(crate) const ALL_CODES: &[ErrorCode] = {
         C::MediaTypeMismatch,
         C::RangeNotSatisfiable,
         C::Draining,
+        C::ContentRejected,
+        C::ContentCheckUnavailable,
     ]
 };
 
@@ -87,6 +89,8 @@ pub(crate) fn meaning(code: ErrorCode) -> &'static str {
         C::MediaTypeMismatch => "the upload's bytes do not match its kind or its declared `Content-Type`",
         C::RangeNotSatisfiable => "the `Range` header is malformed, multi-range, or outside the blob",
         C::Draining => "the instance is shutting down: connect to another one and resend there",
+        C::ContentRejected => "the content check refused the text (a blocked word or the business system's hook)",
+        C::ContentCheckUnavailable => "the content check could not run and the server fails closed: retry later",
     }
 }
 

@@ -38,7 +38,8 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
     responses((status = 201, description = "Edited; the ack of the `edit` entry written to the log.", body = SendMessageResponse)),
     extensions(("x-errors" = json!([
         C::SeqOutOfRange, C::NotMember, C::Forbidden, C::UnknownConversation, C::Conflict, C::GroupDissolved,
-        C::Muted, C::Blocked, C::NotFriends, C::BodyTooLarge, C::PayloadTooLarge, C::RateLimited, C::Busy
+        C::Muted, C::Blocked, C::NotFriends, C::BodyTooLarge, C::PayloadTooLarge, C::RateLimited, C::Busy,
+        C::ContentRejected, C::ContentCheckUnavailable
     ])))
 )]
 #[post("/api/v1/conversations/{conv}/messages/{seq}/edit")]

@@ -119,7 +119,7 @@ pub(super) async fn reply_view(state: &AppState, user: &UserId, id: &GroupId) ->
     security(("bearer" = [])),
     request_body = CreateGroupRequest,
     responses((status = 201, description = "The new group, as its owner sees it.", body = GroupInfo)),
-    extensions(("x-errors" = json!([C::Blocked, C::NotFound, C::GroupFull, C::Busy])))
+    extensions(("x-errors" = json!([C::Blocked, C::NotFound, C::GroupFull, C::Busy, C::ContentRejected])))
 )]
 #[post("/api/v1/groups")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
@@ -203,7 +203,9 @@ pub(super) async fn get(
     params(("group_id" = String, Path, description = GROUP)),
     request_body = UpdateGroupRequest,
     responses((status = 200, description = "The group after the change.", body = GroupInfo)),
-    extensions(("x-errors" = json!([C::Forbidden, C::NotMember, C::NotFound, C::GroupDissolved, C::Busy])))
+    extensions(("x-errors" = json!([
+        C::Forbidden, C::NotMember, C::NotFound, C::GroupDissolved, C::Busy, C::ContentRejected
+    ])))
 )]
 #[patch("/api/v1/groups/{group_id}")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id, group = %path))]

@@ -148,7 +148,8 @@ pub async fn get_user(
     ),
     extensions(("x-errors" = json!([
         C::UnsupportedKind, C::AccountDisabled, C::NotMember, C::Blocked, C::NotFriends, C::Muted,
-        C::UnknownConversation, C::GroupDissolved, C::BodyTooLarge, C::PayloadTooLarge, C::Busy
+        C::UnknownConversation, C::GroupDissolved, C::BodyTooLarge, C::PayloadTooLarge, C::Busy,
+        C::ContentRejected, C::ContentCheckUnavailable
     ])))
 )]
 #[post("/integration/v1/messages")]

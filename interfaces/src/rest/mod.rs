@@ -6,6 +6,7 @@
 //! OpenAPI document are both built from that one registration.
 
 pub mod admin;
+mod admin_filters;
 mod admin_groups;
 mod admin_search;
 mod auth;
@@ -65,6 +66,7 @@ fn register(cfg: &mut ServiceConfig) {
     admin::routes(cfg);
     admin_groups::routes(cfg);
     admin_search::routes(cfg);
+    admin_filters::routes(cfg);
     integration::routes(cfg);
     media::routes(cfg);
 }

@@ -40,7 +40,7 @@ pub(super) async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpRe
     security(("bearer" = [])),
     request_body = UpdateMeRequest,
     responses((status = 200, description = "The updated profile.", body = UserProfile)),
-    extensions(("x-errors" = json!([C::NotFound])))
+    extensions(("x-errors" = json!([C::NotFound, C::ContentRejected])))
 )]
 #[patch("/api/v1/me")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]

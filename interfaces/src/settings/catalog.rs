@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{
-    Settings, admin, auth, cluster, db, devices, drain, gateway, groups, integration, limits, media, pipeline, push,
-    retention, social, webhooks, ws,
+    Settings, admin, auth, cluster, db, devices, drain, gateway, groups, hooks, integration, limits, media, pipeline,
+    push, retention, social, webhooks, ws,
 };
 
 /// One setting as `--help` and the docs list it.
@@ -59,6 +59,7 @@ pub const SECTIONS: &[(&str, &[Key])] = &[
     ("admin", admin::KEYS),
     ("integration", integration::KEYS),
     ("webhooks", webhooks::KEYS),
+    ("hooks", hooks::KEYS),
     ("push", push::KEYS),
     ("retention", retention::KEYS),
     ("media", media::KEYS),

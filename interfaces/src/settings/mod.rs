@@ -15,6 +15,7 @@ mod drain;
 pub mod duration;
 mod gateway;
 mod groups;
+mod hooks;
 mod integration;
 mod limits;
 mod media;
@@ -47,6 +48,7 @@ pub use devices::DeviceSettings;
 pub use drain::DrainSettings;
 pub use gateway::GatewaySettings;
 pub use groups::GroupSettings;
+pub use hooks::{HookFailure, HookSettings};
 pub use integration::IntegrationSettings;
 pub use limits::LimitSettings;
 pub use media::{MediaSettings, MediaStoreKind};
@@ -107,6 +109,8 @@ pub struct Settings {
     pub integration: IntegrationSettings,
     /// Outgoing webhooks.
     pub webhooks: WebhookSettings,
+    /// The before-send hook.
+    pub hooks: HookSettings,
     /// Who may connect, and how hard: IP lists, auth rate limits, connection caps.
     pub gateway: GatewaySettings,
     /// Offline push notifications.
@@ -144,6 +148,7 @@ impl Default for Settings {
             admin: AdminSettings::default(),
             integration: IntegrationSettings::default(),
             webhooks: WebhookSettings::default(),
+            hooks: HookSettings::default(),
             gateway: GatewaySettings::default(),
             push: PushSettings::default(),
             retention: RetentionSettings::default(),
@@ -249,6 +254,7 @@ impl Settings {
         self.admin.check()?;
         self.integration.check()?;
         self.webhooks.check()?;
+        self.hooks.check()?;
         self.gateway.check()?;
         self.push.check()?;
         self.retention.check()?;

@@ -10,6 +10,8 @@ mod admin_groups;
 mod authz;
 mod bad_input;
 mod cluster;
+mod content;
+mod content_hook;
 mod conversation_list;
 mod devices;
 mod drain;

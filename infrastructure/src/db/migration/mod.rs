@@ -19,6 +19,7 @@ mod m20261207_000014_group_policies;
 mod m20261207_000015_search;
 mod m20261207_000016_audit;
 mod m20261207_000017_search_progress;
+mod m20261208_000018_content;
 
 /// Runs `sql` on MySQL-family databases only: tables that exist only there (SQLite keeps the
 /// search index in a file of its own).
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_search::Migration),
             Box::new(m20261207_000016_audit::Migration),
             Box::new(m20261207_000017_search_progress::Migration),
+            Box::new(m20261208_000018_content::Migration),
         ]
     }
 }

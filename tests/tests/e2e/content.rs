@@ -206,6 +206,22 @@ async fn admins_keep_the_lists(backend: Backend) {
     let (status, page) = api.call("GET", "/admin/v1/filters", admin, None).await;
     assert_eq!((status, page["lists"].as_array().map(Vec::len)), (200, Some(1)), "{page}");
 
+    // A large list: far past the server-wide body limit, stored in parts, loaded whole.
+    let many: Vec<String> = (0..20_000).map(|i| format!("词{i:05}")).collect();
+    let body = json!({"name": "large", "action": "mask", "words": many});
+    let (status, list) = api.call("POST", "/admin/v1/filters", admin, Some(body)).await;
+    assert_eq!((status, &list["word_count"]), (201, &json!(20_000)), "{}", list["error"]);
+    let large = list["id"].as_str().unwrap().to_owned();
+    let (status, list) = api.call("GET", &format!("/admin/v1/filters/{large}"), admin, None).await;
+    assert_eq!((status, list["words"].as_array().map(Vec::len)), (200, Some(20_000)));
+    assert_eq!(list["words"][19_999], "词19999");
+    let (status, _) = api.send_text(&alice, &conv, "big", "see 词12345 and 词00000").await;
+    assert_eq!(status, 201);
+    let last = api.all_messages(&bob, &conv).await.pop().unwrap();
+    assert_eq!(last["body"]["text"], "see ****** and ******", "{last}");
+    let (status, _) = api.call("DELETE", &format!("/admin/v1/filters/{large}"), admin, None).await;
+    assert_eq!(status, 204);
+
     let (status, _) = api.call("DELETE", &format!("/admin/v1/filters/{id}"), admin, None).await;
     assert_eq!(status, 204);
     let (status, err) = api.call("DELETE", &format!("/admin/v1/filters/{id}"), admin, None).await;

@@ -17,8 +17,10 @@ use crate::receive::apply_ack;
 use crate::store::OutboxItem;
 use crate::types::MessageStatus;
 
-/// Refusals that may pass on a later try; anything else fails the message at once.
-const RETRYABLE: &[&str] = &["busy", "rate_limited", "internal"];
+/// Refusals that may pass on a later try (`content_check_unavailable`: the server's content
+/// hook is down and it fails closed); anything else (`content_rejected` included) fails the
+/// message at once.
+const RETRYABLE: &[&str] = &["busy", "rate_limited", "internal", "content_check_unavailable"];
 /// Even without a kick, look at the outbox this often (a retry after a refusal waits for it).
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 

@@ -199,14 +199,27 @@ impl WordFilters {
         }
         let list =
             FilterList { id: id.unwrap_or_else(new_filter_id), name, action: input.action, words, updated_at: 0 };
-        // The lists as they would be: refused here (with the word at fault) if they break a
+        let list = FilterList { updated_at: self.stamp().await?, ..list };
+        // The lists as they will be: refused here (with the word at fault) if they break a
         // bound or hold a word that is empty once normalized.
         others.push(list.clone());
-        build(others).await?;
-        let list = FilterList { updated_at: self.stamp().await?, ..list };
+        others.sort_by(|a, b| a.id.cmp(&b.id));
+        let filter = build(others.clone()).await?;
         if !self.store.put(&list).await? {
             return Err(AppError::Conflict(format!("a list named {} exists", list.name)));
         }
+        // The automaton just built is the one to use, unless another change landed meanwhile.
+        let turn = self.rebuild.lock().await;
+        let stamps = self.store.stamps().await?;
+        if stamps == stamps_of(&others) {
+            self.current.store(Arc::new(Loaded {
+                filter,
+                names: others.iter().map(|l| l.name.clone()).collect(),
+                stamps,
+            }));
+            return Ok(list);
+        }
+        drop(turn);
         self.refresh().await?;
         Ok(list)
     }
@@ -225,7 +238,7 @@ impl WordFilters {
             return Ok(());
         }
         let lists = self.store.all().await?;
-        let stamps = lists.iter().map(|l| FilterStamp { id: l.id.clone(), updated_at: l.updated_at }).collect();
+        let stamps = stamps_of(&lists);
         let names = lists.iter().map(|l| l.name.clone()).collect();
         let started = std::time::Instant::now();
         let filter = build(lists).await?;
@@ -237,6 +250,11 @@ impl WordFilters {
         self.current.store(Arc::new(Loaded { filter, names, stamps }));
         Ok(())
     }
+}
+
+/// The stamps of `lists` (ordered by id, as the store answers them).
+fn stamps_of(lists: &[FilterList]) -> Vec<FilterStamp> {
+    lists.iter().map(|l| FilterStamp { id: l.id.clone(), updated_at: l.updated_at }).collect()
 }
 
 /// Trimmed, blank ones dropped; a word may not hold a line break.

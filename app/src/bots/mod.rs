@@ -16,7 +16,7 @@ mod trigger;
 use std::time::Duration;
 
 pub use admin::{BotAdmin, BotInput, BotUsageView, NewBot};
-pub use answer::{BotRuntime, BotWorkers};
+pub use answer::{BotRuntime, BotWorkers, SAY_BUDGET, SAY_ERROR, SAY_TIMEOUT};
 pub use context::build_lines;
 pub use directory::BotDirectory;
 pub use trigger::{BotJob, BotTrigger};

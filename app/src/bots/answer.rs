@@ -10,7 +10,7 @@ use serde_json::json;
 use tidings_domain::account::Role;
 use tidings_domain::bots::{BotConfig, ChatRequest, Limits, ModelError, Usage, day_of, estimate_tokens};
 use tidings_domain::ports::{BotStore, ChatModel, UserRepository};
-use tidings_domain::{ClientMsgId, Clock, DeviceId, MessageKind, UserId};
+use tidings_domain::{ClientMsgId, Clock, ConvId, DeviceId, MessageKind, UserId};
 use tokio::sync::{Mutex, mpsc};
 
 use super::{BOT_DEVICE, BotDirectory, BotJob, BotMeter, BotOutcome, build_lines};
@@ -188,17 +188,18 @@ impl BotWorkers {
     ) -> Result<(), AppError> {
         let client_msg_id = ClientMsgId::parse(reply_id.to_owned())
             .map_err(|_| AppError::Internal(format!("bad bot reply id {reply_id}")))?;
-        let sent = self
-            .messaging
-            .send(
-                &bot.user_id,
-                &DeviceId::new(BOT_DEVICE),
-                m.conv.clone(),
-                client_msg_id,
-                MessageKind::Text,
-                &json!({ "text": text }),
-            )
-            .await;
+        let (device, body) = (DeviceId::new(BOT_DEVICE), json!({ "text": text }));
+        let sent = match &m.conv {
+            // The peer wrote first: their friends-only policy does not keep the answer out.
+            ConvId::Direct { .. } => {
+                self.messaging.send_answer(&bot.user_id, &device, m.conv.clone(), client_msg_id, &body).await
+            }
+            ConvId::Group(_) => {
+                self.messaging
+                    .send(&bot.user_id, &device, m.conv.clone(), client_msg_id, MessageKind::Text, &body)
+                    .await
+            }
+        };
         match sent {
             Ok(pending) => match pending.wait().await {
                 Ok(ack) => {

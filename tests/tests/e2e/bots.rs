@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_app::bots::{SAY_BUDGET, SAY_ERROR, SAY_TIMEOUT};
+use tidings_domain::social::DmPolicy;
 use tidings_tests::client::{Api, Login, WsClient, direct};
 use tidings_tests::fake_llm::{FakeLlm, LlmReply, last_user_text};
 use tidings_tests::helpers::{create_group, with_initial_admin};
@@ -32,6 +33,8 @@ async fn server(backend: Backend) -> (TestServer, Login, FakeLlm) {
     let srv = spawn_server_with(backend, |s| {
         with_initial_admin(s);
         s.bots.timeout = Duration::from_secs(1);
+        // Users accept direct messages from friends only: a bot is written to and answers anyway.
+        s.social.default_dm_policy = DmPolicy::Friends;
     })
     .await;
     let root = srv.api.login("root", "console").await;
@@ -93,7 +96,7 @@ async fn a_bot_answers_direct_messages(backend: Backend) {
     assert_eq!(list["bots"].as_array().unwrap().len(), 1, "{list}");
     assert!(!list.to_string().contains(KEY), "the key was listed: {list}");
 
-    // Anyone may write to a bot, even where the server's default is friends only.
+    // Anyone may write to a bot, and hears its answer, though the server's default is friends only.
     let alice = api.user("alice", "a1").await;
     let conv = direct(&alice.user_id, &bot);
     let mut ws = WsClient::connect(&srv.ws_url(), &alice.access_token).await;

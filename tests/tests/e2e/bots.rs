@@ -317,7 +317,72 @@ async fn budgets_refuse_politely(backend: Backend) {
     assert!(metric(&srv, "tidings_bot_requests_total{outcome=\"over_budget\"} ").await >= 2);
 }
 
+async fn the_admin_routes_check_their_input(backend: Backend) {
+    let (srv, root, mut llm) = server(backend).await;
+    let api = &srv.api;
+    let admin = |method: &'static str, path: String, body: Option<Value>| {
+        let token = root.access_token.clone();
+        async move { api.call(method, &path, Some(&token), body).await }
+    };
+    let base = json!({"username": "helper", "base_url": llm.base_url, "model": "m"});
+    for (field, bad) in [
+        ("base_url", json!("ftp://x")),
+        ("temperature", json!(3.0)),
+        ("model", json!("")),
+        ("username", json!("No Caps")),
+    ] {
+        let mut body = base.clone();
+        body[field] = bad;
+        let (status, err) = admin("POST", "/admin/v1/bots".into(), Some(body)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_field")), "{field}: {err}");
+    }
+    let (status, made) = admin("POST", "/admin/v1/bots".into(), Some(base.clone())).await;
+    assert_eq!(
+        (status, made["has_api_key"].as_bool(), made["stream"].as_bool()),
+        (201, Some(false), Some(true)),
+        "{made}"
+    );
+    let bot = made["bot_id"].as_str().unwrap().to_owned();
+    let (status, err) = admin("POST", "/admin/v1/bots".into(), Some(base)).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("username_taken")), "{err}");
+    let (status, _) = admin("GET", "/admin/v1/bots/u_nobody".into(), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = admin("PATCH", "/admin/v1/bots/u_nobody".into(), Some(json!({"model": "x"}))).await;
+    assert_eq!(status, 404);
+
+    // Not for users; and the bot's account is a bot that cannot log in.
+    let alice = api.user("alice", "a1").await;
+    let (status, _) = api.call("GET", "/admin/v1/bots", Some(&alice.access_token), None).await;
+    assert_eq!(status, 403);
+    let (_, user) = admin("GET", format!("/admin/v1/users/{bot}"), None).await;
+    assert_eq!(user["role"], "bot", "{user}");
+    let login = json!({"username": "helper", "password": "some-password", "device_id": "d1", "platform": "web"});
+    let (status, _) = api.call("POST", "/api/v1/auth/login", None, Some(login)).await;
+    assert_eq!(status, 401);
+
+    // A key given later is used, and still never shown.
+    let (status, changed) =
+        admin("PATCH", format!("/admin/v1/bots/{bot}"), Some(json!({"api_key": "sk-later", "display_name": "Later"})))
+            .await;
+    assert_eq!(
+        (status, changed["has_api_key"].as_bool(), changed["display_name"].as_str()),
+        (200, Some(true), Some("Later"))
+    );
+    assert!(!changed.to_string().contains("sk-later"), "{changed}");
+    let mut ws = WsClient::connect(&srv.ws_url(), &alice.access_token).await;
+    api.send_text(&alice, &direct(&alice.user_id, &bot), "q1", "with a key").await;
+    assert_eq!(bot_message(&mut ws, &bot).await.0["body"]["text"], "echo: with a key");
+    let asked = llm.drain();
+    assert_eq!(asked[0].header("authorization"), "Bearer sk-later");
+    assert_eq!(
+        asked[0].json()["messages"][0],
+        json!({"role": "user", "content": "with a key"}),
+        "no prompt, no system line"
+    );
+}
+
 tidings_tests::both_modes!(
+    the_admin_routes_check_their_input,
     a_bot_answers_direct_messages,
     model_failures_become_short_messages,
     groups_answer_mentions_only_and_no_bot_is_answered,

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod bots;
 pub mod clock;
 pub mod content;
 pub mod conversation;

@@ -5,6 +5,7 @@
 pub mod cluster;
 pub mod db;
 pub mod hook;
+pub mod llm;
 pub mod media;
 pub mod memory;
 pub mod push;

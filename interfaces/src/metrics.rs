@@ -15,6 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use tidings_app::bots::{BotMeter, BotOutcome};
 use tidings_app::content::{HookMeter, HookOutcome};
 use tidings_protocol::{ClientFrame, ServerFrame};
 
@@ -50,6 +51,10 @@ pub struct Metrics {
     backend_seconds: Family<Labels, Counter<f64>>,
     hook_calls: HashMap<HookOutcome, Counter>,
     hook_latency: Histogram,
+    bot_requests: HashMap<BotOutcome, Counter>,
+    bot_tokens_in: Counter,
+    bot_tokens_out: Counter,
+    bot_latency: Histogram,
     /// One scrape at a time mirrors the outside counts, so a delta is never added twice.
     mirror: Mutex<()>,
 }
@@ -181,6 +186,31 @@ impl Metrics {
             "Before-send hook calls: from the request to its answer (or failure)",
             hook_latency.clone(),
         );
+        let bot_family = Family::<Labels, Counter>::default();
+        registry.register(
+            "bot_requests",
+            "Messages AI bots were asked to answer, by outcome (answered, error, timeout, over_budget, dropped)",
+            bot_family.clone(),
+        );
+        let bot_requests =
+            BotOutcome::ALL.iter().map(|o| (*o, family_member(&bot_family, "outcome", o.as_str()))).collect();
+        let (bot_tokens_in, bot_tokens_out) = (Counter::default(), Counter::default());
+        registry.register(
+            "bot_tokens_in",
+            "Tokens AI bots sent to their models (reported, else estimated)",
+            bot_tokens_in.clone(),
+        );
+        registry.register(
+            "bot_tokens_out",
+            "Tokens AI bots' models answered (reported, else estimated)",
+            bot_tokens_out.clone(),
+        );
+        let bot_latency = Histogram::new(exponential_buckets(0.01, 2.0, 14));
+        registry.register(
+            "bot_latency_seconds",
+            "AI bots' model calls: from the request to the whole answer (or failure)",
+            bot_latency.clone(),
+        );
         Self {
             registry,
             connections,
@@ -203,6 +233,10 @@ impl Metrics {
             backend_seconds,
             hook_calls,
             hook_latency,
+            bot_requests,
+            bot_tokens_in,
+            bot_tokens_out,
+            bot_latency,
             mirror: Mutex::new(()),
         }
     }
@@ -294,6 +328,19 @@ impl HookMeter for Metrics {
             c.inc();
         }
         self.hook_latency.observe(took.as_secs_f64());
+    }
+}
+
+impl BotMeter for Metrics {
+    fn bot_done(&self, outcome: BotOutcome, took: Duration, tokens_in: u64, tokens_out: u64) {
+        if let Some(c) = self.bot_requests.get(&outcome) {
+            c.inc();
+        }
+        self.bot_tokens_in.inc_by(tokens_in);
+        self.bot_tokens_out.inc_by(tokens_out);
+        if !took.is_zero() {
+            self.bot_latency.observe(took.as_secs_f64());
+        }
     }
 }
 

@@ -83,6 +83,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The word lists and the review list of flagged content.
     pub filters: Arc<tidings_app::WordFilters>,
+    /// AI assistant bots (`/admin/v1/bots`).
+    pub bots: Arc<tidings_app::BotAdmin>,
     /// Media uploads and downloads.
     pub media: Arc<tidings_app::MediaService>,
     /// Where uploads are staged while they stream in (`tmp` in the local media dir).

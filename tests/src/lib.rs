@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod fake_llm;
 pub mod fake_s3;
 pub mod faults;
 pub mod helpers;

@@ -230,8 +230,36 @@ impl MessagingService {
         kind: MessageKind,
         body: &Value,
     ) -> Result<PendingAck, AppError> {
+        self.send_as(sender, device, conv, client_msg_id, kind, body, true).await
+    }
+
+    /// A bot's answer in a direct chat whose peer just wrote to it: like [`Self::send`], but
+    /// the peer's direct-message policy is not asked (they wrote first; blocks still apply), so
+    /// a user who accepts messages from friends only still hears the bot they asked.
+    pub async fn send_answer(
+        &self,
+        sender: &UserId,
+        device: &DeviceId,
+        conv: ConvId,
+        client_msg_id: ClientMsgId,
+        body: &Value,
+    ) -> Result<PendingAck, AppError> {
+        self.send_as(sender, device, conv, client_msg_id, MessageKind::Text, body, false).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_as(
+        &self,
+        sender: &UserId,
+        device: &DeviceId,
+        conv: ConvId,
+        client_msg_id: ClientMsgId,
+        kind: MessageKind,
+        body: &Value,
+        ask_policy: bool,
+    ) -> Result<PendingAck, AppError> {
         let mut checked = body::validate(kind, body, self.limits.body)?;
-        let audience = self.ensure_started(sender, &conv).await?;
+        let audience = self.ensure_started_as(sender, &conv, ask_policy).await?;
         // The hook and the word lists see only sends the sender may make.
         let ctx = MessageContext {
             subject: ContentSubject::Message,
@@ -328,12 +356,17 @@ impl MessagingService {
 
     /// Makes sure the conversation exists and the sender may post; returns who gets the push.
     async fn ensure_started(&self, sender: &UserId, conv: &ConvId) -> Result<Audience, AppError> {
+        self.ensure_started_as(sender, conv, true).await
+    }
+
+    /// [`Self::ensure_started`], asking the direct peer's policy only when `ask_policy`.
+    async fn ensure_started_as(&self, sender: &UserId, conv: &ConvId, ask_policy: bool) -> Result<Audience, AppError> {
         match conv {
             ConvId::Direct { lo, hi } => {
                 let Some(peer) = conv.peer_of(sender) else {
                     return Err(AppError::NotMember);
                 };
-                let peer_exists = self.check_direct(sender, peer).await?;
+                let peer_exists = self.check_direct(sender, peer, ask_policy).await?;
                 let opens_direct = !self.known.contains(conv);
                 // The conversation itself is opened by the commit of its first message. Until
                 // that commit, later sends in it skip the peer lookup once it has succeeded: a
@@ -354,9 +387,9 @@ impl MessagingService {
         }
     }
 
-    /// Blocks and the peer's direct-message policy. The system account is exempt. Returns
+    /// Blocks and (when `ask_policy`) the peer's direct-message policy. The system account is exempt. Returns
     /// whether the peer exists when the check read it (not for the system account).
-    async fn check_direct(&self, sender: &UserId, peer: &UserId) -> Result<Option<bool>, AppError> {
+    async fn check_direct(&self, sender: &UserId, peer: &UserId, ask_policy: bool) -> Result<Option<bool>, AppError> {
         if sender.is_system() {
             return Ok(None);
         }
@@ -367,7 +400,7 @@ impl MessagingService {
         if gate.blocked {
             return Err(AppError::Blocked);
         }
-        if gate.policy.unwrap_or(self.default_dm_policy) == DmPolicy::Friends && !gate.friends {
+        if ask_policy && gate.policy.unwrap_or(self.default_dm_policy) == DmPolicy::Friends && !gate.friends {
             return Err(AppError::NotFriends);
         }
         Ok(Some(gate.peer_exists))

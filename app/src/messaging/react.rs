@@ -77,7 +77,7 @@ impl MessagingService {
         match conv {
             ConvId::Direct { lo, hi } => {
                 if let Some(peer) = conv.peer_of(user) {
-                    self.check_direct(user, peer).await?;
+                    self.check_direct(user, peer, true).await?;
                 }
                 Ok(vec![lo.clone(), hi.clone()])
             }

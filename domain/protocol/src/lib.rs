@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_groups;
 pub mod bodies;
+pub mod bots;
 pub mod codes;
 pub mod edits;
 pub mod filters;

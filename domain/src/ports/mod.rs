@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod bots;
 mod content;
 mod delivery;
 mod groups;
@@ -17,6 +18,7 @@ mod threads;
 
 pub use accounts::*;
 pub use audit::*;
+pub use bots::*;
 pub use content::*;
 pub use delivery::*;
 pub use groups::*;

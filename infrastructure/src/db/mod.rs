@@ -4,6 +4,7 @@
 pub mod admin;
 mod append;
 mod audit;
+mod bots;
 mod content;
 pub mod conversations;
 mod edits;
@@ -44,6 +45,7 @@ use tidings_domain::StoreError;
 
 pub use admin::SqlAdminStore;
 pub use audit::SqlAuditLog;
+pub use bots::SqlBotStore;
 pub use content::SqlContentStore;
 pub use conversations::SqlConversationStore;
 pub use groups::SqlGroupStore;

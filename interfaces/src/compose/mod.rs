@@ -6,6 +6,7 @@
 //! Each builder takes the sections it needs, so what reads which setting is visible at the call.
 
 mod accounts;
+mod bots;
 mod content;
 mod conversations;
 mod media;
@@ -77,9 +78,11 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         writer: format!("{}-{}", settings.instance_id.as_deref().unwrap_or("tidings"), ulid::Ulid::new()),
         peers: routing.routes.is_some(),
     };
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let bot_trigger = bots::trigger(&settings.bots, &storage.db, metrics.clone()).await;
     let observers = observers::build(
         (&settings.webhooks, &settings.push),
-        indexer,
+        (indexer, bot_trigger.observer.clone()),
         &storage.db,
         security.tokens.clone(),
         routing.presence.clone(),
@@ -101,7 +104,6 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         Some(routes) => Arc::new(routing::ClusterOnline { routes: routes.clone(), hub: hub.clone() }),
         None => hub.clone(),
     };
-    let metrics = Arc::new(crate::metrics::Metrics::new());
     let content = content::build(&settings.hooks, &storage.db, clock.clone(), metrics.clone()).await?;
     let accounts = accounts::build(
         (&settings.auth, &settings.devices, &settings.admin),
@@ -128,6 +130,18 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         content.gate.clone(),
         clock.clone(),
     );
+    let bots = bots::start(
+        &settings.bots,
+        bot_trigger,
+        bots::Parts {
+            messaging: conversations.messaging.clone(),
+            users: storage.users.clone(),
+            admin: (accounts.admin.clone(), accounts.admin_store.clone()),
+            meter: metrics.clone(),
+            clock: clock.clone(),
+            max_text_chars: settings.limits.max_text_chars,
+        },
+    )?;
     let mode = if routing.routes.is_some() {
         "cluster (external database, Redis routes, RabbitMQ pushes)"
     } else if settings.is_sqlite() {
@@ -167,6 +181,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         offline_push: observers.offline_push,
         metrics,
         filters: content.filters,
+        bots,
         media,
         media_staging: media::media_dir(&settings.media, &settings.data_dir).join("tmp"),
     };

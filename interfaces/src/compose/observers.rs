@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_app::search::IndexerParts;
-use tidings_app::{AfterCommit, PushConfig, PushService, SearchIndexer, WebhookConfig, WebhookService};
+use tidings_app::{AfterCommit, BotTrigger, PushConfig, PushService, SearchIndexer, WebhookConfig, WebhookService};
 use tidings_domain::ports::{CommitObserver, ConversationStore, Notifier, PresenceReader, TokenService};
 use tidings_infrastructure::db::SqlWebhookStore;
 use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
@@ -32,7 +32,7 @@ pub(super) struct Observers {
 /// Starts the dispatchers and puts them in the one list, in front of `realtime`.
 pub(super) async fn build(
     (webhooks, push): (&WebhookSettings, &PushSettings),
-    search: IndexerParts,
+    (search, bots): (IndexerParts, Arc<BotTrigger>),
     db: &DatabaseConnection,
     tokens: Arc<dyn TokenService>,
     presence: Arc<dyn PresenceReader>,
@@ -53,6 +53,7 @@ pub(super) async fn build(
     // (search indexing, bots, content hooks) adds its line here.
     let mut list: Vec<Arc<dyn CommitObserver>> =
         vec![Arc::new(webhooks.clone()), Arc::new(SearchIndexer::start(search, SEARCH_QUEUE))];
+    list.push(bots);
     if let Some(push) = &offline_push {
         list.push(Arc::new(push.clone()));
     }

@@ -6,6 +6,7 @@
 //! OpenAPI document are both built from that one registration.
 
 pub mod admin;
+mod admin_bots;
 mod admin_filters;
 mod admin_groups;
 mod admin_search;
@@ -67,6 +68,7 @@ fn register(cfg: &mut ServiceConfig) {
     admin_groups::routes(cfg);
     admin_search::routes(cfg);
     admin_filters::routes(cfg);
+    admin_bots::routes(cfg);
     integration::routes(cfg);
     media::routes(cfg);
 }

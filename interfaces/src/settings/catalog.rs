@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{
-    Settings, admin, auth, cluster, db, devices, drain, gateway, groups, hooks, integration, limits, media, pipeline,
-    push, retention, social, webhooks, ws,
+    Settings, admin, auth, bots, cluster, db, devices, drain, gateway, groups, hooks, integration, limits, media,
+    pipeline, push, retention, social, webhooks, ws,
 };
 
 /// One setting as `--help` and the docs list it.
@@ -60,6 +60,7 @@ pub const SECTIONS: &[(&str, &[Key])] = &[
     ("integration", integration::KEYS),
     ("webhooks", webhooks::KEYS),
     ("hooks", hooks::KEYS),
+    ("bots", bots::KEYS),
     ("push", push::KEYS),
     ("retention", retention::KEYS),
     ("media", media::KEYS),

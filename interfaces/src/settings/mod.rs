@@ -7,6 +7,7 @@
 
 mod admin;
 mod auth;
+mod bots;
 pub mod catalog;
 mod cluster;
 mod db;
@@ -41,6 +42,7 @@ use renamed::Renamed;
 
 pub use admin::AdminSettings;
 pub use auth::AuthSettings;
+pub use bots::BotSettings;
 pub use catalog::{Key, help_text};
 pub use cluster::ClusterSettings;
 pub use db::DbSettings;
@@ -111,6 +113,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// The before-send hook.
     pub hooks: HookSettings,
+    /// AI assistant bots.
+    pub bots: BotSettings,
     /// Who may connect, and how hard: IP lists, auth rate limits, connection caps.
     pub gateway: GatewaySettings,
     /// Offline push notifications.
@@ -149,6 +153,7 @@ impl Default for Settings {
             integration: IntegrationSettings::default(),
             webhooks: WebhookSettings::default(),
             hooks: HookSettings::default(),
+            bots: BotSettings::default(),
             gateway: GatewaySettings::default(),
             push: PushSettings::default(),
             retention: RetentionSettings::default(),
@@ -255,6 +260,7 @@ impl Settings {
         self.integration.check()?;
         self.webhooks.check()?;
         self.hooks.check()?;
+        self.bots.check()?;
         self.gateway.check()?;
         self.push.check()?;
         self.retention.check()?;

@@ -9,6 +9,7 @@ mod admin;
 mod admin_groups;
 mod authz;
 mod bad_input;
+mod bots;
 mod cluster;
 mod content;
 mod content_hook;

@@ -3,6 +3,8 @@
 pub mod api_keys;
 pub mod audit_log;
 pub mod blocks;
+pub mod bot_usage;
+pub mod bots;
 pub mod chat_groups;
 pub mod content_flags;
 pub mod conversation_members;

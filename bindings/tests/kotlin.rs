@@ -11,6 +11,7 @@
 
 // Test code: a failed unwrap is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -110,7 +111,7 @@ async fn kotlin_story(backend: Backend) {
         Ok(tools) => tools,
         Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("no Kotlin toolchain under CI: {why}"),
         Err(why) => {
-            eprintln!("skipping the Kotlin story: {why} (.ci/run installs the toolchain)");
+            let _ = writeln!(std::io::stderr(), "SKIPPED the Kotlin story: {why} (.ci/run installs the toolchain)");
             return;
         }
     };

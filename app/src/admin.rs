@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use tidings_domain::account::{NO_PASSWORD, Role, User};
 use tidings_domain::admin::{ApiKey, ApiKeyStore, OnlineCounter, Scope, UserAdminStore, UserQuery, new_key_id};
+use tidings_domain::content::ContentSubject;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{Notifier, PasswordHasher, TokenService, UserRepository};
 use tidings_domain::{StoreError, UserId};
 
 use crate::accounts::constant_time_eq;
 use crate::clock::now_ms;
+use crate::content::ContentGate;
 use crate::error::AppError;
 
 /// Prefix of every API key.
@@ -72,6 +74,8 @@ pub struct AdminService {
     tokens: Arc<dyn TokenService>,
     notifier: Arc<dyn Notifier>,
     online: Arc<dyn OnlineCounter>,
+    /// The word lists display names an administrator sets pass.
+    content: Arc<ContentGate>,
 }
 
 impl AdminService {
@@ -85,7 +89,19 @@ impl AdminService {
         notifier: Arc<dyn Notifier>,
         online: Arc<dyn OnlineCounter>,
     ) -> Self {
-        Self { users, store, keys, hasher, tokens, notifier, online }
+        Self { users, store, keys, hasher, tokens, notifier, online, content: Arc::new(ContentGate::open()) }
+    }
+
+    /// Screens the display names it sets with `content`'s word lists.
+    pub fn with_content(mut self, content: Arc<ContentGate>) -> Self {
+        self.content = content;
+        self
+    }
+
+    /// A display name for account `owner` as stored: refused, masked or flagged by the word lists.
+    pub fn screened_name(&self, owner: &UserId, name: &str) -> Result<String, AppError> {
+        let masked = self.content.screen_text(ContentSubject::DisplayName, owner, name)?;
+        Ok(masked.unwrap_or_else(|| name.to_owned()))
     }
 
     /// The caller, if their account is an enabled admin (checked against storage each time).
@@ -132,10 +148,12 @@ impl AdminService {
             (_, Some(p)) => self.hasher.hash(p).await?,
             (_, None) => NO_PASSWORD.to_owned(),
         };
+        let id = UserId::generate();
+        let display_name = self.screened_name(&id, new.display_name.map(str::trim).unwrap_or(new.username))?;
         let user = User {
-            id: UserId::generate(),
+            id,
             username: new.username.to_owned(),
-            display_name: new.display_name.map(str::trim).unwrap_or(new.username).to_owned(),
+            display_name,
             created_at: now_ms(),
             role: new.role,
             disabled_at: None,

@@ -87,9 +87,11 @@ impl BotAdmin {
     pub async fn create(&self, new: NewBot) -> Result<(User, BotConfig), AppError> {
         let now = self.clock.now_ms();
         let i = new.input;
+        let id = UserId::generate();
+        let name = i.display_name.clone().map(|n| n.trim().to_owned()).unwrap_or_else(|| new.username.clone());
         let user = User {
-            id: UserId::generate(),
-            display_name: i.display_name.clone().map(|n| n.trim().to_owned()).unwrap_or_else(|| new.username.clone()),
+            display_name: self.admin.screened_name(&id, &name)?,
+            id,
             username: new.username,
             created_at: now,
             role: Role::Bot,
@@ -171,6 +173,7 @@ impl BotAdmin {
         if let Some(name) = i.display_name.map(|n| n.trim().to_owned())
             && name != user.display_name
         {
+            let name = self.admin.screened_name(&user.id, &name)?;
             user = self.accounts.update_profile(&user.id, &name, Role::Bot).await?.ok_or(AppError::NotFound("bot"))?;
         }
         self.directory.refresh().await;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tidings_app::admin::AdminOutcome;
-use tidings_app::{AccountService, AdminService, AuthPolicy};
+use tidings_app::{AccountService, AdminService, AuthPolicy, ContentGate};
 use tidings_domain::account::User;
 use tidings_domain::admin::OnlineCounter;
 use tidings_domain::ports::{Notifier, PasswordHasher, TokenService, UserRepository};
@@ -50,21 +50,24 @@ pub(super) async fn build(
     db: &sea_orm::DatabaseConnection,
     users: Arc<dyn UserRepository>,
     security: &Security,
-    notifier: Arc<dyn Notifier>,
-    online: Arc<dyn OnlineCounter>,
+    (notifier, online): (Arc<dyn Notifier>, Arc<dyn OnlineCounter>),
+    content: Arc<ContentGate>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Accounts> {
     let (auth, devices, first_admin) = sections;
     let admin_store = Arc::new(SqlAdminStore::new(db.clone()));
-    let admin = Arc::new(AdminService::new(
-        users.clone(),
-        admin_store.clone(),
-        admin_store.clone(),
-        security.hasher.clone(),
-        security.tokens.clone(),
-        notifier.clone(),
-        online,
-    ));
+    let admin = Arc::new(
+        AdminService::new(
+            users.clone(),
+            admin_store.clone(),
+            admin_store.clone(),
+            security.hasher.clone(),
+            security.tokens.clone(),
+            notifier.clone(),
+            online,
+        )
+        .with_content(content),
+    );
     if let (Some(username), Some(password)) = (&first_admin.initial_username, &first_admin.initial_password) {
         match admin.ensure_initial_admin(username, password.expose()).await {
             Ok(Some(user)) => tracing::info!(username, user = %user.id, "created the initial admin"),

@@ -110,8 +110,8 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         &storage.db,
         storage.users.clone(),
         &security,
-        notifier.clone(),
-        online,
+        (notifier.clone(), online),
+        content.gate.clone(),
         clock.clone(),
     )
     .await?;

@@ -96,7 +96,7 @@ pub async fn list_users(
     security(("bearer" = [])),
     request_body = CreateUserRequest,
     responses((status = 201, description = "The new account.", body = AdminUser)),
-    extensions(("x-errors" = json!([ADMIN_ONLY, C::UsernameTaken])))
+    extensions(("x-errors" = json!([ADMIN_ONLY, C::UsernameTaken, C::ContentRejected])))
 )]
 #[post("/admin/v1/users")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, username = %body.username))]

@@ -62,7 +62,7 @@ async fn list_bots(state: web::Data<AppState>, who: AdminAuthed) -> Result<HttpR
     security(("bearer" = [])),
     request_body = CreateBotRequest,
     responses((status = 201, description = "The new bot.", body = BotView)),
-    extensions(("x-errors" = json!([ADMIN_ONLY, &[C::InvalidField, C::UsernameTaken]].concat())))
+    extensions(("x-errors" = json!([ADMIN_ONLY, &[C::InvalidField, C::UsernameTaken, C::ContentRejected]].concat())))
 )]
 #[post("/admin/v1/bots")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, username = %body.username))]
@@ -120,7 +120,7 @@ async fn get_bot(
     params(("bot_id" = String, Path, description = BOT_ID)),
     request_body = UpdateBotRequest,
     responses((status = 200, description = "The bot as it is now.", body = BotView)),
-    extensions(("x-errors" = json!([ADMIN_ONLY, &[C::NotFound, C::InvalidField]].concat())))
+    extensions(("x-errors" = json!([ADMIN_ONLY, &[C::NotFound, C::InvalidField, C::ContentRejected]].concat())))
 )]
 #[patch("/admin/v1/bots/{bot_id}")]
 #[tracing::instrument(skip_all, fields(admin = %who.0.id, bot = %path))]

@@ -138,6 +138,14 @@ async fn names_and_announcements_pass_the_lists(backend: Backend) {
         .await;
     assert_eq!((status, code(&err)), (422, Some("content_rejected")), "{err}");
 
+    let admin = Some(root.access_token.as_str());
+    let new_user = json!({"username": "dave", "password": "correct horse battery", "display_name": "法轮"});
+    let (status, err) = api.call("POST", "/admin/v1/users", admin, Some(new_user)).await;
+    assert_eq!((status, code(&err)), (422, Some("content_rejected")), "{err}");
+    let new_user = json!({"username": "erin", "password": "correct horse battery", "display_name": "傻瓜 erin"});
+    let (status, user) = api.call("POST", "/admin/v1/users", admin, Some(new_user)).await;
+    assert_eq!((status, &user["display_name"]), (201, &json!("** erin")), "{user}");
+
     let gid = create_group(api, &alice, &[&bob], json!({"name": "傻瓜 club"})).await;
     let (status, group) = api.call("GET", &format!("/api/v1/groups/{gid}"), token, None).await;
     assert_eq!(status, 200, "{group}");

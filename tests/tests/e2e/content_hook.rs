@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tidings_interfaces::settings::HookFailure;
 use tidings_tests::client::{WsClient, direct};
-use tidings_tests::helpers::{code, send};
+use tidings_tests::helpers::{code, send, with_initial_admin};
 use tidings_tests::hook_receiver::{HookAnswer, HookReceiver};
 use tidings_tests::receiver::signature_ok;
 use tidings_tests::{Backend, spawn_server_with};
@@ -31,6 +31,7 @@ async fn server(backend: Backend, fail: HookFailure) -> (tidings_tests::TestServ
     let hook = HookReceiver::start(decide).await;
     let url = hook.url.clone();
     let srv = spawn_server_with(backend, move |s| {
+        with_initial_admin(s);
         s.hooks.before_send_url = Some(url.clone());
         s.hooks.before_send_secret = Some(SECRET.into());
         s.hooks.timeout = Duration::from_millis(300);
@@ -107,8 +108,21 @@ async fn the_hook_allows_rejects_and_rewrites(backend: Backend) {
     assert_eq!(edit_calls.len(), 1, "{edit_calls:?}");
     assert_eq!(edit_calls[0]["seq"], seq, "{}", edit_calls[0]);
 
+    // Business systems' sends (the integration API) are asked about too.
+    let root = api.login("root", "console").await;
+    let scopes = json!({"name": "crm", "scopes": ["messages:send"]});
+    let (status, key) = api.call("POST", "/admin/v1/api-keys", Some(&root.access_token), Some(scopes)).await;
+    assert_eq!(status, 201, "{key}");
+    let key = key["key"].as_str().unwrap();
+    let body = json!({"to_user": bob.user_id, "client_msg_id": "i1", "kind": "text", "body": {"text": "buy now"}});
+    let (status, err) = api.call("POST", "/integration/v1/messages", Some(key), Some(body)).await;
+    assert_eq!((status, code(&err)), (422, Some("content_rejected")), "{err}");
+    let asked: Vec<Value> = hook.drain().iter().map(|r| r.json()).collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!((asked[0]["client_msg_id"].as_str(), asked[0]["body"]["text"].as_str()), (Some("i1"), Some("buy now")));
+
     let metrics = reqwest::get(format!("http://127.0.0.1:{}/metrics", srv.port())).await.unwrap().text().await.unwrap();
-    for (outcome, at_least) in [("allow", 2), ("reject", 3), ("rewrite", 1), ("timeout", 1), ("error", 3)] {
+    for (outcome, at_least) in [("allow", 2), ("reject", 4), ("rewrite", 1), ("timeout", 1), ("error", 3)] {
         let line = format!("tidings_hook_calls_total{{outcome=\"{outcome}\"}} ");
         let n: u64 = metrics
             .lines()

@@ -3,9 +3,9 @@
 //! JVM Kotlin compiler, and runs the story on the JVM (JNA loads the library) against a real
 //! server, in both modes; in cluster mode the two clients sit on two instances.
 //!
-//! The toolchain: `TIDINGS_KOTLIN_HOME` names the npm package `kotlin-compiler`'s directory (its
+//! The toolchain: `KOTLIN_COMPILER_HOME` names the npm package `kotlin-compiler`'s directory (its
 //! `lib/` holds `kotlin-compiler.jar`, `kotlin-stdlib.jar`, `kotlinx-coroutines-core-jvm.jar`),
-//! `TIDINGS_JNA_JAR` JNA's jar (default `/usr/share/java/jna.jar`, Debian's `libjna-java`);
+//! `JNA_JAR` JNA's jar (default `/usr/share/java/jna.jar`, Debian's `libjna-java`);
 //! `.ci/run` installs both. Without them the test says so and passes, except under `CI=true`,
 //! where it fails.
 
@@ -29,9 +29,9 @@ struct Toolchain {
 }
 
 fn toolchain() -> Result<Toolchain, String> {
-    let home = std::env::var("TIDINGS_KOTLIN_HOME").map_err(|_| "TIDINGS_KOTLIN_HOME is not set".to_owned())?;
+    let home = std::env::var("KOTLIN_COMPILER_HOME").map_err(|_| "KOTLIN_COMPILER_HOME is not set".to_owned())?;
     let lib = Path::new(&home).join("lib");
-    let jna = std::env::var("TIDINGS_JNA_JAR").unwrap_or_else(|_| "/usr/share/java/jna.jar".into());
+    let jna = std::env::var("JNA_JAR").unwrap_or_else(|_| "/usr/share/java/jna.jar".into());
     let jars = [lib.join("kotlin-stdlib.jar"), lib.join("kotlinx-coroutines-core-jvm.jar"), PathBuf::from(jna)];
     let compiler = lib.join("kotlin-compiler.jar");
     for jar in jars.iter().chain([&compiler]) {

@@ -76,9 +76,14 @@ pub fn status(code: ErrorCode) -> StatusCode {
             StatusCode::BAD_REQUEST
         }
         C::Unauthorized | C::TokenExpired | C::InvalidCredentials | C::RefreshReused => StatusCode::UNAUTHORIZED,
-        C::NotMember | C::Forbidden | C::Blocked | C::NotFriends | C::Muted | C::AccountDisabled | C::IpDenied => {
-            StatusCode::FORBIDDEN
-        }
+        C::NotMember
+        | C::Forbidden
+        | C::Blocked
+        | C::NotFriends
+        | C::Muted
+        | C::AccountDisabled
+        | C::IpDenied
+        | C::ContentRejected => StatusCode::FORBIDDEN,
         C::UnknownConversation | C::NotFound | C::MediaNotFound => StatusCode::NOT_FOUND,
         C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         C::UsernameTaken | C::Conflict | C::GroupFull => StatusCode::CONFLICT,
@@ -89,7 +94,6 @@ pub fn status(code: ErrorCode) -> StatusCode {
         C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         C::Busy | C::TooManyConnections | C::Draining | C::ContentCheckUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        C::ContentRejected => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

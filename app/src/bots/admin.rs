@@ -211,13 +211,15 @@ impl BotAdmin {
 /// The rules of a bot's settings.
 fn check(c: &BotConfig) -> Result<(), AppError> {
     let bad = |m: &str| Err(AppError::InvalidField(m.to_owned()));
-    if !(c.base_url.starts_with("http://") || c.base_url.starts_with("https://")) || c.base_url.len() > 512 {
+    // Characters, as the OpenAPI document's maxLength counts them.
+    let chars = |s: &str| s.chars().count();
+    if !(c.base_url.starts_with("http://") || c.base_url.starts_with("https://")) || chars(&c.base_url) > 512 {
         return bad("base_url: an http:// or https:// URL of at most 512 characters");
     }
-    if c.model.trim().is_empty() || c.model.len() > 128 {
+    if c.model.trim().is_empty() || chars(&c.model) > 128 {
         return bad("model: 1-128 characters");
     }
-    if c.api_key.expose().len() > 512 {
+    if chars(c.api_key.expose()) > 512 {
         return bad("api_key: at most 512 characters");
     }
     if c.system_prompt.chars().count() > MAX_PROMPT_CHARS {

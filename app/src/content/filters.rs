@@ -22,7 +22,7 @@ pub const POLL: Duration = Duration::from_millis(500);
 pub const MAX_LISTS: usize = 64;
 
 /// Longest list name.
-const MAX_NAME_CHARS: usize = 100;
+const MAX_NAME_CHARS: usize = 64;
 
 /// Longest excerpt kept with a flag.
 const MAX_EXCERPT_CHARS: usize = 500;
@@ -257,12 +257,14 @@ fn stamps_of(lists: &[FilterList]) -> Vec<FilterStamp> {
     lists.iter().map(|l| FilterStamp { id: l.id.clone(), updated_at: l.updated_at }).collect()
 }
 
-/// Trimmed, blank ones dropped; a word may not hold a line break.
+/// Trimmed; blank ones and ones without a letter or digit dropped; a word may not hold a line
+/// break.
 fn clean_words(words: Vec<String>) -> Result<Vec<String>, AppError> {
     let mut out = Vec::with_capacity(words.len());
     for word in words {
         let word = word.trim();
-        if word.is_empty() {
+        // Blank, or no letter or digit: separators are skipped, so it could never match.
+        if tidings_wordfilter::normalize_word(word).is_empty() {
             continue;
         }
         if word.contains(['\n', '\r']) {

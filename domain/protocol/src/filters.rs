@@ -11,17 +11,23 @@ use validator::Validate;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FilterListRequest {
-    /// Unique name (1 to 100 characters).
-    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 100)))]
+    /// Unique name (1 to 64 characters, not blank, no control characters).
+    #[cfg_attr(
+        feature = "validate",
+        validate(length(min = 1, max = 64), custom(function = "crate::rest::rules::shown_name"))
+    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::text::shown_name_schema))]
     pub name: String,
     /// What a match does: `reject` (the send or name is refused with `content_rejected`),
     /// `mask` (each character of the word is stored as `*`) or `flag` (stored as written and
     /// listed at `/admin/v1/flagged`).
     #[cfg_attr(feature = "openapi", schema(pattern = "^(reject|mask|flag)$"))]
     pub action: String,
-    /// The words (at most 64 characters each; blank ones are dropped). They match whatever
-    /// their case or width, traditional or simplified, and with spaces or symbols between
-    /// their characters; words of ASCII letters and digits only match whole words.
+    /// The words (at most 64 characters each, no line breaks; words without a letter or digit
+    /// are dropped: they could never match). They match whatever their case or width,
+    /// traditional or simplified, and with spaces or symbols between their characters; words of
+    /// ASCII letters and digits only match whole words.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::filter_words))]
     pub words: Vec<String>,
 }
 

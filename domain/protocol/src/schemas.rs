@@ -82,3 +82,10 @@ pub fn optional_join_policy() -> Object {
 pub fn scopes() -> utoipa::openapi::schema::Array {
     ArrayBuilder::new().items(one_of(crate::admin::SCOPES)).min_items(Some(1)).max_items(Some(4)).build()
 }
+
+/// A word list's words: strings of at most 64 characters without line breaks (the rule of
+/// `tidings_wordfilter::MAX_WORD_CHARS` and the list's storage, one word per line).
+pub fn filter_words() -> utoipa::openapi::schema::Array {
+    let word = ObjectBuilder::new().schema_type(Type::String).max_length(Some(64)).pattern(Some("^[^\\r\\n]*$"));
+    ArrayBuilder::new().items(word.build()).build()
+}

@@ -63,7 +63,7 @@ async fn the_hook_allows_rejects_and_rewrites(backend: Backend) {
     assert!(signature_ok(SECRET, asked[0].header("x-tidings-signature"), &asked[0].body), "unsigned: {:?}", asked[0]);
 
     let (status, err) = api.send_text(&alice, &conv, "m2", "buy now").await;
-    assert_eq!((status, code(&err)), (422, Some("content_rejected")), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("content_rejected")), "{err}");
     assert_eq!(err["error"]["message"], "no advertising, please", "{err}");
     let mut ws = WsClient::connect(&srv.ws_url(), &alice.access_token).await;
     ws.send_text(&conv, "m3", "buy now").await;
@@ -116,7 +116,7 @@ async fn the_hook_allows_rejects_and_rewrites(backend: Backend) {
     let key = key["key"].as_str().unwrap();
     let body = json!({"to_user": bob.user_id, "client_msg_id": "i1", "kind": "text", "body": {"text": "buy now"}});
     let (status, err) = api.call("POST", "/integration/v1/messages", Some(key), Some(body)).await;
-    assert_eq!((status, code(&err)), (422, Some("content_rejected")), "{err}");
+    assert_eq!((status, code(&err)), (403, Some("content_rejected")), "{err}");
     let asked: Vec<Value> = hook.drain().iter().map(|r| r.json()).collect();
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!((asked[0]["client_msg_id"].as_str(), asked[0]["body"]["text"].as_str()), (Some("i1"), Some("buy now")));

@@ -14,8 +14,9 @@ use super::BotDirectory;
 use crate::admin::AdminService;
 use crate::error::AppError;
 
-/// Longest system prompt (characters).
-const MAX_PROMPT_CHARS: usize = 8_000;
+/// Longest system prompt (characters): 4,000 escaped at worst 12 bytes each stay under the
+/// default `limits.max_http_body_bytes`, so a too-long prompt is refused by name, not by size.
+const MAX_PROMPT_CHARS: usize = 4_000;
 
 /// The model settings of a bot; on a change, `None` keeps what is set.
 #[derive(Debug, Clone, Default)]
@@ -223,7 +224,7 @@ fn check(c: &BotConfig) -> Result<(), AppError> {
         return bad("api_key: at most 512 characters");
     }
     if c.system_prompt.chars().count() > MAX_PROMPT_CHARS {
-        return bad("system_prompt: at most 8000 characters");
+        return bad("system_prompt: at most 4000 characters");
     }
     if !c.temperature.is_finite() || !(0.0..=2.0).contains(&c.temperature) {
         return bad("temperature: 0 to 2");

@@ -38,9 +38,9 @@ pub struct CreateBotRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 512))]
     pub api_key: Option<String>,
-    /// Sent first, as the `system` message (at most 8000 characters).
+    /// Sent first, as the `system` message (at most 4000 characters).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 8000))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub system_prompt: Option<String>,
     /// 0 to 2; default 0.7.
     #[serde(default)]
@@ -83,7 +83,7 @@ pub struct UpdateBotRequest {
     pub api_key: Option<String>,
     /// See [`CreateBotRequest::system_prompt`].
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 8000))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 4000))]
     pub system_prompt: Option<String>,
     /// 0 to 2.
     #[serde(default)]

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use crate::receiver::Received;
+use crate::receiver::{Received, read_request};
 
 /// What the fake model answers.
 #[derive(Debug, Clone)]
@@ -82,41 +82,14 @@ pub fn last_user_text(req: &Value) -> String {
 /// Reads one request, answers it, and closes the connection (every answer is delimited by
 /// the close, as a streamed one must be without chunked encoding).
 async fn serve(mut stream: TcpStream, tx: mpsc::UnboundedSender<Received>, decide: Decider) -> std::io::Result<()> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default().to_owned();
-    let headers: std::collections::HashMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    while buf.len() < head_end + 4 + len {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = String::from_utf8_lossy(&buf[head_end + 4..head_end + 4 + len]).into_owned();
-    let req: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let Some(request) = read_request(&mut stream, &mut Vec::new()).await? else { return Ok(()) };
+    let req: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
     let reply = decide(&req);
     let status = match &reply {
         LlmReply::Status(s) => *s,
         _ => 200,
     };
-    let _ = tx.send(Received { request_line, headers, body, answered: status });
+    let _ = tx.send(request.answered(status));
     let text = match reply {
         LlmReply::Status(s) => {
             let body = json!({"error": {"message": "fake failure", "type": "server_error"}}).to_string();

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use crate::receiver::Received;
+use crate::receiver::{Received, read_request};
 
 /// What the hook answers: status, body text, and how long it waits first.
 #[derive(Debug, Clone)]
@@ -70,36 +70,8 @@ impl HookReceiver {
 /// Serves requests on one connection until the client closes it.
 async fn serve(mut stream: TcpStream, tx: mpsc::UnboundedSender<Received>, decide: Decider) -> std::io::Result<()> {
     let mut buf: Vec<u8> = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let head_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i;
-            }
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-        let mut lines = head.split("\r\n");
-        let request_line = lines.next().unwrap_or_default().to_owned();
-        let headers: std::collections::HashMap<String, String> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-        while buf.len() < head_end + 4 + len {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        let body = String::from_utf8_lossy(&buf[head_end + 4..head_end + 4 + len]).into_owned();
-        buf.drain(..head_end + 4 + len);
-        let answer = decide(&serde_json::from_str(&body).unwrap_or(Value::Null));
+    while let Some(request) = read_request(&mut stream, &mut buf).await? {
+        let answer = decide(&serde_json::from_str(&request.body).unwrap_or(Value::Null));
         if !answer.delay.is_zero() {
             tokio::time::sleep(answer.delay).await;
         }
@@ -110,6 +82,7 @@ async fn serve(mut stream: TcpStream, tx: mpsc::UnboundedSender<Received>, decid
             answer.body
         );
         stream.write_all(reply.as_bytes()).await?;
-        let _ = tx.send(Received { request_line, headers, body, answered: answer.status });
+        let _ = tx.send(request.answered(answer.status));
     }
+    Ok(())
 }

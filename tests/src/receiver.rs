@@ -76,23 +76,38 @@ impl Receiver {
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
-    tx: mpsc::UnboundedSender<Received>,
-    script: Arc<Vec<u16>>,
-    served: Arc<AtomicUsize>,
-) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
+/// One HTTP/1.1 request as the loopback servers of the tests read it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Request line, e.g. `POST /hook HTTP/1.1`.
+    pub request_line: String,
+    /// Headers, names in lowercase.
+    pub headers: HashMap<String, String>,
+    /// Body as text (`content-length` bytes).
+    pub body: String,
+}
+
+impl Request {
+    /// What the test gets, once the request was answered with `status`.
+    pub fn answered(self, status: u16) -> Received {
+        Received { request_line: self.request_line, headers: self.headers, body: self.body, answered: status }
+    }
+}
+
+/// Reads the next request from `stream`, starting with what `buf` already holds; bytes past it
+/// stay in `buf` for the next request of a kept-alive connection. `None` when the peer closed
+/// before a whole request came.
+pub async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Option<Request>> {
+    let mut chunk = [0u8; 8192];
     let head_end = loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
         }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
@@ -102,25 +117,31 @@ async fn serve(
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     let len: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < len {
+    while buf.len() < head_end + 4 + len {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
-            break;
+            return Ok(None);
         }
-        body.extend_from_slice(&chunk[..n]);
+        buf.extend_from_slice(&chunk[..n]);
     }
+    let body = String::from_utf8_lossy(&buf[head_end + 4..head_end + 4 + len]).into_owned();
+    buf.drain(..head_end + 4 + len);
+    Ok(Some(Request { request_line, headers, body }))
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    tx: mpsc::UnboundedSender<Received>,
+    script: Arc<Vec<u16>>,
+    served: Arc<AtomicUsize>,
+) -> std::io::Result<()> {
+    let Some(request) = read_request(&mut stream, &mut Vec::new()).await? else { return Ok(()) };
     let i = served.fetch_add(1, Ordering::SeqCst);
     let status = script.get(i).copied().unwrap_or(200);
     let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
     stream.write_all(reply.as_bytes()).await?;
     let _ = stream.shutdown().await;
-    let _ = tx.send(Received {
-        request_line,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-        answered: status,
-    });
+    let _ = tx.send(request.answered(status));
     Ok(())
 }
 

@@ -75,6 +75,22 @@ pub enum Action {
     Flag,
 }
 
+impl Action {
+    /// The stored and wire form (`reject`, `mask`, `flag`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reject => "reject",
+            Self::Mask => "mask",
+            Self::Flag => "flag",
+        }
+    }
+
+    /// The reverse of [`Action::as_str`]; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Reject, Self::Mask, Self::Flag].into_iter().find(|a| a.as_str() == s)
+    }
+}
+
 /// One list as the filter is built from it.
 #[derive(Debug, Clone, Copy)]
 pub struct ListSpec<'a> {

@@ -227,3 +227,13 @@ fn a_check_without_match_keeps_its_buffers() {
     }
     assert_eq!(crate::filter::scratch_capacity(), before, "the per-thread buffers are reused, not regrown");
 }
+
+#[test]
+fn action_names_are_the_serde_forms_and_parse_back() {
+    for action in [Action::Reject, Action::Mask, Action::Flag] {
+        assert_eq!(serde_json::to_value(action).ok(), Some(serde_json::Value::String(action.as_str().into())));
+        assert_eq!(Action::parse(action.as_str()), Some(action));
+    }
+    assert_eq!(Action::parse("nuke"), None);
+    assert_eq!(Action::parse("Reject"), None);
+}

@@ -36,12 +36,7 @@ impl SqlContentStore {
 }
 
 fn action_of(s: &str) -> Result<FilterAction, StoreError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| StoreError::Other(format!("filter action {s}")))
-}
-
-fn action_str(a: FilterAction) -> String {
-    serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    FilterAction::parse(s).ok_or_else(|| StoreError::Other(format!("filter action {s}")))
 }
 
 /// The words newline-joined, cut into parts of at most [`PART_BYTES`] (a word is never split:
@@ -126,7 +121,7 @@ impl FilterStore for SqlContentStore {
         let row = filter_lists::ActiveModel {
             id: Set(list.id.clone()),
             name: Set(list.name.clone()),
-            action: Set(action_str(list.action)),
+            action: Set(list.action.as_str().to_owned()),
             word_count: Set(i64::try_from(list.words.len()).unwrap_or(i64::MAX)),
             updated_at: Set(list.updated_at),
         };

@@ -193,20 +193,16 @@ async fn list_input(req: &HttpRequest, mut payload: web::Payload) -> Result<List
         if e.is_data() { ApiError::invalid(e.to_string()) } else { ApiError::new(C::BadJson, e.to_string()) }
     })?;
     body.validate()?;
-    let action: FilterAction = serde_json::from_value(serde_json::Value::String(body.action.clone()))
-        .map_err(|_| ApiError::invalid("action must be reject, mask or flag"))?;
+    let action =
+        FilterAction::parse(&body.action).ok_or_else(|| ApiError::invalid("action must be reject, mask or flag"))?;
     Ok(ListInput { name: body.name, action, words: body.words })
-}
-
-fn action_name(a: FilterAction) -> String {
-    serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn view(l: FilterList, with_words: bool) -> FilterListView {
     FilterListView {
         id: l.id,
         name: l.name,
-        action: action_name(l.action),
+        action: l.action.as_str().to_owned(),
         word_count: l.words.len() as u64,
         words: with_words.then_some(l.words),
         updated_at: l.updated_at,

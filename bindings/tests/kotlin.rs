@@ -13,10 +13,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use tidings_tests::helpers::run_bounded as run;
 use tidings_tests::{Backend, spawn_server};
 
 /// Longest run of the story (its own waits are bounded far below this).
@@ -51,22 +52,6 @@ fn library() -> PathBuf {
         .into_iter()
         .find(|p| p.exists())
         .unwrap_or_else(|| panic!("{name} not found next to {}", exe.display()))
-}
-
-/// Runs `cmd` to the end within `limit`; (success, stdout + stderr).
-fn run(mut cmd: Command, limit: Duration) -> (bool, String) {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() && started.elapsed() < limit {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let timed_out = child.try_wait().unwrap().is_none();
-    if timed_out {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (!timed_out && out.status.success(), if timed_out { format!("{text}\n(killed after {limit:?})") } else { text })
 }
 
 /// The story compiled with the bindings generated from this build (once per test process; the

@@ -6,8 +6,8 @@
 // Test code: a failed unwrap is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use tidings_tests::{Backend, spawn_server};
 
@@ -95,34 +95,14 @@ fn kotlin_and_swift_are_generated() {
 fn run_script(module_dir: &Path, data_dir: &Path, server_a: &str, server_b: &str) -> (bool, String) {
     let python = std::env::var("TIDINGS_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/test_sdk.py");
-    let mut child = Command::new(&python)
-        .arg(&script)
+    let mut cmd = Command::new(&python);
+    cmd.arg(&script)
         .env("PYTHONPATH", module_dir)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("TIDINGS_SERVER_A", server_a)
         .env("TIDINGS_SERVER_B", server_b)
-        .env("TIDINGS_DATA", data_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {python}: {e}"));
-    let started = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() || started.elapsed() > SCRIPT_LIMIT {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let timed_out = child.try_wait().unwrap().is_none();
-    if timed_out {
-        let _ = child.kill();
-    }
-    let out = child.wait_with_output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (
-        !timed_out && out.status.success(),
-        if timed_out { format!("{text}\n(killed after {SCRIPT_LIMIT:?})") } else { text },
-    )
+        .env("TIDINGS_DATA", data_dir);
+    tidings_tests::helpers::run_bounded(cmd, SCRIPT_LIMIT)
 }
 
 async fn python_story(backend: Backend) {

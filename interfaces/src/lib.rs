@@ -14,6 +14,7 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webapp;
 pub mod wire;
 pub mod ws;
 

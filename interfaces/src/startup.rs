@@ -52,10 +52,12 @@ impl Application {
         let metrics = wired.state.metrics.clone();
         let state = web::Data::new(wired.state);
         let ip_policy = Arc::new(crate::gateway::IpPolicy::from_settings(&settings.gateway)?);
+        let web_files = web::Data::new(crate::webapp::WebFiles::new(settings.web_dir.clone()));
         let make_app = move || {
             let ip_policy = ip_policy.clone();
             let metrics = metrics.clone();
             let app = App::new()
+                .app_data(web_files.clone())
                 .app_data(state.clone())
                 .app_data(json.clone())
                 .app_data(rest::extract::query_config())
@@ -84,7 +86,10 @@ impl Application {
                     }
                     .instrument(span)
                 });
-            rest::routes(app).configure(ws::routes).default_service(web::to(rest::not_found))
+            rest::routes(app)
+                .configure(ws::routes)
+                .configure(crate::webapp::routes)
+                .default_service(web::to(rest::not_found))
         };
         // actix-web's `HttpServer` with one addition: WebSocket handshakes go to the takeover
         // (`ws::takeover`), which runs them through the same app and then serves the socket

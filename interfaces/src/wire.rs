@@ -89,7 +89,13 @@ pub fn profile(u: &tidings_domain::account::User) -> UserProfile {
         display_name: u.display_name.clone(),
         created_at: u.created_at,
         presence: None,
+        role: None,
     }
+}
+
+/// The caller's own profile (`/me`): the profile with the caller's role.
+pub fn own_profile(u: &tidings_domain::account::User) -> UserProfile {
+    UserProfile { role: Some(u.role.as_str().to_owned()), ..profile(u) }
 }
 
 /// One row of the conversation list, from the caller's point of view.

@@ -55,3 +55,27 @@ pub async fn until_notice(ws: &mut WsClient, event: &str) -> Value {
         }
     }
 }
+
+/// Runs `cmd` to its end, killed once `limit` has passed: (whether it succeeded in time, its
+/// stdout and stderr together, with a closing line when it was killed). For the tests that drive
+/// another toolchain (the Python and Kotlin bindings, the browser suite).
+pub fn run_bounded(mut cmd: std::process::Command, limit: std::time::Duration) -> (bool, String) {
+    use std::process::Stdio;
+    let mut child = match cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(child) => child,
+        Err(e) => return (false, format!("cannot start {:?}: {e}", cmd.get_program())),
+    };
+    let started = std::time::Instant::now();
+    while matches!(child.try_wait(), Ok(None)) && started.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let timed_out = matches!(child.try_wait(), Ok(None));
+    if timed_out {
+        let _ = child.kill();
+    }
+    let Ok(out) = child.wait_with_output() else {
+        return (false, "lost the child process".into());
+    };
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if timed_out { (false, format!("{text}\n(killed after {limit:?})")) } else { (out.status.success(), text) }
+}

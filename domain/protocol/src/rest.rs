@@ -170,6 +170,9 @@ pub struct UserProfile {
     /// Online state, on `GET /users/{id}` (not on `/me`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence: Option<Presence>,
+    /// The caller's role (`user`, `admin`), on `/me` only: an app shows its admin pages by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// Whether a user is online now, and when they were last active.

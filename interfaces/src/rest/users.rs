@@ -24,13 +24,13 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
     operation_id = "get_me",
     tag = "users",
     security(("bearer" = [])),
-    responses((status = 200, description = "The caller's profile (without presence).", body = UserProfile)),
+    responses((status = 200, description = "The caller's profile with their role (without presence).", body = UserProfile)),
     extensions(("x-errors" = json!([C::NotFound])))
 )]
 #[get("/api/v1/me")]
 #[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
 pub(super) async fn me(state: web::Data<AppState>, who: Authed) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(wire::profile(&state.accounts.user(&who.0.user_id).await?)))
+    Ok(HttpResponse::Ok().json(wire::own_profile(&state.accounts.user(&who.0.user_id).await?)))
 }
 
 /// Change the caller's profile (`display_name`).
@@ -51,7 +51,7 @@ pub(super) async fn update_me(
 ) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let user = state.accounts.update_me(&who.0.user_id, body.display_name.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(wire::profile(&user)))
+    Ok(HttpResponse::Ok().json(wire::own_profile(&user)))
 }
 
 /// Another user's profile, with presence.

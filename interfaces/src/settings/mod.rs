@@ -87,6 +87,9 @@ pub struct Settings {
     pub signing_key: Option<Secret>,
     /// HTTP worker threads; unset means one per core.
     pub workers: Option<usize>,
+    /// Serve the web app from this directory (a local `npm run build` of `web/`) instead of the
+    /// copy built into the binary; for working on the app.
+    pub web_dir: Option<PathBuf>,
     /// Token lifetimes and password hashing.
     pub auth: AuthSettings,
     /// Devices per platform.
@@ -140,6 +143,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             signing_key: None,
             workers: None,
+            web_dir: None,
             auth: AuthSettings::default(),
             devices: DeviceSettings::default(),
             limits: LimitSettings::default(),
@@ -177,6 +181,8 @@ pub(crate) const KEYS: &[Key] = &[
     Key::new("signing_key", "base64 HS256 key (>= 32 bytes), the same on every instance")
         .default_is("generated into the data dir"),
     Key::new("workers", "HTTP worker threads").default_is("one per core"),
+    Key::new("web_dir", "serve the web app from this directory (a local build of web/)")
+        .default_is("the app built into the binary"),
 ];
 
 /// `pretty` for people, `json` for log collectors.

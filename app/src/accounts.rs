@@ -269,6 +269,14 @@ impl AccountService {
         }
     }
 
+    /// The account with exactly this username, for finding someone to add or message; disabled
+    /// accounts and the built-in system account are not found.
+    pub async fn find_by_username(&self, username: &str) -> Result<Option<User>, AppError> {
+        let wanted = username.trim().to_ascii_lowercase();
+        let found = self.users.by_username(&wanted).await?.map(|(user, _)| user);
+        Ok(found.filter(|u| !u.is_disabled() && u.role != tidings_domain::account::Role::System))
+    }
+
     /// A user's profile.
     pub async fn user(&self, id: &UserId) -> Result<User, AppError> {
         self.users.by_id(id).await?.ok_or(AppError::NotFound("user"))

@@ -113,8 +113,7 @@ impl Api {
     }
 
     /// Unread counted from the log as protocol.md defines it: messages past `read_seq`, not the
-    /// user's own, neither recall notices, recalled messages nor edits.
-    /// user's own, neither recall notices nor recalled messages nor reactions.
+    /// user's own, neither recall notices, recalled messages nor action entries (edits, reactions).
     pub async fn unread_from_log(&self, who: &Login, conv: &str, read_seq: u64) -> u64 {
         self.all_messages(who, conv)
             .await

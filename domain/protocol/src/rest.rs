@@ -175,6 +175,14 @@ pub struct UserProfile {
     pub role: Option<String>,
 }
 
+/// `GET /users?username=`: the account of that name, if there is one to find.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserList {
+    /// At most one profile (an exact username match); empty when there is none.
+    pub users: Vec<UserProfile>,
+}
+
 /// Whether a user is online now, and when they were last active.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

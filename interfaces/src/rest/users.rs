@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, patch, put, web};
 use tidings_app::AppError;
 use tidings_domain::UserId;
 use tidings_protocol::ErrorCode as C;
-use tidings_protocol::rest::{ChangePasswordRequest, Presence, UpdateMeRequest, UserProfile};
+use tidings_protocol::rest::{ChangePasswordRequest, Presence, UpdateMeRequest, UserList, UserProfile};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
@@ -16,7 +16,43 @@ use crate::wire;
 
 /// Registers the routes of this module.
 pub(super) fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(me).service(update_me).service(change_password).service(get);
+    cfg.service(me).service(update_me).service(change_password).service(get).service(find);
+}
+
+/// `?username=` of the user lookup.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FindQuery {
+    /// The exact username (3–32 of `a-z 0-9 _ . -`; compared in lowercase).
+    #[param(min_length = 1, max_length = 64)]
+    username: String,
+}
+
+/// Find a user by their exact username (to add them as a friend or message them).
+///
+/// Exact match only, so the route cannot list accounts; disabled accounts and the system
+/// account are not found. Presence is not included (`GET /users/{id}` has it).
+#[utoipa::path(
+    operation_id = "find_user",
+    tag = "users",
+    security(("bearer" = [])),
+    params(FindQuery),
+    responses((status = 200, description = "The matching profile, or none.", body = UserList)),
+    extensions(("x-errors" = json!([C::InvalidField])))
+)]
+#[get("/api/v1/users")]
+#[tracing::instrument(skip_all, fields(user = %who.0.user_id))]
+pub(super) async fn find(
+    state: web::Data<AppState>,
+    who: Authed,
+    query: web::Query<FindQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if query.username.is_empty() || query.username.chars().count() > 64 {
+        return Err(ApiError::new(C::InvalidField, "username: 1 to 64 characters"));
+    }
+    let found = state.accounts.find_by_username(&query.username).await?;
+    Ok(HttpResponse::Ok().json(UserList { users: found.iter().map(wire::profile).collect() }))
 }
 
 /// The caller's profile.

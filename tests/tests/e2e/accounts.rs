@@ -186,7 +186,39 @@ async fn changing_the_password_revokes_the_other_sessions(backend: Backend) {
     assert_eq!(api.call("POST", "/api/v1/auth/login", None, Some(login("brand-new-pass"))).await.0, 200);
 }
 
+async fn users_are_found_by_exact_username_only(backend: Backend) {
+    let srv = spawn_server(backend).await;
+    let api = &srv.api;
+    let alice = api.user("alice", "a1").await;
+    let bob_id = api.register("bob.builder").await;
+    let find = |name: &str| format!("/api/v1/users?username={name}");
+
+    let (status, found) = api.call("GET", &find("bob.builder"), Some(&alice.access_token), None).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["users"].as_array().unwrap().len(), 1);
+    assert_eq!(found["users"][0]["user_id"], bob_id.as_str());
+    assert!(found["users"][0].get("role").is_none(), "another user's role is not shown: {found}");
+    // Usernames are lowercase: any case finds the same account.
+    let (_, upper) = api.call("GET", &find("BOB.Builder"), Some(&alice.access_token), None).await;
+    assert_eq!(upper["users"][0]["user_id"], bob_id.as_str());
+    // No prefix or substring matches, no system account, nothing for nobody.
+    for name in ["bob", "builder", "system", "nobody"] {
+        let (status, none) = api.call("GET", &find(name), Some(&alice.access_token), None).await;
+        assert_eq!((status, none["users"].as_array().map(Vec::len)), (200, Some(0)), "{name}: {none}");
+    }
+    // Bad input is refused by name; no token, no answer.
+    let (status, empty) = api.call("GET", &find(""), Some(&alice.access_token), None).await;
+    assert_eq!((status, empty["error"]["code"].as_str()), (400, Some("invalid_field")), "{empty}");
+    let (status, _) = api.call("GET", "/api/v1/users", Some(&alice.access_token), None).await;
+    assert_eq!(status, 400);
+    assert_eq!(api.call("GET", &find("bob.builder"), None, None).await.0, 401);
+    // The caller's own profile says their role.
+    let (_, me) = api.call("GET", "/api/v1/me", Some(&alice.access_token), None).await;
+    assert_eq!(me["role"], "user");
+}
+
 tidings_tests::both_modes!(
+    users_are_found_by_exact_username_only,
     changing_the_password_revokes_the_other_sessions,
     register_login_profile_refresh_logout,
     logout_closes_the_devices_socket_only,

@@ -48,3 +48,4 @@ mod security;
 mod takeover;
 mod threads;
 mod visible_text;
+mod web_serving;

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN, TidingsServer } from './server';
-import { signIn, uniqueName } from './helpers';
+import { registerUser, signIn, uniqueName } from './helpers';
 
 const server = new TidingsServer();
 test.beforeAll(async () => server.start());
@@ -57,7 +57,8 @@ async function confirm(page: Page, name: string) {
 
 test('admin creates a user, sees live figures, disables the user and the session ends', async ({ browser }) => {
   test.setTimeout(100_000);
-  const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+  const screenshots = process.env.WEB_E2E_SCREENSHOTS === '1';
+  const adminContext = await browser.newContext({ viewport: { width: 1280, height: screenshots ? 1040 : 900 }, colorScheme: 'light' });
   const admin = await adminContext.newPage();
   const violations = cspViolations(admin);
   await signIn(admin, server.url, ADMIN.username, ADMIN.password);
@@ -120,7 +121,10 @@ test('admin creates a user, sees live figures, disables the user and the session
   await expect.poll(async () => Number(await connections.textContent()), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
   await expect(admin.getByTestId('chart-connections')).toContainText(/now \d+, highest \d+\./);
 
-  for (let i = 0; i < 16; i++) {
+  // Under the per-user send budget (3 a second); longer when a screenshot is wanted, so the
+  // charts have a curve to show.
+  const rounds = screenshots ? 70 : 16;
+  for (let i = 0; i < rounds; i++) {
     await rest(root.token, 'POST', `/api/v1/conversations/${encodeURIComponent(group.conv)}/messages`, {
       client_msg_id: `rest-${i}`, kind: 'text', body: { text: `hello ${i}` },
     });
@@ -128,13 +132,13 @@ test('admin creates a user, sees live figures, disables the user and the session
       const w = window as unknown as { testSocket: WebSocket };
       w.testSocket.send(JSON.stringify({ type: 'send', id: `s${n}`, conv, client_msg_id: `ws-${n}`, kind: 'text', body: { text: `hi ${n}` } }));
     }, [group.conv, String(i)] as const);
-    await admin.waitForTimeout(400);
+    await admin.waitForTimeout(400 + (i % 12) * 40);
   }
   // Messages were counted: the rate showed up in the chart, and the p99 tile has a figure.
   await expect(admin.getByTestId('chart-messages')).toContainText(/highest [1-9]/);
   await expect(admin.getByTestId('tile-p99-value')).toHaveText(/ms$/);
   await expect(admin.getByTestId('tile-users-value')).toHaveText(/^[2-9]\d*$/);
-  if (process.env.WEB_E2E_SCREENSHOTS === '1') {
+  if (screenshots) {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await admin.screenshot({ path: SCREENSHOT, fullPage: true });
   }
@@ -184,5 +188,108 @@ test('the console works at a phone-sized viewport', async ({ browser }) => {
     await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
   }
   await expect(page.locator('.admin-chart canvas').first()).toBeVisible();
+  await context.close();
+});
+
+test('groups, API keys, webhooks, word lists and bots through the console', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const violations = cspViolations(page);
+  await signIn(page, server.url, ADMIN.username, ADMIN.password);
+  const root = await restLogin(ADMIN.username, ADMIN.password);
+  const bobName = uniqueName('bob');
+  const bob = await registerUser(server.url, bobName);
+  const group = await rest<{ group_id: string; conv: string }>(root.token, 'POST', '/admin/v1/groups', {
+    owner: root.userId, name: 'Team room', members: [bob],
+  });
+  const nav = page.getByRole('navigation', { name: 'Admin sections' });
+
+  // A reject word list, made in the textarea, applies to the next send.
+  await page.goto(server.url + '/#/admin/filters');
+  await page.getByRole('link', { name: 'New word list' }).click();
+  const listForm = page.getByRole('form', { name: 'New word list' });
+  await listForm.getByLabel('Name').fill('Scams');
+  await listForm.getByLabel('Action').selectOption('reject');
+  await listForm.getByLabel('Words, one per line').fill('scam\nphishing\n!!!\n');
+  await listForm.getByRole('button', { name: 'Create list' }).click();
+  await confirm(page, 'Create list');
+  await expect(page).toHaveURL(/#\/admin\/filters\/fl_/);
+  await expect(page.getByText('The server kept 2.')).toBeVisible();
+  const refused = await fetch(`${server.url}/api/v1/conversations/${encodeURIComponent(group.conv)}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${root.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client_msg_id: 'scam-1', kind: 'text', body: { text: 'a great s c a m' } }),
+  });
+  expect(refused.status).toBe(403);
+  expect((await refused.json()).error.code).toBe('content_rejected');
+  await page.getByRole('link', { name: 'All word lists' }).click();
+  await expect(page.getByRole('row', { name: /Scams/ })).toContainText('2');
+
+  // Group members: make Bob an admin, remove him, dissolve the group.
+  await nav.getByRole('link', { name: 'Groups' }).click();
+  await page.getByRole('link', { name: 'Team room' }).click();
+  await expect(page).toHaveURL(new RegExp(`#/admin/groups/${group.group_id}$`));
+  const bobRow = page.getByRole('row', { name: new RegExp(bobName) });
+  await bobRow.getByLabel(`Role of ${bobName}`).selectOption('admin');
+  await confirm(page, 'Change role');
+  await expect(page.getByRole('status')).toContainText(`The role of ${bobName} changed.`);
+  await expect(bobRow.getByLabel(`Role of ${bobName}`)).toHaveValue('admin');
+  await bobRow.getByRole('button', { name: `Remove ${bobName} from the group` }).click();
+  await confirm(page, 'Remove');
+  await expect(bobRow).toHaveCount(0);
+  await page.getByRole('button', { name: 'Dissolve group' }).click();
+  await confirm(page, 'Dissolve group');
+  await expect(page.locator('.admin-facts')).toContainText('Dissolved');
+
+  // An API key: its secret shown once, then used to register a webhook; then revoked.
+  await nav.getByRole('link', { name: 'API keys' }).click();
+  const keyForm = page.getByRole('form', { name: 'New API key' });
+  await keyForm.getByLabel('Name').fill('HR sync');
+  await keyForm.getByRole('checkbox', { name: /webhooks:manage/ }).check();
+  await keyForm.getByRole('button', { name: 'Create key' }).click();
+  await expect(page.getByTestId('secret')).toHaveText(/^tk_[0-9A-Z]+_\S+$/);
+  await page.getByRole('button', { name: 'Use this key on the Webhooks page' }).click();
+  await nav.getByRole('link', { name: 'Webhooks' }).click();
+  await expect(page.getByText(/Using the integration key/)).toBeVisible();
+  const hookForm = page.getByRole('form', { name: 'New webhook' });
+  await hookForm.getByLabel('URL').fill('http://127.0.0.1:9/hook');
+  await hookForm.getByRole('button', { name: 'Add webhook' }).click();
+  await expect(page.getByTestId('secret')).toHaveText(/^whsec_/);
+  await page.getByRole('link', { name: 'Deliveries' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: /Deliveries of/ })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: 'Attempts' })).toBeVisible();
+  await nav.getByRole('link', { name: 'API keys' }).click();
+  await page.getByRole('button', { name: 'Revoke the key HR sync' }).click();
+  await confirm(page, 'Revoke');
+  await expect(page.getByRole('row', { name: /HR sync/ })).toContainText('Revoked');
+
+  // An AI bot: its model key is write-only.
+  await nav.getByRole('link', { name: 'Bots' }).click();
+  await page.getByRole('link', { name: 'New AI bot' }).click();
+  const botForm = page.getByRole('form', { name: 'New AI bot' });
+  const botName = uniqueName('helper');
+  await botForm.getByLabel('Username').fill(botName);
+  await botForm.getByLabel('API base URL').fill('http://127.0.0.1:9/v1');
+  await botForm.getByLabel('Model', { exact: true }).fill('tiny-model');
+  await botForm.getByLabel('Model API key').fill('sk-very-secret');
+  await botForm.getByLabel('Requests per day', { exact: true }).fill('50');
+  await botForm.getByRole('button', { name: 'Create bot' }).click();
+  await confirm(page, 'Create bot');
+  await expect(page).toHaveURL(/#\/admin\/bots\/u_/);
+  const editForm = page.getByRole('form', { name: 'Edit AI bot' });
+  await expect(editForm.getByLabel('Model API key')).toHaveValue('');
+  await expect(editForm.getByLabel('Model API key')).toHaveAttribute('placeholder', 'A key is set — type to replace it');
+  await expect(editForm.getByLabel('Requests per day', { exact: true })).toHaveValue('50');
+  await expect(page.getByRole('heading', { name: 'Usage' })).toBeVisible();
+  expect(await page.content()).not.toContain('sk-very-secret');
+  await page.getByRole('link', { name: 'All bots' }).click();
+  const botRow = page.getByRole('row', { name: new RegExp(botName) });
+  await expect(botRow).toContainText('set');
+  await botRow.getByRole('button', { name: `Delete the bot ${botName}` }).click();
+  await confirm(page, 'Delete');
+  await expect(botRow).toHaveCount(0);
+
+  expect(violations).toEqual([]);
   await context.close();
 });

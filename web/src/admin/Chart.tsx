@@ -40,7 +40,11 @@ export function Chart({ title, lines, data, unit, summary, testId }: {
       legend: { show: true, live: false },
       cursor: { show: false },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } },
-      axes: [axis, { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => `${+v.toPrecision(3)}${unit}`) }],
+      axes: [{
+        ...axis,
+        space: 70,
+        values: (_u, ticks) => ticks.map((s) => new Date(s * 1000).toLocaleTimeString(document.documentElement.lang || undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })),
+      }, { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => `${+v.toPrecision(3)}${unit}`) }],
       series: [{}, ...lines.map((l) => ({ label: l.label, stroke: cssColor(el, l.color), width: 2, spanGaps: false, points: { show: false } }))],
     };
     plot.current = new uPlot(options, data, el);

@@ -2,20 +2,28 @@
 // `dist/`, which is committed: the server needs no Node.js, and CI checks that `dist/` equals a
 // fresh build of these sources (web/check-dist.sh).
 import { defineConfig, type Plugin } from 'vite';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-/** Writes a `.gz` beside every text asset so the server can send it compressed as it is. */
+/**
+ * Writes a `.gz` beside every text asset so the server can send it compressed as it is. It runs
+ * once the bundle is written (`writeBundle`), so it compresses the final code: in
+ * `generateBundle` a chunk that lazily imports one with CSS still holds Vite's preload
+ * placeholder (`__VITE_PRELOAD__…`), and a browser sent that gzip copy fails the import.
+ */
 function precompress(): Plugin {
   return {
     name: 'tidings-precompress',
     apply: 'build',
-    generateBundle(_options, bundle) {
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? 'dist';
       for (const [name, item] of Object.entries(bundle)) {
         if (!/\.(js|css|html|svg|json)$/.test(name)) continue;
         const source = item.type === 'chunk' ? item.code : item.source;
         const bytes = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source);
         if (bytes.length < 1024) continue;
-        this.emitFile({ type: 'asset', fileName: `${name}.gz`, source: gzipSync(bytes, { level: 9 }) });
+        writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes, { level: 9 }));
       }
     },
   };

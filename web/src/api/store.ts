@@ -235,20 +235,19 @@ export class ChatStore {
 
   // ---- history ----
 
-  /** Loads the newest page of `conv` if it is not loaded. */
+  /** Loads the newest page of `conv` if it is not loaded (the server clamps `before_seq` to its end). */
   async open(conv: string): Promise<void> {
     const timeline = this.timeline(conv);
     if (timeline.loaded) return;
-    const max = this.rows.get(conv)?.max_seq ?? 0;
     const page = await api<MessagePage>('GET', `/api/v1/conversations/${encodeURIComponent(conv)}/messages`, undefined, {
-      query: max > 0 ? { before_seq: max + 1, limit: 50 } : { after_seq: 0, limit: 50 },
+      query: { before_seq: Number.MAX_SAFE_INTEGER, limit: 50 },
     });
     if (timeline.loaded) return;
     timeline.absorb(page.messages);
     timeline.loaded = true;
-    timeline.hasOlder = max > 0 ? page.has_more : false;
+    timeline.hasOlder = page.has_more;
     timeline.minSeq = page.min_seq ?? 0;
-    timeline.settleTo(Math.max(timeline.highest, max));
+    timeline.settleTo(timeline.highest);
     this.emit();
     await this.sync(conv);
   }

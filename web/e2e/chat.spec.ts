@@ -4,7 +4,7 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { TidingsServer } from './server';
 import { registerUser, signIn, uniqueName } from './helpers';
-import { befriend, directConv, makePng, restLogin, typeAndSend } from './chat-helpers';
+import { befriend, directConv, makePng, restCall, restLogin, typeAndSend } from './chat-helpers';
 
 const server = new TidingsServer();
 test.beforeAll(async () => server.start());
@@ -79,6 +79,15 @@ test('two people chat: text, read receipt, image thumbnail, recall', async ({ br
   await bob.page.keyboard.press('Escape');
   await expect(bob.page.getByTestId('preview')).toHaveCount(0);
 
+  // Both are online: each list row shows the peer's presence dot.
+  await expect(alice.page.locator(`[data-testid="conv-row"][data-conv="${conv}"] [data-testid="presence"]`)).toHaveAttribute('data-online', 'true');
+  await expect(row.getByTestId('presence')).toHaveAttribute('data-online', 'true');
+
+  // A link to a message (?seq=) scrolls to it and highlights it.
+  const seq = await bob.page.getByTestId('msg').filter({ hasText: 'two' }).getAttribute('data-seq');
+  await bob.page.goto(`${server.url}/#/c/${encodeURIComponent(conv)}?seq=${seq}`);
+  await expect(bob.page.locator(`[data-testid="msg"][data-seq="${seq}"]`)).toHaveClass(/highlight/);
+
   // Alice recalls her first message; both see it recalled.
   await sent.getByRole('button', { name: 'Message actions' }).click();
   await alice.page.getByTestId('recall').click();
@@ -86,4 +95,15 @@ test('two people chat: text, read receipt, image thumbnail, recall', async ({ br
     await expect(page.getByTestId('msg').filter({ hasText: 'hello bob, line one' })).toHaveCount(0);
     await expect(page.getByTestId('msg').filter({ hasText: 'Message recalled' })).toHaveCount(1);
   }
+});
+
+test('a device logged out remotely is sent to the sign-in page', async ({ browser }) => {
+  const carol = await person(browser, 'carol');
+  await expect(carol.page.getByTestId('conn-state')).toHaveAttribute('data-state', 'online');
+  const { devices } = await restCall<{ devices: { device_id: string; platform: string }[] }>(server.url, carol.token, 'GET', '/api/v1/me/devices');
+  const web = devices.find((d) => d.platform === 'web');
+  expect(web).toBeDefined();
+  await restCall(server.url, carol.token, 'DELETE', `/api/v1/me/devices/${encodeURIComponent(web!.device_id)}`);
+  await expect(carol.page.getByRole('heading', { level: 2 })).toHaveText('Sign in');
+  await expect(carol.page.getByText('Your session ended. Please sign in again.')).toBeVisible();
 });

@@ -2,6 +2,7 @@
 // button for images and files, and `typing` frames while writing (at most one in 3 s).
 import { useRef, useState } from 'preact/hooks';
 import { useT } from '../i18n';
+import { ClipIcon } from './icons';
 import { useChat } from './useChat';
 
 const TYPING_EVERY_MS = 3_000;
@@ -60,7 +61,7 @@ export function Composer({ conv }: { conv: string }) {
         onChange={(e) => onFiles(e.currentTarget.files)}
       />
       <button type="button" class="icon attach" aria-label={t('chat.attach')} title={t('chat.attach')} onClick={() => fileInput.current?.click()}>
-        📎
+        <ClipIcon />
       </button>
       <label class="sr-only" for={`composer-${conv}`}>{t('chat.composer')}</label>
       <textarea

@@ -5,6 +5,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import type { ConversationRow } from '../api/wire';
 import { useLang, useT } from '../i18n';
 import { formatFullTime, formatTime, previewOf } from './format';
+import { PinIcon } from './icons';
 import { useChat } from './useChat';
 
 const WATCHED_PEERS = 200;
@@ -70,7 +71,11 @@ function ConversationItem({ row, current }: { row: ConversationRow; current: boo
         <span class="conv-main">
           <span class="conv-top">
             <span class="conv-name">
-              {row.pinned && <span class="pin" aria-label={t('chat.pinned')} role="img">📌</span>}
+              {row.pinned && (
+                <span class="pin" role="img" aria-label={t('chat.pinned')}>
+                  <PinIcon />
+                </span>
+              )}
               {name}
             </span>
             {last && (

@@ -5,6 +5,7 @@ import { errorOf } from '../api/errors';
 import { fetchAuthed } from '../api/http';
 import { useT } from '../i18n';
 import { formatSize } from './format';
+import { FileIcon } from './icons';
 
 const blobCache = new Map<string, Promise<string>>();
 const CACHE_LIMIT = 300;
@@ -111,7 +112,7 @@ export function FileMessage({ mediaId, name, size }: { mediaId: string; name: st
   };
   return (
     <span class="file" data-testid="file">
-      <span class="file-icon" aria-hidden="true">📄</span>
+      <FileIcon />
       <span class="file-name">{name}</span>
       <span class="file-size">{formatSize(size)}</span>
       <button type="button" onClick={download} aria-label={t('chat.file.download', { name })}>

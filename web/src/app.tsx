@@ -5,6 +5,7 @@ import { MeContext, type Me } from './api/me';
 import { currentUserId, logout, onSessionChange } from './api/session';
 import { AuthPage } from './AuthPage';
 import { ChatApp } from './chat/ChatApp';
+import { DevMount } from './social/DevMount'; // dev harness until the chat sidebar shows the social tabs: remove on merge
 import { LangContext, initialLang, persistLang, useT, type Lang } from './i18n';
 import { useRoute, type Route } from './route';
 import { LangSwitch } from './ui/LangSwitch';
@@ -88,6 +89,7 @@ function Shell({ me }: { me: Me }) {
         <button type="button" onClick={() => logout()} data-testid="logout">{t('auth.logout')}</button>
       </header>
       <div class="workspace">
+        {route.parts[0] === 'social-dev' && <DevMount />}
         {inAdmin ? Admin ? <Admin route={route} /> : <p class="loading">{t('common.loading')}</p> : <ChatApp route={route} />}
       </div>
     </div>

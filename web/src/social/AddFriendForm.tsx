@@ -18,7 +18,6 @@ export function AddFriendForm({ onSent }: { onSent: () => void }) {
   const [note, setNote] = useState('');
   const [result, setResult] = useState<string | null>(null);
   const [hint, setHint] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -44,25 +43,9 @@ export function AddFriendForm({ onSent }: { onSent: () => void }) {
     });
   };
 
-  const copyId = async () => {
-    try {
-      await navigator.clipboard.writeText(me.user_id);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // No clipboard permission: the id stays selectable on screen.
-    }
-  };
-
   return (
     <form class="social-form" onSubmit={submit} aria-labelledby="add-friend-title">
       <h3 id="add-friend-title">{t('social.friends.add')}</h3>
-      <p class="social-myid">
-        {t('social.friends.myId')} <code data-testid="my-user-id">{me.user_id}</code>{' '}
-        <button type="button" class="link" onClick={copyId}>
-          {copied ? t('social.copied') : t('social.copy')}
-        </button>
-      </p>
       <label>
         <span>{t('social.friends.userId')}</span>
         <input

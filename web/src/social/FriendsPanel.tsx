@@ -11,6 +11,7 @@ import { ConfirmButton } from './ConfirmButton';
 import { directConversation } from './conv';
 import { FriendRequests } from './FriendRequests';
 import { PresenceDot } from './PresenceDot';
+import { MyUserId } from './MyUserId';
 import { isOnline, useProfiles } from './profiles';
 import { useRefreshTick } from './refresh';
 import { useAction } from './useAction';
@@ -47,6 +48,7 @@ export function FriendsPanel() {
         </button>
       </header>
       <div class="social-scroll">
+        <MyUserId />
         {adding && (
           <div id="add-friend">
             <AddFriendForm onSent={view.reload} />

@@ -161,7 +161,7 @@ test('search finds a message, marks the match and opens the conversation at it',
   const response = await fetch(`${server.url}/api/v1/conversations/${encodeURIComponent(conv)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ client_msg_id: 'search-1', kind: 'text', body: { text: 'The quarterly Zeppelin report <i>is</i> ready' } }),
+    body: JSON.stringify({ client_msg_id: 'search-1', kind: 'text', body: { text: '🚀🚀 The quarterly Zeppelin report <i>is</i> ready' } }),
   });
   expect(response.status).toBe(201);
   const seq: number = (await response.json()).seq;
@@ -180,6 +180,7 @@ test('search finds a message, marks the match and opens the conversation at it',
   }).toPass({ timeout: 15_000 });
   const hit = results.getByRole('button').filter({ hasText: 'quarterly' });
   await expect(hit).toHaveCount(1);
+  // Offsets count code points: the rockets before the word must not shift the mark.
   await expect(hit.locator('mark')).toHaveText(['Zeppel']);
   await expect(hit).toContainText(alice.displayName); // the conversation (B's peer) and the sender
   await expect(hit).toContainText('<i>is</i>'); // text stays text

@@ -59,7 +59,7 @@ export function FriendsPanel() {
         {data && (
           <>
             <FriendRequests incoming={data.incoming} outgoing={data.outgoing} onChange={view.reload} />
-            <FriendList friends={data.friends} onChange={view.reload} />
+            <FriendList friends={data.friends} tick={tick} onChange={view.reload} />
             <BlockedList blocks={data.blocks} onChange={view.reload} />
           </>
         )}
@@ -68,9 +68,9 @@ export function FriendsPanel() {
   );
 }
 
-function FriendList({ friends, onChange }: { friends: Friend[]; onChange: () => void }) {
+function FriendList({ friends, tick, onChange }: { friends: Friend[]; tick: number; onChange: () => void }) {
   const t = useT();
-  const profiles = useProfiles(friends.map((f) => f.user.user_id));
+  const profiles = useProfiles(friends.map((f) => f.user.user_id), tick);
   return (
     <section aria-labelledby="friend-list-title" class="social-section">
       <h3 id="friend-list-title">{t('social.friends.list', { count: friends.length })}</h3>

@@ -172,7 +172,7 @@ function SearchResults({ hits, rows, me }: { hits: SearchHit[]; rows: Conversati
               </span>
               <span class="search-hit-body">
                 <span class="search-sender">{sender}: </span>
-                {m.kind !== 'text' && <span class="notice small">[{t(`social.kind.${m.kind}`)}] </span>}
+                {m.kind !== 'text' && KINDS.includes(m.kind) && <span class="notice small">[{t(`social.kind.${m.kind}`)}] </span>}
                 <Highlighted snippet={hit.snippet} highlights={hit.highlights} />
               </span>
             </button>

@@ -1,7 +1,7 @@
 // Names and presence of other users, looked up once per page life (`GET /users/{id}`): friend
 // requests, blocks and group members carry only ids. The chat core may feed live presence from
 // its socket's `presence` frames through `notePresence`, which every panel showing a dot follows.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { socialApi, type UserProfile } from './api';
 
 const cache = new Map<string, Promise<UserProfile | null>>();
@@ -29,12 +29,19 @@ export function notePresence(userId: string, online: boolean) {
   changed();
 }
 
-/** Profiles of `userIds` as they arrive (missing ones are absent), re-rendered on changes. */
-export function useProfiles(userIds: string[]): Map<string, UserProfile> {
+/**
+ * Profiles of `userIds` as they arrive (missing ones are absent), re-rendered on changes. A new
+ * `freshKey` (a reload tick) fetches them again, for presence that moved since.
+ */
+export function useProfiles(userIds: string[], freshKey?: number): Map<string, UserProfile> {
   const [profiles, setProfiles] = useState<Map<string, UserProfile>>(new Map());
   const key = userIds.join(',');
+  const lastFresh = useRef(freshKey);
   useEffect(() => {
     let live = true;
+    const fresh = lastFresh.current !== freshKey;
+    lastFresh.current = freshKey;
+    if (fresh) userIds.forEach((id) => loadProfile(id, true));
     const collect = async () => {
       const found = await Promise.all(userIds.map((id) => loadProfile(id)));
       if (!live) return;
@@ -48,7 +55,7 @@ export function useProfiles(userIds: string[]): Map<string, UserProfile> {
       live = false;
       listeners.delete(collect);
     };
-  }, [key]);
+  }, [key, freshKey]);
   return profiles;
 }
 

@@ -197,3 +197,97 @@ test('search finds a message, marks the match and opens the conversation at it',
   expect(violations).toEqual([]);
   await pageB.context().close();
 });
+
+test('a join request is approved, a member muted and removed, the group renamed, left and dissolved', async ({ browser }) => {
+  const carol = await makeAccount('carol', 'Carol');
+  const token = await restToken(alice);
+  const groups = await (await fetch(`${server.url}/api/v1/groups`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const group = groups.groups[0];
+  expect(group.me.role).toBe('owner');
+
+  const violations: string[] = [];
+  const pageC = await pageFor(browser, carol, violations);
+  await openTab(pageC, 'Groups');
+  const groupsC = pageC.getByTestId('groups-panel');
+  await groupsC.getByRole('button', { name: 'Join', exact: true }).click();
+  await groupsC.getByLabel('Group id').fill(group.group_id);
+  await groupsC.getByRole('button', { name: 'Join or ask to join' }).click();
+  await expect(groupsC.getByText('Your request was sent')).toBeVisible();
+
+  const pageA = await pageFor(browser, alice, violations);
+  await openTab(pageA, 'Groups');
+  const groupsA = pageA.getByTestId('groups-panel');
+  await groupsA.getByRole('button', { name: `Details of ${group.name}` }).click();
+  await groupsA.getByRole('button', { name: `Approve ${carol.displayName}` }).click();
+  const members = groupsA.getByTestId('member-list');
+  const carolRow = members.getByRole('listitem').filter({ hasText: carol.displayName });
+  await expect(carolRow).toContainText('Member');
+  await carolRow.getByRole('button', { name: `More actions for ${carol.displayName}` }).click();
+  await carolRow.getByRole('button', { name: 'Mute', exact: true }).click();
+  await expect(carolRow).toContainText('muted until');
+  await carolRow.getByRole('button', { name: `Remove ${carol.displayName} from the group` }).click();
+  await carolRow.getByRole('button', { name: 'Yes, remove' }).click();
+  await expect(carolRow).toHaveCount(0);
+
+  const renamed = uniqueName('Renamed ');
+  await groupsA.getByLabel('Group name').fill(renamed);
+  await groupsA.getByRole('button', { name: 'Rename' }).click();
+  await expect(groupsA.getByRole('heading', { name: renamed })).toBeVisible();
+
+  const pageB = await pageFor(browser, bob, violations);
+  await openTab(pageB, 'Groups');
+  const groupsB = pageB.getByTestId('groups-panel');
+  await groupsB.getByRole('button', { name: `Details of ${renamed}` }).click();
+  await groupsB.getByRole('button', { name: 'Leave group' }).click();
+  await groupsB.getByRole('button', { name: 'Yes, leave' }).click();
+  await expect(groupsB.getByText('You are in no group yet.')).toBeVisible();
+
+  await groupsA.getByRole('button', { name: 'Dissolve group' }).click();
+  await groupsA.getByRole('button', { name: 'Yes, dissolve for everyone' }).click();
+  await expect(groupsA.getByTestId('group-list').getByRole('listitem').filter({ hasText: renamed })).toContainText('Dissolved');
+
+  expect(violations).toEqual([]);
+  for (const page of [pageA, pageB, pageC]) await page.context().close();
+});
+
+test('search pages with "more"; a friend is blocked, unblocked and removed', async ({ browser }) => {
+  const token = await restToken(bob);
+  const conv = directConv(alice.id, bob.id);
+  for (let i = 1; i <= 22; i++) {
+    const response = await fetch(`${server.url}/api/v1/conversations/${encodeURIComponent(conv)}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ client_msg_id: `bulk-${i}`, kind: 'text', body: { text: `marmalade batch number ${i}` } }),
+    });
+    expect(response.status).toBe(201);
+  }
+  const violations: string[] = [];
+  const pageA = await pageFor(browser, alice, violations);
+  await openTab(pageA, 'Search');
+  const search = pageA.getByTestId('search-panel');
+  const hits = search.getByTestId('search-results').getByRole('listitem');
+  await expect(async () => {
+    await search.getByRole('searchbox', { name: 'Search messages' }).fill('marmalad ');
+    await search.getByRole('searchbox', { name: 'Search messages' }).fill('marmalade');
+    await expect(hits).toHaveCount(20, { timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(hits.first()).toContainText('marmalade batch number 22'); // newest first
+  await search.getByRole('button', { name: 'More results' }).click();
+  await expect(hits).toHaveCount(22);
+  await expect(hits.last()).toContainText('marmalade batch number 1');
+  await expect(search.getByRole('button', { name: 'More results' })).toHaveCount(0);
+
+  await openTab(pageA, 'Friends');
+  const friends = pageA.getByTestId('friends-panel');
+  await friends.getByRole('button', { name: `More actions for ${bob.displayName}` }).click();
+  await friends.getByRole('button', { name: `Block ${bob.displayName}` }).click();
+  await expect(friends.getByTestId('blocked-list')).toContainText(bob.displayName);
+  await friends.getByRole('button', { name: `Unblock ${bob.displayName}` }).click();
+  await expect(friends.getByTestId('blocked-list')).toHaveCount(0);
+  await friends.getByRole('button', { name: `Remove ${bob.displayName} from friends` }).click();
+  await friends.getByRole('button', { name: 'Yes, remove' }).click();
+  await expect(friends.getByText('No friends yet')).toBeVisible();
+
+  expect(violations).toEqual([]);
+  await pageA.context().close();
+});

@@ -1,8 +1,8 @@
-// Build of the web app that `tidings` embeds (interfaces/src/web/). `npm run build` writes
+// Build of the web app that `tidings` embeds (interfaces/src/webapp.rs). `npm run build` writes
 // `dist/`, which is committed: the server needs no Node.js, and CI checks that `dist/` equals a
 // fresh build of these sources (web/check-dist.sh).
 import { defineConfig, type Plugin } from 'vite';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -17,11 +17,12 @@ function precompress(): Plugin {
     name: 'tidings-precompress',
     apply: 'build',
     writeBundle(options, bundle) {
+      // `bundle` names the files; their bytes are read back from disk.
       const dir = options.dir ?? 'dist';
-      for (const [name, item] of Object.entries(bundle)) {
+      for (const name of Object.keys(bundle)) {
         if (!/\.(js|css|html|svg|json)$/.test(name)) continue;
-        const source = item.type === 'chunk' ? item.code : item.source;
-        const bytes = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source);
+        // The file as written, whatever the bundle object still holds.
+        const bytes = readFileSync(join(dir, name));
         if (bytes.length < 1024) continue;
         writeFileSync(join(dir, `${name}.gz`), gzipSync(bytes, { level: 9 }));
       }

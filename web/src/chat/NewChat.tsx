@@ -1,32 +1,12 @@
-// Starting a direct chat. The API has no lookup by username for ordinary users (only
-// `GET /users/{id}`), so a username is matched against the caller's friends (`GET /friends`,
-// whose profiles carry usernames); a user id (`u_…`) works for anyone.
+// Starting a direct chat with someone found by username or user id.
 import { useState } from 'preact/hooks';
-import { api } from '../api/http';
-import { directConvId, type UserProfile } from '../api/wire';
+import { findUser } from '../api/users';
+import { directConvId } from '../api/wire';
 import { useT } from '../i18n';
 import { openConversation } from '../route';
 import { useChat } from './useChat';
 
-interface FriendPage {
-  friends: { user: UserProfile }[];
-  next_after?: string | null;
-}
-
-/** Finds a friend by username (pages through the friends list). */
-async function friendByUsername(username: string): Promise<UserProfile | null> {
-  let after: string | undefined;
-  for (let page = 0; page < 50; page++) {
-    const answer = await api<FriendPage>('GET', '/api/v1/friends', undefined, { query: { after, limit: 200 } });
-    const hit = answer.friends.find((f) => f.user.username.toLowerCase() === username.toLowerCase());
-    if (hit) return hit.user;
-    if (!answer.next_after) return null;
-    after = answer.next_after;
-  }
-  return null;
-}
-
-/** A small form: a friend's username or a user id opens the direct chat with them. */
+/** A small form: a username or a user id opens the direct chat with that person. */
 export function NewChat() {
   const store = useChat();
   const t = useT();
@@ -41,7 +21,7 @@ export function NewChat() {
     setBusy(true);
     setError('');
     try {
-      const user = /^u_[0-9A-Z]{26}$/.test(text) ? await store.profile(text, true) : await friendByUsername(text);
+      const user = await findUser(text);
       if (!user) {
         setError(t('chat.new.notFound'));
       } else if (user.user_id === store.me) {

@@ -1,1 +1,0 @@
-import{t as e}from"./index-DZVyBl34.js";function t({route:t}){return e(`main`,{class:`admin`,"data-route":t.parts.join(`/`)})}export{t as AdminConsole};

@@ -1,0 +1,1 @@
+function e(e,t){return e<t?`d:${e}:${t}`:`d:${t}:${e}`}function t(e,t){let n=e.split(`:`);return n[0]!==`d`||n.length!==3?null:n[1]===t?n[2]:n[1]}export{t as n,e as t};

@@ -36,7 +36,8 @@ pub use groups::{GroupLimits, GroupService};
 pub use integration::IntegrationService;
 pub use media::{MediaLimits, MediaService};
 pub use messaging::{
-    MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
+    COMMIT_BUCKETS_US, MessagingLimits, MessagingPorts, MessagingService, PendingAck, PipelineConfig, PipelinePorts,
+    PipelineStats,
 };
 pub use presence::PresenceService;
 pub use push::{PushConfig, PushService};

@@ -8,6 +8,7 @@ pub mod drain;
 pub mod error;
 pub mod gateway;
 pub mod metrics;
+mod mirrored_histogram;
 pub mod openapi;
 pub mod rest;
 pub mod settings;

@@ -15,6 +15,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+
+use crate::mirrored_histogram::MirroredHistogram;
+use tidings_app::COMMIT_BUCKETS_US;
 use tidings_app::bots::{BotMeter, BotOutcome};
 use tidings_app::content::{HookMeter, HookOutcome};
 use tidings_protocol::{ClientFrame, ServerFrame};
@@ -45,6 +48,7 @@ pub struct Metrics {
     offline_push: Family<Labels, Counter>,
     commits: Family<Labels, Counter>,
     commit_seconds: Counter<f64>,
+    commit_batch_seconds: MirroredHistogram,
     push_order: Family<Labels, Counter>,
     backend_calls: Family<Labels, Counter>,
     backend_errors: Family<Labels, Counter>,
@@ -76,6 +80,8 @@ pub struct Observed {
     pub commits: [u64; 4],
     /// Commit pipeline: time in batch inserts, in microseconds.
     pub commit_micros: u64,
+    /// Commit pipeline: batches per commit time bucket (`tidings_app::COMMIT_BUCKETS_US`).
+    pub commit_buckets: [u64; COMMIT_BUCKETS_US.len() + 1],
     /// Redis round trips on the message path: calls, errors, microseconds.
     pub redis: (u64, u64, u64),
     /// Publishes to RabbitMQ: calls, errors, microseconds.
@@ -156,6 +162,12 @@ impl Metrics {
             "Time spent in the commit pipeline's batch inserts (divide by tidings_commits_total{what=\"batches\"} for the mean)",
             commit_seconds.clone(),
         );
+        let commit_batch_seconds = MirroredHistogram::default();
+        registry.register(
+            "commit_batch_seconds",
+            "Commit pipeline: time of each batch insert (the p99 commit time a dashboard draws)",
+            commit_batch_seconds.clone(),
+        );
         let backend_calls = Family::<Labels, Counter>::default();
         registry.register(
             "backend_calls",
@@ -227,6 +239,7 @@ impl Metrics {
             offline_push,
             commits,
             commit_seconds,
+            commit_batch_seconds,
             push_order,
             backend_calls,
             backend_errors,
@@ -303,6 +316,7 @@ impl Metrics {
                 catch_up(&self.commits.get_or_create(&[("what", label)]), value);
             }
             catch_up_seconds(&self.commit_seconds, observed.commit_micros);
+            self.commit_batch_seconds.set(&COMMIT_BUCKETS_US, &observed.commit_buckets, observed.commit_micros);
             for (label, value) in ["held", "released_by_wait", "late"].into_iter().zip(observed.push_order) {
                 catch_up(&self.push_order.get_or_create(&[("what", label)]), value);
             }

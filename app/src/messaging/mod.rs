@@ -46,7 +46,8 @@ pub use media::check_media_id;
 pub use parse::{SendParts, parse_conv, parse_kind};
 pub use pins::MAX_PINS;
 pub use pipeline::{
-    CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts, PipelineStats,
+    COMMIT_BUCKETS_US, CommitPipeline, Draft, OpenedConversations, PendingAck, PipelineConfig, PipelinePorts,
+    PipelineStats,
 };
 pub use reaction_reads::PageReactions;
 use reads::ReadWriter;

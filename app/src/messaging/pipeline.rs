@@ -111,6 +111,20 @@ pub struct CommitPipeline {
     stats: Arc<PipelineStats>,
 }
 
+/// Upper bounds (µs) of the batch commit time buckets `/metrics` shows as a histogram, so a
+/// dashboard can draw the p99 commit time.
+pub const COMMIT_BUCKETS_US: [u64; 12] =
+    [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000];
+
+impl PipelineStats {
+    /// Counts one batch insert that took `micros`.
+    pub fn record_append(&self, micros: u64) {
+        self.append_micros.fetch_add(micros, Ordering::Relaxed);
+        let bucket = COMMIT_BUCKETS_US.iter().position(|&bound| micros <= bound).unwrap_or(COMMIT_BUCKETS_US.len());
+        self.append_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// What the writers did since start, for `/metrics`: plain atomics, one add per batch.
 #[derive(Debug, Default)]
 pub struct PipelineStats {
@@ -120,6 +134,9 @@ pub struct PipelineStats {
     pub messages: AtomicU64,
     /// Time spent in the batch inserts, in microseconds.
     pub append_micros: AtomicU64,
+    /// Batches by how long their insert took: `[i]` counts those at most
+    /// `COMMIT_BUCKETS_US[i]` (and over the one before); the last, those over every bound.
+    pub append_buckets: [AtomicU64; COMMIT_BUCKETS_US.len() + 1],
     /// Batch inserts or seq allocations that failed (their sends answered `busy`).
     pub failures: AtomicU64,
     /// Sends refused at once because a writer's queue was full (`busy`).

@@ -152,7 +152,7 @@ impl Writer {
         let append_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.stats.batches.fetch_add(1, Ordering::Relaxed);
         self.stats.messages.fetch_add(messages.len() as u64, Ordering::Relaxed);
-        self.stats.append_micros.fetch_add(append_us, Ordering::Relaxed);
+        self.stats.record_append(append_us);
         tracing::debug!(
             size = messages.len(),
             waited_us = (started - taken).as_micros() as u64,

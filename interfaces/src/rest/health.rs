@@ -79,6 +79,7 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         commits,
         push_order,
         commit_micros: read(&p.append_micros),
+        commit_buckets: std::array::from_fn(|i| read(&p.append_buckets[i])),
         redis: tidings_infrastructure::cluster::stats::REDIS.read(),
         amqp_publish: tidings_infrastructure::cluster::stats::AMQP_PUBLISH.read(),
         connections: state.hub.device_count() as u64,

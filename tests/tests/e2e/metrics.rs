@@ -73,6 +73,9 @@ async fn metrics_count_connections_frames_sends_and_refusals(backend: Backend) {
     assert_eq!(grew("tidings_commits_total{what=\"messages\"}"), 3.0, "the duplicate is not written again");
     assert!(grew("tidings_commits_total{what=\"batches\"}") >= 1.0);
     assert!(grew("tidings_commit_seconds_total") > 0.0);
+    // Every batch lands in one commit-time bucket: the histogram counts the batches.
+    assert_eq!(grew("tidings_commit_batch_seconds_count"), grew("tidings_commits_total{what=\"batches\"}"), "{after}");
+    assert!(grew("tidings_commit_batch_seconds_bucket{le=\"+Inf\"}") >= 1.0, "{after}");
     assert_eq!(sample(&after, "tidings_commits_total{what=\"failed_batches\"}"), 0.0);
     if srv.cluster().is_some() {
         // Seqs, routes and the dedupe cache live in Redis; pushes cross RabbitMQ.

@@ -101,7 +101,7 @@ export function Dashboard(_props: SectionProps) {
     return {
       connections: [xs, column('connections')] as AlignedData,
       messages: [xs, column('messagesPerSec')] as AlignedData,
-      latency: [xs, column('p99CommitMs'), column('meanBatchMs')] as AlignedData,
+      latency: [xs, column('p99CommitMs'), column('p99AckMs')] as AlignedData,
       errors: [xs, column('http5xxPerSec'), column('wsErrorsPerSec')] as AlignedData,
     };
   }, [points]);
@@ -143,9 +143,9 @@ export function Dashboard(_props: SectionProps) {
           lines={[{ label: t('admin.dash.messagesPerSec'), color: 'var(--ok)' }]}
           data={series.messages} summary={summary('messagesPerSec', 1)} />
         <Chart testId="chart-latency" title={t('admin.dash.latency')} unit=" ms"
-          lines={[{ label: t('admin.dash.p99'), color: 'var(--accent)' }, { label: t('admin.dash.meanBatch'), color: 'var(--muted)' }]}
+          lines={[{ label: t('admin.dash.p99'), color: 'var(--accent)' }, { label: t('admin.dash.p99Ack'), color: 'var(--muted)' }]}
           data={series.latency}
-          summary={`${t('admin.dash.p99')}: ${summary('p99CommitMs', 1, ' ms')} ${t('admin.dash.meanBatch')}: ${summary('meanBatchMs', 2, ' ms')}`} />
+          summary={`${t('admin.dash.p99')}: ${summary('p99CommitMs', 1, ' ms')} ${t('admin.dash.p99Ack')}: ${summary('p99AckMs', 1, ' ms')}`} />
         <Chart testId="chart-errors" title={t('admin.dash.errorsPerSec')} unit=""
           lines={[{ label: t('admin.dash.http5xx'), color: 'var(--danger)' }, { label: t('admin.dash.wsErrors'), color: '#e69500' }]}
           data={series.errors}

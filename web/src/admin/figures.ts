@@ -8,7 +8,7 @@ import type { Scrape } from './metrics';
 export const METRIC = {
   connections: 'tidings_ws_connections',
   commits: 'tidings_commits_total',
-  commitSeconds: 'tidings_commit_seconds_total',
+  commitBatch: 'tidings_commit_batch_seconds',
   ackLatency: 'tidings_ack_latency_seconds',
   http: 'tidings_http_requests_total',
   wsErrors: 'tidings_ws_errors_total',
@@ -20,10 +20,10 @@ export interface Point {
   t: number;
   connections: number | null;
   messagesPerSec: number | null;
-  /** p99 of send → ack (validated, committed, acked) over the last window, ms. */
+  /** p99 of a database batch commit over the last window, ms. */
   p99CommitMs: number | null;
-  /** Mean time of a database batch commit over the last window, ms. */
-  meanBatchMs: number | null;
+  /** p99 of send → ack (validated, committed, acked) over the last window, ms. */
+  p99AckMs: number | null;
   http5xxPerSec: number | null;
   wsErrorsPerSec: number | null;
 }
@@ -74,18 +74,12 @@ export function quantile(buckets: [number, number][], q: number): number | null 
  */
 export function pointOf(now: Scrape, prev: Scrape | null, windowStart: Scrape | null): Point {
   const ms = (seconds: number | null) => (seconds === null ? null : seconds * 1000);
-  let meanBatchMs: number | null = null;
-  if (windowStart) {
-    const batches = rate(now, windowStart, METRIC.commits, { what: 'batches' });
-    const seconds = rate(now, windowStart, METRIC.commitSeconds);
-    if (batches && seconds !== null) meanBatchMs = (seconds / batches) * 1000;
-  }
   return {
     t: now.at / 1000,
     connections: now.sum(METRIC.connections),
     messagesPerSec: prev ? rate(now, prev, METRIC.commits, { what: 'messages' }) : null,
-    p99CommitMs: windowStart ? ms(quantileBetween(now, windowStart, METRIC.ackLatency, 0.99)) : null,
-    meanBatchMs,
+    p99CommitMs: windowStart ? ms(quantileBetween(now, windowStart, METRIC.commitBatch, 0.99)) : null,
+    p99AckMs: windowStart ? ms(quantileBetween(now, windowStart, METRIC.ackLatency, 0.99)) : null,
     http5xxPerSec: prev ? rate(now, prev, METRIC.http, { status: '5xx' }) ?? 0 : null,
     wsErrorsPerSec: prev ? rate(now, prev, METRIC.wsErrors) ?? 0 : null,
   };

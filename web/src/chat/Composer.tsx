@@ -80,8 +80,11 @@ export function Composer({ conv, group, replyTo, onCancelReply, threadRoot }: Co
     setActive(0);
   };
   const onInput = (el: HTMLTextAreaElement) => {
+    const at = el.selectionStart ?? el.value.length;
     setText(el.value);
-    setCaret(el.selectionStart ?? el.value.length);
+    setCaret(at);
+    // A picker closed with Escape stays closed for that `@`, until it is gone.
+    if (!queryAt(el.value, at)) setDismissedAt(-1);
     const now = Date.now();
     if (el.value && now - lastTyping.current > TYPING_EVERY_MS) {
       lastTyping.current = now;

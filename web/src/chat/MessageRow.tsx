@@ -104,7 +104,7 @@ function ThreadSummary({ root }: { root: WireMessage }) {
   if (count === 0) return null;
   return (
     <button type="button" class="link thread-count" data-testid="thread-count" data-count={count} onClick={() => actions.openThread(root.seq)}>
-      {t('chat.thread.replies', { n: count })}
+      {t(count === 1 ? 'chat.thread.replyOne' : 'chat.thread.replies', { n: count })}
     </button>
   );
 }

@@ -97,7 +97,7 @@ export default function ThreadPanel({ conv, root, onClose }: { conv: string; roo
         {rootMessage && (
           <div class="thread-root" data-testid="thread-root">
             <MessageRow entry={{ type: 'msg', message: rootMessage }} highlighted={false} place="thread" />
-            <p class="thread-count-line" data-testid="thread-panel-count">{t('chat.thread.replies', { n: count })}</p>
+            <p class="thread-count-line" data-testid="thread-panel-count">{t(count === 1 ? 'chat.thread.replyOne' : 'chat.thread.replies', { n: count })}</p>
           </div>
         )}
         {!page && !error && <p class="loading">{t('common.loading')}</p>}

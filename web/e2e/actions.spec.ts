@@ -52,6 +52,11 @@ async function menu(row: ReturnType<typeof message>, item: string, emoji?: strin
   await target.click();
 }
 
+/** With WEB_E2E_SCREENSHOTS=1, saves what `page` shows to test-results/actions-<name>.png. */
+async function snap(page: Page, name: string) {
+  if (process.env.WEB_E2E_SCREENSHOTS === '1') await page.screenshot({ path: `test-results/actions-${name}.png` });
+}
+
 let alice: Person;
 let bob: Person;
 let direct: string;
@@ -124,6 +129,7 @@ test.describe.serial('message actions', () => {
     // The reply keeps its quote through the edit.
     await expect(atBob.getByTestId('quote')).toContainText('quote me please');
     await expect(message(bob.page, 'here is my answer')).toHaveCount(0);
+    await expect(bob.page.locator(`[data-testid="conv-row"][data-conv="${direct}"] .conv-last`)).toHaveText('here is my edited answer');
     // The sender sees both versions.
     await message(alice.page, 'here is my edited answer').getByTestId('edited').click();
     const history = alice.page.getByTestId('edit-history');
@@ -141,6 +147,7 @@ test.describe.serial('message actions', () => {
     await atAlice.click();
     await expect(atAlice).toHaveAttribute('data-count', '2');
     await expect(atAlice).toHaveAttribute('aria-pressed', 'true');
+    await snap(alice.page, 'reactions');
     const atBob = message(bob.page, 'here is my edited answer').locator('[data-testid="reaction"][data-emoji="👍"]');
     await expect(atBob).toHaveAttribute('data-count', '2');
     // Bob takes his back; then Alice hers: the chip goes at both.
@@ -157,6 +164,7 @@ test.describe.serial('message actions', () => {
     await menu(message(alice.page, 'quote me please'), 'pin');
     const bar = bob.page.getByTestId('pinned-bar');
     await expect(bar.getByTestId('pin-link')).toContainText('quote me please');
+    await snap(bob.page, 'pinned');
     const seq = await bar.getByTestId('pin-link').getAttribute('data-seq');
     await bar.getByTestId('pin-link').click();
     await expect(bob.page).toHaveURL(new RegExp(`seq=${seq}$`));
@@ -168,6 +176,14 @@ test.describe.serial('message actions', () => {
   test('a mention picked in the group: the other side\'s list shows the mention badge', async () => {
     await openConv(alice.page, group);
     const composer = alice.page.getByLabel(/^Message$/);
+    // The owner is offered @all (mention_all); arrows move the choice.
+    await composer.pressSequentially('@');
+    const options = alice.page.getByTestId('mention-picker').getByTestId('mention-option');
+    await expect(options).toHaveText([/@all/, /@bob display/]);
+    await expect(options.first()).toHaveAttribute('aria-selected', 'true');
+    await composer.press('ArrowDown');
+    await expect(options.last()).toHaveAttribute('aria-selected', 'true');
+    await composer.fill('');
     await composer.pressSequentially('hello @bo');
     const picker = alice.page.getByTestId('mention-picker');
     await expect(picker.getByTestId('mention-option')).toHaveText([/@bob display/]);
@@ -179,6 +195,7 @@ test.describe.serial('message actions', () => {
     for (let i = 0; i < 4; i++) await composer.press('Backspace');
     await composer.pressSequentially('@bob');
     await expect(picker.getByTestId('mention-option')).toHaveText([/@bob display/]);
+    await snap(alice.page, 'mention-picker');
     await composer.press('Enter');
     await expect(composer).toHaveValue('hello @bob display ');
     await composer.pressSequentially('look at this');
@@ -205,6 +222,7 @@ test.describe.serial('message actions', () => {
     const dialog = alice.page.getByTestId('forward-dialog');
     await dialog.getByTestId('forward-filter').fill('Actions');
     await expect(dialog.getByTestId('forward-target')).toHaveCount(1);
+    await snap(alice.page, 'forward');
     await dialog.getByTestId('forward-target').check();
     await dialog.getByTestId('forward-send').click();
     await expect(dialog).toHaveCount(0);
@@ -230,6 +248,7 @@ test.describe.serial('message actions', () => {
     await expect(panelAtAlice.locator('.thread-replies').getByText('an answer in the thread')).toBeVisible();
     await expect(panelAtAlice.getByTestId('thread-panel-count')).toHaveText('1 reply');
     await expect(rootAtAlice.getByTestId('thread-count')).toHaveText('1 reply');
+    await snap(alice.page, 'thread');
     // Replies are messages of the conversation's log: the main timeline shows it too, marked.
     await expect(message(alice.page, 'an answer in the thread').filter({ has: alice.page.getByTestId('in-thread') })).toHaveCount(1);
     // Escape closes the panel.
@@ -244,6 +263,7 @@ test.describe.serial('message actions', () => {
     const box = await panelAtAlice.boundingBox();
     expect(box?.width).toBe(390);
     expect(box?.height).toBe(844);
+    await snap(alice.page, 'thread-phone');
     await panelAtAlice.getByTestId('thread-close').click();
     await alice.page.setViewportSize({ width: 1100, height: 800 });
   });

@@ -7,8 +7,11 @@ import { useLang, useT } from '../i18n';
 import { describeActionError } from './actionErrors';
 import { formatFullTime } from './format';
 
-/** The "(edited)" mark of `message` with its history on click. */
-export function EditedMark({ message }: { message: WireMessage }) {
+/**
+ * The "(edited)" mark of `message`; a button showing its history for those the server shows it
+ * to (`canView`: the sender, and group owners and admins), plain text for the others.
+ */
+export function EditedMark({ message, canView }: { message: WireMessage; canView: boolean }) {
   const t = useT();
   const lang = useLang();
   const [versions, setVersions] = useState<EditVersion[] | null>(null);
@@ -24,6 +27,13 @@ export function EditedMark({ message }: { message: WireMessage }) {
       setError(describeActionError(lang, e));
     }
   };
+  if (!canView) {
+    return (
+      <span class="edited" data-testid="edited">
+        {t('chat.edited')}
+      </span>
+    );
+  }
   return (
     <span class="edited-wrap">
       <button type="button" class="link edited" aria-expanded={open} data-testid="edited" onClick={toggle} title={t('chat.edit.history')}>

@@ -16,6 +16,7 @@ import { MessageBody, mentionsMe } from './MessageBody';
 import { MessageMenu, type RowPlace } from './MessageMenu';
 import { Quote, replyOf } from './Quote';
 import { ReactionChips } from './Reactions';
+import { isManager } from './useGroup';
 import { useChat, useUserName } from './useChat';
 
 /** A row of the view: a stored message or one of my sends still pending. */
@@ -76,7 +77,7 @@ function UserMessageRow({ entry, peerName, highlighted, receipt, place = 'main' 
       <header class="msg-meta">
         <span class="msg-sender">{name}</span>
         <time dateTime={new Date(ts).toISOString()} title={formatFullTime(lang, ts)}>{formatTime(lang, ts)}</time>
-        {message?.edited_at && kind !== 'recalled' && <EditedMark message={message} />}
+        {message?.edited_at && kind !== 'recalled' && <EditedMark message={message} canView={mine || isManager(actions.group)} />}
         {state === 'sending' && <span class="msg-state">{t('chat.sending')}</span>}
         {live && <MessageMenu message={message} place={place} />}
       </header>

@@ -203,6 +203,10 @@ export class ChatStore {
     } else if (message.seq > row.max_seq || (row.last_message && message.seq > row.last_message.seq)) {
       const next: ConversationRow = { ...row, max_seq: Math.max(row.max_seq, message.seq), version: Date.now() };
       if (isShown(message.kind) || message.kind === 'recall') next.last_message = message;
+      else if (message.kind === 'edit' && row.last_message && row.last_message.seq === message.body.seq && typeof message.body.body === 'object') {
+        // The list shows the edited text of its last message.
+        next.last_message = { ...row.last_message, body: message.body.body as Record<string, unknown>, edited_at: message.ts };
+      }
       if (message.sender !== this.me && isShown(message.kind) && message.kind !== 'group_notice' && message.seq > row.read_seq) {
         next.unread = row.unread + 1;
         const body = message.body;

@@ -1,8 +1,9 @@
 // One conversation's loaded messages: a window of the log kept sorted and de-duplicated by seq,
 // with where it stands (older history left to page, newer messages not loaded yet, how far it
 // is known to be complete). Action entries (recall, edit, reaction, pin) are applied to the
-// messages they name and never shown as rows.
-import type { WireMessage } from './wire';
+// messages they name and never shown as rows; replies in threads are indexed by their root.
+import { ReactionLedger } from './reactions';
+import type { WireMessage, WireReaction } from './wire';
 
 /** Kinds that change another message instead of being one. */
 const ACTION_KINDS = new Set(['recall', 'edit', 'reaction', 'pin']);
@@ -33,6 +34,12 @@ export class Timeline {
   highest = 0;
   /** Changes on every edit of the window (for memoized views). */
   revision = 0;
+  /** Bumped by every `pin` entry and recall heard: the pinned list must be read again. */
+  pinChanges = 0;
+  /** The reaction entries heard, folded per message. */
+  readonly reactions = new ReactionLedger();
+  /** Thread root seq → the seqs of its replies held here. */
+  private readonly threadReplies = new Map<number, Set<number>>();
 
   /** The message `seq`, if loaded. */
   get(seq: number): WireMessage | undefined {
@@ -60,6 +67,12 @@ export class Timeline {
       if (this.bySeq.has(m.seq)) continue;
       this.bySeq.set(m.seq, m);
       fresh.push(m);
+      const root = m.body.thread_root;
+      if (typeof root === 'number' && m.kind !== 'recalled') {
+        let replies = this.threadReplies.get(root);
+        if (!replies) this.threadReplies.set(root, (replies = new Set()));
+        replies.add(m.seq);
+      }
     }
     if (fresh.length) {
       const tail = this.last;
@@ -72,19 +85,67 @@ export class Timeline {
     return changed;
   }
 
-  /** Applies an action entry to the message it names. */
+  /** Applies an action entry to the message it names (held or not, for what outlives it). */
   private apply(entry: WireMessage): boolean {
-    const target = typeof entry.body.seq === 'number' ? this.bySeq.get(entry.body.seq) : undefined;
-    if (!target) return false;
-    let next: WireMessage | null = null;
-    if (entry.kind === 'recall') next = { ...target, kind: 'recalled', body: {} };
-    else if (entry.kind === 'edit' && typeof entry.body.body === 'object' && entry.body.body && target.kind === 'text') {
-      next = { ...target, body: entry.body.body as Record<string, unknown>, edited_at: Number(entry.body.edited_at) || entry.ts };
+    const targetSeq = typeof entry.body.seq === 'number' ? entry.body.seq : 0;
+    if (!targetSeq) return false;
+    if (entry.kind === 'reaction') return this.reactions.apply(entry.seq, entry.body);
+    if (entry.kind === 'pin') {
+      this.pinChanges += 1;
+      return true;
     }
-    if (!next) return false;
-    this.bySeq.set(next.seq, next);
-    this.messages = this.messages.map((m) => (m.seq === next!.seq ? next! : m));
+    if (entry.kind === 'recall') return this.recall(targetSeq);
+    const target = this.bySeq.get(targetSeq);
+    if (entry.kind !== 'edit' || !target || target.kind !== 'text') return false;
+    const body = entry.body.body;
+    if (typeof body !== 'object' || !body) return false;
+    const editedAt = Number(entry.body.edited_at) || entry.ts;
+    // The message as the server sent it may already hold a later edit than this entry.
+    if (target.edited_at && target.edited_at > editedAt) return false;
+    this.replace({ ...target, body: body as Record<string, unknown>, edited_at: editedAt });
     return true;
+  }
+
+  /** A recall: the message is erased, and so are its reactions and the quotes of it. */
+  private recall(targetSeq: number): boolean {
+    this.pinChanges += 1;
+    this.reactions.clear(targetSeq);
+    const target = this.bySeq.get(targetSeq);
+    if (target) {
+      this.replace({ ...target, kind: 'recalled', body: {} });
+      const root = target.body.thread_root;
+      if (typeof root === 'number') this.threadReplies.get(root)?.delete(targetSeq);
+    }
+    for (const m of this.messages) {
+      const reply = m.body.reply_to as { seq?: number; quote?: { recalled?: boolean } } | undefined;
+      if (reply?.seq === targetSeq && !reply.quote?.recalled) {
+        this.replace({ ...m, body: { ...m.body, reply_to: { ...reply, quote: { recalled: true } } } });
+      }
+    }
+    return true;
+  }
+
+  private replace(next: WireMessage) {
+    this.bySeq.set(next.seq, next);
+    this.messages = this.messages.map((m) => (m.seq === next.seq ? next : m));
+  }
+
+  /**
+   * The reactions of `message`. A live window holds every entry after its first message, so the
+   * entries tell the exact state; a window opened in the past does not yet, so the server's
+   * count on the page stands until it catches up.
+   */
+  reactionsOf(message: WireMessage, me: string): WireReaction[] {
+    if (this.loaded && !this.hasNewer) return this.reactions.summary(message.seq, me);
+    return message.reactions ?? [];
+  }
+
+  /** How many replies the thread of `root` has: the server's summary plus the replies heard since. */
+  threadCount(root: WireMessage): number {
+    const lastSeq = root.thread?.last_seq ?? 0;
+    let count = root.thread?.replies ?? 0;
+    for (const seq of this.threadReplies.get(root.seq) ?? []) if (seq > lastSeq) count += 1;
+    return count;
   }
 
   /** Notes that entry `seq` arrived; the cursor moves over every seq now held without a gap. */
@@ -118,6 +179,8 @@ export class Timeline {
     this.hasOlder = true;
     this.hasNewer = false;
     this.loaded = false;
+    this.reactions.reset();
+    this.threadReplies.clear();
     this.revision += 1;
   }
 }

@@ -12,6 +12,63 @@ export interface WireMessage {
   body: Record<string, unknown>;
   ts: number;
   edited_at?: number;
+  /** The reactions as the server counted them when it read the page (absent on pushes). */
+  reactions?: WireReaction[];
+  /** The thread summary of a root, on history, sync and thread pages (absent on pushes). */
+  thread?: WireThread | null;
+}
+
+/** One emoji's reactions on a message. */
+export interface WireReaction {
+  emoji: string;
+  count: number;
+  /** The reader has it on. */
+  me: boolean;
+}
+
+/** What a root shows of its thread. */
+export interface WireThread {
+  replies: number;
+  last_ts: number;
+  last_seq: number;
+  participants: string[];
+}
+
+/** A reply's snapshot of what it quotes (`reply_to.quote`); only `recalled` once the original is gone. */
+export interface QuoteSnapshot {
+  sender?: string;
+  kind?: string;
+  excerpt?: string;
+  recalled?: boolean;
+}
+
+/** `reply_to` of a message body. */
+export interface ReplyTo {
+  seq: number;
+  conv?: string;
+  quote?: QuoteSnapshot;
+}
+
+/** One entry of `GET …/pins`. */
+export interface PinnedMessage {
+  message: WireMessage;
+  pinned_by: string;
+  pinned_at: number;
+}
+
+/** `GET …/threads/{root_seq}`. */
+export interface ThreadPage {
+  root: WireMessage;
+  messages: WireMessage[];
+  has_more: boolean;
+}
+
+/** One version of `GET …/messages/{seq}/edits`. */
+export interface EditVersion {
+  version: number;
+  body: Record<string, unknown>;
+  ts?: number;
+  edited_at?: number;
 }
 
 /** A row of `GET /api/v1/conversations`. */

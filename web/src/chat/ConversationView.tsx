@@ -1,18 +1,27 @@
 // The open conversation: header (name, presence, typing), the virtualized message list (older
 // pages load on scrolling up; `?seq=N` loads around N, scrolls to it and highlights it), read
-// receipts, and the composer. Reads are sent while the conversation is on screen.
+// receipts, the pinned bar, and the composer. Reads are sent while the conversation is on
+// screen. It holds the message actions' state (reply, edit, thread, forward, pins) for its rows;
+// the thread panel and the forward dialog load on first use.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { peerOf } from '../api/wire';
+import { peerOf, type WireMessage } from '../api/wire';
 import { useT } from '../i18n';
+import { ActionsContext, type ConversationActions } from './actionsContext';
 import { Composer } from './Composer';
+import { lazyComponent } from './lazy';
+import { PinnedBar, usePins } from './PinnedBar';
+import { useGroupFacts } from './useGroup';
 import { conversationName } from './ConversationList';
 import { MessageRow, type TimelineItem } from './MessageRow';
 import { useDirectReceipt, useGroupReceipt } from './receipts';
 import { GroupReceipt } from './GroupReceipt';
 import { useChat, useUserName } from './useChat';
 import { VirtualList } from './VirtualList';
+import './actions.css';
 
 const PRESENCE_REFRESH_MS = 60_000;
+const ThreadPanel = lazyComponent(() => import('./ThreadPanel').then((m) => m.default));
+const ForwardDialog = lazyComponent(() => import('./ForwardDialog').then((m) => m.default));
 
 /** The conversation `conv`, scrolled to `seq` when given. */
 export function ConversationView({ conv, seq }: { conv: string; seq?: number }) {
@@ -25,6 +34,26 @@ export function ConversationView({ conv, seq }: { conv: string; seq?: number }) 
   const name = peer ? peerName : conversationName(row, conv);
   const [error, setError] = useState('');
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const group = useGroupFacts(conv);
+  const [replyTo, setReplyTo] = useState<WireMessage | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
+  const [threadRoot, openThread] = useState<number | null>(null);
+  const [forwarding, setForwarding] = useState<WireMessage | null>(null);
+  const [pins, reloadPins] = usePins(conv, timeline.pinChanges);
+  const actions: ConversationActions = {
+    conv,
+    group,
+    replyTo,
+    setReplyTo,
+    editing,
+    setEditing,
+    threadRoot,
+    openThread,
+    forwarding,
+    setForwarding,
+    pins,
+    reloadPins,
+  };
 
   // Load: the newest page, or a window around ?seq=.
   useEffect(() => {
@@ -71,7 +100,8 @@ export function ConversationView({ conv, seq }: { conv: string; seq?: number }) 
   const typists = store.typists(conv);
 
   return (
-    <section class="conv-view" aria-label={t('chat.conversationWith', { name })} data-testid="conv-view" data-conv={conv}>
+    <ActionsContext.Provider value={actions}>
+    <section class={threadRoot ? 'conv-view with-thread' : 'conv-view'} aria-label={t('chat.conversationWith', { name })} data-testid="conv-view" data-conv={conv}>
       <header class="conv-header">
         <a class="back" href="#/" aria-label={t('chat.back')}>←</a>
         <h2 data-testid="conv-title">{name}</h2>
@@ -81,6 +111,7 @@ export function ConversationView({ conv, seq }: { conv: string; seq?: number }) 
           </span>
         )}
       </header>
+      <PinnedBar pins={pins} />
       {error && <p class="error" role="alert">{t('chat.loadFailed', { code: error })}</p>}
       {loadingOlder && <p class="notice loading-older">{t('common.loading')}</p>}
       {timeline.loaded ? (
@@ -109,8 +140,11 @@ export function ConversationView({ conv, seq }: { conv: string; seq?: number }) 
       <p class="typing" aria-live="polite" data-testid="typing">
         {typists.length > 0 && <TypingLine users={typists} />}
       </p>
-      <Composer conv={conv} />
+      <Composer conv={conv} group={group} replyTo={replyTo} onCancelReply={() => setReplyTo(null)} />
     </section>
+    {threadRoot !== null && <ThreadPanel conv={conv} root={threadRoot} onClose={() => openThread(null)} />}
+    {forwarding && <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />}
+    </ActionsContext.Provider>
   );
 }
 

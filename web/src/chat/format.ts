@@ -45,6 +45,15 @@ export function previewOf(lang: Lang, message: WireMessage): string {
       return translate(lang, 'chat.recalled');
     case 'group_notice':
       return translate(lang, 'chat.preview.notice');
+    case 'forward':
+      return translate(lang, 'chat.preview.forward');
+    case 'edit': {
+      // The list's last entry right after an edit is the edit: show the new text.
+      const next = body.body as { text?: unknown } | undefined;
+      return typeof next?.text === 'string' ? next.text : translate(lang, 'chat.recalled');
+    }
+    case 'pin':
+      return translate(lang, body.on === false ? 'chat.preview.unpin' : 'chat.preview.pin');
     default:
       return translate(lang, 'chat.preview.other', { kind: message.kind });
   }

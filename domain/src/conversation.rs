@@ -49,6 +49,44 @@ pub struct PrefsPatch {
     pub draft: Option<Option<String>>,
 }
 
+/// Where a page of the conversation list ended: the last row's place in the list's order
+/// (pinned first, then most recently active, then by conversation id), so the next page starts
+/// right after it however the rows before it move meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    /// The last row was pinned.
+    pub pinned: bool,
+    /// Its conversation's last activity (ms).
+    pub updated_at: i64,
+    /// Its conversation.
+    pub conv: ConvId,
+}
+
+impl ListCursor {
+    /// The cursor just past `view`.
+    pub fn after(view: &MemberView) -> Self {
+        Self { pinned: view.prefs.pinned, updated_at: view.updated_at, conv: view.conv.clone() }
+    }
+
+    /// The cursor as the API hands it out: `{0|1}.{updated_at}.{conv}`.
+    pub fn encode(&self) -> String {
+        format!("{}.{}.{}", u8::from(self.pinned), self.updated_at, self.conv)
+    }
+
+    /// A cursor from [`ListCursor::encode`]; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut parts = raw.splitn(3, '.');
+        let pinned = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        let updated_at = parts.next()?.parse().ok()?;
+        let conv = ConvId::parse(parts.next()?)?;
+        Some(Self { pinned, updated_at, conv })
+    }
+}
+
 impl MemberView {
     /// The highest seq this member may see.
     pub fn visible_max(&self) -> u64 {
@@ -179,5 +217,20 @@ mod tests {
         assert_eq!(ReadOutcome::after(false, 3, None), ReadOutcome::NotApplied);
         assert_eq!(ReadOutcome::after(false, 0, Some(0)), ReadOutcome::NotApplied);
         assert!(ReadOutcome::Moved.moved() && !ReadOutcome::AlreadyAt(1).moved());
+    }
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_survives_its_own_encoding_and_refuses_garbage() {
+        let conv = ConvId::parse("d:u_a:u_b").unwrap();
+        let cursor = ListCursor { pinned: true, updated_at: 1_796_642_083_175, conv };
+        assert_eq!(ListCursor::parse(&cursor.encode()), Some(cursor));
+        for bad in ["", "2.5.g:team1", "1.x.g:team1", "1.5", "1.5.nope", "0.-1", "1.5.d:u_b:u_a"] {
+            assert_eq!(ListCursor::parse(bad), None, "{bad}");
+        }
     }
 }

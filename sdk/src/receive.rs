@@ -212,11 +212,7 @@ const LIST_VERSION_KEY: &str = "list_version";
 /// what this device holds; a device that missed nothing makes one small REST call.
 pub(crate) async fn catch_up(inner: Arc<Inner>) {
     let since = inner.store.get_kv(LIST_VERSION_KEY).await.ok().flatten();
-    let path = match &since {
-        Some(v) => format!("/api/v1/conversations?limit=500&since_version={v}"),
-        None => "/api/v1/conversations?limit=500".to_owned(),
-    };
-    let list = match inner.rest.call::<ConversationList>(Method::GET, &path, None).await {
+    let list = match list_pages(&inner, since.as_deref()).await {
         Ok(list) => list,
         Err(e) => {
             tracing::warn!(error = %e, "could not list changed conversations; syncing the known ones");
@@ -236,10 +232,40 @@ pub(crate) async fn catch_up(inner: Arc<Inner>) {
     let _ = inner.store.set_kv(LIST_VERSION_KEY, Some(&list.version.to_string())).await;
 }
 
+/// Most pages of the conversation list one refresh follows.
+const MAX_LIST_PAGES: usize = 100;
+
+/// The whole conversation list (or the rows changed since `since`), following the server's
+/// `next_before` page after page (a page holds at most `limits.max_conversations` rows); the
+/// answer's `version` is the first page's, the oldest, so the next increment misses nothing.
+async fn list_pages(inner: &Inner, since: Option<&str>) -> Result<ConversationList, SdkError> {
+    let mut all: Option<ConversationList> = None;
+    let mut before: Option<String> = None;
+    for _ in 0..MAX_LIST_PAGES {
+        let mut path = "/api/v1/conversations?limit=500".to_owned();
+        if let Some(version) = since {
+            path.push_str(&format!("&since_version={version}"));
+        }
+        if let Some(cursor) = &before {
+            path.push_str(&format!("&before={cursor}"));
+        }
+        let page = inner.rest.call::<ConversationList>(Method::GET, &path, None).await?;
+        before = page.next_before.clone();
+        match &mut all {
+            None => all = Some(page),
+            Some(list) => list.conversations.extend(page.conversations),
+        }
+        if before.is_none() {
+            break;
+        }
+    }
+    Ok(all.unwrap_or(ConversationList { conversations: Vec::new(), version: 0, next_before: None }))
+}
+
 /// Merges the server's conversation list into the store (titles, kinds, read positions, new
 /// conversations) and pushes reads made offline.
 async fn refresh_conversations(inner: &Inner) {
-    match inner.rest.call::<ConversationList>(Method::GET, "/api/v1/conversations?limit=500", None).await {
+    match list_pages(inner, None).await {
         Ok(list) => {
             let _ = inner.store.set_kv(LIST_VERSION_KEY, Some(&list.version.to_string())).await;
             for s in &list.conversations {

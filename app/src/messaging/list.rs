@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use tidings_domain::conversation::{ConversationProfile, ConversationSummary, MemberView, PrefsPatch, ReadMove};
+use tidings_domain::conversation::{
+    ConversationProfile, ConversationSummary, ListCursor, MemberView, PrefsPatch, ReadMove,
+};
 use tidings_domain::event::Delivery;
 use tidings_domain::message::Message;
 use tidings_domain::ports::UnreadRange;
@@ -31,21 +33,26 @@ pub struct ConversationPage {
     pub rows: Vec<ConversationSummary>,
     /// Pass as `since_version` to get only rows changed after this list.
     pub version: i64,
+    /// Where the next page starts, when this one was full.
+    pub next_before: Option<ListCursor>,
     /// The reactions of each row's `last_message`, as the reader sees them.
     pub reactions: HashMap<ConvId, Vec<ReactionCount>>,
 }
 
 impl MessagingService {
-    /// The user's conversations; with `since`, only the rows changed after that version.
+    /// The user's conversations; with `since`, only the rows changed after that version; with
+    /// `before`, the page after that cursor.
     pub async fn conversations(
         &self,
         user: &UserId,
         since: Option<i64>,
+        before: Option<&ListCursor>,
         limit: Option<u32>,
     ) -> Result<ConversationPage, AppError> {
         let limit = crate::social::page_size(limit, self.limits.max_conversations)?;
         let version = (self.clock.now_ms() - LIST_SETTLE_MS).max(since.unwrap_or(0));
-        let views = self.convs.list_for_user(user, since, limit).await?;
+        let views = self.convs.list_for_user(user, since, before, limit).await?;
+        let next_before = if views.len() as u64 == limit { views.last().map(ListCursor::after) } else { None };
         let ranges: Vec<UnreadRange> = views
             .iter()
             .map(|v| UnreadRange { conv: v.conv.clone(), after: v.read_seq.max(v.visible_from), upto: v.visible_max() })
@@ -87,7 +94,7 @@ impl MessagingService {
                 }
             })
             .collect();
-        Ok(ConversationPage { rows, version, reactions })
+        Ok(ConversationPage { rows, version, next_before, reactions })
     }
 
     /// The peer of each direct row and the group of each group row, in two queries.
@@ -147,7 +154,7 @@ impl MessagingService {
     /// Marks every conversation read up to what the user may see, and pushes each move to the
     /// user's other devices and, in direct chats, to the peer. Returns how many moved.
     pub async fn read_all(&self, user: &UserId, device: &DeviceId) -> Result<usize, AppError> {
-        let views = self.convs.list_for_user(user, None, u64::MAX / 2).await?;
+        let views = self.convs.list_for_user(user, None, None, u64::MAX / 2).await?;
         let moves: Vec<ReadMove> = views
             .into_iter()
             .filter(|v| v.visible_max() > v.read_seq)

@@ -160,7 +160,7 @@ impl SearchService {
                 None if conv.peer_of(user).is_some() => Vec::new(),
                 None => return Err(AppError::NotMember),
             },
-            None => self.convs.list_for_user(user, None, MAX_CONVERSATIONS).await?,
+            None => self.convs.list_for_user(user, None, None, MAX_CONVERSATIONS).await?,
         };
         Ok(views.into_iter().map(|v| (v.conv.clone(), v)).collect())
     }

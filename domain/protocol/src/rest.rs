@@ -347,6 +347,9 @@ pub struct ConversationList {
     /// Pass as `since_version` next time to get only the rows changed after this answer.
     #[serde(default)]
     pub version: i64,
+    /// The page was full: pass this as `before` for the rows after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
 }
 
 /// `PATCH /api/v1/conversations/{conv}`: the caller's own settings; absent fields are kept.

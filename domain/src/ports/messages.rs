@@ -1,6 +1,6 @@
 //! The message logs, conversations and read positions, seq numbers and the dedupe cache.
 
-use crate::conversation::{MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
+use crate::conversation::{ListCursor, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
 use crate::error::StoreError;
 use crate::ids::{ConvId, UserId};
 use crate::message::{Ack, Message};
@@ -103,10 +103,16 @@ pub trait ConversationStore: Send + Sync {
     async fn mark_read_many(&self, moves: &[ReadMove]) -> Result<Vec<ReadOutcome>, StoreError>;
     /// Read positions of the conversation's current members (not of former ones).
     async fn read_positions(&self, conv: &ConvId) -> Result<Vec<ReadPosition>, StoreError>;
-    /// The member's conversations, pinned first, then most recently active first; with
-    /// `since`, only rows whose version is above it.
-    async fn list_for_user(&self, user: &UserId, since: Option<i64>, limit: u64)
-    -> Result<Vec<MemberView>, StoreError>;
+    /// The member's conversations, pinned first, then most recently active first (then by id);
+    /// with `since`, only rows whose version is above it; with `before`, only rows after that
+    /// place in the order.
+    async fn list_for_user(
+        &self,
+        user: &UserId,
+        since: Option<i64>,
+        before: Option<&ListCursor>,
+        limit: u64,
+    ) -> Result<Vec<MemberView>, StoreError>;
     /// Changes the member's preferences; `false` if there is no member row.
     async fn set_prefs(
         &self,

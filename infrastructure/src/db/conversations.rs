@@ -9,7 +9,9 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QueryResult, Statement, TransactionTrait,
 };
-use tidings_domain::conversation::{MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition};
+use tidings_domain::conversation::{
+    ListCursor, MemberPrefs, MemberView, PrefsPatch, ReadMove, ReadOutcome, ReadPosition,
+};
 use tidings_domain::ports::ConversationStore;
 use tidings_domain::{Clock, SystemClock};
 use tidings_domain::{ConvId, StoreError, UserId};
@@ -285,6 +287,7 @@ impl ConversationStore for SqlConversationStore {
         &self,
         user: &UserId,
         since: Option<i64>,
+        before: Option<&ListCursor>,
         limit: u64,
     ) -> Result<Vec<MemberView>, StoreError> {
         let mut stmt = select_views(user);
@@ -294,6 +297,9 @@ impl ConversationStore for SqlConversationStore {
                     .add(Expr::col((conversations::Entity, conversations::Column::UpdatedAt)).gt(since))
                     .add(Expr::col((members::Entity, CHANGED_AT)).gt(since)),
             );
+        }
+        if let Some(cursor) = before {
+            stmt.cond_where(past_cursor(cursor));
         }
         let stmt = stmt
             .order_by((members::Entity, PINNED), Order::Desc)
@@ -435,6 +441,22 @@ pub(super) fn select_views(user: &UserId) -> SelectStatement {
         )
         .and_where(Expr::col((members::Entity, members::Column::UserId)).eq(user.to_string()))
         .to_owned()
+}
+
+/// The rows after `cursor` in the list's order (pinned first, then newest activity, then id).
+fn past_cursor(cursor: &ListCursor) -> Condition {
+    let pinned = || Expr::col((members::Entity, PINNED));
+    let updated = || Expr::col((conversations::Entity, conversations::Column::UpdatedAt));
+    let id = Expr::col((conversations::Entity, conversations::Column::ConvId));
+    Condition::any()
+        .add(pinned().lt(cursor.pinned))
+        .add(Condition::all().add(pinned().eq(cursor.pinned)).add(updated().lt(cursor.updated_at)))
+        .add(
+            Condition::all()
+                .add(pinned().eq(cursor.pinned))
+                .add(updated().eq(cursor.updated_at))
+                .add(id.gt(cursor.conv.to_string())),
+        )
 }
 
 /// One row of [`select_views`]; `None` for a malformed conversation id.

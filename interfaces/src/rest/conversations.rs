@@ -4,7 +4,7 @@ use crate::rest::extract::Json;
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use tidings_app::messaging::{SendParts, parse_conv};
-use tidings_domain::conversation::PrefsPatch;
+use tidings_domain::conversation::{ListCursor, PrefsPatch};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::rest::{
     ConversationList, ConversationPrefsRequest, MessagePage, ReadAllResponse, ReadRequest, SendMessageRequest,
@@ -33,6 +33,9 @@ pub struct ListQuery {
     /// Only rows changed after this `version` of an earlier answer (rows changed within a second
     /// before it may come again).
     since_version: Option<i64>,
+    /// The rows after this cursor: the `next_before` of the previous page.
+    #[param(max_length = 200)]
+    before: Option<String>,
 }
 
 /// The caller's settings of a conversation after a change.
@@ -97,7 +100,14 @@ pub(super) async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let me = &who.0.user_id;
-    let page = state.messaging.conversations(me, q.since_version, q.limit).await?;
+    let before = match q.before.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            ListCursor::parse(raw)
+                .ok_or_else(|| ApiError::new(C::InvalidField, "before: the next_before of an earlier page"))?,
+        ),
+    };
+    let page = state.messaging.conversations(me, q.since_version, before.as_ref(), q.limit).await?;
     Ok(HttpResponse::Ok().json(ConversationList {
         conversations: page
             .rows
@@ -109,6 +119,7 @@ pub(super) async fn list(
             })
             .collect(),
         version: page.version,
+        next_before: page.next_before.as_ref().map(ListCursor::encode),
     }))
 }
 

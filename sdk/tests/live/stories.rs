@@ -531,3 +531,26 @@ async fn media_goes_up_with_one_client_and_down_with_the_other(backend: Backend)
         app.client.shutdown().await;
     }
 }
+
+both_modes!(a_list_longer_than_a_page_reaches_the_client_whole);
+async fn a_list_longer_than_a_page_reaches_the_client_whole(backend: Backend) {
+    // Pages of three rows: seven conversations take three pages.
+    let srv = spawn_server_with(backend, |s| s.limits.max_conversations = 3).await;
+    let alice = srv.api.user("alice", "a-rest").await;
+    let mut convs = Vec::new();
+    for i in 0..7 {
+        let peer = srv.api.user(&format!("peer{i}"), "p1").await;
+        let conv = direct(&alice.user_id, &peer.user_id);
+        post_text(&srv.api, &peer, &conv, &format!("p-{i}"), "hello").await;
+        convs.push(conv);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = App::new(vec![format!("http://127.0.0.1:{}", srv.port())], dir.path(), "a-phone").await;
+    app.login_and_connect("alice").await;
+    let listed = || async { app.client.conversations().await.unwrap().into_iter().map(|c| c.conv).collect::<Vec<_>>() };
+    until("every conversation in the client's list", || async { listed().await.len() >= convs.len() }).await;
+    let mut seen = listed().await;
+    seen.sort();
+    convs.sort();
+    assert_eq!(seen, convs);
+}

@@ -209,7 +209,58 @@ async fn unread_counts_stay_exact_across_devices_reads_and_reconnects(backend: B
     assert_eq!((row(&rows, &ab)["unread"].as_u64(), row(&rows, &ac)["unread"].as_u64()), (Some(1), Some(0)));
 }
 
+async fn the_list_pages_with_a_cursor(backend: Backend) {
+    let srv = spawn_server(backend).await;
+    let api = &srv.api;
+    let alice = api.user("alice", "a1").await;
+    let mut peers = Vec::new();
+    for i in 0..7 {
+        let peer = api.register(&format!("peer{i}")).await;
+        let conv = direct(&alice.user_id, &peer);
+        let (status, ack) = api.send_text(&alice, &conv, &format!("p{i}"), "hello").await;
+        assert_eq!(status, 201, "{ack}");
+        peers.push(conv);
+    }
+    // A pinned row leads the list; the cursor must carry it over pages.
+    let (status, _) = api
+        .call(
+            "PATCH",
+            &format!("/api/v1/conversations/{}", peers[0]),
+            Some(&alice.access_token),
+            Some(json!({"pinned": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (whole, _) = list(api, &alice, None).await;
+    assert_eq!(whole.len(), 7);
+    assert_eq!(whole[0]["conv"], peers[0].as_str(), "pinned first");
+
+    let mut paged = Vec::new();
+    let mut before: Option<String> = None;
+    for _ in 0..10 {
+        let path = match &before {
+            Some(cursor) => format!("/api/v1/conversations?limit=3&before={cursor}"),
+            None => "/api/v1/conversations?limit=3".to_owned(),
+        };
+        let (status, body) = api.call("GET", &path, Some(&alice.access_token), None).await;
+        assert_eq!(status, 200, "{body}");
+        paged.extend(body["conversations"].as_array().unwrap().iter().cloned());
+        match body["next_before"].as_str() {
+            Some(next) => before = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(convs(&paged), convs(&whole), "the pages are the whole list, in order, each row once");
+
+    for bad in ["nope", "2.5.g:team1", "1.5.d:u_b:u_a"] {
+        let (status, body) =
+            api.call("GET", &format!("/api/v1/conversations?before={bad}"), Some(&alice.access_token), None).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_field")), "{bad}: {body}");
+    }
+}
+
 tidings_tests::both_modes!(
+    the_list_pages_with_a_cursor,
     list_fields_preferences_increments_and_read_all,
     unread_counts_stay_exact_across_devices_reads_and_reconnects,
 );

@@ -1,6 +1,7 @@
 // The README's pictures of the chat (desktop and phone): two people and a group with a few
 // messages and a picture, taken from a real server in Chromium. Not part of the suite; writes
-// docs/screenshots/chat.png and chat-phone.png:
+// docs/screenshots/chat.png and chat-phone.png (Chinese and emoji need Debian's fonts-noto-cjk and
+// fonts-noto-color-emoji, else they show as boxes):
 // WEB_E2E_SERVER_BIN=… WEB_E2E_WEB_DIR=$PWD/dist npx playwright test -c e2e/perf/playwright.perf.config.ts screenshots
 import { test, expect } from '@playwright/test';
 import { mkdirSync } from 'node:fs';

@@ -4,10 +4,11 @@
 // `pong` shows a missed change), read positions, typing and presence. Views subscribe and read.
 import { api } from './http';
 import { Outbox, type PendingMessage } from './outbox';
+import { listPages } from './listPages';
 import { RealtimeSocket, RequestLost } from './socket';
 import { Timeline } from './timeline';
 import { isShown } from './timeline';
-import type { ConversationListAnswer, ConversationRow, MessagePage, ServerFrame, UserProfile, WireMessage } from './wire';
+import type { ConversationRow, MessagePage, ServerFrame, UserProfile, WireMessage } from './wire';
 import { peerOf } from './wire';
 
 const TYPING_SHOWN_MS = 6_000;
@@ -132,13 +133,16 @@ export class ChatStore {
       try {
         do {
           this.listAgain = false;
-          const answer = await api<ConversationListAnswer>('GET', '/api/v1/conversations', undefined, {
-            query: { since_version: this.listVersion },
-          });
-          for (const row of answer.conversations) this.mergeRow(row);
-          if (answer.version !== undefined) this.listVersion = answer.version;
-          this.listLoaded = true;
-          this.emit();
+          // The first page shows at once; later pages fill in behind it. The next increment
+          // starts from the first page's version, the oldest of the pages.
+          let version: number | undefined;
+          for await (const answer of listPages(this.listVersion)) {
+            for (const row of answer.conversations) this.mergeRow(row);
+            version ??= answer.version;
+            this.listLoaded = true;
+            this.emit();
+          }
+          if (version !== undefined) this.listVersion = version;
         } while (this.listAgain);
       } catch {
         // Offline: the next connect loads it again.

@@ -95,6 +95,8 @@ export interface ConversationRow {
 export interface ConversationListAnswer {
   conversations: ConversationRow[];
   version?: number;
+  /** Present when the page was full: where the next page starts. */
+  next_before?: string;
 }
 
 /** A history page. */

@@ -2,6 +2,8 @@
 // whole life, so every resend (after a timeout, a reconnect or a retriable refusal) is the same
 // message to the server, which stores it once and answers a repeat with `duplicate: true`.
 // Text sends are kept in localStorage so a reload does not lose them; uploads are not.
+// One conversation's sends go one at a time, oldest first: a send that must wait (rate limit,
+// busy, a lost answer) holds the ones typed after it, so the log keeps the order they were typed.
 import { Backoff } from './backoff';
 import { errorOf } from './errors';
 import { fetchAuthed } from './http';
@@ -79,46 +81,60 @@ export class Outbox {
     };
     this.items.set(item.client_msg_id, item);
     this.changed();
-    void this.attempt(item);
+    this.next(conv);
     return item;
   }
 
-  /** Tries a failed send again, with the same client_msg_id. */
+  /** Tries a failed send again, with the same client_msg_id, after what is queued now. */
   retry(clientMsgId: string) {
     const item = this.items.get(clientMsgId);
     if (!item || item.state !== 'failed') return;
     item.state = 'sending';
     item.error = undefined;
     this.backoffs.delete(clientMsgId);
+    this.items.delete(clientMsgId);
+    this.items.set(clientMsgId, item);
     this.changed();
-    void this.attempt(item);
+    this.next(item.conv);
   }
 
   /** Drops a failed send. */
   discard(clientMsgId: string) {
+    const conv = this.items.get(clientMsgId)?.conv;
     this.forget(clientMsgId);
     this.changed();
+    if (conv) this.next(conv);
   }
 
   /** The message came back from the server (a push or a sync): the send is done. */
   settle(clientMsgId: string) {
-    if (!this.items.has(clientMsgId)) return;
+    const item = this.items.get(clientMsgId);
+    if (!item) return;
     this.forget(clientMsgId);
     this.changed();
+    this.next(item.conv);
   }
 
-  /** Sends everything waiting (after each connect). */
+  /** Sends what is waiting in every conversation (after each connect). */
   flush() {
-    for (const item of this.items.values()) {
-      if (item.state === 'sending' && !this.inflight.has(item.client_msg_id) && !this.timers.has(item.client_msg_id)) {
-        void this.attempt(item);
-      }
-    }
+    for (const conv of new Set([...this.items.values()].map((item) => item.conv))) this.next(conv);
+  }
+
+  /** The oldest send of `conv` still to go, if any. */
+  private head(conv: string): PendingMessage | undefined {
+    for (const item of this.items.values()) if (item.conv === conv && item.state === 'sending') return item;
+    return undefined;
+  }
+
+  /** Starts the head of `conv` unless it is already on its way or waiting for its retry. */
+  private next(conv: string) {
+    const head = this.head(conv);
+    if (head && !this.inflight.has(head.client_msg_id) && !this.timers.has(head.client_msg_id)) void this.attempt(head);
   }
 
   private async attempt(item: PendingMessage) {
     const id = item.client_msg_id;
-    if (this.inflight.has(id) || !this.items.has(id)) return;
+    if (this.inflight.has(id) || !this.items.has(id) || this.head(item.conv) !== item) return;
     this.inflight.add(id);
     try {
       if (item.file) await this.upload(item);
@@ -132,6 +148,8 @@ export class Outbox {
         this.forget(id);
         this.hooks.acked(item, answer);
         this.changed();
+        this.inflight.delete(id);
+        this.next(item.conv);
       } else if (answer.type === 'error') {
         this.refused(item, answer.code, answer.retry_after_ms);
       }
@@ -176,6 +194,9 @@ export class Outbox {
     item.state = 'failed';
     item.error = code;
     this.changed();
+    // A refusal that retrying cannot fix does not hold the sends typed after it.
+    this.inflight.delete(item.client_msg_id);
+    this.next(item.conv);
   }
 
   private later(item: PendingMessage, atLeastMs: number) {

@@ -173,7 +173,7 @@ pub async fn send(
     Ok(resp.json(wire::send_response(&ack)))
 }
 
-fn webhook_view(h: &tidings_domain::webhook::Webhook) -> WebhookView {
+pub(super) fn webhook_view(h: &tidings_domain::webhook::Webhook) -> WebhookView {
     WebhookView {
         webhook_id: h.id.clone(),
         url: h.url.clone(),
@@ -182,7 +182,7 @@ fn webhook_view(h: &tidings_domain::webhook::Webhook) -> WebhookView {
     }
 }
 
-fn delivery_view(d: &WebhookDelivery) -> DeliveryView {
+pub(super) fn delivery_view(d: &WebhookDelivery) -> DeliveryView {
     use tidings_domain::webhook::DeliveryStatus;
     DeliveryView {
         delivery_id: d.id.clone(),

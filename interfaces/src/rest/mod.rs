@@ -10,6 +10,7 @@ mod admin_bots;
 mod admin_filters;
 mod admin_groups;
 mod admin_search;
+mod admin_webhooks;
 mod auth;
 mod conversations;
 mod devices;
@@ -68,6 +69,7 @@ fn register(cfg: &mut ServiceConfig) {
     admin_groups::routes(cfg);
     admin_search::routes(cfg);
     admin_filters::routes(cfg);
+    admin_webhooks::routes(cfg);
     admin_bots::routes(cfg);
     integration::routes(cfg);
     media::routes(cfg);

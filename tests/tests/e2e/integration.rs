@@ -529,7 +529,75 @@ async fn group_notices_and_bot_posts_reach_webhooks(backend: Backend) {
     assert_eq!(changed.json()["data"]["conv"], conv.as_str());
 }
 
+async fn admins_manage_webhooks_with_their_own_session(backend: Backend) {
+    let (srv, root) = server(backend).await;
+    let api = &srv.api;
+    let alice = api.user("alice", "phone").await;
+    let bob = api.user("bob", "laptop").await;
+    let mut receiver = Receiver::start(vec![]).await;
+    let (status, hook) = api
+        .call(
+            "POST",
+            "/admin/v1/webhooks",
+            Some(&root.access_token),
+            Some(json!({"url": receiver.url, "events": ["message.sent"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    let hook_id = hook["webhook_id"].as_str().unwrap().to_owned();
+    // The same webhooks the integration API manages: one list, no secrets in it.
+    let manage = key(api, &root, &["webhooks:manage"]).await;
+    let (_, by_key) = api.call("GET", "/integration/v1/webhooks", Some(&manage), None).await;
+    let (_, by_admin) = api.call("GET", "/admin/v1/webhooks", Some(&root.access_token), None).await;
+    assert_eq!(by_key, by_admin);
+    assert_eq!(by_admin["webhooks"][0]["webhook_id"], hook_id.as_str());
+    assert!(!by_admin.to_string().contains(&secret));
+
+    // A message reaches the receiver, signed, and the delivery log says so.
+    let conv = direct(&alice.user_id, &bob.user_id);
+    let (status, _) = api.send_text(&alice, &conv, "w1", "to the hook").await;
+    assert_eq!(status, 201);
+    let got = receiver.next().await;
+    assert!(signature_ok(&secret, got.header("x-tidings-signature"), &got.body));
+    let log = format!("/admin/v1/webhooks/{hook_id}/deliveries");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, page) = api.call("GET", &log, Some(&root.access_token), None).await;
+        assert_eq!(status, 200, "{page}");
+        if page["deliveries"][0]["status"] == "delivered" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never delivered: {page}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Not for ordinary users; bad input changes nothing; delete stops it.
+    for (method, path, body) in [
+        ("GET", "/admin/v1/webhooks".to_owned(), None),
+        ("POST", "/admin/v1/webhooks".to_owned(), Some(json!({"url": receiver.url, "events": ["message.sent"]}))),
+        ("DELETE", format!("/admin/v1/webhooks/{hook_id}"), None),
+        ("GET", log.clone(), None),
+    ] {
+        let (status, answer) = api.call(method, &path, Some(&alice.access_token), body).await;
+        assert_eq!((status, code(&answer)), (403, Some("forbidden")), "{method} {path}: {answer}");
+    }
+    let (status, answer) = api
+        .call("POST", "/admin/v1/webhooks", Some(&root.access_token), Some(json!({"url": receiver.url, "events": []})))
+        .await;
+    assert_eq!((status, code(&answer)), (400, Some("invalid_field")), "{answer}");
+    let (status, _) =
+        api.call("DELETE", &format!("/admin/v1/webhooks/{hook_id}"), Some(&root.access_token), None).await;
+    assert_eq!(status, 204);
+    let (status, _) =
+        api.call("DELETE", &format!("/admin/v1/webhooks/{hook_id}"), Some(&root.access_token), None).await;
+    assert_eq!(status, 404);
+    let (_, after) = api.call("GET", "/admin/v1/webhooks", Some(&root.access_token), None).await;
+    assert_eq!(after["webhooks"], json!([]));
+}
+
 tidings_tests::both_modes!(
+    admins_manage_webhooks_with_their_own_session,
     group_notices_and_bot_posts_reach_webhooks,
     provisioning_is_idempotent,
     bots_and_the_system_message_users,

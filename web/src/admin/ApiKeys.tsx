@@ -4,7 +4,6 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/http';
 import { useLang, useT } from '../i18n';
 import type { SectionProps } from './AdminConsole';
-import { setIntegrationKey } from './integration';
 import { userLabel, useUsers } from './names';
 import { API_KEY_SCOPES, type ApiKey, type CreatedApiKey } from './types';
 import { formatTime, LoadState, SecretOnce, useAction, useLoad } from './ui';
@@ -70,9 +69,6 @@ export function ApiKeys(_props: SectionProps) {
       {created && (
         <>
           <SecretOnce label={t('admin.keys.secretOf', { name: created.name })} secret={created.key} onDismiss={() => setCreated(null)} />
-          {created.scopes.includes('webhooks:manage') && (
-            <button type="button" onClick={() => setIntegrationKey(created.key)}>{t('admin.keys.useForWebhooks')}</button>
-          )}
         </>
       )}
       {actions.view}

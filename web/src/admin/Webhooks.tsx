@@ -1,71 +1,27 @@
 // Webhooks: list, register (the signing secret shown once), delete, and each webhook's
-// delivery log. These routes live in the integration API, so the screen first needs a key
-// with `webhooks:manage` (pasted, or made here on request) kept in memory for this tab.
-import { useEffect, useState } from 'preact/hooks';
+// delivery log, through `/admin/v1/webhooks` with the admin's own session.
+import { useState } from 'preact/hooks';
 import { api } from '../api/http';
 import { useLang, useT } from '../i18n';
 import type { SectionProps } from './AdminConsole';
-import { integration, integrationKey, onIntegrationKey, setIntegrationKey } from './integration';
-import { WEBHOOK_EVENTS, type CreatedApiKey, type CreatedWebhook, type DeliveryPage, type Webhook } from './types';
+import { WEBHOOK_EVENTS, type CreatedWebhook, type DeliveryPage, type Webhook } from './types';
 import { formatTime, LoadState, Pager, SecretOnce, useAction, useCursorPages, useLoad } from './ui';
 
-/** The webhooks section: asks for a key first, then the list or one webhook's deliveries. */
+/** The webhooks section: the list, or one webhook's deliveries. */
 export function Webhooks({ rest }: SectionProps) {
   const t = useT();
-  const [key, setKey] = useState(integrationKey());
-  useEffect(() => onIntegrationKey(() => setKey(integrationKey())), []);
   return (
     <section aria-labelledby="admin-hooks-title">
       <h1 id="admin-hooks-title">{t('admin.nav.webhooks')}</h1>
-      {key ? (
-        <>
-          <p class="notice">
-            {t('admin.hooks.usingKey', { id: key.split('_')[1] ?? '' })}{' '}
-            <button type="button" class="link" onClick={() => setIntegrationKey(null)}>{t('admin.hooks.forgetKey')}</button>
-          </p>
-          {rest[0] ? <Deliveries webhookId={rest[0]} /> : <WebhookList />}
-        </>
-      ) : (
-        <KeyPicker />
-      )}
+      {rest[0] ? <Deliveries webhookId={rest[0]} /> : <WebhookList />}
     </section>
-  );
-}
-
-function KeyPicker() {
-  const t = useT();
-  const [pasted, setPasted] = useState('');
-  const actions = useAction();
-  const make = () =>
-    actions.run(
-      async () => {
-        const made = await api<CreatedApiKey>('POST', '/admin/v1/api-keys', { name: t('admin.hooks.keyName'), scopes: ['webhooks:manage'] });
-        setIntegrationKey(made.key);
-      },
-      { question: t('admin.hooks.confirmMakeKey'), confirmLabel: t('admin.hooks.makeKey') },
-    );
-  return (
-    <div>
-      <p>{t('admin.hooks.needKey')}</p>
-      <form class="row" onSubmit={(e) => { e.preventDefault(); if (pasted.trim()) setIntegrationKey(pasted.trim()); }}>
-        <label>
-          <span class="sr-only">{t('admin.hooks.pasteKey')}</span>
-          <input type="password" autoComplete="off" placeholder="tk_…" value={pasted} onInput={(e) => setPasted(e.currentTarget.value)} />
-        </label>
-        <button type="submit">{t('admin.hooks.useKey')}</button>
-      </form>
-      <p>
-        <button type="button" disabled={actions.busy} onClick={make}>{t('admin.hooks.makeKey')}</button>
-      </p>
-      {actions.view}
-    </div>
   );
 }
 
 function WebhookList() {
   const t = useT();
   const lang = useLang();
-  const list = useLoad(() => integration<{ webhooks: Webhook[] }>('GET', '/webhooks'), []);
+  const list = useLoad(() => api<{ webhooks: Webhook[] }>('GET', '/admin/v1/webhooks'), []);
   const actions = useAction();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['message.sent']);
@@ -76,7 +32,7 @@ function WebhookList() {
     if (events.length === 0) return;
     actions.run(
       async () => {
-        setCreated(await integration<CreatedWebhook>('POST', '/webhooks', { url: url.trim(), events }));
+        setCreated(await api<CreatedWebhook>('POST', '/admin/v1/webhooks', { url: url.trim(), events }));
         setUrl('');
         list.reload();
       },
@@ -85,7 +41,7 @@ function WebhookList() {
   };
   const remove = (w: Webhook) =>
     actions
-      .run(() => integration<void>('DELETE', `/webhooks/${encodeURIComponent(w.webhook_id)}`), {
+      .run(() => api<void>('DELETE', `/admin/v1/webhooks/${encodeURIComponent(w.webhook_id)}`), {
         question: t('admin.hooks.confirmDelete', { url: w.url }),
         confirmLabel: t('admin.delete'),
         danger: true,
@@ -157,7 +113,7 @@ function Deliveries({ webhookId }: { webhookId: string }) {
   const lang = useLang();
   const pages = useCursorPages();
   const page = useLoad(
-    () => integration<DeliveryPage>('GET', `/webhooks/${encodeURIComponent(webhookId)}/deliveries`, undefined, { cursor: pages.cursor, limit: '50' }),
+    () => api<DeliveryPage>('GET', `/admin/v1/webhooks/${encodeURIComponent(webhookId)}/deliveries`, undefined, { query: { cursor: pages.cursor, limit: 50 } }),
     [webhookId, pages.cursor],
   );
   return (

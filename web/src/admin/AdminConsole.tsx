@@ -47,7 +47,8 @@ export function AdminConsole({ route }: { route: Route }) {
           ))}
         </ul>
       </nav>
-      <main class="admin-main" data-route={route.parts.join('/')}>
+      {/* Focusable, so a keyboard can scroll a section that has nothing else to focus (the dashboard). */}
+      <main class="admin-main" data-route={route.parts.join('/')} tabIndex={0} aria-label={t(section?.label ?? 'admin.nav.label')}>
         {Screen ? <Screen key={key} rest={route.parts.slice(2)} /> : <p class="error">{t('admin.unknownSection')}</p>}
       </main>
     </div>

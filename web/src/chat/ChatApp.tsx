@@ -14,6 +14,7 @@ import './chat.css';
 /** The chat screen at `#/` and `#/c/<conv>?seq=N`. */
 export function ChatApp({ route }: { route: Route }) {
   const me = useMe();
+  const t = useT();
   const store = useMemo(() => new ChatStore(me.user_id), [me.user_id]);
   useEffect(() => {
     store.start();
@@ -25,6 +26,8 @@ export function ChatApp({ route }: { route: Route }) {
   return (
     <ChatContext.Provider value={store}>
       <main class={conv ? 'chat has-conv' : 'chat'}>
+        {/* The page's one h1, for screen readers' heading navigation; the layout shows no title. */}
+        <h1 class="sr-only">{t('nav.chat')}</h1>
         <Sidebar current={conv} />
         {conv ? <ConversationView key={conv} conv={conv} seq={seq} /> : <EmptyPane />}
       </main>

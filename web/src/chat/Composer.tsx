@@ -144,6 +144,7 @@ export function Composer({ conv, group, replyTo, onCancelReply, threadRoot }: Co
               class="sr-only"
               id={`attach-${conv}`}
               data-testid="attach-input"
+              aria-label={t('chat.attach')}
               tabIndex={-1}
               onChange={(e) => onFiles(e.currentTarget.files)}
             />

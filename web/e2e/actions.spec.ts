@@ -5,32 +5,13 @@
 // reply in the other side's open thread panel and the root's reply count.
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { TidingsServer } from './server';
-import { registerUser, signIn, uniqueName } from './helpers';
-import { befriend, directConv, restCall, restLogin, typeAndSend } from './chat-helpers';
+import { befriend, directConv, restCall, signedInPerson, typeAndSend, type ChatPerson } from './chat-helpers';
 
 const server = new TidingsServer();
 
-interface Person {
-  name: string;
-  display: string;
-  id: string;
-  token: string;
-  page: Page;
-}
+type Person = ChatPerson;
 
-async function person(browser: Browser, prefix: string): Promise<Person> {
-  const name = uniqueName(prefix);
-  const display = `${prefix} display`;
-  const id = await registerUser(server.url, name, 'password-123', display);
-  const token = await restLogin(server.url, name);
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) throw new Error('CSP violation: ' + msg.text());
-  });
-  await signIn(page, server.url, name);
-  return { name, display, id, token, page };
-}
+const person = (browser: Browser, prefix: string): Promise<Person> => signedInPerson(browser, server.url, prefix);
 
 /** Opens `conv` in the page through its fragment. */
 async function openConv(page: Page, conv: string) {

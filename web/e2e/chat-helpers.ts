@@ -1,7 +1,8 @@
 // Steps the chat specs share: REST sign-in, friendship, a generated PNG, and reading what a
 // conversation view shows.
 import { deflateSync } from 'node:zlib';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
+import { registerUser, signIn, uniqueName } from './helpers';
 
 /** Logs in over REST (its own device) and returns the access token. */
 export async function restLogin(baseUrl: string, username: string, password = 'password-123'): Promise<string> {
@@ -23,6 +24,37 @@ export async function restCall<T>(baseUrl: string, token: string, method: string
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+}
+
+/** A new account signed in through the page in a browser context of its own. */
+export interface ChatPerson {
+  name: string;
+  display: string;
+  id: string;
+  token: string;
+  page: Page;
+}
+
+/**
+ * Registers `{prefix}…` (display name `{prefix} display`), logs it in over REST too (for setup
+ * calls), and signs it in through the page; any Content-Security-Policy violation fails the test.
+ */
+export async function signedInPerson(
+  browser: Browser,
+  baseUrl: string,
+  prefix: string,
+  viewport = { width: 1100, height: 800 },
+): Promise<ChatPerson> {
+  const name = uniqueName(prefix);
+  const display = `${prefix} display`;
+  const id = await registerUser(baseUrl, name, 'password-123', display);
+  const token = await restLogin(baseUrl, name);
+  const page = await (await browser.newContext({ viewport })).newPage();
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) throw new Error('CSP violation: ' + msg.text());
+  });
+  await signIn(page, baseUrl, name);
+  return { name, display, id, token, page };
 }
 
 /** Makes two users friends (a request from `a`, accepted by `b`). */

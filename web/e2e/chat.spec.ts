@@ -1,33 +1,15 @@
 // The chat between two people in two browser contexts: a message typed by one appears at the
 // other, who reads it, and the sender then sees "Read"; an image sent by one shows its thumbnail
 // (fetched with the token, shown through a blob: URL) at the other; a recall reaches both.
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { TidingsServer } from './server';
-import { registerUser, signIn, uniqueName } from './helpers';
-import { befriend, directConv, makePng, restCall, restLogin, typeAndSend } from './chat-helpers';
+import { befriend, directConv, makePng, restCall, signedInPerson, typeAndSend } from './chat-helpers';
 
 const server = new TidingsServer();
 test.beforeAll(async () => server.start());
 test.afterAll(async () => server.dispose());
 
-interface Person {
-  name: string;
-  id: string;
-  page: Page;
-}
-
-async function person(browser: Browser, prefix: string): Promise<Person & { token: string }> {
-  const name = uniqueName(prefix);
-  const id = await registerUser(server.url, name, 'password-123', `${prefix} display`);
-  const token = await restLogin(server.url, name);
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  const page = await context.newPage();
-  page.on('console', (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) throw new Error('CSP violation: ' + msg.text());
-  });
-  await signIn(page, server.url, name);
-  return { name, id, page, token };
-}
+const person = (browser: Browser, prefix: string) => signedInPerson(browser, server.url, prefix);
 
 test('two people chat: text, read receipt, image thumbnail, recall', async ({ browser }) => {
   const alice = await person(browser, 'alice');

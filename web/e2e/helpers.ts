@@ -20,11 +20,12 @@ export async function registerUser(baseUrl: string, username: string, password =
   return (await response.json()).user_id;
 }
 
-/** Signs in through the sign-in page and waits for the shell. */
+/** Signs in through the sign-in page and waits for the shell (its sign-out button, which shows
+ * at every width). */
 export async function signIn(page: Page, baseUrl: string, username: string, password = 'password-123') {
   await page.goto(baseUrl + '/');
   await page.getByLabel(/Username|用户名/).fill(username);
   await page.getByLabel(/Password|密码/).fill(password);
   await page.locator('form button[type=submit]').click();
-  await expect(page.getByTestId('me')).toBeVisible();
+  await expect(page.getByTestId('logout')).toBeVisible();
 }

@@ -4,22 +4,14 @@
 // leaving nothing on the server.
 import { test, expect, type Browser } from '@playwright/test';
 import { ADMIN, TidingsServer } from './server';
-import { registerUser, signIn, uniqueName } from './helpers';
-import { befriend, directConv, restCall, restLogin, shownTexts, typeAndSend } from './chat-helpers';
+import { befriend, directConv, restCall, restLogin, shownTexts, signedInPerson, typeAndSend } from './chat-helpers';
 
 const server = new TidingsServer();
 // A burst of two sends, then one a second: six typed at once must mostly wait.
 test.beforeAll(async () => server.start({ TIDINGS_LIMITS__SEND_BURST: '2', TIDINGS_LIMITS__SEND_PER_SEC: '1' }));
 test.afterAll(async () => server.dispose());
 
-async function person(browser: Browser, prefix: string) {
-  const name = uniqueName(prefix);
-  const id = await registerUser(server.url, name, 'password-123', `${prefix} display`);
-  const token = await restLogin(server.url, name);
-  const page = await (await browser.newContext({ viewport: { width: 1000, height: 760 } })).newPage();
-  await signIn(page, server.url, name);
-  return { name, id, token, page };
-}
+const person = (browser: Browser, prefix: string) => signedInPerson(browser, server.url, prefix, { width: 1000, height: 760 });
 
 /** The texts of the conversation as the server stores them, in seq order. */
 async function storedTexts(token: string, conv: string): Promise<string[]> {

@@ -1,23 +1,15 @@
 // The server restarts mid-conversation: both people see the reconnecting state, a message typed
 // while the server is down is sent once it is back, and afterwards each side shows every message
 // exactly once, in order, with nothing stuck "sending".
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { TidingsServer } from './server';
-import { registerUser, signIn, uniqueName } from './helpers';
-import { befriend, directConv, restLogin, shownTexts, typeAndSend } from './chat-helpers';
+import { befriend, directConv, shownTexts, signedInPerson, typeAndSend } from './chat-helpers';
 
 const server = new TidingsServer();
 test.beforeAll(async () => server.start());
 test.afterAll(async () => server.dispose());
 
-async function person(browser: Browser, prefix: string) {
-  const name = uniqueName(prefix);
-  const id = await registerUser(server.url, name, 'password-123', `${prefix} display`);
-  const token = await restLogin(server.url, name);
-  const page: Page = await (await browser.newContext({ viewport: { width: 1000, height: 760 } })).newPage();
-  await signIn(page, server.url, name);
-  return { name, id, token, page };
-}
+const person = (browser: Browser, prefix: string) => signedInPerson(browser, server.url, prefix, { width: 1000, height: 760 });
 
 test('a restart mid-conversation loses nothing and doubles nothing', async ({ browser }) => {
   test.setTimeout(120_000);

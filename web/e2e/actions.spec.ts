@@ -65,6 +65,33 @@ test.describe.serial('message actions', () => {
   });
   test.afterAll(async () => server.dispose());
 
+  test('the menu of a message at the bottom of a full list opens upwards, inside the list', async () => {
+    // Enough lines to fill the view, so the newest sits at the bottom edge.
+    for (let i = 0; i < 20; i++) {
+      await restCall(server.url, bob.token, 'POST', `/api/v1/conversations/${encodeURIComponent(direct)}/messages`, {
+        client_msg_id: `fill-${i}`,
+        kind: 'text',
+        body: { text: `filler line ${i}` },
+      });
+    }
+    const newest = message(alice.page, 'filler line 19');
+    await expect(newest).toBeVisible();
+    await newest.getByTestId('msg-menu').click();
+    const opened = newest.getByRole('menu');
+    await expect(opened).toHaveClass(/\bup\b/);
+    const menuBox = await opened.boundingBox();
+    const listBox = await alice.page.locator('.vlist').first().boundingBox();
+    expect(menuBox && listBox && menuBox.y + menuBox.height <= listBox.y + listBox.height + 1).toBe(true);
+    await alice.page.keyboard.press('Escape');
+    await expect(opened).toHaveCount(0);
+    // A message near the top still opens downwards.
+    await alice.page.locator('.vlist').first().evaluate((el) => (el.scrollTop = 0));
+    const top = message(alice.page, 'quote me please');
+    await top.getByTestId('msg-menu').click();
+    await expect(top.getByRole('menu')).not.toHaveClass(/\bup\b/);
+    await alice.page.keyboard.press('Escape');
+  });
+
   test('reply with a quote, seen by the other side; the quote jumps to the original', async () => {
     const original = message(alice.page, 'quote me please');
     // The menu works from the keyboard: Enter opens it on its first item, arrows move, Escape

@@ -23,6 +23,7 @@ export function MessageMenu({ message, place }: { message: WireMessage; place: R
   const t = useT();
   const lang = useLang();
   const [open, setOpen] = useState(false);
+  const [upward, setUpward] = useState(false);
   const [error, setError] = useState('');
   const root = useRef<HTMLSpanElement>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -97,12 +98,15 @@ export function MessageMenu({ message, place }: { message: WireMessage; place: R
         aria-haspopup="menu"
         aria-expanded={open}
         data-testid="msg-menu"
-        onClick={() => setOpen(!open)}
+        onClick={() => {
+          if (!open) setUpward(opensUpward(button.current));
+          setOpen(!open);
+        }}
       >
         ⋯
       </button>
       {open && (
-        <span class="menu" role="menu" aria-label={t('chat.actions')} onKeyDown={onKeyDown}>
+        <span class={upward ? 'menu up' : 'menu'} role="menu" aria-label={t('chat.actions')} onKeyDown={onKeyDown}>
           <span class="menu-reactions" role="group" aria-label={t('chat.react')}>
             {REACTION_SET.map((emoji) => (
               <button
@@ -159,4 +163,17 @@ export function MessageMenu({ message, place }: { message: WireMessage; place: R
       )}
     </span>
   );
+}
+
+/** Roughly how tall the open menu is (reactions row and five actions). */
+const MENU_HEIGHT_PX = 260;
+
+/** Whether a menu opened under `anchor` would run past the bottom of the list it scrolls in
+ * (or of the window) while there is more room above: then it opens upwards. */
+function opensUpward(anchor: HTMLElement | null): boolean {
+  if (!anchor) return false;
+  const box = anchor.getBoundingClientRect();
+  const area = anchor.closest('.vlist')?.getBoundingClientRect() ?? { top: 0, bottom: window.innerHeight };
+  const below = area.bottom - box.bottom;
+  return below < MENU_HEIGHT_PX && box.top - area.top > below;
 }

@@ -275,4 +275,23 @@ test.describe.serial('message actions', () => {
     await panelAtAlice.getByTestId('thread-close').click();
     await alice.page.setViewportSize({ width: 1100, height: 800 });
   });
+
+  test('a reply in a thread I follow shows on my list row until I read the thread', async () => {
+    const panelAtBob = bob.page.getByTestId('thread-panel');
+    const threadComposer = panelAtBob.getByTestId('thread-composer');
+    await threadComposer.fill('a second answer');
+    await threadComposer.press('Enter');
+    await expect(panelAtBob.locator('.thread-replies').getByText('a second answer')).toBeVisible();
+
+    // Alice (the root's author, so a follower) is elsewhere: a fresh list shows the thread badge.
+    await alice.page.goto(`${server.url}/#/`);
+    await alice.page.reload();
+    const row = alice.page.locator(`[data-testid="conv-row"][data-conv="${group}"]`);
+    await expect(row.getByTestId('threads')).toContainText('1');
+    // Reading the thread clears it, through the server's thread_read push.
+    await openConv(alice.page, group);
+    await message(alice.page, 'hello @bob display look at this').getByTestId('thread-count').click();
+    await expect(alice.page.getByTestId('thread-panel').locator('.thread-replies').getByText('a second answer')).toBeVisible();
+    await expect(row.getByTestId('threads')).toHaveCount(0);
+  });
 });

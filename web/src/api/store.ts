@@ -186,6 +186,12 @@ export class ChatStore {
         this.presence.set(frame.user_id, { online: frame.online, last_active_at: frame.last_active_at });
         this.emit();
         break;
+      case 'thread_read': {
+        const row = this.rows.get(frame.conv);
+        if (row) this.rows.set(frame.conv, { ...row, threads: frame.threads });
+        this.emit();
+        break;
+      }
     }
   }
 

@@ -83,6 +83,8 @@ export interface ConversationRow {
   unread: number;
   mentioned?: boolean;
   mention_count?: number;
+  /** Threads the caller follows with replies by others past their position in the thread. */
+  threads?: number;
   muted?: boolean;
   pinned?: boolean;
   draft?: string | null;
@@ -162,6 +164,8 @@ export type ServerFrame =
   | { type: 'msg'; message: WireMessage }
   | { type: 'sync_result'; id: string; conv: string; messages: WireMessage[]; has_more: boolean; min_seq?: number }
   | { type: 'read'; conv: string; user_id: string; seq: number }
+  /** I read a thread (on any device): the conversation's count of threads with new replies. */
+  | { type: 'thread_read'; conv: string; root: number; seq: number; threads: number }
   | { type: 'pong'; changes?: number }
   | { type: 'presence'; user_id: string; online: boolean; last_active_at?: number }
   | { type: 'typing'; conv: string; user_id: string }

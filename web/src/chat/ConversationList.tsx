@@ -5,7 +5,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import type { ConversationRow } from '../api/wire';
 import { useLang, useT } from '../i18n';
 import { formatFullTime, formatTime, previewOf } from './format';
-import { PinIcon } from './icons';
+import { PinIcon, ThreadIcon } from './icons';
 import { useChat } from './useChat';
 
 const WATCHED_PEERS = 200;
@@ -86,6 +86,13 @@ function ConversationItem({ row, current }: { row: ConversationRow; current: boo
           </span>
           <span class="conv-bottom">
             <span class="conv-last">{last ? previewOf(lang, last) : row.draft ? t('chat.draft', { text: row.draft }) : ''}</span>
+            {(row.threads ?? 0) > 0 && (
+              <span class="badge thread" data-testid="threads" title={t('chat.threadsNew', { n: row.threads ?? 0 })}>
+                <ThreadIcon />
+                <span class="sr-only">{t('chat.threadsNew', { n: row.threads ?? 0 })}</span>
+                <span aria-hidden="true">{row.threads}</span>
+              </span>
+            )}
             {(row.mention_count ?? 0) > 0 && (
               <span class="badge mention" data-testid="mention" aria-label={t('chat.mentions', { n: row.mention_count ?? 0 })}>
                 @

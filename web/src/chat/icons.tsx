@@ -27,3 +27,12 @@ export function PinIcon() {
     </svg>
   );
 }
+
+/** Two speech lines, one indented (threads with new replies). */
+export function ThreadIcon() {
+  return (
+    <svg class="svg-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M4 5h12M8 5v9a3 3 0 003 3h9M16 14l4 3-4 3" />
+    </svg>
+  );
+}

@@ -160,9 +160,11 @@ pub struct IntegrationSendRequest {
 pub struct CreateWebhookRequest {
     /// Where deliveries are POSTed (`http://…`, at most 2048 characters).
     #[cfg_attr(feature = "validate", validate(length(min = 8, max = 2048), custom(function = "webhook_url")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::webhook_url))]
     pub url: String,
     /// One or more of `message.sent`, `group.changed`, `user.online`, `user.offline`.
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 4), custom(function = "events")))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schemas::webhook_events))]
     pub events: Vec<String>,
 }
 

@@ -89,3 +89,20 @@ pub fn filter_words() -> utoipa::openapi::schema::Array {
     let word = ObjectBuilder::new().schema_type(Type::String).max_length(Some(64)).pattern(Some("^[^\\r\\n]*$"));
     ArrayBuilder::new().items(word.build()).build()
 }
+
+/// A webhook receiver's address ([`crate::integration`]'s `webhook_url`): `http://`, then a host
+/// of printable ASCII without `@` (no credentials) ending at `/`, `?`, `#` or the end, anything
+/// after it; 8–2048 characters.
+pub fn webhook_url() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(8))
+        .max_length(Some(2048))
+        .pattern(Some("^http://[!\"$-.0-9:->A-~]+([/?#][\\s\\S]*)?$"))
+        .build()
+}
+
+/// A webhook's events: one to four of [`crate::integration::WEBHOOK_EVENTS`].
+pub fn webhook_events() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new().items(one_of(crate::integration::WEBHOOK_EVENTS)).min_items(Some(1)).max_items(Some(4)).build()
+}

@@ -72,7 +72,7 @@ fn mime_of(name: &str) -> String {
     }
 }
 
-/// Registers the app's pages and assets (GET and HEAD).
+/// Registers the app's pages and assets (GET).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/index.html", web::get().to(index))
@@ -116,9 +116,17 @@ async fn respond(req: &HttpRequest, files: &WebFiles, name: &str, cache: &'stati
         && let Some(packed) = files.get(&format!("{name}.gz")).await
     {
         response.insert_header((header::CONTENT_ENCODING, "gzip"));
-        return response.body(packed.bytes.into_owned());
+        return response.body(body_of(packed.bytes));
     }
-    response.body(file.bytes.into_owned())
+    response.body(body_of(file.bytes))
+}
+
+/// The bytes as a body: the binary's own copy without copying it, a file read from disk as it is.
+fn body_of(bytes: Cow<'static, [u8]>) -> actix_web::web::Bytes {
+    match bytes {
+        Cow::Borrowed(built_in) => actix_web::web::Bytes::from_static(built_in),
+        Cow::Owned(read) => actix_web::web::Bytes::from(read),
+    }
 }
 
 /// A strong validator from the file's SHA-256 (same bytes, same tag, in every instance).

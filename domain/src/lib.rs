@@ -8,6 +8,7 @@ pub mod bots;
 pub mod clock;
 pub mod content;
 pub mod conversation;
+pub mod device_push;
 pub mod edit;
 pub mod error;
 pub mod event;

@@ -40,7 +40,9 @@ pub use messaging::{
     PipelineStats,
 };
 pub use presence::PresenceService;
-pub use push::{PushConfig, PushService};
+pub use push::{
+    KindLabels, NativePushProvider, PushConfig, PushReaders, PushService, PushSettingsService, PushSettingsView,
+};
 pub use retention::{RetentionConfig, RetentionJob};
 pub use search::{SearchIndexer, SearchService};
 pub use social::SocialService;

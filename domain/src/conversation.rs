@@ -30,19 +30,30 @@ pub struct MemberView {
 /// A member's own settings for one conversation, shared by all their devices.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemberPrefs {
-    /// No notifications wanted (clients decide what that means).
+    /// No notifications wanted, for good (clients decide what that means).
     pub muted: bool,
+    /// No notifications wanted until this time (ms); past it the mute has ended by itself.
+    pub muted_until: Option<i64>,
     /// Listed before the others.
     pub pinned: bool,
     /// Unsent text.
     pub draft: Option<String>,
 }
 
+impl MemberPrefs {
+    /// Muted at `now_ms`: for good, or by a timed mute that has not ended yet.
+    pub fn is_muted(&self, now_ms: i64) -> bool {
+        self.muted || self.muted_until.is_some_and(|until| until > now_ms)
+    }
+}
+
 /// A change of [`MemberPrefs`]; `None` keeps a field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PrefsPatch {
-    /// New mute flag.
+    /// New mute flag; either value ends a timed mute.
     pub muted: Option<bool>,
+    /// A mute that ends at this time (ms); `Some(None)` ends a timed mute now.
+    pub muted_until: Option<Option<i64>>,
     /// New pin flag.
     pub pinned: Option<bool>,
     /// New draft; `Some(None)` clears it.

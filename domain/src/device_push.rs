@@ -98,6 +98,71 @@ impl PushPrivacy {
     }
 }
 
+/// A daily window in which the user wants no notifications, in their own time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuietHours {
+    /// Start, minutes after local midnight (0..1440).
+    pub start_min: u16,
+    /// End, minutes after local midnight (0..1440); before `start_min` for a window over midnight.
+    pub end_min: u16,
+    /// IANA time zone name, e.g. `Asia/Shanghai`.
+    pub tz: String,
+}
+
+/// Minutes in a day.
+const DAY_MINUTES: u16 = 24 * 60;
+
+impl QuietHours {
+    /// A window, if it is one: both ends within the day, not empty, and a known time zone.
+    pub fn new(start_min: u16, end_min: u16, tz: &str) -> Option<Self> {
+        let known = jiff::tz::TimeZone::get(tz).is_ok();
+        (start_min < DAY_MINUTES && end_min < DAY_MINUTES && start_min != end_min && known).then(|| Self {
+            start_min,
+            end_min,
+            tz: tz.to_owned(),
+        })
+    }
+
+    /// Whether the instant `now_ms` falls inside the window in the window's time zone. An
+    /// unknown zone (a name the database lost) counts as never quiet: a push too many beats a
+    /// silent phone.
+    pub fn contains(&self, now_ms: i64) -> bool {
+        let Ok(tz) = jiff::tz::TimeZone::get(&self.tz) else { return false };
+        let Ok(at) = jiff::Timestamp::from_millisecond(now_ms) else { return false };
+        let local = at.to_zoned(tz);
+        let minute = u16::try_from(i32::from(local.hour()) * 60 + i32::from(local.minute())).unwrap_or(0);
+        if self.start_min < self.end_min {
+            (self.start_min..self.end_min).contains(&minute)
+        } else {
+            minute >= self.start_min || minute < self.end_min
+        }
+    }
+}
+
+/// `HH:MM` of a minute of the day.
+pub fn clock_text(minute: u16) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// The minute of the day of an `HH:MM` text (00:00 to 23:59).
+pub fn parse_clock(text: &str) -> Option<u16> {
+    let (h, m) = text.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// A user's notification preferences, shared by all their devices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PushPrefs {
+    /// How much a notification shows.
+    pub privacy: PushPrivacy,
+    /// When nothing is pushed (mentions of the user excepted).
+    pub quiet_hours: Option<QuietHours>,
+}
+
 /// One notification for one device, worded and counted already.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevicePush {
@@ -187,5 +252,32 @@ mod tests {
         assert!(!token_is_valid("line\nbreak"));
         assert!(!token_is_valid("令牌"));
         assert!(!token_is_valid(&"x".repeat(MAX_TOKEN_LEN + 1)));
+    }
+
+    #[test]
+    fn quiet_hours_follow_the_users_zone_and_cross_midnight() {
+        // 2026-01-15 15:30 UTC is 23:30 in Shanghai (UTC+8) and 10:30 in New York (UTC-5).
+        let at = 1_768_491_000_000;
+        let Some(night) = QuietHours::new(22 * 60, 7 * 60, "Asia/Shanghai") else { panic!("a valid window") };
+        assert!(night.contains(at));
+        assert!(!night.contains(at - 2 * 3_600_000), "21:30 is before the window");
+        assert!(night.contains(at + 7 * 3_600_000), "06:30 the next morning is inside");
+        assert!(!night.contains(at + 8 * 3_600_000), "07:30 is past it");
+        let Some(work) = QuietHours::new(9 * 60, 17 * 60, "America/New_York") else { panic!("a valid window") };
+        assert!(work.contains(at));
+        assert!(!night.contains(at + 12 * 3_600_000));
+        assert_eq!(QuietHours::new(60, 60, "UTC"), None, "an empty window");
+        assert_eq!(QuietHours::new(60, 24 * 60, "UTC"), None);
+        assert_eq!(QuietHours::new(60, 120, "Mars/Olympus"), None);
+    }
+
+    #[test]
+    fn clock_texts_round_trip() {
+        assert_eq!(parse_clock("07:05"), Some(425));
+        assert_eq!(clock_text(425), "07:05");
+        assert_eq!(parse_clock("23:59"), Some(1439));
+        for bad in ["24:00", "7:05", "07:60", "0705", "ab:cd", ""] {
+            assert_eq!(parse_clock(bad), None, "{bad}");
+        }
     }
 }

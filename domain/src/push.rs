@@ -1,5 +1,6 @@
 //! Offline push: who gets a notification for a committed message, and the port of the service
-//! that delivers it (a webhook today; FCM or APNs adapters later).
+//! that delivers it (a signed webhook, or the native APNs and FCM senders of
+//! [`crate::device_push`]).
 //!
 //! The rules, in one place so the app layer and the docs agree:
 //! - only content kinds push ([`crate::message::CONTENT_KINDS`]: user kinds and forwards);
@@ -7,12 +8,14 @@
 //! - the sender never gets a push for their own message;
 //! - a recipient with any device connected (anywhere in the cluster) gets none: the socket
 //!   already carries the message;
-//! - a recipient who muted the conversation gets none, unless the message mentions them by id
-//!   (a personal mention pushes through a mute; `mention_all` does not, so one `@all` cannot
-//!   wake every member who chose quiet).
+//! - a recipient who muted the conversation (for good, or until a time not reached yet), or is
+//!   inside their quiet hours, gets none, unless the message mentions them by id (a personal
+//!   mention pushes through; `mention_all` does not, so one `@all` cannot wake every member who
+//!   chose quiet).
 
 use async_trait::async_trait;
 
+use crate::device_push::PushPrivacy;
 use crate::ids::{ConvId, UserId};
 use crate::message::{Message, is_content_kind};
 
@@ -35,6 +38,14 @@ pub struct PushNotice {
     pub preview: Option<String>,
     /// The message mentions the user (by id, or `mention_all`).
     pub mentioned: bool,
+    /// The user's exact unread count over all their conversations, this message included.
+    pub badge: u64,
+    /// How much the user lets a notification show (`preview` is `None` unless `Full`).
+    pub privacy: PushPrivacy,
+    /// The sender's display name.
+    pub sender_name: String,
+    /// The group's name, for a group message.
+    pub group_name: Option<String>,
 }
 
 /// What became of one notice.
@@ -44,6 +55,8 @@ pub enum PushOutcome {
     Delivered,
     /// Given up after the provider's retries; the reason is for the log.
     Failed(String),
+    /// The user has no logged-in device registered with a push service this server talks to.
+    NoDevice,
 }
 
 /// A push service. Takes notices in batches (one commit batch may notify many users) and

@@ -31,6 +31,10 @@ const FRAMES_IN: [&str; 10] =
 const FRAMES_OUT: [&str; 11] =
     ["ack", "msg", "sync_result", "read", "error", "pong", "presence", "typing", "kicked", "reconnect", "other"];
 
+/// What the native push counters count, in the order of [`Observed::native_push`].
+pub const NATIVE_OUTCOMES: [&str; 6] =
+    ["delivered", "invalid_token", "failed", "retried", "throttled", "credential_refreshes"];
+
 /// The instance's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -46,6 +50,7 @@ pub struct Metrics {
     pushes: Counter,
     slow_consumers: Counter,
     offline_push: Family<Labels, Counter>,
+    native_push: Family<[(&'static str, &'static str); 2], Counter>,
     commits: Family<Labels, Counter>,
     commit_seconds: Counter<f64>,
     commit_batch_seconds: MirroredHistogram,
@@ -74,8 +79,11 @@ pub struct Observed {
     pub pushes: u64,
     /// Connections closed as slow consumers, since start.
     pub slow_consumers: u64,
-    /// Offline pushes delivered, failed, and dropped on a full queue, since start.
-    pub offline_push: [u64; 3],
+    /// Offline pushes delivered, failed, dropped on a full queue, and for users with no push
+    /// device, since start.
+    pub offline_push: [u64; 4],
+    /// Native senders' counters ([`NATIVE_OUTCOMES`]), APNs then FCM.
+    pub native_push: [[u64; 6]; 2],
     /// Commit pipeline: batches, messages, failed batches, sends refused on a full queue.
     pub commits: [u64; 4],
     /// Commit pipeline: time in batch inserts, in microseconds.
@@ -147,8 +155,14 @@ impl Metrics {
         let offline_push = Family::<Labels, Counter>::default();
         registry.register(
             "offline_push",
-            "Offline push notices, by outcome (delivered, failed, dropped)",
+            "Offline push notices, by outcome (delivered, failed, dropped, no_device)",
             offline_push.clone(),
+        );
+        let native_push = Family::<[(&'static str, &'static str); 2], Counter>::default();
+        registry.register(
+            "native_push",
+            "Native push requests by platform (apns, fcm) and outcome (delivered, invalid_token, failed, retried, throttled, credential_refreshes)",
+            native_push.clone(),
         );
         let commits = Family::<Labels, Counter>::default();
         registry.register(
@@ -237,6 +251,7 @@ impl Metrics {
             pushes,
             slow_consumers,
             offline_push,
+            native_push,
             commits,
             commit_seconds,
             commit_batch_seconds,
@@ -307,8 +322,14 @@ impl Metrics {
             self.ready.set(i64::from(observed.ready));
             catch_up(&self.pushes, observed.pushes);
             catch_up(&self.slow_consumers, observed.slow_consumers);
-            for (label, value) in ["delivered", "failed", "dropped"].into_iter().zip(observed.offline_push) {
+            for (label, value) in ["delivered", "failed", "dropped", "no_device"].into_iter().zip(observed.offline_push)
+            {
                 catch_up(&self.offline_push.get_or_create(&[("outcome", label)]), value);
+            }
+            for (platform, counts) in ["apns", "fcm"].into_iter().zip(observed.native_push) {
+                for (outcome, value) in NATIVE_OUTCOMES.into_iter().zip(counts) {
+                    catch_up(&self.native_push.get_or_create(&[("platform", platform), ("outcome", outcome)]), value);
+                }
             }
             for (label, value) in
                 ["batches", "messages", "failed_batches", "refused_busy"].into_iter().zip(observed.commits)

@@ -79,6 +79,10 @@ pub struct AppState {
     pub webhooks: WebhookService,
     /// The offline-push dispatcher, when `push.provider` names one.
     pub offline_push: Option<tidings_app::PushService>,
+    /// The native platform senders (APNs, FCM), for their counters in `/metrics`.
+    pub native_push: Vec<Arc<dyn tidings_domain::device_push::DevicePushSender>>,
+    /// Push tokens, notification settings and the badge count.
+    pub push_settings: tidings_app::PushSettingsService,
     /// This instance's Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The word lists and the review list of flagged content.

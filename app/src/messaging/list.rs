@@ -23,6 +23,9 @@ use crate::error::AppError;
 /// read (or stamped by a slightly slower clock) is answered by the next incremental list.
 pub const LIST_SETTLE_MS: i64 = 1000;
 
+/// Longest timed mute: a year (a longer one is a mute for good).
+const MAX_TIMED_MUTE_MS: i64 = 366 * 24 * 3_600_000;
+
 /// Longest draft, in characters.
 const MAX_DRAFT_CHARS: usize = 4000;
 
@@ -139,6 +142,17 @@ impl MessagingService {
     /// Changes the caller's own settings of a conversation (mute, pin, draft). A direct chat
     /// with no message yet is created, so a draft can be kept before the first send.
     pub async fn set_prefs(&self, user: &UserId, conv: &ConvId, patch: &PrefsPatch) -> Result<MemberView, AppError> {
+        if let Some(Some(until)) = patch.muted_until {
+            let now = self.clock.now_ms();
+            if patch.muted.is_some() {
+                return Err(AppError::InvalidField("muted_until: not together with muted".into()));
+            }
+            if until <= now || until > now + MAX_TIMED_MUTE_MS {
+                return Err(AppError::InvalidField(
+                    "muted_until: a time in the future, at most a year ahead (ms)".into(),
+                ));
+            }
+        }
         if let Some(Some(draft)) = &patch.draft
             && draft.chars().count() > MAX_DRAFT_CHARS
         {

@@ -13,6 +13,7 @@ pub mod frames;
 pub mod integration;
 pub mod media;
 pub mod pins;
+pub mod push;
 pub mod reactions;
 pub mod receipts;
 pub mod rest;

@@ -298,9 +298,13 @@ pub struct ConversationSummary {
     /// others past the caller's read position in that thread.
     #[serde(default)]
     pub threads: u64,
-    /// The caller muted this conversation.
+    /// The caller muted this conversation: for good, or until `muted_until`.
     #[serde(default)]
     pub muted: bool,
+    /// The caller's timed mute ends at this time (ms); a client compares it with its clock (the
+    /// row's version does not move when the mute ends by itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<i64>,
     /// The caller pinned this conversation (pinned rows come first).
     #[serde(default)]
     pub pinned: bool,
@@ -357,9 +361,14 @@ pub struct ConversationList {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConversationPrefsRequest {
-    /// Mute the conversation.
+    /// Mute the conversation for good (`true`), or unmute it (`false`); either ends a timed mute.
     #[serde(default)]
     pub muted: Option<bool>,
+    /// Mute the conversation until this time (ms, in the future, at most a year ahead); `null`
+    /// ends a timed mute. Not together with `muted`.
+    #[serde(default, deserialize_with = "some_or_null_i64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub muted_until: Option<Option<i64>>,
     /// Pin the conversation.
     #[serde(default)]
     pub pinned: Option<bool>,
@@ -367,6 +376,11 @@ pub struct ConversationPrefsRequest {
     #[serde(default, deserialize_with = "some_or_null")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub draft: Option<Option<String>>,
+}
+
+/// Tells a present `null` (`Some(None)`) from an absent field (`None`).
+fn some_or_null_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// Tells a present `null` (`Some(None)`) from an absent field (`None`).

@@ -18,7 +18,7 @@ pub fn username() -> Object {
         .build()
 }
 
-fn optional_one_of(values: &[&str]) -> Object {
+pub(crate) fn optional_one_of(values: &[&str]) -> Object {
     ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::String, Type::Null]))
         .enum_values(Some(values.iter().map(|v| Some(*v)).chain([None])))
@@ -59,7 +59,7 @@ pub fn user_ids_1_to_100() -> utoipa::openapi::schema::Array {
     user_ids(1, 100)
 }
 
-fn one_of(values: &[&str]) -> Object {
+pub(crate) fn one_of(values: &[&str]) -> Object {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values.iter().copied())).build()
 }
 

@@ -121,12 +121,12 @@ pub trait ConversationStore: Send + Sync {
         patch: &PrefsPatch,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
-    /// Of the given `(conversation, member)` pairs, those whose member muted the conversation
-    /// (one query for a whole batch, for offline push).
-    async fn muted_among(&self, pairs: &[(ConvId, UserId)]) -> Result<Vec<(ConvId, UserId)>, StoreError> {
+    /// Of the given `(conversation, member)` pairs, those whose member muted the conversation,
+    /// for good or until a time after `now_ms` (one query for a whole batch, for offline push).
+    async fn muted_among(&self, pairs: &[(ConvId, UserId)], now_ms: i64) -> Result<Vec<(ConvId, UserId)>, StoreError> {
         let mut out = Vec::new();
         for (conv, user) in pairs {
-            if self.member_view(conv, user).await?.is_some_and(|v| v.prefs.muted) {
+            if self.member_view(conv, user).await?.is_some_and(|v| v.prefs.is_muted(now_ms)) {
                 out.push((conv.clone(), user.clone()));
             }
         }

@@ -343,6 +343,10 @@ impl ConversationStore for SqlConversationStore {
         update.table(members::Entity).value(CHANGED_AT, now_ms);
         if let Some(muted) = patch.muted {
             update.value(MUTED, muted);
+            update.value(MUTED_UNTIL, Option::<i64>::None);
+        }
+        if let Some(until) = patch.muted_until {
+            update.value(MUTED_UNTIL, until);
         }
         if let Some(pinned) = patch.pinned {
             update.value(PINNED, pinned);
@@ -365,7 +369,7 @@ impl ConversationStore for SqlConversationStore {
             .is_some())
     }
 
-    async fn muted_among(&self, pairs: &[(ConvId, UserId)]) -> Result<Vec<(ConvId, UserId)>, StoreError> {
+    async fn muted_among(&self, pairs: &[(ConvId, UserId)], now_ms: i64) -> Result<Vec<(ConvId, UserId)>, StoreError> {
         let mut out = Vec::new();
         for chunk in pairs.chunks(MUTED_CHUNK) {
             let convs: HashSet<String> = chunk.iter().map(|(c, _)| c.to_string()).collect();
@@ -378,7 +382,7 @@ impl ConversationStore for SqlConversationStore {
                 .from(members::Entity)
                 .and_where(Expr::col(members::Column::ConvId).is_in(convs))
                 .and_where(Expr::col(members::Column::UserId).is_in(users))
-                .and_where(Expr::col(MUTED).eq(true))
+                .and_where(Expr::col(MUTED).eq(true).or(Expr::col(MUTED_UNTIL).gt(now_ms)))
                 .to_owned();
             for row in self.db.query_all(&stmt).await.map_err(store_err)? {
                 let conv_id: String = row.try_get("", "conv_id").map_err(store_err)?;
@@ -400,11 +404,13 @@ impl ConversationStore for SqlConversationStore {
 #[derive(Clone, Copy, sea_orm::DeriveIden)]
 enum Prefs {
     Muted,
+    MutedUntil,
     Pinned,
     Draft,
     ChangedAt,
 }
 const MUTED: Prefs = Prefs::Muted;
+const MUTED_UNTIL: Prefs = Prefs::MutedUntil;
 const PINNED: Prefs = Prefs::Pinned;
 const DRAFT: Prefs = Prefs::Draft;
 const CHANGED_AT: Prefs = Prefs::ChangedAt;
@@ -430,6 +436,7 @@ pub(super) fn select_views(user: &UserId) -> SelectStatement {
         .column((members::Entity, members::Column::VisibleFrom))
         .column((members::Entity, members::Column::VisibleUntil))
         .column((members::Entity, MUTED))
+        .column((members::Entity, MUTED_UNTIL))
         .column((members::Entity, PINNED))
         .column((members::Entity, DRAFT))
         .column((members::Entity, CHANGED_AT))
@@ -475,6 +482,7 @@ pub(super) fn to_view(row: &QueryResult) -> Result<Option<MemberView>, StoreErro
         visible_until: row.try_get::<Option<i64>>("", "visible_until").map_err(store_err)?.map(from_db),
         prefs: MemberPrefs {
             muted: row.try_get("", "muted").map_err(store_err)?,
+            muted_until: row.try_get("", "muted_until").map_err(store_err)?,
             pinned: row.try_get("", "pinned").map_err(store_err)?,
             draft: row.try_get("", "draft").map_err(store_err)?,
         },

@@ -92,7 +92,12 @@ fn view_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<MemberView>> {
         updated_at: row.get("updated_at")?,
         visible_from: from_db(row.get("visible_from")?),
         visible_until: row.get::<_, Option<i64>>("visible_until")?.map(from_db),
-        prefs: MemberPrefs { muted: row.get("muted")?, pinned: row.get("pinned")?, draft: row.get("draft")? },
+        prefs: MemberPrefs {
+            muted: row.get("muted")?,
+            muted_until: row.get("muted_until")?,
+            pinned: row.get("pinned")?,
+            draft: row.get("draft")?,
+        },
         changed_at: row.get("changed_at")?,
         min_seq: from_db(row.get("min_seq")?),
     }))

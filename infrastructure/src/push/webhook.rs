@@ -85,9 +85,16 @@ fn notice_json(n: &PushNotice) -> Value {
         "sender": n.sender.to_string(),
         "kind": n.kind,
         "mentioned": n.mentioned,
+        "badge": n.badge,
+        "sender_name": n.sender_name,
     });
-    if let (Some(preview), Some(obj)) = (&n.preview, v.as_object_mut()) {
-        obj.insert("preview".into(), Value::String(preview.clone()));
+    if let Some(obj) = v.as_object_mut() {
+        if let Some(preview) = &n.preview {
+            obj.insert("preview".into(), Value::String(preview.clone()));
+        }
+        if let Some(group) = &n.group_name {
+            obj.insert("group_name".into(), Value::String(group.clone()));
+        }
     }
     v
 }
@@ -149,10 +156,16 @@ mod tests {
             kind: "text".into(),
             preview: None,
             mentioned: false,
+            badge: 2,
+            privacy: tidings_domain::device_push::PushPrivacy::Full,
+            sender_name: "Ann".into(),
+            group_name: None,
         };
         let body: Value = serde_json::from_str(&push_body("p_1", 5, std::slice::from_ref(&n))).unwrap_or_default();
         assert_eq!(body["notices"][0]["seq"], 3);
         assert!(body["notices"][0].get("preview").is_none());
+        assert_eq!(body["notices"][0]["badge"], 2);
+        assert_eq!(body["notices"][0]["sender_name"], "Ann");
         n.preview = Some("hi".into());
         let body: Value = serde_json::from_str(&push_body("p_1", 5, &[n])).unwrap_or_default();
         assert_eq!(body["notices"][0]["preview"], "hi");

@@ -11,6 +11,7 @@ mod content;
 mod conversations;
 mod media;
 mod observers;
+mod push;
 mod readiness;
 mod routing;
 mod storage;
@@ -80,13 +81,13 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     };
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let bot_trigger = bots::trigger(&settings.bots, &storage.db, metrics.clone()).await;
+    let push =
+        push::build(&settings.push, &storage.db, routing.presence.clone(), storage.convs.clone(), clock.clone())?;
     let observers = observers::build(
-        (&settings.webhooks, &settings.push),
-        (indexer, bot_trigger.observer.clone()),
+        &settings.webhooks,
+        (indexer, bot_trigger.observer.clone(), push.dispatcher.clone()),
         &storage.db,
         security.tokens.clone(),
-        routing.presence.clone(),
-        storage.convs.clone(),
         routing.notifier.clone(),
     )
     .await?;
@@ -178,7 +179,9 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         admin: accounts.admin,
         integration: conversations.integration,
         webhooks: observers.webhooks,
-        offline_push: observers.offline_push,
+        offline_push: push.dispatcher,
+        native_push: push.senders,
+        push_settings: push.settings,
         metrics,
         filters: content.filters,
         bots,

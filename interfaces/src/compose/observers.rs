@@ -6,14 +6,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tidings_app::search::IndexerParts;
-use tidings_app::{AfterCommit, BotTrigger, PushConfig, PushService, SearchIndexer, WebhookConfig, WebhookService};
-use tidings_domain::ports::{CommitObserver, ConversationStore, Notifier, PresenceReader, TokenService};
+use tidings_app::{AfterCommit, BotTrigger, PushService, SearchIndexer, WebhookConfig, WebhookService};
+use tidings_domain::ports::{CommitObserver, Notifier, TokenService};
 use tidings_infrastructure::db::SqlWebhookStore;
-use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
 use tidings_infrastructure::webhook::HttpWebhookSender;
 
+use crate::settings::WebhookSettings;
 use crate::settings::duration::millis_u64 as millis;
-use crate::settings::{PushProviderKind, PushSettings, WebhookSettings};
 
 /// Index changes that may wait for the search indexer (about a second of a busy server's
 /// messages); past it they are dropped, counted and replayed from the log once it drains.
@@ -25,18 +24,14 @@ pub(super) struct Observers {
     pub(super) notifier: Arc<dyn Notifier>,
     /// The webhook dispatcher (its admin routes and counters).
     pub(super) webhooks: WebhookService,
-    /// The offline push dispatcher, when configured (its counters).
-    pub(super) offline_push: Option<PushService>,
 }
 
 /// Starts the dispatchers and puts them in the one list, in front of `realtime`.
 pub(super) async fn build(
-    (webhooks, push): (&WebhookSettings, &PushSettings),
-    (search, bots): (IndexerParts, Arc<BotTrigger>),
+    webhooks: &WebhookSettings,
+    (search, bots, offline_push): (IndexerParts, Arc<BotTrigger>, Option<PushService>),
     db: &DatabaseConnection,
     tokens: Arc<dyn TokenService>,
-    presence: Arc<dyn PresenceReader>,
-    convs: Arc<dyn ConversationStore>,
     realtime: Arc<dyn Notifier>,
 ) -> anyhow::Result<Observers> {
     let webhooks = WebhookService::start(
@@ -47,18 +42,17 @@ pub(super) async fn build(
     )
     .await
     .map_err(|e| anyhow::anyhow!("starting the webhook dispatcher: {e}"))?;
-    let offline_push = offline_push(push, presence, convs)?;
     // The one ordered list of what happens after a commit: every batch goes to these observers
     // in this order, then to the realtime delivery. A feature that reacts to committed messages
     // (search indexing, bots, content hooks) adds its line here.
     let mut list: Vec<Arc<dyn CommitObserver>> =
         vec![Arc::new(webhooks.clone()), Arc::new(SearchIndexer::start(search, SEARCH_QUEUE))];
     list.push(bots);
-    if let Some(push) = &offline_push {
-        list.push(Arc::new(push.clone()));
+    if let Some(push) = offline_push {
+        list.push(Arc::new(push));
     }
     let notifier = Arc::new(AfterCommit::new(list, realtime));
-    Ok(Observers { notifier, webhooks, offline_push })
+    Ok(Observers { notifier, webhooks })
 }
 
 fn webhook_config(w: &WebhookSettings) -> WebhookConfig {
@@ -71,36 +65,4 @@ fn webhook_config(w: &WebhookSettings) -> WebhookConfig {
         max_in_flight: w.max_in_flight,
         retention_ms: i64::try_from(w.retention.as_millis()).unwrap_or(i64::MAX),
     }
-}
-
-/// The offline push dispatcher when `push.provider` names one (an after-commit observer, and
-/// its counters for `/metrics`); `None` for `none`.
-fn offline_push(
-    p: &PushSettings,
-    presence: Arc<dyn PresenceReader>,
-    convs: Arc<dyn ConversationStore>,
-) -> anyhow::Result<Option<PushService>> {
-    match p.provider {
-        PushProviderKind::None => return Ok(None),
-        PushProviderKind::Webhook => {}
-    }
-    let (Some(url), Some(secret)) = (&p.url, &p.secret) else {
-        return Ok(None);
-    };
-    let provider = WebhookPushProvider::new(WebhookPushConfig {
-        url: url.clone(),
-        secret: secret.expose().to_owned(),
-        max_attempts: p.max_attempts,
-        retry_base: p.retry_base,
-        timeout: p.timeout,
-    })
-    .context("building the push HTTP client")?;
-    let push = PushService::start(
-        Arc::new(provider),
-        presence,
-        convs,
-        PushConfig { queue_capacity: p.queue_capacity, preview: p.preview, max_in_flight: p.max_in_flight },
-    );
-    tracing::info!(url, preview = p.preview, "offline push through a webhook");
-    Ok(Some(push))
 }

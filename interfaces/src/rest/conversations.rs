@@ -43,8 +43,11 @@ pub struct ListQuery {
 pub(super) struct PrefsResponse {
     /// Conversation.
     conv: String,
-    /// Muted.
+    /// Muted now: for good, or until `muted_until`.
     muted: bool,
+    /// When a timed mute ends (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    muted_until: Option<i64>,
     /// Pinned.
     pinned: bool,
     /// Unsent text.
@@ -140,7 +143,7 @@ pub(super) async fn read_all(state: web::Data<AppState>, who: Authed) -> Result<
     Ok(HttpResponse::Ok().json(ReadAllResponse { conversations: moved as u64 }))
 }
 
-/// Change the caller's own settings of a conversation: mute, pin, draft.
+/// Change the caller's own settings of a conversation: mute (for good or until a time), pin, draft.
 ///
 /// Shared by all the caller's devices (they see the change in the list, whose row version moves).
 #[utoipa::path(
@@ -163,13 +166,15 @@ pub(super) async fn set_prefs(
     let body = body.into_inner();
     let patch = PrefsPatch {
         muted: body.muted,
+        muted_until: body.muted_until,
         pinned: body.pinned,
         draft: body.draft.map(|d| d.filter(|text| !text.is_empty())),
     };
     let view = state.messaging.set_prefs(&who.0.user_id, &parse_conv(&path)?, &patch).await?;
     Ok(HttpResponse::Ok().json(PrefsResponse {
         conv: path.into_inner(),
-        muted: view.prefs.muted,
+        muted: view.prefs.is_muted(tidings_domain::Clock::now_ms(&tidings_domain::SystemClock)),
+        muted_until: view.prefs.muted_until,
         pinned: view.prefs.pinned,
         draft: view.prefs.draft.clone(),
         version: view.version(),

@@ -68,10 +68,17 @@ pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let read = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
     let (pushes, slow_consumers) = state.hub.counts().read();
-    let offline_push = state.offline_push.as_ref().map_or([0; 3], |p| {
+    let offline_push = state.offline_push.as_ref().map_or([0; 4], |p| {
         let s = p.stats();
-        [read(&s.delivered), read(&s.failed), read(&s.dropped)]
+        [read(&s.delivered), read(&s.failed), read(&s.dropped), read(&s.no_device)]
     });
+    let mut native_push = [[0; 6]; 2];
+    for sender in &state.native_push {
+        let s = sender.stats();
+        let slot = usize::from(sender.platform() == tidings_domain::device_push::PushPlatform::Fcm);
+        native_push[slot] =
+            [&s.delivered, &s.invalid_token, &s.failed, &s.retried, &s.throttled, &s.credential_refreshes].map(read);
+    }
     let p = state.messaging.pipeline_stats();
     let commits = [read(&p.batches), read(&p.messages), read(&p.failures), read(&p.refused_full)];
     let push_order = state.push_order.as_ref().map_or([0; 3], |o| o.observed());
@@ -87,6 +94,7 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         pushes,
         slow_consumers,
         offline_push,
+        native_push,
     };
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")

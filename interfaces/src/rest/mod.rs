@@ -30,6 +30,7 @@ mod media_serve;
 mod media_stage;
 mod paging;
 mod pins;
+mod push;
 mod reactions;
 mod recall;
 mod receipts;
@@ -52,6 +53,7 @@ fn register(cfg: &mut ServiceConfig) {
     auth::routes(cfg);
     users::routes(cfg);
     devices::routes(cfg);
+    push::routes(cfg);
     conversations::routes(cfg);
     pins::routes(cfg);
     search::routes(cfg);

@@ -21,6 +21,7 @@ mod m20261207_000016_audit;
 mod m20261207_000017_search_progress;
 mod m20261208_000018_content;
 mod m20261209_000019_bots;
+mod m20261210_000020_native_push;
 
 /// Runs `sql` on MySQL-family databases only: tables that exist only there (SQLite keeps the
 /// search index in a file of its own).
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_search_progress::Migration),
             Box::new(m20261208_000018_content::Migration),
             Box::new(m20261209_000019_bots::Migration),
+            Box::new(m20261210_000020_native_push::Migration),
         ]
     }
 }

@@ -1,5 +1,7 @@
 //! Offline push: after commit, each message's recipients with no connected device who have not
-//! muted the conversation (or are mentioned by name) get a notice through the [`PushProvider`].
+//! muted the conversation and are not in their quiet hours (or are mentioned by name) get a
+//! notice through the [`PushProvider`]: a signed webhook, or [`NativePushProvider`] for APNs and
+//! FCM.
 //!
 //! An after-commit observer ([`CommitObserver`], listed in the composition root), so the commit
 //! pipeline is untouched and only the instance that committed a message pushes it. When push is
@@ -8,19 +10,25 @@
 //! never the send. A worker takes the queue in batches and resolves a batch with one presence
 //! lookup (pipelined in cluster mode) and one query for mutes, whatever its size.
 
-use std::collections::{HashMap, HashSet};
+mod native;
+mod rules;
+mod settings;
+mod wording;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::Value;
+use tidings_domain::UserId;
 use tidings_domain::event::{Delivery, Event};
-use tidings_domain::message::Message;
-use tidings_domain::ports::{CommitObserver, ConversationStore, PresenceReader};
-use tidings_domain::push::{Mention, PushNotice, PushOutcome, PushProvider, kind_pushes, pushes_through};
-use tidings_domain::{ConvId, UserId};
+use tidings_domain::ports::{
+    CommitObserver, ConversationStore, GroupDirectory, PresenceReader, PushStore, UserRepository,
+};
+use tidings_domain::push::{PushOutcome, PushProvider, kind_pushes};
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::clock::now_ms;
+pub use native::NativePushProvider;
+pub use settings::{PushSettingsService, PushSettingsView};
+pub use wording::{KindLabels, word};
 
 /// Messages resolved together (one presence lookup, one mute query, one provider call).
 const WORKER_BATCH: usize = 256;
@@ -48,18 +56,37 @@ pub struct PushStats {
     pub delivered: AtomicU64,
     /// Notices the provider gave up on.
     pub failed: AtomicU64,
+    /// Notices for users with no device registered for native push.
+    pub no_device: AtomicU64,
 }
 
 /// A committed message and who it went to.
-struct Committed {
-    event: Arc<Event>,
-    recipients: Vec<UserId>,
+pub(super) struct Committed {
+    pub(super) event: Arc<Event>,
+    pub(super) recipients: Vec<UserId>,
 }
 
-struct Inner {
+/// What the rules read: presence, mutes, preferences and badges, names.
+pub struct PushReaders {
+    /// Who is connected.
+    pub presence: Arc<dyn PresenceReader>,
+    /// Conversation mutes.
+    pub convs: Arc<dyn ConversationStore>,
+    /// Preferences (quiet hours, privacy) and badges.
+    pub store: Arc<dyn PushStore>,
+    /// Senders' display names.
+    pub users: Arc<dyn UserRepository>,
+    /// Group names.
+    pub groups: Arc<dyn GroupDirectory>,
+}
+
+pub(super) struct Inner {
     provider: Arc<dyn PushProvider>,
     presence: Arc<dyn PresenceReader>,
     convs: Arc<dyn ConversationStore>,
+    store: Arc<dyn PushStore>,
+    users: Arc<dyn UserRepository>,
+    groups: Arc<dyn GroupDirectory>,
     config: PushConfig,
     stats: PushStats,
     in_flight: Arc<Semaphore>,
@@ -74,17 +101,15 @@ pub struct PushService {
 
 impl PushService {
     /// Starts the worker on the current tokio runtime.
-    pub fn start(
-        provider: Arc<dyn PushProvider>,
-        presence: Arc<dyn PresenceReader>,
-        convs: Arc<dyn ConversationStore>,
-        config: PushConfig,
-    ) -> Self {
+    pub fn start(provider: Arc<dyn PushProvider>, readers: PushReaders, config: PushConfig) -> Self {
         let (queue, rx) = mpsc::channel(config.queue_capacity.max(1));
         let inner = Arc::new(Inner {
             provider,
-            presence,
-            convs,
+            presence: readers.presence,
+            convs: readers.convs,
+            store: readers.store,
+            users: readers.users,
+            groups: readers.groups,
             config,
             stats: PushStats::default(),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
@@ -127,7 +152,7 @@ async fn worker(inner: Arc<Inner>, mut rx: mpsc::Receiver<Committed>) {
 
 /// Applies the rules to a batch and hands the notices to the provider.
 async fn resolve_and_push(inner: &Inner, batch: Vec<Committed>) {
-    let notices = match notices_for(inner, &batch).await {
+    let notices = match rules::notices_for(inner, &batch).await {
         Ok(n) => n,
         Err(e) => {
             tracing::warn!(error = %e, messages = batch.len(), "could not resolve offline pushes; batch skipped");
@@ -137,94 +162,19 @@ async fn resolve_and_push(inner: &Inner, batch: Vec<Committed>) {
     if notices.is_empty() {
         return;
     }
-    let count = notices.len();
     let outcomes = inner.provider.push(notices).await;
-    let delivered = outcomes.iter().filter(|o| **o == PushOutcome::Delivered).count() as u64;
-    let failed = count as u64 - delivered.min(count as u64);
+    let count = |want: fn(&PushOutcome) -> bool| outcomes.iter().filter(|o| want(o)).count() as u64;
+    let delivered = count(|o| *o == PushOutcome::Delivered);
+    let no_device = count(|o| *o == PushOutcome::NoDevice);
+    let failed = count(|o| matches!(o, PushOutcome::Failed(_)));
     inner.stats.delivered.fetch_add(delivered, Ordering::Relaxed);
     inner.stats.failed.fetch_add(failed, Ordering::Relaxed);
+    inner.stats.no_device.fetch_add(no_device, Ordering::Relaxed);
     if let Some(PushOutcome::Failed(why)) = outcomes.iter().find(|o| matches!(o, PushOutcome::Failed(_))) {
         tracing::warn!(failed, error = why, "offline pushes failed");
     } else {
-        tracing::debug!(delivered, "offline pushes sent");
+        tracing::debug!(delivered, no_device, "offline pushes sent");
     }
-}
-
-/// Who gets a notice for which message: offline (one presence lookup for the batch), then not
-/// muted unless named (one mute query for the offline pairs).
-async fn notices_for(inner: &Inner, batch: &[Committed]) -> Result<Vec<PushNotice>, tidings_domain::StoreError> {
-    let messages: Vec<(&Message, &[UserId])> = batch
-        .iter()
-        .filter_map(|c| match c.event.as_ref() {
-            Event::Message(m) => Some((m, c.recipients.as_slice())),
-            _ => None,
-        })
-        .collect();
-    let mut users: Vec<UserId> = messages
-        .iter()
-        .flat_map(|(m, rs)| rs.iter().filter(move |r| **r != m.sender))
-        .cloned()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    users.sort();
-    let presence = inner.presence.presence(&users, now_ms()).await?;
-    let offline: HashSet<&UserId> = users.iter().zip(&presence).filter(|(_, p)| !p.online).map(|(u, _)| u).collect();
-    if offline.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pairs: Vec<(ConvId, UserId)> = messages
-        .iter()
-        .flat_map(|(m, rs)| {
-            rs.iter().filter(|r| **r != m.sender && offline.contains(r)).map(|r| (m.conv.clone(), r.clone()))
-        })
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let muted: HashSet<(ConvId, UserId)> = inner.convs.muted_among(&pairs).await?.into_iter().collect();
-    let mut notices = Vec::new();
-    let mut seen: HashMap<(&ConvId, u64), HashSet<&UserId>> = HashMap::new();
-    for (m, recipients) in messages {
-        let body = serde_json::from_str::<Value>(&m.body).unwrap_or(Value::Null);
-        let preview = if inner.config.preview { preview(m, &body) } else { None };
-        let done = seen.entry((&m.conv, m.seq)).or_default();
-        for user in recipients.iter().filter(|r| **r != m.sender && offline.contains(r)) {
-            let mention = mention_of(&body, user);
-            let is_muted = muted.contains(&(m.conv.clone(), user.clone()));
-            if !pushes_through(is_muted, mention) || !done.insert(user) {
-                continue;
-            }
-            notices.push(PushNotice {
-                user_id: user.clone(),
-                conv: m.conv.clone(),
-                seq: m.seq,
-                msg_id: m.msg_id.clone(),
-                sender: m.sender.clone(),
-                kind: m.kind.clone(),
-                preview: preview.clone(),
-                mentioned: mention.any(),
-            });
-        }
-    }
-    Ok(notices)
-}
-
-/// How a message body mentions `user`.
-fn mention_of(body: &Value, user: &UserId) -> Mention {
-    let all = body.get("mention_all").and_then(Value::as_bool) == Some(true);
-    let personal = body
-        .get("mentions")
-        .and_then(Value::as_array)
-        .is_some_and(|ids| ids.iter().any(|id| id.as_str() == Some(user.as_str())));
-    Mention { personal, all }
-}
-
-/// The first [`PREVIEW_CHARS`] characters of a text message.
-fn preview(m: &Message, body: &Value) -> Option<String> {
-    if m.kind != "text" {
-        return None;
-    }
-    body.get("text").and_then(Value::as_str).map(|t| t.chars().take(PREVIEW_CHARS).collect())
 }
 
 /// Offline push is one of the after-commit observers: it takes the messages that may push and
@@ -236,23 +186,5 @@ impl CommitObserver for PushService {
 
     fn observe(&self, deliveries: &[Delivery]) {
         deliveries.iter().for_each(|d| self.committed(d));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn mentions_are_read_from_the_body() {
-        let me = UserId::generate();
-        let other = UserId::generate();
-        let named = json!({"text": "hi", "mentions": [me.as_str()]});
-        assert_eq!(mention_of(&named, &me), Mention { personal: true, all: false });
-        assert_eq!(mention_of(&named, &other), Mention::default());
-        let all = json!({"text": "hi", "mention_all": true});
-        assert_eq!(mention_of(&all, &other), Mention { personal: false, all: true });
     }
 }

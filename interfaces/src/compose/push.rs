@@ -1,0 +1,78 @@
+//! Offline push as `push.provider` says: nothing, a signed webhook, or the native APNs and FCM
+//! senders; and the service behind the push-settings routes.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tidings_app::{KindLabels, NativePushProvider, PushConfig, PushReaders, PushService, PushSettingsService};
+use tidings_domain::Clock;
+use tidings_domain::device_push::DevicePushSender;
+use tidings_domain::ports::{ConversationStore, PresenceReader, PushStore};
+use tidings_domain::push::PushProvider;
+use tidings_infrastructure::db::{SqlGroupStore, SqlPushStore, SqlSessionRepository, SqlUserRepository};
+use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
+
+use crate::settings::{PushProviderKind, PushSettings};
+
+/// The offline push dispatcher (when on), its native senders (for `/metrics`), and the
+/// push-settings service (always: devices register tokens whatever the provider).
+pub(super) struct Push {
+    /// The after-commit observer, when `push.provider` is not `none`.
+    pub(super) dispatcher: Option<PushService>,
+    /// The native senders, when `push.provider = native`.
+    pub(super) senders: Vec<Arc<dyn DevicePushSender>>,
+    /// Push tokens, preferences and the badge count.
+    pub(super) settings: PushSettingsService,
+}
+
+/// Builds the push parts from the settings.
+pub(super) fn build(
+    p: &PushSettings,
+    db: &DatabaseConnection,
+    presence: Arc<dyn PresenceReader>,
+    convs: Arc<dyn ConversationStore>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Push> {
+    let store: Arc<dyn PushStore> = Arc::new(SqlPushStore::new(db.clone()));
+    let settings = PushSettingsService::new(store.clone(), Arc::new(SqlSessionRepository::new(db.clone())), clock);
+    let (provider, senders): (Arc<dyn PushProvider>, Vec<Arc<dyn DevicePushSender>>) = match p.provider {
+        PushProviderKind::None => return Ok(Push { dispatcher: None, senders: Vec::new(), settings }),
+        PushProviderKind::Webhook => (Arc::new(webhook(p)?), Vec::new()),
+        PushProviderKind::Native => {
+            let senders = native_senders(p)?;
+            let labels = KindLabels { app_name: p.app_name.clone(), ..KindLabels::default() };
+            (Arc::new(NativePushProvider::new(store.clone(), senders.clone(), labels)), senders)
+        }
+    };
+    let readers = PushReaders {
+        presence,
+        convs,
+        store,
+        users: Arc::new(SqlUserRepository::new(db.clone())),
+        groups: Arc::new(SqlGroupStore::new(db.clone())),
+    };
+    let config = PushConfig { queue_capacity: p.queue_capacity, preview: p.preview, max_in_flight: p.max_in_flight };
+    let dispatcher = PushService::start(provider, readers, config);
+    tracing::info!(provider = ?p.provider, preview = p.preview, platforms = senders.len(), "offline push on");
+    Ok(Push { dispatcher: Some(dispatcher), senders, settings })
+}
+
+fn webhook(p: &PushSettings) -> anyhow::Result<WebhookPushProvider> {
+    let (Some(url), Some(secret)) = (&p.url, &p.secret) else {
+        anyhow::bail!("push.provider = webhook needs push.url and push.secret");
+    };
+    WebhookPushProvider::new(WebhookPushConfig {
+        url: url.clone(),
+        secret: secret.expose().to_owned(),
+        max_attempts: p.max_attempts,
+        retry_base: p.retry_base,
+        timeout: p.timeout,
+    })
+    .context("building the push HTTP client")
+}
+
+/// The APNs and FCM senders the settings configure (checked before: at least one).
+fn native_senders(_p: &PushSettings) -> anyhow::Result<Vec<Arc<dyn DevicePushSender>>> {
+    anyhow::bail!("native push is not wired yet")
+}

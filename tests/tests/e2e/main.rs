@@ -36,6 +36,7 @@ mod pins;
 mod presence;
 mod protection;
 mod push;
+mod push_providers;
 mod quotes;
 mod reactions;
 mod retention;

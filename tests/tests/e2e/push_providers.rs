@@ -27,7 +27,7 @@ fn push(token: &str, i: u64) -> DevicePush {
         title: format!("Ann {i}"),
         body: format!("hello {i}"),
         badge: i + 1,
-        high_priority: i % 2 == 0,
+        high_priority: i.is_multiple_of(2),
         thread: format!("c_{i}"),
         collapse_id: format!("m_{i}"),
         data: vec![("conv".into(), format!("c_{i}")), ("seq".into(), i.to_string())],

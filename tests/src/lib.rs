@@ -3,6 +3,9 @@
 
 pub mod backend;
 pub mod client;
+pub mod fake_apns;
+pub mod fake_fcm;
+pub mod fake_http;
 pub mod fake_llm;
 pub mod fake_s3;
 pub mod faults;

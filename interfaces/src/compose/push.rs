@@ -11,7 +11,9 @@ use tidings_domain::device_push::DevicePushSender;
 use tidings_domain::ports::{ConversationStore, PresenceReader, PushStore};
 use tidings_domain::push::PushProvider;
 use tidings_infrastructure::db::{SqlGroupStore, SqlPushStore, SqlSessionRepository, SqlUserRepository};
-use tidings_infrastructure::push::{WebhookPushConfig, WebhookPushProvider};
+use tidings_infrastructure::push::{
+    ApnsConfig, ApnsSender, FcmConfig, FcmSender, WebhookPushConfig, WebhookPushProvider,
+};
 
 use crate::settings::{PushProviderKind, PushSettings};
 
@@ -73,6 +75,40 @@ fn webhook(p: &PushSettings) -> anyhow::Result<WebhookPushProvider> {
 }
 
 /// The APNs and FCM senders the settings configure (checked before: at least one).
-fn native_senders(_p: &PushSettings) -> anyhow::Result<Vec<Arc<dyn DevicePushSender>>> {
-    anyhow::bail!("native push is not wired yet")
+fn native_senders(p: &PushSettings) -> anyhow::Result<Vec<Arc<dyn DevicePushSender>>> {
+    let read =
+        |what: &str, path: &str| std::fs::read_to_string(path).with_context(|| format!("reading {what} from {path}"));
+    let mut senders: Vec<Arc<dyn DevicePushSender>> = Vec::new();
+    if let (Some(key_file), Some(key_id), Some(team_id), Some(topic)) =
+        (&p.apns_key_file, &p.apns_key_id, &p.apns_team_id, &p.apns_topic)
+    {
+        let extra_root_ca_pem = p.apns_ca_file.as_deref().map(|f| read("push.apns_ca_file", f)).transpose()?;
+        let sender = ApnsSender::new(ApnsConfig {
+            url: p.apns_url.clone(),
+            key_pem: read("push.apns_key_file", key_file)?,
+            key_id: key_id.clone(),
+            team_id: team_id.clone(),
+            topic: topic.clone(),
+            extra_root_ca_pem,
+            timeout: p.timeout,
+            max_attempts: p.max_attempts,
+            retry_base: p.retry_base,
+            max_in_flight: p.native_in_flight,
+        })
+        .context("setting up APNs")?;
+        senders.push(Arc::new(sender));
+    }
+    if let Some(file) = &p.fcm_service_account_file {
+        let sender = FcmSender::new(FcmConfig {
+            service_account_json: read("push.fcm_service_account_file", file)?,
+            url: p.fcm_url.clone(),
+            timeout: p.timeout,
+            max_attempts: p.max_attempts,
+            retry_base: p.retry_base,
+            max_in_flight: p.native_in_flight,
+        })
+        .context("setting up FCM")?;
+        senders.push(Arc::new(sender));
+    }
+    Ok(senders)
 }

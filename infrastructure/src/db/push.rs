@@ -55,7 +55,7 @@ impl SqlPushStore {
 
     async fn select_tokens(&self, stmt: sea_orm::sea_query::SelectStatement) -> Result<Vec<PushToken>, StoreError> {
         let rows = self.db.query_all(&stmt).await.map_err(store_err)?;
-        Ok(rows.iter().filter_map(|r| to_token(r).transpose()).collect::<Result<_, _>>()?)
+        rows.iter().filter_map(|r| to_token(r).transpose()).collect()
     }
 }
 

@@ -2,7 +2,7 @@
 //! account's OAuth 2 access token.
 //!
 //! One `POST /v1/projects/{project}/messages:send` per push, at most `max_in_flight` at once.
-//! `UNREGISTERED` (or 404) means the token is dead; 429, a 5xx or a network error is retried
+//! `UNREGISTERED` means the token is dead (a bare 404 does not: it may be a wrong project); 429, a 5xx or a network error is retried
 //! with doubling waits (or the answer's `Retry-After`); a 401 fetches a new access token and
 //! tries the push again once.
 

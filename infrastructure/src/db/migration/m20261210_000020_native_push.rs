@@ -81,7 +81,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(ConversationMembers::Table)
-                    .add_column(&mut big_integer_null(ConversationMembers::MutedUntil).to_owned())
+                    .add_column(big_integer_null(ConversationMembers::MutedUntil).to_owned())
                     .to_owned(),
             )
             .await

@@ -61,8 +61,9 @@ pub(super) fn classify(status: u16, body: &[u8], wait: Option<Duration>) -> Verd
     let error = serde_json::from_slice::<ErrorBody>(body).unwrap_or_default().error;
     let code = error.details.iter().find_map(|d| d.error_code.clone()).unwrap_or_default();
     let why = format!("FCM answered {status} {} {}: {}", error.status, code, error.message);
+    // Only FCM's own word removes a token: a bare 404 may mean a wrong project id or URL, which
+    // would otherwise erase every good token of the deployment.
     match status {
-        404 => Verdict::Done(DeviceOutcome::InvalidToken),
         _ if code == "UNREGISTERED" => Verdict::Done(DeviceOutcome::InvalidToken),
         401 => Verdict::Reauthenticate(why),
         429 => Verdict::Retry { reason: why, throttled: true, wait },
@@ -89,7 +90,12 @@ mod tests {
             br#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"errorCode":"INVALID_ARGUMENT"}]}}"#;
         assert_eq!(done(classify(200, b"{}", None)), Some(DeviceOutcome::Delivered));
         assert_eq!(done(classify(400, unregistered, None)), Some(DeviceOutcome::InvalidToken));
-        assert_eq!(done(classify(404, b"", None)), Some(DeviceOutcome::InvalidToken));
+        let gone = br#"{"error":{"code":404,"status":"NOT_FOUND","details":[{"errorCode":"UNREGISTERED"}]}}"#;
+        assert_eq!(done(classify(404, gone, None)), Some(DeviceOutcome::InvalidToken));
+        assert!(
+            matches!(done(classify(404, b"not found", None)), Some(DeviceOutcome::Failed(_))),
+            "a bare 404 keeps the token"
+        );
         assert!(matches!(done(classify(400, invalid, None)), Some(DeviceOutcome::Failed(_))));
         assert!(matches!(classify(401, b"", None), Verdict::Reauthenticate(_)));
         assert!(matches!(classify(429, b"", None), Verdict::Retry { throttled: true, .. }));

@@ -37,6 +37,7 @@ mod presence;
 mod protection;
 mod push;
 mod push_dnd;
+mod push_native;
 mod push_providers;
 mod quotes;
 mod reactions;

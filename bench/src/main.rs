@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use tidings_bench::{stats, w1, w2, w3, w4, w5, w6};
+use tidings_bench::{stats, w1, w2, w3, w4, w5, w6, w7};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -130,6 +130,25 @@ enum Workload {
         /// Times each query is asked.
         #[arg(long, default_value_t = 50)]
         rounds: usize,
+    },
+    /// Offline push fan-out: a group whose members are all offline with push tokens; pushes/s at
+    /// `tidings-fake-push` and the sender's ack latency.
+    W7 {
+        /// Group members (the server's `groups.max_members` must allow them).
+        #[arg(long, default_value_t = 1000)]
+        members: usize,
+        /// Messages the one sender sends.
+        #[arg(long, default_value_t = 50)]
+        messages: usize,
+        /// Unacknowledged sends.
+        #[arg(long, default_value_t = 8)]
+        window: usize,
+        /// Messages per second; 0 = windowed.
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
+        /// `tidings-fake-push`'s stats URL (empty: push is off, measure the send path only).
+        #[arg(long, default_value = "")]
+        stats_url: String,
     },
     /// A before-send hook on 127.0.0.1 that allows everything, until --timeout (for W2 with a
     /// hook: `hooks.before_send_url`).
@@ -304,6 +323,33 @@ async fn main() -> anyhow::Result<()> {
                     r.recalls_acked,
                     r.errors,
                     stats::integrity_and_cpu(r.lost, r.duplicated, r.reordered, r.client_cpu_pct, &r.cpu.summary())
+                );
+            }
+            Workload::W7 { members, messages, window, rate, stats_url } => {
+                let r = w7::run(w7::W7Params {
+                    server: cli.servers.first().cloned().unwrap_or_default(),
+                    stats_url,
+                    members,
+                    messages,
+                    window,
+                    rate,
+                    timeout,
+                    prefix,
+                    server_pids: cli.server_pids.clone(),
+                })
+                .await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W7: group of {}, {} acked; {} of {} pushes in {:.2}s = {:.0} pushes/s; ack {}; client cpu {:.0}%; {}",
+                    r.members,
+                    r.acked,
+                    r.pushes,
+                    r.expected_pushes,
+                    r.elapsed_s,
+                    r.pushes_per_s,
+                    r.ack_latency,
+                    r.client_cpu_pct,
+                    r.cpu.summary()
                 );
             }
             Workload::W3 { members, senders, messages, window } => {

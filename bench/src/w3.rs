@@ -150,7 +150,7 @@ pub async fn run(p: W3Params) -> anyhow::Result<W3Report> {
 }
 
 /// The first device creates the group with everyone else in it; returns its conversation id.
-async fn create_group(base: &str, devices: &[Device]) -> anyhow::Result<String> {
+pub(crate) async fn create_group(base: &str, devices: &[Device]) -> anyhow::Result<String> {
     let (owner, others) = devices.split_first().ok_or_else(|| anyhow!("no devices"))?;
     let members: Vec<&str> = others.iter().map(|d| d.user_id.as_str()).collect();
     let resp = reqwest::Client::new()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tidings_bench::{w1, w2, w3, w4, w5, w6};
+use tidings_bench::{w1, w2, w3, w4, w5, w6, w7};
 use tidings_tests::{Backend, spawn_server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,6 +93,36 @@ async fn w3_fans_out_to_every_member_once_in_order() {
     .unwrap();
     assert_eq!((r.acked, r.expected, r.delivered), (60, 60 * 29, 60 * 29), "{r:?}");
     assert_eq!((r.lost, r.duplicated, r.reordered), (0, 0, 0), "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w7_pushes_every_message_to_every_offline_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let fakes = tidings_tests::fake_push::FakePush::start(
+        dir.path(),
+        tidings_tests::fake_push::FakePushOptions { keep_records: false, ..Default::default() },
+    )
+    .await
+    .unwrap();
+    let mut push = tidings_interfaces::settings::PushSettings::default();
+    fakes.configure(&mut push);
+    let srv = tidings_tests::spawn_server_with(Backend::Embedded, move |s| s.push = push.clone()).await;
+    let r = w7::run(w7::W7Params {
+        server: format!("http://127.0.0.1:{}", srv.port()),
+        stats_url: fakes.stats_url.clone(),
+        members: 21,
+        messages: 10,
+        window: 4,
+        rate: 0,
+        timeout: Duration::from_secs(60),
+        prefix: "smokew7".into(),
+        server_pids: vec![std::process::id()],
+    })
+    .await
+    .unwrap();
+    assert_eq!((r.acked, r.expected_pushes, r.pushes), (10, 200, 200), "{r:?}");
+    assert_eq!(fakes.apns.accepted_count() + fakes.fcm.accepted_count(), 200);
+    assert!(fakes.apns.accepted_count() > 0 && fakes.fcm.accepted_count() > 0, "both platforms were used");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,7 @@ pub mod fake_apns;
 pub mod fake_fcm;
 pub mod fake_http;
 pub mod fake_llm;
+pub mod fake_push;
 pub mod fake_s3;
 pub mod faults;
 pub mod helpers;

@@ -5,16 +5,11 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use hyper::Method;
-use serde_json::json;
-use tidings_tests::fake_apns::{ApnsTestKey, FakeApns, FakeApnsOptions};
-use tidings_tests::fake_fcm::{FakeFcm, FakeFcmOptions, TestServiceAccount};
-use tidings_tests::fake_http::{Handler, empty_response, json_response, serve_http1};
+use tidings_tests::fake_push::{FakePush, FakePushOptions};
 
 /// Command line.
 #[derive(Parser)]
@@ -37,9 +32,6 @@ struct Options {
     token_lifetime: u64,
 }
 
-const KEY_ID: &str = "BENCHKEY01";
-const TEAM_ID: &str = "BENCHTEAM1";
-
 fn main() -> anyhow::Result<()> {
     let options = Options::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -47,65 +39,18 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(options: Options) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&options.dir).context("create --dir")?;
-    let key = ApnsTestKey::generate()?;
-    let apns = FakeApns::start(FakeApnsOptions {
-        team_id: TEAM_ID.into(),
-        key_id: KEY_ID.into(),
-        topic: options.topic.clone(),
-        public_key_pem: key.public_pem.clone(),
-        keep_records: false,
-    })
-    .await?;
-    let account = TestServiceAccount::generate(&options.project)?;
-    let fcm = FakeFcm::start(FakeFcmOptions {
-        project_id: account.project_id.clone(),
-        client_email: account.client_email.clone(),
-        public_key_pem: account.public_pem.clone(),
-        token_lifetime: Duration::from_secs(options.token_lifetime),
-        keep_records: false,
-    })
-    .await?;
-    let ca_path = options.dir.join("apns-ca.pem");
-    let key_path = options.dir.join("apns-key.p8");
-    let account_path = options.dir.join("fcm-service-account.json");
-    std::fs::write(&ca_path, apns.ca_pem())?;
-    std::fs::write(&key_path, &key.private_pem)?;
-    std::fs::write(&account_path, account.json(fcm.token_uri()))?;
-
-    let apns = Arc::new(apns);
-    let fcm = Arc::new(fcm);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let stats_url = format!("http://127.0.0.1:{}/stats", listener.local_addr()?.port());
-    let (a, f) = (apns.clone(), fcm.clone());
-    let handler: Handler = Arc::new(move |request| {
-        if request.method != Method::GET || request.path != "/stats" {
-            return empty_response(404);
-        }
-        let stats = json!({
-            "apns": { "accepted": a.accepted_count(), "requests": a.requests(), "throttled": a.throttled_answers() },
-            "fcm": {
-                "accepted": f.accepted_count(),
-                "requests": f.requests(),
-                "token_requests": f.token_requests(),
-                "unauthorized": f.unauthorized_answers(),
-            },
-        });
-        json_response(200, &stats, &[])
-    });
-    let _stats = serve_http1(listener, handler);
-
-    let line = json!({
-        "apns_url": apns.url(),
-        "apns_ca_pem_path": ca_path,
-        "apns_key_path": key_path,
-        "apns_key_id": KEY_ID,
-        "apns_team_id": TEAM_ID,
-        "apns_topic": options.topic,
-        "fcm_url": fcm.url(),
-        "fcm_service_account_path": account_path,
-        "stats_url": stats_url,
-    });
+    let fakes = FakePush::start(
+        &options.dir,
+        FakePushOptions {
+            topic: options.topic,
+            project: options.project,
+            token_lifetime: Duration::from_secs(options.token_lifetime),
+            keep_records: false,
+        },
+    )
+    .await
+    .context("starting the fakes")?;
+    let line = fakes.describe();
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")?;
     stdout.flush()?;

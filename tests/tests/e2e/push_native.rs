@@ -8,70 +8,40 @@
 //! gets it, sent after; the dispatcher runs one batch at a time, so once the sentinel's push is
 //! at the fake, everything before it was sent or skipped.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tidings_tests::client::{Api, Login, direct};
-use tidings_tests::fake_apns::{ApnsRecord, ApnsTestKey, FakeApns, FakeApnsOptions};
-use tidings_tests::fake_fcm::{FakeFcm, FakeFcmOptions, FcmRecord, TestServiceAccount};
+use tidings_tests::fake_apns::{ApnsRecord, FakeApns};
+use tidings_tests::fake_fcm::{FakeFcm, FcmRecord};
+use tidings_tests::fake_push::{FakePush, FakePushOptions};
 use tidings_tests::{Backend, TestServer, helpers, spawn_server_with};
 
 const TOPIC: &str = "com.example.tidings";
 
-/// Both fakes and the key files the server reads.
+/// Both fakes and the directory of the files the server reads.
 struct Fakes {
-    apns: FakeApns,
-    fcm: FakeFcm,
+    apns: Arc<FakeApns>,
+    fcm: Arc<FakeFcm>,
+    _push: FakePush,
     _dir: tempfile::TempDir,
 }
 
 async fn server_with_fakes(backend: Backend) -> (TestServer, Fakes) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let key = ApnsTestKey::generate().unwrap_or_else(|e| panic!("APNs key: {e}"));
-    let apns = FakeApns::start(FakeApnsOptions {
-        team_id: "TEAM123456".into(),
-        key_id: "KEY1234567".into(),
-        topic: TOPIC.into(),
-        public_key_pem: key.public_pem.clone(),
-        keep_records: true,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("fake APNs: {e}"));
-    let account = TestServiceAccount::generate("tidings-e2e").unwrap_or_else(|e| panic!("service account: {e}"));
-    let fcm = FakeFcm::start(FakeFcmOptions {
-        project_id: account.project_id.clone(),
-        client_email: account.client_email.clone(),
-        public_key_pem: account.public_pem.clone(),
-        token_lifetime: Duration::from_secs(3600),
-        keep_records: true,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("fake FCM: {e}"));
-    let write = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("writing {name}: {e}"));
-        path.to_string_lossy().into_owned()
-    };
-    let key_file = write("apns.p8", &key.private_pem);
-    let ca_file = write("ca.pem", apns.ca_pem());
-    let account_file = write("fcm.json", &account.json(fcm.token_uri()));
-    let (apns_url, fcm_url) = (apns.url().to_owned(), fcm.url().to_owned());
+    let push = FakePush::start(dir.path(), FakePushOptions { topic: TOPIC.into(), ..FakePushOptions::default() })
+        .await
+        .unwrap_or_else(|e| panic!("fake push services: {e}"));
+    let mut settings = tidings_interfaces::settings::PushSettings::default();
+    push.configure(&mut settings);
     let srv = spawn_server_with(backend, move |s| {
-        let p = &mut s.push;
-        p.provider = tidings_interfaces::settings::PushProviderKind::Native;
-        p.preview = true;
-        p.max_in_flight = 1;
-        p.apns_key_file = Some(key_file.clone());
-        p.apns_key_id = Some("KEY1234567".into());
-        p.apns_team_id = Some("TEAM123456".into());
-        p.apns_topic = Some(TOPIC.into());
-        p.apns_url = apns_url.clone();
-        p.apns_ca_file = Some(ca_file.clone());
-        p.fcm_service_account_file = Some(account_file.clone());
-        p.fcm_url = fcm_url.clone();
+        s.push = settings.clone();
+        s.push.preview = true;
+        s.push.max_in_flight = 1;
     })
     .await;
-    (srv, Fakes { apns, fcm, _dir: dir })
+    (srv, Fakes { apns: push.apns.clone(), fcm: push.fcm.clone(), _push: push, _dir: dir })
 }
 
 async fn send(api: &Api, who: &Login, conv: &str, cmid: &str, body: Value) -> String {

@@ -347,6 +347,10 @@ impl ConversationStore for SqlConversationStore {
         }
         if let Some(until) = patch.muted_until {
             update.value(MUTED_UNTIL, until);
+            // A timed mute replaces a mute for good: the two never hold at once.
+            if until.is_some() {
+                update.value(MUTED, false);
+            }
         }
         if let Some(pinned) = patch.pinned {
             update.value(PINNED, pinned);

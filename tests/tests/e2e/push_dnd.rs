@@ -116,7 +116,9 @@ async fn timed_mute_and_quiet_hours_hold_back_pushes(backend: Backend) {
     let (s, b) = patch(api, &bob, &bob_conv, json!({"muted_until": "soon"})).await;
     assert_eq!((s, code(&b)), (400, "invalid_field"), "{b}");
 
-    // Muted for an hour: listed as muted, with its end; no push.
+    // Muted for an hour (replacing a mute for good): listed as muted, with its end; no push.
+    let (s, _) = patch(api, &bob, &bob_conv, json!({"muted": true})).await;
+    assert_eq!(s, 200);
     let until = now_ms() + 3_600_000;
     let (s, b) = patch(api, &bob, &bob_conv, json!({"muted_until": until})).await;
     assert_eq!((s, b["muted"].as_bool(), b["muted_until"].as_i64()), (200, Some(true), Some(until)), "{b}");
@@ -132,7 +134,7 @@ async fn timed_mute_and_quiet_hours_hold_back_pushes(backend: Backend) {
         "a mention by name pushes through"
     );
 
-    // `null` ends it at once.
+    // `null` ends it at once (and the mute for good it replaced is gone too).
     let (s, b) = patch(api, &bob, &bob_conv, json!({"muted_until": null})).await;
     assert_eq!((s, b["muted"].as_bool(), b.get("muted_until")), (200, Some(false), None), "{b}");
     let heard = send(api, &alice, &ab, "m3", json!({"text": "unmuted"})).await;

@@ -16,11 +16,11 @@ use crate::runtime::run;
 /// The Tidings client: build it with `create`, log in, `connect`, add a listener, send.
 #[derive(uniffi::Object)]
 pub struct TidingsClient {
-    inner: Arc<sdk::Client>,
+    pub(crate) inner: Arc<sdk::Client>,
 }
 
 /// Runs an SDK call on the owned runtime with its own handle to the client, converting its error.
-async fn call<T, F, Fut>(client: &Arc<sdk::Client>, f: F) -> Result<T, TidingsError>
+pub(crate) async fn call<T, F, Fut>(client: &Arc<sdk::Client>, f: F) -> Result<T, TidingsError>
 where
     F: FnOnce(Arc<sdk::Client>) -> Fut,
     Fut: Future<Output = Result<T, sdk::SdkError>> + Send + 'static,

@@ -14,6 +14,7 @@ mod client;
 mod config;
 mod error;
 mod events;
+mod push;
 mod runtime;
 
 pub use client::TidingsClient;
@@ -22,5 +23,5 @@ pub use error::TidingsError;
 pub use events::{EventListener, Subscription};
 pub use tidings_sdk::{
     ClientConfig, ClientEvent, ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Highlight,
-    LocalSearchHit, LocalSearchPage, Message, MessageStatus, UploadedMedia,
+    LocalSearchHit, LocalSearchPage, Message, MessageStatus, PushDevice, PushSettings, QuietHours, UploadedMedia,
 };

@@ -64,6 +64,8 @@ fn kotlin_and_swift_are_generated() {
     let kotlin = read("kotlin/uniffi/tidings/tidings.kt");
     for needle in [
         "suspend fun `login`(",
+        "suspend fun `badgeCount`(): kotlin.ULong",
+        "suspend fun `muteConversationUntil`(`conv`: kotlin.String, `untilMs`: kotlin.Long)",
         "suspend fun `searchLocal`(`query`: kotlin.String, `conv`: kotlin.String? = null",
         "public interface EventListener",
         "sealed class TidingsException",
@@ -84,6 +86,8 @@ fn kotlin_and_swift_are_generated() {
     let kotlin_sdk = read("kotlin/uniffi/tidings_sdk/tidings_sdk.kt");
     assert!(kotlin_sdk.contains("sealed class ClientEvent"));
     assert!(kotlin_sdk.contains("data class LocalSearchPage"), "the local search records");
+    assert!(kotlin_sdk.contains("data class PushSettings"), "the push settings records");
+    assert!(kotlin_sdk.contains("var `mutedUntil`: kotlin.Long?"), "the conversation's timed mute");
     let swift_sdk = read("swift/tidings_sdk.swift");
     assert!(swift_sdk.contains("enum ClientEvent"));
     assert!(swift_sdk.contains("struct LocalSearchPage"));

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 import uuid
 
 import tidings as t
@@ -315,6 +316,51 @@ async def story():
     except t.TidingsError.Server as e:
         assert e.code == "media_type_mismatch", e
     step("media")
+
+    # Push and do-not-disturb: bob's device token (a bad one refused with its code), privacy and
+    # quiet hours read back, a timed mute in the list, and the badge equal to the store's count.
+    await bob.client.register_push_token("fcm", f"fcm-token-{tag}")
+    try:
+        await bob.client.register_push_token("carrier-pigeon", "x")
+        raise AssertionError("a bad push platform was accepted")
+    except t.TidingsError.Server as e:
+        assert e.code == "invalid_field", e
+    settings = await bob.client.set_push_privacy("sender")
+    assert settings.privacy == "sender", settings
+    quiet = await bob.client.set_quiet_hours("22:30", "07:00", "Asia/Shanghai")
+    assert quiet.quiet_hours == sdk.QuietHours(start="22:30", end="07:00", tz="Asia/Shanghai"), quiet
+    settings = await bob.client.push_settings()
+    assert settings.privacy == "sender" and settings.quiet_hours == quiet.quiet_hours, settings
+    assert [(d.device_id, d.platform) for d in settings.devices] == [("py-bob", "fcm")], settings
+    assert (await bob.client.clear_quiet_hours()).quiet_hours is None
+    until = int(time.time() * 1000) + 3_600_000
+    row = await bob.client.mute_conversation_until(conv, until)
+    assert row.muted and row.muted_until == until, row
+    listed = [c for c in await bob.client.conversations() if c.conv == conv][0]
+    assert listed.muted and listed.muted_until == until, listed
+    try:
+        await bob.client.mute_conversation_until(conv, int(time.time() * 1000) - 1000)
+        raise AssertionError("a mute ending in the past was accepted")
+    except t.TidingsError.Server as e:
+        assert e.code == "invalid_field", e
+    late = await alice.client.send_text(conv, "while muted")
+    got = await bob.events.wait(
+        "message while muted",
+        lambda e: isinstance(e, sdk.ClientEvent.NEW_MESSAGE) and e.message.client_msg_id == late.client_msg_id,
+    )
+    deadline = loop.time() + WAIT
+    while (badge := await bob.client.badge_count()) != await bob.client.total_unread():
+        assert loop.time() < deadline, (badge, await bob.client.total_unread())
+        await asyncio.sleep(0.1)
+    assert badge >= 1, badge
+    await bob.client.mark_read(conv, got.message.seq)
+    assert await bob.client.badge_count() == await bob.client.total_unread() == 0
+    row = await bob.client.mute_conversation(conv, False)
+    assert not row.muted and row.muted_until is None, row
+    await bob.client.unregister_push_token()
+    await bob.client.unregister_push_token()  # again: no error
+    assert (await bob.client.push_settings()).devices == []
+    step("push token, notification settings, timed mute and badge")
 
     # A cancelled subscription gets nothing more, while another listener still does.
     other = Recorder(loop)

@@ -19,6 +19,7 @@ mod events;
 mod forward;
 mod media;
 mod pins;
+mod push;
 mod reactions;
 mod receive;
 mod rest;
@@ -35,6 +36,7 @@ pub use client::Client;
 pub use config::ClientConfig;
 pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
+pub use push::{PushDevice, PushSettings, QuietHours};
 pub use types::{
     ConnectionState, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember, Highlight,
     LocalSearchHit, LocalSearchPage, Message, MessageStatus, PinnedMessage, Reaction, ThreadPage, ThreadSummary,

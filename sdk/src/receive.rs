@@ -221,8 +221,12 @@ pub(crate) async fn catch_up(inner: Arc<Inner>) {
         }
     };
     for s in &list.conversations {
-        if let Err(e) = inner.store.merge_summary(s).await {
-            tracing::warn!(error = %e, "could not store a conversation row");
+        match inner.store.merge_summary(s).await {
+            Ok(merged) if merged.mute_changed => {
+                let _ = inner.conversation_changed(&s.conv).await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not store a conversation row"),
         }
         match inner.store.cursor(&s.conv).await {
             Ok(cursor) if cursor >= s.max_seq => {}
@@ -270,10 +274,14 @@ async fn refresh_conversations(inner: &Inner) {
             let _ = inner.store.set_kv(LIST_VERSION_KEY, Some(&list.version.to_string())).await;
             for s in &list.conversations {
                 match inner.store.merge_summary(s).await {
-                    Ok(local_read) if local_read > s.read_seq => {
-                        let _ = inner.link.post(&ClientFrame::Read { conv: s.conv.clone(), seq: local_read });
+                    Ok(merged) => {
+                        if merged.read_seq > s.read_seq {
+                            let _ = inner.link.post(&ClientFrame::Read { conv: s.conv.clone(), seq: merged.read_seq });
+                        }
+                        if merged.mute_changed {
+                            let _ = inner.conversation_changed(&s.conv).await;
+                        }
                     }
-                    Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "could not store a conversation row"),
                 }
             }

@@ -160,6 +160,12 @@ pub struct Conversation {
     /// Threads this user follows here (wrote the root or replied) with replies by others not
     /// read in the thread: the server's count, as of the last conversation list or thread read.
     pub threads: u64,
+    /// This user muted the conversation (no pushes for it): for good, or until `muted_until`,
+    /// still ahead (read against this device's clock when the row is read).
+    pub muted: bool,
+    /// When this user's timed mute ends (ms since epoch), as the server last said; `None` when
+    /// there is no timed mute. A past value means the mute is over.
+    pub muted_until: Option<i64>,
     /// The newest message in the local store.
     pub last_message: Option<Message>,
 }

@@ -23,6 +23,7 @@ import uniffi.tidings.defaultConfig
 import uniffi.tidings_sdk.ClientEvent
 import uniffi.tidings_sdk.ConnectionState
 import uniffi.tidings_sdk.MessageStatus
+import uniffi.tidings_sdk.QuietHours
 
 val SERVER_A: String = System.getenv("TIDINGS_SERVER_A")
 val SERVER_B: String = System.getenv("TIDINGS_SERVER_B")
@@ -192,6 +193,43 @@ suspend fun story() {
     val notImage = refused("bytes that are not an image") { alice.client.uploadMedia("image", "image/png", "nope".toByteArray(), null) }
     check(notImage is TidingsException.Server && notImage.code == "media_type_mismatch") { "upload refusal: $notImage" }
     step("media")
+
+    // Push and do-not-disturb: bob's device token (a bad one refused with its code), privacy and
+    // quiet hours read back, a timed mute in the list, and the badge equal to the store's count.
+    bob.client.registerPushToken("apns", "apns-token-$tag")
+    val badToken = refused("a bad push platform") { bob.client.registerPushToken("carrier-pigeon", "x") }
+    check(badToken is TidingsException.Server && badToken.code == "invalid_field") { "bad token: $badToken" }
+    check(bob.client.setPushPrivacy("hidden").privacy == "hidden") { "privacy not set" }
+    val quiet = bob.client.setQuietHours("23:00", "06:30", "Europe/Berlin").quietHours
+    check(quiet == QuietHours("23:00", "06:30", "Europe/Berlin")) { "quiet hours: $quiet" }
+    val settings = bob.client.pushSettings()
+    check(settings.privacy == "hidden" && settings.quietHours == quiet) { "settings: $settings" }
+    check(settings.devices.map { it.deviceId to it.platform } == listOf("kt-bob" to "apns")) { "devices: ${settings.devices}" }
+    check(bob.client.clearQuietHours().quietHours == null) { "quiet hours not cleared" }
+    val until = System.currentTimeMillis() + 3_600_000L
+    val muted = bob.client.muteConversationUntil(conv, until)
+    check(muted.muted && muted.mutedUntil == until) { "muted row: $muted" }
+    val listed = bob.client.conversations().first { it.conv == conv }
+    check(listed.muted && listed.mutedUntil == until) { "listed row: $listed" }
+    val pastMute = refused("a mute ending in the past") { bob.client.muteConversationUntil(conv, System.currentTimeMillis() - 1000L) }
+    check(pastMute is TidingsException.Server && pastMute.code == "invalid_field") { "past mute: $pastMute" }
+    val late = alice.client.sendText(conv, "while muted")
+    val heard = bob.events.wait<ClientEvent.NewMessage>("message while muted") {
+        it is ClientEvent.NewMessage && it.message.clientMsgId == late.clientMsgId
+    }
+    val badge = withTimeout(WAIT_MS) {
+        while (bob.client.badgeCount() != bob.client.totalUnread()) delay(100)
+        bob.client.badgeCount()
+    }
+    check(badge >= 1uL) { "badge $badge after a new message" }
+    bob.client.markRead(conv, heard.message.seq ?: throw AssertionError("no seq"))
+    check(bob.client.badgeCount() == 0uL && bob.client.totalUnread() == 0uL) { "badge after reading" }
+    val unmuted = bob.client.muteConversation(conv, false)
+    check(!unmuted.muted && unmuted.mutedUntil == null) { "unmuted row: $unmuted" }
+    bob.client.unregisterPushToken()
+    bob.client.unregisterPushToken() // again: no error
+    check(bob.client.pushSettings().devices.isEmpty()) { "devices after unregistering" }
+    step("push token, notification settings, timed mute and badge")
 
     // A cancelled subscription gets nothing more, while another listener still does.
     val other = Recorder()

@@ -5,8 +5,10 @@ use sqlx::AssertSqlSafe;
 use sqlx::Row as _;
 use tidings_protocol::rest::ConversationSummary;
 
+use super::muted::Mute;
 use super::{Store, to_i64, to_u64};
 use crate::SdkError;
+use crate::session::now_ms;
 use crate::types::Conversation;
 
 /// Kinds that never count as unread: recall notices, what they erased, and the entries of
@@ -42,6 +44,15 @@ impl<'a> ConvFacts<'a> {
     }
 }
 
+/// What merging one row of the server's list did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Merged {
+    /// The local read position (ahead of the server's after a read made offline).
+    pub read_seq: u64,
+    /// The row's mute changed (another device muted or unmuted it).
+    pub mute_changed: bool,
+}
+
 impl Store {
     /// Creates the conversation row if it is missing (a first message, a send to a new peer).
     pub(crate) async fn ensure_conversation(&self, facts: &ConvFacts<'_>) -> Result<bool, SdkError> {
@@ -58,8 +69,8 @@ impl Store {
     /// Merges one row of the server's list. A conversation seen for the first time starts its
     /// cursor at the read position: the unread messages are synced, older history is paged in on
     /// demand. Returns the local read position, which may be ahead of the server's (a read made
-    /// offline), so the caller can push it.
-    pub(crate) async fn merge_summary(&self, s: &ConversationSummary) -> Result<u64, SdkError> {
+    /// offline), so the caller can push it, and whether the row's mute changed.
+    pub(crate) async fn merge_summary(&self, s: &ConversationSummary) -> Result<Merged, SdkError> {
         let title = s
             .peer_profile
             .as_ref()
@@ -86,7 +97,8 @@ impl Store {
             .bind(&s.conv)
             .fetch_one(&self.pool)
             .await?;
-        Ok(to_u64(read))
+        let mute_changed = self.set_mute(&s.conv, Mute::from_server(s.muted, s.muted_until, now_ms())).await?;
+        Ok(Merged { read_seq: to_u64(read), mute_changed })
     }
 
     /// Every known conversation id.
@@ -187,7 +199,7 @@ impl Store {
     /// One conversation row with its unread count and newest message.
     pub(crate) async fn conversation(&self, conv: &str, me: &str) -> Result<Option<Conversation>, SdkError> {
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.conv, c.kind, c.peer, c.title, c.read_seq, c.threads,
+            "SELECT c.conv, c.kind, c.peer, c.title, c.read_seq, c.threads, c.muted, c.muted_until,
                     MAX(c.max_seq, COALESCE((SELECT MAX(seq) FROM messages m WHERE m.conv = c.conv), 0)) AS max_seq,
                     (SELECT COUNT(*) FROM messages m WHERE m.conv = c.conv AND m.seq > c.read_seq
                         AND m.sender != ? AND m.kind NOT IN {NOT_UNREAD}) AS unread,
@@ -202,6 +214,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let mute = Mute { forever: row.try_get("muted")?, until: row.try_get("muted_until")? };
         Ok(Some(Conversation {
             conv: row.try_get("conv")?,
             kind: row.try_get("kind")?,
@@ -212,6 +225,8 @@ impl Store {
             unread: to_u64(row.try_get("unread")?),
             mention_count: to_u64(row.try_get("mention_count")?),
             threads: to_u64(row.try_get("threads")?),
+            muted: mute.holds(now_ms()),
+            muted_until: mute.until,
             last_message: match self.last_message(conv).await? {
                 Some(m) => self.annotate(me, vec![m]).await?.pop(),
                 None => None,

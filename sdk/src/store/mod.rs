@@ -8,6 +8,7 @@ mod conversations;
 mod edit_tests;
 mod edits;
 mod messages;
+mod muted;
 mod outbox;
 mod reactions;
 mod schema;
@@ -28,6 +29,7 @@ use crate::SdkError;
 
 pub(crate) use conversations::ConvFacts;
 pub(crate) use messages::Stored;
+pub(crate) use muted::Mute;
 pub(crate) use outbox::OutboxItem;
 pub(crate) use reactions::ReactionChange;
 pub(crate) use search::Position;

@@ -110,6 +110,10 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("messages", "edited_at", "ALTER TABLE messages ADD COLUMN edited_at INTEGER"),
     // The server's count of unread threads for this user (`threads` of its list).
     ("conversations", "threads", "ALTER TABLE conversations ADD COLUMN threads INTEGER NOT NULL DEFAULT 0"),
+    // This user muted the conversation for good (1), as the server last said (`muted.rs`).
+    ("conversations", "muted", "ALTER TABLE conversations ADD COLUMN muted INTEGER NOT NULL DEFAULT 0"),
+    // When this user's timed mute of the conversation ends (ms), NULL if none.
+    ("conversations", "muted_until", "ALTER TABLE conversations ADD COLUMN muted_until INTEGER"),
 ];
 
 /// Creates the tables and columns that are missing; a search index new to this store is filled

@@ -11,6 +11,7 @@ mod model;
 mod model_views;
 mod overload;
 mod proxy;
+mod push;
 mod reactions;
 mod search;
 mod stories;

@@ -100,6 +100,7 @@ pub fn own_profile(u: &tidings_domain::account::User) -> UserProfile {
 
 /// One row of the conversation list, from the caller's point of view.
 pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::ConversationSummary {
+    let now = tidings_domain::Clock::now_ms(&tidings_domain::SystemClock);
     rest::ConversationSummary {
         conv: s.view.conv.to_string(),
         kind: s.view.conv.kind().to_owned(),
@@ -123,8 +124,8 @@ pub fn summary(s: &ConversationSummary, me: &tidings_domain::UserId) -> rest::Co
         mentioned: s.mentioned,
         mention_count: s.mention_count,
         threads: s.threads,
-        muted: s.view.prefs.is_muted(tidings_domain::Clock::now_ms(&tidings_domain::SystemClock)),
-        muted_until: s.view.prefs.muted_until,
+        muted: s.view.prefs.is_muted(now),
+        muted_until: s.view.prefs.muted_until.filter(|until| *until > now),
         pinned: s.view.prefs.pinned,
         draft: s.view.prefs.draft.clone(),
         version: s.view.version(),

@@ -11,7 +11,6 @@ use tidings_protocol::push as wire;
 use crate::SdkError;
 use crate::client::Client;
 use crate::pins::conv_path;
-use crate::session::now_ms;
 use crate::store::{ConvFacts, Mute};
 use crate::types::Conversation;
 
@@ -167,7 +166,7 @@ impl Client {
         let path = format!("/api/v1/conversations/{}", conv_path(&conv)?);
         let answer: PrefsAnswer = inner.rest.call(Method::PATCH, &path, Some(body)).await?;
         inner.store.ensure_conversation(&ConvFacts::from_id(&conv, &me)).await?;
-        if inner.store.set_mute(&conv, Mute::from_server(answer.muted, answer.muted_until, now_ms())).await? {
+        if inner.store.set_mute(&conv, Mute::from_server(answer.muted, answer.muted_until)).await? {
             inner.conversation_changed(&conv).await?;
         }
         inner
@@ -199,13 +198,11 @@ mod tests {
     #[test]
     fn a_mute_from_the_server() {
         let now = 1_000_000;
-        let timed = Mute::from_server(true, Some(now + 60_000), now);
+        let timed = Mute::from_server(true, Some(now + 60_000));
         assert_eq!(timed, Mute { forever: false, until: Some(now + 60_000) });
         assert!(timed.holds(now) && !timed.holds(now + 60_000), "a timed mute ends by itself");
-        assert_eq!(Mute::from_server(true, None, now), Mute { forever: true, until: None });
-        assert!(Mute::from_server(true, Some(now - 1), now).holds(now + 1), "muted past its end: for good");
-        let off = Mute::from_server(false, Some(now - 1), now);
-        assert!(!off.holds(now) && off.until == Some(now - 1));
-        assert!(!Mute::from_server(false, None, now).holds(now));
+        assert_eq!(Mute::from_server(true, None), Mute { forever: true, until: None });
+        assert!(Mute::from_server(true, None).holds(now + 1_000_000_000), "a mute for good holds");
+        assert!(!Mute::from_server(false, None).holds(now));
     }
 }

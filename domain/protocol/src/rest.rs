@@ -301,8 +301,9 @@ pub struct ConversationSummary {
     /// The caller muted this conversation: for good, or until `muted_until`.
     #[serde(default)]
     pub muted: bool,
-    /// The caller's timed mute ends at this time (ms); a client compares it with its clock (the
-    /// row's version does not move when the mute ends by itself).
+    /// The caller's timed mute ends at this time (ms); present only while it runs (a timed mute
+    /// replaces a mute for good, so with it `muted` is the timed one). A client compares it with
+    /// its clock: the row's version does not move when the mute ends by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_until: Option<i64>,
     /// The caller pinned this conversation (pinned rows come first).

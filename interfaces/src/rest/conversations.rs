@@ -171,10 +171,11 @@ pub(super) async fn set_prefs(
         draft: body.draft.map(|d| d.filter(|text| !text.is_empty())),
     };
     let view = state.messaging.set_prefs(&who.0.user_id, &parse_conv(&path)?, &patch).await?;
+    let now = tidings_domain::Clock::now_ms(&tidings_domain::SystemClock);
     Ok(HttpResponse::Ok().json(PrefsResponse {
         conv: path.into_inner(),
-        muted: view.prefs.is_muted(tidings_domain::Clock::now_ms(&tidings_domain::SystemClock)),
-        muted_until: view.prefs.muted_until,
+        muted: view.prefs.is_muted(now),
+        muted_until: view.prefs.muted_until.filter(|until| *until > now),
         pinned: view.prefs.pinned,
         draft: view.prefs.draft.clone(),
         version: view.version(),

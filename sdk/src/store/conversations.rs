@@ -97,7 +97,7 @@ impl Store {
             .bind(&s.conv)
             .fetch_one(&self.pool)
             .await?;
-        let mute_changed = self.set_mute(&s.conv, Mute::from_server(s.muted, s.muted_until, now_ms())).await?;
+        let mute_changed = self.set_mute(&s.conv, Mute::from_server(s.muted, s.muted_until)).await?;
         Ok(Merged { read_seq: to_u64(read), mute_changed })
     }
 

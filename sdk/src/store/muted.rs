@@ -16,12 +16,10 @@ pub(crate) struct Mute {
 
 impl Mute {
     /// What the server's `muted` (muted now, for good or until `muted_until`) and `muted_until`
-    /// mean at `now_ms`. The server's answer does not tell a mute for good apart from a timed
-    /// one still running, so a `muted` with a future end is taken as timed; `muted` with an end
-    /// already past can only be a mute for good.
-    pub(crate) fn from_server(muted: bool, muted_until: Option<i64>, now_ms: i64) -> Self {
-        let running = muted_until.is_some_and(|until| until > now_ms);
-        Self { forever: muted && !running, until: muted_until }
+    /// (present only while a timed mute runs) mean: the server never holds both kinds at once
+    /// (a timed mute replaces a mute for good), so `muted` without an end is a mute for good.
+    pub(crate) fn from_server(muted: bool, muted_until: Option<i64>) -> Self {
+        Self { forever: muted && muted_until.is_none(), until: muted_until }
     }
 
     /// Muted at `now_ms`: for good, or until a time still ahead.

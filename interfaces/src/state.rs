@@ -83,6 +83,8 @@ pub struct AppState {
     pub native_push: Vec<Arc<dyn tidings_domain::device_push::DevicePushSender>>,
     /// Push tokens, notification settings and the badge count.
     pub push_settings: tidings_app::PushSettingsService,
+    /// The thread offline push runs on (kept as long as the state).
+    pub push_runtime: Option<Arc<crate::compose::PushRuntime>>,
     /// This instance's Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The word lists and the review list of flagged content.

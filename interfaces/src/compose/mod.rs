@@ -28,6 +28,7 @@ use tidings_infrastructure::cluster::{AmqpBus, PushOrder};
 use tidings_infrastructure::db::{SqlAuditLog, SqlSearchIndex};
 
 pub use self::accounts::admin_create;
+pub use self::push::PushRuntime;
 pub use self::storage::search_reindex;
 use crate::settings::Settings;
 use crate::state::{AppState, HandlerConfig, PushOrderMetrics};
@@ -182,6 +183,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         offline_push: push.dispatcher,
         native_push: push.senders,
         push_settings: push.settings,
+        push_runtime: push.runtime,
         metrics,
         filters: content.filters,
         bots,

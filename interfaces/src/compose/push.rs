@@ -17,6 +17,45 @@ use tidings_infrastructure::push::{
 
 use crate::settings::{PushProviderKind, PushSettings};
 
+/// The thread offline push runs on: its own runtime, so resolving a batch and the HTTP/2
+/// traffic to APNs and FCM never hold a background thread the commit pipeline is waiting for.
+/// Dropped with the server's state: the thread ends and its runtime with it.
+pub struct PushRuntime {
+    handle: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl PushRuntime {
+    /// Starts the `tidings-push` thread and its runtime.
+    fn start() -> anyhow::Result<Self> {
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new().name("tidings-push".into()).spawn(move || {
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => {
+                    let _ = handle_tx.send(Ok(rt.handle().clone()));
+                    rt.block_on(async {
+                        let _ = stopped.await;
+                    });
+                }
+                Err(e) => {
+                    let _ = handle_tx.send(Err(e));
+                }
+            }
+        })?;
+        let handle = handle_rx.recv().context("the push thread ended at start")??;
+        Ok(Self { handle, stop: Some(stop) })
+    }
+}
+
+impl Drop for PushRuntime {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
 /// The offline push dispatcher (when on), its native senders (for `/metrics`), and the
 /// push-settings service (always: devices register tokens whatever the provider).
 pub(super) struct Push {
@@ -26,6 +65,8 @@ pub(super) struct Push {
     pub(super) senders: Vec<Arc<dyn DevicePushSender>>,
     /// Push tokens, preferences and the badge count.
     pub(super) settings: PushSettingsService,
+    /// The thread the dispatcher and the senders run on, when push is on.
+    pub(super) runtime: Option<Arc<PushRuntime>>,
 }
 
 /// Builds the push parts from the settings.
@@ -39,7 +80,7 @@ pub(super) fn build(
     let store: Arc<dyn PushStore> = Arc::new(SqlPushStore::new(db.clone()));
     let settings = PushSettingsService::new(store.clone(), Arc::new(SqlSessionRepository::new(db.clone())), clock);
     let (provider, senders): (Arc<dyn PushProvider>, Vec<Arc<dyn DevicePushSender>>) = match p.provider {
-        PushProviderKind::None => return Ok(Push { dispatcher: None, senders: Vec::new(), settings }),
+        PushProviderKind::None => return Ok(Push { dispatcher: None, senders: Vec::new(), settings, runtime: None }),
         PushProviderKind::Webhook => (Arc::new(webhook(p)?), Vec::new()),
         PushProviderKind::Native => {
             let senders = native_senders(p)?;
@@ -55,9 +96,13 @@ pub(super) fn build(
         groups: Arc::new(SqlGroupStore::new(db.clone())),
     };
     let config = PushConfig { queue_capacity: p.queue_capacity, preview: p.preview, max_in_flight: p.max_in_flight };
-    let dispatcher = PushService::start(provider, readers, config);
+    let runtime = PushRuntime::start().context("starting the push thread")?;
+    let dispatcher = {
+        let _on_the_push_thread = runtime.handle.enter();
+        PushService::start(provider, readers, config)
+    };
     tracing::info!(provider = ?p.provider, preview = p.preview, platforms = senders.len(), "offline push on");
-    Ok(Push { dispatcher: Some(dispatcher), senders, settings })
+    Ok(Push { dispatcher: Some(dispatcher), senders, settings, runtime: Some(Arc::new(runtime)) })
 }
 
 fn webhook(p: &PushSettings) -> anyhow::Result<WebhookPushProvider> {

@@ -93,6 +93,22 @@ fn kotlin_and_swift_are_generated() {
     assert!(swift_sdk.contains("struct LocalSearchPage"));
     assert!(read("swift/tidingsFFI.modulemap").contains("tidingsFFI"));
     assert!(read("swift/tidingsFFI.h").contains("uniffi_tidings_bindings_fn_method_tidingsclient_login"));
+    // No Swift compiler here; the C side the XCFramework ships (the headers its module maps
+    // name) is checked with the machine's C compiler, included from a one-line C file as Swift's
+    // module map includes them. They are written for clang: GCC is told that clang's nullability
+    // qualifiers mean nothing.
+    for header in ["tidingsFFI.h", "tidings_sdkFFI.h"] {
+        let source = out.path().join(format!("check_{header}.c"));
+        std::fs::write(&source, format!("#include \"{header}\"\n")).unwrap();
+        let out = std::process::Command::new("cc")
+            .args(["-fsyntax-only", "-Wall", "-Werror", "-D_Nullable=", "-D_Nonnull=", "-D_Null_unspecified="])
+            .arg("-I")
+            .arg(out.path().join("swift"))
+            .arg(&source)
+            .output()
+            .unwrap_or_else(|e| panic!("running cc on {header}: {e}"));
+        assert!(out.status.success(), "{header} is not valid C: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }
 
 /// Runs the script; returns (success, stdout + stderr). Killed after [`SCRIPT_LIMIT`].

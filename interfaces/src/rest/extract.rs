@@ -102,6 +102,11 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
             let mut value = body.await?.into_inner();
+            // Every request body is an object; serde would also fill a struct from an array of
+            // its fields in order (`[null, null]` for a body whose fields are all optional).
+            if !value.is_object() {
+                return Err(ApiError::invalid("the body is a JSON object").into());
+            }
             integral_floats_to_integers(&mut value);
             serde_json::from_value(value).map(Json).map_err(|e| ApiError::invalid(e.to_string()).into())
         })

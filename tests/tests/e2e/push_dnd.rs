@@ -310,6 +310,8 @@ async fn push_tokens_and_settings_refuse_bad_input(backend: Backend) {
         (json!({"quiet_hours": {"start": "22:00", "end": "07:00", "tz": "Mars/Base"}}), "invalid_field"),
         (json!({"quiet_hours": {"start": "22:00", "end": "07:00"}}), "invalid_field"),
         (json!({"quiet": true}), "invalid_field"),
+        (json!([null, null]), "invalid_field"),
+        (json!(["hidden", null]), "invalid_field"),
     ] {
         let (s, b) = patch(api, &bob, "/api/v1/me/push", body.clone()).await;
         assert_eq!((s, code(&b)), (400, want), "{body}: {b}");

@@ -7,20 +7,9 @@ use tidings_protocol::media::MediaInfo;
 
 use crate::SdkError;
 use crate::client::Client;
+use crate::rest::percent_encode;
 use crate::social::path_id;
 use crate::types::{Message, UploadedMedia};
-
-/// Characters a file name may not contain in the upload's query string.
-fn encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
 
 fn uploaded(m: MediaInfo) -> UploadedMedia {
     UploadedMedia {
@@ -51,7 +40,7 @@ impl Client {
         }
         let mut path = format!("/api/v1/media?kind={kind}");
         if let Some(name) = &name {
-            path.push_str(&format!("&name={}", encode_query(name)));
+            path.push_str(&format!("&name={}", percent_encode(name)));
         }
         let info: MediaInfo = self.inner().rest.upload(&path, &content_type, &bytes).await?;
         Ok(uploaded(info))
@@ -103,12 +92,12 @@ impl Client {
 
 #[cfg(test)]
 mod tests {
-    use super::encode_query;
+    use super::percent_encode;
 
     #[test]
     fn names_are_escaped_for_the_query() {
-        assert_eq!(encode_query("report 1.pdf"), "report%201.pdf");
-        assert_eq!(encode_query("a&b=c"), "a%26b%3Dc");
-        assert_eq!(encode_query("é"), "%C3%A9");
+        assert_eq!(percent_encode("report 1.pdf"), "report%201.pdf");
+        assert_eq!(percent_encode("a&b=c"), "a%26b%3Dc");
+        assert_eq!(percent_encode("é"), "%C3%A9");
     }
 }

@@ -11,6 +11,7 @@ use tidings_protocol::push as wire;
 use crate::SdkError;
 use crate::client::Client;
 use crate::pins::conv_path;
+use crate::rest::percent_encode;
 use crate::store::{ConvFacts, Mute};
 use crate::types::Conversation;
 
@@ -75,21 +76,7 @@ struct PrefsAnswer {
 
 /// Path of this device's push token.
 fn token_path(device_id: &str) -> String {
-    format!("/api/v1/me/devices/{}/push", escape_segment(device_id))
-}
-
-/// Percent-encodes everything but unreserved characters, so any device id (printable ASCII,
-/// `/`, `?`, `#` and `%` included) stays one path segment.
-fn escape_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("/api/v1/me/devices/{}/push", percent_encode(device_id))
 }
 
 impl Client {

@@ -168,3 +168,16 @@ fn decode<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, SdkError>
     let text = if text.trim().is_empty() { "null" } else { text };
     serde_json::from_str(text).map_err(|e| SdkError::protocol(format!("HTTP {status}: {e}")))
 }
+
+/// Percent-encodes every byte but RFC 3986's unreserved characters, so a value stays one path
+/// segment or one query value whatever it holds (`/`, `?`, `#`, `&`, `%`, spaces, UTF-8).
+pub(crate) fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

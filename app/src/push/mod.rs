@@ -8,7 +8,8 @@
 //! off the observer is not in the list at all. When on, a send costs a kind check and a
 //! non-blocking hand-off to a bounded queue; a full queue drops the notice (counted and logged),
 //! never the send. A worker takes the queue in batches and resolves a batch with one presence
-//! lookup (pipelined in cluster mode) and one query for mutes, whatever its size.
+//! lookup (pipelined in cluster mode) and one query each for mutes, preferences, badges and
+//! names, whatever its size (`rules.rs`).
 
 mod native;
 mod rules;
@@ -28,7 +29,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 pub use native::NativePushProvider;
 pub use settings::{PushSettingsService, PushSettingsView};
-pub use wording::{KindLabels, word};
+pub use wording::KindLabels;
 
 /// Messages resolved together (one presence lookup, one mute query, one provider call).
 const WORKER_BATCH: usize = 256;

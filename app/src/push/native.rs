@@ -28,11 +28,6 @@ impl NativePushProvider {
     pub fn new(store: Arc<dyn PushStore>, senders: Vec<Arc<dyn DevicePushSender>>, labels: KindLabels) -> Self {
         Self { store, senders: senders.into_iter().map(|s| (s.platform(), s)).collect(), labels }
     }
-
-    /// The configured senders (their counters for `/metrics`).
-    pub fn senders(&self) -> Vec<Arc<dyn DevicePushSender>> {
-        self.senders.values().cloned().collect()
-    }
 }
 
 /// The device push of one notice for one token.

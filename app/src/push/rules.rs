@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 use tidings_domain::device_push::{PushPrefs, PushPrivacy};
+use tidings_domain::event::Event;
 use tidings_domain::message::Message;
 use tidings_domain::push::{Mention, PushNotice, pushes_through};
 use tidings_domain::{ConvId, GroupId, StoreError, UserId};
@@ -19,6 +20,8 @@ struct Pending<'a> {
     user: &'a UserId,
     mention: Mention,
     privacy: PushPrivacy,
+    /// The start of the text, when the operator and this user let it show.
+    preview: Option<String>,
 }
 
 /// The notices of a batch of committed messages.
@@ -27,7 +30,7 @@ pub(super) async fn notices_for(inner: &Inner, batch: &[Committed]) -> Result<Ve
     let messages: Vec<(&Message, &[UserId])> = batch
         .iter()
         .filter_map(|c| match c.event.as_ref() {
-            tidings_domain::event::Event::Message(m) => Some((m, c.recipients.as_slice())),
+            Event::Message(m) => Some((m, c.recipients.as_slice())),
             _ => None,
         })
         .collect();
@@ -58,6 +61,7 @@ pub(super) async fn notices_for(inner: &Inner, batch: &[Committed]) -> Result<Ve
     let mut seen: HashMap<(&ConvId, u64), HashSet<&UserId>> = HashMap::new();
     for (m, recipients) in &messages {
         let body = serde_json::from_str::<Value>(&m.body).unwrap_or(Value::Null);
+        let text = if inner.config.preview { preview(m, &body) } else { None };
         let done = seen.entry((&m.conv, m.seq)).or_default();
         for user in recipients.iter().filter(|r| **r != m.sender) {
             let Some(p) = prefs.get(user) else { continue };
@@ -67,7 +71,8 @@ pub(super) async fn notices_for(inner: &Inner, batch: &[Committed]) -> Result<Ve
             if !pushes_through(is_muted, mention) || !done.insert(user) {
                 continue;
             }
-            pending.push(Pending { message: m, user, mention, privacy: p.privacy });
+            let preview = text.clone().filter(|_| p.privacy == PushPrivacy::Full);
+            pending.push(Pending { message: m, user, mention, privacy: p.privacy, preview });
         }
     }
     finish(inner, pending).await
@@ -99,7 +104,6 @@ async fn finish(inner: &Inner, pending: Vec<Pending<'_>>) -> Result<Vec<PushNoti
         .into_iter()
         .map(|p| {
             let m = p.message;
-            let show_text = inner.config.preview && p.privacy == PushPrivacy::Full;
             PushNotice {
                 user_id: p.user.clone(),
                 conv: m.conv.clone(),
@@ -107,7 +111,7 @@ async fn finish(inner: &Inner, pending: Vec<Pending<'_>>) -> Result<Vec<PushNoti
                 msg_id: m.msg_id.clone(),
                 sender: m.sender.clone(),
                 kind: m.kind.clone(),
-                preview: if show_text { preview(m) } else { None },
+                preview: p.preview,
                 mentioned: p.mention.any(),
                 badge: badges.get(p.user).copied().unwrap_or(0),
                 privacy: p.privacy,
@@ -131,12 +135,11 @@ pub(super) fn mention_of(body: &Value, user: &UserId) -> Mention {
     Mention { personal, all }
 }
 
-/// The first [`PREVIEW_CHARS`] characters of a text message.
-fn preview(m: &Message) -> Option<String> {
+/// The first [`PREVIEW_CHARS`] characters of a text message (`body` is its parsed body).
+fn preview(m: &Message, body: &Value) -> Option<String> {
     if m.kind != "text" {
         return None;
     }
-    let body = serde_json::from_str::<Value>(&m.body).ok()?;
     body.get("text").and_then(Value::as_str).map(|t| t.chars().take(PREVIEW_CHARS).collect())
 }
 

@@ -69,10 +69,14 @@ impl PushSettingsService {
         Ok(())
     }
 
+    /// The caller's preferences.
+    pub async fn prefs(&self, user: &UserId) -> Result<PushPrefs, AppError> {
+        Ok(self.store.prefs_of(std::slice::from_ref(user)).await?.pop().unwrap_or_default())
+    }
+
     /// The caller's preferences and registered devices.
     pub async fn view(&self, user: &UserId) -> Result<PushSettingsView, AppError> {
-        let prefs = self.store.prefs_of(std::slice::from_ref(user)).await?.pop().unwrap_or_default();
-        Ok(PushSettingsView { prefs, tokens: self.store.tokens_of(user).await? })
+        Ok(PushSettingsView { prefs: self.prefs(user).await?, tokens: self.store.tokens_of(user).await? })
     }
 
     /// Replaces the caller's preferences (validated by the caller's parsing into [`PushPrefs`]).

@@ -97,7 +97,7 @@ pub(super) async fn change(
     who: Authed,
     body: Json<PushSettingsPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut prefs = state.push_settings.view(&who.0.user_id).await?.prefs;
+    let mut prefs = state.push_settings.prefs(&who.0.user_id).await?;
     apply(&mut prefs, &body)?;
     let view = state.push_settings.set_prefs(&who.0.user_id, &prefs).await?;
     Ok(HttpResponse::Ok().json(to_wire(&view)))

@@ -13,7 +13,7 @@ use hyper::{Method, Request, Response, StatusCode, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use serde_json::Value;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
@@ -88,8 +88,12 @@ async fn read(request: Request<Incoming>) -> Result<FakeRequest, hyper::Error> {
     })
 }
 
-/// Serves `handler` over plain HTTP/1.1 (keep-alive) on `listener`.
-pub fn serve_http1(listener: TcpListener, handler: Handler) -> ServerGuard {
+/// Accepts connections on `listener` until dropped, each served by `serve` as a task of its own.
+fn accept_loop<F, Fut>(listener: TcpListener, serve: F) -> ServerGuard
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     ServerGuard(tokio::spawn(async move {
         let mut connections = JoinSet::new();
         loop {
@@ -97,14 +101,7 @@ pub fn serve_http1(listener: TcpListener, handler: Handler) -> ServerGuard {
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    let handler = handler.clone();
-                    connections.spawn(async move {
-                        let service = service_fn(move |request| {
-                            let handler = handler.clone();
-                            async move { read(request).await.map(|r| handler(r)) }
-                        });
-                        let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                    });
+                    connections.spawn(serve(stream));
                 }
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
@@ -112,30 +109,33 @@ pub fn serve_http1(listener: TcpListener, handler: Handler) -> ServerGuard {
     }))
 }
 
+/// Serves `handler` over plain HTTP/1.1 (keep-alive) on `listener`.
+pub fn serve_http1(listener: TcpListener, handler: Handler) -> ServerGuard {
+    accept_loop(listener, move |stream| {
+        let handler = handler.clone();
+        async move {
+            let service = service_fn(move |request| {
+                let handler = handler.clone();
+                async move { read(request).await.map(|r| handler(r)) }
+            });
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        }
+    })
+}
+
 /// Serves `handler` over TLS on `listener`, HTTP/2 or HTTP/1.1 as the client's ALPN asks.
 pub fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor, handler: Handler) -> ServerGuard {
-    ServerGuard(tokio::spawn(async move {
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
-                    let _ = stream.set_nodelay(true);
-                    let handler = handler.clone();
-                    let acceptor = acceptor.clone();
-                    connections.spawn(async move {
-                        let Ok(tls) = acceptor.accept(stream).await else { return };
-                        let service = service_fn(move |request| {
-                            let handler = handler.clone();
-                            async move { read(request).await.map(|r| handler(r)) }
-                        });
-                        let mut builder = auto::Builder::new(TokioExecutor::new());
-                        builder.http2().max_concurrent_streams(MAX_STREAMS);
-                        let _ = builder.serve_connection(TokioIo::new(tls), service).await;
-                    });
-                }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
+    accept_loop(listener, move |stream| {
+        let (handler, acceptor) = (handler.clone(), acceptor.clone());
+        async move {
+            let Ok(tls) = acceptor.accept(stream).await else { return };
+            let service = service_fn(move |request| {
+                let handler = handler.clone();
+                async move { read(request).await.map(|r| handler(r)) }
+            });
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder.http2().max_concurrent_streams(MAX_STREAMS);
+            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
         }
-    }))
+    })
 }

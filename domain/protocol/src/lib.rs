@@ -6,6 +6,7 @@ pub mod admin_groups;
 pub mod bodies;
 pub mod bots;
 pub mod codes;
+pub mod discovery;
 pub mod edits;
 pub mod filters;
 pub mod forward;

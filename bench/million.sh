@@ -18,7 +18,8 @@
 # SPREAD [3 instances per generator], HOLD [300 s], DELIVERIES [1000 msgs/s over all; 0: none],
 # SENDERS [16 per generator], GRACE [5 s], DEVICES_PER_USER [1], PARALLEL [128 connects at once
 # per generator], HEARTBEAT [20s], IDLE_TIMEOUT [60s], ROUTE_TTL [60s] (the server's defaults,
-# set here so a run can vary them), DB_POOL [4], REDIS_POOL [2], SAMPLE [10 s], PORT_BASE
+# set here so a run can vary them), DB_POOL [4], REDIS_POOL [2], SAMPLE [10 s], SETTLE [10 s
+# between the last generator ready and the start of the hold], PORT_BASE
 # [20000: instance i listens on PORT_BASE+i], OUT [million-<date>/], SERVER_BIN and BENCH_BIN
 # [this checkout's release builds].
 #
@@ -42,6 +43,7 @@ PARALLEL="${PARALLEL:-128}"
 DB_POOL="${DB_POOL:-4}"
 REDIS_POOL="${REDIS_POOL:-2}"
 SAMPLE="${SAMPLE:-10}"
+SETTLE="${SETTLE:-10}"
 PORT_BASE="${PORT_BASE:-20000}"
 OUT="${OUT:-million-$(date +%Y%m%d-%H%M%S)}"
 BENCH_BIN="${BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release/tidings-bench}"
@@ -205,7 +207,7 @@ hz=$(getconf CLK_TCK)
 describe() { # previous-reading current-reading seconds
     awk -v hz="$hz" -v dt="$3" -v names="${classes[*]}" 'NR == 1 { for (i = 1; i <= NF; i++) a[i] = $i }
         NR == 2 { n = split(names, cls, " "); line = sprintf("cpu%%:");
-            for (c = 1; c <= n; c++) line = line sprintf(" %s %.0f", cls[c], ($(2 * c - 1) - a[2 * c - 1]) / hz / dt * 100);
+            for (c = 1; c <= n; c++) { d = $(2 * c - 1) - a[2 * c - 1]; line = line sprintf(" %s %.0f", cls[c], (d > 0 ? d : 0) / hz / dt * 100) }
             m = 2 * n; line = line sprintf(" machine %.0f", ($(m + 1) - a[m + 1]) / ($(m + 2) - a[m + 2]) * 200);
             line = line " | rss MiB:";
             for (c = 1; c <= n; c++) line = line sprintf(" %s %.0f", cls[c], $(2 * c) / 1024);
@@ -250,11 +252,15 @@ while :; do
     sleep 1
 done
 opened=$(cat "$scratch"/ready.* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-log "$ready of $GENERATORS generators ready after $((SECONDS - started))s: $opened connections open; the hold starts"
+log "$ready of $GENERATORS generators ready after $((SECONDS - started))s: $opened connections open; the hold starts in ${SETTLE}s"
+# The connect storm's aftermath (route writes, broker links of starved instances) settles first.
+sleep "$SETTLE"
 at_go="$(reading)"
+go_utc="$(date -u +%Y-%m-%dT%H:%M:%S)"
 touch "$scratch/go"
 sleep $((HOLD > 3 ? HOLD - 3 : HOLD))
 at_end="$(reading)"
+end_utc="$(date -u +%Y-%m-%dT%H:%M:%S)"
 log "the last seconds of the hold: $(describe "$at_go" "$at_end" $((HOLD > 3 ? HOLD - 3 : HOLD)))"
 failed=0
 for p in "${generator_pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
@@ -277,15 +283,18 @@ m = 2 * n
 per = lambda kib: kib * 1024 / max(held, 1)
 inst, gens = per(rss(end, 0) - rss(base, 0)), per(rss(end, 1))
 slab = per(end[m + 3] - base[m + 3])
+services = per(sum(rss(end, c) - rss(base, c) for c in (2, 3, 4)))
 used = per(base[m + 2] - end[m + 2])
 print(f"memory per held connection: instances {inst:,.0f} B (RSS growth from start-up, logins included; {rss(end, 0) / 1024:,.0f} MiB in all), "
       f"generators {gens:,.0f} B ({rss(end, 1) / 1024:,.0f} MiB), kernel slab {slab:,.0f} B (both ends' sockets), "
+      f"mariadb + redis + rabbitmq RSS growth {services:,.0f} B, "
       f"machine (MemAvailable drop) {used:,.0f} B; TCP buffers {end[m + 6]:,} pages")
 ours = inst + gens + slab
 if ours > 0:
+    by_drop = f"{base[m + 2] * 1024 / used:,.0f}" if used > 0 else "none"
     print(f"memory ceiling: {base[m + 2] * 1024 / ours:,.0f} connections in the {base[m + 2] / 1048576:.1f} GiB available at start, "
-          f"at {ours:,.0f} B each (instances + generators + kernel slab; {base[m + 2] * 1024 / max(used, 1):,.0f} by the MemAvailable drop, "
-          "which counts whatever else the machine did meanwhile)")
+          f"at {ours:,.0f} B each (instances + generators + kernel slab; by the MemAvailable drop, which counts whatever "
+          f"else the machine did meanwhile: {by_drop})")
 ticks = lambda r, c: r[2 * c]
 busy = 200 * (end[m] - go[m]) / max(end[m + 1] - go[m + 1], 1)
 names = ["instances", "generators", "mariadb", "redis", "rabbitmq"]
@@ -305,5 +314,12 @@ if d:
           f"({s('delivered') / max(window, 1e-9):,.0f}/s), {s('lost')} lost, {s('unanswered')} unanswered, {s('duplicated')} duplicated; "
           f"latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, p999 {q(0.999):.1f} ms, max {lat[-1] / 1000 if lat else 0:.1f} ms")
 EOF
+# What the instances complained about during the hold (by kind, the fields left out).
+sed 's/\x1b\[[0-9;]*m//g' "$OUT"/instance.*.log | awk -v a="$go_utc" -v b="$end_utc" '$1 >= a && $1 <= b && / (WARN|ERROR) /' \
+    | sed -E 's/^[^ ]+ +//; s/ [a-z_]+=.*//' | cut -c1-160 | sort | uniq -c | sort -rn | head -8 >"$scratch/warnings"
+if [ -s "$scratch/warnings" ]; then
+    log "the instances' warnings during the hold:"
+    sed 's/^/  /' "$scratch/warnings" | tee -a "$OUT/summary.txt"
+fi
 tail -3 "$OUT/samples.txt" 2>/dev/null | sed 's/^/sample: /'
 echo "figures: $OUT/ (summary.txt, samples.txt, generator.*.out with each generator's JSON line)"

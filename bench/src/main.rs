@@ -10,6 +10,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tidings_bench::{stats, w1, w2, w3, w4, w5, w6, w7};
 
+/// mimalloc, as the server has: with glibc's malloc the many idle connections of W1 cost the
+/// load generator more memory than they cost the server.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
 struct Cli {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub use cli::W1Args;
@@ -133,12 +133,6 @@ fn per_conn(kib: u64, connections: usize) -> f64 {
     if connections == 0 { 0.0 } else { (kib * 1024) as f64 / connections as f64 }
 }
 
-/// What every holder shares: the stop signal and, with deliveries, the tracker.
-struct Holding {
-    stop: watch::Receiver<bool>,
-    tracker: Option<Arc<Tracker>>,
-}
-
 /// One connection to open: its index, token, and outbox if it sends.
 type Job = (usize, String, Option<mpsc::UnboundedReceiver<String>>);
 
@@ -159,22 +153,20 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
     let (outboxes, mut inboxes): (Vec<_>, Vec<_>) =
         (0..senders).map(|_| mpsc::unbounded_channel()).map(|(tx, rx)| (tx, Some(rx))).unzip();
     let tracker = p.deliveries.as_ref().zip(window).map(|(d, w)| Arc::new(Tracker::new(messages_in(d, w))));
-    let (stop_tx, stop) = watch::channel(false);
-    let holding = Holding { stop, tracker: tracker.clone() };
 
     let cpu_start = stats::own_cpu_secs();
     let start = Instant::now();
     let mut jobs: Vec<Job> =
         devices.into_iter().enumerate().map(|(i, d)| (i, d.token, inboxes.get_mut(i).and_then(Option::take))).collect();
     let second = jobs.split_off(jobs.len() / 2);
-    let mut opened = connect_all(&p, jobs, &holding).await;
+    let mut opened = connect_all(&p, jobs, tracker.as_ref()).await;
     let first_phase = start.elapsed();
     // Let the servers finish registering the first half before reading their memory.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_half = total_rss(&p.server_pids);
     let first_open = opened.iter().filter(|(_, r)| r.is_ok()).count();
     let second_start = Instant::now();
-    opened.extend(connect_all(&p, second, &holding).await);
+    opened.extend(connect_all(&p, second, tracker.as_ref()).await);
     let connect_s = (first_phase + second_start.elapsed()).as_secs_f64().max(1e-9);
     let cpu = stats::own_cpu_secs() - cpu_start;
     let failed = opened.iter().filter(|(_, r)| r.is_err()).count();
@@ -186,7 +178,7 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
     }
     let targets: Vec<u32> =
         opened.iter().filter(|(_, r)| r.is_ok()).filter_map(|(i, _)| u32::try_from(*i).ok()).collect();
-    let holders: Vec<JoinHandle<bool>> = opened.into_iter().filter_map(|(_, r)| r.ok()).collect();
+    let holders: Vec<JoinHandle<()>> = opened.into_iter().filter_map(|(_, r)| r.ok()).collect();
     if let Some(ready) = &p.sync.ready {
         std::fs::write(ready, format!("{}\n", holders.len()))?;
     }
@@ -222,13 +214,9 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
     let hold_cpu = hold_cpu.share_until_now();
     let hold_s = hold_start.elapsed().as_secs_f64().max(1e-9);
     let client_hold_cpu_pct = 100.0 * (stats::own_cpu_secs() - client_hold_cpu) / hold_s;
-    let _ = stop_tx.send(true);
-    let mut open = 0;
-    for h in holders {
-        if h.await.unwrap_or(false) {
-            open += 1;
-        }
-    }
+    // A holder returns only when its connection is gone.
+    let open = holders.iter().filter(|h| !h.is_finished()).count();
+    holders.iter().for_each(JoinHandle::abort);
     let mut delivery_report = None;
     if let (Some((task, count)), Some(d), Some(t), Some(w)) = (scheduler, &p.deliveries, &tracker, window) {
         task.await?;
@@ -282,16 +270,20 @@ async fn wait_for(go: Option<&std::path::Path>, timeout: Duration) -> anyhow::Re
 
 /// Opens a WebSocket for each job, spread over the servers round-robin, and starts holding each
 /// as soon as it is open.
-async fn connect_all(p: &W1Params, jobs: Vec<Job>, h: &Holding) -> Vec<(usize, anyhow::Result<JoinHandle<bool>>)> {
+async fn connect_all(
+    p: &W1Params,
+    jobs: Vec<Job>,
+    tracker: Option<&Arc<Tracker>>,
+) -> Vec<(usize, anyhow::Result<JoinHandle<()>>)> {
     futures_util::stream::iter(jobs)
         .map(|(i, token, outbox)| {
             let server = p.servers[i % p.servers.len()].clone();
-            let (stop, tracker) = (h.stop.clone(), h.tracker.clone());
+            let tracker = tracker.cloned();
             async move {
                 let source = u8::try_from(1 + i % 200).unwrap_or(1);
                 let held = client::connect_lean(&server, &token, source).await.map(|ws| {
                     let me = u32::try_from(i).unwrap_or(u32::MAX);
-                    tokio::spawn(deliveries::hold(ws, me, tracker, outbox, stop))
+                    tokio::spawn(deliveries::hold(ws, me, tracker, outbox))
                 });
                 (i, held)
             }

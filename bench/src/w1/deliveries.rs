@@ -15,7 +15,7 @@ use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -63,6 +63,9 @@ pub struct DeliveryReport {
     /// Pushes to the other connections of a message's target user or sender (with several
     /// devices per user): real deliveries, in none of the figures above.
     pub other_device_pushes: u64,
+    /// Where in the send window the lost ones were sent: (second, count), seconds with a loss
+    /// only (a burst at one moment, or a trickle throughout).
+    pub lost_by_second: Vec<(u64, u64)>,
     /// Scheduled time to receipt by the target connection.
     pub latency: Latency,
     /// `delivered / send_window_s`.
@@ -152,6 +155,14 @@ impl Tracker {
         let s = self.state();
         let count = |want: u8, not: u8| s.flags.iter().filter(|f| **f & want == want && **f & not == 0).count() as u64;
         let delivered = count(SENT | RECEIVED, 0);
+        let mut lost_by_second: Vec<(u64, u64)> = Vec::new();
+        for (k, _) in s.flags.iter().enumerate().filter(|(_, f)| **f & (SENT | ACKED | RECEIVED) == SENT | ACKED) {
+            let second = (k as f64 / p.per_s) as u64;
+            match lost_by_second.last_mut() {
+                Some((at, n)) if *at == second => *n += 1,
+                _ => lost_by_second.push((second, 1)),
+            }
+        }
         DeliveryReport {
             per_s: p.per_s,
             senders,
@@ -164,6 +175,7 @@ impl Tracker {
             unanswered: count(SENT, ACKED | REFUSED),
             duplicated: s.duplicated,
             other_device_pushes: s.other,
+            lost_by_second,
             latency: Latency::of(&s.latency),
             delivered_per_s: delivered as f64 / window.as_secs_f64().max(1e-9),
         }
@@ -176,19 +188,27 @@ impl Tracker {
     }
 }
 
-/// Holds one connection until `stop`: reads every frame (so the server's pings are answered),
-/// hands text frames to `tracker`, and writes what the scheduler puts in `outbox` (a sender's).
-/// Returns whether the connection was still open at the stop.
+/// Holds one connection: reads every frame (so the server's pings are answered), hands text
+/// frames to `tracker`, and writes what the scheduler puts in `outbox` (a sender's). Returns
+/// only when the connection closes or fails; the run aborts the holders at the end of the hold,
+/// so a finished holder is a connection lost. The idle ones, nearly all, are the smallest
+/// future that reads (the load generator holds tens of thousands).
 pub(super) async fn hold(
     mut ws: Ws,
     me: u32,
     tracker: Option<Arc<Tracker>>,
-    mut outbox: Option<mpsc::UnboundedReceiver<String>>,
-    mut stop: watch::Receiver<bool>,
-) -> bool {
+    outbox: Option<mpsc::UnboundedReceiver<String>>,
+) {
+    let Some(mut outbox) = outbox else {
+        while let Some(Ok(frame)) = ws.next().await {
+            if let (Message::Text(text), Some(t)) = (frame, &tracker) {
+                t.on_text(me, text.as_str());
+            }
+        }
+        return;
+    };
     loop {
         tokio::select! {
-            _ = stop.changed() => return true,
             frame = ws.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
                     if let Some(t) = &tracker {
@@ -196,25 +216,14 @@ pub(super) async fn hold(
                     }
                 }
                 Some(Ok(_)) => {}
-                _ => return false,
+                _ => return,
             },
-            out = next_out(&mut outbox) => match out {
-                Some(frame) => {
-                    if ws.send(Message::text(frame)).await.is_err() {
-                        return false;
-                    }
+            Some(frame) = outbox.recv() => {
+                if ws.send(Message::text(frame)).await.is_err() {
+                    return;
                 }
-                None => outbox = None,
-            },
+            }
         }
-    }
-}
-
-/// The next frame to send, or never (a connection that does not send).
-async fn next_out(outbox: &mut Option<mpsc::UnboundedReceiver<String>>) -> Option<String> {
-    match outbox {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
     }
 }
 

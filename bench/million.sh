@@ -66,12 +66,7 @@ cleanup() {
     kill "${sampler:-}" "${generator_pids[@]}" 2>/dev/null
     kill "${instance_pids[@]}" 2>/dev/null
     wait 2>/dev/null
-    "${mysql[@]}" -e "DROP DATABASE IF EXISTS $run"
-    redis-cli --scan --pattern "$run:*" | xargs -r -n 1000 redis-cli unlink >/dev/null
-    # Each instance's queue is exclusive to its connection and goes with it; any left over goes now.
-    rabbitmqctl -q list_queues name 2>/dev/null | grep "^$run\." | while read -r q; do
-        rabbitmqctl -q delete_queue "$q" >/dev/null 2>&1
-    done
+    cluster_run_cleanup "$run"
     for cmd in "${restore[@]}"; do
         echo "restoring: $cmd"
         eval "$cmd"
@@ -150,13 +145,8 @@ rabbit_limits=$(rabbitmqctl environment 2>/dev/null | grep -oE '\{(connection_ma
 log "rabbitmq: one connection per instance ($INSTANCES in all); limits ${rabbit_limits:-unknown} (nothing to raise)"
 
 # --- The instances: one worker thread each, small pools, the heartbeat and route timings ---
-"${mysql[@]}" -e "CREATE DATABASE $run"
-export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_WORKERS=1 \
-       TIDINGS_DATABASE_URL="mysql://root@127.0.0.1:3306/$run" \
-       TIDINGS_REDIS_URL=redis://127.0.0.1:6379 TIDINGS_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f \
-       TIDINGS_CLUSTER__REDIS_PREFIX="$run:" TIDINGS_CLUSTER__AMQP_PREFIX="$run." \
-       TIDINGS_SIGNING_KEY="$(head -c 32 /dev/urandom | base64)" \
-       TIDINGS_DB__MAX_CONNECTIONS="$DB_POOL" TIDINGS_CLUSTER__REDIS_POOL_SIZE="$REDIS_POOL" \
+cluster_run_env "$run"
+export TIDINGS_WORKERS=1 TIDINGS_DB__MAX_CONNECTIONS="$DB_POOL" TIDINGS_CLUSTER__REDIS_POOL_SIZE="$REDIS_POOL" \
        TIDINGS_WS__HEARTBEAT="${HEARTBEAT:-20s}" TIDINGS_WS__IDLE_TIMEOUT="${IDLE_TIMEOUT:-60s}" \
        TIDINGS_CLUSTER__ROUTE_TTL="${ROUTE_TTL:-60s}"
 start_instance() {

@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tidings_bench::{stats, w1, w2, w3, w4, w5, w6, w7};
 
-/// mimalloc, as the server has: with glibc's malloc the many idle connections of W1 cost the
-/// load generator more memory than they cost the server.
+/// mimalloc, as the server has: a held W1 connection cost the load generator 5.2 KB with it,
+/// 5.7 KB with glibc's malloc (10,000 connections, 2026-12-07).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -159,6 +159,7 @@ wait_ready() {
     echo "instance $1 not ready" >&2
     exit 1
 }
+start_utc="$(date -u +%Y-%m-%dT%H:%M:%S)"
 start_instance 0 # it migrates the new database
 wait_ready 0
 for ((i = 1; i < INSTANCES; i++)); do start_instance "$i"; done
@@ -304,12 +305,21 @@ if d:
           f"({s('delivered') / max(window, 1e-9):,.0f}/s), {s('lost')} lost, {s('unanswered')} unanswered, {s('duplicated')} duplicated; "
           f"latency p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, p999 {q(0.999):.1f} ms, max {lat[-1] / 1000 if lat else 0:.1f} ms")
 EOF
-# What the instances complained about during the hold (by kind, the fields left out).
-sed 's/\x1b\[[0-9;]*m//g' "$OUT"/instance.*.log | awk -v a="$go_utc" -v b="$end_utc" '$1 >= a && $1 <= b && / (WARN|ERROR) /' \
-    | sed -E 's/^[^ ]+ +//; s/ [a-z_]+=.*//' | cut -c1-160 | sort | uniq -c | sort -rn | head -8 >"$scratch/warnings"
-if [ -s "$scratch/warnings" ]; then
-    log "the instances' warnings during the hold:"
-    sed 's/^/  /' "$scratch/warnings" | tee -a "$OUT/summary.txt"
-fi
+# What the instances complained about, by kind (the fields left out), before and during the
+# hold: a route write that failed while connecting leaves its device unreachable until the
+# instance's next route refresh, which shows as lost deliveries early in the hold.
+warnings() { # from to (UTC, as the logs write it)
+    sed 's/\x1b\[[0-9;]*m//g' "$OUT"/instance.*.log | awk -v a="$1" -v b="$2" '$1 >= a && $1 < b && / (WARN|ERROR) /' \
+        | sed -E 's/^[^ ]+ +//; s/ [a-z_]+=.*//' | cut -c1-160 | sort | uniq -c | sort -rn | head -8
+}
+show_warnings() { # phase from to
+    warnings "$2" "$3" >"$scratch/warnings"
+    if [ -s "$scratch/warnings" ]; then
+        log "the instances' warnings while $1:"
+        sed 's/^/  /' "$scratch/warnings" | tee -a "$OUT/summary.txt"
+    fi
+}
+show_warnings "starting, logging in and connecting" "$start_utc" "$go_utc"
+show_warnings "holding" "$go_utc" "$end_utc"
 tail -3 "$OUT/samples.txt" 2>/dev/null | sed 's/^/sample: /'
 echo "figures: $OUT/ (summary.txt, samples.txt, generator.*.out with each generator's JSON line)"

@@ -25,23 +25,15 @@ cleanup() {
     kill "${pids[@]}" "${sampler:-}" 2>/dev/null || true
     wait 2>/dev/null || true
     # KEEP=1 leaves the database for a look by hand afterwards (drop it yourself).
-    if [ -z "${KEEP:-}" ]; then "${mysql[@]}" -e "DROP DATABASE IF EXISTS $run" || true; else echo "kept database $run"; fi
-    redis-cli --scan --pattern "$run:*" | xargs -r -n 500 redis-cli del >/dev/null || true
-    for i in 1 2; do
-        rabbitmqctl delete_queue "$run.instance.c$i" >/dev/null 2>&1 || true
-    done
+    cluster_run_cleanup "$run"
     rm -rf "$scratch"
 }
 trap cleanup EXIT
 source bench/common.sh
 print_fsync_time "$scratch"
 
-"${mysql[@]}" -e "CREATE DATABASE $run"
-export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_GROUPS__MAX_MEMBERS=2000 \
-       TIDINGS_DATABASE_URL="mysql://root@127.0.0.1:3306/$run${DB_QUERY:+?$DB_QUERY}" \
-       TIDINGS_REDIS_URL=redis://127.0.0.1:6379 TIDINGS_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f \
-       TIDINGS_CLUSTER__REDIS_PREFIX="$run:" TIDINGS_CLUSTER__AMQP_PREFIX="$run." \
-       TIDINGS_SIGNING_KEY="$(head -c 32 /dev/urandom | base64)"
+cluster_run_env "$run" "${DB_QUERY:-}"
+export TIDINGS_GROUPS__MAX_MEMBERS=2000
 for i in 1 2; do
     TIDINGS_INSTANCE_ID="c$i" TIDINGS_HTTP_ADDR="127.0.0.1:1909$i" TIDINGS_DATA_DIR="$scratch/c$i" \
         "$SERVER_BIN" >"$scratch/c$i.log" 2>&1 &

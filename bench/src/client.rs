@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// A client's WebSocket connection.
 pub type Ws = WebSocketStream<TcpStream>;
@@ -81,6 +82,21 @@ pub async fn devices(
 
 /// Opens `/ws` on `base` as `token`, from source address `127.0.0.{source}`.
 pub async fn connect(base: &str, token: &str, source: u8) -> anyhow::Result<WebSocketStream<TcpStream>> {
+    connect_with(base, token, source, None).await
+}
+
+/// What a connection that mostly idles reads into: tungstenite zero-fills its whole read buffer
+/// (128 KiB by default) on every read, so a held idle connection cost the load generator
+/// 128 KiB of resident memory. Frames larger than this still arrive whole (the buffer grows
+/// for them); they take a few more reads.
+pub const LEAN_READ_BUFFER: usize = 1024;
+
+/// [`connect`] with a [`LEAN_READ_BUFFER`]: for the many idle connections of W1.
+pub async fn connect_lean(base: &str, token: &str, source: u8) -> anyhow::Result<Ws> {
+    connect_with(base, token, source, Some(WebSocketConfig::default().read_buffer_size(LEAN_READ_BUFFER))).await
+}
+
+async fn connect_with(base: &str, token: &str, source: u8, config: Option<WebSocketConfig>) -> anyhow::Result<Ws> {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let addr: SocketAddr =
         tokio::net::lookup_host(hostport).await?.next().ok_or_else(|| anyhow!("cannot resolve {hostport}"))?;
@@ -88,7 +104,8 @@ pub async fn connect(base: &str, token: &str, source: u8) -> anyhow::Result<WebS
     socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, source.max(1)), 0)))?;
     let stream = socket.connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
     stream.set_nodelay(true)?;
-    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{hostport}/ws?token={token}"), stream).await?;
+    let url = format!("ws://{hostport}/ws?token={token}");
+    let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, config).await?;
     Ok(ws)
 }
 

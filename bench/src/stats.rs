@@ -77,6 +77,14 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// A deterministic 64-bit mix of `n` (splitmix64): a cheap random draw from a counter.
+pub fn mix(mut n: u64) -> u64 {
+    n = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    n = (n ^ (n >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    n = (n ^ (n >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    n ^ (n >> 31)
+}
+
 /// Microseconds since the Unix epoch (same clock for sender and receiver on one machine).
 pub fn now_us() -> u64 {
     std::time::SystemTime::now()

@@ -136,6 +136,9 @@ async fn w1_holds_connections_and_reads_memory() {
         hold: Duration::from_millis(500),
         parallel: 16,
         prefix: "smokew1".into(),
+        deliveries: None,
+        sync: w1::HoldSync::default(),
+        timeout: Duration::from_secs(30),
     })
     .await
     .unwrap();

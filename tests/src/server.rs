@@ -150,9 +150,15 @@ impl TestServer {
     /// In cluster mode, a second in-process instance (`i2`) on the same database, Redis and
     /// RabbitMQ; `None` in embedded mode (one process is the whole system there).
     pub async fn peer(&self) -> Option<TestServer> {
+        self.peer_as("i2").await
+    }
+
+    /// In cluster mode, another in-process instance named `instance` (each peer needs its own
+    /// name: it is the instance's queue) on the same database, Redis and RabbitMQ.
+    pub async fn peer_as(&self, instance: &str) -> Option<TestServer> {
         let cluster = self.cluster.clone()?;
         let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
-        Some(start_as(dir, Some(cluster), self.configure.clone(), self.clock.clone(), "i2").await)
+        Some(start_as(dir, Some(cluster), self.configure.clone(), self.clock.clone(), instance).await)
     }
 
     /// Stops the server and starts a new one on the same data dir, database and prefixes.

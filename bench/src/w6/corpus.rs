@@ -2,6 +2,8 @@
 //! drawn by a Zipf-like rank (a few very common, a long tail), and planted phrases the queries
 //! look for. Deterministic per message index, so a run can be repeated.
 
+use crate::stats::mix;
+
 /// Common Chinese words, most frequent first.
 const ZH: &[&str] = &[
     "我们",
@@ -222,14 +224,6 @@ pub const PHRASE_EN: &str = "deployment checklist";
 /// Planted in 1 % of messages, only in conversations the searcher is not in: the query that
 /// must walk many matches the searcher may not read.
 pub const ELSEWHERE: &str = "机密项目代号";
-
-/// A deterministic 64-bit mix of `n` (splitmix64).
-pub fn mix(mut n: u64) -> u64 {
-    n = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    n = (n ^ (n >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    n = (n ^ (n >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    n ^ (n >> 31)
-}
 
 /// A rank in `0..len`, rank `r` about `1/(r+1)` as likely as rank 0.
 fn zipf(len: usize, draw: u64) -> usize {

@@ -19,28 +19,20 @@ DEVICES="${DEVICES:-1000}"
 PARALLEL="${PARALLEL:-50}"
 run="td$$_$RANDOM"
 scratch="$(mktemp -d)"
-mysql=(mysql -h127.0.0.1 -uroot)
 pids=()
 cleanup() {
     kill "${pids[@]}" 2>/dev/null || true
     wait 2>/dev/null || true
-    "${mysql[@]}" -e "DROP DATABASE IF EXISTS $run" || true
-    redis-cli --scan --pattern "$run:*" | xargs -r -n 500 redis-cli del >/dev/null || true
-    for i in $(seq "$N"); do rabbitmqctl delete_queue "$run.instance.d$i" >/dev/null 2>&1 || true; done
+    cluster_run_cleanup "$run"
     rm -rf "$scratch"
 }
 trap cleanup EXIT
 source bench/common.sh
 
-"${mysql[@]}" -e "CREATE DATABASE $run"
+cluster_run_env "$run"
 # Every answer lists all instances, so the watch below sees the one that leaves.
-export TIDINGS_LOG="${TIDINGS_LOG:-warn}" TIDINGS_WORKERS=1 TIDINGS_DB__MAX_CONNECTIONS=4 \
-       TIDINGS_CLUSTER__REDIS_POOL_SIZE=2 TIDINGS_DISCOVERY__ANSWER=16 \
-       TIDINGS_DISCOVERY__PER_IP_PER_SEC=1000000 TIDINGS_DISCOVERY__PER_IP_BURST=1000000 \
-       TIDINGS_DATABASE_URL="mysql://root@127.0.0.1:3306/$run" \
-       TIDINGS_REDIS_URL=redis://127.0.0.1:6379 TIDINGS_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f \
-       TIDINGS_CLUSTER__REDIS_PREFIX="$run:" TIDINGS_CLUSTER__AMQP_PREFIX="$run." \
-       TIDINGS_SIGNING_KEY="$(head -c 32 /dev/urandom | base64)"
+export TIDINGS_WORKERS=1 TIDINGS_DB__MAX_CONNECTIONS=4 TIDINGS_CLUSTER__REDIS_POOL_SIZE=2 \
+       TIDINGS_DISCOVERY__ANSWER=16 TIDINGS_DISCOVERY__PER_IP_PER_SEC=1000000 TIDINGS_DISCOVERY__PER_IP_BURST=1000000
 for i in $(seq "$N"); do
     port=$((19200 + i))
     TIDINGS_INSTANCE_ID="d$i" TIDINGS_HTTP_ADDR="127.0.0.1:$port" TIDINGS_DATA_DIR="$scratch/d$i" \

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tidings_sdk::ServerCandidate;
 use tidings_tests::fake_http::{Handler, ServerGuard, empty_response, serve_http1};
-use tidings_tests::{Backend, TestServer, both_modes, spawn_server};
+use tidings_tests::{Api, Backend, TestServer, both_modes, spawn_server};
 
 use crate::support::{App, PASSWORD, until};
 
@@ -48,6 +48,15 @@ impl Refuser {
     }
 }
 
+/// Waits until `api`'s discovery answer lists `n` instances (each announces itself as it starts).
+async fn discoverable(api: &Api, n: usize) {
+    until(&format!("{n} instances discoverable"), || async {
+        let (status, body) = api.call("GET", "/api/v1/discovery", None, None).await;
+        status == 200 && body["instances"].as_array().is_some_and(|i| i.len() == n)
+    })
+    .await;
+}
+
 fn candidate<'a>(candidates: &'a [ServerCandidate], url: &str) -> &'a ServerCandidate {
     candidates.iter().find(|c| c.url == url).unwrap_or_else(|| panic!("{url} not among {candidates:#?}"))
 }
@@ -58,6 +67,7 @@ async fn the_client_connects_where_discovery_points_and_reports_the_probe(backen
     srv.api.register("alice").await;
     let server = url(srv.port());
     let dir = tempfile::tempdir().unwrap();
+    discoverable(&srv.api, 1).await;
     let mut app = App::with(vec![server.clone()], dir.path(), "a-phone", |c| c.discovery = true).await;
     assert_eq!(app.client.chosen_server(), None, "nothing chosen before the first connection");
     app.login_and_connect("alice").await;
@@ -137,12 +147,7 @@ async fn a_client_moves_to_the_other_instance_discovery_named_when_its_own_stops
     // Only the first instance is configured: the second is known through discovery alone.
     let mut app = App::with(vec![first_url.clone()], dir.path(), "a-phone", |c| c.discovery = true).await;
     app.client.login("alice".into(), PASSWORD.into()).await.unwrap();
-    // Each instance announces itself when it starts: wait until the registry has both.
-    until("both instances discoverable", || async {
-        let (status, body) = first.api.call("GET", "/api/v1/discovery", None, None).await;
-        status == 200 && body["instances"].as_array().is_some_and(|i| i.len() == 2)
-    })
-    .await;
+    discoverable(&first.api, 2).await;
     app.client.connect().await.unwrap();
     let on = app.connected().await;
     let candidates = app.client.server_candidates();

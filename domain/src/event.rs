@@ -71,6 +71,12 @@ pub enum Event {
         /// When the newer connection was registered (µs since the Unix epoch).
         since_us: u64,
     },
+    /// These users' routes changed (a device of theirs connected somewhere): every instance
+    /// drops what it cached of them. Sent to every instance; never reaches a device.
+    RoutesMoved {
+        /// Whose routes changed.
+        users: Vec<UserId>,
+    },
     /// A member is typing in a conversation (never stored).
     Typing {
         /// Conversation.
@@ -83,7 +89,7 @@ pub enum Event {
 impl Event {
     /// Whether the event goes to subscribers on every instance rather than to recipients.
     pub fn is_broadcast(&self) -> bool {
-        matches!(self, Event::Presence { .. })
+        matches!(self, Event::Presence { .. } | Event::RoutesMoved { .. })
     }
 }
 

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod content;
 pub mod conversation;
 pub mod device_push;
+pub mod discovery;
 pub mod edit;
 pub mod error;
 pub mod event;

@@ -76,6 +76,9 @@ pub struct Shutdown {
     pub exit_on_overrun: bool,
     /// The broker connection (cluster mode), closed last so pushes flow while clients drain.
     pub bus: Option<tidings_infrastructure::cluster::AmqpBus>,
+    /// The instance registry and this instance's id in it: withdrawn first, so discovery
+    /// stops offering this instance before any client is told to move.
+    pub discovery: (Arc<tidings_app::DiscoveryService>, String),
 }
 
 /// Waits for SIGTERM or SIGINT.
@@ -115,6 +118,13 @@ pub async fn run(s: Shutdown) {
     if s.exit_on_overrun {
         spawn_watchdog(s.timeout);
     }
+    withdraw(&s.discovery).await;
+    // Once more a moment later, in case a heartbeat was on its way when the drain began.
+    let again = s.discovery.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        withdraw(&again).await;
+    });
     s.server.pause().await;
     let phase = s.timeout.mul_f64(0.75);
     while s.hub.device_count() > 0 && started.elapsed() < phase {
@@ -130,6 +140,13 @@ pub async fn run(s: Shutdown) {
         bus.close().await;
     }
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "drained");
+}
+
+/// Removes this instance's discovery entry.
+async fn withdraw((discovery, instance): &(Arc<tidings_app::DiscoveryService>, String)) {
+    if let Err(e) = discovery.withdraw(instance).await {
+        tracing::warn!(error = %e, "could not withdraw from discovery; the entry lapses by itself");
+    }
 }
 
 /// Removes the routes of devices still registered here (a connection that closed normally

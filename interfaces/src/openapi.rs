@@ -40,6 +40,7 @@ const TAGS: &[(&str, &str)] = &[
         "integration",
         "Business systems (`/integration/v1`), authenticated by API key: provisioning, sends, webhooks. See docs/admin.md.",
     ),
+    ("discovery", "Which instances a client should connect to (no authentication)."),
     ("health", "Liveness and readiness probes."),
     ("meta", "This document."),
 ];

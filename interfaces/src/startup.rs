@@ -47,6 +47,15 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.http_addr).with_context(|| format!("binding {}", settings.http_addr))?;
         let addr = listener.local_addr()?;
+        let discovery = wired.state.discovery.clone();
+        crate::compose::discovery::Announcer {
+            service: discovery.clone(),
+            hub: wired.hub.clone(),
+            drain: wired.state.drain.clone(),
+            me: crate::compose::discovery::Announcer::entry(&settings, &wired.instance, addr),
+            heartbeat: settings.discovery.heartbeat,
+        }
+        .spawn();
         let json = rest::extract::json_config(settings.limits.max_http_body_bytes);
         let drain = wired.state.drain.clone();
         let metrics = wired.state.metrics.clone();
@@ -124,6 +133,7 @@ impl Application {
             // Only a process that owns its signals may end itself; an embedded server may not.
             exit_on_overrun: handle_signals,
             bus: wired.bus,
+            discovery: (discovery, wired.instance),
         };
         let trigger = Arc::new(tokio::sync::Notify::new());
         Ok(Self { port: addr.port(), server, drain, handle_signals, trigger })

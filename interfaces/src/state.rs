@@ -27,6 +27,8 @@ pub struct HandlerConfig {
     pub max_mute: std::time::Duration,
     /// The public origin of media URLs (`media.origin`), when set.
     pub media_origin: Option<String>,
+    /// Discovery's answer lifetime and per-address budget.
+    pub discovery: crate::settings::DiscoverySettings,
 }
 
 /// The cluster's push-order stage, as `/metrics` reads it: pushes held for a seq gap, released
@@ -95,6 +97,8 @@ pub struct AppState {
     pub media: Arc<tidings_app::MediaService>,
     /// Where uploads are staged while they stream in (`tmp` in the local media dir).
     pub media_staging: std::path::PathBuf,
+    /// The instance registry and the discovery answers.
+    pub discovery: Arc<tidings_app::DiscoveryService>,
 }
 
 /// A dependency check for `/readyz`.
@@ -124,11 +128,28 @@ impl AppState {
     pub async fn check_auth_rate(&self, ip: crate::gateway::ClientIp) -> Result<(), crate::error::ApiError> {
         let g = &self.config.gateway;
         let rate = tidings_domain::ports::Rate { per_sec: g.auth_per_sec, burst: g.auth_burst };
+        self.check_ip_rate("auth-ip", ip, rate).await
+    }
+
+    /// Checks one client address's discovery budget (`discovery.per_ip_*`).
+    pub async fn check_discovery_rate(&self, ip: crate::gateway::ClientIp) -> Result<(), crate::error::ApiError> {
+        let d = &self.config.discovery;
+        let rate = tidings_domain::ports::Rate { per_sec: d.per_ip_per_sec, burst: d.per_ip_burst };
+        self.check_ip_rate("discovery-ip", ip, rate).await
+    }
+
+    /// One address's budget under `what`; IPv6 clients are counted per /64.
+    async fn check_ip_rate(
+        &self,
+        what: &str,
+        ip: crate::gateway::ClientIp,
+        rate: tidings_domain::ports::Rate,
+    ) -> Result<(), crate::error::ApiError> {
         let key = match ip.0 {
-            std::net::IpAddr::V4(v4) => format!("auth-ip:{v4}"),
+            std::net::IpAddr::V4(v4) => format!("{what}:{v4}"),
             std::net::IpAddr::V6(v6) => {
                 let s = v6.segments();
-                format!("auth-ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                format!("{what}:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
         };
         self.limiter.check(&key, rate).await.map_err(crate::error::ApiError::rate_limited)

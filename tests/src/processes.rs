@@ -205,6 +205,8 @@ fn launch(l: &Launch, id: &str, log: &std::path::Path) -> Child {
         .env("TIDINGS_LIMITS__SEND_BURST", "1000000")
         .env("TIDINGS_GATEWAY__AUTH_PER_SEC", "1000000")
         .env("TIDINGS_GATEWAY__AUTH_BURST", "1000000")
+        .env("TIDINGS_DISCOVERY__PER_IP_PER_SEC", "1000000")
+        .env("TIDINGS_DISCOVERY__PER_IP_BURST", "1000000")
         .env("TIDINGS_WS__PRESENCE_SUB_INTERVAL", "0s")
         .env("TIDINGS_AUTH__ARGON2_MEMORY_KIB", "1024")
         .env("TIDINGS_AUTH__ARGON2_ITERATIONS", "1")

@@ -42,6 +42,8 @@ fn settings_for(dir: PathBuf, configure: &Configure) -> Settings {
     // All test clients share 127.0.0.1: the per-IP auth budget would throttle the suites.
     s.gateway.auth_per_sec = 1e6;
     s.gateway.auth_burst = 1_000_000;
+    s.discovery.per_ip_per_sec = 1e6;
+    s.discovery.per_ip_burst = 1_000_000;
     s.ws.presence_sub_interval = std::time::Duration::ZERO;
     // Cheap password hashes: tests register many users (the default cost is tested on its own).
     s.auth.argon2_memory_kib = 1024;

@@ -63,6 +63,9 @@ enum WireEvent {
         device_id: String,
         since_us: u64,
     },
+    RoutesMoved {
+        users: Vec<String>,
+    },
 }
 
 /// Encodes several deliveries (each with the recipients on the target instance) as one body.
@@ -122,6 +125,9 @@ fn envelope(delivery: &Delivery, recipients: &[UserId]) -> Envelope {
             device_id: device_id.as_str().to_owned(),
             since_us: *since_us,
         },
+        Event::RoutesMoved { users } => {
+            WireEvent::RoutesMoved { users: users.iter().map(ToString::to_string).collect() }
+        }
     };
     Envelope {
         recipients: recipients.iter().map(ToString::to_string).collect(),
@@ -170,6 +176,9 @@ fn from_envelope(env: Envelope) -> Option<Delivery> {
         WireEvent::Typing { conv, user_id } => Event::Typing { conv: ConvId::parse(&conv)?, user_id: user(&user_id)? },
         WireEvent::Superseded { user_id, device_id, since_us } => {
             Event::Superseded { user_id: user(&user_id)?, device_id: DeviceId::new(device_id), since_us }
+        }
+        WireEvent::RoutesMoved { users } => {
+            Event::RoutesMoved { users: users.iter().map(|u| user(u)).collect::<Option<Vec<_>>>()? }
         }
     };
     let recipients = env.recipients.iter().map(|r| user(r)).collect::<Option<Vec<_>>>()?;

@@ -4,6 +4,7 @@
 
 mod bus;
 mod dedupe;
+mod directory;
 mod envelope;
 mod epoch;
 mod notifier;
@@ -11,6 +12,7 @@ mod order;
 mod rate;
 mod redis;
 mod registry;
+mod route_cache;
 mod routes;
 mod seq;
 mod silence;
@@ -18,11 +20,13 @@ pub mod stats;
 
 pub use bus::{AmqpBus, AmqpOptions};
 pub use dedupe::RedisDedupeCache;
+pub use directory::RedisDirectory;
 pub use epoch::RedisGateEpoch;
 pub use notifier::ClusterNotifier;
 pub use order::{PushOrder, PushOrderCounts};
 pub use rate::RedisRateLimiter;
 pub use redis::{RedisKeys, RedisPool, connect_redis};
 pub use registry::ClusterRegistry;
+pub use route_cache::{RouteCache, RouteCacheEvictor};
 pub use routes::{Claim, RedisRoutes};
 pub use seq::RedisSeqAllocator;

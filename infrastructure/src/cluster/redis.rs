@@ -258,6 +258,16 @@ impl RedisKeys {
         format!("{}devices:{instance}", self.prefix)
     }
 
+    /// An instance's discovery entry (JSON, with a TTL its heartbeat renews).
+    pub fn node(&self, instance: &str) -> String {
+        format!("{}node:{instance}", self.prefix)
+    }
+
+    /// Sorted set of instances with a discovery entry, by heartbeat time (ms).
+    pub fn nodes(&self) -> String {
+        format!("{}nodes", self.prefix)
+    }
+
     /// The cluster's direct-message gate epoch.
     pub fn gate_epoch(&self) -> String {
         format!("{}gate_epoch", self.prefix)

@@ -1,28 +1,42 @@
 //! The cluster's [`RouteRegistry`]: routes owned by connections (see `routes`), and when a
 //! device connects here while an older connection of it is registered on another instance, that
-//! instance is told to close the stale one (one `superseded` envelope to its queue).
+//! instance is told to close the stale one (one `superseded` envelope to its queue). With route
+//! caches on, the users whose devices connected here are announced to every instance, 50 ms
+//! at a time (`RoutesMoved`), so they drop their cached copies.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{RouteOwner, RouteRegistry};
 use tidings_domain::{DeviceId, UserId};
+use tokio::sync::mpsc;
 
 use super::bus::AmqpBus;
 use super::envelope;
 use super::routes::RedisRoutes;
 
+/// How long route moves are gathered before one announcement carries them all.
+const MOVES_BATCH: Duration = Duration::from_millis(50);
+
 /// Routes in Redis, with stale connections elsewhere told to close.
 pub struct ClusterRegistry {
     routes: Arc<RedisRoutes>,
     bus: AmqpBus,
+    moves: Option<mpsc::UnboundedSender<UserId>>,
 }
 
 impl ClusterRegistry {
-    /// Writes routes through `routes`, sends close notices through `bus`.
+    /// Writes routes through `routes`, sends close notices through `bus`; when `routes` has a
+    /// cache, announces moves to the other instances (must be called within a Tokio runtime).
     pub fn new(routes: Arc<RedisRoutes>, bus: AmqpBus) -> Self {
-        Self { routes, bus }
+        let moves = routes.cache().is_some().then(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(announce_moves(routes.clone(), bus.clone(), rx));
+            tx
+        });
+        Self { routes, bus, moves }
     }
 
     async fn tell_superseded(&self, instance: &str, user: &UserId, device: &DeviceId, since_us: u64) {
@@ -43,6 +57,9 @@ impl RouteRegistry for ClusterRegistry {
     async fn connected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool {
         match self.routes.claim(user, device, owner).await {
             Ok(claim) => {
+                if let Some(moves) = &self.moves {
+                    let _ = moves.send(user.clone());
+                }
                 if let Some(instance) = &claim.replaced_on {
                     self.tell_superseded(instance, user, device, owner.since_us).await;
                 }
@@ -72,6 +89,39 @@ impl RouteRegistry for ClusterRegistry {
                 tracing::warn!(error = %e, "route refresh failed; will retry");
                 Vec::new()
             }
+        }
+    }
+}
+
+/// Gathers the users whose devices connected here for [`MOVES_BATCH`], then tells every other
+/// live instance in one envelope each; ends when the registry is dropped.
+async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::UnboundedReceiver<UserId>) {
+    while let Some(first) = rx.recv().await {
+        tokio::time::sleep(MOVES_BATCH).await;
+        let mut users = vec![first];
+        while let Ok(user) = rx.try_recv() {
+            users.push(user);
+        }
+        users.sort();
+        users.dedup();
+        let instances = match routes.live_instances().await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::debug!(error = %e, "could not list instances; route caches expire by themselves");
+                continue;
+            }
+        };
+        let notice =
+            Delivery { recipients: Vec::new(), skip_device: None, event: Arc::new(Event::RoutesMoved { users }) };
+        let body = match envelope::encode_many(&[(&notice, Vec::new())]) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::error!(error = %e, "could not encode a routes-moved notice");
+                continue;
+            }
+        };
+        for instance in instances.iter().filter(|i| i.as_str() != routes.instance()) {
+            bus.publish(instance, body.clone()).await;
         }
     }
 }

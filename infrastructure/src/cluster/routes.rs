@@ -5,6 +5,7 @@
 //! of the device's live connection. Lookups for many users are one pipelined round trip.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::redis::RedisPool;
 use async_trait::async_trait;
@@ -15,6 +16,7 @@ use tidings_domain::{Clock as _, SystemClock};
 use tidings_domain::{DeviceId, StoreError, UserId};
 
 use super::redis::{RedisKeys, redis_err};
+use super::route_cache::RouteCache;
 
 /// How long a user's change counter is kept after its last move (a counter that expired starts
 /// again from nothing: a device sees it move and syncs once).
@@ -98,6 +100,7 @@ pub struct RedisRoutes {
     keys: RedisKeys,
     instance: String,
     ttl_secs: u64,
+    cache: Option<Arc<RouteCache>>,
     remove_if_owned: Script,
     claim_route: Script,
     refresh_routes: Script,
@@ -111,10 +114,22 @@ impl RedisRoutes {
             keys,
             instance,
             ttl_secs: ttl_secs.max(1),
+            cache: None,
             remove_if_owned: Script::new(REMOVE_IF_OWNED),
             claim_route: Script::new(CLAIM_ROUTE),
             refresh_routes: Script::new(REFRESH_ROUTES),
         }
+    }
+
+    /// Looks routes up through `cache` first (see [`RouteCache`]).
+    pub fn with_cache(mut self, cache: Option<Arc<RouteCache>>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The route cache, if there is one.
+    pub fn cache(&self) -> Option<&Arc<RouteCache>> {
+        self.cache.as_ref()
     }
 
     /// The instance this registry writes as.
@@ -122,8 +137,30 @@ impl RedisRoutes {
         &self.instance
     }
 
-    /// For each user, their connected devices and the instance holding each.
+    /// For each user, their connected devices and the instance holding each: from the route
+    /// cache where it has them, the rest from Redis (and then cached).
     pub async fn lookup(&self, users: &[UserId]) -> Result<Vec<(UserId, String, String)>, StoreError> {
+        let Some(cache) = &self.cache else { return self.lookup_in_redis(users).await };
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for user in users {
+            match cache.get(user) {
+                Some(routes) => found.extend(routes.iter().map(|(d, i)| (user.clone(), d.clone(), i.clone()))),
+                None => missing.push(user.clone()),
+            }
+        }
+        let fetched = self.lookup_in_redis(&missing).await?;
+        let mut per_user: HashMap<&UserId, Vec<(String, String)>> = HashMap::new();
+        for (user, device, instance) in &fetched {
+            per_user.entry(user).or_default().push((device.clone(), instance.clone()));
+        }
+        per_user.into_iter().for_each(|(user, routes)| cache.put(user.clone(), routes));
+        found.extend(fetched);
+        Ok(found)
+    }
+
+    /// [`RedisRoutes::lookup`] without the cache: one pipelined round trip.
+    async fn lookup_in_redis(&self, users: &[UserId]) -> Result<Vec<(UserId, String, String)>, StoreError> {
         if users.is_empty() {
             return Ok(Vec::new());
         }
@@ -244,6 +281,7 @@ impl RedisRoutes {
 
     /// Claims the route of `device` for connection `owner` here.
     pub async fn claim(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> Result<Claim, StoreError> {
+        self.forget_cached(user);
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         let (written, devices, old): (i64, i64, String) = self
             .claim_route
@@ -269,6 +307,7 @@ impl RedisRoutes {
     /// Removes the route of `device` if connection `owner` still holds it. Returns whether the
     /// user has no device left anywhere.
     pub async fn release(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> Result<bool, StoreError> {
+        self.forget_cached(user);
         let mut conn = self.pool.get().await.map_err(redis_err)?;
         let left: i64 = self
             .remove_if_owned
@@ -286,6 +325,13 @@ impl RedisRoutes {
             .query_async(&mut conn)
             .await;
         Ok(left == 0)
+    }
+
+    /// Drops `user` from the route cache here (their routes are changing through this instance).
+    pub fn forget_cached(&self, user: &UserId) {
+        if let Some(cache) = &self.cache {
+            cache.forget(std::slice::from_ref(user));
+        }
     }
 
     /// Re-asserts the routes of the connections here, 500 per round trip; returns those a newer

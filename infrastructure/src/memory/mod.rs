@@ -3,6 +3,7 @@
 
 mod changes;
 mod dedupe;
+mod directory;
 mod epoch;
 mod notifier;
 pub(crate) mod rate;
@@ -10,6 +11,7 @@ mod seq;
 
 pub use changes::MemoryChangeCounter;
 pub use dedupe::MemoryDedupeCache;
+pub use directory::LocalDirectory;
 pub use epoch::MemoryGateEpoch;
 pub use notifier::LocalNotifier;
 pub use rate::MemoryRateLimiter;

@@ -9,6 +9,7 @@ mod accounts;
 mod bots;
 mod content;
 mod conversations;
+pub(crate) mod discovery;
 mod media;
 mod observers;
 mod push;
@@ -46,6 +47,8 @@ pub(crate) struct Wired {
     pub(crate) bus: Option<AmqpBus>,
     /// Which mode this instance runs in, for the start-up line.
     pub(crate) mode: &'static str,
+    /// This instance's id in the cluster (its discovery entry's).
+    pub(crate) instance: String,
 }
 
 /// Builds every context from `settings`, in dependency order; the time rules read `clock`.
@@ -151,7 +154,12 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
     } else {
         "single instance (external database, in-process routing)"
     };
+    let instance = match &routing.routes {
+        Some(routes) => routes.instance().to_owned(),
+        None => settings.instance_id.clone().unwrap_or_else(|| "tidings".into()),
+    };
     let state = AppState {
+        discovery: discovery::service(settings, routing.redis.as_ref()),
         drain: Arc::new(crate::drain::Drain::default()),
         accounts: Arc::new(accounts.accounts.with_content(content.gate)),
         messaging: conversations.messaging,
@@ -190,7 +198,7 @@ pub(crate) async fn wire(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::
         media,
         media_staging: media::media_dir(&settings.media, &settings.data_dir).join("tmp"),
     };
-    Ok(Wired { state, hub, routes: routing.registry, bus: routing.bus, mode })
+    Ok(Wired { state, hub, routes: routing.registry, bus: routing.bus, mode, instance })
 }
 
 /// The sections handlers read, copied out of the settings.
@@ -203,6 +211,7 @@ fn handler_config(settings: &Settings) -> HandlerConfig {
         integration: settings.integration.clone(),
         max_mute: settings.groups.max_mute,
         media_origin: settings.media.origin.clone(),
+        discovery: settings.discovery.clone(),
     }
 }
 

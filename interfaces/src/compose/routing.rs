@@ -13,7 +13,7 @@ use tidings_domain::ports::{
 };
 use tidings_infrastructure::cluster::{
     AmqpBus, AmqpOptions, ClusterNotifier, ClusterRegistry, PushOrder, RedisDedupeCache, RedisGateEpoch, RedisKeys,
-    RedisPool, RedisRateLimiter, RedisRoutes, RedisSeqAllocator, connect_redis,
+    RedisPool, RedisRateLimiter, RedisRoutes, RedisSeqAllocator, RouteCache, RouteCacheEvictor, connect_redis,
 };
 use tidings_infrastructure::memory::{
     LocalNotifier, MemoryChangeCounter, MemoryDedupeCache, MemoryGateEpoch, MemoryRateLimiter, MemorySeqAllocator,
@@ -73,12 +73,18 @@ pub(super) async fn start(
             .map_err(|_| anyhow::anyhow!("Redis did not answer within {timeout:?}"))?
             .context("connecting to Redis")?;
     let keys = RedisKeys::new(c.redis_prefix.clone());
-    let routes = Arc::new(RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl.as_secs()));
+    let cache = RouteCache::new(c.route_cache_size, c.route_cache_ttl);
+    let routes = Arc::new(
+        RedisRoutes::new(pool.clone(), keys.clone(), instance.clone(), c.route_ttl.as_secs()).with_cache(cache.clone()),
+    );
     let push_order = (!c.push_order_wait.is_zero()).then(|| PushOrder::start(hub.clone(), c.push_order_wait));
-    let local: Arc<dyn LocalDelivery> = match &push_order {
+    let mut local: Arc<dyn LocalDelivery> = match &push_order {
         Some(order) => order.clone(),
         None => hub,
     };
+    if let Some(cache) = cache {
+        local = Arc::new(RouteCacheEvictor::new(cache, local));
+    }
     let opts = AmqpOptions {
         url: amqp_url.expose().to_owned(),
         instance: instance.clone(),

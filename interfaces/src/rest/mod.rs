@@ -14,6 +14,7 @@ mod admin_webhooks;
 mod auth;
 mod conversations;
 mod devices;
+mod discovery;
 pub(crate) mod doc;
 mod edits;
 pub mod extract;
@@ -49,6 +50,7 @@ pub use self::fallback::not_found;
 /// Every REST route, one line per module.
 fn register(cfg: &mut ServiceConfig) {
     health::routes(cfg);
+    discovery::routes(cfg);
     spec::routes(cfg);
     auth::routes(cfg);
     users::routes(cfg);

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{
-    Settings, admin, auth, bots, cluster, db, devices, drain, gateway, groups, hooks, integration, limits, media,
-    pipeline, push, retention, social, webhooks, ws,
+    Settings, admin, auth, bots, cluster, db, devices, discovery, drain, gateway, groups, hooks, integration, limits,
+    media, pipeline, push, retention, social, webhooks, ws,
 };
 
 /// One setting as `--help` and the docs list it.
@@ -65,6 +65,7 @@ pub const SECTIONS: &[(&str, &[Key])] = &[
     ("retention", retention::KEYS),
     ("media", media::KEYS),
     ("drain", drain::KEYS),
+    ("discovery", discovery::KEYS),
 ];
 
 /// A default as shown: code (a value one could write) or words.

@@ -37,6 +37,12 @@ pub struct ClusterSettings {
     /// message path waits (see docs/operations.md for what happens past it).
     #[serde(with = "millis")]
     pub dependency_timeout: Duration,
+    /// Users whose routes each instance keeps in memory in front of Redis (0: none).
+    pub route_cache_size: u64,
+    /// How long a cached route is trusted at most (moves are announced sooner; this bounds
+    /// what an announcement that never came leaves behind).
+    #[serde(with = "millis")]
+    pub route_cache_ttl: Duration,
 }
 
 impl Default for ClusterSettings {
@@ -50,6 +56,8 @@ impl Default for ClusterSettings {
             connect_timeout: Duration::from_secs(10),
             push_order_wait: Duration::from_secs(1),
             dependency_timeout: Duration::from_millis(250),
+            route_cache_size: 100_000,
+            route_cache_ttl: Duration::from_secs(2),
         }
     }
 }
@@ -83,4 +91,6 @@ pub(super) const KEYS: &[Key] = &[
         .was("push_order_wait_ms"),
     Key::new("dependency_timeout", "longest silence of Redis or the broker a call or push publish waits through")
         .was("dependency_timeout_ms"),
+    Key::new("route_cache_size", "users whose routes an instance caches in front of Redis (0: no cache)"),
+    Key::new("route_cache_ttl", "longest a cached route is trusted (moves are announced sooner)"),
 ];

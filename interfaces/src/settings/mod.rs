@@ -12,6 +12,7 @@ pub mod catalog;
 mod cluster;
 mod db;
 mod devices;
+mod discovery;
 mod drain;
 pub mod duration;
 mod gateway;
@@ -47,6 +48,7 @@ pub use catalog::{Key, help_text};
 pub use cluster::ClusterSettings;
 pub use db::DbSettings;
 pub use devices::DeviceSettings;
+pub use discovery::DiscoverySettings;
 pub use drain::DrainSettings;
 pub use gateway::GatewaySettings;
 pub use groups::GroupSettings;
@@ -128,6 +130,8 @@ pub struct Settings {
     pub media: MediaSettings,
     /// Graceful shutdown on SIGTERM/SIGINT.
     pub drain: DrainSettings,
+    /// The instance registry and `GET /api/v1/discovery`.
+    pub discovery: DiscoverySettings,
 }
 
 impl Default for Settings {
@@ -163,6 +167,7 @@ impl Default for Settings {
             retention: RetentionSettings::default(),
             media: MediaSettings::default(),
             drain: DrainSettings::default(),
+            discovery: DiscoverySettings::default(),
         }
     }
 }
@@ -271,7 +276,8 @@ impl Settings {
         self.push.check()?;
         self.retention.check()?;
         self.media.check()?;
-        self.drain.check()
+        self.drain.check()?;
+        self.discovery.check()
     }
 
     /// Cluster mode needs Redis, RabbitMQ, a shared database and a shared signing key together;

@@ -346,6 +346,8 @@ impl LocalDelivery for Hub {
                 self.close_superseded(user_id, device_id, *since_us);
                 return;
             }
+            // The route caches in front of Redis handle it; no device sees it.
+            Event::RoutesMoved { .. } => return,
         };
         match serde_json::to_string(&frame) {
             Ok(text) => self.push(delivery, &ByteString::from(text)),

@@ -15,6 +15,7 @@ mod content;
 mod content_hook;
 mod conversation_list;
 mod devices;
+mod discovery;
 mod drain;
 mod edits;
 mod forward;

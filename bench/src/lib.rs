@@ -13,6 +13,7 @@ pub mod w4;
 pub mod w5;
 pub mod w6;
 pub mod w7;
+pub mod w8;
 
 /// Refuses any server address outside 127.0.0.0/8 (and `localhost`).
 pub fn check_loopback(base: &str) -> anyhow::Result<()> {

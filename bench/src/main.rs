@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use tidings_bench::{stats, w1, w2, w3, w4, w5, w6, w7};
+use tidings_bench::{stats, w1, w2, w3, w4, w5, w6, w7, w8};
 
 #[derive(Parser)]
 #[command(name = "tidings-bench", about = "Load generator for Tidings (loopback targets only)")]
@@ -149,6 +149,16 @@ enum Workload {
         /// `tidings-fake-push`'s stats URL (empty: push is off, measure the send path only).
         #[arg(long, default_value = "")]
         stats_url: String,
+    },
+    /// Placement: devices reconnect through `GET /api/v1/discovery`, twice; the spread over the
+    /// instances and how many come back to the same one.
+    W8 {
+        /// Devices (one per user).
+        #[arg(long, default_value_t = 1000)]
+        devices: usize,
+        /// Devices connecting at once.
+        #[arg(long, default_value_t = 1)]
+        parallel: usize,
     },
     /// A before-send hook on 127.0.0.1 that allows everything, until --timeout (for W2 with a
     /// hook: `hooks.before_send_url`).
@@ -350,6 +360,23 @@ async fn main() -> anyhow::Result<()> {
                     r.ack_latency,
                     r.client_cpu_pct,
                     r.cpu.summary()
+                );
+            }
+            Workload::W8 { devices, parallel } => {
+                let server = cli.servers.first().cloned().unwrap_or_default();
+                let r = w8::run(w8::W8Params { server, devices, parallel, prefix, timeout }).await?;
+                println!("{}", serde_json::to_string(&r)?);
+                println!(
+                    "W8: {} devices, {} at once, placed in {:.2}s: {:?}; worst deviation from even {:.1}%; \
+                     same instance on reconnect {:.1}%; discovery p50 {:.2} ms, p99 {:.2} ms",
+                    r.devices,
+                    r.parallel,
+                    r.wave_s,
+                    r.per_instance,
+                    r.worst_deviation * 100.0,
+                    r.same_home * 100.0,
+                    r.discovery_ms[0],
+                    r.discovery_ms[1]
                 );
             }
             Workload::W3 { members, senders, messages, window } => {

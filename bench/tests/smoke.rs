@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tidings_bench::{w1, w2, w3, w4, w5, w6, w7};
+use tidings_bench::{w1, w2, w3, w4, w5, w6, w7, w8};
 use tidings_tests::{Backend, spawn_server};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,4 +218,25 @@ async fn w6_seeds_waits_for_the_index_and_searches() {
     assert!(first_page("我们").is_some_and(|n| n > 0), "{r:?}");
     assert_eq!(first_page(w6::ELSEWHERE), Some(0), "{r:?}");
     assert!(r.latency.p50_us > 0, "{r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w8_places_every_device_through_discovery_twice() {
+    // Embedded: discovery offers the one server, so every device lands there both times; the
+    // cluster's spread is what bench/discovery.sh and the e2e discovery suite measure.
+    let srv = spawn_server(Backend::Embedded).await;
+    let server = format!("http://127.0.0.1:{}", srv.port());
+    let r = w8::run(w8::W8Params {
+        server,
+        devices: 40,
+        parallel: 8,
+        prefix: "smoke8".into(),
+        timeout: Duration::from_secs(60),
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.per_instance.values().sum::<usize>(), 40, "{r:?}");
+    assert_eq!(r.per_instance.len(), 1, "{r:?}");
+    assert!(r.worst_deviation.abs() < 1e-9 && (r.same_home - 1.0).abs() < 1e-9, "{r:?}");
+    assert!(r.discovery_ms[1] >= r.discovery_ms[0] && r.discovery_ms[0] > 0.0, "{r:?}");
 }

@@ -139,3 +139,31 @@ async fn after_redis_lost_its_state_pushes_go_on_here_and_resume_across_within_s
     let after = resumed.expect("pushes to the other instance resumed within 6 s of the flush");
     assert!(after < Duration::from_secs(4), "resumed after {after:?}");
 }
+
+/// The route cache in front of Redis: instance 1 caches where bob's phone is (instance 2) when it
+/// pushes to it; the phone then moves between instances 2 and 3, each move is announced, and the
+/// next message from instance 1 reaches the phone at once, although the cache would trust its
+/// copy for a minute (without the announcement the push would go to the old instance).
+#[tokio::test]
+async fn a_device_that_moves_gets_its_next_message_at_once_despite_the_route_caches() {
+    let Some(_) = Backend::cluster("routes::cache_moves") else { return };
+    let c = ClusterProcesses::start(BIN, 3, &[("TIDINGS_CLUSTER__ROUTE_CACHE_TTL", "60s")]).await;
+    let a = c.at(0).api.user("alice", "a1").await;
+    let b = c.at(0).api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&c.at(0).ws_url(), &a.access_token).await;
+
+    for (round, instance) in [1usize, 2, 1, 2].into_iter().enumerate() {
+        let mut b_ws = WsClient::connect(&c.at(instance).ws_url(), &b.access_token).await;
+        // Connected: wait until the move is announced (50 ms batches) and heard.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let id = format!("r{round}");
+        let sent = Instant::now();
+        send_acked(&mut a_ws, &conv, &id).await;
+        let (got, _) = b_ws.wait_for("msg").await;
+        assert_eq!(got["message"]["client_msg_id"], id.as_str(), "round {round}: {got}");
+        assert!(sent.elapsed() < Duration::from_secs(2), "round {round}: the push took {:?}", sent.elapsed());
+        b_ws.close().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,130 @@
+//! W8, placement: N devices (one per user) reconnect through discovery, each asking
+//! `GET /api/v1/discovery?device_id=…` and connecting to the first instance of the answer, at
+//! most `parallel` at a time (a reconnect storm when high). Reports how many landed on each
+//! instance against an even spread, then closes them all and reconnects them the same way, and
+//! reports how many came back to the same instance (a device's home is stable).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::client::{self, Ws};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct W8Params {
+    /// The server asked for logins and discovery (any instance, or a load balancer).
+    pub server: String,
+    /// Devices to place.
+    pub devices: usize,
+    /// Devices connecting at once.
+    pub parallel: usize,
+    /// Usernames start with this (unique per run).
+    pub prefix: String,
+    /// Hard limit for the whole run.
+    pub timeout: Duration,
+}
+
+/// Results.
+#[derive(Debug, Clone, Serialize)]
+pub struct W8Report {
+    /// Always "w8".
+    pub workload: &'static str,
+    /// Devices placed.
+    pub devices: usize,
+    /// Devices connecting at once.
+    pub parallel: usize,
+    /// Devices per instance id after the first wave.
+    pub per_instance: BTreeMap<String, usize>,
+    /// The largest deviation from an even spread, as a share of it (0.1 = ±10 %).
+    pub worst_deviation: f64,
+    /// Devices that came back to the same instance in the second wave, as a share.
+    pub same_home: f64,
+    /// Discovery answers' latency over both waves (ms): p50, p99.
+    pub discovery_ms: [f64; 2],
+    /// Time to place every device in the first wave (s).
+    pub wave_s: f64,
+}
+
+/// Runs W8.
+pub async fn run(p: W8Params) -> anyhow::Result<W8Report> {
+    tokio::time::timeout(p.timeout, run_inner(p.clone())).await.map_err(|_| anyhow!("w8 timed out"))?
+}
+
+async fn run_inner(p: W8Params) -> anyhow::Result<W8Report> {
+    let logins = client::devices(&p.server, &p.prefix, p.devices, 1, 32).await.context("logins")?;
+    let http = reqwest::Client::new();
+    let mut latencies = Vec::with_capacity(2 * p.devices);
+    let started = Instant::now();
+    let (first, sockets) = wave(&http, &p, &logins, &mut latencies).await?;
+    let wave_s = started.elapsed().as_secs_f64();
+    let mut per_instance: BTreeMap<String, usize> = BTreeMap::new();
+    first.iter().for_each(|(id, _)| *per_instance.entry(id.clone()).or_default() += 1);
+    let even = p.devices as f64 / per_instance.len().max(1) as f64;
+    let worst_deviation = per_instance.values().map(|&n| (n as f64 - even).abs() / even).fold(0.0, f64::max);
+    drop(sockets);
+    // The instances see the closes and count them within ~100 ms.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (second, _sockets) = wave(&http, &p, &logins, &mut latencies).await?;
+    let same = first.iter().zip(&second).filter(|(a, b)| a.0 == b.0).count();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Ok(W8Report {
+        workload: "w8",
+        devices: p.devices,
+        parallel: p.parallel,
+        per_instance,
+        worst_deviation,
+        same_home: same as f64 / p.devices.max(1) as f64,
+        discovery_ms: [pct(0.5), pct(0.99)],
+        wave_s,
+    })
+}
+
+/// Every device asks discovery and connects to its first answer; returns (instance id, socket)
+/// per device in order, and adds each discovery call's latency (ms) to `latencies`.
+async fn wave(
+    http: &reqwest::Client,
+    p: &W8Params,
+    logins: &[client::Device],
+    latencies: &mut Vec<f64>,
+) -> anyhow::Result<(Vec<(String, f64)>, Vec<Ws>)> {
+    let placed: Vec<anyhow::Result<(String, f64, Ws)>> = futures_util::stream::iter(logins.iter().enumerate())
+        .map(|(i, login)| async move {
+            let asked = Instant::now();
+            let answer: Value = http
+                .get(format!("{}/api/v1/discovery?device_id=dev{i}", p.server))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let took = asked.elapsed().as_secs_f64() * 1000.0;
+            let home = &answer["instances"][0];
+            let (id, url) = (home["id"].as_str(), home["url"].as_str());
+            let (Some(id), Some(url)) = (id, url) else { return Err(anyhow!("no instance offered: {answer}")) };
+            let ws = client::connect(url, &login.token, (i % 200 + 1) as u8).await?;
+            Ok((id.to_owned(), took, ws))
+        })
+        .buffered(p.parallel.max(1))
+        .collect()
+        .await;
+    let mut homes = Vec::with_capacity(placed.len());
+    let mut sockets = Vec::with_capacity(placed.len());
+    for r in placed {
+        let (id, took, ws) = r?;
+        latencies.push(took);
+        homes.push((id, took));
+        sockets.push(ws);
+    }
+    Ok((homes, sockets))
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tidings_sdk::{
     self as sdk, ClientConfig, Conversation, ForwardOutcome, Friend, FriendRequest, Group, GroupMember,
-    LocalSearchPage, Message, PinnedMessage, ThreadPage, UploadedMedia,
+    LocalSearchPage, Message, PinnedMessage, ServerCandidate, ThreadPage, UploadedMedia,
 };
 
 use crate::TidingsError;
@@ -48,6 +48,17 @@ impl TidingsClient {
     /// The logged-in user (also after a restart with a saved session).
     pub fn user_id(&self) -> Option<String> {
         self.inner.user_id()
+    }
+
+    /// The server of the current connection, or of the last one; `None` before the first.
+    pub fn chosen_server(&self) -> Option<String> {
+        self.inner.chosen_server()
+    }
+
+    /// The servers the connection tries, in order: discovery's instances (id, zone, load, probed
+    /// round trip), then the configured servers it did not name.
+    pub fn server_candidates(&self) -> Vec<ServerCandidate> {
+        self.inner.server_candidates()
     }
 
     /// The direct conversation id with `peer` (needs a session).

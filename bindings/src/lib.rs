@@ -23,5 +23,6 @@ pub use error::TidingsError;
 pub use events::{EventListener, Subscription};
 pub use tidings_sdk::{
     ClientConfig, ClientEvent, ConnectionState, Conversation, Friend, FriendRequest, Group, GroupMember, Highlight,
-    LocalSearchHit, LocalSearchPage, Message, MessageStatus, PushDevice, PushSettings, QuietHours, UploadedMedia,
+    LocalSearchHit, LocalSearchPage, Message, MessageStatus, PushDevice, PushSettings, QuietHours, ServerCandidate,
+    UploadedMedia,
 };

@@ -67,6 +67,8 @@ fn kotlin_and_swift_are_generated() {
         "suspend fun `badgeCount`(): kotlin.ULong",
         "suspend fun `muteConversationUntil`(`conv`: kotlin.String, `untilMs`: kotlin.Long)",
         "suspend fun `searchLocal`(`query`: kotlin.String, `conv`: kotlin.String? = null",
+        "fun `serverCandidates`(): List<ServerCandidate>",
+        "fun `chosenServer`(): kotlin.String?",
         "public interface EventListener",
         "sealed class TidingsException",
         "val `code`: kotlin.String",
@@ -87,6 +89,8 @@ fn kotlin_and_swift_are_generated() {
     assert!(kotlin_sdk.contains("sealed class ClientEvent"));
     assert!(kotlin_sdk.contains("data class LocalSearchPage"), "the local search records");
     assert!(kotlin_sdk.contains("data class PushSettings"), "the push settings records");
+    assert!(kotlin_sdk.contains("data class ServerCandidate"), "the discovery record");
+    assert!(kotlin_sdk.contains("var `discovery`: kotlin.Boolean = true"), "the config's discovery default");
     assert!(kotlin_sdk.contains("var `mutedUntil`: kotlin.Long?"), "the conversation's timed mute");
     let swift_sdk = read("swift/tidings_sdk.swift");
     assert!(swift_sdk.contains("enum ClientEvent"));

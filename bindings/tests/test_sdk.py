@@ -66,8 +66,11 @@ class App:
         self.subscription = subscription
 
     @classmethod
-    async def start(cls, name, server, loop):
+    async def start(cls, name, server, loop, discovery=False):
+        # Discovery off unless asked for: alice and bob stay on their instances (two in cluster
+        # mode), wherever discovery would send their devices.
         config = t.default_config([server], os.path.join(DATA, name), f"py-{name}", "desktop")
+        config.discovery = discovery
         config.heartbeat_secs = 2
         config.ack_timeout_ms = 3000
         config.backoff_initial_ms = 50
@@ -92,6 +95,7 @@ async def story():
     # Record defaults in the generated code are the SDK's.
     built = sdk.ClientConfig(servers=[SERVER_A], data_dir="/d", device_id="dev", platform="desktop")
     assert built == t.default_config([SERVER_A], "/d", "dev", "desktop"), built
+    assert built.discovery is True and built.zone is None, built
     step("config defaults")
 
     # Bad input: a refused config is an InvalidInput error, not a crash.
@@ -378,6 +382,21 @@ async def story():
     assert bob.events.count == before, "a cancelled listener still got events"
     assert other_sub.cancel() is True
     step("subscription cancel")
+
+    # Discovery: a client that asks the server which instance to use, and probes them.
+    carol = await App.start("carol", SERVER_A, loop, discovery=True)
+    assert carol.client.chosen_server() is None
+    await carol.client.register(f"c{tag}", PASSWORD, None)
+    await carol.client.login(f"c{tag}", PASSWORD)
+    await carol.client.connect()
+    await carol.connected()
+    candidates = carol.client.server_candidates()
+    chosen = carol.client.chosen_server()
+    assert chosen in [c.url for c in candidates], (chosen, candidates)
+    assert candidates[0].id and candidates[0].rtt_ms is not None, candidates
+    assert all(c.url in (SERVER_A, SERVER_B) for c in candidates if c.id), candidates
+    await carol.client.shutdown()
+    step("discovery: chosen server and candidates")
 
     # Clean shutdown: both clients stop; the outbox is empty.
     assert await alice.client.outbox_len() == 0

@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use crate::SdkError;
 use crate::config::ClientConfig;
 use crate::conn::link::Link;
+use crate::discovery::Directory;
 use crate::events::{ClientEvent, ClientListener, Events};
 use crate::rest::Rest;
 use crate::session::{Session, Sessions, now_ms};
@@ -39,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) rest: Rest,
     pub(crate) events: Events,
     pub(crate) link: Link,
+    /// The server candidates and the chosen server, for the app to read.
+    pub(crate) directory: Directory,
     /// Wakes the outbox worker (a new message, a new connection).
     pub(crate) outbox_kick: Notify,
     pub(crate) sync_queue: SyncQueue,
@@ -87,6 +90,7 @@ impl Client {
         let sessions = Arc::new(Sessions::load(store.clone()).await?);
         let rest =
             Rest::new(config.servers.clone(), Duration::from_millis(config.request_timeout_ms), sessions.clone())?;
+        let directory = Directory::new(&config.servers);
         let inner = Inner {
             config,
             store,
@@ -94,6 +98,7 @@ impl Client {
             rest,
             events: Events::start(),
             link: Link::default(),
+            directory,
             outbox_kick: Notify::new(),
             sync_queue: SyncQueue::default(),
             last_total: AtomicU64::new(u64::MAX),

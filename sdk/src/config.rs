@@ -8,7 +8,8 @@
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ClientConfig {
-    /// Base URLs of the servers (`http://host:port`), tried in order and rotated on failure.
+    /// Base URLs of the servers (`http://host:port`): where discovery is asked, and the
+    /// fallback tried in order (rotated on failure) when discovery is off or gets no answer.
     pub servers: Vec<String>,
     /// Directory of the local SQLite store (created if missing).
     pub data_dir: String,
@@ -37,6 +38,14 @@ pub struct ClientConfig {
     /// Timeout of every REST call and WebSocket handshake.
     #[cfg_attr(feature = "uniffi", uniffi(default = 15000))]
     pub request_timeout_ms: u64,
+    /// This device's zone (region, data centre; at most 64 characters): discovery puts the
+    /// instances of that zone first. `None`: no preference.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub zone: Option<String>,
+    /// Ask `GET /api/v1/discovery` which instances to connect to (and probe their latency)
+    /// instead of walking `servers` in order; `servers` stay the bootstrap list and fallback.
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
+    pub discovery: bool,
 }
 
 impl ClientConfig {
@@ -55,6 +64,8 @@ impl ClientConfig {
             backoff_max_ms: 30_000,
             sync_page: 200,
             request_timeout_ms: 15_000,
+            zone: None,
+            discovery: true,
         }
     }
 
@@ -65,7 +76,7 @@ impl ClientConfig {
         if self.servers.is_empty() {
             return bad("at least one server address is needed");
         }
-        if let Some(s) = self.servers.iter().find(|s| !(s.starts_with("http://") || s.starts_with("https://"))) {
+        if let Some(s) = self.servers.iter().find(|s| !is_http_url(s)) {
             return bad(&format!("server address {s:?} must start with http:// or https://"));
         }
         if self.device_id.is_empty() || self.device_id.len() > 64 || !rules::device_id_chars_ok(&self.device_id) {
@@ -74,9 +85,17 @@ impl ClientConfig {
         if !rules::PLATFORMS.contains(&self.platform.as_str()) {
             return bad("platform must be one of android, ios, web, desktop, other");
         }
+        if self.zone.as_ref().is_some_and(|z| z.is_empty() || z.chars().count() > 64) {
+            return bad("zone must be 1-64 characters (or none)");
+        }
         if self.max_send_attempts == 0 || self.heartbeat_secs == 0 || self.sync_page == 0 {
             return bad("max_send_attempts, heartbeat_secs and sync_page must be at least 1");
         }
         Ok(())
     }
+}
+
+/// An address the SDK can use as a server: an `http://` or `https://` base URL.
+pub(crate) fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
 }

@@ -13,6 +13,7 @@ uniffi::setup_scaffolding!("tidings_sdk");
 mod client;
 mod config;
 mod conn;
+mod discovery;
 mod edits;
 mod error;
 mod events;
@@ -34,6 +35,7 @@ mod types;
 
 pub use client::Client;
 pub use config::ClientConfig;
+pub use discovery::ServerCandidate;
 pub use error::SdkError;
 pub use events::{ClientEvent, ClientListener};
 pub use push::{PushDevice, PushSettings, QuietHours};

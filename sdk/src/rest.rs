@@ -2,8 +2,8 @@
 //! bearer token attached and refreshed once on a 401, and the server list walked when one
 //! address does not answer.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -25,36 +25,61 @@ pub(crate) enum Payload<'a> {
     Bytes(&'a [u8], &'a str),
 }
 
-/// HTTP client over the configured servers.
+/// HTTP client over the servers: the configured ones, then the candidates discovery found.
 pub(crate) struct Rest {
     http: reqwest::Client,
-    servers: Vec<String>,
+    servers: Mutex<Vec<String>>,
     current: AtomicUsize,
     /// The session whose token authenticates calls.
     pub(crate) sessions: Arc<Sessions>,
 }
 
+/// A server address as the SDK compares and joins it: without a trailing slash.
+pub(crate) fn base_url(server: &str) -> String {
+    server.trim_end_matches('/').to_owned()
+}
+
 impl Rest {
-    /// A client for `servers` (base URLs without a trailing slash).
+    /// A client for `servers` (base URLs).
     pub(crate) fn new(servers: Vec<String>, timeout: Duration, sessions: Arc<Sessions>) -> Result<Self, SdkError> {
         let http = reqwest::Client::builder().timeout(timeout).build().map_err(SdkError::network)?;
-        let servers = servers.into_iter().map(|s| s.trim_end_matches('/').to_owned()).collect();
-        Ok(Self { http, servers, current: AtomicUsize::new(0), sessions })
+        let servers = servers.iter().map(|s| base_url(s)).collect();
+        Ok(Self { http, servers: Mutex::new(servers), current: AtomicUsize::new(0), sessions })
     }
 
-    /// The configured servers.
-    pub(crate) fn servers(&self) -> &[String] {
-        &self.servers
+    /// The servers calls go to, in the order they are walked.
+    fn servers(&self) -> Vec<String> {
+        self.servers.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Index of the server that answered last.
-    pub(crate) fn current(&self) -> usize {
-        self.current.load(Ordering::Relaxed)
+    /// Replaces the servers (a new candidate list, best first); the first is tried first.
+    pub(crate) fn set_servers(&self, servers: Vec<String>) {
+        if let Ok(mut s) = self.servers.lock() {
+            *s = servers;
+        }
+        self.current.store(0, Ordering::Relaxed);
     }
 
-    /// Makes server `i` the first one to try.
-    pub(crate) fn set_current(&self, i: usize) {
-        self.current.store(i % self.servers.len().max(1), Ordering::Relaxed);
+    /// The server calls go to first (the one that answered last).
+    pub(crate) fn current_server(&self) -> Option<String> {
+        let servers = self.servers();
+        servers.get(self.current.load(Ordering::Relaxed) % servers.len().max(1)).cloned()
+    }
+
+    /// Makes `server` the first one to try (the connection is there), if it is in the list.
+    pub(crate) fn prefer(&self, server: &str) {
+        if let Some(i) = self.servers().iter().position(|s| s == server) {
+            self.current.store(i, Ordering::Relaxed);
+        }
+    }
+
+    /// `GET {base}{path}` without a token and without walking the list, within `timeout`:
+    /// the status and body, or why no answer came.
+    pub(crate) async fn get_from(&self, base: &str, path: &str, timeout: Duration) -> Result<(u16, Vec<u8>), SdkError> {
+        let resp = self.http.get(format!("{base}{path}")).timeout(timeout).send().await.map_err(SdkError::network)?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(SdkError::network)?;
+        Ok((status, bytes.to_vec()))
     }
 
     /// A call without a token (register, login, refresh).
@@ -121,12 +146,13 @@ impl Rest {
         payload: Payload<'_>,
         token: Option<&str>,
     ) -> Result<(u16, Vec<u8>), SdkError> {
-        let n = self.servers.len();
-        let first = self.current();
+        let servers = self.servers();
+        let n = servers.len();
+        let first = self.current.load(Ordering::Relaxed);
         let mut last_err = SdkError::network("no server configured");
         for k in 0..n {
             let i = (first + k) % n;
-            let mut req = self.http.request(method.clone(), format!("{}{path}", self.servers[i]));
+            let mut req = self.http.request(method.clone(), format!("{}{path}", servers[i]));
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
@@ -139,14 +165,14 @@ impl Rest {
             };
             match req.send().await {
                 Ok(resp) => {
-                    self.set_current(i);
+                    self.current.store(i, Ordering::Relaxed);
                     let status = resp.status().as_u16();
                     let bytes = resp.bytes().await.map_err(SdkError::network)?;
                     return Ok((status, bytes.to_vec()));
                 }
                 Err(e) if e.is_timeout() => return Err(SdkError::Timeout),
                 Err(e) => {
-                    tracing::debug!(server = %self.servers[i], error = %e, "server unreachable");
+                    tracing::debug!(server = %servers[i], error = %e, "server unreachable");
                     last_err = SdkError::network(e);
                 }
             }

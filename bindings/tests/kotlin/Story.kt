@@ -71,8 +71,11 @@ class App(val client: TidingsClient, val events: Recorder, val subscription: Sub
     }
 
     companion object {
-        suspend fun start(name: String, server: String): App {
+        // Discovery off unless asked for: alice and bob stay on their instances (two in cluster
+        // mode), wherever discovery would send their devices.
+        suspend fun start(name: String, server: String, discovery: Boolean = false): App {
             val config = defaultConfig(listOf(server), "$DATA/$name", "kt-$name", "android")
+            config.discovery = discovery
             config.heartbeatSecs = 2uL
             config.ackTimeoutMs = 3000uL
             config.backoffInitialMs = 50uL
@@ -266,6 +269,20 @@ suspend fun story() {
     }
     check(alice.client.history(conv, null, 1u).size == 1) { "the client after a cancelled call" }
     step("coroutine cancellation")
+
+    // Discovery: a client that asks the server which instance to use, and probes them.
+    val carol = App.start("carol", SERVER_A, discovery = true)
+    check(carol.client.chosenServer() == null) { "a server chosen before connecting" }
+    carol.client.register("c$tag", PASSWORD, null)
+    carol.client.login("c$tag", PASSWORD)
+    carol.client.connect()
+    carol.connected()
+    val candidates = carol.client.serverCandidates()
+    val chosen = carol.client.chosenServer()
+    check(candidates.any { it.url == chosen }) { "chosen $chosen not among $candidates" }
+    check(candidates[0].id.isNotEmpty() && candidates[0].rttMs != null) { "candidates: $candidates" }
+    carol.client.shutdown()
+    step("discovery: chosen server and candidates")
 
     check(alice.client.outboxLen() == 0uL) { "outbox not empty" }
     alice.subscription.cancel()

@@ -1,6 +1,6 @@
 //! The connection state machine: connecting -> connected -> disconnected -> (backoff) ->
-//! connecting ..., rotating through the server list on failures, until the client stops it,
-//! the server kicks the device or the session cannot be refreshed.
+//! connecting ..., walking the candidate servers (`discovery`) on failures, until the client
+//! stops it, the server kicks the device or the session cannot be refreshed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,15 +11,16 @@ use tracing::Instrument as _;
 use super::backoff::Backoff;
 use super::socket::{self, End, OpenError};
 use crate::client::Inner;
+use crate::discovery::Route;
 use crate::events::ClientEvent;
+use crate::rest::base_url;
 use crate::types::ConnectionState;
 
 /// Keeps a connection up until `stop` turns true or the session ends.
 pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
     let cfg = &inner.config;
     let mut backoff = Backoff::new(cfg.backoff_initial_ms, cfg.backoff_max_ms);
-    let servers = inner.rest.servers().to_vec();
-    let mut index = inner.rest.current();
+    let mut route = Route::new(&inner);
     let mut attempt = 0u32;
     let mut refreshed = false;
     // A server named by a `reconnect` frame, tried once before the list.
@@ -28,13 +29,19 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        let server = hinted.take().unwrap_or_else(|| servers[index % servers.len()].clone());
+        if route.stale() {
+            tokio::select! {
+                () = route.refresh(&inner) => {}
+                _ = stop.changed() => return,
+            }
+        }
+        let server = hinted.take().unwrap_or_else(|| route.server());
         attempt += 1;
         inner.state(ConnectionState::Connecting { server: server.clone(), attempt });
         let span = tracing::info_span!("connection", %server, attempt);
         match socket::open(&inner, &server).instrument(span.clone()).await {
             Ok(ws) => {
-                inner.rest.set_current(index);
+                route.connected(&inner, &server).await;
                 backoff.reset();
                 attempt = 0;
                 refreshed = false;
@@ -52,12 +59,10 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
                     End::Moved { url, after_ms } => {
                         tracing::info!(?url, after_ms, "server draining; moving");
                         inner.state(ConnectionState::Disconnected { reason: "server draining".into() });
-                        match url.as_deref().map(|u| u.trim_end_matches('/')) {
-                            Some(u) => match servers.iter().position(|s| s.trim_end_matches('/') == u) {
-                                Some(i) => index = i,
-                                None => hinted = Some(u.to_owned()),
-                            },
-                            None => index = (index + 1) % servers.len(),
+                        match url.as_deref().map(base_url) {
+                            Some(u) if !route.select(&u) => hinted = Some(u),
+                            Some(_) => {}
+                            None => route.leave(&server),
                         }
                         tokio::select! {
                             _ = tokio::time::sleep(Duration::from_millis(after_ms)) => {}
@@ -93,7 +98,8 @@ pub(crate) async fn run(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
             Err(OpenError::Network(reason)) => {
                 tracing::debug!(%reason, "connect failed; trying the next server");
                 inner.state(ConnectionState::Disconnected { reason });
-                index = (index + 1) % servers.len();
+                // After a hinted server too: the list resumes past the one that was draining.
+                route.failed();
             }
         }
         let delay = backoff.next_delay();

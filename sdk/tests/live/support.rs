@@ -34,15 +34,19 @@ pub struct App {
 }
 
 impl App {
-    /// A client on `servers` keeping its store in `dir`, with short timings for tests.
+    /// A client on `servers` keeping its store in `dir`, with short timings for tests (and
+    /// discovery off: see [`App::with`]).
     pub async fn new(servers: Vec<String>, dir: &Path, device: &str) -> Self {
         Self::with(servers, dir, device, |_| {}).await
     }
 
-    /// Like [`App::new`], with the config adjusted by `tune`.
+    /// Like [`App::new`], with the config adjusted by `tune`. Discovery is off unless `tune`
+    /// turns it on: most stories pin the client to one address (often the proxy, which the
+    /// server's discovery answer would route around).
     pub async fn with(servers: Vec<String>, dir: &Path, device: &str, tune: impl FnOnce(&mut ClientConfig)) -> Self {
         let mut config =
             ClientConfig::new(servers, dir.to_string_lossy().into_owned(), device.to_owned(), "desktop".to_owned());
+        config.discovery = false;
         config.backoff_initial_ms = 50;
         config.backoff_max_ms = 500;
         config.heartbeat_secs = 2;

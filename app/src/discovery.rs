@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tidings_domain::discovery::{DiscoveryPolicy, InstanceInfo, recommend};
+use tidings_domain::discovery::{Asker, DiscoveryPolicy, InstanceInfo, recommend};
 use tidings_domain::ports::InstanceDirectory;
 
 use crate::error::AppError;
@@ -20,11 +20,10 @@ impl DiscoveryService {
         Self { directory, policy }
     }
 
-    /// The instances to offer the client keyed `key` (its device id, or its address) in `zone`,
-    /// best first; empty while no instance is healthy.
-    pub async fn recommend(&self, key: &str, zone: Option<&str>) -> Result<Vec<InstanceInfo>, AppError> {
+    /// The instances to offer `asker`, best first; empty while no instance is healthy.
+    pub async fn recommend(&self, asker: Asker<'_>) -> Result<Vec<InstanceInfo>, AppError> {
         let instances = self.directory.instances().await?;
-        Ok(recommend(&instances, key, zone, &self.policy))
+        Ok(recommend(&instances, asker, &self.policy))
     }
 
     /// Writes this instance's entry (its heartbeat).

@@ -1,8 +1,9 @@
-//! W8, placement: N devices (one per user) reconnect through discovery, each asking
+//! W8, placement: N devices (one per user) connect through discovery, each asking
 //! `GET /api/v1/discovery?device_id=…` and connecting to the first instance of the answer, at
 //! most `parallel` at a time (a reconnect storm when high). Reports how many landed on each
-//! instance against an even spread, then closes them all and reconnects them the same way, and
-//! reports how many came back to the same instance (a device's home is stable).
+//! instance against an even spread. Then every device in turn drops its connection and, after
+//! a reconnect delay, comes back the same way while the others stay connected (a network blip,
+//! `parallel` at a time), and the run reports how many came back to the same instance.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,6 +14,21 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::{self, Ws};
+
+/// A connection kept alive: read in a task of its own, so the server's pings are answered;
+/// dropping it closes the connection.
+struct Held(tokio::task::JoinHandle<()>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Reads `ws` until it ends, in the background.
+fn hold(mut ws: Ws) -> Held {
+    Held(tokio::spawn(async move { while let Some(Ok(_)) = ws.next().await {} }))
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -42,7 +58,7 @@ pub struct W8Report {
     pub per_instance: BTreeMap<String, usize>,
     /// The largest deviation from an even spread, as a share of it (0.1 = ±10 %).
     pub worst_deviation: f64,
-    /// Devices that came back to the same instance in the second wave, as a share.
+    /// Devices that came back to the same instance when they reconnected, as a share.
     pub same_home: f64,
     /// Discovery answers' latency over both waves (ms): p50, p99.
     pub discovery_ms: [f64; 2],
@@ -66,11 +82,9 @@ async fn run_inner(p: W8Params) -> anyhow::Result<W8Report> {
     first.iter().for_each(|(id, _)| *per_instance.entry(id.clone()).or_default() += 1);
     let even = p.devices as f64 / per_instance.len().max(1) as f64;
     let worst_deviation = per_instance.values().map(|&n| (n as f64 - even).abs() / even).fold(0.0, f64::max);
-    drop(sockets);
-    // The instances see the closes and count them within ~100 ms.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (second, _sockets) = wave(&http, &p, &logins, &mut latencies).await?;
-    let same = first.iter().zip(&second).filter(|(a, b)| a.0 == b.0).count();
+    let was: Vec<String> = first.iter().map(|(id, _)| id.clone()).collect();
+    let second = rolling(&http, &p, &logins, sockets, &was, &mut latencies).await?;
+    let same = first.iter().zip(&second).filter(|(a, b)| &a.0 == *b).count();
     latencies.sort_by(f64::total_cmp);
     let pct = |q: f64| {
         latencies
@@ -97,24 +111,9 @@ async fn wave(
     p: &W8Params,
     logins: &[client::Device],
     latencies: &mut Vec<f64>,
-) -> anyhow::Result<(Vec<(String, f64)>, Vec<Ws>)> {
-    let placed: Vec<anyhow::Result<(String, f64, Ws)>> = futures_util::stream::iter(logins.iter().enumerate())
-        .map(|(i, login)| async move {
-            let asked = Instant::now();
-            let answer: Value = http
-                .get(format!("{}/api/v1/discovery?device_id=dev{i}", p.server))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            let took = asked.elapsed().as_secs_f64() * 1000.0;
-            let home = &answer["instances"][0];
-            let (id, url) = (home["id"].as_str(), home["url"].as_str());
-            let (Some(id), Some(url)) = (id, url) else { return Err(anyhow!("no instance offered: {answer}")) };
-            let ws = client::connect(url, &login.token, (i % 200 + 1) as u8).await?;
-            Ok((id.to_owned(), took, ws))
-        })
+) -> anyhow::Result<(Vec<(String, f64)>, Vec<Held>)> {
+    let placed: Vec<anyhow::Result<(String, f64, Held)>> = futures_util::stream::iter(logins.iter().enumerate())
+        .map(|(i, login)| place(http, &p.server, i, login, None))
         .buffered(p.parallel.max(1))
         .collect()
         .await;
@@ -127,4 +126,67 @@ async fn wave(
         sockets.push(ws);
     }
     Ok((homes, sockets))
+}
+
+/// How long a device waits after losing its connection before it asks again (the SDK's first
+/// backoff is 250 ms).
+const RECONNECT_DELAY: Duration = Duration::from_millis(250);
+
+/// Every device drops its connection, waits, asks discovery and connects again, `parallel` at a
+/// time while the rest stay connected; returns the instance each came back to, in order.
+async fn rolling(
+    http: &reqwest::Client,
+    p: &W8Params,
+    logins: &[client::Device],
+    sockets: Vec<Held>,
+    was: &[String],
+    latencies: &mut Vec<f64>,
+) -> anyhow::Result<Vec<String>> {
+    let back: Vec<anyhow::Result<(String, f64, Held)>> =
+        futures_util::stream::iter(logins.iter().zip(sockets).enumerate())
+            .map(|(i, (login, ws))| async move {
+                drop(ws);
+                tokio::time::sleep(RECONNECT_DELAY).await;
+                place(http, &p.server, i, login, was.get(i).map(String::as_str)).await
+            })
+            .buffered(p.parallel.max(1))
+            .collect()
+            .await;
+    let mut homes = Vec::with_capacity(back.len());
+    let mut kept = Vec::with_capacity(back.len());
+    for r in back {
+        let (id, took, ws) = r?;
+        latencies.push(took);
+        homes.push(id);
+        kept.push(ws);
+    }
+    Ok(homes)
+}
+
+/// Device `i` asks discovery (saying which instance it was on, if any, as the SDK does) and
+/// connects to the first instance offered: (its id, the discovery call's latency in ms, the
+/// socket).
+async fn place(
+    http: &reqwest::Client,
+    server: &str,
+    i: usize,
+    login: &client::Device,
+    last: Option<&str>,
+) -> anyhow::Result<(String, f64, Held)> {
+    let asked = Instant::now();
+    let last = last.map(|id| format!("&last={id}")).unwrap_or_default();
+    let answer: Value = http
+        .get(format!("{server}/api/v1/discovery?device_id=dev{i}{last}"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let took = asked.elapsed().as_secs_f64() * 1000.0;
+    let home = &answer["instances"][0];
+    let (Some(id), Some(url)) = (home["id"].as_str(), home["url"].as_str()) else {
+        return Err(anyhow!("no instance offered: {answer}"));
+    };
+    let ws = client::connect(url, &login.token, (i % 200 + 1) as u8).await?;
+    Ok((id.to_owned(), took, hold(ws)))
 }

@@ -5,9 +5,10 @@
 //! The first is the device's *home*: a weighted rendezvous hash of the device over the healthy
 //! instances, so a device reconnects where it was, and only the devices of an instance that
 //! leaves move. The hash alone spreads 1,000 devices over 10 instances no better than dice do
-//! (±20 %), so it is bounded by load (consistent hashing with bounded loads): an instance whose
-//! connections would pass `balance` times its share of the pool's total is skipped for the next
-//! one in the device's order. The rest of the answer is the same zone first, then the least
+//! (±20 %), so it is bounded by load: an instance whose connections would pass `balance` times
+//! its share of the pool's total is skipped for the least loaded one. A client that says which
+//! instance it was on goes back there while that one has room, so reconnects stay put whatever
+//! the path that placed them. The rest of the answer is the same zone first, then the least
 //! loaded relative to capacity.
 
 use std::cmp::Ordering;
@@ -55,16 +56,25 @@ pub struct DiscoveryPolicy {
     pub overload: f64,
 }
 
-/// The instances to offer a client, best first (at most `policy.answer`): the home of `key`
-/// (a device id, or the client's address) among the healthy instances of `zone` (all healthy
-/// instances when the zone has none that is not overloaded), then the rest of the zone, then
-/// the others, each group least loaded first. Draining instances are never offered.
-pub fn recommend(
-    instances: &[InstanceInfo],
-    key: &str,
-    zone: Option<&str>,
-    policy: &DiscoveryPolicy,
-) -> Vec<InstanceInfo> {
+/// Who asks: the key its home is hashed from (a device id, or the client's address), its zone,
+/// and the instance it was last connected to, if it says.
+#[derive(Debug, Clone, Copy)]
+pub struct Asker<'a> {
+    /// Device id or address.
+    pub key: &'a str,
+    /// The client's zone.
+    pub zone: Option<&'a str>,
+    /// The instance the device was on.
+    pub last: Option<&'a str>,
+}
+
+/// The instances to offer a client, best first (at most `policy.answer`): its home among the
+/// healthy instances of its zone (all healthy instances when the zone has none that is not
+/// overloaded), then the rest of the zone, then the others, each group least loaded first.
+/// The home is the instance the device was last on while that one has room, else the first in
+/// the key's rendezvous order that has. Draining instances are never offered.
+pub fn recommend(instances: &[InstanceInfo], asker: Asker<'_>, policy: &DiscoveryPolicy) -> Vec<InstanceInfo> {
+    let Asker { key, zone, last } = asker;
     let healthy: Vec<&InstanceInfo> = instances.iter().filter(|i| !i.draining).collect();
     if healthy.is_empty() || policy.answer == 0 {
         return Vec::new();
@@ -73,7 +83,7 @@ pub fn recommend(
     let in_zone = |i: &InstanceInfo| zone.is_some_and(|z| z == i.zone);
     let zone_pool: Vec<&InstanceInfo> = healthy.iter().copied().filter(|i| in_zone(i)).collect();
     let pool = if zone_pool.iter().any(|i| !overloaded(i)) { zone_pool } else { healthy.clone() };
-    let home = home_of(&pool, key, policy, &overloaded);
+    let home = home_of(&pool, key, last, policy, &overloaded);
     let mut rest: Vec<&InstanceInfo> =
         healthy.into_iter().filter(|i| Some(i.id.as_str()) != home.map(|h| h.id.as_str())).collect();
     rest.sort_by(|a, b| {
@@ -85,11 +95,13 @@ pub fn recommend(
     home.into_iter().chain(rest).take(policy.answer).cloned().collect()
 }
 
-/// The first instance in `key`'s rendezvous order that is not overloaded and has room under
-/// the balance bound; the least loaded when none has.
+/// `last` if it is in the pool, not overloaded and has room under the balance bound; else the
+/// first instance in `key`'s rendezvous order if it is and has; else the least loaded (which
+/// fills the instances the hash favours least).
 fn home_of<'a>(
     pool: &[&'a InstanceInfo],
     key: &str,
+    last: Option<&str>,
     policy: &DiscoveryPolicy,
     overloaded: &dyn Fn(&InstanceInfo) -> bool,
 ) -> Option<&'a InstanceInfo> {
@@ -101,10 +113,18 @@ fn home_of<'a>(
         let share = total as f64 * i.capacity.max(1) as f64 / capacity as f64;
         (i.connections + 1) as f64 <= (share * policy.balance).ceil()
     };
-    order
+    let previous = pool.iter().copied().find(|i| Some(i.id.as_str()) == last);
+    let hashed = order.first().map(|(_, i)| *i);
+    let least_loaded = pool
         .iter()
-        .map(|(_, i)| *i)
+        .copied()
+        .filter(|i| !overloaded(i))
+        .min_by(|a, b| a.load().partial_cmp(&b.load()).unwrap_or(Ordering::Equal).then(a.id.cmp(&b.id)));
+    previous
+        .into_iter()
+        .chain(hashed)
         .find(|i| !overloaded(i) && has_room(i))
+        .or(least_loaded)
         .or_else(|| pool.iter().copied().min_by(|a, b| a.load().partial_cmp(&b.load()).unwrap_or(Ordering::Equal)))
 }
 
@@ -152,6 +172,10 @@ mod tests {
         }
     }
 
+    fn ask(key: &str) -> Asker<'_> {
+        Asker { key, zone: None, last: None }
+    }
+
     fn ten() -> Vec<InstanceInfo> {
         (0..10).map(|i| instance(&format!("i{i}"), "", 0)).collect()
     }
@@ -160,7 +184,7 @@ mod tests {
     fn devices_connecting_one_after_another_land_within_ten_percent_of_even() {
         let mut cluster = ten();
         for d in 0..1000 {
-            let home = recommend(&cluster, &format!("device-{d}"), None, &POLICY)[0].id.clone();
+            let home = recommend(&cluster, ask(&format!("device-{d}")), &POLICY)[0].id.clone();
             cluster.iter_mut().filter(|i| i.id == home).for_each(|i| i.connections += 1);
         }
         for i in &cluster {
@@ -174,7 +198,7 @@ mod tests {
         let loose = DiscoveryPolicy { balance: 1e9, ..POLICY };
         let mut cluster = ten();
         for d in 0..1000 {
-            let home = recommend(&cluster, &format!("device-{d}"), None, &loose)[0].id.clone();
+            let home = recommend(&cluster, ask(&format!("device-{d}")), &loose)[0].id.clone();
             cluster.iter_mut().filter(|i| i.id == home).for_each(|i| i.connections += 1);
         }
         let spread = cluster.iter().map(|i| i.connections).max().unwrap_or(0)
@@ -186,13 +210,13 @@ mod tests {
     fn a_device_keeps_its_home_and_only_the_leavers_devices_move() {
         let cluster: Vec<InstanceInfo> = (0..10).map(|i| instance(&format!("i{i}"), "", 100)).collect();
         let homes: Vec<String> =
-            (0..500).map(|d| recommend(&cluster, &format!("d{d}"), None, &POLICY)[0].id.clone()).collect();
+            (0..500).map(|d| recommend(&cluster, ask(&format!("d{d}")), &POLICY)[0].id.clone()).collect();
         let again: Vec<String> =
-            (0..500).map(|d| recommend(&cluster, &format!("d{d}"), None, &POLICY)[0].id.clone()).collect();
+            (0..500).map(|d| recommend(&cluster, ask(&format!("d{d}")), &POLICY)[0].id.clone()).collect();
         assert_eq!(homes, again);
         let without_i3: Vec<InstanceInfo> = cluster.iter().filter(|i| i.id != "i3").cloned().collect();
         for (d, home) in homes.iter().enumerate() {
-            let now = recommend(&without_i3, &format!("d{d}"), None, &POLICY)[0].id.clone();
+            let now = recommend(&without_i3, ask(&format!("d{d}")), &POLICY)[0].id.clone();
             if home != "i3" {
                 assert_eq!(&now, home, "device d{d} moved although its home stayed");
             }
@@ -200,33 +224,50 @@ mod tests {
     }
 
     #[test]
+    fn a_device_goes_back_to_where_it_was_while_that_instance_has_room() {
+        let mut cluster: Vec<InstanceInfo> = (0..10).map(|i| instance(&format!("i{i}"), "", 100)).collect();
+        for d in 0..200 {
+            let key = format!("d{d}");
+            let hashed = recommend(&cluster, ask(&key), &POLICY)[0].id.clone();
+            let was = if hashed == "i4" { "i5" } else { "i4" };
+            let back = recommend(&cluster, Asker { last: Some(was), ..ask(&key) }, &POLICY);
+            assert_eq!(back[0].id, was, "{key}");
+        }
+        // Full, or gone: the hash decides again.
+        cluster[4].connections = 106;
+        assert_ne!(recommend(&cluster, Asker { last: Some("i4"), ..ask("d1") }, &POLICY)[0].id, "i4");
+        let hashed = recommend(&cluster, ask("d1"), &POLICY)[0].id.clone();
+        assert_eq!(recommend(&cluster, Asker { last: Some("gone"), ..ask("d1") }, &POLICY)[0].id, hashed);
+    }
+
+    #[test]
     fn draining_is_never_offered_and_overloaded_is_never_home() {
         let mut cluster = vec![instance("a", "", 10), instance("b", "", 10), instance("c", "", 95_000)];
         cluster[0].draining = true;
         for d in 0..50 {
-            let answer = recommend(&cluster, &format!("d{d}"), None, &POLICY);
+            let answer = recommend(&cluster, ask(&format!("d{d}")), &POLICY);
             assert!(answer.iter().all(|i| i.id != "a"));
             assert_eq!(answer[0].id, "b");
             assert_eq!(answer.len(), 2);
         }
         cluster[1].cpu = 0.95;
         // Both left are overloaded: the least loaded is still offered rather than nothing.
-        assert_eq!(recommend(&cluster, "d", None, &POLICY)[0].id, "b");
+        assert_eq!(recommend(&cluster, ask("d"), &POLICY)[0].id, "b");
         cluster[1].draining = true;
         cluster[2].draining = true;
-        assert!(recommend(&cluster, "d", None, &POLICY).is_empty());
+        assert!(recommend(&cluster, ask("d"), &POLICY).is_empty());
     }
 
     #[test]
     fn the_clients_zone_comes_first_and_others_fill_the_answer() {
         let cluster = vec![instance("eu1", "eu", 50), instance("us1", "us", 0), instance("eu2", "eu", 40)];
         for d in 0..50 {
-            let answer = recommend(&cluster, &format!("d{d}"), Some("eu"), &POLICY);
+            let answer = recommend(&cluster, Asker { zone: Some("eu"), ..ask(&format!("d{d}")) }, &POLICY);
             let ids: Vec<&str> = answer.iter().map(|i| i.id.as_str()).collect();
             assert!(ids[0].starts_with("eu") && ids[1].starts_with("eu") && ids[2] == "us1", "{ids:?}");
         }
         let full_eu = vec![instance("eu1", "eu", 95_000), instance("us1", "us", 0)];
-        assert_eq!(recommend(&full_eu, "d", Some("eu"), &POLICY)[0].id, "us1");
+        assert_eq!(recommend(&full_eu, Asker { zone: Some("eu"), ..ask("d") }, &POLICY)[0].id, "us1");
     }
 
     #[test]
@@ -234,7 +275,7 @@ mod tests {
         let mut cluster = vec![instance("big", "", 0), instance("small", "", 0)];
         cluster[0].capacity = 300_000;
         for d in 0..2000 {
-            let home = recommend(&cluster, &format!("d{d}"), None, &POLICY)[0].id.clone();
+            let home = recommend(&cluster, ask(&format!("d{d}")), &POLICY)[0].id.clone();
             cluster.iter_mut().filter(|i| i.id == home).for_each(|i| i.connections += 1);
         }
         assert!((1425..=1575).contains(&cluster[0].connections), "big holds {}", cluster[0].connections);

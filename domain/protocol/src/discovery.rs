@@ -26,6 +26,12 @@ pub struct DiscoveryQuery {
     #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::device_id")))]
     #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 64, pattern = "^[!-~]+$"))]
     pub zone: Option<String>,
+    /// The id of the instance this device was last connected to: offered first again while it
+    /// is healthy and within its share of the load, so a reconnect lands where the device was.
+    #[serde(default)]
+    #[cfg_attr(feature = "validate", validate(length(min = 1, max = 64), custom(function = "rules::device_id")))]
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 64, pattern = "^[!-~]+$"))]
+    pub last: Option<String>,
 }
 
 /// One instance a client may connect to.

@@ -1,8 +1,8 @@
 //! Discovery's wiring: the registry this mode uses (Redis shared by the cluster, or this process
 //! alone), and the announcer that keeps this instance's entry alive once it listens: its full
-//! entry every `discovery.heartbeat`, its connection count whenever it changes (checked every
-//! 100 ms, so discovery balances on current figures during a reconnect storm), until a drain
-//! begins (the drain withdraws the entry first thing).
+//! entry every `discovery.heartbeat`, its connection count as soon as it changes (one write in
+//! flight at a time, so a storm of connects costs a write per Redis round trip, not one per
+//! connect), until a drain begins (the drain withdraws the entry first thing).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use crate::drain::Drain;
 use crate::settings::Settings;
 use crate::ws::hub::Hub;
 
-/// How often the connection count is compared with what the registry was last told.
+/// How often the announcer wakes without a change, to keep the heartbeat and see the drain.
 const COUNT_CHECK: Duration = Duration::from_millis(100);
 
 /// Capacity assumed when neither `discovery.capacity` nor `gateway.max_connections` says.
@@ -87,7 +87,10 @@ impl Announcer {
         let mut last_beat: Option<Instant> = None;
         let mut cpu = CpuMeter::start();
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = self.hub.count_changed() => {}
+            }
             // The drain withdraws the entry; writing it again would undo that.
             if self.drain.is_draining() {
                 return;

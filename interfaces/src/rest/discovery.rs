@@ -1,7 +1,7 @@
 //! `GET /api/v1/discovery`: the instances a client should connect to, best first.
 
 use actix_web::{HttpResponse, get, web};
-use tidings_domain::discovery::InstanceInfo;
+use tidings_domain::discovery::{Asker, InstanceInfo};
 use tidings_protocol::ErrorCode as C;
 use tidings_protocol::discovery::{DiscoveredInstance, DiscoveryQuery, DiscoveryResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,8 +19,9 @@ pub(super) fn routes(cfg: &mut ServiceConfig) {
 /// Find the instances to connect to.
 ///
 /// The healthy instances of the cluster for this client, best first: its home instance (the
-/// same for a device while that instance is healthy and not overloaded, so a reconnect lands
-/// where the device was), then the others of its zone, then the least loaded. Draining and dead
+/// one named by `last` while it has room, else the same instance for a device while that one
+/// is healthy and not overloaded, so a reconnect lands where the device was), then the others
+/// of its zone, then the least loaded. Draining and dead
 /// instances are never offered. Needs no token; limited per address. In embedded mode the
 /// answer is the server itself.
 #[utoipa::path(
@@ -40,7 +41,8 @@ pub(super) async fn discovery(
     state.check_discovery_rate(ip).await?;
     q.validate()?;
     let key = q.device_id.clone().unwrap_or_else(|| ip.0.to_string());
-    let found = state.discovery.recommend(&key, q.zone.as_deref()).await?;
+    let asker = Asker { key: &key, zone: q.zone.as_deref(), last: q.last.as_deref() };
+    let found = state.discovery.recommend(asker).await?;
     Ok(HttpResponse::Ok().json(DiscoveryResponse {
         home: found.first().map(|i| i.id.clone()),
         instances: found.iter().map(wire).collect(),

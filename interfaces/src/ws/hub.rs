@@ -100,6 +100,8 @@ pub struct Hub {
     caps: ConnectionCaps,
     /// Connections held, for the instance cap without a scan.
     live: AtomicUsize,
+    /// Woken when the number of connections changes (the discovery announcer reports it).
+    count_changed: tokio::sync::Notify,
     /// Pushes queued and slow consumers closed, for `/metrics`.
     counts: HubCounts,
 }
@@ -121,6 +123,7 @@ impl Hub {
             queue,
             caps,
             live: AtomicUsize::new(0),
+            count_changed: tokio::sync::Notify::new(),
             counts: HubCounts::default(),
         }
     }
@@ -157,6 +160,7 @@ impl Hub {
         });
         let first = entry.is_empty();
         entry.push(handle.clone());
+        self.count_changed.notify_one();
         Ok(Registration { handle, outbox, first })
     }
 
@@ -177,6 +181,7 @@ impl Hub {
             .is_some();
         if found {
             self.live.fetch_sub(1, Ordering::AcqRel);
+            self.count_changed.notify_one();
         }
         gone
     }
@@ -205,6 +210,12 @@ impl Hub {
     /// Pushes queued and slow consumers closed since start.
     pub fn counts(&self) -> &HubCounts {
         &self.counts
+    }
+
+    /// Resolves once the number of connections changed since the last call returned (or at
+    /// once if it changed before this call): the announcer waits on it.
+    pub async fn count_changed(&self) {
+        self.count_changed.notified().await;
     }
 
     /// Connections of this instance.

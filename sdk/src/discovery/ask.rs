@@ -19,12 +19,22 @@ pub(super) enum Answer {
     Nothing,
 }
 
+/// Who asks: this device, its zone, and the instance it was last connected to (so a reconnect
+/// is sent back there while it has room).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Who<'a> {
+    pub(super) device_id: &'a str,
+    pub(super) zone: Option<&'a str>,
+    pub(super) last: Option<&'a str>,
+}
+
 /// The path and query of the discovery request for this device.
-fn path(device_id: &str, zone: Option<&str>) -> String {
-    let mut path = format!("/api/v1/discovery?device_id={}", percent_encode(device_id));
-    if let Some(zone) = zone {
-        path.push_str("&zone=");
-        path.push_str(&percent_encode(zone));
+fn path(who: Who<'_>) -> String {
+    let mut path = format!("/api/v1/discovery?device_id={}", percent_encode(who.device_id));
+    for (name, value) in [("zone", who.zone), ("last", who.last)] {
+        if let Some(value) = value {
+            path.push_str(&format!("&{name}={}", percent_encode(value)));
+        }
     }
     path
 }
@@ -32,14 +42,8 @@ fn path(device_id: &str, zone: Option<&str>) -> String {
 /// Asks `servers` in order, each within `timeout`, until one answers. An error, a refusal
 /// (`rate_limited`, `invalid_field`), an unreadable or empty answer moves on to the next; a 404
 /// ends the search (the server has no discovery, so the configured list is what there is).
-pub(super) async fn discover(
-    rest: &Rest,
-    servers: &[String],
-    device_id: &str,
-    zone: Option<&str>,
-    timeout: Duration,
-) -> Answer {
-    let path = path(device_id, zone);
+pub(super) async fn discover(rest: &Rest, servers: &[String], who: Who<'_>, timeout: Duration) -> Answer {
+    let path = path(who);
     for server in servers {
         match rest.get_from(server, &path, timeout).await {
             Ok((200, body)) => match serde_json::from_slice::<DiscoveryResponse>(&body) {
@@ -93,11 +97,13 @@ pub(super) async fn probe(
 
 #[cfg(test)]
 mod tests {
-    use super::path;
+    use super::{Who, path};
 
     #[test]
-    fn device_and_zone_are_escaped_into_the_query() {
-        assert_eq!(path("dev-1", None), "/api/v1/discovery?device_id=dev-1");
-        assert_eq!(path("a&b=c", Some("eu west/1")), "/api/v1/discovery?device_id=a%26b%3Dc&zone=eu%20west%2F1");
+    fn device_zone_and_last_instance_are_escaped_into_the_query() {
+        let who = Who { device_id: "dev-1", zone: None, last: None };
+        assert_eq!(path(who), "/api/v1/discovery?device_id=dev-1");
+        let who = Who { device_id: "a&b=c", zone: Some("eu west/1"), last: Some("node 2") };
+        assert_eq!(path(who), "/api/v1/discovery?device_id=a%26b%3Dc&zone=eu%20west%2F1&last=node%202");
     }
 }

@@ -62,6 +62,14 @@ impl Directory {
         }
     }
 
+    /// The instance id of the server this client was last connected to, when discovery named it.
+    fn last_instance(&self, last_good: Option<&str>) -> Option<String> {
+        let chosen = self.chosen.lock().ok().and_then(|c| c.clone());
+        let url = chosen.as_deref().or(last_good)?;
+        let candidates = self.candidates.lock().ok()?;
+        candidates.iter().find(|c| c.url == url && !c.id.is_empty()).map(|c| c.id.clone())
+    }
+
     fn set_chosen(&self, server: &str) {
         if let Ok(mut c) = self.chosen.lock() {
             *c = Some(server.to_owned());
@@ -120,9 +128,11 @@ impl Route {
         let cfg = &inner.config;
         let configured: Vec<String> = cfg.servers.iter().map(|s| base_url(s)).collect();
         let last_good = inner.store.get_kv(LAST_SERVER_KEY).await.ok().flatten();
+        let last = inner.directory.last_instance(last_good.as_deref());
         let asked = order::ask_order(last_good, &configured);
         let budget = Duration::from_millis(cfg.request_timeout_ms);
-        let answer = ask::discover(&inner.rest, &asked, &cfg.device_id, cfg.zone.as_deref(), budget.min(ASK_MAX)).await;
+        let who = ask::Who { device_id: &cfg.device_id, zone: cfg.zone.as_deref(), last: last.as_deref() };
+        let answer = ask::discover(&inner.rest, &asked, who, budget.min(ASK_MAX)).await;
         let (mut candidates, ttl) = match answer {
             ask::Answer::Found(answer) => {
                 let merged = order::merge(&answer.instances, &configured);

@@ -93,9 +93,17 @@ impl RouteRegistry for ClusterRegistry {
     }
 }
 
+/// How long an instance once seen stays on the announcement list after it was last seen live.
+const KNOWN_FOR: Duration = Duration::from_secs(600);
+
 /// Gathers the users whose devices connected here for [`MOVES_BATCH`], then tells every other
-/// live instance in one envelope each; ends when the registry is dropped.
+/// instance in one envelope each; ends when the registry is dropped. "Every other" is every
+/// instance seen live in the last [`KNOWN_FOR`], not only those Redis lists now: after Redis
+/// lost its state the list is empty until each instance writes itself again, and a move
+/// announced to nobody meanwhile would leave stale routes in the others' caches (a publish to
+/// an instance that is gone is dropped by the broker).
 async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::UnboundedReceiver<UserId>) {
+    let mut known: std::collections::HashMap<String, tokio::time::Instant> = std::collections::HashMap::new();
     while let Some(first) = rx.recv().await {
         tokio::time::sleep(MOVES_BATCH).await;
         let mut users = vec![first];
@@ -104,13 +112,13 @@ async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::Un
         }
         users.sort();
         users.dedup();
-        let instances = match routes.live_instances().await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::debug!(error = %e, "could not list instances; route caches expire by themselves");
-                continue;
-            }
-        };
+        match routes.live_instances().await {
+            Ok(found) => found.into_iter().for_each(|i| {
+                known.insert(i, tokio::time::Instant::now());
+            }),
+            Err(e) => tracing::debug!(error = %e, "could not list instances; announcing to those seen before"),
+        }
+        known.retain(|_, seen| seen.elapsed() < KNOWN_FOR);
         let notice =
             Delivery { recipients: Vec::new(), skip_device: None, event: Arc::new(Event::RoutesMoved { users }) };
         let body = match envelope::encode_many(&[(&notice, Vec::new())]) {
@@ -120,7 +128,7 @@ async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::Un
                 continue;
             }
         };
-        for instance in instances.iter().filter(|i| i.as_str() != routes.instance()) {
+        for instance in known.keys().filter(|i| i.as_str() != routes.instance()) {
             bus.publish(instance, body.clone()).await;
         }
     }

@@ -62,6 +62,11 @@ impl RouteCache {
         users.iter().for_each(|u| self.entries.invalidate(u));
     }
 
+    /// Drops everything (Redis lost its state: every route is being written again).
+    pub fn clear(&self) {
+        self.entries.invalidate_all();
+    }
+
     /// `(hits, misses)` since start, for `/metrics`.
     pub fn counts(&self) -> (u64, u64) {
         (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))

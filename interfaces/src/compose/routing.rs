@@ -143,6 +143,11 @@ pub(super) fn spawn_route_refresh(
             };
             if lost && last_refresh.is_some() {
                 tracing::warn!("Redis lost the cluster's state; writing this instance's routes again now");
+                // Cached routes may name instances the devices have left since (their moves'
+                // announcements went to an empty instance list).
+                if let Some(cache) = routes.cache() {
+                    cache.clear();
+                }
             }
             if !lost && last_refresh.is_some_and(|at| at.elapsed() < every) {
                 continue;

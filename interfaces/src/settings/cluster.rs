@@ -37,7 +37,8 @@ pub struct ClusterSettings {
     /// message path waits (see docs/operations.md for what happens past it).
     #[serde(with = "millis")]
     pub dependency_timeout: Duration,
-    /// Users whose routes each instance keeps in memory in front of Redis (0: none).
+    /// Users whose routes each instance keeps in memory in front of Redis (0: none, the
+    /// default until the gap after Redis loses its state is closed: docs/operations.md).
     pub route_cache_size: u64,
     /// How long a cached route is trusted at most (moves are announced sooner; this bounds
     /// what an announcement that never came leaves behind).
@@ -56,7 +57,7 @@ impl Default for ClusterSettings {
             connect_timeout: Duration::from_secs(10),
             push_order_wait: Duration::from_secs(1),
             dependency_timeout: Duration::from_millis(250),
-            route_cache_size: 100_000,
+            route_cache_size: 0,
             route_cache_ttl: Duration::from_secs(2),
         }
     }

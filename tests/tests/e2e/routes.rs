@@ -147,7 +147,12 @@ async fn after_redis_lost_its_state_pushes_go_on_here_and_resume_across_within_s
 #[tokio::test]
 async fn a_device_that_moves_gets_its_next_message_at_once_despite_the_route_caches() {
     let Some(_) = Backend::cluster("routes::cache_moves") else { return };
-    let c = ClusterProcesses::start(BIN, 3, &[("TIDINGS_CLUSTER__ROUTE_CACHE_TTL", "60s")]).await;
+    let c = ClusterProcesses::start(
+        BIN,
+        3,
+        &[("TIDINGS_CLUSTER__ROUTE_CACHE_SIZE", "100000"), ("TIDINGS_CLUSTER__ROUTE_CACHE_TTL", "60s")],
+    )
+    .await;
     let a = c.at(0).api.user("alice", "a1").await;
     let b = c.at(0).api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);

@@ -338,15 +338,14 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&r)?);
                 println!(
                     "W8: {} devices, {} at once, placed in {:.2}s: {:?}; worst deviation from even {:.1}%; \
-                     same instance on reconnect {:.1}%; discovery p50 {:.2} ms, p99 {:.2} ms",
+                     same instance on reconnect {:.1}%; discovery {}",
                     r.devices,
                     r.parallel,
                     r.wave_s,
                     r.per_instance,
                     r.worst_deviation * 100.0,
                     r.same_home * 100.0,
-                    r.discovery_ms[0],
-                    r.discovery_ms[1]
+                    r.discovery
                 );
             }
             Workload::W3 { members, senders, messages, window } => {

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use futures_util::StreamExt;
+use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::{self, Ws};
+use crate::stats::{self, Latency};
 
 /// A connection kept alive: read in a task of its own, so the server's pings are answered;
 /// dropping it closes the connection.
@@ -60,8 +62,8 @@ pub struct W8Report {
     pub worst_deviation: f64,
     /// Devices that came back to the same instance when they reconnected, as a share.
     pub same_home: f64,
-    /// Discovery answers' latency over both waves (ms): p50, p99.
-    pub discovery_ms: [f64; 2],
+    /// Discovery answers' latency over both waves.
+    pub discovery: Latency,
     /// Time to place every device in the first wave (s).
     pub wave_s: f64,
 }
@@ -74,24 +76,16 @@ pub async fn run(p: W8Params) -> anyhow::Result<W8Report> {
 async fn run_inner(p: W8Params) -> anyhow::Result<W8Report> {
     let logins = client::devices(&p.server, &p.prefix, p.devices, 1, 32).await.context("logins")?;
     let http = reqwest::Client::new();
-    let mut latencies = Vec::with_capacity(2 * p.devices);
+    let mut latencies = stats::histogram();
     let started = Instant::now();
     let (first, sockets) = wave(&http, &p, &logins, &mut latencies).await?;
     let wave_s = started.elapsed().as_secs_f64();
     let mut per_instance: BTreeMap<String, usize> = BTreeMap::new();
-    first.iter().for_each(|(id, _)| *per_instance.entry(id.clone()).or_default() += 1);
+    first.iter().for_each(|id| *per_instance.entry(id.clone()).or_default() += 1);
     let even = p.devices as f64 / per_instance.len().max(1) as f64;
     let worst_deviation = per_instance.values().map(|&n| (n as f64 - even).abs() / even).fold(0.0, f64::max);
-    let was: Vec<String> = first.iter().map(|(id, _)| id.clone()).collect();
-    let second = rolling(&http, &p, &logins, sockets, &was, &mut latencies).await?;
-    let same = first.iter().zip(&second).filter(|(a, b)| &a.0 == *b).count();
-    latencies.sort_by(f64::total_cmp);
-    let pct = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0.0)
-    };
+    let (second, _sockets) = rolling(&http, &p, &logins, sockets, &first, &mut latencies).await?;
+    let same = first.iter().zip(&second).filter(|(a, b)| a == b).count();
     Ok(W8Report {
         workload: "w8",
         devices: p.devices,
@@ -99,31 +93,40 @@ async fn run_inner(p: W8Params) -> anyhow::Result<W8Report> {
         per_instance,
         worst_deviation,
         same_home: same as f64 / p.devices.max(1) as f64,
-        discovery_ms: [pct(0.5), pct(0.99)],
+        discovery: Latency::of(&latencies),
         wave_s,
     })
 }
 
-/// Every device asks discovery and connects to its first answer; returns (instance id, socket)
-/// per device in order, and adds each discovery call's latency (ms) to `latencies`.
+/// Every device asks discovery and connects to its first answer; returns the instance id and
+/// the connection of each device, in order, and records each discovery call's latency.
 async fn wave(
     http: &reqwest::Client,
     p: &W8Params,
     logins: &[client::Device],
-    latencies: &mut Vec<f64>,
-) -> anyhow::Result<(Vec<(String, f64)>, Vec<Held>)> {
-    let placed: Vec<anyhow::Result<(String, f64, Held)>> = futures_util::stream::iter(logins.iter().enumerate())
+    latencies: &mut Histogram<u64>,
+) -> anyhow::Result<(Vec<String>, Vec<Held>)> {
+    let placed = futures_util::stream::iter(logins.iter().enumerate())
         .map(|(i, login)| place(http, &p.server, i, login, None))
         .buffered(p.parallel.max(1))
         .collect()
         .await;
+    settle(placed, latencies)
+}
+
+/// Splits placements into instance ids and connections, recording their discovery latencies;
+/// the first failed placement fails the run.
+fn settle(
+    placed: Vec<anyhow::Result<(String, Duration, Held)>>,
+    latencies: &mut Histogram<u64>,
+) -> anyhow::Result<(Vec<String>, Vec<Held>)> {
     let mut homes = Vec::with_capacity(placed.len());
     let mut sockets = Vec::with_capacity(placed.len());
     for r in placed {
-        let (id, took, ws) = r?;
-        latencies.push(took);
-        homes.push((id, took));
-        sockets.push(ws);
+        let (id, took, held) = r?;
+        latencies.saturating_record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
+        homes.push(id);
+        sockets.push(held);
     }
     Ok((homes, sockets))
 }
@@ -133,46 +136,38 @@ async fn wave(
 const RECONNECT_DELAY: Duration = Duration::from_millis(250);
 
 /// Every device drops its connection, waits, asks discovery and connects again, `parallel` at a
-/// time while the rest stay connected; returns the instance each came back to, in order.
+/// time while the rest stay connected; returns the instance each came back to and its new
+/// connection, in order.
 async fn rolling(
     http: &reqwest::Client,
     p: &W8Params,
     logins: &[client::Device],
     sockets: Vec<Held>,
     was: &[String],
-    latencies: &mut Vec<f64>,
-) -> anyhow::Result<Vec<String>> {
-    let back: Vec<anyhow::Result<(String, f64, Held)>> =
-        futures_util::stream::iter(logins.iter().zip(sockets).enumerate())
-            .map(|(i, (login, ws))| async move {
-                drop(ws);
-                tokio::time::sleep(RECONNECT_DELAY).await;
-                place(http, &p.server, i, login, was.get(i).map(String::as_str)).await
-            })
-            .buffered(p.parallel.max(1))
-            .collect()
-            .await;
-    let mut homes = Vec::with_capacity(back.len());
-    let mut kept = Vec::with_capacity(back.len());
-    for r in back {
-        let (id, took, ws) = r?;
-        latencies.push(took);
-        homes.push(id);
-        kept.push(ws);
-    }
-    Ok(homes)
+    latencies: &mut Histogram<u64>,
+) -> anyhow::Result<(Vec<String>, Vec<Held>)> {
+    let back = futures_util::stream::iter(logins.iter().zip(sockets).enumerate())
+        .map(|(i, (login, ws))| async move {
+            drop(ws);
+            tokio::time::sleep(RECONNECT_DELAY).await;
+            place(http, &p.server, i, login, was.get(i).map(String::as_str)).await
+        })
+        .buffered(p.parallel.max(1))
+        .collect()
+        .await;
+    settle(back, latencies)
 }
 
 /// Device `i` asks discovery (saying which instance it was on, if any, as the SDK does) and
-/// connects to the first instance offered: (its id, the discovery call's latency in ms, the
-/// socket).
+/// connects to the first instance offered: (its id, the discovery call's latency, the
+/// connection).
 async fn place(
     http: &reqwest::Client,
     server: &str,
     i: usize,
     login: &client::Device,
     last: Option<&str>,
-) -> anyhow::Result<(String, f64, Held)> {
+) -> anyhow::Result<(String, Duration, Held)> {
     let asked = Instant::now();
     let last = last.map(|id| format!("&last={id}")).unwrap_or_default();
     let answer: Value = http
@@ -182,7 +177,7 @@ async fn place(
         .error_for_status()?
         .json()
         .await?;
-    let took = asked.elapsed().as_secs_f64() * 1000.0;
+    let took = asked.elapsed();
     let home = &answer["instances"][0];
     let (Some(id), Some(url)) = (home["id"].as_str(), home["url"].as_str()) else {
         return Err(anyhow!("no instance offered: {answer}"));

@@ -227,21 +227,33 @@ for ((g = 0; g < GENERATORS; g++)); do
     "$BENCH_BIN" --servers "$(servers_of "$g")" --server-pids "$(pids_for "$g")" --timeout "$TIMEOUT" w1 \
         --connections "$PER_GEN" --devices-per-user "$DEVICES_PER_USER" --hold "$HOLD" --parallel "$PARALLEL" \
         --deliveries-per-s "$rate_each" --senders "$SENDERS" --grace "$GRACE" --latencies-file "$OUT/latencies.$g" \
+        --logged-in-file "$scratch/logged-in.$g" --connect-file "$scratch/connect" \
         --ready-file "$scratch/ready.$g" --go-file "$scratch/go" >"$OUT/generator.$g.out" 2>"$OUT/generator.$g.err" &
     generator_pids+=($!)
 done
 echo "${generator_pids[*]}" >"$scratch/generator.pids"
 started=$SECONDS
-while :; do
-    ready=0 alive=0
-    for ((g = 0; g < GENERATORS; g++)); do
-        [ -e "$scratch/ready.$g" ] && ready=$((ready + 1))
-        kill -0 "${generator_pids[g]}" 2>/dev/null && alive=$((alive + 1))
+# Every generator logs in first; nobody connects until all have, so the instances' memory read
+# here is what the logins left, and what grows after it is the connections'.
+wait_all() { # file-stem: until every live generator wrote it
+    local done alive
+    while :; do
+        done=0 alive=0
+        for ((g = 0; g < GENERATORS; g++)); do
+            [ -e "$scratch/$1.$g" ] && done=$((done + 1))
+            kill -0 "${generator_pids[g]}" 2>/dev/null && alive=$((alive + 1))
+        done
+        ((done == GENERATORS || done >= alive)) && return
+        ((SECONDS - started < TIMEOUT)) || { log "generators did not all write $1 within ${TIMEOUT}s"; return; }
+        sleep 1
     done
-    ((ready == GENERATORS || ready >= alive)) && break
-    ((SECONDS - started < TIMEOUT)) || { log "generators not ready within ${TIMEOUT}s"; break; }
-    sleep 1
-done
+}
+wait_all logged-in
+log "every generator logged in after $((SECONDS - started))s; connecting"
+at_logins="$(reading)"
+touch "$scratch/connect"
+wait_all ready
+ready=$(ls "$scratch"/ready.* 2>/dev/null | wc -l)
 opened=$(cat "$scratch"/ready.* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 log "$ready of $GENERATORS generators ready after $((SECONDS - started))s: $opened connections open; the hold starts in ${SETTLE}s"
 # The connect storm's aftermath (route writes, broker links of starved instances) settles first.
@@ -259,9 +271,9 @@ generator_pids=()
 ((failed == 0)) || log "$failed generator(s) failed: see $OUT/generator.*.err"
 
 # --- The summary: connections held, memory per connection, deliveries, ceilings ---
-python3 - "$OUT" "$TOTAL" "$baseline" "$at_go" "$at_end" "${#classes[@]}" <<'EOF' | tee -a "$OUT/summary.txt"
+python3 - "$OUT" "$TOTAL" "$baseline" "$at_logins" "$at_go" "$at_end" "${#classes[@]}" <<'EOF' | tee -a "$OUT/summary.txt"
 import glob, json, sys
-out, total, base, go, end, n = sys.argv[1], int(sys.argv[2]), *(list(map(int, a.split())) for a in sys.argv[3:6]), int(sys.argv[6])
+out, total, base, logins, go, end, n = sys.argv[1], int(sys.argv[2]), *(list(map(int, a.split())) for a in sys.argv[3:7]), int(sys.argv[7])
 reports = []
 for f in sorted(glob.glob(f"{out}/generator.*.out")):
     line = next((l for l in open(f) if l.startswith("{")), None)
@@ -272,15 +284,17 @@ print(f"held: {held:,} of {total:,} connections to the end of the hold ({sum(r['
 rss = lambda r, c: r[2 * c + 1]  # KiB of class c (0 instances, 1 generators)
 m = 2 * n
 per = lambda kib: kib * 1024 / max(held, 1)
-inst, gens = per(rss(end, 0) - rss(base, 0)), per(rss(end, 1))
+inst, gens = per(rss(end, 0) - rss(logins, 0)), per(rss(end, 1))
+inst_all = per(rss(end, 0) - rss(base, 0))
 slab = per(end[m + 3] - base[m + 3])
 services = per(sum(rss(end, c) - rss(base, c) for c in (2, 3, 4)))
 used = per(base[m + 2] - end[m + 2])
-print(f"memory per held connection: instances {inst:,.0f} B (RSS growth from start-up, logins included; {rss(end, 0) / 1024:,.0f} MiB in all), "
+print(f"memory per held connection: instances {inst:,.0f} B (RSS growth from after the logins to the end of the hold; "
+      f"{inst_all:,.0f} B counting the logins; {rss(end, 0) / 1024:,.0f} MiB in all), "
       f"generators {gens:,.0f} B ({rss(end, 1) / 1024:,.0f} MiB), kernel slab {slab:,.0f} B (both ends' sockets), "
       f"mariadb + redis + rabbitmq RSS growth {services:,.0f} B, "
       f"machine (MemAvailable drop) {used:,.0f} B; TCP buffers {end[m + 6]:,} pages")
-ours = inst + gens + slab
+ours = inst_all + gens + slab
 if ours > 0:
     by_drop = f"{base[m + 2] * 1024 / used:,.0f}" if used > 0 else "none"
     print(f"memory ceiling: {base[m + 2] * 1024 / ours:,.0f} connections in the {base[m + 2] / 1048576:.1f} GiB available at start, "

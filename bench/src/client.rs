@@ -109,6 +109,15 @@ async fn connect_with(base: &str, token: &str, source: u8, config: Option<WebSoc
     Ok(ws)
 }
 
+/// Whether a failed [`connect`] was the server refusing for now (`503` busy or `429`): worth
+/// trying again after a pause.
+pub fn is_retryable_refusal(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<tokio_tungstenite::tungstenite::Error>(),
+        Some(tokio_tungstenite::tungstenite::Error::Http(res)) if res.status() == 503 || res.status() == 429
+    )
+}
+
 /// The direct conversation of two users.
 pub fn direct(a: &str, b: &str) -> String {
     if a < b { format!("d:{a}:{b}") } else { format!("d:{b}:{a}") }

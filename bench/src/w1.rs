@@ -53,11 +53,16 @@ pub struct W1Params {
     pub timeout: Duration,
 }
 
-/// Lining up the holds of several generator processes: each writes `ready` (its open count)
-/// once its connections are open, and starts its hold when `go` exists, so that the held
-/// connections of all of them add up at the same time.
+/// Lining up several generator processes: each writes `logged_in` once its devices are logged
+/// in and connects when `connect` exists (so the servers' memory can be read between the two
+/// phases); writes `ready` (its open count) once its connections are open, and starts its hold
+/// when `go` exists, so that the held connections of all of them add up at the same time.
 #[derive(Debug, Clone, Default)]
 pub struct HoldSync {
+    /// Written (the login count) once every device is logged in.
+    pub logged_in: Option<PathBuf>,
+    /// Connecting starts when this exists (at once if unset).
+    pub connect: Option<PathBuf>,
     /// Written once every connection is open (or failed).
     pub ready: Option<PathBuf>,
     /// The hold starts when this exists (at once if unset).
@@ -146,6 +151,10 @@ pub async fn run(p: W1Params) -> anyhow::Result<W1Report> {
     anyhow::ensure!(window.is_none_or(|w| !w.is_zero()), "the grace period must be shorter than the hold");
     let rss_start = total_rss(&p.server_pids);
     let devices = client::devices(&p.servers[0], &p.prefix, p.connections, p.devices_per_user, 64).await?;
+    if let Some(logged_in) = &p.sync.logged_in {
+        std::fs::write(logged_in, format!("{}\n", devices.len()))?;
+    }
+    wait_for(p.sync.connect.as_deref(), p.timeout).await?;
     let rss_before = total_rss(&p.server_pids);
     let client_rss_before = own_rss();
     let users: Vec<String> = devices.iter().map(|d| d.user_id.clone()).collect();
@@ -281,7 +290,7 @@ async fn connect_all(
             let tracker = tracker.cloned();
             async move {
                 let source = u8::try_from(1 + i % 200).unwrap_or(1);
-                let held = client::connect_lean(&server, &token, source).await.map(|ws| {
+                let held = connect_retrying(&server, &token, source).await.map(|ws| {
                     let me = u32::try_from(i).unwrap_or(u32::MAX);
                     tokio::spawn(deliveries::hold(ws, me, tracker, outbox))
                 });
@@ -291,6 +300,28 @@ async fn connect_all(
         .buffer_unordered(p.parallel.max(1))
         .collect()
         .await
+}
+
+/// How many times a refused connection (`503`/`429`, e.g. its route could not be written during
+/// a connect storm) is tried again, as a client would, before it counts as failed.
+const CONNECT_RETRIES: u32 = 5;
+
+/// [`client::connect_lean`], trying again after a refusal the server asks to retry, with the
+/// exponential backoff and jitter a real client uses.
+async fn connect_retrying(server: &str, token: &str, source: u8) -> anyhow::Result<client::Ws> {
+    let mut attempt = 0;
+    let seed = crate::stats::now_us() ^ u64::from(source);
+    loop {
+        match client::connect_lean(server, token, source).await {
+            Err(e) if attempt < CONNECT_RETRIES && client::is_retryable_refusal(&e) => {
+                let base = Duration::from_millis(500) * 2u32.pow(attempt);
+                tokio::time::sleep(base + Duration::from_millis(crate::stats::mix(seed + u64::from(attempt)) % 500))
+                    .await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 impl W1Report {

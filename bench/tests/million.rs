@@ -30,7 +30,7 @@ async fn a_small_million_holds_every_connection_and_delivers_across_instances() 
     };
     let ports = [first.port(), second.port(), third.port()];
     let dir = tempfile::tempdir().unwrap();
-    let go = dir.path().join("go");
+    let (connect, go) = (dir.path().join("connect"), dir.path().join("go"));
     let generator = |g: usize| {
         // Each generator logs in on another instance first; both spread over all three.
         let servers = (0..ports.len()).map(|i| format!("http://127.0.0.1:{}", ports[(g + i) % ports.len()])).collect();
@@ -49,21 +49,29 @@ async fn a_small_million_holds_every_connection_and_delivers_across_instances() 
                 grace: Duration::from_secs(3),
                 latencies_file: None,
             }),
-            sync: w1::HoldSync { ready: Some(dir.path().join(format!("ready{g}"))), go: Some(go.clone()) },
+            sync: w1::HoldSync {
+                logged_in: Some(dir.path().join(format!("logged-in{g}"))),
+                connect: Some(connect.clone()),
+                ready: Some(dir.path().join(format!("ready{g}"))),
+                go: Some(go.clone()),
+            },
             timeout: Duration::from_secs(120),
         })
     };
-    // What bench/million.sh does: the go file once every generator is ready.
+    // What bench/million.sh does: the connect file once every generator is logged in (nobody
+    // connects before), the go file once every generator is ready.
     let starter = async {
-        let ready = |g: usize| dir.path().join(format!("ready{g}")).exists();
-        for _ in 0..1200 {
-            if (0..GENERATORS).all(ready) {
-                std::fs::write(&go, "").unwrap();
-                return;
+        let all_wrote = |name: &str| (0..GENERATORS).all(|g| dir.path().join(format!("{name}{g}")).exists());
+        for (name, release) in [("logged-in", &connect), ("ready", &go)] {
+            let mut waited = 0;
+            while !all_wrote(name) {
+                assert!(waited < 1200, "the generators did not all write {name} within 120 s");
+                assert!(name != "logged-in" || !all_wrote("ready"), "a generator connected before the connect file");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                waited += 1;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            std::fs::write(release, "").unwrap();
         }
-        panic!("the generators were not ready within 120 s");
     };
     let (a, b, ()) = tokio::join!(generator(0), generator(1), starter);
     for r in [a.unwrap(), b.unwrap()] {

@@ -51,6 +51,10 @@ fn the_million_script_holds_delivers_and_cleans_up() {
     assert!(summary.contains("held: 600 of 600 connections"), "{summary}");
     assert!(summary.contains("0 refused") && summary.contains(" 0 lost, 0 unanswered, 0 duplicated"), "{summary}");
     assert!(summary.contains("memory per held connection") && summary.contains("cpu during the hold"), "{summary}");
+    assert!(
+        summary.contains("every generator logged in after"),
+        "the logins and the connects are two phases: {summary}"
+    );
     let samples = std::fs::read_to_string(out.path().join("samples.txt")).unwrap();
     assert!(samples.contains("holding cpu%"), "{samples}");
 

@@ -35,6 +35,14 @@ pub struct W1Args {
     /// Write every delivery's latency (µs, one a line) to this file.
     #[arg(long)]
     latencies_file: Option<PathBuf>,
+    /// Write the login count to this file once every device is logged in, before connecting.
+    #[arg(long)]
+    logged_in_file: Option<PathBuf>,
+    /// Start connecting when this file exists (waiting at most --timeout), not at once: lets
+    /// whoever runs several generators read the servers' memory between all the logins and the
+    /// first connection.
+    #[arg(long)]
+    connect_file: Option<PathBuf>,
     /// Write the open count to this file once every connection is open (or failed).
     #[arg(long)]
     ready_file: Option<PathBuf>,
@@ -62,7 +70,12 @@ impl W1Args {
             parallel: self.parallel,
             prefix,
             deliveries,
-            sync: HoldSync { ready: self.ready_file, go: self.go_file },
+            sync: HoldSync {
+                logged_in: self.logged_in_file,
+                connect: self.connect_file,
+                ready: self.ready_file,
+                go: self.go_file,
+            },
             timeout,
         }
     }

@@ -63,13 +63,15 @@ pub struct RouteOwner {
 }
 
 /// Where each connected device is (cluster mode): written on connect, kept alive by periodic
-/// refreshes, removed on disconnect, each time only by the connection that owns it. Best effort:
-/// a lost route costs a push, never a message.
+/// refreshes, removed on disconnect, each time only by the connection that owns it. A socket
+/// opens only once its route is written (so every push committed after the client's catch-up
+/// finds it); after that, a lost route costs a push until the next refresh, never a message.
 #[async_trait]
 pub trait RouteRegistry: Send + Sync {
     /// A device connected to this instance as `owner`. Returns whether it is now the user's only
-    /// connected device anywhere (the user came online).
-    async fn connected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool;
+    /// connected device anywhere (the user came online), or the error that kept the route from
+    /// being written (the connection is then refused: the client retries later).
+    async fn connected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> Result<bool, StoreError>;
     /// That connection ended. Returns whether the user has no connected device left anywhere
     /// (the user went offline).
     async fn disconnected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool;

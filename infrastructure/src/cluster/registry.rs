@@ -10,12 +10,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tidings_domain::event::{Delivery, Event};
 use tidings_domain::ports::{RouteOwner, RouteRegistry};
-use tidings_domain::{DeviceId, UserId};
+use tidings_domain::{DeviceId, StoreError, UserId};
 use tokio::sync::mpsc;
 
 use super::bus::AmqpBus;
 use super::envelope;
 use super::routes::RedisRoutes;
+
+/// How many times a connecting device's route write is tried before the connection is refused
+/// (a pool momentarily exhausted by a connect storm usually has room a moment later).
+const CLAIM_ATTEMPTS: u32 = 3;
+/// The pause before the second try; the third waits twice as long.
+const CLAIM_RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 /// How long route moves are gathered before one announcement carries them all.
 const MOVES_BATCH: Duration = Duration::from_millis(50);
@@ -54,22 +60,29 @@ impl ClusterRegistry {
 
 #[async_trait]
 impl RouteRegistry for ClusterRegistry {
-    async fn connected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool {
-        match self.routes.claim(user, device, owner).await {
-            Ok(claim) => {
-                if let Some(moves) = &self.moves {
-                    let _ = moves.send(user.clone());
+    async fn connected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> Result<bool, StoreError> {
+        let mut attempt = 1;
+        let claim = loop {
+            match self.routes.claim(user, device, owner).await {
+                Ok(claim) => break claim,
+                Err(e) if attempt < CLAIM_ATTEMPTS => {
+                    tracing::debug!(error = %e, %user, attempt, "could not write route; trying again");
+                    tokio::time::sleep(CLAIM_RETRY_PAUSE * attempt).await;
+                    attempt += 1;
                 }
-                if let Some(instance) = &claim.replaced_on {
-                    self.tell_superseded(instance, user, device, owner.since_us).await;
+                Err(e) => {
+                    tracing::warn!(error = %e, %user, "could not write route; the connection is refused");
+                    return Err(e);
                 }
-                claim.came_online
             }
-            Err(e) => {
-                tracing::warn!(error = %e, %user, "could not write route; it is written at the next refresh");
-                false
-            }
+        };
+        if let Some(moves) = &self.moves {
+            let _ = moves.send(user.clone());
         }
+        if let Some(instance) = &claim.replaced_on {
+            self.tell_superseded(instance, user, device, owner.since_us).await;
+        }
+        Ok(claim.came_online)
     }
 
     async fn disconnected(&self, user: &UserId, device: &DeviceId, owner: RouteOwner) -> bool {

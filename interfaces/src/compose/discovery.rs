@@ -85,6 +85,7 @@ impl Announcer {
         let mut tick = tokio::time::interval(COUNT_CHECK);
         let mut told: Option<u64> = None;
         let mut last_beat: Option<Instant> = None;
+        let mut failing = Failing::default();
         let mut cpu = CpuMeter::start();
         loop {
             tokio::select! {
@@ -95,16 +96,20 @@ impl Announcer {
             if self.drain.is_draining() {
                 return;
             }
+            if !failing.may_try() {
+                continue;
+            }
             let connections = self.hub.device_count() as u64;
             if last_beat.is_none_or(|at| at.elapsed() >= self.heartbeat) {
                 self.me.connections = connections;
                 self.me.cpu = cpu.share();
                 match self.service.announce(&self.me).await {
                     Ok(()) => {
+                        failing.recovered();
                         last_beat = Some(Instant::now());
                         told = Some(connections);
                     }
-                    Err(e) => tracing::warn!(error = %e, "could not write this instance's discovery entry"),
+                    Err(e) => failing.failed(&e, self.heartbeat),
                 }
             } else if told != Some(connections) {
                 match self.service.count_connections(&self.me.id, connections).await {
@@ -113,6 +118,40 @@ impl Announcer {
                 }
             }
         }
+    }
+}
+
+/// A streak of failed announcements: the next try waits twice as long each time (up to one
+/// heartbeat), and only the first failure and the recovery are logged at warn/info, so a Redis
+/// outage costs neither a write nor a log line every 100 ms.
+#[derive(Default)]
+struct Failing {
+    since: Option<Instant>,
+    wait: Duration,
+    next_try: Option<Instant>,
+}
+
+impl Failing {
+    fn may_try(&self) -> bool {
+        self.next_try.is_none_or(|at| Instant::now() >= at)
+    }
+
+    fn failed(&mut self, e: &impl std::fmt::Display, cap: Duration) {
+        if self.since.is_none() {
+            tracing::warn!(error = %e, "could not write this instance's discovery entry; retrying with backoff");
+            self.since = Some(Instant::now());
+        } else {
+            tracing::debug!(error = %e, "could not write this instance's discovery entry");
+        }
+        self.wait = (self.wait * 2).clamp(COUNT_CHECK, cap.max(COUNT_CHECK));
+        self.next_try = Some(Instant::now() + self.wait);
+    }
+
+    fn recovered(&mut self) {
+        if let Some(since) = self.since.take() {
+            tracing::info!(after_ms = since.elapsed().as_millis() as u64, "discovery entry written again");
+        }
+        *self = Self::default();
     }
 }
 

@@ -12,8 +12,8 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use tidings_app::AppError;
 use tidings_app::messaging::{SendParts, parse_conv};
-use tidings_domain::UserId;
 use tidings_domain::ports::AccessClaims;
+use tidings_domain::{StoreError, UserId};
 use tidings_protocol::{ClientFrame, ServerFrame};
 use tracing::Instrument;
 
@@ -88,17 +88,24 @@ pub fn run(state: Arc<AppState>, claims: AccessClaims, socket: Socket, reg: Regi
     .instrument(span)
 }
 
-/// A connection was registered: tells presence if the user just came online (the hub knows for
-/// one instance, the routes in Redis for a cluster).
-pub async fn attached(state: &AppState, claims: &AccessClaims, handle: &ConnHandle, first_here: bool) {
+/// A connection was registered: writes its route (cluster mode) and tells presence if the user
+/// just came online (the hub knows for one instance, the routes in Redis for a cluster). An
+/// error means the route could not be written: the caller refuses the connection.
+pub async fn attached(
+    state: &AppState,
+    claims: &AccessClaims,
+    handle: &ConnHandle,
+    first_here: bool,
+) -> Result<(), StoreError> {
     let came_online = match &state.routes {
-        Some(routes) => routes.connected(&claims.user_id, &claims.device_id, handle.owner()).await,
+        Some(routes) => routes.connected(&claims.user_id, &claims.device_id, handle.owner()).await?,
         None => first_here,
     };
     if came_online {
         state.webhooks.presence_changed(&claims.user_id, true);
         state.presence_events.changed(&claims.user_id, true).await;
     }
+    Ok(())
 }
 
 /// A connection ended: takes it out of the hub (and its device's route, unless a newer

@@ -37,6 +37,9 @@ pub struct Admitted {
     pub claims: AccessClaims,
 }
 
+/// When a client refused for an unwritten route is told to try again (it adds its own jitter).
+const ROUTE_RETRY_AFTER_MS: u64 = 1_000;
+
 /// The upgrade service of one worker: its own instance of the app (made by `make_app`, the same
 /// builder as the worker's HTTP service) answers the handshakes.
 pub fn factory<F, A, SF, B>(
@@ -110,7 +113,15 @@ async fn attach(admitted: Admitted, res: HttpResponse, mut framed: Framed<TcpStr
             return answer(error.error_response(), framed).await;
         }
     };
-    connection::attached(&state, &claims, &registration.handle, registration.first).await;
+    if let Err(e) = connection::attached(&state, &claims, &registration.handle, registration.first).await {
+        tracing::info!(error = %e, user = %claims.user_id, "connection refused: its route could not be written");
+        connection::detach(&state, &claims, &registration.handle).await;
+        let error = ApiError {
+            retry_after_ms: Some(ROUTE_RETRY_AFTER_MS),
+            ..ApiError::new(ErrorCode::Busy, "the cluster's route store did not answer; try again shortly")
+        };
+        return answer(error.error_response(), framed).await;
+    }
     let head = Response::<BoxBody>::from(res).drop_body();
     if let Err(e) = framed.send((head, BodySize::None).into()).await {
         tracing::debug!(error = %e, "client left during the handshake");

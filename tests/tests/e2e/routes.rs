@@ -172,3 +172,43 @@ async fn a_device_that_moves_gets_its_next_message_at_once_despite_the_route_cac
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A socket opens only once its route is written: while the instance cannot reach Redis, a
+/// connecting device is refused `503 busy` (not let in to wait silently for pushes that cannot
+/// find it), and once Redis answers again it connects and gets every push. (Two runtime threads:
+/// the proxy's tasks must run while the instance's start is awaited by blocking.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_whose_route_cannot_be_written_is_refused_and_let_in_once_redis_answers() {
+    use tidings_tests::faults::proxy::{HangHeal, Mode, Proxy};
+    let Some(_) = Backend::cluster("routes::unwritten_route") else { return };
+    let upstream = tidings_tests::backend::redis_url();
+    let port = upstream.rsplit(':').next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).unwrap_or(6379);
+    let proxy = Proxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), HangHeal::Close)
+        .await
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
+    let own = vec![("TIDINGS_REDIS_URL".to_owned(), format!("redis://127.0.0.1:{}", proxy.port()))];
+    let c = ClusterProcesses::start_each(BIN, &[], &[own]).await;
+    let a = c.at(0).api.user("alice", "a1").await;
+    let b = c.at(0).api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&c.at(0).ws_url(), &a.access_token).await;
+
+    proxy.set(Mode::Cut);
+    let refused = WsClient::try_connect(&c.at(0).ws_url(), &b.access_token).await.err();
+    assert_eq!(refused, Some(503), "a device whose route cannot be written is refused, busy");
+
+    proxy.set(Mode::Pass);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut b_ws = loop {
+        match WsClient::try_connect(&c.at(0).ws_url(), &b.access_token).await {
+            Ok(ws) => break ws,
+            Err(status) if Instant::now() < deadline => {
+                assert_eq!(status, 503, "only ever refused busy while Redis comes back");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(status) => panic!("still refused ({status}) 10 s after Redis answers again"),
+        }
+    };
+    send_acked(&mut a_ws, &conv, "after-heal").await;
+    assert_eq!(b_ws.expect("msg").await["message"]["client_msg_id"], "after-heal", "the device let in gets its push");
+}

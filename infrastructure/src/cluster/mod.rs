@@ -7,6 +7,7 @@ mod dedupe;
 mod directory;
 mod envelope;
 mod epoch;
+mod known;
 mod notifier;
 mod order;
 mod rate;

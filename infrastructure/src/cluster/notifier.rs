@@ -2,7 +2,10 @@
 //! Redis call), deliver to this instance's own devices directly (whatever the lookup found, even
 //! when it failed), publish one envelope per other instance carrying that instance's share of the
 //! recipients, and move the recipients' change counters. Group fan-out therefore costs one
-//! publish per instance, not per member.
+//! publish per instance, not per member. When the lookup fails (Redis down or tripped), the
+//! pushes go to every instance seen live recently with all their recipients, each delivering
+//! to whichever are connected there: more broker traffic while Redis is in trouble, instead of
+//! pushes that go silent.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +17,7 @@ use tidings_domain::ports::{LocalDelivery, Notifier};
 
 use super::bus::AmqpBus;
 use super::envelope;
+use super::known::KnownInstances;
 use super::routes::RedisRoutes;
 
 /// Routes deliveries across the cluster.
@@ -21,12 +25,13 @@ pub struct ClusterNotifier {
     routes: Arc<RedisRoutes>,
     bus: AmqpBus,
     hub: Arc<dyn LocalDelivery>,
+    known: KnownInstances,
 }
 
 impl ClusterNotifier {
     /// Uses `routes` to find devices, `bus` to reach other instances, `hub` for local ones.
     pub fn new(routes: Arc<RedisRoutes>, bus: AmqpBus, hub: Arc<dyn LocalDelivery>) -> Self {
-        Self { routes, bus, hub }
+        Self { known: KnownInstances::new(routes.clone()), routes, bus, hub }
     }
 }
 
@@ -35,23 +40,21 @@ impl ClusterNotifier {
     /// every other live instance.
     async fn broadcast(&self, deliveries: &[Delivery]) {
         deliveries.iter().for_each(|d| self.hub.deliver(d));
-        let instances = match self.routes.live_instances().await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, "instance lookup failed; broadcast delivered locally only");
-                return;
-            }
-        };
         let parts: Vec<(&Delivery, Vec<UserId>)> = deliveries.iter().map(|d| (d, Vec::new())).collect();
-        let body = match envelope::encode_many(&parts) {
+        self.publish_to_all(&parts).await;
+    }
+
+    /// One envelope list to every other instance seen live recently.
+    async fn publish_to_all(&self, parts: &[(&Delivery, Vec<UserId>)]) {
+        let body = match envelope::encode_many(parts) {
             Ok(body) => body,
             Err(e) => {
-                tracing::error!(error = %e, "could not encode broadcast envelopes");
+                tracing::error!(error = %e, "could not encode envelopes for every instance");
                 return;
             }
         };
-        for instance in instances.iter().filter(|i| i.as_str() != self.routes.instance()) {
-            self.bus.publish(instance, body.clone()).await;
+        for instance in self.known.others().await {
+            self.bus.publish(&instance, body.clone()).await;
         }
     }
 }
@@ -89,9 +92,12 @@ impl Notifier for ClusterNotifier {
         let found = match looked_up {
             Ok(found) => found,
             Err(e) => {
-                // The devices here have theirs; the others see their change counters move
-                // (if Redis answers that) or sync at their next reconnect.
-                tracing::warn!(error = %e, "route lookup failed; delivered to this instance's devices only");
+                // The devices here have theirs; every other instance gets the pushes with all
+                // their recipients and delivers to whichever are connected there.
+                tracing::warn!(error = %e, "route lookup failed; pushes sent to every instance");
+                let parts: Vec<(&Delivery, Vec<UserId>)> =
+                    deliveries.iter().map(|d| (d, d.recipients.clone())).collect();
+                self.publish_to_all(&parts).await;
                 self.count_changes(&deliveries);
                 return;
             }

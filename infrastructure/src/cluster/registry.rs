@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::bus::AmqpBus;
 use super::envelope;
+use super::known::KnownInstances;
 use super::routes::RedisRoutes;
 
 /// How many times a connecting device's route write is tried before the connection is refused
@@ -106,17 +107,11 @@ impl RouteRegistry for ClusterRegistry {
     }
 }
 
-/// How long an instance once seen stays on the announcement list after it was last seen live.
-const KNOWN_FOR: Duration = Duration::from_secs(600);
-
 /// Gathers the users whose devices connected here for [`MOVES_BATCH`], then tells every other
-/// instance in one envelope each; ends when the registry is dropped. "Every other" is every
-/// instance seen live in the last [`KNOWN_FOR`], not only those Redis lists now: after Redis
-/// lost its state the list is empty until each instance writes itself again, and a move
-/// announced to nobody meanwhile would leave stale routes in the others' caches (a publish to
-/// an instance that is gone is dropped by the broker).
+/// instance seen live recently (see [`KnownInstances`]) in one envelope each; ends when the
+/// registry is dropped.
 async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::UnboundedReceiver<UserId>) {
-    let mut known: std::collections::HashMap<String, tokio::time::Instant> = std::collections::HashMap::new();
+    let known = KnownInstances::new(routes);
     while let Some(first) = rx.recv().await {
         tokio::time::sleep(MOVES_BATCH).await;
         let mut users = vec![first];
@@ -125,13 +120,6 @@ async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::Un
         }
         users.sort();
         users.dedup();
-        match routes.live_instances().await {
-            Ok(found) => found.into_iter().for_each(|i| {
-                known.insert(i, tokio::time::Instant::now());
-            }),
-            Err(e) => tracing::debug!(error = %e, "could not list instances; announcing to those seen before"),
-        }
-        known.retain(|_, seen| seen.elapsed() < KNOWN_FOR);
         let notice =
             Delivery { recipients: Vec::new(), skip_device: None, event: Arc::new(Event::RoutesMoved { users }) };
         let body = match envelope::encode_many(&[(&notice, Vec::new())]) {
@@ -141,8 +129,8 @@ async fn announce_moves(routes: Arc<RedisRoutes>, bus: AmqpBus, mut rx: mpsc::Un
                 continue;
             }
         };
-        for instance in known.keys().filter(|i| i.as_str() != routes.instance()) {
-            bus.publish(instance, body.clone()).await;
+        for instance in known.others().await {
+            bus.publish(&instance, body.clone()).await;
         }
     }
 }

@@ -36,8 +36,9 @@ impl LastHeard {
     }
 }
 
-/// Waits for `call` in steps of `step`; after each step it goes on only while `answering()` and
-/// before `longest` has passed. `None` when it gave up.
+/// Waits for `call` in steps of `step`; after each step it goes on only while `answering()` (or
+/// this process was starved, see [`starved`]) and before `longest` has passed. `None` when it
+/// gave up.
 pub(crate) async fn patiently<F: Future>(
     call: F,
     step: Duration,
@@ -47,12 +48,33 @@ pub(crate) async fn patiently<F: Future>(
     let started = Instant::now();
     let mut call = std::pin::pin!(call);
     loop {
+        let step_began = Instant::now();
         match tokio::time::timeout(step, &mut call).await {
             Ok(output) => return Some(output),
-            Err(_) if answering() && started.elapsed() < longest => {}
+            Err(_) if started.elapsed() >= longest => return None,
+            Err(_) if answering() => {}
+            // The step's own timer woke late: the silence was (partly) ours.
+            Err(_) if step_began.elapsed() > step + STALL_SLACK => {}
+            Err(_) if starved().await || answering() => {}
             Err(_) => return None,
         }
     }
+}
+
+/// A short sleep that tells whether this process is getting the CPU.
+const STALL_PROBE: Duration = Duration::from_millis(5);
+/// How late that sleep may wake before the process counts as starved.
+const STALL_SLACK: Duration = Duration::from_millis(25);
+
+/// Whether this process is being starved of CPU right now (a short sleep wakes late). Silence
+/// from a dependency means nothing then: its answers may sit unread in our socket while our
+/// threads wait for a core (seen with 26 instances and their load on two cores: Redis idle at
+/// 5 % while every instance tripped its "Redis missed a deadline" guard). The sleep also gives
+/// the tasks that read those answers a moment to run.
+async fn starved() -> bool {
+    let asleep = Instant::now();
+    tokio::time::sleep(STALL_PROBE).await;
+    asleep.elapsed() > STALL_PROBE + STALL_SLACK
 }
 
 #[cfg(test)]
@@ -64,10 +86,26 @@ mod tests {
         let step = Duration::from_millis(20);
         let slow = || tokio::time::sleep(Duration::from_millis(70));
         assert_eq!(patiently(slow(), step, Duration::from_secs(5), || true).await, Some(()));
-        assert_eq!(patiently(slow(), step, Duration::from_secs(5), || false).await, None);
+        // Silent and not starved: gives up after a step (on a loaded machine, a few more).
+        let began = Instant::now();
+        assert_eq!(patiently(std::future::pending::<()>(), step, Duration::from_secs(5), || false).await, None);
+        assert!(began.elapsed() < Duration::from_secs(2), "gave up after {:?}", began.elapsed());
         let began = Instant::now();
         assert_eq!(patiently(std::future::pending::<()>(), step, Duration::from_millis(100), || true).await, None);
         assert!(began.elapsed() < Duration::from_secs(1), "gave up after {:?}", began.elapsed());
+    }
+
+    /// A starved process (here: its only runtime thread blocked past the step, as when every
+    /// thread waits for a core) does not take the dependency's silence for a hang.
+    #[tokio::test]
+    async fn silence_while_this_process_was_starved_is_not_a_hang() {
+        let step = Duration::from_millis(20);
+        let call = async {
+            std::thread::sleep(Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let waited = patiently(call, step, Duration::from_secs(5), || false).await;
+        assert!(waited.is_some(), "the step's timer woke late: the silence was ours");
     }
 
     #[test]

@@ -212,3 +212,32 @@ async fn a_device_whose_route_cannot_be_written_is_refused_and_let_in_once_redis
     send_acked(&mut a_ws, &conv, "after-heal").await;
     assert_eq!(b_ws.expect("msg").await["message"]["client_msg_id"], "after-heal", "the device let in gets its push");
 }
+
+/// A push whose route lookup fails does not go silent: while one instance cannot reach Redis,
+/// what it forwards (a typing indicator: nothing stored, no seq, so nothing else needs Redis)
+/// goes to every instance it saw live, and the recipient's device on another instance gets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_whose_route_lookup_fails_still_reaches_a_device_on_another_instance() {
+    use tidings_tests::faults::proxy::{HangHeal, Mode, Proxy};
+    let Some(_) = Backend::cluster("routes::lookup_fails") else { return };
+    let upstream = tidings_tests::backend::redis_url();
+    let port = upstream.rsplit(':').next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).unwrap_or(6379);
+    let proxy = Proxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), HangHeal::Close)
+        .await
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
+    let own = vec![("TIDINGS_REDIS_URL".to_owned(), format!("redis://127.0.0.1:{}", proxy.port()))];
+    let c = ClusterProcesses::start_each(BIN, &[], &[own, Vec::new()]).await;
+    let a = c.at(0).api.user("alice", "a1").await;
+    let b = c.at(1).api.user("bob", "b1").await;
+    let conv = direct(&a.user_id, &b.user_id);
+    let mut a_ws = WsClient::connect(&c.at(0).ws_url(), &a.access_token).await;
+    let mut b_ws = WsClient::connect(&c.at(1).ws_url(), &b.access_token).await;
+    // Both routes work: a message crosses, and instance 1 has listed instance 2 by now.
+    send_acked(&mut a_ws, &conv, "warm").await;
+    assert_eq!(b_ws.expect("msg").await["message"]["client_msg_id"], "warm");
+
+    proxy.set(Mode::Cut);
+    a_ws.send(json!({"type": "typing", "conv": conv})).await;
+    let (typing, _) = b_ws.wait_for("typing").await;
+    assert_eq!(typing["user_id"], a.user_id.as_str(), "the typing push crossed without a route: {typing}");
+}

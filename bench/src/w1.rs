@@ -304,7 +304,9 @@ async fn connect_all(
 
 /// How many times a refused connection (`503`/`429`, e.g. its route could not be written during
 /// a connect storm) is tried again, as a client would, before it counts as failed.
-const CONNECT_RETRIES: u32 = 5;
+const CONNECT_RETRIES: u32 = 10;
+/// The longest pause between two tries (the SDK's reconnect backoff is capped the same way).
+const CONNECT_BACKOFF_CAP: Duration = Duration::from_secs(8);
 
 /// [`client::connect_lean`], trying again after a refusal the server asks to retry, with the
 /// exponential backoff and jitter a real client uses.
@@ -314,7 +316,7 @@ async fn connect_retrying(server: &str, token: &str, source: u8) -> anyhow::Resu
     loop {
         match client::connect_lean(server, token, source).await {
             Err(e) if attempt < CONNECT_RETRIES && client::is_retryable_refusal(&e) => {
-                let base = Duration::from_millis(500) * 2u32.pow(attempt);
+                let base = (Duration::from_millis(500) * 2u32.pow(attempt.min(5))).min(CONNECT_BACKOFF_CAP);
                 tokio::time::sleep(base + Duration::from_millis(crate::stats::mix(seed + u64::from(attempt)) % 500))
                     .await;
                 attempt += 1;

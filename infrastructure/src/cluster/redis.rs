@@ -5,7 +5,10 @@
 //! waiting while Redis answers other calls, up to [`LONGEST_CALL`]. When nothing at all came back
 //! for a deadline, the link is hung: the call fails and trips the pool for [`TRIPPED_FOR`], and
 //! calls in that time fail at once instead of queueing behind it, so a send is answered `busy`
-//! quickly and a push goes to local devices only; the first call after that tries again.
+//! quickly and a push goes to every instance instead of to the routes. Meanwhile a PING every
+//! [`PROBE_EVERY`] on the pool's own connections asks whether Redis answers again, and the first
+//! answer ends the trip then, not a second later: a Redis slowed for a moment (as in a connect
+//! storm) refuses calls for about as long as it was slow, and no call waits on a probe.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -21,6 +24,9 @@ use super::silence::{LastHeard, patiently};
 
 /// How long calls fail at once after one missed its deadline.
 const TRIPPED_FOR: Duration = Duration::from_secs(1);
+
+/// While tripped, one call this often is let through to see whether Redis answers again.
+const PROBE_EVERY: Duration = Duration::from_millis(100);
 
 /// The longest one call may wait while Redis answers others.
 const LONGEST_CALL: Duration = Duration::from_secs(5);
@@ -73,24 +79,74 @@ impl PoolInner {
         u64::try_from(self.born.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
-    fn trip(&self) {
+    /// Trips the pool (or keeps it tripped); a newly tripped pool starts its prober.
+    fn trip(self: &Arc<Self>) {
         let until = self.now_us().saturating_add(u64::try_from(TRIPPED_FOR.as_micros()).unwrap_or(u64::MAX));
         let was = self.tripped_until_us.swap(until, Ordering::AcqRel);
         if was <= self.now_us() {
             tracing::warn!(
                 deadline_ms = self.deadline.as_millis() as u64,
-                "redis missed a deadline; failing fast for a second"
+                "redis missed a deadline; failing fast until a probe is answered (a second at most)"
             );
+            self.runtime.spawn(probe(Arc::downgrade(self)));
         }
     }
 
+    /// Whether calls fail at once now.
     fn tripped(&self) -> bool {
         self.now_us() < self.tripped_until_us.load(Ordering::Acquire)
+    }
+
+    /// A call was answered: Redis is back, the trip (if any) ends now.
+    fn answered(&self) {
+        self.heard.heard();
+        if self.tripped_until_us.load(Ordering::Acquire) != 0 {
+            self.tripped_until_us.store(0, Ordering::Release);
+        }
     }
 
     /// Whether anything came back within the last deadline.
     fn answering(&self) -> bool {
         self.heard.silent_for() < self.deadline
+    }
+}
+
+/// While the pool is tripped, PINGs Redis every [`PROBE_EVERY`] (each given one deadline) on a
+/// connection of its own slots, and ends the trip at the first answer. Calls meanwhile fail at
+/// once: a send never waits on a probe. Ends with the trip, or with the pool.
+async fn probe(pool: std::sync::Weak<PoolInner>) {
+    let mut slot = 0;
+    loop {
+        tokio::time::sleep(PROBE_EVERY).await;
+        let Some(inner) = pool.upgrade() else { return };
+        if !inner.tripped() {
+            return;
+        }
+        slot = (slot + 1) % inner.slots.len();
+        let held = inner.slots[slot].read().ok().and_then(|conn| conn.clone());
+        let answered = match held {
+            Some(mut conn) => {
+                let ping = deadpool_redis::redis::cmd("PING");
+                match tokio::time::timeout(inner.deadline, ping.query_async::<String>(&mut conn)).await {
+                    Ok(Ok(_)) => true,
+                    Ok(Err(_)) => {
+                        // A broken connection: its slot is made again by the next call.
+                        if let Ok(mut held) = inner.slots[slot].write() {
+                            *held = None;
+                        }
+                        false
+                    }
+                    Err(_) => false,
+                }
+            }
+            // No connection to try: the first call after the trip makes one.
+            None => false,
+        };
+        if answered {
+            tracing::info!("redis answers again; calls go through");
+            inner.answered();
+            return;
+        }
     }
 }
 
@@ -177,7 +233,7 @@ impl SharedConnection {
         let result = match patiently(call, self.pool.deadline, LONGEST_CALL, || self.pool.answering()).await {
             Some(result) => {
                 if result.is_ok() {
-                    self.pool.heard.heard();
+                    self.pool.answered();
                 }
                 result
             }
@@ -294,4 +350,26 @@ impl RedisKeys {
 /// Maps a Redis failure to the domain's terms.
 pub(crate) fn redis_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("redis: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> RedisPool {
+        let cfg = Config::from_url("redis://127.0.0.1:1");
+        RedisPool::new(cfg.create_pool(Some(Runtime::Tokio1)).unwrap(), 1, Duration::from_millis(250))
+    }
+
+    /// Tripped, every call fails at once (none waits on a probe); an answer ends the trip then
+    /// and there instead of a second later.
+    #[tokio::test]
+    async fn a_trip_fails_calls_at_once_until_an_answer_ends_it() {
+        let inner = pool().inner;
+        assert!(!inner.tripped(), "not tripped: every call goes");
+        inner.trip();
+        assert!(inner.tripped(), "the calls after a trip fail at once");
+        inner.answered();
+        assert!(!inner.tripped(), "answered: the trip is over");
+    }
 }

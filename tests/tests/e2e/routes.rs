@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tidings_tests::client::{WsClient, direct};
+use tidings_tests::faults::proxy;
 use tidings_tests::processes::ClusterProcesses;
 use tidings_tests::{Backend, both_modes, spawn_server};
 
@@ -179,25 +180,19 @@ async fn a_device_that_moves_gets_its_next_message_at_once_despite_the_route_cac
 /// the proxy's tasks must run while the instance's start is awaited by blocking.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_whose_route_cannot_be_written_is_refused_and_let_in_once_redis_answers() {
-    use tidings_tests::faults::proxy::{HangHeal, Mode, Proxy};
     let Some(_) = Backend::cluster("routes::unwritten_route") else { return };
-    let upstream = tidings_tests::backend::redis_url();
-    let port = upstream.rsplit(':').next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).unwrap_or(6379);
-    let proxy = Proxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), HangHeal::Close)
-        .await
-        .unwrap_or_else(|e| panic!("proxy: {e}"));
-    let own = vec![("TIDINGS_REDIS_URL".to_owned(), format!("redis://127.0.0.1:{}", proxy.port()))];
+    let (link, own) = redis_proxy().await;
     let c = ClusterProcesses::start_each(BIN, &[], &[own]).await;
     let a = c.at(0).api.user("alice", "a1").await;
     let b = c.at(0).api.user("bob", "b1").await;
     let conv = direct(&a.user_id, &b.user_id);
     let mut a_ws = WsClient::connect(&c.at(0).ws_url(), &a.access_token).await;
 
-    proxy.set(Mode::Cut);
+    link.set(proxy::Mode::Cut);
     let refused = WsClient::try_connect(&c.at(0).ws_url(), &b.access_token).await.err();
     assert_eq!(refused, Some(503), "a device whose route cannot be written is refused, busy");
 
-    proxy.set(Mode::Pass);
+    link.set(proxy::Mode::Pass);
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut b_ws = loop {
         match WsClient::try_connect(&c.at(0).ws_url(), &b.access_token).await {
@@ -218,14 +213,8 @@ async fn a_device_whose_route_cannot_be_written_is_refused_and_let_in_once_redis
 /// goes to every instance it saw live, and the recipient's device on another instance gets it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_whose_route_lookup_fails_still_reaches_a_device_on_another_instance() {
-    use tidings_tests::faults::proxy::{HangHeal, Mode, Proxy};
     let Some(_) = Backend::cluster("routes::lookup_fails") else { return };
-    let upstream = tidings_tests::backend::redis_url();
-    let port = upstream.rsplit(':').next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).unwrap_or(6379);
-    let proxy = Proxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), HangHeal::Close)
-        .await
-        .unwrap_or_else(|e| panic!("proxy: {e}"));
-    let own = vec![("TIDINGS_REDIS_URL".to_owned(), format!("redis://127.0.0.1:{}", proxy.port()))];
+    let (link, own) = redis_proxy().await;
     let c = ClusterProcesses::start_each(BIN, &[], &[own, Vec::new()]).await;
     let a = c.at(0).api.user("alice", "a1").await;
     let b = c.at(1).api.user("bob", "b1").await;
@@ -236,8 +225,20 @@ async fn a_push_whose_route_lookup_fails_still_reaches_a_device_on_another_insta
     send_acked(&mut a_ws, &conv, "warm").await;
     assert_eq!(b_ws.expect("msg").await["message"]["client_msg_id"], "warm");
 
-    proxy.set(Mode::Cut);
+    link.set(proxy::Mode::Cut);
     a_ws.send(json!({"type": "typing", "conv": conv})).await;
     let (typing, _) = b_ws.wait_for("typing").await;
     assert_eq!(typing["user_id"], a.user_id.as_str(), "the typing push crossed without a route: {typing}");
+}
+
+/// A proxy in front of Redis whose link a test can cut, and the environment that points an
+/// instance at it.
+async fn redis_proxy() -> (proxy::Proxy, Vec<(String, String)>) {
+    let upstream = tidings_tests::backend::redis_url();
+    let port = upstream.rsplit(':').next().and_then(|p| p.split('/').next()?.parse::<u16>().ok()).unwrap_or(6379);
+    let proxy = proxy::Proxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], port)), proxy::HangHeal::Close)
+        .await
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
+    let env = vec![("TIDINGS_REDIS_URL".to_owned(), format!("redis://127.0.0.1:{}", proxy.port()))];
+    (proxy, env)
 }

@@ -234,10 +234,7 @@ async fn supervise(shared: Arc<Shared>, ready: watch::Sender<bool>) {
 
 /// One connection's life: declare, consume until the connection dies.
 async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<(), String> {
-    let Ok(made) = tokio::time::timeout(CONNECT_LIMIT, connect(shared)).await else {
-        return Err(format!("no connection within {CONNECT_LIMIT:?}"));
-    };
-    let (conn, publish, mut consumer) = made.map_err(|e| e.to_string())?;
+    let (conn, publish, mut consumer) = connect(shared).await?;
     let opts = &shared.opts;
     *shared.channel.write().await = Some(publish.clone());
     shared.heard.heard();
@@ -248,14 +245,18 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
     loop {
         let delivery = tokio::select! {
             next = consumer.next() => match next {
-                Some(delivery) => delivery.map_err(|e| e.to_string())?,
+                Some(Ok(delivery)) => delivery,
+                Some(Err(e)) => {
+                    close_eventually(conn, 320, "consumer failed");
+                    return Err(e.to_string());
+                }
                 None => break,
             },
             _ = probe.tick() => {
                 if !shared.lively() {
                     *shared.channel.write().await = None;
-                    // Bounded: a hung link would not answer the close either.
-                    let _ = tokio::time::timeout(Duration::from_millis(500), conn.close(320, "link silent".into())).await;
+                    // In the background: a hung link does not answer the close at once.
+                    close_eventually(conn, 320, "link silent");
                     return Err(format!("the broker link carried nothing back for {SILENT_LIMIT:?}"));
                 }
                 // Sent beside the loop: consuming never waits for a publish.
@@ -273,9 +274,12 @@ async fn run_connection(shared: &Shared, ready: &watch::Sender<bool>) -> Result<
             Some(list) => list.iter().for_each(|d| shared.hub.deliver(d)),
             None => tracing::warn!(bytes = delivery.data.len(), "unreadable push envelopes dropped"),
         }
-        delivery.ack(BasicAckOptions::default()).await.map_err(|e| e.to_string())?;
+        if let Err(e) = delivery.ack(BasicAckOptions::default()).await {
+            close_eventually(conn, 320, "ack failed");
+            return Err(e.to_string());
+        }
     }
-    let _ = conn.close(200, "consumer ended".into()).await;
+    close_eventually(conn, 200, "consumer ended");
     Ok(())
 }
 
@@ -295,12 +299,49 @@ async fn send_probe(publish: Channel, exchange: String, instance: String, limit:
     }
 }
 
-/// Opens the connection and declares the topology: the publishing channel (with confirms) and
-/// the consumer of this instance's queue.
-async fn connect(shared: &Shared) -> Result<(Connection, Channel, lapin::Consumer), lapin::Error> {
+/// How long a connection given up on may take to close before it is left to the broker.
+const CLOSE_LIMIT: Duration = Duration::from_secs(60);
+
+/// Closes `conn` in the background, waiting up to [`CLOSE_LIMIT`]. A lapin connection that is
+/// only dropped stays open (its I/O loop keeps it alive, heartbeats and all), and with it the
+/// instance's exclusive queue: every later connection was refused `RESOURCE_LOCKED` and the
+/// instance got no pushes for the rest of a 5-minute run (26 instances on two cores, after a
+/// connect that timed out half-way and a close cut short at 500 ms).
+fn close_eventually(conn: Connection, code: u16, why: &'static str) {
+    tokio::spawn(async move {
+        match tokio::time::timeout(CLOSE_LIMIT, conn.close(code, why.into())).await {
+            Ok(Ok(())) => tracing::debug!(why, "broker connection closed"),
+            Ok(Err(e)) => tracing::debug!(error = %e, why, "broker connection closed with an error"),
+            Err(_) => tracing::warn!(why, "a broker connection given up on did not close within a minute"),
+        }
+    });
+}
+
+/// Opens the connection and declares the topology (the publishing channel with confirms, the
+/// consumer of this instance's queue), each within [`CONNECT_LIMIT`]. A connection made but not
+/// fully declared is closed, not merely dropped (see [`close_eventually`]).
+async fn connect(shared: &Shared) -> Result<(Connection, Channel, lapin::Consumer), String> {
     let opts = &shared.opts;
     let props = ConnectionProperties::default().with_connection_name(format!("tidings-{}", opts.instance).into());
-    let conn = Connection::connect(&opts.url, props).await?;
+    let conn = match tokio::time::timeout(CONNECT_LIMIT, Connection::connect(&opts.url, props)).await {
+        Ok(made) => made.map_err(|e| e.to_string())?,
+        Err(_) => return Err(format!("no connection within {CONNECT_LIMIT:?}")),
+    };
+    match tokio::time::timeout(CONNECT_LIMIT, declare(opts, &conn)).await {
+        Ok(Ok((publish, consumer))) => Ok((conn, publish, consumer)),
+        Ok(Err(e)) => {
+            close_eventually(conn, 320, "topology not declared");
+            Err(e.to_string())
+        }
+        Err(_) => {
+            close_eventually(conn, 320, "topology not declared in time");
+            Err(format!("topology not declared within {CONNECT_LIMIT:?}"))
+        }
+    }
+}
+
+/// Declares the exchange, this instance's queue and its binding on `conn`, and starts consuming.
+async fn declare(opts: &AmqpOptions, conn: &Connection) -> Result<(Channel, lapin::Consumer), lapin::Error> {
     let publish = conn.create_channel().await?;
     publish.confirm_select(ConfirmSelectOptions::default()).await?;
     // Auto-delete: the exchange goes away with the last instance, leaving nothing behind.
@@ -338,5 +379,5 @@ async fn connect(shared: &Shared) -> Result<(Connection, Channel, lapin::Consume
             FieldTable::default(),
         )
         .await?;
-    Ok((conn, publish, consumer))
+    Ok((publish, consumer))
 }
